@@ -1,0 +1,41 @@
+"""All of the service's settings, read from `REGIEKAART_*` environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    data_dir: Path = Path(".regiekaart")
+    # Empty means: start and use the embedded nats-server under data_dir.
+    nats_url: str = ""
+    # Read models live here; SQLite under data_dir unless a URL (e.g. PostgreSQL) is given.
+    database_url: str = ""
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @property
+    def nats_data_dir(self) -> Path:
+        return self.data_dir / "nats"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'maps.sqlite').resolve()}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from REGIEKAART_<FIELD> variables; explicit overrides (CLI options) win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in msgspec.structs.fields(cls):
+            raw = environ.get(f"REGIEKAART_{field.name.upper()}")
+            if raw:
+                values[field.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"invalid setting: {exc}") from exc
