@@ -1,0 +1,930 @@
+"""Agreements between regions, municipalities and organisations.
+
+- :class:`AccountHoldership` — the account of one organisation within one cooperation: who holds it
+  (a region, carried out by a municipality; either may be unknown), assigned, transferred and ended.
+- :class:`JointProcurement` — gezamenlijke inkoop: participants, opt-outs, contract term and options.
+- :class:`ExpertiseCentreMandate` — a municipality's mandate for an expertise centre and the adoption
+  route of its plans.
+- :class:`Trekkerschap` — the lead region for an agenda item (module) of a cooperation.
+- :class:`Agreement` — every other kind (samenwerkingsregeling, subsidiering, ...).
+
+All but AccountHoldership are identified by the agreement's slug and share status and milestones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import event
+
+from domain.base import GovernanceAggregate, fact_fields
+from domain.errors import (
+    AgreementEnded,
+    AlreadyRecorded,
+    ExtensionOptionInvalid,
+    InvalidPeriod,
+    InvalidValue,
+    LeadNotMember,
+    NoAdoptionRoute,
+    NoCurrentAccountHolder,
+    OverlappingAccountHolder,
+    PlanNotReady,
+    PlanStepOutOfOrder,
+)
+from domain.values import (
+    UNKNOWN_DATE,
+    AgreementKind,
+    AgreementStatus,
+    Attribution,
+    Authority,
+    Contract,
+    Lot,
+    Milestone,
+    PartialDate,
+    PlanKind,
+    PlanRef,
+    Precision,
+    Provenance,
+    SubjectKind,
+    SubjectRef,
+    ValidPeriod,
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Accounthouderschap
+# ---------------------------------------------------------------------------------------------------
+class HolderTerm(msgspec.Struct, frozen=True):
+    """One holder's term on an account. ``chain`` is the agreement that started the chain of transfers
+    this term belongs to: terms of one chain follow each other by handover and never overlap."""
+
+    agreement: str
+    holder_region: str | None
+    executing_municipality: str | None
+    period: ValidPeriod
+    chain: str
+
+    @property
+    def is_open(self) -> bool:
+        return not self.period.valid_until.is_known
+
+    def holder(self, labels: Mapping[str, str]) -> str:
+        region = labels.get(self.holder_region or "", self.holder_region)
+        municipality = labels.get(self.executing_municipality or "", self.executing_municipality)
+        if region and municipality:
+            return f"{region} (via {municipality})"
+        if municipality:
+            return f"{municipality} (region unknown)"
+        return region or "an unnamed holder"
+
+
+class AccountHoldership(GovernanceAggregate):
+    """The account of one organisation within one cooperation, and its holders over time.
+
+    Rule: at most one holder per (cooperation, organisation) at any instant of valid time. Terms from
+    different assignments conflict if their periods could overlap (``domain.values``); a transfer hands
+    over at one instant, so the terms of one chain of transfers are never compared with each other.
+    Records whose cooperation or organisation is unknown get an account of their own (keyed by the
+    agreement), as nothing can be checked against them.
+    """
+
+    kind = SubjectKind.ACCOUNT
+    slug_attribute = "account"
+
+    @classmethod
+    def create_id(cls, account: str) -> UUID:
+        return cls.id_for(account)
+
+    @staticmethod
+    def account_slug(cooperation: str | None, organisation: str | None, agreement: str) -> str:
+        if cooperation and organisation:
+            return f"{cooperation}:{organisation}"
+        return f"unattributed:{agreement}"
+
+    @event("Opened")
+    def __init__(
+        self,
+        account: str,
+        cooperation: str | None,
+        organisation: str | None,
+        subject_count: int | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.account = account
+        self.cooperation = cooperation
+        self.organisation = organisation
+        self.terms: dict[str, HolderTerm] = {}
+
+    @property
+    def checks_overlap(self) -> bool:
+        return bool(self.cooperation and self.organisation)
+
+    def current_term(self) -> HolderTerm | None:
+        open_terms = [t for t in self.terms.values() if t.is_open]
+        return open_terms[-1] if open_terms else None
+
+    def holders_on(self, day: date) -> list[HolderTerm]:
+        return [t for t in self.terms.values() if t.period.could_hold_on(day)]
+
+    # -- rules -----------------------------------------------------------------------------------
+    def check_new_term(self, agreement: str, period: ValidPeriod, chain: str, labels: Mapping[str, str]) -> None:
+        self.check_not_retracted()
+        if agreement in self.terms:
+            raise AlreadyRecorded(
+                f"account holdership {agreement!r} is already recorded on {self.account} — {AlreadyRecorded.rule}"
+            )
+        if not self.checks_overlap:
+            return
+        for term in self.terms.values():
+            if term.chain != chain and term.period.could_overlap(period):
+                organisation = labels.get(self.organisation or "", self.organisation)
+                cooperation = labels.get(self.cooperation or "", self.cooperation)
+                raise OverlappingAccountHolder(
+                    f"{organisation} already has account holder {term.holder(labels)} in {cooperation} "
+                    f"{term.period} ({term.agreement}); a new holder {period} could overlap it — "
+                    f"{OverlappingAccountHolder.rule}"
+                )
+
+    def check_current(self, action: str) -> HolderTerm:
+        current = self.current_term()
+        if current is None:
+            raise NoCurrentAccountHolder(
+                f"{self.organisation or 'the organisation'} has no current (open-ended) account holder in "
+                f"{self.cooperation or 'the cooperation'} to {action} — {NoCurrentAccountHolder.rule}"
+            )
+        return current
+
+    # -- commands --------------------------------------------------------------------------------
+    def assign(
+        self,
+        *,
+        agreement: str,
+        holder_region: str | None,
+        executing_municipality: str | None,
+        status: AgreementStatus,
+        basis: str | None,
+        obligations: tuple[str, ...],
+        notes: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
+        labels: Mapping[str, str] = {},
+    ) -> None:
+        self.check_new_term(agreement, period, agreement, labels)
+        self._holder_assigned(
+            account=self.account,
+            agreement=agreement,
+            cooperation=self.cooperation,
+            organisation=self.organisation,
+            holder_region=holder_region,
+            executing_municipality=executing_municipality,
+            status=status,
+            basis=basis,
+            obligations=obligations,
+            notes=notes,
+            **fact_fields(period, attribution),
+        )
+
+    def transfer(
+        self,
+        *,
+        agreement: str,
+        holder_region: str | None,
+        executing_municipality: str | None,
+        handover: PartialDate,
+        basis: str | None,
+        notes: str | None,
+        attribution: Attribution,
+        labels: Mapping[str, str] = {},
+    ) -> None:
+        """The current holder hands the account over on ``handover``: its term ends the day before."""
+        current = self.check_current("transfer")
+        if handover.latest < current.period.valid_from.earliest:
+            raise InvalidPeriod(
+                f"a handover on {handover} is before the current holder {current.holder(labels)} started "
+                f"({current.period.valid_from}) — {InvalidPeriod.rule}"
+            )
+        if (holder_region, executing_municipality) == (current.holder_region, current.executing_municipality):
+            raise AlreadyRecorded(
+                f"{current.holder(labels)} already holds the account — a transfer needs a new holder"
+            )
+        period = ValidPeriod(handover, UNKNOWN_DATE)
+        self.check_new_term(agreement, period, current.chain, labels)
+        self._holder_transferred(
+            account=self.account,
+            agreement=agreement,
+            previous_agreement=current.agreement,
+            cooperation=self.cooperation,
+            organisation=self.organisation,
+            holder_region=holder_region,
+            executing_municipality=executing_municipality,
+            previous_holder_region=current.holder_region,
+            previous_executing_municipality=current.executing_municipality,
+            basis=basis,
+            notes=notes,
+            **fact_fields(period, attribution),
+        )
+
+    def end(self, *, valid_until: PartialDate, reason: str | None, attribution: Attribution) -> None:
+        current = self.check_current("end")
+        period = ValidPeriod(current.period.valid_from, valid_until)
+        self._holder_ended(
+            account=self.account,
+            agreement=current.agreement,
+            cooperation=self.cooperation,
+            organisation=self.organisation,
+            holder_region=current.holder_region,
+            executing_municipality=current.executing_municipality,
+            reason=reason,
+            **fact_fields(period, attribution),
+        )
+
+    # -- events ----------------------------------------------------------------------------------
+    @event("HolderAssigned")
+    def _holder_assigned(
+        self,
+        account: str,
+        agreement: str,
+        cooperation: str | None,
+        organisation: str | None,
+        holder_region: str | None,
+        executing_municipality: str | None,
+        status: AgreementStatus,
+        basis: str | None,
+        obligations: tuple[str, ...],
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.terms[agreement] = HolderTerm(
+            agreement, holder_region, executing_municipality, ValidPeriod(valid_from, valid_until), agreement
+        )
+
+    @event("HolderTransferred")
+    def _holder_transferred(
+        self,
+        account: str,
+        agreement: str,
+        previous_agreement: str,
+        cooperation: str | None,
+        organisation: str | None,
+        holder_region: str | None,
+        executing_municipality: str | None,
+        previous_holder_region: str | None,
+        previous_executing_municipality: str | None,
+        basis: str | None,
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        previous = self.terms.get(previous_agreement)
+        chain = agreement
+        if previous is not None:
+            chain = previous.chain
+            self.terms[previous_agreement] = msgspec.structs.replace(
+                previous, period=ValidPeriod(previous.period.valid_from, valid_from.day_before())
+            )
+        self.terms[agreement] = HolderTerm(
+            agreement, holder_region, executing_municipality, ValidPeriod(valid_from, valid_until), chain
+        )
+
+    @event("HolderEnded")
+    def _holder_ended(
+        self,
+        account: str,
+        agreement: str,
+        cooperation: str | None,
+        organisation: str | None,
+        holder_region: str | None,
+        executing_municipality: str | None,
+        reason: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        term = self.terms.get(agreement)
+        if term is not None:
+            self.terms[agreement] = msgspec.structs.replace(term, period=ValidPeriod(valid_from, valid_until))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Agreements identified by their slug
+# ---------------------------------------------------------------------------------------------------
+class AgreementAggregate(GovernanceAggregate):
+    """Shared by agreements identified by their slug: a status and dated milestones."""
+
+    kind = SubjectKind.AGREEMENT
+    slug_attribute = "agreement"
+    agreement_kind: AgreementKind
+    owner: SubjectRef | None
+    status: AgreementStatus
+
+    @classmethod
+    def create_id(cls, agreement: str) -> UUID:
+        return cls.id_for(agreement)
+
+    def _init_agreement(self, agreement: str, owner: SubjectRef | None, status: AgreementStatus) -> None:
+        self.agreement = agreement
+        self.owner = owner
+        self.status = status
+        self.milestones: list[Milestone] = []
+
+    def check_not_ended(self) -> None:
+        self.check_not_retracted()
+        if self.status is AgreementStatus.ENDED:
+            raise AgreementEnded(f"{self.agreement} has ended — {AgreementEnded.rule}")
+
+    def change_status(self, *, status: AgreementStatus, period: ValidPeriod, attribution: Attribution) -> None:
+        self.check_not_ended()
+        if status is self.status:
+            raise AlreadyRecorded(f"{self.agreement} already has status {status} — {AlreadyRecorded.rule}")
+        self._status_changed(
+            agreement=self.agreement,
+            agreement_kind=self.agreement_kind,
+            owner=self.owner,
+            status=status,
+            **fact_fields(period, attribution),
+        )
+
+    def record_milestone(self, *, milestone: Milestone, attribution: Attribution) -> None:
+        self.check_not_retracted()
+        if milestone in self.milestones:
+            raise AlreadyRecorded(
+                f"milestone '{milestone.what}' on {milestone.date} is already recorded on {self.agreement} — "
+                f"{AlreadyRecorded.rule}"
+            )
+        self._milestone_recorded(
+            agreement=self.agreement,
+            agreement_kind=self.agreement_kind,
+            owner=self.owner,
+            milestone=milestone,
+            **fact_fields(ValidPeriod(milestone.date, milestone.date), attribution),
+        )
+
+    @event("StatusChanged")
+    def _status_changed(
+        self,
+        agreement: str,
+        agreement_kind: AgreementKind,
+        owner: SubjectRef | None,
+        status: AgreementStatus,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.status = status
+
+    @event("MilestoneRecorded")
+    def _milestone_recorded(
+        self,
+        agreement: str,
+        agreement_kind: AgreementKind,
+        owner: SubjectRef | None,
+        milestone: Milestone,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.milestones.append(milestone)
+
+
+class OptOut(msgspec.Struct, frozen=True):
+    municipality: str
+    scope: str
+    reason: str | None = None
+
+
+def _add_years(start: date, years: Decimal) -> date | None:
+    months = years * 12
+    if months != months.to_integral_value():
+        return None
+    total = start.month - 1 + int(months)
+    try:
+        return start.replace(year=start.year + total // 12, month=total % 12 + 1)
+    except ValueError:
+        return None
+
+
+class JointProcurement(AgreementAggregate):
+    """Gezamenlijke inkoop: who procures together, who opts out of what, and the contract's term."""
+
+    agreement_kind = AgreementKind.GEZAMENLIJKE_INKOOP
+
+    @event("Recorded")
+    def __init__(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        participants: tuple[SubjectRef, ...],
+        segments: tuple[str, ...],
+        lots: tuple[Lot, ...],
+        contract: Contract | None,
+        part_of: str | None,
+        suppliers: tuple[str, ...],
+        supplier_count: int | None,
+        principles: tuple[str, ...],
+        status: AgreementStatus,
+        basis: str | None,
+        date_note: str | None,
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self._init_agreement(agreement, owner, status)
+        self.participants = participants
+        self.contract = contract
+        self.opt_outs: list[OptOut] = []
+        self.exercised_options: list[int] = []
+        self.declined_options: list[int] = []
+
+    @property
+    def options(self) -> tuple[Decimal, ...]:
+        if self.contract is None or self.contract.term is None:
+            return ()
+        return self.contract.term.extension_options
+
+    def opt_out(
+        self, *, municipality: str, scope: str, reason: str | None, period: ValidPeriod, attribution: Attribution
+    ) -> None:
+        self.check_not_retracted()
+        if not scope.strip():
+            raise InvalidValue(f"an opt-out of {self.agreement} by {municipality} must say what it covers")
+        opt_out = OptOut(municipality, scope, reason)
+        if any(o.municipality == municipality and o.scope == scope for o in self.opt_outs):
+            raise AlreadyRecorded(
+                f"{municipality} already opted out of {self.agreement} for '{scope}' — {AlreadyRecorded.rule}"
+            )
+        self._opted_out(
+            agreement=self.agreement,
+            owner=self.owner,
+            municipality=opt_out.municipality,
+            scope=opt_out.scope,
+            reason=opt_out.reason,
+            **fact_fields(period, attribution),
+        )
+
+    def check_option_decidable(self, option_number: int) -> Decimal:
+        self.check_not_ended()
+        if not self.options:
+            term = self.contract.term_text if self.contract and self.contract.term_text else "none"
+            raise ExtensionOptionInvalid(
+                f"{self.agreement} has no extension options (term: {term}) — {ExtensionOptionInvalid.rule}"
+            )
+        if not 1 <= option_number <= len(self.options):
+            raise ExtensionOptionInvalid(
+                f"{self.agreement} has options 1..{len(self.options)} (term {self.contract.term.notation}), "  # type: ignore[union-attr]
+                f"not {option_number} — {ExtensionOptionInvalid.rule}"
+            )
+        if self.declined_options:
+            raise ExtensionOptionInvalid(
+                f"option {self.declined_options[0]} of {self.agreement} was declined, so option {option_number} "
+                f"has lapsed — {ExtensionOptionInvalid.rule}"
+            )
+        expected = len(self.exercised_options) + 1
+        if option_number != expected:
+            raise ExtensionOptionInvalid(
+                f"option {expected} of {self.agreement} is the next to decide, not option {option_number} "
+                f"(exercised so far: {self.exercised_options or 'none'}) — {ExtensionOptionInvalid.rule}"
+            )
+        return self.options[option_number - 1]
+
+    def extension_period(self, option_number: int) -> ValidPeriod:
+        """The valid time an option adds, when the contract start is known to the day."""
+        if self.contract is None or self.contract.term is None or self.contract.start.precision is not Precision.DAY:
+            return ValidPeriod()
+        assert self.contract.start.value is not None
+        years_before = self.contract.term.initial_years + sum(self.options[: option_number - 1], Decimal(0))
+        start = _add_years(self.contract.start.value, years_before)
+        end = _add_years(self.contract.start.value, years_before + self.options[option_number - 1])
+        if start is None or end is None:
+            return ValidPeriod()
+        return ValidPeriod(PartialDate.day(start), PartialDate.day(end).day_before())
+
+    def exercise_extension_option(self, *, option_number: int, attribution: Attribution) -> None:
+        years = self.check_option_decidable(option_number)
+        self._extension_option_exercised(
+            agreement=self.agreement,
+            owner=self.owner,
+            option_number=option_number,
+            years=years,
+            **fact_fields(self.extension_period(option_number), attribution),
+        )
+
+    def decline_extension_option(self, *, option_number: int, attribution: Attribution) -> None:
+        years = self.check_option_decidable(option_number)
+        self._extension_option_declined(
+            agreement=self.agreement,
+            owner=self.owner,
+            option_number=option_number,
+            years=years,
+            **fact_fields(self.extension_period(option_number), attribution),
+        )
+
+    @event("OptedOut")
+    def _opted_out(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        municipality: str,
+        scope: str,
+        reason: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.opt_outs.append(OptOut(municipality, scope, reason))
+
+    @event("ExtensionOptionExercised")
+    def _extension_option_exercised(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        option_number: int,
+        years: Decimal,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.exercised_options.append(option_number)
+
+    @event("ExtensionOptionDeclined")
+    def _extension_option_declined(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        option_number: int,
+        years: Decimal,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.declined_options.append(option_number)
+
+
+class ExpertiseCentreMandate(AgreementAggregate):
+    """A municipality's mandate for an expertise centre, and the adoption route of its plans.
+
+    The route's steps are recorded per plan, in order; its last step is the adoption itself
+    (``adopt_plan``), which needs every earlier step. A mandate without a known route (BOEG) records
+    no steps; its plans can be adopted without a route to check.
+    """
+
+    agreement_kind = AgreementKind.EXPERTISECENTRUM_MANDAAT
+
+    @event("Granted")
+    def __init__(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        holder_municipality: str,
+        expertise_centre: str,
+        adoption_route: tuple[str, ...] | None,
+        annual_plan: bool | None,
+        status: AgreementStatus,
+        basis: str | None,
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self._init_agreement(agreement, owner, status)
+        self.holder_municipality = holder_municipality
+        self.expertise_centre = expertise_centre
+        self.adoption_route = adoption_route
+        self.annual_plan = annual_plan
+        self.plan_steps: dict[str, list[int]] = {}
+        self.adopted_plans: set[str] = set()
+
+    def check_plan(self, plan: PlanRef) -> None:
+        self.check_not_ended()
+        if plan.plan_kind is PlanKind.ANNUAL_PLAN and self.annual_plan is False:
+            raise NoAdoptionRoute(f"the mandate {self.agreement} provides no annual plans")
+        if plan.key in self.adopted_plans:
+            raise AlreadyRecorded(f"the {plan} under {self.agreement} is already adopted — {AlreadyRecorded.rule}")
+
+    def record_plan_step(self, *, plan: PlanRef, step_number: int, period: ValidPeriod, attribution: Attribution) -> None:
+        self.check_plan(plan)
+        route = self.adoption_route
+        if not route:
+            raise NoAdoptionRoute(
+                f"the mandate {self.agreement} of {self.holder_municipality} for {self.expertise_centre} has no "
+                f"recorded adoption route — {NoAdoptionRoute.rule}"
+            )
+        if not 1 <= step_number < len(route):
+            raise PlanStepOutOfOrder(
+                f"the route of {self.agreement} has steps 1..{len(route) - 1} before adoption (step "
+                f"{len(route)}, '{route[-1]}', is the adoption itself); not step {step_number} — "
+                f"{PlanStepOutOfOrder.rule}"
+            )
+        done = self.plan_steps.get(plan.key, [])
+        if step_number in done:
+            raise AlreadyRecorded(
+                f"step {step_number} ('{route[step_number - 1]}') of the {plan} is already recorded — "
+                f"{AlreadyRecorded.rule}"
+            )
+        expected = len(done) + 1
+        if step_number != expected:
+            raise PlanStepOutOfOrder(
+                f"step {step_number} ('{route[step_number - 1]}') of the {plan} cannot be recorded before step "
+                f"{expected} ('{route[expected - 1]}') — {PlanStepOutOfOrder.rule}"
+            )
+        self._plan_step_recorded(
+            agreement=self.agreement,
+            owner=self.owner,
+            holder_municipality=self.holder_municipality,
+            expertise_centre=self.expertise_centre,
+            plan=plan,
+            step_number=step_number,
+            step=route[step_number - 1],
+            **fact_fields(period, attribution),
+        )
+
+    def adopt_plan(self, *, plan: PlanRef, period: ValidPeriod, attribution: Attribution) -> None:
+        self.check_plan(plan)
+        route = self.adoption_route or ()
+        done = self.plan_steps.get(plan.key, [])
+        if route and len(done) < len(route) - 1:
+            missing = len(done) + 1
+            raise PlanNotReady(
+                f"the {plan} under {self.agreement} cannot be adopted by {self.holder_municipality}: step {missing} "
+                f"('{route[missing - 1]}') is not recorded — {PlanNotReady.rule}"
+            )
+        self._plan_adopted(
+            agreement=self.agreement,
+            owner=self.owner,
+            holder_municipality=self.holder_municipality,
+            expertise_centre=self.expertise_centre,
+            plan=plan,
+            step=route[-1] if route else None,
+            **fact_fields(period, attribution),
+        )
+
+    @event("PlanStepRecorded")
+    def _plan_step_recorded(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        holder_municipality: str,
+        expertise_centre: str,
+        plan: PlanRef,
+        step_number: int,
+        step: str,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.plan_steps.setdefault(plan.key, []).append(step_number)
+
+    @event("PlanAdopted")
+    def _plan_adopted(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        holder_municipality: str,
+        expertise_centre: str,
+        plan: PlanRef,
+        step: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.adopted_plans.add(plan.key)
+
+
+class Trekkerschap(AgreementAggregate):
+    """The lead region (trekker) of an agenda item (module) of a cooperation.
+
+    The lead must be a member of the cooperation during the lead's period: the application passes the
+    cooperation's members (``Cooperation.members_on``) and the check is here.
+    """
+
+    agreement_kind = AgreementKind.TREKKERSCHAP
+
+    @staticmethod
+    def check_lead_is_member(
+        cooperation: str, lead_region: str, cooperation_members: frozenset[str], period: ValidPeriod
+    ) -> None:
+        if lead_region not in cooperation_members:
+            members = ", ".join(sorted(cooperation_members)) or "none recorded"
+            raise LeadNotMember(
+                f"{lead_region} is not a member of {cooperation} {period} (members: {members}) — "
+                f"{LeadNotMember.rule}"
+            )
+
+    @classmethod
+    def assign(
+        cls,
+        *,
+        agreement: str,
+        cooperation: str,
+        module: int | None,
+        item: str,
+        lead_region: str,
+        content: str | None,
+        cooperation_members: frozenset[str],
+        status: AgreementStatus,
+        basis: str | None,
+        notes: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
+    ) -> Trekkerschap:
+        cls.check_lead_is_member(cooperation, lead_region, cooperation_members, period)
+        return cls(
+            agreement=agreement,
+            owner=SubjectRef(SubjectKind.COOPERATION, cooperation),
+            module=module,
+            item=item,
+            lead_region=lead_region,
+            content=content,
+            status=status,
+            basis=basis,
+            notes=notes,
+            **fact_fields(period, attribution),
+        )
+
+    @event("LeadAssigned")
+    def __init__(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        module: int | None,
+        item: str,
+        lead_region: str,
+        content: str | None,
+        status: AgreementStatus,
+        basis: str | None,
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self._init_agreement(agreement, owner, status)
+        self.module = module
+        self.item = item
+        self.lead_region = lead_region
+
+    def reassign_lead(
+        self, *, lead_region: str, cooperation_members: frozenset[str], period: ValidPeriod, attribution: Attribution
+    ) -> None:
+        self.check_not_ended()
+        assert self.owner is not None
+        if lead_region == self.lead_region:
+            raise AlreadyRecorded(f"{lead_region} already leads {self.item} — {AlreadyRecorded.rule}")
+        self.check_lead_is_member(self.owner.slug, lead_region, cooperation_members, period)
+        self._lead_reassigned(
+            agreement=self.agreement,
+            owner=self.owner,
+            module=self.module,
+            item=self.item,
+            lead_region=lead_region,
+            previous_lead_region=self.lead_region,
+            **fact_fields(period, attribution),
+        )
+
+    @event("LeadReassigned")
+    def _lead_reassigned(
+        self,
+        agreement: str,
+        owner: SubjectRef | None,
+        module: int | None,
+        item: str,
+        lead_region: str,
+        previous_lead_region: str,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.lead_region = lead_region
+
+
+GENERIC_KINDS = frozenset(
+    {
+        AgreementKind.SAMENWERKINGSREGELING,
+        AgreementKind.SUBSIDIERING,
+        AgreementKind.SAMENWERKINGSAFSPRAAK,
+        AgreementKind.BESTUURLIJKE_AFSPRAAK,
+        AgreementKind.GEZAMENLIJKE_BEKOSTIGING,
+        AgreementKind.BESLISBEVOEGDHEID,
+        AgreementKind.EXPERTTEAM_MANDAAT,
+    }
+)
+
+
+class AgreementTerms(msgspec.Struct, frozen=True, kw_only=True):
+    """What the other agreement kinds say, each field used by the kinds the sources give it for:
+    parties/participants (all), subject (samenwerkingsafspraak, bestuurlijke-afspraak; the topic of a
+    beslisbevoegdheid; the scope of an expertteam-mandaat), holders (beslisbevoegdheid, expertteam-mandaat),
+    provider and mechanism (gezamenlijke-bekostiging), recipients (subsidiering), host, tasks and exit
+    (samenwerkingsregeling)."""
+
+    parties: tuple[SubjectRef, ...] = ()
+    other_parties: tuple[str, ...] = ()
+    subject: str | None = None
+    holder_municipality: str | None = None
+    holder_body: str | None = None
+    provider: str | None = None
+    mechanism: str | None = None
+    recipients: tuple[str, ...] = ()
+    recipient_count: int | None = None
+    host_municipality: str | None = None
+    tasks: tuple[str, ...] = ()
+    exit_terms: str | None = None
+
+
+class Agreement(AgreementAggregate):
+    """Any other kind of agreement: samenwerkingsregeling, subsidiering, samenwerkingsafspraak,
+    bestuurlijke-afspraak, gezamenlijke-bekostiging, beslisbevoegdheid, expertteam-mandaat."""
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        agreement: str,
+        agreement_kind: AgreementKind,
+        owner: SubjectRef | None,
+        terms: AgreementTerms,
+        part_of: str | None,
+        status: AgreementStatus,
+        basis: str | None,
+        date_note: str | None,
+        notes: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
+    ) -> Agreement:
+        if agreement_kind not in GENERIC_KINDS:
+            raise InvalidValue(
+                f"{agreement_kind} agreements have their own commands; {agreement} cannot be recorded as a "
+                f"generic agreement"
+            )
+        return cls(
+            agreement=agreement,
+            agreement_kind=agreement_kind,
+            owner=owner,
+            terms=terms,
+            part_of=part_of,
+            status=status,
+            basis=basis,
+            date_note=date_note,
+            notes=notes,
+            **fact_fields(period, attribution),
+        )
+
+    @event("Recorded")
+    def __init__(
+        self,
+        agreement: str,
+        agreement_kind: AgreementKind,
+        owner: SubjectRef | None,
+        terms: AgreementTerms,
+        part_of: str | None,
+        status: AgreementStatus,
+        basis: str | None,
+        date_note: str | None,
+        notes: str | None,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self._init_agreement(agreement, owner, status)
+        self.agreement_kind = agreement_kind
+        self.terms = terms

@@ -1,0 +1,149 @@
+"""The base of every governance aggregate: deterministic ids from slugs, and corrections.
+
+A correction (``FactCorrected``) names the event it corrects (aggregate id + version) and why. The
+corrected event stays in the history; the aggregate's state is rebuilt from its history without it, so
+the corrected fact no longer counts for any rule. Correcting version 1 (the founding fact) marks the
+whole aggregate as retracted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.concerns import Concerns, concerns
+from domain.errors import NotCorrectable, Retracted
+from domain.values import (
+    Attribution,
+    Authority,
+    PartialDate,
+    Provenance,
+    SubjectKind,
+    SubjectRef,
+    ValidPeriod,
+)
+
+# Namespace of all aggregate ids: uuid5(REGIEKAART_NAMESPACE, "<kind>:<slug>").
+REGIEKAART_NAMESPACE = uuid5(NAMESPACE_URL, "https://regiekaart.nl/ids")
+
+
+def fact_fields(period: ValidPeriod, attribution: Attribution) -> dict[str, Any]:
+    """The attributes every state-changing event carries: valid time, authority, principal, sources."""
+    return {"valid_from": period.valid_from, "valid_until": period.valid_until, **attribution.event_fields()}
+
+
+class GovernanceAggregate(Aggregate):
+    """An aggregate identified by a slug; the id is ``uuid5`` of its kind and slug.
+
+    Subclasses define ``create_id(cls, <slug attribute>)`` returning ``cls.id_for(slug)`` (the library
+    passes ``create_id`` the founding event's arguments by name).
+    """
+
+    kind: ClassVar[SubjectKind]
+    # The attribute of the founding event that holds the slug (named after the aggregate's kind).
+    slug_attribute: ClassVar[str]
+
+    class Event(Aggregate.Event):
+        # Bumped with an ``upcast_vN_vN+1`` static method when an event's shape changes.
+        class_version = 1
+
+        def apply(self, aggregate: Any) -> None:
+            # Runs after the @event method body: keep the event so corrections can rebuild state.
+            aggregate._history.append(self)
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @classmethod
+    def id_for(cls, slug: str) -> UUID:
+        return uuid5(REGIEKAART_NAMESPACE, f"{cls.kind}:{slug}")
+
+    def __base_init__(self, originator_id: Any, originator_version: int, timestamp: datetime) -> None:
+        super().__base_init__(originator_id, originator_version, timestamp)
+        self._history: list[GovernanceAggregate.Event] = []
+        self.corrected_versions: set[int] = set()
+
+    @property
+    def slug(self) -> str:
+        return str(getattr(self, self.slug_attribute))
+
+    @property
+    def ref(self) -> SubjectRef:
+        return SubjectRef(self.kind, self.slug)
+
+    @property
+    def retracted(self) -> bool:
+        return 1 in self.corrected_versions
+
+    @property
+    def label(self) -> str:
+        return str(getattr(self, "name", None) or self.slug)
+
+    def history(self) -> tuple[GovernanceAggregate.Event, ...]:
+        return tuple(self._history)
+
+    def check_not_retracted(self) -> None:
+        if self.retracted:
+            raise Retracted(f"{self.ref} was retracted by a correction and takes no further facts — {Retracted.rule}")
+
+    def check_correctable(self, version: int) -> GovernanceAggregate.Event:
+        if not 1 <= version <= self.version:
+            raise NotCorrectable(
+                f"{self.ref} has no version {version} (its versions are 1..{self.version}) — {NotCorrectable.rule}"
+            )
+        corrected = self._history[version - 1]
+        if isinstance(corrected, self.FactCorrected):
+            raise NotCorrectable(f"version {version} of {self.ref} is itself a correction — {NotCorrectable.rule}")
+        if version in self.corrected_versions:
+            raise NotCorrectable(f"version {version} of {self.ref} was already corrected — {NotCorrectable.rule}")
+        return corrected
+
+    def correct(self, *, version: int, reason: str, attribution: Attribution) -> None:
+        """Correct (retract) the fact recorded by event ``version``; it stays in the history."""
+        corrected = self.check_correctable(version)
+        self._fact_corrected(
+            corrects_id=self.id,
+            corrects_version=version,
+            corrects_event=type(corrected).__name__,
+            reason=reason,
+            subject=self.ref,
+            corrected_concerns=concerns(corrected),
+            **fact_fields(ValidPeriod(), attribution),
+        )
+
+    @event("FactCorrected")
+    def _fact_corrected(
+        self,
+        corrects_id: UUID,
+        corrects_version: int,
+        corrects_event: str,
+        reason: str,
+        subject: SubjectRef,
+        corrected_concerns: Concerns,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        authority: Authority,
+        principal: str,
+        provenance: Provenance,
+    ) -> None:
+        self.corrected_versions.add(corrects_version)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Replay the history onto a fresh aggregate, skipping corrected events and corrections."""
+        history = self._history
+        fresh = history[0].mutate(None)
+        assert isinstance(fresh, GovernanceAggregate)
+        for past in history[1:]:
+            if past.originator_version in self.corrected_versions or isinstance(past, self.FactCorrected):
+                fresh._history.append(past)
+            else:
+                past.apply(fresh)
+        own = {"_id", "_version", "_created_on", "_modified_on", "_pending_events", "corrected_versions"}
+        for name in list(vars(self)):
+            if name not in own and name not in vars(fresh):
+                delattr(self, name)
+        vars(self).update({k: v for k, v in vars(fresh).items() if k not in own})

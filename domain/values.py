@@ -1,0 +1,425 @@
+"""Value objects of the governance domain: frozen msgspec Structs and string enums.
+
+Valid time
+----------
+Every fact holds during a period ``valid_from``..``valid_until`` (``valid_until`` is the last day it held,
+inclusive). Each bound is a :class:`PartialDate` with a precision: ``day``, ``month``, ``year`` or
+``unknown``. An unknown date is a null date, never an invented one. A month- or year-precision date is
+stored as the first day of its month or year; it stands for *some* day in that month or year.
+
+A bound therefore covers a range of days, from :attr:`PartialDate.earliest` to :attr:`PartialDate.latest`.
+An unknown start is open towards the past, an unknown end open towards the future.
+
+Overlap rule (used by every "at most one at a time" invariant): two periods **conflict if they could
+overlap**, i.e. if some choice of days within their imprecise bounds makes them share a day::
+
+    a.valid_from.earliest <= b.valid_until.latest  and  b.valid_from.earliest <= a.valid_until.latest
+
+This is deliberately strict: a fact with an unknown start and no end conflicts with every other fact of
+the same kind. Facts that follow each other by an explicit handover (a transfer) are ordered by that
+handover, so they are never compared with this rule (see ``domain.agreements.AccountHoldership``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+import msgspec
+
+from domain.errors import InvalidPeriod, InvalidValue
+
+
+class Precision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
+_DATE_FORMS = {
+    4: Precision.YEAR,
+    7: Precision.MONTH,
+    10: Precision.DAY,
+}
+
+
+class PartialDate(msgspec.Struct, frozen=True):
+    """A date known to a day, a month, a year, or not at all (then ``value`` is None)."""
+
+    value: date | None = None
+    precision: Precision = Precision.UNKNOWN
+
+    def __post_init__(self) -> None:
+        if (self.value is None) != (self.precision is Precision.UNKNOWN):
+            raise InvalidValue(
+                f"a date of precision {self.precision} must "
+                f"{'not ' if self.precision is Precision.UNKNOWN else ''}have a value "
+                f"(got {self.value})"
+            )
+        if self.precision is Precision.MONTH and self.value is not None and self.value.day != 1:
+            raise InvalidValue(f"a month-precision date is the 1st of its month (got {self.value})")
+        if (
+            self.precision is Precision.YEAR
+            and self.value is not None
+            and (self.value.month, self.value.day) != (1, 1)
+        ):
+            raise InvalidValue(f"a year-precision date is 1 January of its year (got {self.value})")
+
+    @classmethod
+    def parse(cls, text: str | int | date | None) -> PartialDate:
+        """From the sources' notation: ``"2015"``, ``"2017-12"``, ``"2022-01-01"`` or None (unknown)."""
+        if text is None:
+            return UNKNOWN_DATE
+        if isinstance(text, date):
+            return cls(text, Precision.DAY)
+        text = str(text)
+        precision = _DATE_FORMS.get(len(text))
+        try:
+            if precision is Precision.YEAR:
+                return cls(date(int(text), 1, 1), precision)
+            if precision is Precision.MONTH:
+                return cls(date(int(text[:4]), int(text[5:7]), 1), precision)
+            if precision is Precision.DAY:
+                return cls(date.fromisoformat(text), precision)
+        except ValueError as exc:
+            raise InvalidValue(f"not a date: {text!r} ({exc})") from exc
+        raise InvalidValue(f"not a date in the form YYYY, YYYY-MM or YYYY-MM-DD: {text!r}")
+
+    @classmethod
+    def day(cls, value: date) -> PartialDate:
+        return cls(value, Precision.DAY)
+
+    @property
+    def is_known(self) -> bool:
+        return self.value is not None
+
+    @property
+    def earliest(self) -> date:
+        """The first day this date can stand for; an unknown date reaches back to the beginning."""
+        return date.min if self.value is None else self.value
+
+    @property
+    def latest(self) -> date:
+        """The last day this date can stand for; an unknown date reaches into the future."""
+        if self.value is None:
+            return date.max
+        if self.precision is Precision.YEAR:
+            return date(self.value.year, 12, 31)
+        if self.precision is Precision.MONTH:
+            next_month = date(self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1)
+            return next_month - timedelta(days=1)
+        return self.value
+
+    def day_before(self) -> PartialDate:
+        """The last day before this one; at month or year precision the boundary lies within it."""
+        if self.precision is Precision.DAY and self.value is not None and self.value > date.min:
+            return PartialDate(self.value - timedelta(days=1), Precision.DAY)
+        return self
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return "an unknown date"
+        if self.precision is Precision.YEAR:
+            return f"{self.value.year}"
+        if self.precision is Precision.MONTH:
+            return f"{self.value:%Y-%m}"
+        return self.value.isoformat()
+
+
+UNKNOWN_DATE = PartialDate()
+
+
+class ValidPeriod(msgspec.Struct, frozen=True):
+    """The valid time of a fact: first and last day (inclusive), each a PartialDate."""
+
+    valid_from: PartialDate = UNKNOWN_DATE
+    valid_until: PartialDate = UNKNOWN_DATE
+
+    def __post_init__(self) -> None:
+        if self.valid_until.latest < self.valid_from.earliest:
+            raise InvalidPeriod(
+                f"a period cannot end ({self.valid_until}) before it starts ({self.valid_from})"
+            )
+
+    def could_overlap(self, other: ValidPeriod) -> bool:
+        """True if some reading of both periods' imprecise bounds shares at least one day."""
+        return (
+            self.valid_from.earliest <= other.valid_until.latest
+            and other.valid_from.earliest <= self.valid_until.latest
+        )
+
+    def could_hold_on(self, day: date) -> bool:
+        return self.valid_from.earliest <= day <= self.valid_until.latest
+
+    def __str__(self) -> str:
+        start = "from an unknown date" if not self.valid_from.is_known else f"from {self.valid_from}"
+        if not self.valid_until.is_known:
+            return f"{start} (no end recorded)"
+        return f"{start} until {self.valid_until}"
+
+
+_SOURCE_REF = re.compile(r"^[a-z0-9][a-z0-9-]*:L\d+(-L\d+)?$")
+
+
+class Authority(msgspec.Struct, frozen=True, kw_only=True):
+    """The decision behind a state change: the deciding body (None when the sources do not name
+    it), the date of the decision, and a reference to the document that records it."""
+
+    body: str | None = None
+    decision_date: PartialDate = UNKNOWN_DATE
+    document: str | None = None
+
+
+class Provenance(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a fact comes from: source references ``<source id>:L<n>[-L<m>]`` and whether the fact
+    rests partly on inference (then ``inferred_note`` says which part and why)."""
+
+    sources: tuple[str, ...] = ()
+    inferred: bool = False
+    inferred_note: str | None = None
+
+    def __post_init__(self) -> None:
+        for ref in self.sources:
+            if not _SOURCE_REF.match(ref):
+                raise InvalidValue(f"a source reference has the form '<source id>:L<n>[-L<m>]' (got {ref!r})")
+
+
+class Attribution(msgspec.Struct, frozen=True, kw_only=True):
+    """Who recorded a fact, on whose authority and from which sources; every event carries these."""
+
+    principal: str
+    authority: Authority = Authority()
+    provenance: Provenance = Provenance()
+
+    def event_fields(self) -> dict[str, object]:
+        return {"authority": self.authority, "principal": self.principal, "provenance": self.provenance}
+
+
+class SubjectKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+    COOPERATION = "cooperation"
+    ORGANISATION = "organisation"
+    BODY = "body"
+    AGREEMENT = "agreement"
+    CHANGE = "change"
+    SOURCE = "source"
+    CLAIMS = "claims"
+    ACCOUNT = "account-holdership"  # one organisation's account within one cooperation
+
+
+class SubjectRef(msgspec.Struct, frozen=True):
+    """A reference to a registered thing by its kind and slug."""
+
+    kind: SubjectKind
+    slug: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.slug}"
+
+
+class RegionKind(StrEnum):
+    JEUGDZORGREGIO = "jeugdzorgregio"
+    GEBIED = "gebied"
+
+
+class CooperationKind(StrEnum):
+    BESTUURLIJK_OVERLEG = "bestuurlijk-overleg"
+    NETWERK = "netwerk"
+    INKOOPSAMENWERKING = "inkoopsamenwerking"
+    SAMENWERKINGSVERBAND = "samenwerkingsverband"
+    REGIONALE_AANPAK = "regionale-aanpak"
+    TOEZICHTSGROEPERING = "toezichtsgroepering"
+
+
+class Participation(StrEnum):
+    """How a region takes part in a cooperation."""
+
+    MEMBER = "member"
+    ASSOCIATED = "associated"  # e.g. "sluit bestuurlijk aan"
+    INVITED = "invited"  # e.g. "uitgenodigd", twice a year
+
+
+class BodyRole(StrEnum):
+    DECIDES = "decides"
+    ADVISES = "advises"
+    ALIGNS = "aligns"
+    EXECUTES = "executes"
+    # Named as steering body; the sources do not say whether it takes binding decisions.
+    STEERS = "steers"
+
+
+class BodyLevel(StrEnum):
+    BESTUURLIJK = "bestuurlijk"
+    AMBTELIJK = "ambtelijk"
+    MANAGEMENT = "management"
+    UITVOERING = "uitvoering"
+
+
+class AgreementKind(StrEnum):
+    ACCOUNTHOUDERSCHAP = "accounthouderschap"
+    GEZAMENLIJKE_INKOOP = "gezamenlijke-inkoop"
+    EXPERTISECENTRUM_MANDAAT = "expertisecentrum-mandaat"
+    TREKKERSCHAP = "trekkerschap"
+    EXPERTTEAM_MANDAAT = "expertteam-mandaat"
+    BESLISBEVOEGDHEID = "beslisbevoegdheid"
+    SAMENWERKINGSREGELING = "samenwerkingsregeling"
+    GEZAMENLIJKE_BEKOSTIGING = "gezamenlijke-bekostiging"
+    SUBSIDIERING = "subsidiering"
+    SAMENWERKINGSAFSPRAAK = "samenwerkingsafspraak"
+    BESTUURLIJKE_AFSPRAAK = "bestuurlijke-afspraak"
+
+
+class AgreementStatus(StrEnum):
+    IN_FORCE = "in-force"
+    INTENDED = "intended"
+    BEING_EXPLORED = "being-explored"
+    ENDED = "ended"
+
+
+class ChangeKind(StrEnum):
+    MERGER = "merger"
+    PARTIAL_WITHDRAWAL = "partial-withdrawal"
+    STEPWISE_RETURN = "stepwise-return"
+    JOINS_PROCUREMENT = "joins-procurement"
+    COOPERATION_START = "cooperation-start"
+    NATIONAL_FRAMEWORK = "national-framework"
+    BODY_ESTABLISHED = "body-established"
+    RESTART = "restart"
+    WORKING_METHOD = "working-method"
+    SUPERVISION = "supervision"
+    MEMBER_JOINED = "member-joined"
+    PROCUREMENT_STRUCTURE = "procurement-structure"
+    PRINCIPLE_CHANGE = "principle-change"
+    GOVERNANCE_CHANGE = "governance-change"
+
+
+class PlanKind(StrEnum):
+    POLICY_DOCUMENT = "policy-document"  # beleidsdocument
+    ANNUAL_PLAN = "annual-plan"  # jaarplan
+
+
+class Subregion(msgspec.Struct, frozen=True):
+    name: str
+    # None: the sources name the subregion but not its municipalities.
+    municipalities: tuple[str, ...] | None = None
+
+
+class DecisionRoute(msgspec.Struct, frozen=True):
+    """The ordered bodies a regional decision passes (e.g. regio Nijmegen's work programme)."""
+
+    applies_to: str
+    body_steps: tuple[str, ...]
+    final_step: str | None = None
+
+
+class DecisionException(msgspec.Struct, frozen=True):
+    """A topic on which a cooperation that only aligns lets one municipality decide."""
+
+    topic: str
+    holder_municipality: str
+    agreement: str | None = None
+
+
+class AgendaItem(msgspec.Struct, frozen=True):
+    item: str
+    module: int | None = None
+
+
+class CooperationScope(msgspec.Struct, frozen=True):
+    in_scope: tuple[str, ...] = ()
+    out_for_now: tuple[str, ...] = ()
+
+
+class Milestone(msgspec.Struct, frozen=True):
+    date: PartialDate
+    what: str
+    date_note: str | None = None
+
+
+_TERM_NOTATION = re.compile(r"^\d+(?:,\d+)?(?:\+\d+(?:,\d+)?)*$")
+
+
+class TermStructure(msgspec.Struct, frozen=True):
+    """A contract term in the sources' notation: initial term plus extension options, in years.
+
+    ``"4+3+3"`` is 4 years with two options of 3 (at most 10); ``"2,5+2+2+2+1"`` is 2.5 years with
+    options of 2, 2, 2 and 1 (at most 9.5); ``"2"`` is 2 years without options.
+    """
+
+    initial_years: Decimal
+    extension_options: tuple[Decimal, ...] = ()
+
+    @classmethod
+    def parse(cls, notation: str) -> TermStructure | None:
+        """The structure of a notation, or None when the text is a description, not a notation."""
+        compact = notation.replace(" ", "")
+        if not _TERM_NOTATION.match(compact):
+            return None
+        try:
+            years = [Decimal(part.replace(",", ".")) for part in compact.split("+")]
+        except InvalidOperation:
+            return None
+        return cls(initial_years=years[0], extension_options=tuple(years[1:]))
+
+    @property
+    def max_years(self) -> Decimal:
+        return self.initial_years + sum(self.extension_options, Decimal(0))
+
+    @property
+    def notation(self) -> str:
+        return "+".join(
+            format(y.normalize(), "f").replace(".", ",")
+            for y in (self.initial_years, *self.extension_options)
+        )
+
+
+class Contract(msgspec.Struct, frozen=True, kw_only=True):
+    """The contract of a joint procurement. ``term`` holds the parsed notation; ``term_text`` the
+    source's wording where it gives a description instead of a notation."""
+
+    start: PartialDate = UNKNOWN_DATE
+    term: TermStructure | None = None
+    term_text: str | None = None
+    max_years: Decimal | None = None
+    funding: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.term is not None and self.max_years is not None and self.term.max_years != self.max_years:
+            raise InvalidValue(
+                f"max_years {self.max_years} differs from the sum of term {self.term.notation} "
+                f"({self.term.max_years})"
+            )
+
+
+class Lot(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    funding: str | None = None
+    contract_form: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+class PlanRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A plan adopted under a mandate: the policy document, or the annual plan of a year."""
+
+    plan_kind: PlanKind
+    year: int | None = None
+    title: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.plan_kind}:{'' if self.year is None else self.year}"
+
+    def __str__(self) -> str:
+        name = "policy document" if self.plan_kind is PlanKind.POLICY_DOCUMENT else "annual plan"
+        return f"{name} {self.year}" if self.year is not None else name
+
+
+class Claim(msgspec.Struct, frozen=True):
+    """One source's version of a disputed fact."""
+
+    value: str
+    sources: tuple[str, ...]

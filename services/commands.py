@@ -1,0 +1,349 @@
+"""Commands: what a coordinator (or the importer) asks the application to record.
+
+Each command is a frozen msgspec Struct, so an API can decode a request body straight into it. Every
+command names the recording ``principal`` and may cite an ``authority`` (deciding body, decision date,
+document) and ``provenance`` (source references, inferred flag). Commands that state a fact with a valid
+time carry ``valid_from``/``valid_until`` (PartialDates; unknown by default).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from domain.agreements import AgreementTerms
+from domain.values import (
+    UNKNOWN_DATE,
+    AgendaItem,
+    AgreementKind,
+    AgreementStatus,
+    Attribution,
+    Authority,
+    BodyLevel,
+    BodyRole,
+    ChangeKind,
+    Claim,
+    Contract,
+    CooperationKind,
+    CooperationScope,
+    DecisionException,
+    DecisionRoute,
+    Lot,
+    Milestone,
+    PartialDate,
+    Participation,
+    PlanRef,
+    Provenance,
+    RegionKind,
+    SubjectRef,
+    Subregion,
+    ValidPeriod,
+)
+
+
+class Command(msgspec.Struct, frozen=True, kw_only=True):
+    principal: str
+    authority: Authority = Authority()
+    provenance: Provenance = Provenance()
+
+    @property
+    def attribution(self) -> Attribution:
+        return Attribution(principal=self.principal, authority=self.authority, provenance=self.provenance)
+
+
+class FactCommand(Command, frozen=True, kw_only=True):
+    valid_from: PartialDate = UNKNOWN_DATE
+    valid_until: PartialDate = UNKNOWN_DATE
+
+    @property
+    def period(self) -> ValidPeriod:
+        return ValidPeriod(self.valid_from, self.valid_until)
+
+
+# -- registry ------------------------------------------------------------------------------------
+class RegisterSource(FactCommand, frozen=True, kw_only=True):
+    source: str
+    file: str
+    title: str
+    title_note: str | None = None
+    date: PartialDate = UNKNOWN_DATE
+    date_inferred: bool = False
+    date_note: str | None = None
+
+
+class RegisterMunicipality(FactCommand, frozen=True, kw_only=True):
+    municipality: str
+    name: str
+    source_spelling: str | None = None
+    notes: str | None = None
+
+
+class RegisterRegion(FactCommand, frozen=True, kw_only=True):
+    region: str
+    name: str
+    region_kind: RegionKind = RegionKind.JEUGDZORGREGIO
+    aliases: tuple[str, ...] = ()
+    province: str | None = None
+    contact_municipality: str | None = None
+    contact_label: str | None = None
+    contact_note: str | None = None
+    members_complete: bool = False
+    subregions: tuple[Subregion, ...] = ()
+    decision_route: DecisionRoute | None = None
+    notes: str | None = None
+
+
+class StartMembership(FactCommand, frozen=True, kw_only=True):
+    """A municipality joins a region; ``scope`` None is a full membership, else what it covers."""
+
+    municipality: str
+    region: str
+    scope: str | None = None
+    membership_id: str | None = None
+
+    @property
+    def effective_membership_id(self) -> str:
+        return self.membership_id or f"{self.region}:{self.municipality}"
+
+
+class EndMembership(Command, frozen=True, kw_only=True):
+    municipality: str
+    membership_id: str
+    valid_until: PartialDate
+
+
+class RegisterCooperation(FactCommand, frozen=True, kw_only=True):
+    cooperation: str
+    name: str
+    cooperation_kind: CooperationKind
+    members_complete: bool = False
+    member_count: int | None = None
+    formalised: bool | None = None
+    cadence: str | None = None
+    decision_rule: str | None = None
+    decision_exceptions: tuple[DecisionException, ...] = ()
+    process_owner_body: str | None = None
+    principles: tuple[str, ...] = ()
+    agenda: tuple[AgendaItem, ...] = ()
+    themes: tuple[str, ...] = ()
+    scope: CooperationScope | None = None
+    related_cooperations: tuple[str, ...] = ()
+    date_note: str | None = None
+    notes: str | None = None
+
+
+class AdmitRegionToCooperation(FactCommand, frozen=True, kw_only=True):
+    cooperation: str
+    region: str
+    participation: Participation = Participation.MEMBER
+    participation_note: str | None = None
+    cadence: str | None = None
+
+
+class InvolveOrganisationInCooperation(FactCommand, frozen=True, kw_only=True):
+    cooperation: str
+    organisation: str
+
+
+class RegisterOrganisation(FactCommand, frozen=True, kw_only=True):
+    organisation: str
+    name: str
+    organisation_kind: str
+    aliases: tuple[str, ...] = ()
+    member_organisations: tuple[str, ...] = ()
+    legal_entity: bool | None = None
+    notes: str | None = None
+
+
+class RegisterDecisionBody(FactCommand, frozen=True, kw_only=True):
+    body: str
+    name: str
+    of: SubjectRef
+    role: BodyRole
+    level: BodyLevel | None = None
+    composition: str | None = None
+    member_municipalities: tuple[str, ...] = ()
+    cadence: str | None = None
+    commissioned_by_body: str | None = None
+    notes: str | None = None
+
+
+class ChangeBodyRole(FactCommand, frozen=True, kw_only=True):
+    body: str
+    role: BodyRole
+
+
+# -- structural changes and conflicting claims --------------------------------------------------------
+class MergeMunicipalities(Command, frozen=True, kw_only=True):
+    """Municipalities merge on ``date``: the merged ones' memberships end the day before; a new successor
+    takes over their memberships from ``date`` (an absorbing one keeps its own)."""
+
+    change: str
+    from_municipalities: tuple[str, ...]
+    into_municipality: str
+    date: PartialDate
+    from_names: tuple[str, ...] = ()
+    description: str = ""
+    date_note: str | None = None
+
+
+class RecordStructuralChange(FactCommand, frozen=True, kw_only=True):
+    """Any other dated structural change; its date is ``valid_from``."""
+
+    change: str
+    change_kind: ChangeKind
+    subject: SubjectRef | None = None
+    description: str = ""
+    date_note: str | None = None
+
+
+class RecordConflictingClaims(Command, frozen=True, kw_only=True):
+    claims: str
+    topic: str
+    claim_values: tuple[Claim, ...]
+    subject: SubjectRef | None = None
+    note: str | None = None
+
+
+class AddClaim(Command, frozen=True, kw_only=True):
+    claims: str
+    claim: Claim
+
+
+class CorrectFact(Command, frozen=True, kw_only=True):
+    """Correct the fact recorded by event ``version`` of aggregate ``aggregate_id``, saying why."""
+
+    aggregate_id: UUID
+    version: int
+    reason: str
+
+
+# -- agreements ------------------------------------------------------------------------------------------
+class AssignAccountHoldership(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    cooperation: str | None = None
+    organisation: str | None = None
+    subject_count: int | None = None
+    holder_region: str | None = None
+    executing_municipality: str | None = None
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    basis: str | None = None
+    obligations: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+class TransferAccountHoldership(Command, frozen=True, kw_only=True):
+    """The current holder hands over on ``handover``; ``agreement`` names the new holder's term."""
+
+    cooperation: str
+    organisation: str
+    agreement: str
+    handover: PartialDate
+    holder_region: str | None = None
+    executing_municipality: str | None = None
+    basis: str | None = None
+    notes: str | None = None
+
+
+class EndAccountHoldership(Command, frozen=True, kw_only=True):
+    cooperation: str
+    organisation: str
+    valid_until: PartialDate
+    reason: str | None = None
+
+
+class RecordJointProcurement(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    owner: SubjectRef | None = None
+    participants: tuple[SubjectRef, ...] = ()
+    segments: tuple[str, ...] = ()
+    lots: tuple[Lot, ...] = ()
+    contract: Contract | None = None
+    part_of: str | None = None
+    suppliers: tuple[str, ...] = ()
+    supplier_count: int | None = None
+    principles: tuple[str, ...] = ()
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    basis: str | None = None
+    date_note: str | None = None
+    notes: str | None = None
+
+
+class OptOutOfProcurement(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    municipality: str
+    scope: str
+    reason: str | None = None
+
+
+class ExerciseExtensionOption(Command, frozen=True, kw_only=True):
+    agreement: str
+    option_number: int
+
+
+class DeclineExtensionOption(Command, frozen=True, kw_only=True):
+    agreement: str
+    option_number: int
+
+
+class GrantExpertiseCentreMandate(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    cooperation: str
+    holder_municipality: str
+    expertise_centre: str
+    adoption_route: tuple[str, ...] | None = None
+    annual_plan: bool | None = None
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    basis: str | None = None
+    notes: str | None = None
+
+
+class RecordPlanStep(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    plan: PlanRef
+    step_number: int
+
+
+class AdoptPlan(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    plan: PlanRef
+
+
+class AssignLead(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    cooperation: str
+    item: str
+    lead_region: str
+    module: int | None = None
+    content: str | None = None
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    basis: str | None = None
+    notes: str | None = None
+
+
+class ReassignLead(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    lead_region: str
+
+
+class RecordAgreement(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    agreement_kind: AgreementKind
+    owner: SubjectRef | None = None
+    terms: AgreementTerms = AgreementTerms()
+    part_of: str | None = None
+    status: AgreementStatus = AgreementStatus.IN_FORCE
+    basis: str | None = None
+    date_note: str | None = None
+    notes: str | None = None
+
+
+class RecordMilestone(Command, frozen=True, kw_only=True):
+    agreement: str
+    milestone: Milestone
+
+
+class ChangeAgreementStatus(FactCommand, frozen=True, kw_only=True):
+    agreement: str
+    status: AgreementStatus

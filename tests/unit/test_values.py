@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidPeriod, InvalidValue
+from domain.values import (
+    UNKNOWN_DATE,
+    Contract,
+    PartialDate,
+    Precision,
+    Provenance,
+    TermStructure,
+    ValidPeriod,
+)
+
+
+def test_the_sources_date_forms_keep_their_precision() -> None:
+    assert PartialDate.parse("2015") == PartialDate(date(2015, 1, 1), Precision.YEAR)
+    assert PartialDate.parse("2017-12") == PartialDate(date(2017, 12, 1), Precision.MONTH)
+    assert PartialDate.parse("2022-01-01") == PartialDate(date(2022, 1, 1), Precision.DAY)
+    assert PartialDate.parse(None) == UNKNOWN_DATE
+
+
+def test_an_unknown_date_is_null_not_invented() -> None:
+    assert UNKNOWN_DATE.value is None and UNKNOWN_DATE.precision is Precision.UNKNOWN
+    with pytest.raises(InvalidValue):
+        PartialDate(date(2020, 1, 1), Precision.UNKNOWN)
+    with pytest.raises(InvalidValue):
+        PartialDate(None, Precision.DAY)
+
+
+def test_imprecise_dates_are_stored_as_the_first_day_of_their_period() -> None:
+    with pytest.raises(InvalidValue, match="1st of its month"):
+        PartialDate(date(2017, 12, 15), Precision.MONTH)
+    with pytest.raises(InvalidValue, match="1 January"):
+        PartialDate(date(2017, 12, 1), Precision.YEAR)
+    with pytest.raises(InvalidValue):
+        PartialDate.parse("medio 2018")
+
+
+def test_a_partial_date_spans_its_earliest_and_latest_day() -> None:
+    assert PartialDate.parse("2024-02").latest == date(2024, 2, 29)
+    assert PartialDate.parse("2017-12").latest == date(2017, 12, 31)
+    assert PartialDate.parse("2015").earliest == date(2015, 1, 1)
+    assert PartialDate.parse("2015").latest == date(2015, 12, 31)
+    assert UNKNOWN_DATE.earliest == date.min and UNKNOWN_DATE.latest == date.max
+
+
+def test_periods_conflict_if_they_could_overlap() -> None:
+    until_2021 = ValidPeriod(UNKNOWN_DATE, PartialDate.parse("2021-12-31"))
+    from_2022 = ValidPeriod(PartialDate.parse("2022-01-01"), UNKNOWN_DATE)
+    assert not until_2021.could_overlap(from_2022)
+    # "until some day in 2021" and "from some day in 2021" could share a day.
+    assert ValidPeriod(UNKNOWN_DATE, PartialDate.parse("2021")).could_overlap(
+        ValidPeriod(PartialDate.parse("2021"), UNKNOWN_DATE)
+    )
+    # An unknown start is open to the past, an unknown end open to the future.
+    assert ValidPeriod().could_overlap(from_2022) and ValidPeriod().could_overlap(until_2021)
+
+
+def test_a_period_cannot_end_before_it_starts() -> None:
+    with pytest.raises(InvalidPeriod, match="cannot end"):
+        ValidPeriod(PartialDate.parse("2022"), PartialDate.parse("2021-12-31"))
+    ValidPeriod(PartialDate.parse("2021"), PartialDate.parse("2021-03"))  # could be consistent
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
+partial_dates = st.one_of(
+    st.just(UNKNOWN_DATE),
+    days.map(PartialDate.day),
+    days.map(lambda d: PartialDate(d.replace(day=1), Precision.MONTH)),
+    days.map(lambda d: PartialDate(d.replace(month=1, day=1), Precision.YEAR)),
+)
+
+
+@given(partial_dates, partial_dates, partial_dates, partial_dates)
+def test_could_overlap_is_symmetric_and_matches_a_shared_possible_day(a0, a1, b0, b1) -> None:
+    try:
+        a, b = ValidPeriod(a0, a1), ValidPeriod(b0, b1)
+    except InvalidPeriod:
+        return
+    assert a.could_overlap(b) == b.could_overlap(a)
+    shared = max(a.valid_from.earliest, b.valid_from.earliest)
+    assert a.could_overlap(b) == (shared <= min(a.valid_until.latest, b.valid_until.latest))
+
+
+@pytest.mark.parametrize(
+    ("notation", "initial", "options", "max_years"),
+    [
+        ("4+3+3", "4", ("3", "3"), "10"),
+        ("2,5+2+2+2+1", "2.5", ("2", "2", "2", "1"), "9.5"),
+        ("2+4+4", "2", ("4", "4"), "10"),
+        ("2", "2", (), "2"),
+    ],
+)
+def test_term_notation_is_initial_term_plus_extension_options(notation, initial, options, max_years) -> None:
+    term = TermStructure.parse(notation)
+    assert term is not None
+    assert term.initial_years == Decimal(initial)
+    assert term.extension_options == tuple(Decimal(o) for o in options)
+    assert term.max_years == Decimal(max_years)
+    assert term.notation == notation
+
+
+def test_a_described_term_is_not_a_notation() -> None:
+    assert TermStructure.parse("meerjarig (no term given)") is None
+    assert TermStructure.parse("open house met tussentijdse toetreding") is None
+
+
+def test_a_contract_max_must_match_its_term() -> None:
+    with pytest.raises(InvalidValue, match="differs from the sum"):
+        Contract(term=TermStructure.parse("4+3+3"), max_years=Decimal(9))
+
+
+def test_source_references_have_the_citation_form() -> None:
+    Provenance(sources=("zuid-limburg-regiovisie-2024:L351", "noord-limburg-beleidsplan-2022:L2710-L2718"))
+    with pytest.raises(InvalidValue, match="source reference"):
+        Provenance(sources=("page 12",))
+    # Decoding applies the same checks.
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(b'{"sources": ["page 12"]}', type=Provenance)
