@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID
 
 import msgspec
@@ -330,13 +331,16 @@ class AgreementAggregate(GovernanceAggregate):
 
     kind = SubjectKind.AGREEMENT
     slug_attribute = "agreement"
-    agreement_kind: AgreementKind
-    owner: SubjectRef | None
-    status: AgreementStatus
+    # Instance attributes are set by _init_agreement (class annotations would become event attributes).
+    agreement_kind: ClassVar[AgreementKind]
 
     @classmethod
     def create_id(cls, agreement: str) -> UUID:
         return cls.id_for(agreement)
+
+    @property
+    def kind_of_agreement(self) -> AgreementKind:
+        return self.agreement_kind
 
     def _init_agreement(self, agreement: str, owner: SubjectRef | None, status: AgreementStatus) -> None:
         self.agreement = agreement
@@ -355,7 +359,7 @@ class AgreementAggregate(GovernanceAggregate):
             raise AlreadyRecorded(f"{self.agreement} already has status {status} — {AlreadyRecorded.rule}")
         self._status_changed(
             agreement=self.agreement,
-            agreement_kind=self.agreement_kind,
+            agreement_kind=self.kind_of_agreement,
             owner=self.owner,
             status=status,
             **fact_fields(period, attribution),
@@ -370,7 +374,7 @@ class AgreementAggregate(GovernanceAggregate):
             )
         self._milestone_recorded(
             agreement=self.agreement,
-            agreement_kind=self.agreement_kind,
+            agreement_kind=self.kind_of_agreement,
             owner=self.owner,
             milestone=milestone,
             **fact_fields(ValidPeriod(milestone.date, milestone.date), attribution),
@@ -926,5 +930,9 @@ class Agreement(AgreementAggregate):
         provenance: Provenance,
     ) -> None:
         self._init_agreement(agreement, owner, status)
-        self.agreement_kind = agreement_kind
+        self.recorded_kind = agreement_kind
         self.terms = terms
+
+    @property
+    def kind_of_agreement(self) -> AgreementKind:
+        return self.recorded_kind
