@@ -95,7 +95,7 @@ class GovernanceAggregate(Aggregate):
                 f"{self.ref} has no version {version} (its versions are 1..{self.version}) — {NotCorrectable.rule}"
             )
         corrected = self._history[version - 1]
-        if isinstance(corrected, self.FactCorrected):
+        if isinstance(corrected, GovernanceAggregate.FactCorrected):
             raise NotCorrectable(f"version {version} of {self.ref} is itself a correction — {NotCorrectable.rule}")
         if version in self.corrected_versions:
             raise NotCorrectable(f"version {version} of {self.ref} was already corrected — {NotCorrectable.rule}")
@@ -138,7 +138,7 @@ class GovernanceAggregate(Aggregate):
         fresh = history[0].mutate(None)
         assert isinstance(fresh, GovernanceAggregate)
         for past in history[1:]:
-            if past.originator_version in self.corrected_versions or isinstance(past, self.FactCorrected):
+            if past.originator_version in self.corrected_versions or isinstance(past, GovernanceAggregate.FactCorrected):
                 fresh._history.append(past)
             else:
                 past.apply(fresh)

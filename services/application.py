@@ -259,12 +259,17 @@ class GovernanceApplication(Application[UUID]):
         )
 
     def _account_labels(self, cooperation: str | None, organisation: str | None, region: str | None,
-                        municipality: str | None) -> dict[str, str]:
-        return self._labels((Cooperation, cooperation), (Organisation, organisation), (Region, region),
-                            (Municipality, municipality))
+                        municipality: str | None, account: AccountHoldership | None = None) -> dict[str, str]:
+        """Names for the messages of the account's rules: of the command's and the account's holders."""
+        holders = [(region, municipality)] + [
+            (t.holder_region, t.executing_municipality) for t in (account.terms.values() if account else ())
+        ]
+        return self._labels(
+            (Cooperation, cooperation), (Organisation, organisation),
+            *((Region, r) for r, _ in holders), *((Municipality, m) for _, m in holders),
+        )
 
     def assign_account_holdership(self, cmd: c.AssignAccountHoldership) -> UUID:
-        labels = self._account_labels(cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality)
         slug = AccountHoldership.account_slug(cmd.cooperation, cmd.organisation, cmd.agreement)
         if self.exists(AccountHoldership, slug):
             account = self.get(AccountHoldership, slug)
@@ -273,6 +278,9 @@ class GovernanceApplication(Application[UUID]):
                 account=slug, cooperation=cmd.cooperation, organisation=cmd.organisation,
                 subject_count=cmd.subject_count, **fact_fields(ValidPeriod(), cmd.attribution),
             )
+        labels = self._account_labels(
+            cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality, account
+        )
         account.assign(
             agreement=cmd.agreement, holder_region=cmd.holder_region,
             executing_municipality=cmd.executing_municipality, status=cmd.status, basis=cmd.basis,
@@ -284,10 +292,9 @@ class GovernanceApplication(Application[UUID]):
 
     def transfer_account_holdership(self, cmd: c.TransferAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, cmd.agreement)
-        labels = self._account_labels(cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality)
-        current = account.current_term()
-        if current is not None:
-            labels |= self._labels((Region, current.holder_region), (Municipality, current.executing_municipality))
+        labels = self._account_labels(
+            cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality, account
+        )
         account.transfer(
             agreement=cmd.agreement, holder_region=cmd.holder_region,
             executing_municipality=cmd.executing_municipality, handover=cmd.handover, basis=cmd.basis,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.codec import MsgspecMapper, MsgspecTranscoder
-from domain.events import EVENT_CLASSES
+from domain.events import EVENT_CLASSES, describe
 from domain.registry import Municipality
 from domain.values import UNKNOWN_DATE, Attribution, PartialDate, ValidPeriod
 from services.application import GovernanceApplication
@@ -36,6 +36,8 @@ def test_every_event_class_round_trips_typed(event_class: type, data: st.DataObj
     assert decoded == event
     for name, value in vars(event).items():
         assert type(getattr(decoded, name)) is type(value), name
+    assert describe(decoded) == describe(event)
+    assert describe(event).event_name == event_class.__name__
 
 
 def test_uuid_date_and_decimal_come_back_as_their_types() -> None:
