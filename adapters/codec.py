@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
@@ -61,7 +61,7 @@ class _EventCodec(msgspec.Struct, frozen=True):
     decoder: msgspec.json.Decoder
 
 
-@lru_cache(maxsize=None)
+@cache
 def _codec_for(topic: str) -> _EventCodec:
     event_class = resolve_topic(topic)
     hints = typing.get_type_hints(event_class)
@@ -90,7 +90,9 @@ class MsgspecMapper(Mapper[UUID]):
         cipher: Cipher | None = None,
     ) -> None:
         super().__init__(
-            transcoder=transcoder if isinstance(transcoder, MsgspecTranscoder) else MsgspecTranscoder(),
+            transcoder=transcoder
+            if isinstance(transcoder, MsgspecTranscoder)
+            else MsgspecTranscoder(),
             compressor=compressor,
             cipher=cipher,
         )

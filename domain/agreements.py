@@ -136,7 +136,9 @@ class AccountHoldership(GovernanceAggregate):
         return [t for t in self.terms.values() if t.period.could_hold_on(day)]
 
     # -- rules -----------------------------------------------------------------------------------
-    def check_new_term(self, agreement: str, period: ValidPeriod, chain: str, labels: Mapping[str, str]) -> None:
+    def check_new_term(
+        self, agreement: str, period: ValidPeriod, chain: str, labels: Mapping[str, str]
+    ) -> None:
         self.check_not_retracted()
         if agreement in self.terms:
             raise AlreadyRecorded(
@@ -212,7 +214,10 @@ class AccountHoldership(GovernanceAggregate):
                 f"a handover on {handover} is before the current holder {current.holder(labels)} started "
                 f"({current.period.valid_from}) — {InvalidPeriod.rule}"
             )
-        if (holder_region, executing_municipality) == (current.holder_region, current.executing_municipality):
+        if (holder_region, executing_municipality) == (
+            current.holder_region,
+            current.executing_municipality,
+        ):
             raise AlreadyRecorded(
                 f"{current.holder(labels)} already holds the account — a transfer needs a new holder"
             )
@@ -233,7 +238,9 @@ class AccountHoldership(GovernanceAggregate):
             **fact_fields(period, attribution),
         )
 
-    def end(self, *, valid_until: PartialDate, reason: str | None, attribution: Attribution) -> None:
+    def end(
+        self, *, valid_until: PartialDate, reason: str | None, attribution: Attribution
+    ) -> None:
         current = self.check_current("end")
         period = ValidPeriod(current.period.valid_from, valid_until)
         self._holder_ended(
@@ -268,7 +275,11 @@ class AccountHoldership(GovernanceAggregate):
         provenance: Provenance,
     ) -> None:
         self.terms[agreement] = HolderTerm(
-            agreement, holder_region, executing_municipality, ValidPeriod(valid_from, valid_until), agreement
+            agreement,
+            holder_region,
+            executing_municipality,
+            ValidPeriod(valid_from, valid_until),
+            agreement,
         )
 
     @event("HolderTransferred")
@@ -299,7 +310,11 @@ class AccountHoldership(GovernanceAggregate):
                 previous, period=ValidPeriod(previous.period.valid_from, valid_from.day_before())
             )
         self.terms[agreement] = HolderTerm(
-            agreement, holder_region, executing_municipality, ValidPeriod(valid_from, valid_until), chain
+            agreement,
+            holder_region,
+            executing_municipality,
+            ValidPeriod(valid_from, valid_until),
+            chain,
         )
 
     @event("HolderEnded")
@@ -320,7 +335,9 @@ class AccountHoldership(GovernanceAggregate):
     ) -> None:
         term = self.terms.get(agreement)
         if term is not None:
-            self.terms[agreement] = msgspec.structs.replace(term, period=ValidPeriod(valid_from, valid_until))
+            self.terms[agreement] = msgspec.structs.replace(
+                term, period=ValidPeriod(valid_from, valid_until)
+            )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -342,7 +359,9 @@ class AgreementAggregate(GovernanceAggregate):
     def kind_of_agreement(self) -> AgreementKind:
         return self.agreement_kind
 
-    def _init_agreement(self, agreement: str, owner: SubjectRef | None, status: AgreementStatus) -> None:
+    def _init_agreement(
+        self, agreement: str, owner: SubjectRef | None, status: AgreementStatus
+    ) -> None:
         self.agreement = agreement
         self.owner = owner
         self.status = status
@@ -353,10 +372,14 @@ class AgreementAggregate(GovernanceAggregate):
         if self.status is AgreementStatus.ENDED:
             raise AgreementEnded(f"{self.agreement} has ended — {AgreementEnded.rule}")
 
-    def change_status(self, *, status: AgreementStatus, period: ValidPeriod, attribution: Attribution) -> None:
+    def change_status(
+        self, *, status: AgreementStatus, period: ValidPeriod, attribution: Attribution
+    ) -> None:
         self.check_not_ended()
         if status is self.status:
-            raise AlreadyRecorded(f"{self.agreement} already has status {status} — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"{self.agreement} already has status {status} — {AlreadyRecorded.rule}"
+            )
         self._status_changed(
             agreement=self.agreement,
             agreement_kind=self.kind_of_agreement,
@@ -470,11 +493,19 @@ class JointProcurement(AgreementAggregate):
         return self.contract.term.extension_options
 
     def opt_out(
-        self, *, municipality: str, scope: str, reason: str | None, period: ValidPeriod, attribution: Attribution
+        self,
+        *,
+        municipality: str,
+        scope: str,
+        reason: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
         if not scope.strip():
-            raise InvalidValue(f"an opt-out of {self.agreement} by {municipality} must say what it covers")
+            raise InvalidValue(
+                f"an opt-out of {self.agreement} by {municipality} must say what it covers"
+            )
         opt_out = OptOut(municipality, scope, reason)
         if any(o.municipality == municipality and o.scope == scope for o in self.opt_outs):
             raise AlreadyRecorded(
@@ -516,10 +547,16 @@ class JointProcurement(AgreementAggregate):
 
     def extension_period(self, option_number: int) -> ValidPeriod:
         """The valid time an option adds, when the contract start is known to the day."""
-        if self.contract is None or self.contract.term is None or self.contract.start.precision is not Precision.DAY:
+        if (
+            self.contract is None
+            or self.contract.term is None
+            or self.contract.start.precision is not Precision.DAY
+        ):
             return ValidPeriod()
         assert self.contract.start.value is not None
-        years_before = self.contract.term.initial_years + sum(self.options[: option_number - 1], Decimal(0))
+        years_before = self.contract.term.initial_years + sum(
+            self.options[: option_number - 1], Decimal(0)
+        )
         start = _add_years(self.contract.start.value, years_before)
         end = _add_years(self.contract.start.value, years_before + self.options[option_number - 1])
         if start is None or end is None:
@@ -634,9 +671,13 @@ class ExpertiseCentreMandate(AgreementAggregate):
         if plan.plan_kind is PlanKind.ANNUAL_PLAN and self.annual_plan is False:
             raise NoAdoptionRoute(f"the mandate {self.agreement} provides no annual plans")
         if plan.key in self.adopted_plans:
-            raise AlreadyRecorded(f"the {plan} under {self.agreement} is already adopted — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"the {plan} under {self.agreement} is already adopted — {AlreadyRecorded.rule}"
+            )
 
-    def record_plan_step(self, *, plan: PlanRef, step_number: int, period: ValidPeriod, attribution: Attribution) -> None:
+    def record_plan_step(
+        self, *, plan: PlanRef, step_number: int, period: ValidPeriod, attribution: Attribution
+    ) -> None:
         self.check_plan(plan)
         route = self.adoption_route
         if not route:
@@ -804,12 +845,19 @@ class Trekkerschap(AgreementAggregate):
         self.lead_region = lead_region
 
     def reassign_lead(
-        self, *, lead_region: str, cooperation_members: frozenset[str], period: ValidPeriod, attribution: Attribution
+        self,
+        *,
+        lead_region: str,
+        cooperation_members: frozenset[str],
+        period: ValidPeriod,
+        attribution: Attribution,
     ) -> None:
         self.check_not_ended()
         assert self.owner is not None
         if lead_region == self.lead_region:
-            raise AlreadyRecorded(f"{lead_region} already leads {self.item} — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"{lead_region} already leads {self.item} — {AlreadyRecorded.rule}"
+            )
         self.check_lead_is_member(self.owner.slug, lead_region, cooperation_members, period)
         self._lead_reassigned(
             agreement=self.agreement,

@@ -32,7 +32,11 @@ REGIEKAART_NAMESPACE = uuid5(NAMESPACE_URL, "https://regiekaart.nl/ids")
 
 def fact_fields(period: ValidPeriod, attribution: Attribution) -> dict[str, Any]:
     """The attributes every state-changing event carries: valid time, authority, principal, sources."""
-    return {"valid_from": period.valid_from, "valid_until": period.valid_until, **attribution.event_fields()}
+    return {
+        "valid_from": period.valid_from,
+        "valid_until": period.valid_until,
+        **attribution.event_fields(),
+    }
 
 
 class GovernanceAggregate(Aggregate):
@@ -61,7 +65,9 @@ class GovernanceAggregate(Aggregate):
     def id_for(cls, slug: str) -> UUID:
         return uuid5(REGIEKAART_NAMESPACE, f"{cls.kind}:{slug}")
 
-    def __base_init__(self, originator_id: Any, originator_version: int, timestamp: datetime) -> None:
+    def __base_init__(
+        self, originator_id: Any, originator_version: int, timestamp: datetime
+    ) -> None:
         super().__base_init__(originator_id, originator_version, timestamp)
         self._history: list[GovernanceAggregate.Event] = []
         self.corrected_versions: set[int] = set()
@@ -87,7 +93,9 @@ class GovernanceAggregate(Aggregate):
 
     def check_not_retracted(self) -> None:
         if self.retracted:
-            raise Retracted(f"{self.ref} was retracted by a correction and takes no further facts — {Retracted.rule}")
+            raise Retracted(
+                f"{self.ref} was retracted by a correction and takes no further facts — {Retracted.rule}"
+            )
 
     def check_correctable(self, version: int) -> GovernanceAggregate.Event:
         if not 1 <= version <= self.version:
@@ -96,9 +104,13 @@ class GovernanceAggregate(Aggregate):
             )
         corrected = self._history[version - 1]
         if isinstance(corrected, GovernanceAggregate.FactCorrected):
-            raise NotCorrectable(f"version {version} of {self.ref} is itself a correction — {NotCorrectable.rule}")
+            raise NotCorrectable(
+                f"version {version} of {self.ref} is itself a correction — {NotCorrectable.rule}"
+            )
         if version in self.corrected_versions:
-            raise NotCorrectable(f"version {version} of {self.ref} was already corrected — {NotCorrectable.rule}")
+            raise NotCorrectable(
+                f"version {version} of {self.ref} was already corrected — {NotCorrectable.rule}"
+            )
         return corrected
 
     def correct(self, *, version: int, reason: str, attribution: Attribution) -> None:
@@ -138,11 +150,20 @@ class GovernanceAggregate(Aggregate):
         fresh = history[0].mutate(None)
         assert isinstance(fresh, GovernanceAggregate)
         for past in history[1:]:
-            if past.originator_version in self.corrected_versions or isinstance(past, GovernanceAggregate.FactCorrected):
+            if past.originator_version in self.corrected_versions or isinstance(
+                past, GovernanceAggregate.FactCorrected
+            ):
                 fresh._history.append(past)
             else:
                 past.apply(fresh)
-        own = {"_id", "_version", "_created_on", "_modified_on", "_pending_events", "corrected_versions"}
+        own = {
+            "_id",
+            "_version",
+            "_created_on",
+            "_modified_on",
+            "_pending_events",
+            "corrected_versions",
+        }
         for name in list(vars(self)):
             if name not in own and name not in vars(fresh):
                 delattr(self, name)

@@ -60,8 +60,8 @@ def _category(name: str) -> str | None:
 def _collect(attributes: Iterable[tuple[str, Any]], found: dict[str, list[str]]) -> None:
     for name, value in attributes:
         if isinstance(value, Concerns):
-            for category in found:
-                found[category].extend(getattr(value, category))
+            for category, slugs in found.items():
+                slugs.extend(getattr(value, category))
             continue
         category = _category(name)
         for item in value if isinstance(value, tuple) else (value,):
@@ -77,6 +77,8 @@ def _collect(attributes: Iterable[tuple[str, Any]], found: dict[str, list[str]])
 
 def concerns(event: Any) -> Concerns:
     """The slugs of the regions, cooperations, organisations and municipalities ``event`` names."""
-    found: dict[str, list[str]] = {c: [] for c in ("regions", "cooperations", "organisations", "municipalities")}
+    found: dict[str, list[str]] = {
+        c: [] for c in ("regions", "cooperations", "organisations", "municipalities")
+    }
     _collect(vars(event).items(), found)
     return Concerns(**{k: _union((), v) for k, v in found.items()})

@@ -233,4 +233,6 @@ def describe(event: Any) -> EventInfo:
     else:
         aggregate = _AGGREGATE_BY_NAME[type(event).__qualname__.split(".")[0]]
         kind, slug = aggregate.kind, getattr(event, aggregate.slug_attribute)
-    return EventInfo(event_name=type(event).__name__, aggregate_kind=kind, slug=slug, concerns=concerns(event))
+    return EventInfo(
+        event_name=type(event).__name__, aggregate_kind=kind, slug=slug, concerns=concerns(event)
+    )

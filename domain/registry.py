@@ -138,7 +138,9 @@ class Municipality(GovernanceAggregate):
         self.merger: Merger | None = None
 
     # -- rules -----------------------------------------------------------------------------------
-    def check_no_overlapping_membership(self, region: str, scope: str | None, period: ValidPeriod) -> None:
+    def check_no_overlapping_membership(
+        self, region: str, scope: str | None, period: ValidPeriod
+    ) -> None:
         for other in self.memberships.values():
             if other.conflicts_with(region, scope, period):
                 wanted = "a full membership" if scope is None else f"a membership for '{scope}'"
@@ -159,7 +161,8 @@ class Municipality(GovernanceAggregate):
         return [
             m
             for m in self.memberships.values()
-            if m.period.valid_from.earliest <= day.latest and m.period.valid_until.latest >= day.earliest
+            if m.period.valid_from.earliest <= day.latest
+            and m.period.valid_until.latest >= day.earliest
         ]
 
     # -- commands --------------------------------------------------------------------------------
@@ -188,11 +191,15 @@ class Municipality(GovernanceAggregate):
             **fact_fields(period, attribution),
         )
 
-    def end_membership(self, *, membership_id: str, valid_until: PartialDate, attribution: Attribution) -> None:
+    def end_membership(
+        self, *, membership_id: str, valid_until: PartialDate, attribution: Attribution
+    ) -> None:
         self.check_not_retracted()
         membership = self.memberships.get(membership_id)
         if membership is None:
-            raise UnknownReference(f"{self.name} has no membership {membership_id!r} to end — {UnknownReference.rule}")
+            raise UnknownReference(
+                f"{self.name} has no membership {membership_id!r} to end — {UnknownReference.rule}"
+            )
         if not membership.is_open:
             raise AlreadyRecorded(
                 f"{self.name}'s {membership.describe()} has already ended — {AlreadyRecorded.rule}"
@@ -206,7 +213,14 @@ class Municipality(GovernanceAggregate):
             **fact_fields(period, attribution),
         )
 
-    def merge_into(self, *, successor_municipality: str, change: str, date: PartialDate, attribution: Attribution) -> None:
+    def merge_into(
+        self,
+        *,
+        successor_municipality: str,
+        change: str,
+        date: PartialDate,
+        attribution: Attribution,
+    ) -> None:
         """Merge away: memberships still open end the day before the merger."""
         self.check_not_retracted()
         if self.merger is not None:
@@ -217,7 +231,11 @@ class Municipality(GovernanceAggregate):
         last_day = date.day_before()
         for membership in list(self.memberships.values()):
             if membership.is_open:
-                self.end_membership(membership_id=membership.membership_id, valid_until=last_day, attribution=attribution)
+                self.end_membership(
+                    membership_id=membership.membership_id,
+                    valid_until=last_day,
+                    attribution=attribution,
+                )
             elif membership.period.valid_until.earliest >= date.earliest:
                 raise InvalidMerger(
                     f"{self.name}'s {membership.describe()} runs past its merger into "
@@ -231,7 +249,12 @@ class Municipality(GovernanceAggregate):
         )
 
     def take_over_memberships(
-        self, *, predecessors: Sequence[Municipality], change: str, date: PartialDate, attribution: Attribution
+        self,
+        *,
+        predecessors: Sequence[Municipality],
+        change: str,
+        date: PartialDate,
+        attribution: Attribution,
     ) -> None:
         """A new municipality formed by a merger joins the regions its predecessors belonged to on the
         day before the merger, from the merger date, unless it already has a membership there."""
@@ -424,12 +447,18 @@ class Cooperation(GovernanceAggregate):
             **fact_fields(period, attribution),
         )
 
-    def involve_organisation(self, *, organisation: str, period: ValidPeriod, attribution: Attribution) -> None:
+    def involve_organisation(
+        self, *, organisation: str, period: ValidPeriod, attribution: Attribution
+    ) -> None:
         self.check_not_retracted()
         if organisation in self.organisations:
-            raise AlreadyRecorded(f"{organisation} is already involved in {self.name} — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"{organisation} is already involved in {self.name} — {AlreadyRecorded.rule}"
+            )
         self._organisation_involved(
-            cooperation=self.cooperation, organisation=organisation, **fact_fields(period, attribution)
+            cooperation=self.cooperation,
+            organisation=organisation,
+            **fact_fields(period, attribution),
         )
 
     @event("RegionJoined")
@@ -538,7 +567,9 @@ class DecisionBody(GovernanceAggregate):
         self.check_not_retracted()
         if role is self.role:
             raise AlreadyRecorded(f"{self.name} already has role {role} — {AlreadyRecorded.rule}")
-        self._role_changed(body=self.body, of=self.of, role=role, **fact_fields(period, attribution))
+        self._role_changed(
+            body=self.body, of=self.of, role=role, **fact_fields(period, attribution)
+        )
 
     @event("RoleChanged")
     def _role_changed(
@@ -620,10 +651,16 @@ class ConflictingClaims(GovernanceAggregate):
     def add_claim(self, *, claim: Claim, attribution: Attribution) -> None:
         self.check_not_retracted()
         if claim in self.claim_values:
-            raise AlreadyRecorded(f"claim {claim.value!r} ({', '.join(claim.sources)}) is already recorded on "
-                                  f"'{self.topic}' — {AlreadyRecorded.rule}")
-        self._claim_added(claims=self.claims, subject=self.subject, claim=claim,
-                          **fact_fields(ValidPeriod(), attribution))
+            raise AlreadyRecorded(
+                f"claim {claim.value!r} ({', '.join(claim.sources)}) is already recorded on "
+                f"'{self.topic}' — {AlreadyRecorded.rule}"
+            )
+        self._claim_added(
+            claims=self.claims,
+            subject=self.subject,
+            claim=claim,
+            **fact_fields(ValidPeriod(), attribution),
+        )
 
     @event("ClaimAdded")
     def _claim_added(

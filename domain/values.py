@@ -109,7 +109,9 @@ class PartialDate(msgspec.Struct, frozen=True):
         if self.precision is Precision.YEAR:
             return date(self.value.year, 12, 31)
         if self.precision is Precision.MONTH:
-            next_month = date(self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1)
+            next_month = date(
+                self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1
+            )
             return next_month - timedelta(days=1)
         return self.value
 
@@ -155,7 +157,9 @@ class ValidPeriod(msgspec.Struct, frozen=True):
         return self.valid_from.earliest <= day <= self.valid_until.latest
 
     def __str__(self) -> str:
-        start = "from an unknown date" if not self.valid_from.is_known else f"from {self.valid_from}"
+        start = (
+            "from an unknown date" if not self.valid_from.is_known else f"from {self.valid_from}"
+        )
         if not self.valid_until.is_known:
             return f"{start} (no end recorded)"
         return f"{start} until {self.valid_until}"
@@ -184,7 +188,9 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for ref in self.sources:
             if not _SOURCE_REF.match(ref):
-                raise InvalidValue(f"a source reference has the form '<source id>:L<n>[-L<m>]' (got {ref!r})")
+                raise InvalidValue(
+                    f"a source reference has the form '<source id>:L<n>[-L<m>]' (got {ref!r})"
+                )
 
 
 class Attribution(msgspec.Struct, frozen=True, kw_only=True):
@@ -195,7 +201,11 @@ class Attribution(msgspec.Struct, frozen=True, kw_only=True):
     provenance: Provenance = Provenance()
 
     def event_fields(self) -> dict[str, object]:
-        return {"authority": self.authority, "principal": self.principal, "provenance": self.provenance}
+        return {
+            "authority": self.authority,
+            "principal": self.principal,
+            "provenance": self.provenance,
+        }
 
 
 class SubjectKind(StrEnum):
@@ -388,7 +398,11 @@ class Contract(msgspec.Struct, frozen=True, kw_only=True):
     funding: str | None = None
 
     def __post_init__(self) -> None:
-        if self.term is not None and self.max_years is not None and self.term.max_years != self.max_years:
+        if (
+            self.term is not None
+            and self.max_years is not None
+            and self.term.max_years != self.max_years
+        ):
             raise InvalidValue(
                 f"max_years {self.max_years} differs from the sum of term {self.term.notation} "
                 f"({self.term.max_years})"

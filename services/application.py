@@ -9,7 +9,7 @@ the library's in-memory POPO module by default) and stores events with the msgsp
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -54,7 +54,7 @@ AGGREGATE_BY_KIND: dict[SubjectKind, type[GovernanceAggregate]] = {
 
 
 class GovernanceApplication(Application[UUID]):
-    env = {
+    env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "adapters.codec:MsgspecMapper",
         "TRANSCODER_TOPIC": "adapters.codec:MsgspecTranscoder",
     }
@@ -65,7 +65,9 @@ class GovernanceApplication(Application[UUID]):
         try:
             aggregate = self.repository.get(cls.id_for(slug))
         except AggregateNotFoundError:
-            raise UnknownReference(f"{cls.kind} {slug!r} is not registered — {UnknownReference.rule}") from None
+            raise UnknownReference(
+                f"{cls.kind} {slug!r} is not registered — {UnknownReference.rule}"
+            ) from None
         if not isinstance(aggregate, cls):
             raise UnknownReference(
                 f"{cls.kind} {slug!r} is a {type(aggregate).__name__}, not a {cls.__name__} — {UnknownReference.rule}"
@@ -88,7 +90,9 @@ class GovernanceApplication(Application[UUID]):
 
     def _register(self, cls: type[A], slug: str, factory: Callable[[], A]) -> UUID:
         if self.exists(cls, slug):
-            raise AlreadyRecorded(f"{cls.kind} {slug!r} is already registered — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"{cls.kind} {slug!r} is already registered — {AlreadyRecorded.rule}"
+            )
         aggregate = factory()
         self.save(aggregate)
         return aggregate.id
@@ -100,31 +104,64 @@ class GovernanceApplication(Application[UUID]):
 
     # -- registry ---------------------------------------------------------------------------------------
     def register_source(self, cmd: c.RegisterSource) -> UUID:
-        return self._register(SourceDocument, cmd.source, lambda: SourceDocument(
-            source=cmd.source, file=cmd.file, title=cmd.title, title_note=cmd.title_note, date=cmd.date,
-            date_inferred=cmd.date_inferred, date_note=cmd.date_note, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            SourceDocument,
+            cmd.source,
+            lambda: SourceDocument(
+                source=cmd.source,
+                file=cmd.file,
+                title=cmd.title,
+                title_note=cmd.title_note,
+                date=cmd.date,
+                date_inferred=cmd.date_inferred,
+                date_note=cmd.date_note,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def register_municipality(self, cmd: c.RegisterMunicipality) -> UUID:
-        return self._register(Municipality, cmd.municipality, lambda: Municipality(
-            municipality=cmd.municipality, name=cmd.name, source_spelling=cmd.source_spelling, notes=cmd.notes,
-            **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            Municipality,
+            cmd.municipality,
+            lambda: Municipality(
+                municipality=cmd.municipality,
+                name=cmd.name,
+                source_spelling=cmd.source_spelling,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def register_region(self, cmd: c.RegisterRegion) -> UUID:
         self._require_all(Municipality, [cmd.contact_municipality])
-        return self._register(Region, cmd.region, lambda: Region(
-            region=cmd.region, name=cmd.name, region_kind=cmd.region_kind, aliases=cmd.aliases,
-            province=cmd.province, contact_municipality=cmd.contact_municipality, contact_label=cmd.contact_label,
-            contact_note=cmd.contact_note, members_complete=cmd.members_complete, subregions=cmd.subregions,
-            decision_route=cmd.decision_route, notes=cmd.notes, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            Region,
+            cmd.region,
+            lambda: Region(
+                region=cmd.region,
+                name=cmd.name,
+                region_kind=cmd.region_kind,
+                aliases=cmd.aliases,
+                province=cmd.province,
+                contact_municipality=cmd.contact_municipality,
+                contact_label=cmd.contact_label,
+                contact_note=cmd.contact_note,
+                members_complete=cmd.members_complete,
+                subregions=cmd.subregions,
+                decision_route=cmd.decision_route,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def start_membership(self, cmd: c.StartMembership) -> UUID:
         self.get(Region, cmd.region)
         municipality = self.get(Municipality, cmd.municipality)
         municipality.start_membership(
-            membership_id=cmd.effective_membership_id, region=cmd.region, scope=cmd.scope, period=cmd.period,
+            membership_id=cmd.effective_membership_id,
+            region=cmd.region,
+            scope=cmd.scope,
+            period=cmd.period,
             attribution=cmd.attribution,
         )
         self.save(municipality)
@@ -133,27 +170,49 @@ class GovernanceApplication(Application[UUID]):
     def end_membership(self, cmd: c.EndMembership) -> UUID:
         municipality = self.get(Municipality, cmd.municipality)
         municipality.end_membership(
-            membership_id=cmd.membership_id, valid_until=cmd.valid_until, attribution=cmd.attribution
+            membership_id=cmd.membership_id,
+            valid_until=cmd.valid_until,
+            attribution=cmd.attribution,
         )
         self.save(municipality)
         return municipality.id
 
     def register_cooperation(self, cmd: c.RegisterCooperation) -> UUID:
-        return self._register(Cooperation, cmd.cooperation, lambda: Cooperation(
-            cooperation=cmd.cooperation, name=cmd.name, cooperation_kind=cmd.cooperation_kind,
-            members_complete=cmd.members_complete, member_count=cmd.member_count, formalised=cmd.formalised,
-            cadence=cmd.cadence, decision_rule=cmd.decision_rule, decision_exceptions=cmd.decision_exceptions,
-            process_owner_body=cmd.process_owner_body, principles=cmd.principles, agenda=cmd.agenda,
-            themes=cmd.themes, scope=cmd.scope, related_cooperations=cmd.related_cooperations,
-            date_note=cmd.date_note, notes=cmd.notes, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            Cooperation,
+            cmd.cooperation,
+            lambda: Cooperation(
+                cooperation=cmd.cooperation,
+                name=cmd.name,
+                cooperation_kind=cmd.cooperation_kind,
+                members_complete=cmd.members_complete,
+                member_count=cmd.member_count,
+                formalised=cmd.formalised,
+                cadence=cmd.cadence,
+                decision_rule=cmd.decision_rule,
+                decision_exceptions=cmd.decision_exceptions,
+                process_owner_body=cmd.process_owner_body,
+                principles=cmd.principles,
+                agenda=cmd.agenda,
+                themes=cmd.themes,
+                scope=cmd.scope,
+                related_cooperations=cmd.related_cooperations,
+                date_note=cmd.date_note,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def admit_region_to_cooperation(self, cmd: c.AdmitRegionToCooperation) -> UUID:
         self.get(Region, cmd.region)
         cooperation = self.get(Cooperation, cmd.cooperation)
         cooperation.admit_region(
-            region=cmd.region, participation=cmd.participation, participation_note=cmd.participation_note,
-            cadence=cmd.cadence, period=cmd.period, attribution=cmd.attribution,
+            region=cmd.region,
+            participation=cmd.participation,
+            participation_note=cmd.participation_note,
+            cadence=cmd.cadence,
+            period=cmd.period,
+            attribution=cmd.attribution,
         )
         self.save(cooperation)
         return cooperation.id
@@ -161,26 +220,48 @@ class GovernanceApplication(Application[UUID]):
     def involve_organisation_in_cooperation(self, cmd: c.InvolveOrganisationInCooperation) -> UUID:
         self.get(Organisation, cmd.organisation)
         cooperation = self.get(Cooperation, cmd.cooperation)
-        cooperation.involve_organisation(organisation=cmd.organisation, period=cmd.period, attribution=cmd.attribution)
+        cooperation.involve_organisation(
+            organisation=cmd.organisation, period=cmd.period, attribution=cmd.attribution
+        )
         self.save(cooperation)
         return cooperation.id
 
     def register_organisation(self, cmd: c.RegisterOrganisation) -> UUID:
-        return self._register(Organisation, cmd.organisation, lambda: Organisation(
-            organisation=cmd.organisation, name=cmd.name, organisation_kind=cmd.organisation_kind,
-            aliases=cmd.aliases, member_organisations=cmd.member_organisations, legal_entity=cmd.legal_entity,
-            notes=cmd.notes, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            Organisation,
+            cmd.organisation,
+            lambda: Organisation(
+                organisation=cmd.organisation,
+                name=cmd.name,
+                organisation_kind=cmd.organisation_kind,
+                aliases=cmd.aliases,
+                member_organisations=cmd.member_organisations,
+                legal_entity=cmd.legal_entity,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def register_decision_body(self, cmd: c.RegisterDecisionBody) -> UUID:
         self.require(cmd.of)
         self._require_all(Municipality, cmd.member_municipalities)
-        return self._register(DecisionBody, cmd.body, lambda: DecisionBody(
-            body=cmd.body, name=cmd.name, of=cmd.of, role=cmd.role, level=cmd.level, composition=cmd.composition,
-            member_municipalities=cmd.member_municipalities, cadence=cmd.cadence,
-            commissioned_by_body=cmd.commissioned_by_body, notes=cmd.notes,
-            **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            DecisionBody,
+            cmd.body,
+            lambda: DecisionBody(
+                body=cmd.body,
+                name=cmd.name,
+                of=cmd.of,
+                role=cmd.role,
+                level=cmd.level,
+                composition=cmd.composition,
+                member_municipalities=cmd.member_municipalities,
+                cadence=cmd.cadence,
+                commissioned_by_body=cmd.commissioned_by_body,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def change_body_role(self, cmd: c.ChangeBodyRole) -> UUID:
         body = self.get(DecisionBody, cmd.body)
@@ -193,18 +274,31 @@ class GovernanceApplication(Application[UUID]):
         if not cmd.date.is_known:
             raise InvalidMerger(f"the merger {cmd.change} has no date — {InvalidMerger.rule}")
         if self.exists(StructuralChange, cmd.change):
-            raise AlreadyRecorded(f"change {cmd.change!r} is already recorded — {AlreadyRecorded.rule}")
+            raise AlreadyRecorded(
+                f"change {cmd.change!r} is already recorded — {AlreadyRecorded.rule}"
+            )
         successor = self.get(Municipality, cmd.into_municipality)
-        merged = [self.get(Municipality, slug) for slug in cmd.from_municipalities if slug != cmd.into_municipality]
+        merged = [
+            self.get(Municipality, slug)
+            for slug in cmd.from_municipalities
+            if slug != cmd.into_municipality
+        ]
         change = StructuralChange(
-            change=cmd.change, change_kind=ChangeKind.MERGER, from_municipalities=cmd.from_municipalities,
-            from_names=cmd.from_names, into_municipality=cmd.into_municipality,
-            subject=SubjectRef(SubjectKind.MUNICIPALITY, cmd.into_municipality), description=cmd.description,
-            date_note=cmd.date_note, **fact_fields(ValidPeriod(cmd.date, UNKNOWN_DATE), cmd.attribution),
+            change=cmd.change,
+            change_kind=ChangeKind.MERGER,
+            from_municipalities=cmd.from_municipalities,
+            from_names=cmd.from_names,
+            into_municipality=cmd.into_municipality,
+            subject=SubjectRef(SubjectKind.MUNICIPALITY, cmd.into_municipality),
+            description=cmd.description,
+            date_note=cmd.date_note,
+            **fact_fields(ValidPeriod(cmd.date, UNKNOWN_DATE), cmd.attribution),
         )
         for municipality in merged:
             municipality.merge_into(
-                successor_municipality=cmd.into_municipality, change=cmd.change, date=cmd.date,
+                successor_municipality=cmd.into_municipality,
+                change=cmd.change,
+                date=cmd.date,
                 attribution=cmd.attribution,
             )
         if cmd.into_municipality not in cmd.from_municipalities:
@@ -216,22 +310,42 @@ class GovernanceApplication(Application[UUID]):
 
     def record_structural_change(self, cmd: c.RecordStructuralChange) -> UUID:
         if cmd.change_kind is ChangeKind.MERGER:
-            raise InvalidMerger(f"record the merger {cmd.change} with merge_municipalities — {InvalidMerger.rule}")
+            raise InvalidMerger(
+                f"record the merger {cmd.change} with merge_municipalities — {InvalidMerger.rule}"
+            )
         if cmd.subject is not None:
             self.require(cmd.subject)
-        return self._register(StructuralChange, cmd.change, lambda: StructuralChange(
-            change=cmd.change, change_kind=cmd.change_kind, from_municipalities=(), from_names=(),
-            into_municipality=None, subject=cmd.subject, description=cmd.description, date_note=cmd.date_note,
-            **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._register(
+            StructuralChange,
+            cmd.change,
+            lambda: StructuralChange(
+                change=cmd.change,
+                change_kind=cmd.change_kind,
+                from_municipalities=(),
+                from_names=(),
+                into_municipality=None,
+                subject=cmd.subject,
+                description=cmd.description,
+                date_note=cmd.date_note,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def record_conflicting_claims(self, cmd: c.RecordConflictingClaims) -> UUID:
         if cmd.subject is not None:
             self.require(cmd.subject)
-        return self._register(ConflictingClaims, cmd.claims, lambda: ConflictingClaims(
-            claims=cmd.claims, topic=cmd.topic, subject=cmd.subject, claim_values=cmd.claim_values, note=cmd.note,
-            **fact_fields(ValidPeriod(), cmd.attribution),
-        ))
+        return self._register(
+            ConflictingClaims,
+            cmd.claims,
+            lambda: ConflictingClaims(
+                claims=cmd.claims,
+                topic=cmd.topic,
+                subject=cmd.subject,
+                claim_values=cmd.claim_values,
+                note=cmd.note,
+                **fact_fields(ValidPeriod(), cmd.attribution),
+            ),
+        )
 
     def add_claim(self, cmd: c.AddClaim) -> UUID:
         claims = self.get(ConflictingClaims, cmd.claims)
@@ -243,13 +357,17 @@ class GovernanceApplication(Application[UUID]):
         try:
             aggregate = self.repository.get(cmd.aggregate_id)
         except AggregateNotFoundError:
-            raise UnknownReference(f"no aggregate {cmd.aggregate_id} — {UnknownReference.rule}") from None
+            raise UnknownReference(
+                f"no aggregate {cmd.aggregate_id} — {UnknownReference.rule}"
+            ) from None
         aggregate.correct(version=cmd.version, reason=cmd.reason, attribution=cmd.attribution)
         self.save(aggregate)
         return aggregate.id
 
     # -- accounthouderschap -------------------------------------------------------------------------------
-    def _account(self, cooperation: str | None, organisation: str | None, agreement: str) -> AccountHoldership:
+    def _account(
+        self, cooperation: str | None, organisation: str | None, agreement: str
+    ) -> AccountHoldership:
         slug = AccountHoldership.account_slug(cooperation, organisation, agreement)
         if self.exists(AccountHoldership, slug):
             return self.get(AccountHoldership, slug)
@@ -258,15 +376,24 @@ class GovernanceApplication(Application[UUID]):
             f"— {UnknownReference.rule}"
         )
 
-    def _account_labels(self, cooperation: str | None, organisation: str | None, region: str | None,
-                        municipality: str | None, account: AccountHoldership | None = None) -> dict[str, str]:
+    def _account_labels(
+        self,
+        cooperation: str | None,
+        organisation: str | None,
+        region: str | None,
+        municipality: str | None,
+        account: AccountHoldership | None = None,
+    ) -> dict[str, str]:
         """Names for the messages of the account's rules: of the command's and the account's holders."""
         holders = [(region, municipality)] + [
-            (t.holder_region, t.executing_municipality) for t in (account.terms.values() if account else ())
+            (t.holder_region, t.executing_municipality)
+            for t in (account.terms.values() if account else ())
         ]
         return self._labels(
-            (Cooperation, cooperation), (Organisation, organisation),
-            *((Region, r) for r, _ in holders), *((Municipality, m) for _, m in holders),
+            (Cooperation, cooperation),
+            (Organisation, organisation),
+            *((Region, r) for r, _ in holders),
+            *((Municipality, m) for _, m in holders),
         )
 
     def assign_account_holdership(self, cmd: c.AssignAccountHoldership) -> UUID:
@@ -275,16 +402,29 @@ class GovernanceApplication(Application[UUID]):
             account = self.get(AccountHoldership, slug)
         else:
             account = AccountHoldership(
-                account=slug, cooperation=cmd.cooperation, organisation=cmd.organisation,
-                subject_count=cmd.subject_count, **fact_fields(ValidPeriod(), cmd.attribution),
+                account=slug,
+                cooperation=cmd.cooperation,
+                organisation=cmd.organisation,
+                subject_count=cmd.subject_count,
+                **fact_fields(ValidPeriod(), cmd.attribution),
             )
         labels = self._account_labels(
-            cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality, account
+            cmd.cooperation,
+            cmd.organisation,
+            cmd.holder_region,
+            cmd.executing_municipality,
+            account,
         )
         account.assign(
-            agreement=cmd.agreement, holder_region=cmd.holder_region,
-            executing_municipality=cmd.executing_municipality, status=cmd.status, basis=cmd.basis,
-            obligations=cmd.obligations, notes=cmd.notes, period=cmd.period, attribution=cmd.attribution,
+            agreement=cmd.agreement,
+            holder_region=cmd.holder_region,
+            executing_municipality=cmd.executing_municipality,
+            status=cmd.status,
+            basis=cmd.basis,
+            obligations=cmd.obligations,
+            notes=cmd.notes,
+            period=cmd.period,
+            attribution=cmd.attribution,
             labels=labels,
         )
         self.save(account)
@@ -293,12 +433,21 @@ class GovernanceApplication(Application[UUID]):
     def transfer_account_holdership(self, cmd: c.TransferAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, cmd.agreement)
         labels = self._account_labels(
-            cmd.cooperation, cmd.organisation, cmd.holder_region, cmd.executing_municipality, account
+            cmd.cooperation,
+            cmd.organisation,
+            cmd.holder_region,
+            cmd.executing_municipality,
+            account,
         )
         account.transfer(
-            agreement=cmd.agreement, holder_region=cmd.holder_region,
-            executing_municipality=cmd.executing_municipality, handover=cmd.handover, basis=cmd.basis,
-            notes=cmd.notes, attribution=cmd.attribution, labels=labels,
+            agreement=cmd.agreement,
+            holder_region=cmd.holder_region,
+            executing_municipality=cmd.executing_municipality,
+            handover=cmd.handover,
+            basis=cmd.basis,
+            notes=cmd.notes,
+            attribution=cmd.attribution,
+            labels=labels,
         )
         self.save(account)
         return account.id
@@ -321,18 +470,35 @@ class GovernanceApplication(Application[UUID]):
     def record_joint_procurement(self, cmd: c.RecordJointProcurement) -> UUID:
         self._require_owner(cmd.owner, cmd.participants)
         self._require_all(Organisation, cmd.suppliers)
-        return self._new_agreement(cmd.agreement, lambda: JointProcurement(
-            agreement=cmd.agreement, owner=cmd.owner, participants=cmd.participants, segments=cmd.segments,
-            lots=cmd.lots, contract=cmd.contract, part_of=cmd.part_of, suppliers=cmd.suppliers,
-            supplier_count=cmd.supplier_count, principles=cmd.principles, status=cmd.status, basis=cmd.basis,
-            date_note=cmd.date_note, notes=cmd.notes, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._new_agreement(
+            cmd.agreement,
+            lambda: JointProcurement(
+                agreement=cmd.agreement,
+                owner=cmd.owner,
+                participants=cmd.participants,
+                segments=cmd.segments,
+                lots=cmd.lots,
+                contract=cmd.contract,
+                part_of=cmd.part_of,
+                suppliers=cmd.suppliers,
+                supplier_count=cmd.supplier_count,
+                principles=cmd.principles,
+                status=cmd.status,
+                basis=cmd.basis,
+                date_note=cmd.date_note,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def opt_out_of_procurement(self, cmd: c.OptOutOfProcurement) -> UUID:
         self.get(Municipality, cmd.municipality)
         procurement = self.get(JointProcurement, cmd.agreement)
         procurement.opt_out(
-            municipality=cmd.municipality, scope=cmd.scope, reason=cmd.reason, period=cmd.period,
+            municipality=cmd.municipality,
+            scope=cmd.scope,
+            reason=cmd.reason,
+            period=cmd.period,
             attribution=cmd.attribution,
         )
         self.save(procurement)
@@ -340,13 +506,17 @@ class GovernanceApplication(Application[UUID]):
 
     def exercise_extension_option(self, cmd: c.ExerciseExtensionOption) -> UUID:
         procurement = self.get(JointProcurement, cmd.agreement)
-        procurement.exercise_extension_option(option_number=cmd.option_number, attribution=cmd.attribution)
+        procurement.exercise_extension_option(
+            option_number=cmd.option_number, attribution=cmd.attribution
+        )
         self.save(procurement)
         return procurement.id
 
     def decline_extension_option(self, cmd: c.DeclineExtensionOption) -> UUID:
         procurement = self.get(JointProcurement, cmd.agreement)
-        procurement.decline_extension_option(option_number=cmd.option_number, attribution=cmd.attribution)
+        procurement.decline_extension_option(
+            option_number=cmd.option_number, attribution=cmd.attribution
+        )
         self.save(procurement)
         return procurement.id
 
@@ -354,17 +524,30 @@ class GovernanceApplication(Application[UUID]):
         self.get(Cooperation, cmd.cooperation)
         self.get(Municipality, cmd.holder_municipality)
         self.get(Organisation, cmd.expertise_centre)
-        return self._new_agreement(cmd.agreement, lambda: ExpertiseCentreMandate(
-            agreement=cmd.agreement, owner=SubjectRef(SubjectKind.COOPERATION, cmd.cooperation),
-            holder_municipality=cmd.holder_municipality, expertise_centre=cmd.expertise_centre,
-            adoption_route=cmd.adoption_route, annual_plan=cmd.annual_plan, status=cmd.status, basis=cmd.basis,
-            notes=cmd.notes, **fact_fields(cmd.period, cmd.attribution),
-        ))
+        return self._new_agreement(
+            cmd.agreement,
+            lambda: ExpertiseCentreMandate(
+                agreement=cmd.agreement,
+                owner=SubjectRef(SubjectKind.COOPERATION, cmd.cooperation),
+                holder_municipality=cmd.holder_municipality,
+                expertise_centre=cmd.expertise_centre,
+                adoption_route=cmd.adoption_route,
+                annual_plan=cmd.annual_plan,
+                status=cmd.status,
+                basis=cmd.basis,
+                notes=cmd.notes,
+                **fact_fields(cmd.period, cmd.attribution),
+            ),
+        )
 
     def record_plan_step(self, cmd: c.RecordPlanStep) -> UUID:
         mandate = self.get(ExpertiseCentreMandate, cmd.agreement)
-        mandate.record_plan_step(plan=cmd.plan, step_number=cmd.step_number, period=cmd.period,
-                                 attribution=cmd.attribution)
+        mandate.record_plan_step(
+            plan=cmd.plan,
+            step_number=cmd.step_number,
+            period=cmd.period,
+            attribution=cmd.attribution,
+        )
         self.save(mandate)
         return mandate.id
 
@@ -377,32 +560,61 @@ class GovernanceApplication(Application[UUID]):
     def assign_lead(self, cmd: c.AssignLead) -> UUID:
         self.get(Region, cmd.lead_region)
         members = self.get(Cooperation, cmd.cooperation).members_on(cmd.period)
-        return self._new_agreement(cmd.agreement, lambda: Trekkerschap.assign(
-            agreement=cmd.agreement, cooperation=cmd.cooperation, module=cmd.module, item=cmd.item,
-            lead_region=cmd.lead_region, content=cmd.content, cooperation_members=members, status=cmd.status,
-            basis=cmd.basis, notes=cmd.notes, period=cmd.period, attribution=cmd.attribution,
-        ))
+        return self._new_agreement(
+            cmd.agreement,
+            lambda: Trekkerschap.assign(
+                agreement=cmd.agreement,
+                cooperation=cmd.cooperation,
+                module=cmd.module,
+                item=cmd.item,
+                lead_region=cmd.lead_region,
+                content=cmd.content,
+                cooperation_members=members,
+                status=cmd.status,
+                basis=cmd.basis,
+                notes=cmd.notes,
+                period=cmd.period,
+                attribution=cmd.attribution,
+            ),
+        )
 
     def reassign_lead(self, cmd: c.ReassignLead) -> UUID:
         self.get(Region, cmd.lead_region)
         lead = self.get(Trekkerschap, cmd.agreement)
         assert lead.owner is not None
         members = self.get(Cooperation, lead.owner.slug).members_on(cmd.period)
-        lead.reassign_lead(lead_region=cmd.lead_region, cooperation_members=members, period=cmd.period,
-                           attribution=cmd.attribution)
+        lead.reassign_lead(
+            lead_region=cmd.lead_region,
+            cooperation_members=members,
+            period=cmd.period,
+            attribution=cmd.attribution,
+        )
         self.save(lead)
         return lead.id
 
     def record_agreement(self, cmd: c.RecordAgreement) -> UUID:
         self._require_owner(cmd.owner, cmd.terms.parties)
-        self._require_all(Municipality, [cmd.terms.holder_municipality, cmd.terms.host_municipality])
+        self._require_all(
+            Municipality, [cmd.terms.holder_municipality, cmd.terms.host_municipality]
+        )
         self._require_all(Organisation, [cmd.terms.provider, *cmd.terms.recipients])
         self._require_all(DecisionBody, [cmd.terms.holder_body])
-        return self._new_agreement(cmd.agreement, lambda: Agreement.record(
-            agreement=cmd.agreement, agreement_kind=cmd.agreement_kind, owner=cmd.owner, terms=cmd.terms,
-            part_of=cmd.part_of, status=cmd.status, basis=cmd.basis, date_note=cmd.date_note, notes=cmd.notes,
-            period=cmd.period, attribution=cmd.attribution,
-        ))
+        return self._new_agreement(
+            cmd.agreement,
+            lambda: Agreement.record(
+                agreement=cmd.agreement,
+                agreement_kind=cmd.agreement_kind,
+                owner=cmd.owner,
+                terms=cmd.terms,
+                part_of=cmd.part_of,
+                status=cmd.status,
+                basis=cmd.basis,
+                date_note=cmd.date_note,
+                notes=cmd.notes,
+                period=cmd.period,
+                attribution=cmd.attribution,
+            ),
+        )
 
     def record_milestone(self, cmd: c.RecordMilestone) -> UUID:
         agreement = self.get(AgreementAggregate, cmd.agreement)
@@ -426,6 +638,8 @@ def _method_name(command_class: type) -> str:
 _HANDLERS: dict[type, str] = {
     cls: _method_name(cls)
     for cls in vars(c).values()
-    if isinstance(cls, type) and issubclass(cls, c.Command) and cls not in (c.Command, c.FactCommand)
+    if isinstance(cls, type)
+    and issubclass(cls, c.Command)
+    and cls not in (c.Command, c.FactCommand)
 }
 assert all(hasattr(GovernanceApplication, name) for name in _HANDLERS.values()), _HANDLERS

@@ -49,7 +49,9 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def attribution(self) -> Attribution:
-        return Attribution(principal=self.principal, authority=self.authority, provenance=self.provenance)
+        return Attribution(
+            principal=self.principal, authority=self.authority, provenance=self.provenance
+        )
 
 
 class FactCommand(Command, frozen=True, kw_only=True):

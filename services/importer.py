@@ -81,7 +81,11 @@ _SECTION_KINDS = {
 
 def load_facts() -> dict[str, Any]:
     """The governance facts shipped with the package."""
-    text = importlib.resources.files("services.data").joinpath("governance-facts.yaml").read_text("utf-8")
+    text = (
+        importlib.resources.files("services.data")
+        .joinpath("governance-facts.yaml")
+        .read_text("utf-8")
+    )
     facts: dict[str, Any] = yaml.safe_load(text)
     return facts
 
@@ -106,7 +110,9 @@ class GovernanceFactsImporter:
         self.app = app
         self.facts = facts if facts is not None else load_facts()
         self.kinds = {
-            record["id"]: kind for section, kind in _SECTION_KINDS.items() for record in self.facts.get(section, [])
+            record["id"]: kind
+            for section, kind in _SECTION_KINDS.items()
+            for record in self.facts.get(section, [])
         }
         self.source_titles = {s["id"]: s["title"] for s in self.facts.get("sources", [])}
         self.report = ImportReport()
@@ -119,7 +125,9 @@ class GovernanceFactsImporter:
         slug = record.get("cooperation") or record.get("region")
         return self.ref(slug) if slug else None
 
-    def attribution(self, record: dict[str, Any], sources: tuple[str, ...] | None = None) -> dict[str, Any]:
+    def attribution(
+        self, record: dict[str, Any], sources: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
         sources = sources or (record["src"], *record.get("also_src", ()))
         source_id = sources[0].split(":")[0]
         return {
@@ -129,7 +137,9 @@ class GovernanceFactsImporter:
                 document=f"{source_id}: {self.source_titles.get(source_id, source_id)}",
             ),
             "provenance": Provenance(
-                sources=sources, inferred=bool(record.get("inferred")), inferred_note=record.get("inferred_note")
+                sources=sources,
+                inferred=bool(record.get("inferred")),
+                inferred_note=record.get("inferred_note"),
             ),
         }
 
@@ -171,95 +181,182 @@ class GovernanceFactsImporter:
     def import_sources(self) -> Iterator[tuple[c.Command, bool]]:
         for s in self.facts["sources"]:
             date = s["date"]
-            yield c.RegisterSource(
-                source=s["id"], file=s["file"], title=s["title"], title_note=s.get("title_note"),
-                date=PartialDate.parse(date["value"]), date_inferred=bool(date.get("inferred")),
-                date_note=date.get("note"), **self.attribution(s),
-            ), self.registered(SourceDocument, s["id"])
+            yield (
+                c.RegisterSource(
+                    source=s["id"],
+                    file=s["file"],
+                    title=s["title"],
+                    title_note=s.get("title_note"),
+                    date=PartialDate.parse(date["value"]),
+                    date_inferred=bool(date.get("inferred")),
+                    date_note=date.get("note"),
+                    **self.attribution(s),
+                ),
+                self.registered(SourceDocument, s["id"]),
+            )
 
     def import_municipalities(self) -> Iterator[tuple[c.Command, bool]]:
         for m in self.facts["municipalities"]:
-            yield c.RegisterMunicipality(
-                municipality=m["id"], name=m["name"], source_spelling=m.get("source_spelling"), notes=m.get("notes"),
-                **self.attribution(m),
-            ), self.registered(Municipality, m["id"])
+            yield (
+                c.RegisterMunicipality(
+                    municipality=m["id"],
+                    name=m["name"],
+                    source_spelling=m.get("source_spelling"),
+                    notes=m.get("notes"),
+                    **self.attribution(m),
+                ),
+                self.registered(Municipality, m["id"]),
+            )
 
     def import_regions(self) -> Iterator[tuple[c.Command, bool]]:
         for r in self.facts["regions"]:
             route = r.get("decision_route")
-            yield c.RegisterRegion(
-                region=r["id"], name=r["name"], region_kind=r["kind"], aliases=tuple(r.get("aliases", ())),
-                province=r.get("province"), contact_municipality=r.get("contact_municipality"),
-                contact_label=r.get("contact_label"), contact_note=r.get("contact_note"),
-                members_complete=bool(r.get("members_complete")),
-                subregions=tuple(
-                    Subregion(s["name"], tuple(s["members"]) if s.get("members") is not None else None)
-                    for s in r.get("subregions", ())
+            yield (
+                c.RegisterRegion(
+                    region=r["id"],
+                    name=r["name"],
+                    region_kind=r["kind"],
+                    aliases=tuple(r.get("aliases", ())),
+                    province=r.get("province"),
+                    contact_municipality=r.get("contact_municipality"),
+                    contact_label=r.get("contact_label"),
+                    contact_note=r.get("contact_note"),
+                    members_complete=bool(r.get("members_complete")),
+                    subregions=tuple(
+                        Subregion(
+                            s["name"], tuple(s["members"]) if s.get("members") is not None else None
+                        )
+                        for s in r.get("subregions", ())
+                    ),
+                    decision_route=DecisionRoute(
+                        route["applies_to"], tuple(route["steps"]), route.get("final_step")
+                    )
+                    if route
+                    else None,
+                    notes=r.get("notes"),
+                    **self.attribution(r),
                 ),
-                decision_route=DecisionRoute(route["applies_to"], tuple(route["steps"]), route.get("final_step"))
-                if route else None,
-                notes=r.get("notes"), **self.attribution(r),
-            ), self.registered(Region, r["id"])
+                self.registered(Region, r["id"]),
+            )
             for member in r.get("members", ()):
                 command = c.StartMembership(
-                    municipality=member["municipality"], region=r["id"], scope=member.get("scope"),
-                    **self.period(member), **self.attribution(member),
+                    municipality=member["municipality"],
+                    region=r["id"],
+                    scope=member.get("scope"),
+                    **self.period(member),
+                    **self.attribution(member),
                 )
                 municipality = self.app.get(Municipality, member["municipality"])
                 yield command, command.effective_membership_id in municipality.memberships
 
     def import_organisations(self) -> Iterator[tuple[c.Command, bool]]:
         for o in self.facts["organisations"]:
-            yield c.RegisterOrganisation(
-                organisation=o["id"], name=o["name"], organisation_kind=o["kind"], aliases=tuple(o.get("aliases", ())),
-                member_organisations=tuple(o.get("members", ())), legal_entity=o.get("legal_entity"),
-                notes=o.get("notes"), **self.attribution(o),
-            ), self.registered(Organisation, o["id"])
+            yield (
+                c.RegisterOrganisation(
+                    organisation=o["id"],
+                    name=o["name"],
+                    organisation_kind=o["kind"],
+                    aliases=tuple(o.get("aliases", ())),
+                    member_organisations=tuple(o.get("members", ())),
+                    legal_entity=o.get("legal_entity"),
+                    notes=o.get("notes"),
+                    **self.attribution(o),
+                ),
+                self.registered(Organisation, o["id"]),
+            )
 
     def import_cooperations(self) -> Iterator[tuple[c.Command, bool]]:
         for co in self.facts["cooperations"]:
             scope = co.get("scope")
             themes = [t["item"] for t in (*co.get("themes", ()), *co.get("standing_agenda", ()))]
-            yield c.RegisterCooperation(
-                cooperation=co["id"], name=co["name"], cooperation_kind=co["kind"],
-                members_complete=bool(co.get("members_complete")), member_count=co.get("member_count"),
-                formalised=co.get("formalised"), cadence=co.get("cadence"), decision_rule=co.get("decision_rule"),
-                decision_exceptions=tuple(
-                    DecisionException(e["topic"], e["holder"], e.get("agreement"))
-                    for e in co.get("decision_exceptions", ())
+            yield (
+                c.RegisterCooperation(
+                    cooperation=co["id"],
+                    name=co["name"],
+                    cooperation_kind=co["kind"],
+                    members_complete=bool(co.get("members_complete")),
+                    member_count=co.get("member_count"),
+                    formalised=co.get("formalised"),
+                    cadence=co.get("cadence"),
+                    decision_rule=co.get("decision_rule"),
+                    decision_exceptions=tuple(
+                        DecisionException(e["topic"], e["holder"], e.get("agreement"))
+                        for e in co.get("decision_exceptions", ())
+                    ),
+                    process_owner_body=co.get("process_owner"),
+                    principles=tuple(co.get("principles", ())),
+                    agenda=tuple(
+                        AgendaItem(a["item"], a.get("module")) for a in co.get("agenda", ())
+                    ),
+                    themes=tuple(themes),
+                    scope=CooperationScope(tuple(scope["in"]), tuple(scope["out_for_now"]))
+                    if scope
+                    else None,
+                    related_cooperations=tuple(co.get("related", ())),
+                    date_note=co.get("date_note"),
+                    notes=co.get("notes"),
+                    valid_from=PartialDate.parse(co.get("valid_from")),
+                    **self.attribution(co),
                 ),
-                process_owner_body=co.get("process_owner"), principles=tuple(co.get("principles", ())),
-                agenda=tuple(AgendaItem(a["item"], a.get("module")) for a in co.get("agenda", ())),
-                themes=tuple(themes),
-                scope=CooperationScope(tuple(scope["in"]), tuple(scope["out_for_now"])) if scope else None,
-                related_cooperations=tuple(co.get("related", ())), date_note=co.get("date_note"),
-                notes=co.get("notes"), valid_from=PartialDate.parse(co.get("valid_from")), **self.attribution(co),
-            ), self.registered(Cooperation, co["id"])
+                self.registered(Cooperation, co["id"]),
+            )
             cooperation = self.app.get(Cooperation, co["id"])
             for region in co.get("members", ()):
-                yield c.AdmitRegionToCooperation(
-                    cooperation=co["id"], region=region, participation=Participation.MEMBER, **self.attribution(co),
-                ), region in cooperation.participants
+                yield (
+                    c.AdmitRegionToCooperation(
+                        cooperation=co["id"],
+                        region=region,
+                        participation=Participation.MEMBER,
+                        **self.attribution(co),
+                    ),
+                    region in cooperation.participants,
+                )
             for a in co.get("associated", ()):
-                participation = Participation.INVITED if a["participation"] == "uitgenodigd" else Participation.ASSOCIATED
-                yield c.AdmitRegionToCooperation(
-                    cooperation=co["id"], region=a["region"], participation=participation,
-                    participation_note=a["participation"], cadence=a.get("cadence"),
-                    **self.attribution(a),
-                ), a["region"] in cooperation.participants
+                participation = (
+                    Participation.INVITED
+                    if a["participation"] == "uitgenodigd"
+                    else Participation.ASSOCIATED
+                )
+                yield (
+                    c.AdmitRegionToCooperation(
+                        cooperation=co["id"],
+                        region=a["region"],
+                        participation=participation,
+                        participation_note=a["participation"],
+                        cadence=a.get("cadence"),
+                        **self.attribution(a),
+                    ),
+                    a["region"] in cooperation.participants,
+                )
             for organisation in co.get("organisations", ()):
-                yield c.InvolveOrganisationInCooperation(
-                    cooperation=co["id"], organisation=organisation, **self.attribution(co),
-                ), organisation in cooperation.organisations
+                yield (
+                    c.InvolveOrganisationInCooperation(
+                        cooperation=co["id"],
+                        organisation=organisation,
+                        **self.attribution(co),
+                    ),
+                    organisation in cooperation.organisations,
+                )
 
     def import_bodies(self) -> Iterator[tuple[c.Command, bool]]:
         for b in self.facts["bodies"]:
-            yield c.RegisterDecisionBody(
-                body=b["id"], name=b["name"], of=self.ref(b["of"]), role=b["role"], level=b.get("level"),
-                composition=b.get("composition"), member_municipalities=tuple(b.get("member_municipalities", ())),
-                cadence=b.get("cadence"), commissioned_by_body=b.get("commissioned_by"), notes=b.get("notes"),
-                valid_from=PartialDate.parse(b.get("valid_from")), **self.attribution(b),
-            ), self.registered(DecisionBody, b["id"])
+            yield (
+                c.RegisterDecisionBody(
+                    body=b["id"],
+                    name=b["name"],
+                    of=self.ref(b["of"]),
+                    role=b["role"],
+                    level=b.get("level"),
+                    composition=b.get("composition"),
+                    member_municipalities=tuple(b.get("member_municipalities", ())),
+                    cadence=b.get("cadence"),
+                    commissioned_by_body=b.get("commissioned_by"),
+                    notes=b.get("notes"),
+                    valid_from=PartialDate.parse(b.get("valid_from")),
+                    **self.attribution(b),
+                ),
+                self.registered(DecisionBody, b["id"]),
+            )
 
     def import_agreements(self) -> Iterator[tuple[c.Command, bool]]:
         for a in self.facts["agreements"]:
@@ -271,69 +368,127 @@ class GovernanceFactsImporter:
             agreement = self.app.get(AgreementAggregate, a["id"])
             if isinstance(agreement, JointProcurement):
                 for o in a.get("opt_outs", ()):
-                    yield c.OptOutOfProcurement(
-                        agreement=a["id"], municipality=o["municipality"], scope=o["scope"], reason=o.get("reason"),
-                        **self.attribution(o),
-                    ), any(x.municipality == o["municipality"] and x.scope == o["scope"] for x in agreement.opt_outs)
+                    yield (
+                        c.OptOutOfProcurement(
+                            agreement=a["id"],
+                            municipality=o["municipality"],
+                            scope=o["scope"],
+                            reason=o.get("reason"),
+                            **self.attribution(o),
+                        ),
+                        any(
+                            x.municipality == o["municipality"] and x.scope == o["scope"]
+                            for x in agreement.opt_outs
+                        ),
+                    )
             for m in a.get("milestones", ()):
                 milestone = Milestone(PartialDate.parse(m["date"]), m["what"], m.get("date_note"))
-                yield c.RecordMilestone(
-                    agreement=a["id"], milestone=milestone, **self.attribution(m),
-                ), milestone in agreement.milestones
+                yield (
+                    c.RecordMilestone(
+                        agreement=a["id"],
+                        milestone=milestone,
+                        **self.attribution(m),
+                    ),
+                    milestone in agreement.milestones,
+                )
 
     def account_holdership(self, a: dict[str, Any]) -> Iterator[tuple[c.Command, bool]]:
-        slug = AccountHoldership.account_slug(a.get("cooperation"), a.get("subject_organisation"), a["id"])
-        done = self.registered(AccountHoldership, slug) and a["id"] in self.app.get(AccountHoldership, slug).terms
-        yield c.AssignAccountHoldership(
-            agreement=a["id"], cooperation=a.get("cooperation"), organisation=a.get("subject_organisation"),
-            subject_count=a.get("subject_count"), holder_region=a.get("holder_region"),
-            executing_municipality=a.get("executing_municipality"), status=a["status"], basis=a.get("basis"),
-            obligations=tuple(a.get("obligations", ())), notes=a.get("notes"), **self.period(a),
-            **self.attribution(a),
-        ), done
+        slug = AccountHoldership.account_slug(
+            a.get("cooperation"), a.get("subject_organisation"), a["id"]
+        )
+        done = (
+            self.registered(AccountHoldership, slug)
+            and a["id"] in self.app.get(AccountHoldership, slug).terms
+        )
+        yield (
+            c.AssignAccountHoldership(
+                agreement=a["id"],
+                cooperation=a.get("cooperation"),
+                organisation=a.get("subject_organisation"),
+                subject_count=a.get("subject_count"),
+                holder_region=a.get("holder_region"),
+                executing_municipality=a.get("executing_municipality"),
+                status=a["status"],
+                basis=a.get("basis"),
+                obligations=tuple(a.get("obligations", ())),
+                notes=a.get("notes"),
+                **self.period(a),
+                **self.attribution(a),
+            ),
+            done,
+        )
 
     def agreement_command(self, kind: AgreementKind, a: dict[str, Any]) -> c.Command:
         common: dict[str, Any] = {
-            "agreement": a["id"], "status": a["status"], "basis": a.get("basis"), "notes": a.get("notes"),
-            **self.period(a), **self.attribution(a),
+            "agreement": a["id"],
+            "status": a["status"],
+            "basis": a.get("basis"),
+            "notes": a.get("notes"),
+            **self.period(a),
+            **self.attribution(a),
         }
         if kind is AgreementKind.GEZAMENLIJKE_INKOOP:
             return c.RecordJointProcurement(
-                owner=self.owner(a), participants=tuple(self.ref(p) for p in a.get("participants", ())),
+                owner=self.owner(a),
+                participants=tuple(self.ref(p) for p in a.get("participants", ())),
                 segments=tuple(a.get("segments", ())),
                 lots=tuple(
-                    Lot(name=lot["name"], funding=lot.get("funding"), contract_form=lot.get("contract_form"),
-                        sources=(lot["src"],))
+                    Lot(
+                        name=lot["name"],
+                        funding=lot.get("funding"),
+                        contract_form=lot.get("contract_form"),
+                        sources=(lot["src"],),
+                    )
                     for lot in a.get("lots", ())
                 ),
-                contract=self.contract(a.get("contract")), part_of=a.get("part_of"),
-                suppliers=tuple(a.get("suppliers", ())), supplier_count=a.get("supplier_count"),
-                principles=tuple(a.get("principles", ())), date_note=a.get("date_note"), **common,
+                contract=self.contract(a.get("contract")),
+                part_of=a.get("part_of"),
+                suppliers=tuple(a.get("suppliers", ())),
+                supplier_count=a.get("supplier_count"),
+                principles=tuple(a.get("principles", ())),
+                date_note=a.get("date_note"),
+                **common,
             )
         if kind is AgreementKind.EXPERTISECENTRUM_MANDAAT:
             route = a.get("adoption_route")
             return c.GrantExpertiseCentreMandate(
-                cooperation=a["cooperation"], holder_municipality=a["holder"], expertise_centre=a["expertise_centre"],
-                adoption_route=tuple(route) if route is not None else None, annual_plan=a.get("annual_plan"),
+                cooperation=a["cooperation"],
+                holder_municipality=a["holder"],
+                expertise_centre=a["expertise_centre"],
+                adoption_route=tuple(route) if route is not None else None,
+                annual_plan=a.get("annual_plan"),
                 **common,
             )
         if kind is AgreementKind.TREKKERSCHAP:
             return c.AssignLead(
-                cooperation=a["cooperation"], module=a.get("module"), item=a["item"], lead_region=a["lead_region"],
-                content=a.get("content"), **common,
+                cooperation=a["cooperation"],
+                module=a.get("module"),
+                item=a["item"],
+                lead_region=a["lead_region"],
+                content=a.get("content"),
+                **common,
             )
         terms = AgreementTerms(
             parties=tuple(self.ref(p) for p in (*a.get("participants", ()), *a.get("parties", ()))),
             other_parties=tuple(a.get("other_parties", ())),
             subject=a.get("subject") or a.get("topic") or a.get("scope"),
-            holder_municipality=a.get("holder"), holder_body=a.get("holder_body"), provider=a.get("provider"),
-            mechanism=a.get("mechanism"), recipients=tuple(a.get("recipients", ())),
-            recipient_count=a.get("recipient_count"), host_municipality=a.get("host_municipality"),
-            tasks=tuple(a.get("tasks", ())), exit_terms=a.get("exit"),
+            holder_municipality=a.get("holder"),
+            holder_body=a.get("holder_body"),
+            provider=a.get("provider"),
+            mechanism=a.get("mechanism"),
+            recipients=tuple(a.get("recipients", ())),
+            recipient_count=a.get("recipient_count"),
+            host_municipality=a.get("host_municipality"),
+            tasks=tuple(a.get("tasks", ())),
+            exit_terms=a.get("exit"),
         )
         return c.RecordAgreement(
-            agreement_kind=kind, owner=self.owner(a), terms=terms, part_of=a.get("part_of"),
-            date_note=a.get("date_note"), **common,
+            agreement_kind=kind,
+            owner=self.owner(a),
+            terms=terms,
+            part_of=a.get("part_of"),
+            date_note=a.get("date_note"),
+            **common,
         )
 
     @staticmethod
@@ -344,39 +499,66 @@ class GovernanceFactsImporter:
         term = TermStructure.parse(term_text) if term_text else None
         max_years = contract.get("max_years")
         return Contract(
-            start=PartialDate.parse(contract.get("start")), term=term,
+            start=PartialDate.parse(contract.get("start")),
+            term=term,
             term_text=term_text if term is None else None,
-            max_years=Decimal(str(max_years)) if max_years is not None else None, funding=contract.get("funding"),
+            max_years=Decimal(str(max_years)) if max_years is not None else None,
+            funding=contract.get("funding"),
         )
 
     def import_changes(self) -> Iterator[tuple[c.Command, bool]]:
         for ch in self.facts["changes"]:
             done = self.registered(StructuralChange, ch["id"])
             if ch["kind"] == "merger":
-                yield c.MergeMunicipalities(
-                    change=ch["id"], from_municipalities=tuple(ch.get("from", ())), into_municipality=ch["into"],
-                    date=PartialDate.parse(ch["date"]), from_names=tuple(ch.get("from_names", ())),
-                    description=ch["description"], date_note=ch.get("date_note"), **self.attribution(ch),
-                ), done
+                yield (
+                    c.MergeMunicipalities(
+                        change=ch["id"],
+                        from_municipalities=tuple(ch.get("from", ())),
+                        into_municipality=ch["into"],
+                        date=PartialDate.parse(ch["date"]),
+                        from_names=tuple(ch.get("from_names", ())),
+                        description=ch["description"],
+                        date_note=ch.get("date_note"),
+                        **self.attribution(ch),
+                    ),
+                    done,
+                )
             else:
-                yield c.RecordStructuralChange(
-                    change=ch["id"], change_kind=ch["kind"],
-                    subject=self.ref(ch["subject"]) if ch.get("subject") else None, description=ch["description"],
-                    date_note=ch.get("date_note"), valid_from=PartialDate.parse(ch.get("date")),
-                    valid_until=UNKNOWN_DATE, **self.attribution(ch),
-                ), done
+                yield (
+                    c.RecordStructuralChange(
+                        change=ch["id"],
+                        change_kind=ch["kind"],
+                        subject=self.ref(ch["subject"]) if ch.get("subject") else None,
+                        description=ch["description"],
+                        date_note=ch.get("date_note"),
+                        valid_from=PartialDate.parse(ch.get("date")),
+                        valid_until=UNKNOWN_DATE,
+                        **self.attribution(ch),
+                    ),
+                    done,
+                )
 
     def import_claims(self) -> Iterator[tuple[c.Command, bool]]:
         for entry in self.facts["claims_in_conflict"]:
             slug = claims_slug(entry)
             claims = tuple(Claim(claim["value"], (claim["src"],)) for claim in entry["claims"])
-            yield c.RecordConflictingClaims(
-                claims=slug, topic=entry["topic"], claim_values=claims,
-                subject=self.ref(entry["subject"]) if entry.get("subject") else None, note=entry.get("note"),
-                **self.attribution(entry, tuple(dict.fromkeys(claim.sources[0] for claim in claims))),
-            ), self.registered(ConflictingClaims, slug)
+            yield (
+                c.RecordConflictingClaims(
+                    claims=slug,
+                    topic=entry["topic"],
+                    claim_values=claims,
+                    subject=self.ref(entry["subject"]) if entry.get("subject") else None,
+                    note=entry.get("note"),
+                    **self.attribution(
+                        entry, tuple(dict.fromkeys(claim.sources[0] for claim in claims))
+                    ),
+                ),
+                self.registered(ConflictingClaims, slug),
+            )
 
 
-def import_governance_facts(app: GovernanceApplication, facts: dict[str, Any] | None = None) -> ImportReport:
+def import_governance_facts(
+    app: GovernanceApplication, facts: dict[str, Any] | None = None
+) -> ImportReport:
     """Record every governance fact that is not yet recorded; returns what was recorded and skipped."""
     return GovernanceFactsImporter(app, facts).run()

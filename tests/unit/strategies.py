@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date, timezone
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -40,10 +40,20 @@ years = st.decimals(min_value=Decimal("0.5"), max_value=Decimal(10), places=1)
 term_structures = st.builds(TermStructure, years, st.lists(years, max_size=4).map(tuple))
 
 
-def _contract(start: PartialDate, term: TermStructure | None, term_text: str | None, funding: str | None,
-              with_max: bool) -> Contract:
-    return Contract(start=start, term=term, term_text=term_text,
-                    max_years=term.max_years if term and with_max else None, funding=funding)
+def _contract(
+    start: PartialDate,
+    term: TermStructure | None,
+    term_text: str | None,
+    funding: str | None,
+    with_max: bool,
+) -> Contract:
+    return Contract(
+        start=start,
+        term=term,
+        term_text=term_text,
+        max_years=term.max_years if term and with_max else None,
+        funding=funding,
+    )
 
 
 @st.composite
@@ -62,13 +72,23 @@ st.register_type_strategy(TermStructure, term_structures)
 st.register_type_strategy(Decimal, st.decimals(allow_nan=False, allow_infinity=False, places=2))
 st.register_type_strategy(
     Provenance,
-    st.builds(Provenance, sources=st.lists(source_refs, max_size=3).map(tuple), inferred=st.booleans(),
-              inferred_note=st.none() | st.text(max_size=20)),
+    st.builds(
+        Provenance,
+        sources=st.lists(source_refs, max_size=3).map(tuple),
+        inferred=st.booleans(),
+        inferred_note=st.none() | st.text(max_size=20),
+    ),
 )
 st.register_type_strategy(
     Contract,
-    st.builds(_contract, partial_dates, st.none() | term_structures, st.none() | st.text(max_size=10),
-              st.none() | st.text(max_size=10), st.booleans()),
+    st.builds(
+        _contract,
+        partial_dates,
+        st.none() | term_structures,
+        st.none() | st.text(max_size=10),
+        st.none() | st.text(max_size=10),
+        st.booleans(),
+    ),
 )
 
 
@@ -103,13 +123,15 @@ def events_of(event_class: type) -> st.SearchStrategy[Any]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
     for field in dataclasses.fields(event_class):
         if field.name == "timestamp":
-            fields[field.name] = st.datetimes(timezones=st.just(timezone.utc))
+            fields[field.name] = st.datetimes(timezones=st.just(UTC))
         elif field.name in ("originator_id", "corrects_id"):
             fields[field.name] = st.uuids()
         elif field.name == "originator_version":
             fields[field.name] = st.integers(1, 10_000)
         elif field.name == "originator_topic":
-            fields[field.name] = st.just(f"{event_class.__module__}:{event_class.__qualname__.split('.')[0]}")
+            fields[field.name] = st.just(
+                f"{event_class.__module__}:{event_class.__qualname__.split('.')[0]}"
+            )
         else:
             fields[field.name] = for_type(hints[field.name])
     return st.builds(event_class, **fields)

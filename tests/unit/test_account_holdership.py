@@ -20,19 +20,40 @@ from tests.unit.strategies import partial_dates
 WHO = Attribution(principal="test")
 
 
-def account(cooperation: str | None = "nmz-limburg", organisation: str | None = "pactum") -> AccountHoldership:
+def account(
+    cooperation: str | None = "nmz-limburg", organisation: str | None = "pactum"
+) -> AccountHoldership:
     return AccountHoldership(
-        account=AccountHoldership.account_slug(cooperation, organisation, "x"), cooperation=cooperation,
-        organisation=organisation, subject_count=None, valid_from=UNKNOWN_DATE, valid_until=UNKNOWN_DATE,
+        account=AccountHoldership.account_slug(cooperation, organisation, "x"),
+        cooperation=cooperation,
+        organisation=organisation,
+        subject_count=None,
+        valid_from=UNKNOWN_DATE,
+        valid_until=UNKNOWN_DATE,
         **WHO.event_fields(),
     )
 
 
-def assign(acc: AccountHoldership, agreement: str, region: str | None, municipality: str | None,
-           period: ValidPeriod = ValidPeriod(), **labels: str) -> None:
-    acc.assign(agreement=agreement, holder_region=region, executing_municipality=municipality,
-               status=AgreementStatus.IN_FORCE, basis=None, obligations=(), notes=None, period=period,
-               attribution=WHO, labels=labels)
+def assign(
+    acc: AccountHoldership,
+    agreement: str,
+    region: str | None,
+    municipality: str | None,
+    period: ValidPeriod | None = None,
+    **labels: str,
+) -> None:
+    acc.assign(
+        agreement=agreement,
+        holder_region=region,
+        executing_municipality=municipality,
+        status=AgreementStatus.IN_FORCE,
+        basis=None,
+        obligations=(),
+        notes=None,
+        period=period or ValidPeriod(),
+        attribution=WHO,
+        labels=labels,
+    )
 
 
 D = PartialDate.parse
@@ -40,10 +61,28 @@ D = PartialDate.parse
 
 def test_a_second_holder_that_could_overlap_is_refused_with_the_conflicting_fact() -> None:
     acc = account()
-    assign(acc, "nmz-accounthouder-pactum", "noord-limburg", "venlo", ValidPeriod(D("2018-01-01"), UNKNOWN_DATE))
-    labels = {"pactum": "Pactum", "noord-limburg": "Noord-Limburg", "venlo": "Venlo", "nmz-limburg": "NMZ Limburg"}
+    assign(
+        acc,
+        "nmz-accounthouder-pactum",
+        "noord-limburg",
+        "venlo",
+        ValidPeriod(D("2018-01-01"), UNKNOWN_DATE),
+    )
+    labels = {
+        "pactum": "Pactum",
+        "noord-limburg": "Noord-Limburg",
+        "venlo": "Venlo",
+        "nmz-limburg": "NMZ Limburg",
+    }
     with pytest.raises(OverlappingAccountHolder) as error:
-        assign(acc, "other", "zuid-limburg", "maastricht", ValidPeriod(D("2020"), UNKNOWN_DATE), **labels)
+        assign(
+            acc,
+            "other",
+            "zuid-limburg",
+            "maastricht",
+            ValidPeriod(D("2020"), UNKNOWN_DATE),
+            **labels,
+        )
     assert str(error.value) == (
         "Pactum already has account holder Noord-Limburg (via Venlo) in NMZ Limburg from 2018-01-01 "
         "(no end recorded) (nmz-accounthouder-pactum); a new holder from 2020 (no end recorded) could overlap "
@@ -69,8 +108,15 @@ def test_the_same_organisation_has_its_own_account_per_cooperation() -> None:
 def test_a_transfer_hands_over_the_day_before() -> None:
     acc = account()
     assign(acc, "a", "noord-limburg", "venlo", ValidPeriod(D("2018-01-01"), UNKNOWN_DATE))
-    acc.transfer(agreement="b", holder_region="zuid-limburg", executing_municipality="maastricht",
-                 handover=D("2023-07-01"), basis=None, notes=None, attribution=WHO)
+    acc.transfer(
+        agreement="b",
+        holder_region="zuid-limburg",
+        executing_municipality="maastricht",
+        handover=D("2023-07-01"),
+        basis=None,
+        notes=None,
+        attribution=WHO,
+    )
     assert acc.terms["a"].period.valid_until == D("2023-06-30")
     assert acc.terms["b"].period == ValidPeriod(D("2023-07-01"), UNKNOWN_DATE)
     assert [t.agreement for t in acc.holders_on(date(2023, 6, 30))] == ["a"]
@@ -80,8 +126,15 @@ def test_a_transfer_hands_over_the_day_before() -> None:
 def test_a_transfer_with_an_imprecise_handover_is_ordered_by_the_transfer() -> None:
     acc = account()
     assign(acc, "a", "noord-limburg", "venlo")
-    acc.transfer(agreement="b", holder_region=None, executing_municipality="roermond", handover=D("2023"),
-                 basis=None, notes=None, attribution=WHO)
+    acc.transfer(
+        agreement="b",
+        holder_region=None,
+        executing_municipality="roermond",
+        handover=D("2023"),
+        basis=None,
+        notes=None,
+        attribution=WHO,
+    )
     assert acc.terms["a"].period.valid_until == D("2023")
     assert acc.current_term().agreement == "b"
 
@@ -89,8 +142,15 @@ def test_a_transfer_with_an_imprecise_handover_is_ordered_by_the_transfer() -> N
 def test_transfer_and_end_need_a_current_holder() -> None:
     acc = account()
     with pytest.raises(NoCurrentAccountHolder, match="no current .* to transfer"):
-        acc.transfer(agreement="b", holder_region="x", executing_municipality=None, handover=D("2023"),
-                     basis=None, notes=None, attribution=WHO)
+        acc.transfer(
+            agreement="b",
+            holder_region="x",
+            executing_municipality=None,
+            handover=D("2023"),
+            basis=None,
+            notes=None,
+            attribution=WHO,
+        )
     assign(acc, "a", "noord-limburg", "venlo")
     acc.end(valid_until=D("2024-12-31"), reason="provider closed", attribution=WHO)
     with pytest.raises(NoCurrentAccountHolder, match="to end"):
@@ -101,16 +161,30 @@ def test_a_handover_before_the_holder_started_is_refused() -> None:
     acc = account()
     assign(acc, "a", "noord-limburg", "venlo", ValidPeriod(D("2020-01-01"), UNKNOWN_DATE))
     with pytest.raises(InvalidPeriod, match="before the current holder"):
-        acc.transfer(agreement="b", holder_region="zuid-limburg", executing_municipality=None,
-                     handover=D("2019-05"), basis=None, notes=None, attribution=WHO)
+        acc.transfer(
+            agreement="b",
+            holder_region="zuid-limburg",
+            executing_municipality=None,
+            handover=D("2019-05"),
+            basis=None,
+            notes=None,
+            attribution=WHO,
+        )
 
 
 def test_a_transfer_to_the_same_holder_and_a_repeated_agreement_are_refused() -> None:
     acc = account()
     assign(acc, "a", "noord-limburg", "venlo")
     with pytest.raises(AlreadyRecorded, match="needs a new holder"):
-        acc.transfer(agreement="b", holder_region="noord-limburg", executing_municipality="venlo",
-                     handover=D("2023"), basis=None, notes=None, attribution=WHO)
+        acc.transfer(
+            agreement="b",
+            holder_region="noord-limburg",
+            executing_municipality="venlo",
+            handover=D("2023"),
+            basis=None,
+            notes=None,
+            attribution=WHO,
+        )
     with pytest.raises(AlreadyRecorded, match="already recorded"):
         assign(acc, "a", "noord-limburg", "venlo")
 
@@ -130,19 +204,32 @@ def test_a_corrected_holder_no_longer_blocks_a_new_one() -> None:
     acc.correct(version=2, reason="holder misread from the source", attribution=WHO)
     assign(acc, "right", "noord-limburg", "venlo")
     assert list(acc.terms) == ["right"]
-    assert [type(e).__name__ for e in acc.history()] == ["Opened", "HolderAssigned", "FactCorrected", "HolderAssigned"]
+    assert [type(e).__name__ for e in acc.history()] == [
+        "Opened",
+        "HolderAssigned",
+        "FactCorrected",
+        "HolderAssigned",
+    ]
 
 
 # -- property: never two holders at one instant ---------------------------------------------------------
 BASE = date(2015, 1, 1)
 day_offsets = st.integers(0, 3000)
-regions = st.sampled_from(["noord-limburg", "zuid-limburg", "midden-limburg-oost", "midden-limburg-west"])
-precise_dates = st.one_of(st.just(UNKNOWN_DATE), day_offsets.map(lambda n: PartialDate.day(BASE + timedelta(n))))
+regions = st.sampled_from(
+    ["noord-limburg", "zuid-limburg", "midden-limburg-oost", "midden-limburg-west"]
+)
+precise_dates = st.one_of(
+    st.just(UNKNOWN_DATE), day_offsets.map(lambda n: PartialDate.day(BASE + timedelta(n)))
+)
 
 commands = st.lists(
     st.one_of(
         st.tuples(st.just("assign"), regions, precise_dates, precise_dates),
-        st.tuples(st.just("transfer"), regions, day_offsets.map(lambda n: PartialDate.day(BASE + timedelta(n)))),
+        st.tuples(
+            st.just("transfer"),
+            regions,
+            day_offsets.map(lambda n: PartialDate.day(BASE + timedelta(n))),
+        ),
         st.tuples(st.just("end"), day_offsets.map(lambda n: PartialDate.day(BASE + timedelta(n)))),
     ),
     max_size=12,
@@ -157,8 +244,15 @@ def run(acc: AccountHoldership, script: list[tuple]) -> None:
                 assign(acc, f"t{n}", region, None, ValidPeriod(start, end))
             elif action == "transfer":
                 region, handover = args
-                acc.transfer(agreement=f"t{n}", holder_region=region, executing_municipality=None,
-                             handover=handover, basis=None, notes=None, attribution=WHO)
+                acc.transfer(
+                    agreement=f"t{n}",
+                    holder_region=region,
+                    executing_municipality=None,
+                    handover=handover,
+                    basis=None,
+                    notes=None,
+                    attribution=WHO,
+                )
             else:
                 acc.end(valid_until=args[0], reason=None, attribution=WHO)
         except DomainError:
@@ -181,8 +275,14 @@ def test_random_commands_never_yield_two_holders_on_one_day(script: list[tuple])
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["assign", "transfer", "end"]), regions, partial_dates, partial_dates),
-                max_size=10))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["assign", "transfer", "end"]), regions, partial_dates, partial_dates
+        ),
+        max_size=10,
+    )
+)
 def test_with_imprecise_dates_independent_holders_could_never_overlap(script: list[tuple]) -> None:
     acc = account()
     normalised = []
@@ -196,6 +296,6 @@ def test_with_imprecise_dates_independent_holders_could_never_overlap(script: li
     run(acc, normalised)
     terms = list(acc.terms.values())
     for i, one in enumerate(terms):
-        for other in terms[i + 1:]:
+        for other in terms[i + 1 :]:
             if one.chain != other.chain:
                 assert not one.period.could_overlap(other.period), (one, other)

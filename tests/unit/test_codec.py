@@ -42,8 +42,12 @@ def test_every_event_class_round_trips_typed(event_class: type, data: st.DataObj
 
 def test_uuid_date_and_decimal_come_back_as_their_types() -> None:
     municipality = Municipality(
-        municipality="dijk-en-waard", name="Dijk en Waard", source_spelling=None, notes=None,
-        valid_from=PartialDate.parse("2022-01-01"), valid_until=UNKNOWN_DATE,
+        municipality="dijk-en-waard",
+        name="Dijk en Waard",
+        source_spelling=None,
+        notes=None,
+        valid_from=PartialDate.parse("2022-01-01"),
+        valid_until=UNKNOWN_DATE,
         **Attribution(principal="test").event_fields(),
     )
     municipality.correct(version=1, reason="test", attribution=Attribution(principal="test"))
@@ -54,7 +58,9 @@ def test_uuid_date_and_decimal_come_back_as_their_types() -> None:
     assert decoded.valid_from == ValidPeriod().valid_from
 
 
-def test_the_application_uses_the_msgspec_codec_not_the_json_transcoder(app: GovernanceApplication) -> None:
+def test_the_application_uses_the_msgspec_codec_not_the_json_transcoder(
+    app: GovernanceApplication,
+) -> None:
     assert isinstance(app.mapper, MsgspecMapper)
     assert isinstance(app.mapper.transcoder, MsgspecTranscoder)
 
@@ -85,10 +91,14 @@ def test_an_older_stored_event_is_upcast_then_decoded_typed() -> None:
 
 
 def test_undecodable_state_names_the_event() -> None:
-    stored = StoredEvent(uuid4(), 3, "domain.registry:Municipality.MembershipStarted", b'{"region": 1}')
+    stored = StoredEvent(
+        uuid4(), 3, "domain.registry:Municipality.MembershipStarted", b'{"region": 1}'
+    )
     with pytest.raises(MapperDeserialisationError, match="originator_version 3"):
         mapper.to_domain_event(stored)
 
 
 def test_decimal_is_exact() -> None:
-    assert msgspec.json.decode(MsgspecTranscoder().encode(Decimal("9.5")), type=Decimal) == Decimal("9.5")
+    assert msgspec.json.decode(MsgspecTranscoder().encode(Decimal("9.5")), type=Decimal) == Decimal(
+        "9.5"
+    )

@@ -16,14 +16,31 @@ D = PartialDate.parse
 
 
 def municipality(slug: str = "wijchen") -> Municipality:
-    return Municipality(municipality=slug, name=slug.title(), source_spelling=None, notes=None,
-                        valid_from=UNKNOWN_DATE, valid_until=UNKNOWN_DATE, **WHO.event_fields())
+    return Municipality(
+        municipality=slug,
+        name=slug.title(),
+        source_spelling=None,
+        notes=None,
+        valid_from=UNKNOWN_DATE,
+        valid_until=UNKNOWN_DATE,
+        **WHO.event_fields(),
+    )
 
 
-def join(m: Municipality, region: str, scope: str | None = None, period: ValidPeriod = ValidPeriod(),
-         membership_id: str | None = None) -> None:
-    m.start_membership(membership_id=membership_id or f"{region}:{len(m.memberships)}", region=region,
-                       scope=scope, period=period, attribution=WHO)
+def join(
+    m: Municipality,
+    region: str,
+    scope: str | None = None,
+    period: ValidPeriod | None = None,
+    membership_id: str | None = None,
+) -> None:
+    m.start_membership(
+        membership_id=membership_id or f"{region}:{len(m.memberships)}",
+        region=region,
+        scope=scope,
+        period=period or ValidPeriod(),
+        attribution=WHO,
+    )
 
 
 def test_two_full_memberships_that_could_overlap_are_refused() -> None:
@@ -40,7 +57,9 @@ def test_partial_memberships_for_different_scopes_may_coexist_but_not_for_the_sa
     m = municipality()
     join(m, "regio-nijmegen", scope="jeugdhulp met verblijf")
     join(m, "regio-nijmegen", scope="jeugdbescherming en jeugdreclassering")
-    with pytest.raises(OverlappingMembership, match="partial membership \\(jeugdhulp met verblijf\\)"):
+    with pytest.raises(
+        OverlappingMembership, match="partial membership \\(jeugdhulp met verblijf\\)"
+    ):
         join(m, "other-region", scope="jeugdhulp met verblijf")
     with pytest.raises(OverlappingMembership):
         join(m, "other-region")  # a full membership overlaps every partial one
@@ -54,17 +73,26 @@ def test_consecutive_memberships_do_not_conflict() -> None:
 
 def test_ending_a_membership_records_its_last_day() -> None:
     m = municipality()
-    join(m, "regio-nijmegen", membership_id="regio-nijmegen:wijchen", period=ValidPeriod(D("2015"), UNKNOWN_DATE))
+    join(
+        m,
+        "regio-nijmegen",
+        membership_id="regio-nijmegen:wijchen",
+        period=ValidPeriod(D("2015"), UNKNOWN_DATE),
+    )
     m.end_membership(membership_id="regio-nijmegen:wijchen", valid_until=D("2018"), attribution=WHO)
     assert m.memberships["regio-nijmegen:wijchen"].period == ValidPeriod(D("2015"), D("2018"))
     with pytest.raises(DomainError, match="already ended"):
-        m.end_membership(membership_id="regio-nijmegen:wijchen", valid_until=D("2019"), attribution=WHO)
+        m.end_membership(
+            membership_id="regio-nijmegen:wijchen", valid_until=D("2019"), attribution=WHO
+        )
 
 
 def test_no_membership_after_a_merger() -> None:
     m = municipality("weesp")
     join(m, "gooi-en-vechtstreek")
-    m.merge_into(successor_municipality="amsterdam", change="c", date=D("2022-03-24"), attribution=WHO)
+    m.merge_into(
+        successor_municipality="amsterdam", change="c", date=D("2022-03-24"), attribution=WHO
+    )
     assert m.memberships["gooi-en-vechtstreek:0"].period.valid_until == D("2022-03-23")
     with pytest.raises(MembershipAfterMerger, match="merged into amsterdam on 2022-03-24"):
         join(m, "amsterdam-amstelland", period=ValidPeriod(D("2022-04-01"), UNKNOWN_DATE))
@@ -74,12 +102,23 @@ def test_a_membership_running_past_the_merger_is_a_contradiction() -> None:
     m = municipality("beemster")
     join(m, "zaanstreek-waterland", period=ValidPeriod(UNKNOWN_DATE, D("2022-06-30")))
     with pytest.raises(InvalidMerger, match="runs past its merger"):
-        m.merge_into(successor_municipality="purmerend", change="c", date=D("2022-01-01"), attribution=WHO)
+        m.merge_into(
+            successor_municipality="purmerend", change="c", date=D("2022-01-01"), attribution=WHO
+        )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["r1", "r2", "r3"]), st.sampled_from([None, "verblijf", "ambulant"]),
-                          partial_dates, partial_dates), max_size=10))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["r1", "r2", "r3"]),
+            st.sampled_from([None, "verblijf", "ambulant"]),
+            partial_dates,
+            partial_dates,
+        ),
+        max_size=10,
+    )
+)
 def test_random_memberships_never_overlap_for_the_same_scope(script: list[tuple]) -> None:
     m = municipality()
     for region, scope, start, end in script:
@@ -89,7 +128,7 @@ def test_random_memberships_never_overlap_for_the_same_scope(script: list[tuple]
             pass
     memberships = list(m.memberships.values())
     for i, one in enumerate(memberships):
-        for other in memberships[i + 1:]:
+        for other in memberships[i + 1 :]:
             if one.scope is None or other.scope is None or one.scope == other.scope:
                 assert not one.period.could_overlap(other.period), (one, other)
 
@@ -99,42 +138,82 @@ def setup(app: GovernanceApplication, *municipalities: str) -> None:
     for region in ("noord-kennemerland", "zaanstreek-waterland"):
         app.register_region(c.RegisterRegion(region=region, name=region, principal="test"))
     for slug in municipalities:
-        app.register_municipality(c.RegisterMunicipality(municipality=slug, name=slug.title(), principal="test"))
+        app.register_municipality(
+            c.RegisterMunicipality(municipality=slug, name=slug.title(), principal="test")
+        )
 
 
-def test_a_new_municipality_takes_over_the_memberships_of_the_merged_ones(app: GovernanceApplication) -> None:
+def test_a_new_municipality_takes_over_the_memberships_of_the_merged_ones(
+    app: GovernanceApplication,
+) -> None:
     setup(app, "heerhugowaard", "langedijk", "dijk-en-waard")
     for old in ("heerhugowaard", "langedijk"):
-        app.start_membership(c.StartMembership(municipality=old, region="noord-kennemerland", principal="test"))
-    app.merge_municipalities(c.MergeMunicipalities(
-        change="merger", from_municipalities=("heerhugowaard", "langedijk"), into_municipality="dijk-en-waard",
-        date=D("2022-01-01"), principal="test"))
+        app.start_membership(
+            c.StartMembership(municipality=old, region="noord-kennemerland", principal="test")
+        )
+    app.merge_municipalities(
+        c.MergeMunicipalities(
+            change="merger",
+            from_municipalities=("heerhugowaard", "langedijk"),
+            into_municipality="dijk-en-waard",
+            date=D("2022-01-01"),
+            principal="test",
+        )
+    )
     for old in ("heerhugowaard", "langedijk"):
         ended = app.get(Municipality, old).memberships[f"noord-kennemerland:{old}"]
         assert ended.period.valid_until == D("2021-12-31")
     (started,) = app.get(Municipality, "dijk-en-waard").memberships.values()
-    assert (started.region, started.period) == ("noord-kennemerland", ValidPeriod(D("2022-01-01"), UNKNOWN_DATE))
+    assert (started.region, started.period) == (
+        "noord-kennemerland",
+        ValidPeriod(D("2022-01-01"), UNKNOWN_DATE),
+    )
     assert app.get(Municipality, "dijk-en-waard").membership_open_on(D("2022-01-01"))
 
 
 def test_an_absorbing_municipality_keeps_its_own_memberships(app: GovernanceApplication) -> None:
     setup(app, "beemster", "purmerend")
     for slug in ("beemster", "purmerend"):
-        app.start_membership(c.StartMembership(municipality=slug, region="zaanstreek-waterland", principal="test"))
-    app.merge_municipalities(c.MergeMunicipalities(
-        change="merger", from_municipalities=("beemster", "purmerend"), into_municipality="purmerend",
-        date=D("2022-01-01"), principal="test"))
-    assert app.get(Municipality, "beemster").memberships["zaanstreek-waterland:beemster"].period.valid_until == D("2021-12-31")
-    assert list(app.get(Municipality, "purmerend").memberships) == ["zaanstreek-waterland:purmerend"]
+        app.start_membership(
+            c.StartMembership(municipality=slug, region="zaanstreek-waterland", principal="test")
+        )
+    app.merge_municipalities(
+        c.MergeMunicipalities(
+            change="merger",
+            from_municipalities=("beemster", "purmerend"),
+            into_municipality="purmerend",
+            date=D("2022-01-01"),
+            principal="test",
+        )
+    )
+    assert app.get(Municipality, "beemster").memberships[
+        "zaanstreek-waterland:beemster"
+    ].period.valid_until == D("2021-12-31")
+    assert list(app.get(Municipality, "purmerend").memberships) == [
+        "zaanstreek-waterland:purmerend"
+    ]
     assert app.get(Municipality, "purmerend").merger is None
 
 
 def test_a_merger_needs_a_date_and_registered_municipalities(app: GovernanceApplication) -> None:
     setup(app, "a")
     with pytest.raises(InvalidMerger, match="has no date"):
-        app.merge_municipalities(c.MergeMunicipalities(change="x", from_municipalities=("a",), into_municipality="b",
-                                                       date=UNKNOWN_DATE, principal="test"))
+        app.merge_municipalities(
+            c.MergeMunicipalities(
+                change="x",
+                from_municipalities=("a",),
+                into_municipality="b",
+                date=UNKNOWN_DATE,
+                principal="test",
+            )
+        )
     with pytest.raises(DomainError, match="municipality 'b' is not registered"):
-        app.merge_municipalities(c.MergeMunicipalities(change="x", from_municipalities=("a",), into_municipality="b",
-                                                       date=D("2022"), principal="test"))
-
+        app.merge_municipalities(
+            c.MergeMunicipalities(
+                change="x",
+                from_municipalities=("a",),
+                into_municipality="b",
+                date=D("2022"),
+                principal="test",
+            )
+        )

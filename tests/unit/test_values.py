@@ -99,7 +99,9 @@ def test_could_overlap_is_symmetric_and_matches_a_shared_possible_day(a0, a1, b0
         ("2", "2", (), "2"),
     ],
 )
-def test_term_notation_is_initial_term_plus_extension_options(notation, initial, options, max_years) -> None:
+def test_term_notation_is_initial_term_plus_extension_options(
+    notation, initial, options, max_years
+) -> None:
     term = TermStructure.parse(notation)
     assert term is not None
     assert term.initial_years == Decimal(initial)
@@ -119,7 +121,9 @@ def test_a_contract_max_must_match_its_term() -> None:
 
 
 def test_source_references_have_the_citation_form() -> None:
-    Provenance(sources=("zuid-limburg-regiovisie-2024:L351", "noord-limburg-beleidsplan-2022:L2710-L2718"))
+    Provenance(
+        sources=("zuid-limburg-regiovisie-2024:L351", "noord-limburg-beleidsplan-2022:L2710-L2718")
+    )
     with pytest.raises(InvalidValue, match="source reference"):
         Provenance(sources=("page 12",))
     # Decoding applies the same checks.
