@@ -1,0 +1,71 @@
+"""The eventsourcing persistence module on NATS JetStream.
+
+Select it the library's way: ``PERSISTENCE_MODULE=adapters.nats``, with
+
+- ``NATS_URL``: the server or cluster (default ``nats://127.0.0.1:4222``; several URLs comma-separated);
+- ``NATS_STREAM``: the event stream's name (default ``REGIEKAART_EVENTS``); snapshots go to
+  ``<NATS_STREAM>_SNAPSHOTS``;
+- ``NATS_REPLICAS``: stream replicas (1 on a single node, 3 on a cluster);
+- ``NATS_TIMEOUT``: seconds to wait for an acknowledgement before a write's outcome counts as unknown.
+
+As with the library's own modules, each may be prefixed with the application's name.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.utils import Environment, EnvType, resolve_topic
+
+from adapters.nats.client import NatsClient
+from adapters.nats.recorders import (
+    NatsAggregateRecorder,
+    NatsApplicationRecorder,
+    NatsProcessRecorder,
+    NatsTrackingRecorder,
+    PublishOutcomeUnknown,
+)
+
+__all__ = [
+    "NatsFactory",
+    "NatsAggregateRecorder",
+    "NatsApplicationRecorder",
+    "NatsProcessRecorder",
+    "NatsTrackingRecorder",
+    "PublishOutcomeUnknown",
+]
+
+
+class NatsFactory(InfrastructureFactory[TrackingRecorder]):
+    NATS_URL = "NATS_URL"
+    NATS_STREAM = "NATS_STREAM"
+    NATS_REPLICAS = "NATS_REPLICAS"
+    NATS_TIMEOUT = "NATS_TIMEOUT"
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        self.stream = self.env.get(self.NATS_STREAM) or "REGIEKAART_EVENTS"
+        self.replicas = int(self.env.get(self.NATS_REPLICAS) or 1)
+        self.client = NatsClient(
+            self.env.get(self.NATS_URL) or "nats://127.0.0.1:4222",
+            timeout=float(self.env.get(self.NATS_TIMEOUT) or 5.0),
+        )
+
+    def aggregate_recorder(self, purpose: str = "events") -> NatsAggregateRecorder:
+        stream = self.stream if purpose == "events" else f"{self.stream}_{purpose.upper()}"
+        return NatsAggregateRecorder(self.client, stream, self.replicas)
+
+    def application_recorder(self) -> NatsApplicationRecorder:
+        return NatsApplicationRecorder(self.client, self.stream, self.replicas)
+
+    def tracking_recorder(
+        self, tracking_recorder_class: type[TrackingRecorder] | None = None
+    ) -> TrackingRecorder:
+        topic = self.env.get(self.TRACKING_RECORDER_TOPIC)
+        cls = tracking_recorder_class or (resolve_topic(topic) if topic else NatsTrackingRecorder)
+        return cls(self.client, self.stream, self.replicas)  # type: ignore[call-arg]
+
+    def process_recorder(self) -> NatsProcessRecorder:
+        return NatsProcessRecorder(self.client, self.stream, self.replicas)
+
+    def close(self) -> None:
+        self.client.close()

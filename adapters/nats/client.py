@@ -1,0 +1,98 @@
+"""A synchronous facade over one nats-py connection, for the synchronous, threaded eventsourcing library.
+
+nats-py is asyncio; the library calls recorders from many threads. The client owns an event loop in a
+thread of its own and a connection that reconnects forever, so the service survives a restart of its
+NATS server without being restarted. Callers submit coroutines and wait for their results; nothing here
+may be called from the client's own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError as NatsTimeoutError
+
+T = TypeVar("T")
+
+
+class JetStreamApiError(Exception):
+    def __init__(self, code: int, err_code: int, description: str) -> None:
+        super().__init__(f"{description} (code {code}, err_code {err_code})")
+        self.code = code
+        self.err_code = err_code
+        self.description = description
+
+
+# Raised when a request got no answer: the server may or may not have acted on it.
+NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRespondersError)
+
+
+class NatsClient:
+    def __init__(self, url: str, *, timeout: float = 5.0, name: str = "regiekaart") -> None:
+        self.url = url
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="nats-client", daemon=True)
+        self._thread.start()
+        self.nc: Client = self.run(self._connect(name))
+
+    async def _connect(self, name: str) -> Client:
+        async def ignore(*_: object) -> None:
+            """Reconnects are routine; errors surface on the calls that meet them."""
+
+        return await nats.connect(
+            self.url,
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.25,
+            connect_timeout=self.timeout,
+            error_cb=ignore,
+            disconnected_cb=ignore,
+            reconnected_cb=ignore,
+            pending_size=64 * 1024 * 1024,
+        )
+
+    def run(self, coro: Awaitable[T], timeout: float | None = None) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        return future.result(timeout)
+
+    async def request(
+        self, subject: str, payload: bytes = b"", headers: dict[str, str] | None = None
+    ) -> Msg:
+        return await self.nc.request(subject, payload, timeout=self.timeout, headers=headers)
+
+    async def api(self, subject: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A JetStream API request; an error answer raises JetStreamApiError."""
+        reply = await self.request(subject, json.dumps(body).encode() if body is not None else b"")
+        answer = json.loads(reply.data or b"{}")
+        raise_for_error(answer)
+        return answer
+
+    def subscribe(self, subject: str, callback: Callable[[Msg], Awaitable[None]]) -> Any:
+        return self.run(self.nc.subscribe(subject, cb=callback))
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        try:
+            self.run(self.nc.close(), timeout=self.timeout)
+        except Exception:  # noqa: BLE001 - closing a broken connection must not hide the real error
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self.timeout)
+        self._loop.close()
+
+
+def raise_for_error(answer: dict[str, Any]) -> None:
+    error = answer.get("error")
+    if error:
+        raise JetStreamApiError(
+            error.get("code", 0), error.get("err_code", 0), error.get("description", "")
+        )
