@@ -85,9 +85,21 @@ class NatsClient:
             self.run(self.nc.close(), timeout=self.timeout)
         except Exception:  # noqa: BLE001 - closing a broken connection must not hide the real error
             pass
+        try:
+            self.run(_cancel_remaining_tasks(), timeout=self.timeout)
+        except Exception:  # noqa: BLE001 - as above
+            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         self._loop.close()
+
+
+async def _cancel_remaining_tasks() -> None:
+    """nats-py leaves reader and flusher tasks behind on a dead connection; end them before the loop."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def raise_for_error(answer: dict[str, Any]) -> None:

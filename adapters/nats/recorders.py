@@ -38,6 +38,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     ListenNotifySubscription,
     Notification,
+    OperationalError,
     PersistenceError,
     ProcessRecorder,
     StoredEvent,
@@ -133,7 +134,7 @@ class JetStreamRecorder:
         self.replicas = replicas
         self._heads: OrderedDict[str, _Head] = OrderedDict()
         self._heads_lock = threading.Lock()
-        self.client.run(self._ensure_stream())
+        self._run(self._ensure_stream())
 
     async def _ensure_stream(self) -> None:
         config = stream_config(self.stream, self.replicas)
@@ -143,6 +144,13 @@ class JetStreamRecorder:
             if error.code != 404:
                 raise
             await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
+
+    def _run(self, coro: Any) -> Any:
+        """Runs a coroutine on the client's loop; a read nobody answered becomes an OperationalError."""
+        try:
+            return self.client.run(coro)
+        except NoAnswer as error:
+            raise OperationalError(f"NATS did not answer in time ({type(error).__name__})") from error
 
     def event_subject(self, originator_id: UUID | str) -> str:
         return f"{self.stream}.e.{subject_token(originator_id)}"
@@ -241,7 +249,7 @@ class JetStreamRecorder:
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
-        return self.client.run(self._select_events(originator_id, gt, lte, desc, limit))
+        return self._run(self._select_events(originator_id, gt, lte, desc, limit))
 
     async def _select_events(
         self,
@@ -430,7 +438,7 @@ class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
                 messages.append(await self._tracking_message(tracking))
             return (await self._publish(messages))[: len(stored_events)]
 
-        return self.client.run(insert())
+        return self._run(insert())
 
 
 class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
@@ -449,7 +457,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
         first = 1 if start is None else (start if inclusive_of_start else start + 1)
-        return self.client.run(self._select_notifications(max(first, 1), limit, stop, topics))
+        return self._run(self._select_notifications(max(first, 1), limit, stop, topics))
 
     async def _select_notifications(
         self, first: int, limit: int, stop: int | None, topics: Sequence[str]
@@ -479,7 +487,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
             last = await self._last_on_subject(f"{self.stream}.e.>")
             return None if last is None else int(last.headers["Nats-Sequence"])
 
-        return self.client.run(last_event())
+        return self._run(last_event())
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
@@ -522,10 +530,10 @@ class NatsTrackingRecorder(JetStreamRecorder, TrackingRecorder):
         async def insert() -> None:
             await self._publish([await self._tracking_message(tracking)])
 
-        self.client.run(insert())
+        self._run(insert())
 
     def max_tracking_id(self, application_name: str) -> int | None:
-        return self.client.run(self._max_tracking_id(application_name))
+        return self._run(self._max_tracking_id(application_name))
 
 
 class NatsProcessRecorder(NatsTrackingRecorder, NatsApplicationRecorder, ProcessRecorder):
