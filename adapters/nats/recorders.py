@@ -62,6 +62,10 @@ class PublishOutcomeUnknown(PersistenceError):
     """The server did not answer a write: the events may or may not have been stored."""
 
 
+class _WrongLastSequence(Exception):
+    """The server refused a write because an aggregate's last sequence was not the one expected."""
+
+
 class EventRecord(msgspec.Struct, array_like=True, frozen=True):
     originator_id: str
     id_is_uuid: bool
@@ -169,12 +173,17 @@ class JetStreamRecorder:
         _raise_for_status(reply)
         return reply
 
-    async def _head(self, originator_id: UUID | str) -> _Head:
+    async def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
+        """The aggregate's last event as far as known. Without `look_up`, an aggregate missing from the
+        cache is taken to be new: most saves of an unknown aggregate create it, and if it is not new
+        the server refuses the write and the save is prepared again with a look-up."""
         key = str(originator_id)
         with self._heads_lock:
             head = self._heads.get(key)
         if head is not None:
             return head
+        if not look_up:
+            return _Head(sequence=0, version=-(2**62), hash="")
         last = await self._last_on_subject(self.event_subject(originator_id))
         if last is None:
             return _Head(sequence=0, version=-(2**62), hash="")
@@ -307,7 +316,7 @@ class JetStreamRecorder:
     # --- writing -----------------------------------------------------------------------------------
 
     async def _prepare(
-        self, stored_events: Sequence[StoredEvent]
+        self, stored_events: Sequence[StoredEvent], *, look_up: bool
     ) -> list[tuple[str, bytes, dict[str, str], str, _Head]]:
         """Messages to publish, with the optimistic-lock headers and each aggregate's new head."""
         messages: list[tuple[str, bytes, dict[str, str], str, _Head]] = []
@@ -317,12 +326,12 @@ class JetStreamRecorder:
             headers: dict[str, str] = {}
             head = heads.get(key)
             if head is None:
-                head = await self._head(event.originator_id)
+                head = await self._head(event.originator_id, look_up=look_up)
                 headers["Nats-Expected-Last-Subject-Sequence"] = str(head.sequence)
             if event.originator_version <= head.version:
                 raise IntegrityError(
-                    f"aggregate {key} already has version {head.version}; "
-                    f"version {event.originator_version} cannot be stored again"
+                    f"aggregate {key} already has version {head.version}, so version "
+                    f"{event.originator_version} is taken; nothing of this save was stored"
                 )
             record_hash = event_hash(
                 head.hash, key, event.originator_version, event.topic, event.state
@@ -353,7 +362,7 @@ class JetStreamRecorder:
                 subject, payload, headers, _, _ = messages[0]
                 reply = await self.client.request(subject, payload, headers=headers)
                 answer = msgspec.json.decode(reply.data)
-                _raise_for_write_error(answer, keys)
+                _raise_for_write_error(answer)
                 sequences = [int(answer["seq"])]
             else:
                 sequences = await self._publish_batch(messages)
@@ -363,7 +372,7 @@ class JetStreamRecorder:
                 "NATS did not acknowledge the write in time; the events may or may not have been "
                 f"stored ({type(error).__name__}). Read the aggregate back before retrying."
             ) from error
-        except IntegrityError:
+        except _WrongLastSequence:
             self._forget(keys)
             raise
         except JetStreamApiError as error:
@@ -391,7 +400,7 @@ class JetStreamRecorder:
         }
         reply = await self.client.request(subject, payload, headers=commit_headers)
         answer = msgspec.json.decode(reply.data)
-        _raise_for_write_error(answer, [key for _, _, _, key, _ in messages])
+        _raise_for_write_error(answer)
         last_sequence = int(answer["seq"])
         return list(range(last_sequence - last + 1, last_sequence + 1))
 
@@ -431,12 +440,29 @@ class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
         if not stored_events and kwargs.get("tracking") is None:
             return []
 
-        async def insert() -> list[int]:
-            messages = await self._prepare(stored_events)
-            tracking: Tracking | None = kwargs.get("tracking")
+        tracking: Tracking | None = kwargs.get("tracking")
+
+        async def attempt(look_up: bool) -> list[int]:
+            messages = await self._prepare(stored_events, look_up=look_up)
             if tracking is not None:
                 messages.append(await self._tracking_message(tracking))
             return (await self._publish(messages))[: len(stored_events)]
+
+        async def insert() -> list[int]:
+            try:
+                return await attempt(look_up=False)
+            except _WrongLastSequence:
+                pass
+            # Our idea of an aggregate's last event was missing or stale: look it up and try once more.
+            # If the versions really were taken in the meantime, this is a genuine conflict.
+            try:
+                return await attempt(look_up=True)
+            except _WrongLastSequence as error:
+                aggregates = ", ".join(sorted({str(e.originator_id) for e in stored_events}))
+                raise IntegrityError(
+                    f"concurrent write to aggregate(s) {aggregates}: another save stored events "
+                    f"first ({error}); nothing of this save was stored"
+                ) from None
 
         return self._run(insert())
 
@@ -528,7 +554,12 @@ class NatsSubscription(ListenNotifySubscription[NatsApplicationRecorder]):
 class NatsTrackingRecorder(JetStreamRecorder, TrackingRecorder):
     def insert_tracking(self, tracking: Tracking) -> None:
         async def insert() -> None:
-            await self._publish([await self._tracking_message(tracking)])
+            try:
+                await self._publish([await self._tracking_message(tracking)])
+            except _WrongLastSequence as error:
+                raise IntegrityError(
+                    f"concurrent tracking of {tracking.application_name!r} ({error})"
+                ) from None
 
         self._run(insert())
 
@@ -565,15 +596,12 @@ def _raise_for_status(reply: Msg) -> None:
         raise JetStreamApiError(int(status), 0, reply.headers.get("Description", ""))
 
 
-def _raise_for_write_error(answer: dict[str, Any], keys: Sequence[str]) -> None:
+def _raise_for_write_error(answer: dict[str, Any]) -> None:
     error = answer.get("error")
     if not error:
         return
     if error.get("err_code") == WRONG_LAST_SEQUENCE or "wrong last sequence" in str(
         error.get("description", "")
     ):
-        raise IntegrityError(
-            f"concurrent write to aggregate(s) {', '.join(sorted(set(keys)))}: another save stored "
-            f"events first ({error.get('description')}); nothing of this save was stored"
-        )
+        raise _WrongLastSequence(error.get("description"))
     raise JetStreamApiError(error.get("code", 0), error.get("err_code", 0), error.get("description", ""))
