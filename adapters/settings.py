@@ -16,6 +16,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The event log's stream on NATS.
+    nats_stream: str = "REGIEKAART_EVENTS"
+    # Seconds between signed checkpoints over the event log (one is signed only when the log grew).
+    checkpoint_interval: float = 60.0
 
     @property
     def nats_data_dir(self) -> Path:

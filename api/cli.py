@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from adapters.audit import load_signing_key, public_key_path
+from adapters.nats.audit import NatsLog
+from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.settings import Settings
-from services.runtime import Runtime
+from services.audit import LogFault, export_log, verify_export, verify_log
+from services.runtime import Runtime, event_store
 
 
 def _settings(data_dir: Path | None, nats_url: str | None) -> Settings:
@@ -65,3 +73,93 @@ def import_facts(data_dir: Path | None, nats_url: str | None) -> None:
     for kind, count in sorted(report.recorded.items()):
         click.echo(f"recorded {count:5d} {kind}")
     click.echo(f"{report.total_recorded} recorded, {sum(report.skipped.values())} already present")
+
+
+@main.group()
+def audit() -> None:
+    """Check the event log without trusting the service: hashes, links and signed checkpoints."""
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _event_log(settings: Settings) -> Iterator[NatsLog]:
+    """The event log on NATS, read-only; an unreachable or missing log is a readable failure."""
+    try:
+        with event_store(settings) as url:
+            client = NatsClient(url, name="regiekaart-audit")
+            try:
+                yield NatsLog(client, settings.nats_stream)
+            finally:
+                client.close()
+    except (OSError, RuntimeError, JetStreamApiError, *NoAnswer) as error:
+        _fail(f"cannot read the event log from NATS: {error}", 2)
+
+
+@audit.command()
+@click.option(
+    "--file",
+    "export_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verify this export (from `regiekaart audit export`) instead of the log on NATS.",
+)
+@click.option(
+    "--public-key",
+    help="The service's published public key (hex) that checkpoints must be signed with. "
+    "Without it, the key found in the data directory is used, or else the one the log names.",
+)
+@data_dir_option
+@nats_url_option
+def verify(
+    export_file: Path | None, public_key: str | None, data_dir: Path | None, nats_url: str | None
+) -> None:
+    """Verify every event's hash and link and every signed checkpoint; exit 1 at the first fault."""
+    settings = _settings(data_dir, nats_url)
+    if public_key is None and public_key_path(settings.data_dir).exists():
+        public_key = public_key_path(settings.data_dir).read_text().strip()
+    trusted = None if public_key is None else [public_key.strip().lower()]
+    try:
+        if export_file is not None:
+            with export_file.open("rb") as source:
+                verified = verify_export(source, trusted)
+        else:
+            with _event_log(settings) as log:
+                verified = verify_log(log, trusted)
+    except LogFault as fault:
+        _fail(f"FAULT at {fault}", 1)
+    click.echo(verified.summary())
+
+
+@audit.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the export to this file (default: standard output).",
+)
+@data_dir_option
+@nats_url_option
+def export(output: Path | None, data_dir: Path | None, nats_url: str | None) -> None:
+    """Export the event log as CloudEvents JSON Lines, with hashes, authority and checkpoints."""
+    settings = _settings(data_dir, nats_url)
+    with _event_log(settings) as log:
+        with (output.open("wb") if output else nullcontext(sys.stdout.buffer)) as out:
+            try:
+                exported = export_log(log, out)
+            except LogFault as fault:
+                _fail(f"export stopped at {fault}", 1)
+    click.echo(
+        f"exported {exported.events} events up to position {exported.position} "
+        f"and {exported.checkpoints} checkpoints",
+        err=True,
+    )
+
+
+@audit.command("public-key")
+@data_dir_option
+def public_key(data_dir: Path | None) -> None:
+    """Print the public key (hex) that the service signs its checkpoints with."""
+    settings = _settings(data_dir, None)
+    click.echo(load_signing_key(settings.data_dir).verify_key.encode().hex())

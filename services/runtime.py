@@ -1,15 +1,31 @@
-"""The running service: the event store (an embedded nats-server unless a URL is given) and the
-governance application on top of it, with the governance facts imported on first start."""
+"""The running service: the event store (an embedded nats-server unless a URL is given), the governance
+application on top of it, with the governance facts imported on first start, and the writer of signed
+checkpoints over the event log."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
+from adapters.audit import load_signing_key
+from adapters.nats.audit import NatsCheckpointStore, NatsLog
+from adapters.nats.client import NatsClient
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
 from services.application import GovernanceApplication
+from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
+
+
+@contextmanager
+def event_store(settings: Settings) -> Iterator[str]:
+    """The URL of the event store's NATS: the configured one, or an embedded server run meanwhile."""
+    if settings.nats_url:
+        yield settings.nats_url
+        return
+    with NatsServer(settings.nats_data_dir) as server:
+        yield server.url
 
 
 class Runtime:
@@ -18,16 +34,33 @@ class Runtime:
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.checkpoints: CheckpointWriter | None = None
 
     def start(self) -> Runtime:
-        if not self.nats_url:
-            server = self._stack.enter_context(NatsServer(self.settings.nats_data_dir))
-            self.nats_url = server.url
+        self.nats_url = self._stack.enter_context(event_store(self.settings))
         self.app = GovernanceApplication(
-            env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": self.nats_url}
+            env={
+                "PERSISTENCE_MODULE": "adapters.nats",
+                "NATS_URL": self.nats_url,
+                "NATS_STREAM": self.settings.nats_stream,
+            }
         )
         self._stack.callback(self.app.close)
+        self.checkpoints = self._start_checkpoint_writer()
         return self
+
+    def _start_checkpoint_writer(self) -> CheckpointWriter:
+        client = NatsClient(self.nats_url, name="regiekaart-checkpoints")
+        self._stack.callback(client.close)
+        stream = self.settings.nats_stream
+        writer = CheckpointWriter(
+            NatsLog(client, stream),
+            NatsCheckpointStore(client, stream).append,
+            load_signing_key(self.settings.data_dir),
+            self.settings.checkpoint_interval,
+        )
+        self._stack.callback(writer.stop)
+        return writer.start()
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"

@@ -9,6 +9,7 @@ may be called from the client's own loop.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 from collections.abc import Awaitable, Callable
@@ -60,8 +61,11 @@ class NatsClient:
         )
 
     def run(self, coro: Awaitable[T], timeout: float | None = None) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        return future.result(timeout)
+        return self.submit(coro).result(timeout)
+
+    def submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
+        """Starts a coroutine on the client's loop without waiting for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
 
     async def request(
         self, subject: str, payload: bytes = b"", headers: dict[str, str] | None = None

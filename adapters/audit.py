@@ -1,0 +1,184 @@
+"""The audit export format and the checkpoint signing key.
+
+**Export**: the event log as CloudEvents 1.0 JSON (structured mode), one event per line (JSON Lines):
+
+- ``id`` ``<aggregate id>:<version>``; ``source`` ``urn:regiekaart:<stream>``; ``type`` the event's topic;
+  ``subject`` the aggregate id; ``time`` the start of the fact's valid time when it is known (midnight UTC
+  of ``valid_from``), else absent; ``datacontenttype`` ``application/json``;
+- extensions: ``recordedtime`` (when the event was recorded), ``position`` (its notification id in the
+  log), ``previousposition`` (the position of the log's previous event, 0 for the first),
+  ``aggregateversion``, ``predecessorhash`` (the hash of the aggregate's previous event, empty for its
+  first), ``hash`` (the event's hash) and ``loghash`` (the log hash up to and including it);
+- ``data``: the event exactly as stored — its JSON bytes inserted verbatim, so the authority, principal
+  and provenance read as JSON and the hashes can be recomputed from the file alone. Changing so much as
+  a space inside ``data`` changes the content. A stored state that is not JSON (compressed or
+  encrypted) goes into ``data_base64`` instead.
+
+Signed checkpoints appear in the same file as lines of type ``regiekaart.audit.checkpoint`` right after the
+last event they cover, their ``data`` the checkpoint as stored, so the file can be verified offline.
+
+**Signing key**: the service's Ed25519 key is generated on first use and kept in the data directory,
+readable by its owner only (mode 0600); the public key is kept beside it for publishing.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import msgspec
+from nacl.signing import SigningKey
+
+CHECKPOINT_TYPE = "regiekaart.audit.checkpoint"
+SPEC_VERSION = "1.0"
+JSON = "application/json"
+_NO_DATA = msgspec.Raw(b"")
+
+
+class ExportLine(msgspec.Struct, kw_only=True, omit_defaults=True):
+    specversion: str
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str | None = None
+    datacontenttype: str | None = None
+    recordedtime: str | None = None
+    position: int
+    previousposition: int = 0
+    aggregateversion: int = 0
+    predecessorhash: str = ""
+    hash: str = ""
+    loghash: str = ""
+    data: msgspec.Raw = _NO_DATA
+    data_base64: str | None = None
+
+
+class _ValidDate(msgspec.Struct):
+    value: str | None = None
+
+
+class _Times(msgspec.Struct):
+    """The two times of an event as its stored JSON holds them."""
+
+    timestamp: str | None = None
+    valid_from: _ValidDate | None = None
+
+
+_encode_line = msgspec.json.Encoder().encode
+_decode_times = msgspec.json.Decoder(_Times).decode
+_decode_line = msgspec.json.Decoder(ExportLine).decode
+
+
+class UnreadableLine(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+def source_of(stream: str) -> str:
+    return f"urn:regiekaart:{stream}"
+
+
+def event_line(
+    stream: str,
+    position: int,
+    previous_position: int,
+    originator_id: str,
+    version: int,
+    topic: str,
+    state: bytes,
+    prev_hash: str,
+    hash_hex: str,
+    log_hash: str,
+) -> bytes:
+    line = ExportLine(
+        specversion=SPEC_VERSION,
+        id=f"{originator_id}:{version}",
+        source=source_of(stream),
+        type=topic,
+        subject=originator_id,
+        position=position,
+        previousposition=previous_position,
+        aggregateversion=version,
+        predecessorhash=prev_hash,
+        hash=hash_hex,
+        loghash=log_hash,
+    )
+    try:
+        times = _decode_times(state)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        times = None
+    if times is None or state[:1].isspace() or state[-1:].isspace():
+        line.data_base64 = base64.b64encode(state).decode()
+    else:
+        line.data = msgspec.Raw(state)
+        line.datacontenttype = JSON
+        line.recordedtime = times.timestamp
+        if times.valid_from is not None and times.valid_from.value:
+            line.time = f"{times.valid_from.value}T00:00:00Z"
+    return _encode_line(line) + b"\n"
+
+
+def checkpoint_line(stream: str, position: int, signed_at: str, signature: str, payload: bytes) -> bytes:
+    line = ExportLine(
+        specversion=SPEC_VERSION,
+        id=f"checkpoint:{signature[:32]}",
+        source=source_of(stream),
+        type=CHECKPOINT_TYPE,
+        subject=stream,
+        time=signed_at,
+        position=position,
+        datacontenttype=JSON,
+        data=msgspec.Raw(payload),
+    )
+    return _encode_line(line) + b"\n"
+
+
+def state_of(line: ExportLine) -> bytes:
+    """The stored bytes of an exported event."""
+    if line.data_base64 is not None:
+        return base64.b64decode(line.data_base64, validate=True)
+    return bytes(line.data)
+
+
+def read_lines(source: BinaryIO) -> Iterator[tuple[int, ExportLine]]:
+    """The lines of an export, numbered from 1; a line that is not an export line raises UnreadableLine."""
+    decode = _decode_line
+    for number, raw in enumerate(source, start=1):
+        try:
+            yield number, decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            if raw.strip():
+                raise UnreadableLine(number, f"not a CloudEvents export line ({error})") from None
+
+
+def load_signing_key(data_dir: Path) -> SigningKey:
+    """The service's checkpoint signing key, created on first use (readable by its owner only)."""
+    path = signing_key_path(data_dir)
+    try:
+        seed = bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        key = SigningKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return load_signing_key(data_dir)  # another process made it first: use theirs
+        with os.fdopen(fd, "w") as file:
+            file.write(key.encode().hex() + "\n")
+        public_key_path(data_dir).write_text(key.verify_key.encode().hex() + "\n")
+        return key
+    return SigningKey(seed)
+
+
+def signing_key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "audit" / "checkpoint-signing.key"
+
+
+def public_key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "audit" / "checkpoint-signing.pub"
