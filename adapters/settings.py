@@ -40,6 +40,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return msgspec.convert(values, cls, strict=False)
+            return msgspec.convert(values, cls, strict=False, dec_hook=_path_from_text)
         except msgspec.ValidationError as exc:
             raise ValueError(f"invalid setting: {exc}") from exc
+
+
+def _path_from_text(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(f"cannot read a {kind.__name__} setting from {value!r}")

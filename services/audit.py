@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import BinaryIO, Protocol
@@ -318,7 +319,7 @@ class EventLog(Protocol):
 
     stream: str
 
-    def entries(self, after: int = 0) -> Iterator[tuple[int, EventRecord]]: ...
+    def entries(self, after: int = 0) -> Generator[tuple[int, EventRecord], None, None]: ...
 
     def checkpoint_payloads(self) -> list[bytes]: ...
 
@@ -337,25 +338,28 @@ def verify_log(log: EventLog, trusted_keys: Iterable[str] | None = None) -> Veri
     """Verifies a stored log and all its checkpoints; raises LogFault at the first fault."""
     verifier = LogVerifier(log.stream, trusted_keys)
     verifier.expect(decode_checkpoint(payload) for payload in log.checkpoint_payloads())
-    feed(verifier, log.entries())
+    feed(verifier, log)
     return verifier.finish()
 
 
-def feed(verifier: LogVerifier, entries: Iterable[tuple[int, EventRecord]]) -> None:
+def feed(verifier: LogVerifier, log: EventLog, after: int = 0) -> None:
+    """Feeds the log's events after position `after` to the verifier."""
     event = verifier.event
-    try:
-        for position, record in entries:
-            event(
-                position,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                record.prev_hash,
-                record.hash,
-            )
-    except UnreadableEntry as error:
-        raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
+    # Closing ends the reading at once, while its connection is still open, if a fault stops it.
+    with closing(log.entries(after)) as entries:
+        try:
+            for position, record in entries:
+                event(
+                    position,
+                    record.originator_id,
+                    record.originator_version,
+                    record.topic,
+                    record.state,
+                    record.prev_hash,
+                    record.hash,
+                )
+        except UnreadableEntry as error:
+            raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
 
 
 class Exported(msgspec.Struct, frozen=True):
@@ -390,26 +394,27 @@ def export_log(log: EventLog, out: BinaryIO) -> Exported:
             written_checkpoints += 1
 
     try:
-        for position, record in log.entries():
-            if pending and pending[0][0].position < position:
-                write_checkpoints(before=position)
-            log_hash = next_log_hash(log_hash, position, record.hash)
-            write(
-                event_line(
-                    stream,
-                    position,
-                    previous,
-                    record.originator_id,
-                    record.originator_version,
-                    record.topic,
-                    record.state,
-                    record.prev_hash,
-                    record.hash,
-                    log_hash.hex(),
+        with closing(log.entries()) as entries:
+            for position, record in entries:
+                if pending and pending[0][0].position < position:
+                    write_checkpoints(before=position)
+                log_hash = next_log_hash(log_hash, position, record.hash)
+                write(
+                    event_line(
+                        stream,
+                        position,
+                        previous,
+                        record.originator_id,
+                        record.originator_version,
+                        record.topic,
+                        record.state,
+                        record.prev_hash,
+                        record.hash,
+                        log_hash.hex(),
+                    )
                 )
-            )
-            previous = position
-            events += 1
+                previous = position
+                events += 1
     except UnreadableEntry as error:
         raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
     write_checkpoints(before=None)
@@ -558,7 +563,7 @@ class CheckpointWriter:
                 verifier = LogVerifier(self.log.stream, [self.key.verify_key.encode().hex()])
                 verifier.expect(map(decode_checkpoint, self.log.checkpoint_payloads()))
             try:
-                feed(verifier, self.log.entries(after=verifier.position))
+                feed(verifier, self.log, after=verifier.position)
                 verified = verifier.finish()
             except LogFault as fault:
                 self.fault = fault

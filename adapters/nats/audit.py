@@ -112,19 +112,20 @@ class _Pages:
 
     def read(self, first: int, last: int) -> Iterator[list[tuple[int, str, bytes]]]:
         """Pages from `first` to `last` (inclusive); the next page is fetched while one is processed."""
-        run = self.client.run
-        submit = self._submit
+        pending = self._submit(first, min(_PAGE, last - first + 1)) if first <= last else None
         try:
-            pending = submit(first, min(_PAGE, last - first + 1)) if first <= last else None
             while pending is not None:
                 page = pending.result(self.client.timeout * 2)
-                page = [entry for entry in page if entry[0] <= last] if page and page[-1][0] > last else page
+                if page and page[-1][0] > last:
+                    page = [entry for entry in page if entry[0] <= last]
                 first = page[-1][0] + 1 if page else last + 1
-                pending = submit(first, min(_PAGE, last - first + 1)) if first <= last else None
+                pending = self._submit(first, min(_PAGE, last - first + 1)) if first <= last else None
                 if page:
                     yield page
         finally:
-            run(self.close())
+            if pending is not None:
+                pending.cancel()
+            self.client.run(self.close())
 
     def _submit(self, first: int, batch: int) -> concurrent.futures.Future[list[tuple[int, str, bytes]]]:
         return self.client.submit(self.fetch(first, batch))

@@ -1,0 +1,212 @@
+"""Tamper evidence on the real governance facts: an export altered by hand, and a log written to past the
+service, are caught at the exact position with the kind of fault; the untouched log verifies."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+
+from adapters.audit import public_key_path
+from adapters.nats.audit import NatsCheckpointStore, NatsLog
+from adapters.nats.client import NatsClient
+from adapters.nats.recorders import EventRecord, event_hash
+from adapters.settings import Settings
+from api.cli import main
+from domain.values import Attribution  # noqa: F401 - the domain must import cleanly before the CLI
+from services.application import GovernanceApplication
+from services.audit import CheckpointWriter, export_log
+from services.commands import RegisterMunicipality
+from services.runtime import Runtime
+
+
+def verify(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main,
+        ["audit", "verify", *args],
+        env={"REGIEKAART_NATS_STREAM": stream, "REGIEKAART_DATA_DIR": str(data_dir)},
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def served(nats_server, tmp_path_factory) -> tuple[Settings, Path]:
+    """The service with the real facts imported, stopped (which signs a last checkpoint), then exported."""
+    data_dir = tmp_path_factory.mktemp("service")
+    settings = Settings(
+        data_dir=data_dir,
+        nats_url=nats_server.url,
+        nats_stream=f"AUDIT{uuid.uuid4().hex[:8].upper()}",
+        checkpoint_interval=3600,
+    )
+    with Runtime(settings) as runtime:
+        runtime.import_facts()
+    export = data_dir / "export.jsonl"
+    client = NatsClient(nats_server.url)
+    try:
+        with export.open("wb") as out:
+            export_log(NatsLog(client, settings.nats_stream), out)
+    finally:
+        client.close()
+    return settings, export
+
+
+@pytest.fixture
+def auditor(served, tmp_path) -> dict[str, object]:
+    """What an auditor holds: the export, the published key, and a data directory of their own."""
+    settings, export = served
+    return {
+        "lines": export.read_bytes().splitlines(keepends=True),
+        "key": public_key_path(settings.data_dir).read_text().strip(),
+        "stream": settings.nats_stream,
+        "data_dir": tmp_path,
+    }
+
+
+def verify_copy(auditor, lines: list[bytes]) -> tuple[int, str]:
+    copy = auditor["data_dir"] / "altered.jsonl"
+    copy.write_bytes(b"".join(lines))
+    return verify(
+        "--file", str(copy), "--public-key", auditor["key"],
+        stream=auditor["stream"], data_dir=auditor["data_dir"],
+    )
+
+
+def position(line: bytes) -> int:
+    return json.loads(line)["position"]
+
+
+def test_the_untouched_export_verifies_up_to_its_last_checkpoint(auditor):
+    lines = auditor["lines"]
+    last_event = max(position(line) for line in lines)
+    code, output = verify_copy(auditor, lines)
+    assert code == 0, output
+    assert f"verified up to position {last_event}" in output
+    assert f"covers position {last_event}" in output
+    assert "not yet signed" not in output
+
+
+def test_a_changed_event_is_named_by_its_position(auditor):
+    lines = list(auditor["lines"])
+    index = 200
+    original = lines[index]
+    assert b'"principal":"importer:governance-facts"' in original
+    lines[index] = original.replace(b'"principal":"importer:governance-facts"', b'"principal":"mallory"')
+    code, output = verify_copy(auditor, lines)
+    assert code == 1
+    assert f"position {position(original)}: changed content" in output
+
+
+def test_a_removed_event_is_named_by_its_position(auditor):
+    lines = list(auditor["lines"])
+    removed = lines.pop(300)
+    code, output = verify_copy(auditor, lines)
+    assert code == 1
+    assert f"position {position(removed)}: missing event" in output
+
+
+def test_two_swapped_events_are_named_as_reordered(auditor):
+    lines = list(auditor["lines"])
+    lines[100], lines[101] = lines[101], lines[100]
+    code, output = verify_copy(auditor, lines)
+    assert code == 1
+    assert f"position {position(auditor['lines'][100])}: reordered events" in output
+    assert f"position {position(auditor['lines'][101])}" in output
+
+
+def test_the_log_on_nats_verifies_with_the_published_key(served, tmp_path):
+    settings, _ = served
+    code, output = verify(
+        "--nats-url", settings.nats_url, "--public-key",
+        public_key_path(settings.data_dir).read_text().strip(),
+        stream=settings.nats_stream, data_dir=tmp_path,
+    )
+    assert code == 0, output
+    assert "verified up to position" in output and "checkpoint signed at" in output
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(served, tmp_path):
+    settings, _ = served
+    code, output = verify(
+        "--nats-url", settings.nats_url, "--public-key", "00" * 32,
+        stream=settings.nats_stream, data_dir=tmp_path,
+    )
+    assert code == 1
+    assert "bad checkpoint signature" in output
+
+
+# --- a writer that bypasses the service ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_log(nats_env, stream_name, tmp_path):
+    """A few municipalities recorded through the service, with a signed checkpoint."""
+    app = GovernanceApplication(env=nats_env)
+    ids = [
+        app.register_municipality(
+            RegisterMunicipality(principal="importer:test", municipality=slug, name=slug.title())
+        )
+        for slug in ("venlo", "venray", "horst-aan-de-maas")
+    ]
+    client = NatsClient(nats_env["NATS_URL"])
+    log = NatsLog(client, stream_name)
+    writer = CheckpointWriter(
+        log, NatsCheckpointStore(client, stream_name).append, _key(tmp_path), interval=3600
+    )
+    writer.write_checkpoint()
+    yield client, log, writer, ids
+    client.close()
+    app.close()
+
+
+def _key(data_dir: Path):
+    from adapters.audit import load_signing_key
+
+    return load_signing_key(data_dir)
+
+
+def _publish(client: NatsClient, subject: str, payload: bytes) -> int:
+    async def publish() -> int:
+        reply = await client.request(subject, payload)
+        return int(json.loads(reply.data)["seq"])
+
+    return client.run(publish())
+
+
+def test_an_event_appended_past_the_service_is_flagged(small_log, stream_name, tmp_path):
+    client, log, writer, ids = small_log
+    target = ids[1]
+    state = b'{"principal":"mallory","name":"Venray-Oost"}'
+    forged_prev = "f" * 64
+    record = EventRecord(
+        originator_id=str(target),
+        id_is_uuid=True,
+        originator_version=2,
+        topic="domain.registry:Municipality.Registered",
+        state=state,
+        prev_hash=forged_prev,
+        hash=event_hash(forged_prev, str(target), 2, "domain.registry:Municipality.Registered", state),
+    )
+    sequence = _publish(client, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode(record))
+
+    code, output = verify(
+        "--nats-url", client.url, stream=stream_name, data_dir=tmp_path,
+    )
+    assert code == 1
+    assert f"position {sequence}: broken link" in output
+    # The service signs nothing past an event it did not write.
+    assert writer.write_checkpoint() is None
+    assert writer.fault is not None and writer.fault.position == sequence
+
+
+def test_a_message_that_is_not_an_event_is_flagged(small_log, stream_name, tmp_path):
+    client, *_ = small_log
+    sequence = _publish(client, f"{stream_name}.e.{uuid.uuid4().hex}", b"not an event")
+    code, output = verify("--nats-url", client.url, stream=stream_name, data_dir=tmp_path)
+    assert code == 1
+    assert f"position {sequence}: unreadable entry" in output

@@ -1,0 +1,286 @@
+"""The log verifier, checkpoints and the export format, on logs built in memory."""
+
+from __future__ import annotations
+
+import io
+import stat
+import uuid
+
+import msgspec
+import pytest
+from nacl.signing import SigningKey
+
+from adapters.audit import load_signing_key, public_key_path, signing_key_path
+from adapters.nats.recorders import EventRecord, event_hash
+from services.audit import (
+    Checkpoint,
+    CheckpointWriter,
+    FaultKind,
+    LogFault,
+    export_log,
+    verify_export,
+    verify_log,
+)
+
+TOPIC = "domain.registry:Municipality.Registered"
+
+
+class FakeLog:
+    stream = "EVENTS"
+
+    def __init__(self, entries: list[tuple[int, EventRecord]]) -> None:
+        self.events = entries
+        self.checkpoints: list[bytes] = []
+
+    def entries(self, after: int = 0):
+        for entry in self.events:
+            if entry[0] > after:
+                yield entry
+
+    def checkpoint_payloads(self) -> list[bytes]:
+        return list(self.checkpoints)
+
+
+def chained(count: int, aggregates: int = 3, state: bytes | None = None) -> list[tuple[int, EventRecord]]:
+    """`count` events over `aggregates` aggregates, each chained to its predecessor; positions 1, 3, 5…"""
+    ids = [str(uuid.UUID(int=n + 1)) for n in range(aggregates)]
+    heads: dict[str, tuple[int, str]] = {}
+    log = []
+    for n in range(count):
+        originator = ids[n % aggregates]
+        version, prev_hash = heads.get(originator, (0, ""))
+        body = state or msgspec.json.encode(
+            {"timestamp": "2026-01-01T00:00:00Z", "valid_from": {"value": "2020-01-01"}, "n": n}
+        )
+        hash_hex = event_hash(prev_hash, originator, version + 1, TOPIC, body)
+        log.append((2 * n + 1, EventRecord(originator, True, version + 1, TOPIC, body, prev_hash, hash_hex)))
+        heads[originator] = (version + 1, hash_hex)
+    return log
+
+
+@pytest.fixture
+def key() -> SigningKey:
+    return SigningKey.generate()
+
+
+def public(key: SigningKey) -> str:
+    return key.verify_key.encode().hex()
+
+
+def signed(log: FakeLog, key: SigningKey) -> Checkpoint:
+    checkpoint = CheckpointWriter(log, log.checkpoints.append, key, interval=60).write_checkpoint()
+    assert checkpoint is not None
+    return checkpoint
+
+
+def fault_of(log: FakeLog, key: SigningKey | None = None) -> LogFault:
+    with pytest.raises(LogFault) as caught:
+        verify_log(log, None if key is None else [public(key)])
+    return caught.value
+
+
+def test_an_intact_log_verifies_and_its_checkpoint_covers_it(key):
+    log = FakeLog(chained(10))
+    checkpoint = signed(log, key)
+    verified = verify_log(log, [public(key)])
+    assert (verified.position, verified.events, verified.uncovered) == (19, 10, 0)
+    assert verified.checkpoint == checkpoint and verified.log_hash == checkpoint.log_hash
+    assert "verified up to position 19 (10 events)" in verified.summary()
+
+
+def test_events_after_the_last_checkpoint_are_reported_as_not_yet_signed(key):
+    log = FakeLog(chained(10))
+    log.events, later = log.events[:6], log.events[6:]
+    signed(log, key)
+    log.events += later
+    verified = verify_log(log, [public(key)])
+    assert verified.uncovered == 4 and "4 events after it are linked but not yet signed" in verified.summary()
+
+
+def test_changed_content_is_named_by_position():
+    log = FakeLog(chained(10))
+    position, record = log.events[4]
+    log.events[4] = (position, msgspec.structs.replace(record, state=record.state.replace(b"4", b"5")))
+    fault = fault_of(log)
+    assert (fault.position, fault.kind) == (9, FaultKind.CHANGED)
+
+
+def test_a_removed_event_breaks_the_link_of_its_aggregates_next_event():
+    log = FakeLog(chained(10))
+    del log.events[1]  # the second aggregate's first event; its version 2 sits at position 9
+    fault = fault_of(log)
+    assert (fault.position, fault.kind) == (9, FaultKind.BROKEN_LINK)
+    assert "earlier event of this aggregate is missing" in fault.detail
+
+
+def test_an_event_claiming_to_start_an_existing_aggregate_breaks_the_link():
+    log = FakeLog(chained(4, aggregates=1))
+    originator = log.events[0][1].originator_id
+    state = b"{}"
+    forged = EventRecord(originator, True, 9, TOPIC, state, "", event_hash("", originator, 9, TOPIC, state))
+    log.events.append((100, forged))
+    fault = fault_of(log)
+    assert (fault.position, fault.kind) == (100, FaultKind.BROKEN_LINK)
+    assert "past the service's optimistic lock" in fault.detail
+
+
+def test_a_position_that_does_not_increase_is_a_reordering():
+    log = FakeLog(chained(6))
+    log.events[2], log.events[3] = log.events[3], log.events[2]
+    fault = fault_of(log)
+    assert fault.kind in (FaultKind.REORDERED, FaultKind.BROKEN_LINK)
+    assert fault.position == 5
+
+
+def test_a_checkpoint_altered_after_signing_fails_its_signature(key):
+    log = FakeLog(chained(6))
+    checkpoint = signed(log, key)
+    log.checkpoints = [msgspec.json.encode(msgspec.structs.replace(checkpoint, events=5))]
+    fault = fault_of(log, key)
+    assert (fault.position, fault.kind) == (11, FaultKind.BAD_SIGNATURE)
+
+
+def test_a_checkpoint_by_another_key_is_refused(key):
+    log = FakeLog(chained(6))
+    signed(log, SigningKey.generate())
+    assert fault_of(log, key).kind is FaultKind.BAD_SIGNATURE
+    assert verify_log(log).checkpoint is not None  # without a given key, the log's own key is shown
+
+
+def test_a_changed_log_under_a_checkpoint_no_longer_matches_it(key):
+    log = FakeLog(chained(6, aggregates=6))
+    signed(log, key)
+    # Replace an aggregate's only event by a well-formed other one: hashes and links hold, the log hash not.
+    position, record = log.events[2]
+    state = b'{"n":"forged"}'
+    forged = msgspec.structs.replace(
+        record, state=state, hash=event_hash("", record.originator_id, 1, TOPIC, state)
+    )
+    log.events[2] = (position, forged)
+    fault = fault_of(log, key)
+    assert (fault.position, fault.kind) == (11, FaultKind.CHECKPOINT_MISMATCH)
+
+
+def test_a_missing_last_event_before_a_checkpoint_is_named(key):
+    log = FakeLog(chained(6, aggregates=6))
+    signed(log, key)
+    del log.events[-1]
+    fault = fault_of(log, key)
+    assert (fault.position, fault.kind) == (11, FaultKind.MISSING)
+
+
+def test_the_writer_signs_only_when_the_log_grew_and_resumes_from_its_checkpoints(key):
+    log = FakeLog(chained(6))
+    log.events, later = log.events[:4], log.events[4:]
+    writer = CheckpointWriter(log, log.checkpoints.append, key, interval=60)
+    assert writer.write_checkpoint() is not None
+    assert writer.write_checkpoint() is None
+    log.events += later
+    restarted = CheckpointWriter(log, log.checkpoints.append, key, interval=60)
+    assert restarted.write_checkpoint().position == 11
+    assert len(log.checkpoints) == 2
+    assert verify_log(log, [public(key)]).checkpoint.position == 11
+
+
+def test_the_writer_signs_nothing_past_a_fault(key):
+    log = FakeLog(chained(6))
+    position, record = log.events[3]
+    log.events[3] = (position, msgspec.structs.replace(record, hash="0" * 64))
+    writer = CheckpointWriter(log, log.checkpoints.append, key, interval=60)
+    assert writer.write_checkpoint() is None
+    assert writer.fault.kind is FaultKind.CHANGED and log.checkpoints == []
+
+
+def test_the_writer_runs_periodically_and_signs_once_more_when_stopped(key):
+    log = FakeLog(chained(3))
+    writer = CheckpointWriter(log, log.checkpoints.append, key, interval=3600).start()
+    log.events += chained(4)[3:]
+    writer.stop()
+    assert [msgspec.json.decode(c)["position"] for c in log.checkpoints][-1] == 7
+
+
+# --- the export file -------------------------------------------------------------------------------
+
+
+def exported(log: FakeLog) -> list[bytes]:
+    out = io.BytesIO()
+    export_log(log, out)
+    return out.getvalue().splitlines(keepends=True)
+
+
+def file_fault(lines: list[bytes], key: SigningKey | None = None) -> LogFault:
+    with pytest.raises(LogFault) as caught:
+        verify_export(io.BytesIO(b"".join(lines)), None if key is None else [public(key)])
+    return caught.value
+
+
+def test_an_export_is_cloudevents_with_the_stored_event_verbatim(key):
+    log = FakeLog(chained(4))
+    signed(log, key)
+    lines = exported(log)
+    first = msgspec.json.decode(lines[0])
+    assert first["specversion"] == "1.0" and first["type"] == TOPIC
+    assert first["time"] == "2020-01-01T00:00:00Z" and first["recordedtime"] == "2026-01-01T00:00:00Z"
+    assert msgspec.json.encode(first["data"]) == log.events[0][1].state
+    assert msgspec.json.decode(lines[-1])["type"] == "regiekaart.audit.checkpoint"
+    assert verify_export(io.BytesIO(b"".join(lines)), [public(key)]).checkpoint is not None
+
+
+def test_an_export_of_a_state_that_is_not_json_keeps_its_bytes_in_base64():
+    log = FakeLog(chained(3, state=b"\x00\x01 binary"))
+    lines = exported(log)
+    assert b"data_base64" in lines[0]
+    assert verify_export(io.BytesIO(b"".join(lines))).events == 3
+
+
+def test_events_swapped_far_apart_in_the_file_are_named_as_moved():
+    lines = exported(FakeLog(chained(10)))
+    lines[2], lines[7] = lines[7], lines[2]
+    fault = file_fault(lines)
+    assert (fault.position, fault.kind) == (5, FaultKind.REORDERED)
+    assert "line 8" in fault.detail
+
+
+def test_an_event_removed_from_the_end_is_caught_by_the_checkpoint(key):
+    log = FakeLog(chained(6))
+    signed(log, key)
+    lines = exported(log)
+    del lines[-2]
+    fault = file_fault(lines, key)
+    assert (fault.position, fault.kind) == (11, FaultKind.MISSING)
+
+
+def test_an_altered_checkpoint_line_fails_its_signature(key):
+    log = FakeLog(chained(6))
+    signed(log, key)
+    lines = exported(log)
+    lines[-1] = lines[-1].replace(b'"events":6', b'"events":7')
+    assert file_fault(lines, key).kind is FaultKind.BAD_SIGNATURE
+
+
+def test_a_line_that_is_not_an_export_line_is_unreadable():
+    lines = exported(FakeLog(chained(4)))
+    lines[2] = b"{not json\n"
+    fault = file_fault(lines)
+    assert fault.kind is FaultKind.UNREADABLE and "line 3" in str(fault)
+
+
+def test_a_recomputed_hash_still_differs_from_the_exported_log_hash():
+    lines = exported(FakeLog(chained(4, aggregates=4)))
+    line = msgspec.json.decode(lines[3])
+    state = b'{"n":"forged"}'
+    line["data"] = msgspec.Raw(state)
+    line["hash"] = event_hash("", line["subject"], 1, TOPIC, state)
+    lines[3] = msgspec.json.encode(line) + b"\n"
+    fault = file_fault(lines)
+    assert (fault.position, fault.kind) == (7, FaultKind.CHANGED)
+
+
+# --- the signing key --------------------------------------------------------------------------------
+
+
+def test_the_signing_key_is_made_once_and_readable_by_its_owner_only(tmp_path):
+    key = load_signing_key(tmp_path)
+    assert stat.S_IMODE(signing_key_path(tmp_path).stat().st_mode) == 0o600
+    assert load_signing_key(tmp_path).encode() == key.encode()
+    assert public_key_path(tmp_path).read_text().strip() == public(key)
