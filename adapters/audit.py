@@ -38,7 +38,7 @@ JSON = "application/json"
 _NO_DATA = msgspec.Raw(b"")
 
 
-class ExportLine(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ExportLine(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     specversion: str
     id: str
     source: str

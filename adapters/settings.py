@@ -46,6 +46,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _path_from_text(kind: type, value: object) -> object:
-    if kind is Path and isinstance(value, str):
+    if kind is Path and isinstance(value, str | os.PathLike):
         return Path(value)
     raise NotImplementedError(f"cannot read a {kind.__name__} setting from {value!r}")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from nats.errors import NoServersError
 
 from adapters.audit import load_signing_key, public_key_path
 from adapters.nats.audit import NatsLog
@@ -90,13 +91,22 @@ def _event_log(settings: Settings) -> Iterator[NatsLog]:
     """The event log on NATS, read-only; an unreachable or missing log is a readable failure."""
     try:
         with event_store(settings) as url:
-            client = NatsClient(url, name="regiekaart-audit")
+            client = NatsClient(url, name="regiekaart-audit", reconnect=False)
             try:
                 yield NatsLog(client, settings.nats_stream)
             finally:
                 client.close()
-    except (OSError, RuntimeError, JetStreamApiError, *NoAnswer) as error:
+    except (OSError, RuntimeError, NoServersError, JetStreamApiError, *NoAnswer) as error:
         _fail(f"cannot read the event log from NATS: {error}", 2)
+
+
+def _public_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip().lower()
+    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+        raise click.BadParameter("an Ed25519 public key is 64 hexadecimal characters")
+    return key
 
 
 @audit.command()
@@ -108,6 +118,7 @@ def _event_log(settings: Settings) -> Iterator[NatsLog]:
 )
 @click.option(
     "--public-key",
+    callback=lambda _ctx, _param, value: _public_key(value),
     help="The service's published public key (hex) that checkpoints must be signed with. "
     "Without it, the key found in the data directory is used, or else the one the log names.",
 )
@@ -120,7 +131,7 @@ def verify(
     settings = _settings(data_dir, nats_url)
     if public_key is None and public_key_path(settings.data_dir).exists():
         public_key = public_key_path(settings.data_dir).read_text().strip()
-    trusted = None if public_key is None else [public_key.strip().lower()]
+    trusted = None if public_key is None else [public_key]
     try:
         if export_file is not None:
             with export_file.open("rb") as source:
@@ -129,7 +140,7 @@ def verify(
             with _event_log(settings) as log:
                 verified = verify_log(log, trusted)
     except LogFault as fault:
-        _fail(f"FAULT at {fault}", 1)
+        _fail(f"FAULT: {fault}", 1)
     click.echo(verified.summary())
 
 

@@ -429,16 +429,17 @@ def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -
         for number, line in lines:
             if verifier is None:
                 verifier = LogVerifier(_stream_of(line, number), trusted_keys)
+                event = verifier.event
             if line.type == CHECKPOINT_TYPE:
                 verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
                 continue
             if line.previousposition != verifier.position:
                 raise _order_fault(verifier.position, number, line, lines)
             try:
-                state = state_of(line)
+                state = bytes(line.data) if line.data_base64 is None else state_of(line)
             except ValueError as error:
                 raise LogFault(line.position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
-            verifier.event(
+            event(
                 line.position,
                 line.subject,
                 line.aggregateversion,

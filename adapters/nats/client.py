@@ -36,22 +36,26 @@ NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRes
 
 
 class NatsClient:
-    def __init__(self, url: str, *, timeout: float = 5.0, name: str = "regiekaart") -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 5.0, name: str = "regiekaart", reconnect: bool = True
+    ) -> None:
         self.url = url
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="nats-client", daemon=True)
         self._thread.start()
-        self.nc: Client = self.run(self._connect(name))
+        self.nc: Client = self.run(self._connect(name, reconnect))
 
-    async def _connect(self, name: str) -> Client:
+    async def _connect(self, name: str, reconnect: bool) -> Client:
         async def ignore(*_: object) -> None:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
         return await nats.connect(
             self.url,
             name=name,
-            max_reconnect_attempts=-1,
+            # A one-off reader (an auditor's command) rather fails at once than waits for a server.
+            allow_reconnect=reconnect,
+            max_reconnect_attempts=-1 if reconnect else 1,
             reconnect_time_wait=0.25,
             connect_timeout=self.timeout,
             error_cb=ignore,

@@ -1,0 +1,171 @@
+"""How fast an auditor can verify the event log: from NATS and from an export file.
+
+Run: ``.venv/bin/python -m tests.benchmarks.audit [--events N] [--aggregates N] [--rounds N]``
+
+The log is generated directly in the recorder's envelope (pipelined publishes, each event chained to its
+aggregate's previous one), not through the application: the application's save rate is not what is
+measured here. The stream lives on a nats-server of the benchmark's own, started from a temporary
+directory with the store's default sync interval, so generating the log takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+from nacl.signing import SigningKey
+
+from adapters.nats.audit import NatsCheckpointStore, NatsLog
+from adapters.nats.client import NatsClient
+from adapters.nats.recorders import EventRecord, JetStreamRecorder, event_hash, subject_token
+from adapters.nats.server import NatsServer
+from services.audit import CheckpointWriter, export_log, verify_export, verify_log
+
+STREAM = "BENCH_AUDIT"
+TOPIC = "domain.registry:Municipality.MembershipStarted"
+_IN_FLIGHT = 20_000
+
+
+def _state(n: int) -> bytes:
+    """An event's stored JSON of about the size of the real ones' smaller half (~330 bytes)."""
+    return msgspec.json.encode(
+        {
+            "timestamp": "2026-12-02T05:58:35.025357Z",
+            "originator_topic": "domain.registry:Municipality",
+            "municipality": f"gemeente-{n % 342}",
+            "membership_id": f"m-{n}",
+            "region": f"regio-{n % 42}",
+            "scope": None,
+            "valid_from": {"value": "2022-01-01", "precision": "day"},
+            "valid_until": {"value": None, "precision": "unknown"},
+            "authority": {
+                "body": "ab-jeugd",
+                "decision_date": {"value": "2021-11-01", "precision": "month"},
+                "document": "regiovisie-2022",
+            },
+            "principal": "importer:governance-facts",
+            "provenance": {"sources": [f"regiovisie-2022:L{n % 900}"], "inferred": False},
+        }
+    )
+
+
+async def _fill(url: str, events: int, aggregates: int) -> None:
+    """Publishes `events` chained events over `aggregates` aggregates, round robin, pipelined."""
+    import nats
+
+    nc = await nats.connect(url, pending_size=256 * 1024 * 1024)
+    ids = [str(uuid.UUID(int=n + 1)) for n in range(aggregates)]
+    subjects = [f"{STREAM}.e.{subject_token(uuid.UUID(i))}" for i in ids]
+    heads = [""] * aggregates
+    acked = 0
+    drained = asyncio.Event()
+
+    async def on_ack(message) -> None:  # type: ignore[no-untyped-def]
+        nonlocal acked
+        if b'"error"' in message.data:
+            raise RuntimeError(message.data.decode())
+        acked += 1
+        if acked >= sent - _IN_FLIGHT // 2:
+            drained.set()
+
+    inbox = nc.new_inbox()
+    await nc.subscribe(inbox, cb=on_ack)
+    encode = msgspec.msgpack.encode
+    sent = 0
+    for n in range(events):
+        a = n % aggregates
+        version = n // aggregates + 1
+        state = _state(n)
+        hash_hex = event_hash(heads[a], ids[a], version, TOPIC, state)
+        record = EventRecord(ids[a], True, version, TOPIC, state, heads[a], hash_hex)
+        heads[a] = hash_hex
+        await nc.publish(subjects[a], encode(record), reply=inbox)
+        sent += 1
+        if sent - acked > _IN_FLIGHT:
+            drained.clear()
+            await nc.flush()
+            await drained.wait()
+    await nc.flush()
+    while acked < sent:
+        await asyncio.sleep(0.01)
+    await nc.close()
+
+
+def _timed(action: Callable[[], object], rounds: int) -> tuple[float, object]:
+    """Median seconds of `rounds` runs of `action`, and its last result."""
+    times, result = [], None
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--aggregates", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats", sync_interval="2m") as server:
+        client = NatsClient(server.url, timeout=30)
+        JetStreamRecorder(client, STREAM)
+        start = time.perf_counter()
+        asyncio.run(_fill(server.url, args.events, args.aggregates))
+        fill_seconds = time.perf_counter() - start
+        log = NatsLog(client, STREAM)
+
+        key = SigningKey.generate()
+        writer = CheckpointWriter(log, NatsCheckpointStore(client, STREAM).append, key, interval=3600)
+        sign_seconds, checkpoint = _timed(writer.write_checkpoint, 1)
+        assert checkpoint is not None, writer.fault
+        trusted = [key.verify_key.encode().hex()]
+
+        nats_seconds, verified = _timed(lambda: verify_log(log, trusted), args.rounds)
+        assert verified.events == args.events and verified.checkpoint is not None
+
+        export_path = Path(tmp) / "export.jsonl"
+
+        def export() -> object:
+            with export_path.open("wb") as out:
+                return export_log(log, out)
+
+        export_seconds, _ = _timed(export, 1)
+        size = export_path.stat().st_size
+
+        def verify_file() -> object:
+            with export_path.open("rb") as source:
+                return verify_export(io.BufferedReader(source, 1 << 20), trusted)
+
+        file_seconds, verified_file = _timed(verify_file, args.rounds)
+        assert verified_file.log_hash == verified.log_hash
+        client.close()
+
+    n = args.events
+    print(f"Audit: {n:,} events over {args.aggregates:,} aggregates, "
+          f"{platform.node()} ({platform.processor() or platform.machine()}), "
+          f"median of {args.rounds} where repeated\n")
+    print("| step | seconds | events/s |")
+    print("| --- | ---: | ---: |")
+    for step, seconds in (
+        (f"generate the log (pipelined publishes, {_IN_FLIGHT:,} in flight)", fill_seconds),
+        ("checkpoint writer: read, verify and sign the whole log once", sign_seconds),
+        ("`audit verify` from NATS (direct get, read-only)", nats_seconds),
+        (f"`audit export` to a file ({size / 1e6:,.0f} MB)", export_seconds),
+        ("`audit verify --file` (offline)", file_seconds),
+    ):
+        print(f"| {step} | {seconds:.1f} | {n / seconds:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
