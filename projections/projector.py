@@ -194,8 +194,10 @@ class _Batch:
         details: dict[str, Any] | None = None,
         **columns: Any,
     ) -> None:
-        """A new fact (or a new statement of a fact already there, which it replaces)."""
-        previous = self.current_version(key)
+        """A new fact. Keys are stated once (the domain refuses a second membership, term, opt-out...
+        of the same identity, and keys that could recur carry their event's position), so only this
+        batch is looked at for a version to replace; the unique index refuses anything else."""
+        previous = self.current.get(key)
         if previous is not None:
             self._supersede(previous, at)
         row = {

@@ -29,8 +29,8 @@ aggregate itself) it concerns.
 transaction as the rows, so the maps and their position never disagree (exactly-once application).
 
 A rebuild fills a second set of these tables (``suffix``) and swaps it in by renaming (see
-``projections.rebuild``). Index names carry a ``generation`` so that the fresh set's indexes never collide
-with the names of the set being replaced; the first migration creates generation ``"0"``.
+``projections.rebuild``). Index names carry a ``generation`` (as do primary keys) so that the fresh set's
+never collide with the names of the set being replaced; the first migration creates generation ``"0"``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -80,10 +81,13 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
     def index(table: str, purpose: str, *columns: str, **kwargs: object) -> Index:
         return Index(f"ix_{table}_{purpose}_g{generation}", *columns, **kwargs)  # type: ignore[arg-type]
 
+    def primary_key(table: str, *columns: str) -> PrimaryKeyConstraint:
+        return PrimaryKeyConstraint(*columns, name=f"pk_{table}_g{generation}")
+
     facts = Table(
         FACTS + suffix,
         metadata,
-        Column("version_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("version_id", BigInteger, nullable=False, autoincrement=False),
         Column("fact_key", String(400), nullable=False),
         Column("fact_kind", String(40), nullable=False),
         Column("subject_kind", String(40), nullable=False),
@@ -114,6 +118,7 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         Column("recorded_at", DateTime, nullable=False),
         Column("superseded_position", BigInteger),
         Column("superseded_at", DateTime),
+        primary_key(FACTS, "version_id"),
     )
     for purpose, columns in (
         ("region", ("region", "fact_kind")),
@@ -140,7 +145,7 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
     events = Table(
         EVENTS + suffix,
         metadata,
-        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("position", BigInteger, nullable=False, autoincrement=False),
         Column("recorded_at", DateTime, nullable=False),
         Column("event_name", String(60), nullable=False),
         Column("subject_kind", String(40), nullable=False),
@@ -154,22 +159,25 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         Column("valid_until_precision", String(8), nullable=False),
         Column("attribution", Text, nullable=False),
         Column("corrects_position", BigInteger),
+        primary_key(EVENTS, "position"),
     )
     events.append_constraint(index(EVENTS, "originator", "originator_id", "originator_version"))
 
     event_subjects = Table(
         EVENT_SUBJECTS + suffix,
         metadata,
-        Column("subject_kind", String(40), primary_key=True),
-        Column("subject_slug", String(200), primary_key=True),
-        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("subject_kind", String(40), nullable=False),
+        Column("subject_slug", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False, autoincrement=False),
+        primary_key(EVENT_SUBJECTS, "subject_kind", "subject_slug", "position"),
     )
 
     tracking = Table(
         TRACKING + suffix,
         metadata,
-        Column("name", String(100), primary_key=True),
+        Column("name", String(100), nullable=False),
         Column("position", BigInteger, nullable=False),
+        primary_key(TRACKING, "name"),
     )
     return ReadModelTables(metadata, facts, events, event_subjects, tracking)
 

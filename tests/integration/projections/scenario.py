@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Engine, select
+
 from domain.values import Authority, CooperationKind, PartialDate, Provenance
+from projections.schema import read_model_tables
 from services import commands as c
 from services.application import GovernanceApplication
 
@@ -104,3 +107,16 @@ def transfer_account(
             **attribution(),
         )
     )
+
+
+def read_model_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the read model's tables, in a stable order, to compare two read models."""
+    tables = read_model_tables()
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(
+                (tuple(row) for row in connection.execute(select(table))),
+                key=lambda row: tuple(map(str, row)),
+            )
+            for table in tables.metadata.sorted_tables
+        }
