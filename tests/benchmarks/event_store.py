@@ -48,9 +48,10 @@ def sequential_saves(
     recorder: ApplicationRecorder, saves: int, events_per_save: int
 ) -> tuple[int, float]:
     """`saves` saves of a new aggregate each, one after the other; returns (saves, seconds)."""
+    aggregates = [uuid.uuid4() for _ in range(saves)]
     batches = [
-        [StoredEvent(uuid.uuid4(), version, "bench", STATE) for version in range(1, events_per_save + 1)]
-        for _ in range(saves)
+        [StoredEvent(aggregate, version, "bench", STATE) for version in range(1, events_per_save + 1)]
+        for aggregate in aggregates
     ]
     started = time.perf_counter()
     for batch in batches:
