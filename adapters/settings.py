@@ -16,6 +16,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # How long a process's claim to apply the projections lasts unless renewed; another process takes
+    # over this long after the holder died.
+    projection_lease_seconds: float = 15.0
     # The event log's stream on NATS.
     nats_stream: str = "REGIEKAART_EVENTS"
     # Seconds between signed checkpoints over the event log (one is signed only when the log grew).

@@ -24,8 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from contextlib import closing
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import BinaryIO, Protocol
@@ -319,7 +318,9 @@ class EventLog(Protocol):
 
     stream: str
 
-    def entries(self, after: int = 0) -> Generator[tuple[int, EventRecord], None, None]: ...
+    def scan(self, after: int, accept: Callable[[int, EventRecord], None]) -> None:
+        """Hands every event after position `after` to `accept(position, record)`, in log order."""
+        ...
 
     def checkpoint_payloads(self) -> list[bytes]: ...
 
@@ -345,21 +346,22 @@ def verify_log(log: EventLog, trusted_keys: Iterable[str] | None = None) -> Veri
 def feed(verifier: LogVerifier, log: EventLog, after: int = 0) -> None:
     """Feeds the log's events after position `after` to the verifier."""
     event = verifier.event
-    # Closing ends the reading at once, while its connection is still open, if a fault stops it.
-    with closing(log.entries(after)) as entries:
-        try:
-            for position, record in entries:
-                event(
-                    position,
-                    record.originator_id,
-                    record.originator_version,
-                    record.topic,
-                    record.state,
-                    record.prev_hash,
-                    record.hash,
-                )
-        except UnreadableEntry as error:
-            raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
+
+    def accept(position: int, record: EventRecord) -> None:
+        event(
+            position,
+            record.originator_id,
+            record.originator_version,
+            record.topic,
+            record.state,
+            record.prev_hash,
+            record.hash,
+        )
+
+    try:
+        log.scan(after, accept)
+    except UnreadableEntry as error:
+        raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
 
 
 class Exported(msgspec.Struct, frozen=True):
@@ -393,28 +395,30 @@ def export_log(log: EventLog, out: BinaryIO) -> Exported:
             )
             written_checkpoints += 1
 
+    def accept(position: int, record: EventRecord) -> None:
+        nonlocal log_hash, previous, events
+        if pending and pending[0][0].position < position:
+            write_checkpoints(before=position)
+        log_hash = next_log_hash(log_hash, position, record.hash)
+        write(
+            event_line(
+                stream,
+                position,
+                previous,
+                record.originator_id,
+                record.originator_version,
+                record.topic,
+                record.state,
+                record.prev_hash,
+                record.hash,
+                log_hash.hex(),
+            )
+        )
+        previous = position
+        events += 1
+
     try:
-        with closing(log.entries()) as entries:
-            for position, record in entries:
-                if pending and pending[0][0].position < position:
-                    write_checkpoints(before=position)
-                log_hash = next_log_hash(log_hash, position, record.hash)
-                write(
-                    event_line(
-                        stream,
-                        position,
-                        previous,
-                        record.originator_id,
-                        record.originator_version,
-                        record.topic,
-                        record.state,
-                        record.prev_hash,
-                        record.hash,
-                        log_hash.hex(),
-                    )
-                )
-                previous = position
-                events += 1
+        log.scan(0, accept)
     except UnreadableEntry as error:
         raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
     write_checkpoints(before=None)

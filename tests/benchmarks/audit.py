@@ -88,7 +88,7 @@ async def _fill(url: str, events: int, aggregates: int) -> None:
         hash_hex = event_hash(heads[a], ids[a], version, TOPIC, state)
         record = EventRecord(ids[a], True, version, TOPIC, state, heads[a], hash_hex)
         heads[a] = hash_hex
-        await nc.publish(subjects[a], encode(record), reply=inbox)
+        await nc.publish(subjects[a], encode([record]), reply=inbox)
         sent += 1
         if sent - acked > _IN_FLIGHT:
             drained.clear()

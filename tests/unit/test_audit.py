@@ -32,10 +32,10 @@ class FakeLog:
         self.events = entries
         self.checkpoints: list[bytes] = []
 
-    def entries(self, after: int = 0):
-        for entry in self.events:
-            if entry[0] > after:
-                yield entry
+    def scan(self, after, accept) -> None:
+        for position, record in self.events:
+            if position > after:
+                accept(position, record)
 
     def checkpoint_payloads(self) -> list[bytes]:
         return list(self.checkpoints)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from adapters.audit import public_key_path
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
-from adapters.nats.recorders import EventRecord, event_hash
+from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from adapters.settings import Settings
 from api.cli import main
 from domain.values import Attribution  # noqa: F401 - the domain must import cleanly before the CLI
@@ -192,16 +192,17 @@ def test_an_event_appended_past_the_service_is_flagged(small_log, stream_name, t
         prev_hash=forged_prev,
         hash=event_hash(forged_prev, str(target), 2, "domain.registry:Municipality.Registered", state),
     )
-    sequence = _publish(client, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode(record))
+    sequence = _publish(client, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record]))
+    [(position, _)] = log_entries(sequence, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record]))
 
     code, output = verify(
         "--nats-url", client.url, stream=stream_name, data_dir=tmp_path,
     )
     assert code == 1
-    assert f"position {sequence}: broken link" in output
+    assert f"position {position}: broken link" in output
     # The service signs nothing past an event it did not write.
     assert writer.write_checkpoint() is None
-    assert writer.fault is not None and writer.fault.position == sequence
+    assert writer.fault is not None and writer.fault.position == position
 
 
 def test_a_message_that_is_not_an_event_is_flagged(small_log, stream_name, tmp_path):
@@ -209,4 +210,4 @@ def test_a_message_that_is_not_an_event_is_flagged(small_log, stream_name, tmp_p
     sequence = _publish(client, f"{stream_name}.e.{uuid.uuid4().hex}", b"not an event")
     code, output = verify("--nats-url", client.url, stream=stream_name, data_dir=tmp_path)
     assert code == 1
-    assert f"position {sequence}: unreadable entry" in output
+    assert f"position {sequence * EVENTS_PER_MESSAGE}: unreadable entry" in output
