@@ -41,6 +41,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pid_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "nats-server.pid"
+
+
+def reload_running_server(data_dir: Path) -> bool:
+    """Asks the embedded server running from ``data_dir``, if any, to reload its configuration."""
+    try:
+        pid = int(pid_path(data_dir).read_text().strip())
+        # A pid file left by a killed server may name an unrelated process by now.
+        if b"nats-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 class NatsServer:
     """A nats-server process with JetStream on loopback, restartable from the same data directory."""
 
@@ -67,11 +84,16 @@ class NatsServer:
     def config_path(self) -> Path:
         return self.data_dir / "nats-server.conf"
 
+    @property
+    def pid_path(self) -> Path:
+        return pid_path(self.data_dir)
+
     def write_config(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(
             f"""listen: 127.0.0.1:{self.port}
 http: 127.0.0.1:{self.monitor_port}
+pid_file: "{self.pid_path.resolve()}"
 jetstream {{
   store_dir: "{(self.data_dir / 'jetstream').resolve()}"
   sync_interval: {self.sync_interval}
@@ -133,6 +155,11 @@ jetstream {{
             os.kill(self._process.pid, signal.SIGKILL)
             self._process.wait()
             self._process = None
+
+    def reload(self) -> None:
+        """Makes the server read its configuration (and the files it includes) again."""
+        if self._process is not None:
+            os.kill(self._process.pid, signal.SIGHUP)
 
     def pause(self) -> None:
         """Freezes the server (SIGSTOP): it keeps its connections but answers nothing."""
