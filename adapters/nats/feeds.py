@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from domain.events import describe
@@ -232,3 +234,51 @@ def _header(message: Msg, name: str) -> str:
             int(headers.get("Status", 500)), 0, f"feed message without {name}: {headers}"
         )
     return headers[name]
+
+
+class FeedMessage(msgspec.Struct, frozen=True):
+    """One message of a region's feed, with its sequence in that feed."""
+
+    sequence: int
+    headers: dict[str, str]
+    data: bytes
+
+    def structured(self) -> bytes:
+        """The CloudEvent in structured mode (JSON), for readers that get no headers (SSE)."""
+        attributes = {
+            name.removeprefix("ce-"): value
+            for name, value in self.headers.items()
+            if name.startswith("ce-")
+        }
+        attributes["datacontenttype"] = self.headers.get("Content-Type", "application/json")
+        return b"".join(
+            (_encode(attributes)[:-1], b',"data":', self.data or b"null", b"}")
+        )
+
+
+async def follow_feed(
+    nc: Any, layout: FeedLayout, region: str, after: int = 0
+) -> AsyncIterator[FeedMessage]:
+    """The region's feed from the message after sequence ``after``, then live, until cancelled.
+
+    Reads with an ordered consumer (ephemeral, acknowledgement-free, recreated by the client if a
+    message goes missing), so a reader that goes away leaves nothing behind on the server.
+    """
+    js = nc.jetstream()
+    options: dict[str, Any] = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "config": ConsumerConfig(opt_start_seq=after + 1)}
+        if after
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
+    subscription = await js.subscribe(
+        layout.subjects(region), stream=layout.stream(region), ordered_consumer=True, **options
+    )
+    try:
+        async for message in subscription.messages:
+            yield FeedMessage(
+                sequence=message.metadata.sequence.stream,
+                headers=dict(message.headers or {}),
+                data=message.data,
+            )
+    finally:
+        await subscription.unsubscribe()
