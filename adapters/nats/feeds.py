@@ -38,12 +38,14 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
+from adapters.nats.recorders import stream_config
 from domain.events import describe
 
 WRONG_LAST_SEQUENCE = 10071
 SPEC_VERSION = "1.0"
 EVENT_SOURCE = "/regiekaart/events"
 TYPE_PREFIX = "nl.regiekaart."
+_ATTEMPTS = 10
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -73,22 +75,9 @@ def check_region(region: str) -> str:
 
 
 def feed_stream_config(name: str, subjects: str, replicas: int = 1) -> dict[str, Any]:
-    """A region's feed: kept in full (a region system may start from the beginning at any time)."""
-    return {
-        "name": name,
-        "subjects": [subjects],
-        "storage": "file",
-        "retention": "limits",
-        "num_replicas": replicas,
-        "max_msgs": -1,
-        "max_bytes": -1,
-        "max_age": 0,
-        "discard": "old",
-        "deny_delete": True,
-        "deny_purge": True,
-        "allow_direct": True,
-        "duplicate_window": 120_000_000_000,
-    }
+    """A region's feed is kept whole and unchangeable, like the log it comes from: a region system may
+    start from the beginning at any time."""
+    return {**stream_config(name, replicas), "subjects": [subjects]}
 
 
 def event_type(event: Any) -> str:
@@ -177,7 +166,8 @@ class FeedPublisher:
     async def _publish_to(
         self, region: str, subject_tail: str, body: bytes, headers: dict[str, str], position: int
     ) -> bool:
-        for _ in range(2):
+        # Each conflict means another publisher made progress on this feed, so this ends quickly.
+        for _ in range(_ATTEMPTS):
             feed = await self._feed(region)
             if feed.position >= position:
                 return False

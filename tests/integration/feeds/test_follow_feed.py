@@ -53,3 +53,33 @@ def test_a_reader_resumes_after_a_sequence_and_then_follows_live(nats_server):
         assert structured["data"]["region"] == "r1"
     finally:
         client.close()
+
+
+def test_two_publishers_racing_store_each_event_once(nats_server):
+    layout = FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
+    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    for number in range(20):
+        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test"))
+    events = [(n.id, app.mapper.to_domain_event(n)) for n in app.recorder.select_notifications(1, 100)]
+    clients = [NatsClient(nats_server.url) for _ in range(2)]
+    publishers = [FeedPublisher(client, layout) for client in clients]
+    regions = frozenset({"west", "oost"})
+    try:
+        # The second publisher learns each feed's state before the first writes: its idea is stale.
+        for publisher in publishers:
+            for region in regions:
+                publisher.ensure_feed(region)
+
+        def run(publisher: FeedPublisher) -> int:
+            return sum(publisher.publish(event, position, regions) for position, event in events)
+
+        async def race() -> list[int]:
+            return await asyncio.gather(*(asyncio.to_thread(run, p) for p in publishers))
+
+        assert sum(asyncio.run(race())) == len(events) * len(regions)
+        for region in regions:
+            info = clients[0].run(clients[0].api(f"$JS.API.STREAM.INFO.{layout.stream(region)}"))
+            assert info["state"]["messages"] == len(events)
+    finally:
+        for client in clients:
+            client.close()
