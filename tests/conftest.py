@@ -1,4 +1,4 @@
-pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.postgres", "tests.fixtures.sql"]
 
 
 def pytest_collection_modifyitems(config, items):
