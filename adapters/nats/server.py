@@ -156,11 +156,6 @@ jetstream {{
             self._process.wait()
             self._process = None
 
-    def reload(self) -> None:
-        """Makes the server read its configuration (and the files it includes) again."""
-        if self._process is not None:
-            os.kill(self._process.pid, signal.SIGHUP)
-
     def pause(self) -> None:
         """Freezes the server (SIGSTOP): it keeps its connections but answers nothing."""
         assert self._process is not None
