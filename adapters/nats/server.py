@@ -84,16 +84,12 @@ class NatsServer:
     def config_path(self) -> Path:
         return self.data_dir / "nats-server.conf"
 
-    @property
-    def pid_path(self) -> Path:
-        return pid_path(self.data_dir)
-
     def write_config(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(
             f"""listen: 127.0.0.1:{self.port}
 http: 127.0.0.1:{self.monitor_port}
-pid_file: "{self.pid_path.resolve()}"
+pid_file: "{pid_path(self.data_dir).resolve()}"
 jetstream {{
   store_dir: "{(self.data_dir / 'jetstream').resolve()}"
   sync_interval: {self.sync_interval}
