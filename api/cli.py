@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import msgspec
 from nats.errors import NoServersError
 
 from adapters.audit import load_signing_key, public_key_path
+from adapters.nats.access import FeedAccess, inbox_prefix
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
+from adapters.nats.feeds import FeedLayout
+from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from services.audit import LogFault, export_log, verify_export, verify_log
 from services.runtime import Runtime, event_store
@@ -51,6 +55,7 @@ def serve(data_dir: Path | None, nats_url: str | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with Runtime(settings) as runtime:
         report = runtime.import_facts()
+        runtime.start_feeds()
         click.echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
         click.echo(
             f"governance facts: {report.total_recorded} commands recorded, "
@@ -77,6 +82,53 @@ def import_facts(data_dir: Path | None, nats_url: str | None) -> None:
 
 
 @main.group()
+def feeds() -> None:
+    """Region feeds: credentials for region systems."""
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def credentials(region: str, data_dir: Path | None) -> None:
+    """Print the NATS credentials of REGION's system (issued on first request), as JSON.
+
+    The embedded server admits them at once if it is running, otherwise when the service starts.
+    """
+    settings = _settings(data_dir, None)
+    access = FeedAccess(settings.access_dir)
+    layout = FeedLayout()
+    try:
+        issued = access.region(region)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="REGION") from error
+    access.write_server_config(settings.nats_data_dir)
+    admitted = reload_running_server(settings.nats_data_dir)
+    document = {
+        "region": region,
+        "user": issued.user,
+        "password": issued.password,
+        "inbox_prefix": inbox_prefix(region),
+        "stream": layout.stream(region),
+        "subjects": layout.subjects(region),
+    }
+    click.echo(msgspec.json.format(msgspec.json.encode(document)).decode())
+    click.echo(
+        "the running service admits them now"
+        if admitted
+        else "the service admits them when it next starts",
+        err=True,
+    )
+
+
+@feeds.command("server-config")
+@data_dir_option
+def server_config(data_dir: Path | None) -> None:
+    """Print the nats-server authorization block for the service and the region systems issued so far
+    (for a NATS server run by the operator)."""
+    click.echo(FeedAccess(_settings(data_dir, None).access_dir).authorization_config(), nl=False)
+
+
+@main.group()
 def audit() -> None:
     """Check the event log without trusting the service: hashes, links and signed checkpoints."""
 
@@ -90,7 +142,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def _event_log(settings: Settings) -> Iterator[NatsLog]:
     """The event log on NATS, read-only; an unreachable or missing log is a readable failure."""
     try:
-        with event_store(settings) as url:
+        with event_store(settings) as (_, url):
             client = NatsClient(url, name="regiekaart-audit", reconnect=False)
             try:
                 yield NatsLog(client, settings.nats_stream)

@@ -1,6 +1,11 @@
 """The running service: the event store (an embedded nats-server unless a URL is given), the governance
-application on top of it, with the governance facts imported on first start, and the writer of signed
-checkpoints over the event log."""
+application on top of it, with the governance facts imported on first start, the region feeds, and the
+writer of signed checkpoints over the event log.
+
+The embedded server admits only the users in the generated access configuration
+(``adapters.nats.access``): the service itself, and each region system that was issued credentials.
+A server given by URL is the operator's: its URL carries the service's credentials, and
+``regiekaart feeds server-config`` prints the authorization block to give it."""
 
 from __future__ import annotations
 
@@ -9,23 +14,29 @@ from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
 from adapters.audit import load_signing_key
+from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
+from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from projections.feeds import FeedProjection
 from services.application import GovernanceApplication
 from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
 
 
 @contextmanager
-def event_store(settings: Settings) -> Iterator[str]:
-    """The URL of the event store's NATS: the configured one, or an embedded server run meanwhile."""
+def event_store(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The event store's NATS as (its URL, the URL the service connects with): the configured server,
+    or an embedded one run meanwhile that admits only the users of the access configuration."""
     if settings.nats_url:
-        yield settings.nats_url
+        yield settings.nats_url, settings.nats_url
         return
-    with NatsServer(settings.nats_data_dir) as server:
-        yield server.url
+    access = FeedAccess(settings.access_dir)
+    access.write_server_config(settings.nats_data_dir)
+    with NatsServer(settings.nats_data_dir, extra_config=include_authorization()) as server:
+        yield server.url, url_with_credentials(server.url, access.service())
 
 
 class Runtime:
@@ -33,15 +44,17 @@ class Runtime:
         self.settings = settings
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
+        self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.feeds: FeedProjection | None = None
         self.checkpoints: CheckpointWriter | None = None
 
     def start(self) -> Runtime:
-        self.nats_url = self._stack.enter_context(event_store(self.settings))
+        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings))
         self.app = GovernanceApplication(
             env={
                 "PERSISTENCE_MODULE": "adapters.nats",
-                "NATS_URL": self.nats_url,
+                "NATS_URL": self._service_url,
                 "NATS_STREAM": self.settings.nats_stream,
             }
         )
@@ -50,7 +63,7 @@ class Runtime:
         return self
 
     def _start_checkpoint_writer(self) -> CheckpointWriter:
-        client = NatsClient(self.nats_url, name="regiekaart-checkpoints")
+        client = NatsClient(self._service_url, name="regiekaart-checkpoints")
         self._stack.callback(client.close)
         stream = self.settings.nats_stream
         writer = CheckpointWriter(
@@ -61,6 +74,15 @@ class Runtime:
         )
         self._stack.callback(writer.stop)
         return writer.start()
+
+    def start_feeds(self) -> FeedProjection:
+        """Starts fanning the log out to the region feeds (from where each feed stands)."""
+        assert self.app is not None, "start the runtime first"
+        client = NatsClient(self._service_url, name="regiekaart-feeds")
+        self._stack.callback(client.close)
+        self.feeds = FeedProjection(self.app, FeedPublisher(client)).start()
+        self._stack.callback(self.feeds.stop)
+        return self.feeds
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"
