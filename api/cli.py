@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
 import msgspec
 from nats.errors import NoServersError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import load_signing_key, public_key_path
 from adapters.nats.access import FeedAccess, inbox_prefix
@@ -21,13 +25,18 @@ from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.nats.feeds import FeedLayout
 from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
+from adapters.sql import create_engine
+from projections.queries import GovernanceMaps
+from services.application import GovernanceApplication
 from services.audit import LogFault, export_log, verify_export, verify_log
+from services.replay import compare_read_models, snapshot
+from services.replay import replay as replay_log
 from services.runtime import Runtime, event_store
 
 
-def _settings(data_dir: Path | None, nats_url: str | None) -> Settings:
+def _settings(data_dir: Path | None, nats_url: str | None, **overrides: object) -> Settings:
     try:
-        return Settings.from_env(data_dir=data_dir, nats_url=nats_url)
+        return Settings.from_env(data_dir=data_dir, nats_url=nats_url, **overrides)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
 
@@ -226,3 +235,106 @@ def public_key(data_dir: Path | None) -> None:
     """Print the public key (hex) that the service signs its checkpoints with."""
     settings = _settings(data_dir, None)
     click.echo(load_signing_key(settings.data_dir).verify_key.encode().hex())
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("a date is YYYY-MM-DD") from None
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("a moment is YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@audit.command()
+@click.option(
+    "--as-of",
+    callback=lambda _ctx, _param, value: _date(value),
+    help="The valid date of the maps (YYYY-MM-DD; default today).",
+)
+@click.option(
+    "--known-at",
+    callback=lambda _ctx, _param, value: _moment(value),
+    help="Read the maps as they were known at this moment (ISO 8601; UTC unless an offset is given).",
+)
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Compare every row of the rebuilt read model with the live one; exit 1 on any difference.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the maps as JSON to this file (default: standard output).",
+)
+@click.option(
+    "--database-url",
+    help="The live read model to compare with (default: the service's, REGIEKAART_DATABASE_URL).",
+)
+@data_dir_option
+@nats_url_option
+def replay(
+    as_of: date | None,
+    known_at: datetime | None,
+    compare: bool,
+    output: Path | None,
+    database_url: str | None,
+    data_dir: Path | None,
+    nats_url: str | None,
+) -> None:
+    """Rebuild the governance maps from the event log alone, in a scratch database, and print them.
+
+    With --compare, the rebuilt read model (all valid and record times) is compared row by row with the
+    live one, up to the live one's position, and every difference is listed."""
+    settings = _settings(data_dir, nats_url, database_url=database_url)
+    with tempfile.TemporaryDirectory(prefix="regiekaart-replay-") as scratch_dir:
+        scratch = create_engine(f"sqlite:///{Path(scratch_dir) / 'replay.sqlite'}")
+        live = create_engine(settings.effective_database_url) if compare else None
+        try:
+            until = None if live is None else GovernanceMaps(live).position()
+            position = _replay_log(settings, scratch, until)
+            if live is None:
+                maps = snapshot(GovernanceMaps(scratch), as_of, known_at)
+                with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
+                    out.write(msgspec.json.format(msgspec.json.encode(maps)) + b"\n")
+                return
+            differences = compare_read_models(live, scratch)
+        except SQLAlchemyError as error:
+            _fail(f"cannot read the read model: {error}", 2)
+        finally:
+            scratch.dispose()
+            if live is not None:
+                live.dispose()
+    for difference in differences:
+        click.echo(difference.describe())
+    if differences:
+        _fail(f"{len(differences)} difference(s) between the live read model and the log", 1)
+    click.echo(f"no differences: the live read model at position {position} matches the log")
+
+
+def _replay_log(settings: Settings, scratch: Engine, until: int | None) -> int | None:
+    try:
+        with event_store(settings) as (_, url):
+            app = GovernanceApplication(
+                env={
+                    "PERSISTENCE_MODULE": "adapters.nats",
+                    "NATS_URL": url,
+                    "NATS_STREAM": settings.nats_stream,
+                }
+            )
+            try:
+                return replay_log(app, scratch, until)
+            finally:
+                app.close()
+    except (OSError, RuntimeError, NoServersError, JetStreamApiError, *NoAnswer) as error:
+        _fail(f"cannot read the event log from NATS: {error}", 2)

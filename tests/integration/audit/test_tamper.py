@@ -9,51 +9,19 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from click.testing import CliRunner
 
-from adapters.audit import public_key_path
+from adapters.audit import load_signing_key, public_key_path
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
-from adapters.settings import Settings
-from api.cli import main
-from domain.values import Attribution  # noqa: F401 - the domain must import cleanly before the CLI
 from services.application import GovernanceApplication
-from services.audit import CheckpointWriter, export_log
+from services.audit import CheckpointWriter
 from services.commands import RegisterMunicipality
-from services.runtime import Runtime
+from tests.integration.audit.conftest import run_audit
 
 
 def verify(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        main,
-        ["audit", "verify", *args],
-        env={"REGIEKAART_NATS_STREAM": stream, "REGIEKAART_DATA_DIR": str(data_dir)},
-    )
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
-
-
-@pytest.fixture(scope="module")
-def served(nats_server, tmp_path_factory) -> tuple[Settings, Path]:
-    """The service with the real facts imported, stopped (which signs a last checkpoint), then exported."""
-    data_dir = tmp_path_factory.mktemp("service")
-    settings = Settings(
-        data_dir=data_dir,
-        nats_url=nats_server.url,
-        nats_stream=f"AUDIT{uuid.uuid4().hex[:8].upper()}",
-        checkpoint_interval=3600,
-    )
-    with Runtime(settings) as runtime:
-        runtime.import_facts()
-    export = data_dir / "export.jsonl"
-    client = NatsClient(nats_server.url)
-    try:
-        with export.open("wb") as out:
-            export_log(NatsLog(client, settings.nats_stream), out)
-    finally:
-        client.close()
-    return settings, export
+    return run_audit("verify", *args, stream=stream, data_dir=data_dir)
 
 
 @pytest.fixture
@@ -156,18 +124,12 @@ def small_log(nats_env, stream_name, tmp_path):
     client = NatsClient(nats_env["NATS_URL"])
     log = NatsLog(client, stream_name)
     writer = CheckpointWriter(
-        log, NatsCheckpointStore(client, stream_name).append, _key(tmp_path), interval=3600
+        log, NatsCheckpointStore(client, stream_name).append, load_signing_key(tmp_path), interval=3600
     )
     writer.write_checkpoint()
     yield client, log, writer, ids
     client.close()
     app.close()
-
-
-def _key(data_dir: Path):
-    from adapters.audit import load_signing_key
-
-    return load_signing_key(data_dir)
 
 
 def _publish(client: NatsClient, subject: str, payload: bytes) -> int:
