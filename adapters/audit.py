@@ -27,7 +27,7 @@ import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
 from nacl.signing import SigningKey
@@ -84,6 +84,17 @@ def source_of(stream: str) -> str:
     return f"urn:regiekaart:{stream}"
 
 
+def _line(stream: str, type_: str, subject: str, position: int, **attributes: Any) -> ExportLine:
+    return ExportLine(
+        specversion=SPEC_VERSION,
+        source=source_of(stream),
+        type=type_,
+        subject=subject,
+        position=position,
+        **attributes,
+    )
+
+
 def event_line(
     stream: str,
     position: int,
@@ -96,13 +107,12 @@ def event_line(
     hash_hex: str,
     log_hash: str,
 ) -> bytes:
-    line = ExportLine(
-        specversion=SPEC_VERSION,
+    line = _line(
+        stream,
+        topic,
+        originator_id,
+        position,
         id=f"{originator_id}:{version}",
-        source=source_of(stream),
-        type=topic,
-        subject=originator_id,
-        position=position,
         previousposition=previous_position,
         aggregateversion=version,
         predecessorhash=prev_hash,
@@ -125,14 +135,13 @@ def event_line(
 
 
 def checkpoint_line(stream: str, position: int, signed_at: str, signature: str, payload: bytes) -> bytes:
-    line = ExportLine(
-        specversion=SPEC_VERSION,
+    line = _line(
+        stream,
+        CHECKPOINT_TYPE,
+        stream,
+        position,
         id=f"checkpoint:{signature[:32]}",
-        source=source_of(stream),
-        type=CHECKPOINT_TYPE,
-        subject=stream,
         time=signed_at,
-        position=position,
         datacontenttype=JSON,
         data=msgspec.Raw(payload),
     )
