@@ -1,13 +1,19 @@
-"""The running service: the event store (an embedded nats-server unless a URL is given) and the
-governance application on top of it, with the governance facts imported on first start."""
+"""The running service: the event store (an embedded nats-server unless a URL is given), the
+governance application on top of it, with the governance facts imported on first start, and the read
+models (the governance maps) in the SQL database of the settings, kept up to date by a projection runner."""
 
 from __future__ import annotations
 
 from contextlib import ExitStack
 from types import TracebackType
 
+from sqlalchemy import Engine
+
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from adapters.sql import create_engine, migrate
+from projections.lease import Lease
+from projections.runner import BATCH_SIZE, ProjectionRunner
 from services.application import GovernanceApplication
 from services.importer import ImportReport, import_governance_facts
 
@@ -18,6 +24,7 @@ class Runtime:
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.engine: Engine | None = None
 
     def start(self) -> Runtime:
         if not self.nats_url:
@@ -27,7 +34,19 @@ class Runtime:
             env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": self.nats_url}
         )
         self._stack.callback(self.app.close)
+        self.engine = create_engine(self.settings.effective_database_url)
+        self._stack.callback(self.engine.dispose)
+        migrate(self.engine)
         return self
+
+    def start_projections(self, batch_size: int = BATCH_SIZE) -> ProjectionRunner:
+        """Keeps the maps up to date in a thread of this process, while it holds the lease."""
+        assert self.app is not None and self.engine is not None, "start the runtime first"
+        lease = Lease(self.engine, self.settings.projection_lease_seconds)
+        runner = ProjectionRunner(self.app, self.engine, lease=lease, batch_size=batch_size)
+        runner.start()
+        self._stack.callback(runner.stop)
+        return runner
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"
