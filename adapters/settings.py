@@ -39,6 +39,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return msgspec.convert(values, cls, strict=False)
+            return msgspec.convert(values, cls, strict=False, dec_hook=_from_text)
         except msgspec.ValidationError as exc:
             raise ValueError(f"invalid setting: {exc}") from exc
+
+
+def _from_text(kind: type, value: object) -> object:
+    """msgspec converts most types from text itself; paths it leaves to us."""
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(f"no conversion to {kind}")
