@@ -25,6 +25,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.data_dir / "nats"
 
     @property
+    def access_dir(self) -> Path:
+        """Credentials of the service and of each region system (files readable by their owner only)."""
+        return self.data_dir / "access"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'maps.sqlite').resolve()}"
 
@@ -46,6 +51,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 def _from_text(kind: type, value: object) -> object:
     """msgspec converts most types from text itself; paths it leaves to us."""
-    if kind is Path and isinstance(value, str):
+    if kind is Path and isinstance(value, str | os.PathLike):
         return Path(value)
     raise NotImplementedError(f"no conversion to {kind}")
