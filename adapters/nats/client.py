@@ -14,10 +14,11 @@ resubscribing) stays nats-py's.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -90,9 +91,31 @@ class NatsClient:
         )
         return connection
 
-    def run(self, coro: Awaitable[T], timeout: float | None = None) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        return future.result(timeout)
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Runs `coro` on the client's loop and returns its result (or raises its exception).
+
+        Every save waits here, so the hand-over is kept lean: a bare lock released by the task's done
+        callback, where `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a
+        Condition and further callbacks (measured: about half the latency per call on 2 busy cores).
+        """
+        finished = _thread.allocate_lock()
+        finished.acquire()
+        started: list[asyncio.Task[T]] = []
+
+        def start() -> None:
+            task = self._loop.create_task(coro)
+            task.add_done_callback(lambda _: finished.release())
+            started.append(task)
+
+        self._loop.call_soon_threadsafe(start)
+        if not finished.acquire(timeout=-1 if timeout is None else timeout):
+            self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
+            raise TimeoutError(f"no outcome within {timeout} s")
+        task = started[0]
+        if task.cancelled():
+            # Only close() cancels: to the caller it is a connection that went away mid-call.
+            raise ConnectionClosedError
+        return task.result()
 
     async def request(
         self, subject: str, payload: bytes = b"", headers: dict[str, str] | None = None
