@@ -336,19 +336,21 @@ class JetStreamRecorder:
     async def _prepare(self, stored_events: Sequence[StoredEvent], *, look_up: bool) -> list[_Message]:
         """The messages of a save, one per aggregate (more only for a very large save), with the
         optimistic-lock header on each aggregate's first message and each message's new head."""
-        by_aggregate: dict[str, list[int]] = {}
+        by_aggregate: dict[UUID | str, list[int]] = {}
         for position, event in enumerate(stored_events):
-            by_aggregate.setdefault(str(event.originator_id), []).append(position)
+            by_aggregate.setdefault(event.originator_id, []).append(position)
         room = self.client.nc.max_payload - _HEADER_ROOM
         messages: list[_Message] = []
-        for key, positions in by_aggregate.items():
-            originator_id = stored_events[positions[0]].originator_id
+        for originator_id, positions in by_aggregate.items():
+            key = str(originator_id)
+            id_is_uuid = isinstance(originator_id, UUID)
             subject = self.event_subject(originator_id)
             head = await self._head(originator_id, look_up=look_up)
             first_message = len(messages)
             version, prev_hash = head.version, head.hash
             records: list[bytes] = []
             chunk: list[int] = []
+            size = 0
             for position in positions:
                 event = stored_events[position]
                 if event.originator_version <= version:
@@ -356,33 +358,34 @@ class JetStreamRecorder:
                         f"aggregate {key} already has version {version}, so version "
                         f"{event.originator_version} is taken; nothing of this save was stored"
                     )
-                version = event.originator_version
-                record_hash = event_hash(prev_hash, key, version, event.topic, event.state)
+                record_hash = event_hash(
+                    prev_hash, key, event.originator_version, event.topic, event.state
+                )
                 record = _encode(
                     EventRecord(
-                        originator_id=key,
-                        id_is_uuid=isinstance(originator_id, UUID),
-                        originator_version=version,
-                        topic=event.topic,
-                        state=event.state,
-                        prev_hash=prev_hash,
-                        hash=record_hash,
+                        key,
+                        id_is_uuid,
+                        event.originator_version,
+                        event.topic,
+                        event.state,
+                        prev_hash,
+                        record_hash,
                     )
                 )
                 if len(record) > room:
                     raise PersistenceError(
-                        f"event {version} of aggregate {key} takes {len(record):,} bytes, more "
-                        f"than the {room:,} a NATS message can carry here; nothing was stored"
+                        f"event {event.originator_version} of aggregate {key} takes "
+                        f"{len(record):,} bytes, more than the {room:,} a NATS message can carry "
+                        "here; nothing was stored"
                     )
-                size = sum(len(r) for r in records) + len(record)
-                if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size > room):
-                    messages.append(_message(subject, records, key, chunk, version_hash))
-                    records, chunk = [], []
+                if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size + len(record) > room):
+                    messages.append(_message(subject, records, key, chunk, version, prev_hash))
+                    records, chunk, size = [], [], 0
                 records.append(record)
                 chunk.append(position)
-                prev_hash = record_hash
-                version_hash = (version, record_hash)
-            messages.append(_message(subject, records, key, chunk, version_hash))
+                size += len(record)
+                version, prev_hash = event.originator_version, record_hash
+            messages.append(_message(subject, records, key, chunk, version, prev_hash))
             messages[first_message].headers["Nats-Expected-Last-Subject-Sequence"] = str(
                 head.sequence
             )
@@ -727,16 +730,15 @@ class NatsProcessRecorder(NatsTrackingRecorder, NatsApplicationRecorder, Process
 
 
 def _message(
-    subject: str, records: list[bytes], key: str, positions: list[int], last: tuple[int, str]
+    subject: str, records: list[bytes], key: str, positions: list[int], version: int, last_hash: str
 ) -> _Message:
     """An event message carrying already encoded records (see the module docstring)."""
-    version, record_hash = last
     return _Message(
         subject=subject,
         payload=_encode([msgspec.Raw(record) for record in records]),
         headers={},
         key=key,
-        head=_Head(sequence=0, version=version, hash=record_hash),
+        head=_Head(sequence=0, version=version, hash=last_hash),
         positions=positions,
     )
 
