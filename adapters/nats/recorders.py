@@ -488,7 +488,7 @@ class _ConsumerRead:
         self.last_sequence = 0
         self._deliveries = 0
         self._page_end = 0
-        self._received = 0
+        self._stopped = True
         self._page_done: asyncio.Event | None = None
         self._outcome: str | BaseException | None = None
 
@@ -520,6 +520,7 @@ class _ConsumerRead:
                     page = min(pending, _READ_PAGE)
                     self._page_end = self._deliveries + page
                     self._page_done.clear()
+                    self._stopped = False
                     await client.nc.publish(
                         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
                         msgspec.json.encode({"batch": page, "no_wait": True}),
@@ -542,45 +543,47 @@ class _ConsumerRead:
     async def _wait_for_page(self) -> None:
         assert self._page_done is not None
         while True:
-            received = self._received
+            deliveries = self._deliveries
             try:
                 await asyncio.wait_for(self._page_done.wait(), self.recorder.client.timeout)
                 return
             except asyncio.TimeoutError:
-                if self._received == received:
-                    self._outcome = "stalled"
+                if self._deliveries == deliveries:
+                    self._stop("stalled")
                     return
 
     def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
-        assert self._page_done is not None
-        if self._page_done.is_set():
+        if self._stopped:
             return
         if not reply:
             # A status ends the request early: no messages (404), timeout (408), consumer gone (409)
             # or nobody there to answer after a server restart (503). Heartbeats (100) do not.
             if not headers.startswith(b"NATS/1.0 100"):
-                self._outcome = "request ended"
-                self._page_done.set()
+                self._stop("request ended")
             return
         try:
             tokens = reply.split(b".")
             offset = 5 if len(tokens) == 9 else 7
-            sequence, delivery = int(tokens[offset]), int(tokens[offset + 1])
+            delivery = int(tokens[offset + 1])
             if delivery != self._deliveries + 1:
-                self._outcome = "missed a delivery"
-                self._page_done.set()
+                self._stop("missed a delivery")
                 return
+            sequence = int(tokens[offset])
             self._deliveries = delivery
-            self._received += 1
             self.last_sequence = sequence
             if not self.accept(sequence, subject.decode(), data):
-                self._outcome = "accepted all it wants"
-                self._page_done.set()
+                self._stop("accepted all it wants")
             elif delivery == self._page_end:
-                self._page_done.set()
+                self._stop(None)
         except BaseException as error:  # noqa: BLE001 - handed to the reading coroutine
-            self._outcome = error
-            self._page_done.set()
+            self._stop(error)
+
+    def _stop(self, outcome: str | BaseException | None) -> None:
+        """Ends the page: the reading coroutine looks at the outcome (None: the page is complete)."""
+        assert self._page_done is not None
+        self._outcome = outcome
+        self._stopped = True
+        self._page_done.set()
 
 
 class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
@@ -748,22 +751,20 @@ def _direct_get_entries(message: Msg) -> list[tuple[int, EventRecord]]:
     return log_entries(int(headers["Nats-Sequence"]), headers["Nats-Subject"], message.data)
 
 
+def _originator_id(record: EventRecord) -> UUID | str:
+    # msgspec parses a UUID about three times faster than UUID(str): it counts when reading the log.
+    return msgspec.convert(record.originator_id, UUID) if record.id_is_uuid else record.originator_id
+
+
 def _stored_event(record: EventRecord) -> StoredEvent:
     return StoredEvent(
-        originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
-        originator_version=record.originator_version,
-        topic=record.topic,
-        state=record.state,
+        _originator_id(record), record.originator_version, record.topic, record.state
     )
 
 
 def _notification(notification_id: int, record: EventRecord) -> Notification:
     return Notification(
-        id=notification_id,
-        originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
-        originator_version=record.originator_version,
-        topic=record.topic,
-        state=record.state,
+        _originator_id(record), record.originator_version, record.topic, record.state, notification_id
     )
 
 
