@@ -12,7 +12,7 @@ import msgspec
 from litestar import Request, Response, post
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, JSONBody
 
 from api.context import ApiContext
 from api.errors import problems
@@ -23,8 +23,8 @@ from services import commands as c
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         description="Makes a retried command safe: the same key and body record once.",
         max_length=200,
         min_length=1,
@@ -33,8 +33,8 @@ IdempotencyKey = Annotated[
 ]
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         description='Record only if the aggregate is at this version, e.g. "3" (0: it must not exist).',
         required=False,
     ),
@@ -65,7 +65,7 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
     async def record(
         self: object,
         request: Request,
-        data: body_class,  # type: ignore[valid-type]
+        data: JSONBody[body_class],  # type: ignore[valid-type]
         idempotency_key: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Response[CommandAccepted]:

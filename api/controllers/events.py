@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 
 from api.context import ApiContext
 from api.errors import problems
@@ -97,16 +97,16 @@ class EventController(Controller):
     def list_events(
         self,
         request: Request,
-        after: Annotated[int, Parameter(ge=0, description="Events after this log position")] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        aggregate_id: UUID | None = None,
+        after: Annotated[int, QueryParameter(ge=0, description="Events after this log position")] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        aggregate_id: FromQuery[UUID | None] = None,
         event_type: Annotated[
             list[str] | None,
-            Parameter(query="type", description="Event types, e.g. AccountHoldership.HolderAssigned"),
+            QueryParameter(name="type", description="Event types, e.g. AccountHoldership.HolderAssigned"),
         ] = None,
-        region: str | None = None,
-        since: Annotated[datetime | None, Parameter(description="Recorded at or after")] = None,
-        until: Annotated[datetime | None, Parameter(description="Recorded at or before")] = None,
+        region: Annotated[str | None, QueryParameter(description="Only events concerning this region")] = None,
+        since: Annotated[datetime | None, QueryParameter(description="Recorded at or after")] = None,
+        until: Annotated[datetime | None, QueryParameter(description="Recorded at or before")] = None,
     ) -> EventPage:
         types = tuple(event_type or ())
         unknown = [t for t in types if t not in EVENT_TYPES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, JSONBody
 
 from api.errors import problems
 from api.guards import ADMINS
@@ -26,7 +27,7 @@ class TokenController(Controller):
         summary="Create a token; its secret is in this answer only",
         responses=problems(400, 401, 403),
     )
-    def create_token(self, request: Request, data: TokenRequest) -> IssuedToken:
+    def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
         try:
             return request.app.state.context.tokens.create(
                 name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
@@ -40,7 +41,7 @@ class TokenController(Controller):
         summary="Revoke a token",
         responses=problems(401, 403, 404),
     )
-    def revoke_token(self, request: Request, token_id: str) -> None:
+    def revoke_token(self, request: Request, token_id: FromPath[str]) -> None:
         context = request.app.state.context
         if not context.tokens.revoke(token_id):
             raise NotFoundException(f"no unrevoked token {token_id!r}")
