@@ -145,6 +145,11 @@ def _info(row: sa.Row) -> TokenInfo:
         role=Role(row.role),
         cooperations=tuple(row.cooperations),
         regions=tuple(row.regions),
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
+        created_at=_utc(row.created_at),
+        revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps no time zone; every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
