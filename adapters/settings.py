@@ -19,10 +19,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Processes of the production server (granian); each runs the API with its own NATS connection.
     api_workers: int = 2
     log_level: str = "INFO"
+    # How long a process's claim to apply the projections lasts unless renewed; another process takes
+    # over this long after the holder died.
+    projection_lease_seconds: float = 15.0
 
     @property
     def nats_data_dir(self) -> Path:
         return self.data_dir / "nats"
+
+    @property
+    def access_dir(self) -> Path:
+        """Credentials of the service and of each region system (files readable by their owner only)."""
+        return self.data_dir / "access"
 
     @property
     def effective_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import nats
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -13,24 +14,25 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from adapters.settings import Settings
-from adapters.sql import create_engine
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
 from api.controllers.cooperations import CooperationController
 from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
+from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.organisations import OrganisationController
 from api.controllers.regions import RegionController
 from api.controllers.system import SystemController
 from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
+from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
 from api.security import BearerTokenAuthentication
 from services.runtime import Runtime
 
 API_TITLE = "Regiekaart"
-PUBLIC_PATHS = ["^/schema", "^/metrics", "^/health", "^/ready"]
+PUBLIC_PATHS = ["^/schema", "^/metrics", "^/health", "^/ready", "^/asyncapi.yaml"]
 
 
 class Metrics(PrometheusController):
@@ -46,21 +48,32 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
     configure_logging(settings.log_level)
 
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if context is not None:
-            app.state.context = context
+    async def serving(app: Litestar, serving_context: ApiContext) -> AsyncIterator[None]:
+        app.state.context = serving_context
+        serving_context.position_watch.start()
+        try:
             yield
+        finally:
+            serving_context.position_watch.stop()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.feed_connection = None
+        if context is not None:
+            async with serving(app, context):
+                yield
             return
         if not settings.nats_url:
             raise RuntimeError("REGIEKAART_NATS_URL must name the event store's NATS server")
         with Runtime(settings) as runtime:
-            assert runtime.app is not None
-            engine = create_engine(settings.effective_database_url)
-            app.state.context = ApiContext(runtime.app, engine)
+            assert runtime.app is not None and runtime.engine is not None
+            # The region feeds stream from NATS on this server loop (the application has its own).
+            app.state.feed_connection = await nats.connect(settings.nats_url, name="regiekaart-api-feeds")
             try:
-                yield
+                async with serving(app, ApiContext(runtime.app, runtime.engine)):
+                    yield
             finally:
-                engine.dispose()
+                await app.state.feed_connection.close()
 
     prometheus = PrometheusConfig(app_name="regiekaart", prefix="regiekaart", group_path=True)
     return Litestar(
@@ -74,6 +87,8 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             AgreementController,
             DecisionController,
             EventController,
+            FeedController,
+            asyncapi_document_route,
             TokenController,
         ],
         lifespan=[lifespan],

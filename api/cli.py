@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import msgspec
 
+from adapters.nats.access import FeedAccess, inbox_prefix
+from adapters.nats.feeds import FeedLayout
+from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from api.tokens import TokenStore
@@ -115,3 +119,50 @@ def revoke_token(data_dir: Path | None, token_id: str) -> None:
     if not _token_store(data_dir).revoke(token_id):
         raise click.ClickException(f"no active token {token_id!r}")
     click.echo(f"revoked {token_id}")
+
+
+@main.group()
+def feeds() -> None:
+    """Region feeds: credentials for region systems."""
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def credentials(region: str, data_dir: Path | None) -> None:
+    """Print the NATS credentials of REGION's system (issued on first request), as JSON.
+
+    The embedded server admits them at once if it is running, otherwise when the service starts.
+    """
+    settings = _settings(data_dir, None)
+    access = FeedAccess(settings.access_dir)
+    layout = FeedLayout()
+    try:
+        issued = access.region(region)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="REGION") from error
+    access.write_server_config(settings.nats_data_dir)
+    admitted = reload_running_server(settings.nats_data_dir)
+    document = {
+        "region": region,
+        "user": issued.user,
+        "password": issued.password,
+        "inbox_prefix": inbox_prefix(region),
+        "stream": layout.stream(region),
+        "subjects": layout.subjects(region),
+    }
+    click.echo(msgspec.json.format(msgspec.json.encode(document)).decode())
+    click.echo(
+        "the running service admits them now"
+        if admitted
+        else "the service admits them when it next starts",
+        err=True,
+    )
+
+
+@feeds.command("server-config")
+@data_dir_option
+def server_config(data_dir: Path | None) -> None:
+    """Print the nats-server authorization block for the service and the region systems issued so far
+    (for a NATS server run by the operator)."""
+    click.echo(FeedAccess(_settings(data_dir, None).access_dir).authorization_config(), nl=False)

@@ -1,5 +1,6 @@
-"""What the API's handlers share: the governance application, the SQL engine with the API's tables,
-the token cache, and the one way a command is run (authorised, idempotent, version-checked)."""
+"""What the API's handlers share: the governance application, the SQL engine with the API's tables and
+the read models (with the worker's cache of encoded maps), the token cache, and the one way a command is
+run (authorised, idempotent, version-checked)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import msgspec
 from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore, StoredResponse
+from api.maps import MapCache, PositionWatch
 from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
+from projections.queries import GovernanceMaps
 from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import Principal, authorise_command
@@ -18,10 +21,12 @@ _encoder = msgspec.json.Encoder()
 
 
 class ApiContext:
-    def __init__(self, app: GovernanceApplication, engine: Engine, maps: object | None = None) -> None:
+    def __init__(self, app: GovernanceApplication, engine: Engine) -> None:
         self.app = app
         self.engine = engine
-        self.maps = maps
+        self.maps = GovernanceMaps(engine)
+        self.position_watch = PositionWatch(self.maps.position)
+        self.map_cache = MapCache(self.position_watch)
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)
         self.idempotency = IdempotencyStore(engine)

@@ -1,9 +1,10 @@
 """``regiekaart serve``: the whole service in one process tree on the embedded default.
 
 The main process starts the event store (an embedded nats-server unless a URL is configured), records
-the governance facts on first start, migrates the SQL database, makes sure an admin token exists, and then
-runs the API on granian with ``Settings.api_workers`` worker processes. Each worker runs ``create_app()``
-with its own connection to the event store; the settings reach them as ``REGIEKAART_*`` variables.
+the governance facts on first start, migrates the SQL database, makes sure an admin token exists, starts
+the region feeds and the projection runner (the maps), and then runs the API on granian with
+``Settings.api_workers`` worker processes. Each worker runs ``create_app()`` with its own connection to the
+event store; the settings reach them as ``REGIEKAART_*`` variables.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from granian import Granian
 from granian.constants import Interfaces
 
 from adapters.settings import Settings
-from adapters.sql import create_engine, migrate
 from api.tokens import TokenStore
 from services.authorisation import Role
 from services.runtime import Runtime
@@ -67,12 +67,11 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             f"governance facts: {report.total_recorded} commands recorded, "
             f"{sum(report.skipped.values())} already present"
         )
-        engine = create_engine(settings.effective_database_url)
-        migrate(engine)
-        admin_token = first_admin_token(TokenStore(engine))
-        engine.dispose()
-        assert runtime.nats_url
-        os.environ.update(worker_environment(settings, runtime.nats_url))
+        assert runtime.engine is not None
+        admin_token = first_admin_token(TokenStore(runtime.engine))
+        runtime.start_feeds()
+        runtime.start_projections()
+        os.environ.update(worker_environment(settings, runtime.service_url))
         url = f"http://{settings.api_host}:{settings.api_port}"
         echo(f"API: {url}  (OpenAPI docs: {url}/schema)")
         if admin_token:

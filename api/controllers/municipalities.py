@@ -1,8 +1,14 @@
 """Municipalities (gemeenten): registration, region memberships and mergers."""
 
-from litestar import Controller
+from litestar.params import FromPath
+from litestar import Controller, Request, get
 
 from api.commands import command_route
+from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
+from api.guards import reads_everything
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import HistoryEntry, Summary
 from services import commands as c
 
 
@@ -18,3 +24,11 @@ class MunicipalityController(Controller):
         "/memberships/end", c.EndMembership, "A municipality's region membership ends"
     )
     merge = command_route("/mergers", c.MergeMunicipalities, "Municipalities merge")
+
+    @get("/", guards=[reads_everything], summary="All municipalities", responses=READ_PROBLEMS)
+    async def list_municipalities(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+        return await summaries(request, GovernanceMaps.municipalities, known_at)
+
+    @get("/{municipality:str}/history", guards=[reads_everything], summary="Every recorded change of a municipality", responses=READ_PROBLEMS)
+    async def municipality_history(self, request: Request, municipality: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+        return await history(request, SubjectKind.MUNICIPALITY, municipality, known_at)

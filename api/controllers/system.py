@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, get
 
+from api.context import ApiContext
 from api.schemas import Health
 from services.application import GovernanceApplication
+
+# The read models count as caught up while they trail the log by at most this many positions: a log
+# position is a stream sequence × 1000 + the event's index in its save, so this is about 100 saves.
+READY_LAG = 100_000
 
 
 def event_store_connected(app: GovernanceApplication) -> bool:
@@ -23,10 +29,22 @@ class SystemController(Controller):
 
     @get("/ready", summary="Readiness: the event store is connected and the read models caught up")
     async def ready(self, request: Request) -> Response[Health]:
-        context = request.app.state.context
-        checks = {"event_store": "connected" if event_store_connected(context.app) else "disconnected"}
-        ready = all(v == "connected" for v in checks.values())
+        context: ApiContext = request.app.state.context
+        checks = {
+            "event_store": "connected" if event_store_connected(context.app) else "disconnected",
+            "read_models": await anyio.to_thread.run_sync(lambda: read_models_state(context)),
+        }
+        ready = checks == {"event_store": "connected", "read_models": "caught up"}
         return Response(
             Health(status="ready" if ready else "not ready", checks=checks),
             status_code=200 if ready else 503,
         )
+
+
+def read_models_state(context: ApiContext) -> str:
+    try:
+        head = context.app.recorder.max_notification_id() or 0
+    except Exception:  # noqa: BLE001 - the event store check reports the cause
+        return "unknown"
+    applied = context.position_watch.position or 0
+    return "caught up" if head - applied <= READY_LAG else f"behind ({applied} of {head})"

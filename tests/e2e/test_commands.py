@@ -3,6 +3,7 @@ holdership recorded, transferred and ended; a retried command recorded once; a r
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,7 +23,26 @@ def events_of(service: Service, aggregate_id: str) -> list[dict]:
         return admin.get("/events", params={"aggregate_id": aggregate_id, "limit": 500}).json()["events"]
 
 
+def holders_of(service: Service, token: str, organisation: str, *, as_of: str, after: int = 0) -> set:
+    """The account holders of ``organisation`` in G7 Gelderland on ``as_of``, once the map has applied
+    log position ``after``."""
+    with service.client(token) as client:
+        for _ in range(500):
+            view = client.get("/cooperations/g7-gelderland/map", params={"as_of": as_of}).json()
+            if (view["position"] or 0) >= after:
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"the map did not reach position {after}")
+    return {
+        r["holder_region"]["slug"]
+        for r in view["roles"]
+        if r["role"] == "account-holder" and (r["organisation"] or {}).get("slug") == organisation
+    }
+
+
 def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str) -> None:
+    assert holders_of(service, g7, "leger-des-heils", as_of="2026-06-01") == set()
     with service.client(g7) as client:
         assigned = client.post(
             ACCOUNT,
@@ -60,6 +80,10 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
         )
         assert ended.status_code == 201, ended.text
         assert ended.json()["version"] == transferred.json()["version"] + 1
+    last = ended.json()["event_ids"][-1]
+    assert holders_of(service, g7, "leger-des-heils", as_of="2026-06-01", after=last) == {"regio-nijmegen"}
+    assert holders_of(service, g7, "leger-des-heils", as_of="2027-06-01", after=last) == {"achterhoek"}
+    assert holders_of(service, g7, "leger-des-heils", as_of="2029-06-01", after=last) == set()
     types = [e["type"] for e in events_of(service, account["aggregate_id"])]
     assert types[-3:] == [
         "AccountHoldership.HolderAssigned",

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 from adapters.sql import create_engine, migrate
 from api.app import create_app
 from api.context import ApiContext
+from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.authorisation import Role
 from services.importer import import_governance_facts
@@ -22,6 +23,7 @@ def context(tmp_path: Path) -> Iterator[ApiContext]:
     import_governance_facts(app)
     engine = create_engine(f"sqlite:///{tmp_path / 'api.sqlite'}")
     migrate(engine)
+    ProjectionRunner(app, engine).catch_up()
     yield ApiContext(app, engine)
     engine.dispose()
 
