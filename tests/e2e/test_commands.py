@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.conftest import Service
+from tests.e2e.service import Service
 
 ACCOUNT = "/agreements/account-holderships"
 

@@ -10,7 +10,7 @@ import sys
 
 import nats
 
-from tests.e2e.conftest import start_service
+from tests.e2e.service import start_service
 
 
 def issue(data_dir, region: str) -> dict:

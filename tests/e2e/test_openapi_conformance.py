@@ -14,7 +14,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import Service
+from tests.e2e.service import Service
 
 CASES_PER_OPERATION = 30  # × the ~40 operations: over 1,000 generated cases per run
 

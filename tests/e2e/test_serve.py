@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.conftest import start_service
+from tests.e2e.service import start_service
 
 
 def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path):
