@@ -98,9 +98,13 @@ def _type_may_concern(annotation: Any) -> bool:
 
 
 def concerns(event: Any) -> Concerns:
-    """The slugs of the regions, cooperations, organisations and municipalities ``event`` names."""
+    """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
+    command, which follows the same naming convention) names."""
     found: dict[str, list[str]] = {
         c: [] for c in ("regions", "cooperations", "organisations", "municipalities")
     }
-    _collect(vars(event).items(), found)
+    if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
+        _collect(((f, getattr(event, f)) for f in event.__struct_fields__), found)
+    else:
+        _collect(vars(event).items(), found)
     return Concerns(**{k: _union((), v) for k, v in found.items()})
