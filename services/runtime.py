@@ -1,6 +1,7 @@
 """The running service: the event store (an embedded nats-server unless a URL is given), the governance
 application on top of it, with the governance facts imported on first start, the region feeds, and the
-writer of signed checkpoints over the event log.
+read models (the governance maps) in the SQL database of the settings, kept up to date by a projection
+runner, and the writer of signed checkpoints over the event log.
 
 The embedded server admits only the users in the generated access configuration
 (``adapters.nats.access``): the service itself, and each region system that was issued credentials.
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
+from sqlalchemy import Engine
+
 from adapters.audit import load_signing_key
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
@@ -20,7 +23,10 @@ from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from adapters.sql import create_engine, migrate
 from projections.feeds import FeedProjection
+from projections.lease import Lease
+from projections.runner import BATCH_SIZE, ProjectionRunner
 from services.application import GovernanceApplication
 from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
@@ -39,6 +45,17 @@ def event_store(settings: Settings) -> Iterator[tuple[str, str]]:
         yield server.url, url_with_credentials(server.url, access.service())
 
 
+def governance_application(settings: Settings, url: str) -> GovernanceApplication:
+    """The governance application on the event log of `settings`, connected to NATS at `url`."""
+    return GovernanceApplication(
+        env={
+            "PERSISTENCE_MODULE": "adapters.nats",
+            "NATS_URL": url,
+            "NATS_STREAM": settings.nats_stream,
+        }
+    )
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -46,19 +63,17 @@ class Runtime:
         self.nats_url = settings.nats_url
         self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.engine: Engine | None = None
         self.feeds: FeedProjection | None = None
         self.checkpoints: CheckpointWriter | None = None
 
     def start(self) -> Runtime:
         self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings))
-        self.app = GovernanceApplication(
-            env={
-                "PERSISTENCE_MODULE": "adapters.nats",
-                "NATS_URL": self._service_url,
-                "NATS_STREAM": self.settings.nats_stream,
-            }
-        )
+        self.app = governance_application(self.settings, self._service_url)
         self._stack.callback(self.app.close)
+        self.engine = create_engine(self.settings.effective_database_url)
+        self._stack.callback(self.engine.dispose)
+        migrate(self.engine)
         self.checkpoints = self._start_checkpoint_writer()
         return self
 
@@ -74,6 +89,20 @@ class Runtime:
         )
         self._stack.callback(writer.stop)
         return writer.start()
+
+    @property
+    def service_url(self) -> str:
+        """The event store's URL with the service's own credentials (for the service's processes)."""
+        return self._service_url
+
+    def start_projections(self, batch_size: int = BATCH_SIZE) -> ProjectionRunner:
+        """Keeps the maps up to date in a thread of this process, while it holds the lease."""
+        assert self.app is not None and self.engine is not None, "start the runtime first"
+        lease = Lease(self.engine, self.settings.projection_lease_seconds)
+        runner = ProjectionRunner(self.app, self.engine, lease=lease, batch_size=batch_size)
+        runner.start()
+        self._stack.callback(runner.stop)
+        return runner
 
     def start_feeds(self) -> FeedProjection:
         """Starts fanning the log out to the region feeds (from where each feed stands)."""
