@@ -39,6 +39,7 @@ def worker_environment(settings: Settings, nats_url: str) -> dict[str, str]:
     return {
         "REGIEKAART_DATA_DIR": str(settings.data_dir.resolve()),
         "REGIEKAART_NATS_URL": nats_url,
+        "REGIEKAART_NATS_STREAM": settings.nats_stream,
         "REGIEKAART_DATABASE_URL": settings.effective_database_url,
         "REGIEKAART_LOG_LEVEL": settings.log_level,
         # Workers are processes: prometheus-client adds up their metrics from files here.
@@ -71,6 +72,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         admin_token = first_admin_token(TokenStore(runtime.engine))
         runtime.start_feeds()
         runtime.start_projections()
+        runtime.start_checkpoints()
         os.environ.update(worker_environment(settings, runtime.service_url))
         url = f"http://{settings.api_host}:{settings.api_port}"
         echo(f"API: {url}  (OpenAPI docs: {url}/schema)")

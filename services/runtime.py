@@ -74,10 +74,11 @@ class Runtime:
         self.engine = create_engine(self.settings.effective_database_url)
         self._stack.callback(self.engine.dispose)
         migrate(self.engine)
-        self.checkpoints = self._start_checkpoint_writer()
         return self
 
-    def _start_checkpoint_writer(self) -> CheckpointWriter:
+    def start_checkpoints(self) -> CheckpointWriter:
+        """Signs a checkpoint over the event log every `checkpoint_interval` seconds, and once more on
+        stopping (one process of a deployment does this: the one that runs `serve`)."""
         client = NatsClient(self._service_url, name="regiekaart-checkpoints")
         self._stack.callback(client.close)
         stream = self.settings.nats_stream
@@ -88,7 +89,8 @@ class Runtime:
             self.settings.checkpoint_interval,
         )
         self._stack.callback(writer.stop)
-        return writer.start()
+        self.checkpoints = writer.start()
+        return self.checkpoints
 
     @property
     def service_url(self) -> str:

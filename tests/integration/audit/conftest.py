@@ -38,6 +38,7 @@ def served(nats_server, tmp_path_factory) -> tuple[Settings, Path]:
         checkpoint_interval=3600,
     )
     with Runtime(settings) as runtime:
+        runtime.start_checkpoints()
         runtime.import_facts()
     export = data_dir / "export.jsonl"
     client = NatsClient(nats_server.url)
