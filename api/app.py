@@ -7,15 +7,18 @@ from contextlib import asynccontextmanager
 
 import nats
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from adapters.audit import public_key_path
 from adapters.settings import Settings
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
+from api.controllers.audit import AuditController
 from api.controllers.cooperations import CooperationController
 from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
@@ -32,7 +35,14 @@ from api.security import BearerTokenAuthentication
 from services.runtime import Runtime
 
 API_TITLE = "Regiekaart"
-PUBLIC_PATHS = ["^/schema", "^/metrics", "^/health", "^/ready", "^/asyncapi.yaml"]
+PUBLIC_PATHS = [
+    "^/schema",
+    "^/metrics",
+    "^/health",
+    "^/ready",
+    "^/asyncapi.yaml",
+    "^/audit/public-key",
+]
 
 
 class Metrics(PrometheusController):
@@ -87,11 +97,13 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             AgreementController,
             DecisionController,
             EventController,
+            AuditController,
             FeedController,
             asyncapi_document_route,
             TokenController,
         ],
         lifespan=[lifespan],
+        state=State({"public_key_file": public_key_path(settings.data_dir)}),
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,

@@ -37,6 +37,7 @@ def roles(*allowed: Role) -> Guard:
 
 WRITERS = roles(Role.ADMIN, Role.COORDINATOR)
 ADMINS = roles(Role.ADMIN)
+AUDITORS = roles(Role.ADMIN, Role.AUDITOR)
 
 
 def reads_everything(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -1,0 +1,95 @@
+"""What auditors read beside the event log (``/events``): the signed checkpoints over the log, the key
+they are signed with, and the whole log as the export that ``regiekaart audit verify --file`` checks
+offline (see ``adapters.audit`` for the format and ``services.audit`` for the hashes)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
+from litestar.params import QueryParameter
+from litestar.response import Stream
+
+from adapters.nats.audit import NatsLog
+from api.errors import problems
+from api.guards import AUDITORS
+from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
+
+NDJSON = "application/x-ndjson"
+_CHUNK = 1 << 20
+
+
+class PublicKey(msgspec.Struct, frozen=True, kw_only=True):
+    algorithm: str
+    public_key: str  # hex
+
+
+def _log(request: Request[Any, Any, Any]) -> NatsLog:
+    recorder = request.app.state.context.app.recorder
+    client = getattr(recorder, "client", None)
+    if client is None:
+        raise ServiceUnavailableException("the audit trail needs the NATS event store")
+    return NatsLog(client, recorder.stream)
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(_CHUNK):
+            yield chunk
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["audit"]
+
+    @get(
+        "/public-key",
+        summary="The Ed25519 key that signs the checkpoints (public: compare it out of band)",
+        responses=problems(404),
+    )
+    async def public_key(self, request: Request[Any, Any, Any]) -> PublicKey:
+        try:
+            key = request.app.state.public_key_file.read_text().strip()
+        except FileNotFoundError:
+            raise NotFoundException("the service has not signed a checkpoint yet") from None
+        return PublicKey(algorithm="Ed25519", public_key=key)
+
+    @get(
+        "/checkpoints",
+        guards=[AUDITORS],
+        sync_to_thread=True,
+        summary="The signed checkpoints over the event log, in log order",
+        responses=problems(401, 403, 503),
+    )
+    def checkpoints(
+        self,
+        request: Request[Any, Any, Any],
+        after: Annotated[int, QueryParameter(ge=0, description="Checkpoints after this position")] = 0,
+    ) -> list[Checkpoint]:
+        signed = map(decode_checkpoint, _log(request).checkpoint_payloads())
+        return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
+
+    @get(
+        "/export",
+        guards=[AUDITORS],
+        sync_to_thread=True,
+        media_type=NDJSON,
+        summary="The whole event log as CloudEvents JSON Lines, with hashes and checkpoints",
+        responses=problems(401, 403, 500, 503),
+    )
+    def export(self, request: Request[Any, Any, Any]) -> Stream:
+        spool = tempfile.TemporaryFile()
+        try:
+            export_log(_log(request), spool)
+        except LogFault as fault:
+            spool.close()
+            raise HTTPException(status_code=500, detail=f"the log cannot be exported: {fault}") from None
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return Stream(_chunks(spool), media_type=NDJSON)
