@@ -163,22 +163,26 @@ class _Moment(click.ParamType):
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+as_of_option = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the map is of (valid time, YYYY-MM-DD); default today.",
+)
+known_at_option = click.option(
+    "--known-at",
+    type=_Moment(),
+    help="Show the map as it was known at this moment (record time, ISO 8601; UTC unless it "
+    "carries an offset); default now.",
+)
+
+
 def _map_command(
     name: str, help_text: str, query: Callable[..., Any], render: Callable[[Any], Any]
 ) -> None:
     @map_group.command(name, help=help_text)
     @click.argument("slug")
-    @click.option(
-        "--as-of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="The day the map is of (valid time, YYYY-MM-DD); default today.",
-    )
-    @click.option(
-        "--known-at",
-        type=_Moment(),
-        help="Show the map as it was known at this moment (record time, ISO 8601; UTC unless it "
-        "carries an offset); default now.",
-    )
+    @as_of_option
+    @known_at_option
     @click.option("--json", "as_json", is_flag=True, help="Print the map as JSON.")
     @data_dir_option
     def command(
@@ -426,17 +430,8 @@ def public_key(data_dir: Path | None) -> None:
 
 
 @audit.command()
-@click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day the maps are of (valid time, YYYY-MM-DD); default today.",
-)
-@click.option(
-    "--known-at",
-    type=_Moment(),
-    help="The maps as they were known at this moment (record time, ISO 8601; UTC unless it carries "
-    "an offset); default now.",
-)
+@as_of_option
+@known_at_option
 @click.option(
     "--compare",
     is_flag=True,
