@@ -202,7 +202,8 @@ class LogVerifier:
                     "an earlier event of this aggregate is missing",
                 )
         elif prev_hash != head[1] or version <= head[0]:
-            raise LogFault(position, FaultKind.BROKEN_LINK, self._link_detail(originator_id, version, prev_hash, head))
+            detail = self._link_detail(originator_id, version, prev_hash, head)
+            raise LogFault(position, FaultKind.BROKEN_LINK, detail)
         self._heads[originator_id] = (version, hash_hex, position)
         self._log_hash = next_log_hash(self._log_hash, position, hash_hex)
         self.position = position
@@ -332,7 +333,8 @@ def decode_checkpoint(payload: bytes, position: int | None = None) -> Checkpoint
     try:
         return _decode_checkpoint(payload)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise LogFault(position, FaultKind.UNREADABLE, f"a checkpoint that cannot be read ({error})") from None
+        reason = f"a checkpoint that cannot be read ({error})"
+        raise LogFault(position, FaultKind.UNREADABLE, reason) from None
 
 
 def verify_log(log: EventLog, trusted_keys: Iterable[str] | None = None) -> Verified:

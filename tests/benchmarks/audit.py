@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python -m tests.benchmarks.audit [--events N] [--aggregates N] [--rounds N]``
 
-Writes its section of ``tests/benchmarks/RESULTS.md``. The log is generated directly in the recorder's envelope (pipelined publishes, each event chained to its
+Writes its section of ``tests/benchmarks/RESULTS.md``. The log is generated directly in the
+recorder's envelope (pipelined publishes, each event chained to its
 aggregate's previous one), not through the application: the application's save rate is not what is
 measured here. The stream lives on a nats-server of the benchmark's own, started from a temporary
 directory with the store's default sync interval, so generating the log takes seconds, not minutes.

@@ -154,8 +154,9 @@ def test_an_event_appended_past_the_service_is_flagged(small_log, stream_name, t
         prev_hash=forged_prev,
         hash=event_hash(forged_prev, str(target), 2, "domain.registry:Municipality.Registered", state),
     )
-    sequence = _publish(client, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record]))
-    [(position, _)] = log_entries(sequence, f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record]))
+    subject, payload = f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record])
+    sequence = _publish(client, subject, payload)
+    [(position, _)] = log_entries(sequence, subject, payload)
 
     code, output = verify(
         "--nats-url", client.url, stream=stream_name, data_dir=tmp_path,
