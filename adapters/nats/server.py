@@ -41,6 +41,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pid_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "nats-server.pid"
+
+
+def reload_running_server(data_dir: Path) -> bool:
+    """Asks the embedded server running from ``data_dir``, if any, to reload its configuration."""
+    try:
+        pid = int(pid_path(data_dir).read_text().strip())
+        # A pid file left by a killed server may name an unrelated process by now.
+        if b"nats-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 class NatsServer:
     """A nats-server process with JetStream on loopback, restartable from the same data directory."""
 
@@ -72,6 +89,7 @@ class NatsServer:
         self.config_path.write_text(
             f"""listen: 127.0.0.1:{self.port}
 http: 127.0.0.1:{self.monitor_port}
+pid_file: "{pid_path(self.data_dir).resolve()}"
 jetstream {{
   store_dir: "{(self.data_dir / 'jetstream').resolve()}"
   sync_interval: {self.sync_interval}
