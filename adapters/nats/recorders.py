@@ -678,8 +678,16 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
 
     def max_notification_id(self) -> int | None:
         async def last_event() -> int | None:
-            last = await self._last_on_subject(f"{self.stream}.e.>")
-            return None if last is None else _direct_get_entries(last)[-1][0]
+            # The stream's last message is found at once; a last message of the event subjects only
+            # by a scan over all subjects, needed when the log ends with a tracking record.
+            for subject in (">", f"{self.stream}.e.>"):
+                last = await self._last_on_subject(subject)
+                if last is None:
+                    return None
+                entries = _direct_get_entries(last)
+                if entries:
+                    return entries[-1][0]
+            return None
 
         return self._run(last_event())
 
