@@ -32,8 +32,10 @@ consumer (no acks, in memory) per call, read through a raw subscription of ``Nat
 sequence and delivery count come from the reply subject, headers are never parsed. A gap in the
 delivery count or a stalled read resumes from the last message received with a new consumer. A reader
 therefore needs permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*``
-and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``; reading one aggregate and looking up heads use
-``$JS.API.DIRECT.GET.<STREAM>`` with literal subjects.
+and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``. Reading one aggregate, looking up heads and the last
+notification id use ``$JS.API.DIRECT.GET.<STREAM>``: literal subjects, or ``>`` for the stream's last
+message (a wildcard costs the server a scan over all subjects, so ``<STREAM>.e.>`` is asked only when
+the log ends with a tracking record).
 """
 
 from __future__ import annotations
