@@ -43,8 +43,9 @@ class JetStreamApiError(Exception):
         self.description = description
 
 
-# Called with (subject, reply, payload, headers) as they came off the wire; headers stay undecoded.
-RawHandler = Callable[[bytes, bytes, bytes, bytes], None]
+# Called with (subject, reply, payload, headers) as they came off the wire; headers stay undecoded
+# (None when the message has none).
+RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]
 
 
 class LeanParser(Parser):
@@ -102,7 +103,7 @@ class _Connection(Client):
         self.raw_handlers: dict[int, RawHandler] = {}
 
     async def _process_msg(
-        self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes
+        self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
     ) -> None:
         handler = self.raw_handlers.get(sid)
         if handler is None:

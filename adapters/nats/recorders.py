@@ -32,8 +32,10 @@ consumer (no acks, in memory) per call, read through a raw subscription of ``Nat
 sequence and delivery count come from the reply subject, headers are never parsed. A gap in the
 delivery count or a stalled read resumes from the last message received with a new consumer. A reader
 therefore needs permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*``
-and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``; reading one aggregate and looking up heads use
-``$JS.API.DIRECT.GET.<STREAM>`` with literal subjects.
+and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``. Reading one aggregate, looking up heads and the last
+notification id use ``$JS.API.DIRECT.GET.<STREAM>``: literal subjects, or ``>`` for the stream's last
+message (a wildcard costs the server a scan over all subjects, so ``<STREAM>.e.>`` is asked only when
+the log ends with a tracking record).
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ class _WrongLastSequence(Exception):
     """The server refused a write because an aggregate's last sequence was not the one expected."""
 
 
-class EventRecord(msgspec.Struct, array_like=True, frozen=True):
+# gc=False: records hold only strings, bytes and numbers, so the garbage collector need not track the
+# hundreds of thousands a replay creates.
+class EventRecord(msgspec.Struct, array_like=True, frozen=True, gc=False):
     originator_id: str
     id_is_uuid: bool
     originator_version: int
@@ -110,7 +114,9 @@ _decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
 def log_entries(sequence: int, subject: str, data: bytes) -> list[tuple[int, EventRecord]]:
     """The events one stream message carries, each with its notification id; none for a message that
     is not an event message (a tracking record)."""
-    if subject.split(".", 2)[1] != "e":
+    # "<stream>.e.<aggregate>": stream names hold no dots, so the kind is the token after the first.
+    kind = subject.find(".") + 1
+    if subject[kind : kind + 2] != "e.":
         return []
     first_id = sequence * EVENTS_PER_MESSAGE
     return [(first_id + index, record) for index, record in enumerate(_decode_events(data))]
@@ -558,16 +564,19 @@ class _ConsumerRead:
                     self._stop("stalled")
                     return
 
-    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
+    def _on_message(
+        self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
+    ) -> None:
         if self._stopped:
             return
-        if not reply:
-            # A status ends the request early: no messages (404), timeout (408), consumer gone (409)
-            # or nobody there to answer after a server restart (503). Heartbeats (100) do not.
-            if not headers.startswith(b"NATS/1.0 100"):
-                self._stop("request ended")
-            return
         try:
+            if not reply:
+                # A status ends the request early: no messages (404), timeout (408), consumer gone
+                # (409) or nobody there to answer after a server restart (503). Heartbeats (100) and
+                # anything without a status do not.
+                if headers and headers.startswith(b"NATS/1.0 ") and headers[9:12] != b"100":
+                    self._stop("request ended")
+                return
             tokens = reply.split(b".")
             offset = 5 if len(tokens) == 9 else 7
             delivery = int(tokens[offset + 1])
@@ -677,8 +686,16 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
 
     def max_notification_id(self) -> int | None:
         async def last_event() -> int | None:
-            last = await self._last_on_subject(f"{self.stream}.e.>")
-            return None if last is None else _direct_get_entries(last)[-1][0]
+            # The stream's last message is found at once; a last message of the event subjects only
+            # by a scan over all subjects, needed when the log ends with a tracking record.
+            for subject in (">", f"{self.stream}.e.>"):
+                last = await self._last_on_subject(subject)
+                if last is None:
+                    return None
+                entries = _direct_get_entries(last)
+                if entries:
+                    return entries[-1][0]
+            return None
 
         return self._run(last_event())
 

@@ -37,14 +37,31 @@ READ_PAGE = 10_000
 FILL_WRITERS = 16
 
 
-def interleaved_medians(runs: dict[str, Callable[[], tuple[int, float]]]) -> dict[str, float]:
-    """The median rate of each run over three rounds; every round runs each once, in turn."""
-    rates: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(3):
-        for name, run in runs.items():
-            count, seconds = run()
-            rates[name].append(count / seconds)
-    return {name: statistics.median(values) for name, values in rates.items()}
+class Measured:
+    """Median rate and CPU time per item of each run over three rounds; every round runs each once,
+    in turn. CPU time is this process's (all threads) and, if given, the nats-server's: on a shared
+    machine it says what a run costs, where the rate also says how much of the machine it got."""
+
+    def __init__(self, runs: dict[str, Callable[[], tuple[int, float]]], server_pid: int) -> None:
+        rates: dict[str, list[float]] = {name: [] for name in runs}
+        client_cpu: dict[str, list[float]] = {name: [] for name in runs}
+        server_cpu: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(3):
+            for name, run in runs.items():
+                client_before, server_before = time.process_time(), process_cpu(server_pid)
+                count, seconds = run()
+                rates[name].append(count / seconds)
+                client_cpu[name].append((time.process_time() - client_before) / count)
+                server_cpu[name].append((process_cpu(server_pid) - server_before) / count)
+        self.rate = {name: statistics.median(values) for name, values in rates.items()}
+        self.client_cpu = {name: statistics.median(v) for name, v in client_cpu.items()}
+        self.server_cpu = {name: statistics.median(v) for name, v in server_cpu.items()}
+
+
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sequential_saves(
@@ -150,61 +167,77 @@ def main() -> None:
                 position, limit, inclusive_of_start=False
             )
 
-        writes = interleaved_medians(
+        load_before = os.getloadavg()
+        writes = Measured(
             {
                 "raw": lambda: raw_publishes(server.url, ours().stream, args.saves),
                 "single": lambda: sequential_saves(ours(), args.saves, 1),
                 "single sqlite": lambda: sequential_saves(sqlite(), args.saves, 1),
                 "ten": lambda: sequential_saves(ours(), args.saves // 4, 10),
                 "ten sqlite": lambda: sequential_saves(sqlite(), args.saves // 4, 10),
-            }
+            },
+            server.pid,
         )
 
         log = ours()
         fill_log(log, args.events)
         reference = sqlite()
-        for _ in range(0, args.events, READ_PAGE):
+        for first in range(0, args.events, READ_PAGE):
             reference.insert_events(
-                [StoredEvent(uuid.uuid4(), 1, "bench", STATE) for _ in range(READ_PAGE)]
+                [
+                    StoredEvent(uuid.uuid4(), 1, "bench", STATE)
+                    for _ in range(min(READ_PAGE, args.events - first))
+                ]
             )
-        reads = interleaved_medians(
+        reads = Measured(
             {
                 "select": lambda: read_by_pages(pages(log), args.events),
                 "select sqlite": lambda: read_by_pages(pages(reference), args.events),
                 "subscribe": lambda: read_by_subscription(log, args.events),
-            }
+            },
+            server.pid,
         )
+        load_after = os.getloadavg()
         client.close()
 
-    raw, single = writes["raw"], writes["single"]
+    raw, single = writes.rate["raw"], writes.rate["single"]
     rows = [
         ("raw `js.publish`, awaiting each ack (publishes/s)", f"{raw:,.0f}", "—"),
         (
             "single-event save (saves/s)",
             f"{single:,.0f} ({single / raw:.2f}× raw)",
-            f"{writes['single sqlite']:,.0f}",
+            f"{writes.rate['single sqlite']:,.0f}",
         ),
-        ("10-event save (saves/s)", f"{writes['ten']:,.0f}", f"{writes['ten sqlite']:,.0f}"),
+        ("10-event save (saves/s)", f"{writes.rate['ten']:,.0f}", f"{writes.rate['ten sqlite']:,.0f}"),
         (
             f"read {args.events:,} events, `select_notifications` (events/s)",
-            f"{reads['select']:,.0f}",
-            f"{reads['select sqlite']:,.0f}",
+            f"{reads.rate['select']:,.0f}",
+            f"{reads.rate['select sqlite']:,.0f}",
         ),
         (
             f"read {args.events:,} events, `subscribe` (events/s)",
-            f"{reads['subscribe']:,.0f}",
+            f"{reads.rate['subscribe']:,.0f}",
             "— (not supported)",
         ),
     ]
     print(
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-        f"nats-server sync_interval={args.sync}, {args.saves:,} saves per write run"
+        f"nats-server sync_interval={args.sync}, {args.saves:,} saves per write run, "
+        f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after"
     )
     print()
     print("| measure | JetStream (ours) | SQLite (library) |")
     print("| --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    print()
+    # Reads are CPU-bound (writes wait for the disk): what an event costs says what an idle machine
+    # would give, where the rate says what this run got.
+    print("| CPU time per event read (µs) | this process (all threads) | nats-server |")
+    print("| --- | --- | --- |")
+    for name in ("select", "subscribe"):
+        client, nats_server = reads.client_cpu[name] * 1e6, reads.server_cpu[name] * 1e6
+        print(f"| `{name}` | {client:,.1f} | {nats_server:,.1f} |")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,7 @@ def test_tracking_records_are_no_log_entries(nats_server, client, stream_name):
     log = raw_log(nats_server.url, stream_name)
     assert [len(log_entries(*message)) for message in log] == [1, 0]
     assert recorder.max_tracking_id("up") == 7
+    assert recorder.max_notification_id() == log[0][0] * EVENTS_PER_MESSAGE
 
 
 def test_reading_in_many_small_pages_returns_everything_in_order(monkeypatch, recorder):
