@@ -85,9 +85,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         400,
         "The request is not valid",
         kind="invalid-request",
-        detail="; ".join(
-            f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors
-        )
+        detail="; ".join(f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors)
         or str(exc.detail),
         errors=errors,
     )
@@ -155,7 +153,9 @@ def _in_progress(request: Request[Any, Any, Any], exc: StillInProgress) -> Respo
     )
 
 
-def _outcome_unknown(request: Request[Any, Any, Any], exc: PublishOutcomeUnknown) -> Response[bytes]:
+def _outcome_unknown(
+    request: Request[Any, Any, Any], exc: PublishOutcomeUnknown
+) -> Response[bytes]:
     return problem_response(
         request,
         503,
@@ -204,7 +204,9 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
 
 
 def problem_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_MEDIA_TYPE)
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

@@ -17,7 +17,12 @@ class TokenController(Controller):
     tags = ["tokens"]
     guards = [ADMINS]
 
-    @get("/", sync_to_thread=True, summary="All tokens (without secrets)", responses=problems(401, 403))
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="All tokens (without secrets)",
+        responses=problems(401, 403),
+    )
     def list_tokens(self, request: Request) -> list[TokenInfo]:
         return request.app.state.context.tokens.list()
 
@@ -33,7 +38,9 @@ class TokenController(Controller):
                 name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
             )
         except ValueError as error:
-            raise ValidationException(str(error), extra=[{"message": str(error), "source": "body"}]) from None
+            raise ValidationException(
+                str(error), extra=[{"message": str(error), "source": "body"}]
+            ) from None
 
     @delete(
         "/{token_id:str}",

@@ -56,8 +56,18 @@ def start_service(
         env["REGIEKAART_DATABASE_URL"] = database_url
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir), "--port", str(port),
-         "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -88,7 +88,9 @@ def test_every_role_against_every_endpoint(service: Service, tokens) -> None:
     assert len(outcomes) > 200
 
 
-def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(service: Service, tokens) -> None:
+def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(
+    service: Service, tokens
+) -> None:
     body = {
         "cooperation": "nmz-limburg",
         "organisation": "koraalgroep",
@@ -101,8 +103,12 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(service: Se
         assert "g7-gelderland, not nmz-limburg" in refused.json()["detail"]
         own = client.post(
             "/agreements/account-holderships",
-            json={**body, "cooperation": "g7-gelderland", "holder_region": "achterhoek",
-                  "agreement": "g7-accounthouder-koraalgroep"},
+            json={
+                **body,
+                "cooperation": "g7-gelderland",
+                "holder_region": "achterhoek",
+                "agreement": "g7-accounthouder-koraalgroep",
+            },
         )
         assert own.status_code == 201, own.text
 
@@ -113,7 +119,9 @@ def test_an_auditor_cannot_write_even_a_valid_command(service: Service, tokens) 
     assert answer.status_code == 403
 
 
-def test_a_region_system_reads_its_own_feed_and_not_another_regions(service: Service, tokens) -> None:
+def test_a_region_system_reads_its_own_feed_and_not_another_regions(
+    service: Service, tokens
+) -> None:
     with service.client(tokens["region-system"]) as client:
         own = client.get("/events", params={"region": OWN_REGION, "limit": 5})
         assert own.status_code == 200

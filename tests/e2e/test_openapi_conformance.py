@@ -19,7 +19,12 @@ from tests.e2e.service import Service
 CASES_PER_OPERATION = 30  # × the ~40 operations: over 1,000 generated cases per run
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.mark.slow
