@@ -127,3 +127,14 @@ def test_a_region_system_reads_its_own_feed_and_not_another_regions(
         assert own.status_code == 200
         assert all(OWN_REGION in e["concerns"]["regions"] for e in own.json()["events"])
         assert client.get("/events", params={"region": OTHER_REGION}).status_code == 403
+
+
+def test_a_region_system_follows_its_own_feed_over_http(service: Service, tokens) -> None:
+    with service.client(tokens["region-system"]) as client:
+        assert client.get(f"/regions/{OTHER_REGION}/feed").status_code == 403
+        with client.stream("GET", f"/regions/{OWN_REGION}/feed") as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.iter_lines()
+            first = next(line for line in lines if line.startswith("data:"))
+    assert f"feed.{OWN_REGION}." in first or OWN_REGION in first
