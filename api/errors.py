@@ -5,6 +5,7 @@
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
 - an event store write whose outcome is unknown: 503 (retry with the same ``Idempotency-Key``);
+- the event store or the database too slow to answer: 503;
 - anything unexpected: 500, logged with the request id, with no detail of the internals.
 """
 
@@ -166,6 +167,17 @@ def _outcome_unknown(
     )
 
 
+def _timeout(request: Request[Any, Any, Any], exc: TimeoutError) -> Response[bytes]:
+    return problem_response(
+        request,
+        503,
+        "The event store or the database did not answer in time",
+        kind="unavailable",
+        detail="retry shortly (a command: with the same Idempotency-Key)",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unexpected error", extra={"path": request.url.path})
     return problem_response(
@@ -199,6 +211,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyReused: _key_reused,
     StillInProgress: _in_progress,
     PublishOutcomeUnknown: _outcome_unknown,
+    TimeoutError: _timeout,
     Exception: _unexpected,
 }
 

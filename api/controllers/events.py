@@ -23,7 +23,7 @@ from domain.events import EVENT_CLASSES, describe
 
 # Scanning stops after this many events per request (the page then says there is more), so a narrow
 # filter never makes one request read the whole log.
-SCAN_LIMIT = 5000
+SCAN_LIMIT = 1000
 
 EVENT_TYPES: dict[str, str] = {cls.__qualname__: get_topic(cls) for cls in EVENT_CLASSES}
 _decode_state = msgspec.json.Decoder(dict[str, Any])
@@ -95,7 +95,7 @@ class EventController(Controller):
         guards=[reads_log],
         sync_to_thread=True,
         summary="The event log, paged and filtered",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 503),
     )
     def list_events(
         self,

@@ -21,7 +21,7 @@ class TokenController(Controller):
         "/",
         sync_to_thread=True,
         summary="All tokens (without secrets)",
-        responses=problems(401, 403),
+        responses=problems(401, 403, 503),
     )
     def list_tokens(self, request: Request) -> list[TokenInfo]:
         return request.app.state.context.tokens.list()
@@ -30,7 +30,7 @@ class TokenController(Controller):
         "/",
         sync_to_thread=True,
         summary="Create a token; its secret is in this answer only",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 503),
     )
     def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
         try:
@@ -46,7 +46,7 @@ class TokenController(Controller):
         "/{token_id:str}",
         sync_to_thread=True,
         summary="Revoke a token",
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 503),
     )
     def revoke_token(self, request: Request, token_id: FromPath[str]) -> None:
         context = request.app.state.context
