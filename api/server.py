@@ -87,3 +87,4 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             log_access=False,
             log_level="warning",
         ).serve()
+        echo("API stopped; stopping the projections, the feeds and the event store")
