@@ -15,6 +15,7 @@ map shows the read model's position at or past the command's last event (polling
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shutil
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     seconds = int(argv[0]) if argv else 10
     commands = int(argv[1]) if len(argv) > 1 else 300
+    load_before = os.getloadavg()[0]
     medians, latencies = measure(seconds, commands)
+    load_after = os.getloadavg()[0]
     trivial, region_map = medians["trivial"], medians["map"]
     ratio = region_map["rps"] / trivial["rps"]
     body = f"""{SECTION}
@@ -157,7 +160,9 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 | region map | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} | {max(latencies):.1f} |
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-shared with other engineers' work at the time), Python {platform.python_version()}:
+shared with other engineers' work at the time: load average {load_before:.1f} before the run and
+{load_after:.1f} after it, so absolute figures and p99s say more about the machine than the service; the
+ratio is the figure to read), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.api {seconds} {commands}`.
 """
     write_section(SECTION, body)
