@@ -66,7 +66,9 @@ def load(wrk: str, url: str, seconds: int, token: str | None) -> dict[str, float
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, flags=re.M))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", output, flags=re.MULTILINE))
+    if set(latency) != {"50", "99"}:
+        raise SystemExit(f"{url}: no latency distribution in wrk's output:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} answers were not 2xx:\n{output}")
