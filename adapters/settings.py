@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _from_text(kind: type, value: object) -> object:
-    if kind is Path and isinstance(value, str | Path):
+    """msgspec converts most types from text itself; paths it leaves to us."""
+    if kind is Path and isinstance(value, str | os.PathLike):
         return Path(value)
-    raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+    raise NotImplementedError(f"no conversion to {kind}")

@@ -35,8 +35,8 @@ class Runtime:
         self.nats_url = settings.nats_url
         self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
-        self.feeds: FeedProjection | None = None
         self.engine: Engine | None = None
+        self.feeds: FeedProjection | None = None
 
     def start(self) -> Runtime:
         if not self.nats_url:

@@ -8,8 +8,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from api.idempotency import idempotency_table
-from api.tokens import tokens_table
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
@@ -21,10 +19,13 @@ from tests.integration.projections.scenario import build_world, read_model_rows
 def test_the_migrated_schema_is_the_schema_the_code_writes(engine: Engine) -> None:
     tables = read_model_tables()
     lease_table(tables.metadata)
-    for api_table in (tokens_table, idempotency_table):  # the API's tables share the database
-        api_table.to_metadata(tables.metadata)
+    # Other parts of the service (the API's tokens) keep tables of their own in the same database.
+    def owned(name: str | None, type_: str, _parent: object) -> bool:
+        return type_ != "table" or name in tables.metadata.tables
+
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), tables.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": owned})
+        differences = compare_metadata(context, tables.metadata)
     assert differences == []
 
 
