@@ -78,7 +78,9 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
         with Runtime(settings) as runtime:
             assert runtime.app is not None and runtime.engine is not None
             # The region feeds stream from NATS on this server loop (the application has its own).
-            app.state.feed_connection = await nats.connect(settings.nats_url, name="regiekaart-api-feeds")
+            app.state.feed_connection = await nats.connect(
+                settings.nats_url, name="regiekaart-api-feeds"
+            )
             try:
                 async with serving(app, ApiContext(runtime.app, runtime.engine)):
                     yield
@@ -123,7 +125,9 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
             components=Components(
                 security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="regiekaart token")
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="regiekaart token"
+                    )
                 }
             ),
             security=[{"BearerToken": []}],

@@ -53,7 +53,9 @@ def main() -> None:
 
 
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path), help="Where the embedded NATS server keeps its data."
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Where the embedded NATS server keeps its data.",
 )
 nats_url_option = click.option(
     "--nats-url", help="Use this NATS server or cluster instead of starting an embedded one."
@@ -244,12 +246,22 @@ def _token_store(data_dir: Path | None) -> TokenStore:
 
 @tokens.command("create")
 @data_dir_option
-@click.option("--name", required=True, help="Who or what holds the token, e.g. alice or region-system-venlo.")
+@click.option(
+    "--name", required=True, help="Who or what holds the token, e.g. alice or region-system-venlo."
+)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--cooperation", "cooperations", multiple=True, help="A cooperation a coordinator coordinates.")
-@click.option("--region", "regions", multiple=True, help="A region of a coordinator or region system.")
+@click.option(
+    "--cooperation", "cooperations", multiple=True, help="A cooperation a coordinator coordinates."
+)
+@click.option(
+    "--region", "regions", multiple=True, help="A region of a coordinator or region system."
+)
 def create_token(
-    data_dir: Path | None, name: str, role: str, cooperations: tuple[str, ...], regions: tuple[str, ...]
+    data_dir: Path | None,
+    name: str,
+    role: str,
+    cooperations: tuple[str, ...],
+    regions: tuple[str, ...],
 ) -> None:
     """Create a token and print it (this once)."""
     try:

@@ -49,8 +49,10 @@ def expected_version(if_match: str | None) -> int | None:
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
         raise ValidationException(
-            "If-Match must be an aggregate version, e.g. \"3\"",
-            extra=[{"message": f"not a version: {if_match!r}", "key": "If-Match", "source": "header"}],
+            'If-Match must be an aggregate version, e.g. "3"',
+            extra=[
+                {"message": f"not a version: {if_match!r}", "key": "If-Match", "source": "header"}
+            ],
         )
     return int(text)
 

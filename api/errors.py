@@ -5,6 +5,7 @@
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
 - an event store write whose outcome is unknown: 503 (retry with the same ``Idempotency-Key``);
+- the event store or the database too slow to answer: 503;
 - anything unexpected: 500, logged with the request id, with no detail of the internals.
 """
 
@@ -85,9 +86,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         400,
         "The request is not valid",
         kind="invalid-request",
-        detail="; ".join(
-            f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors
-        )
+        detail="; ".join(f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors)
         or str(exc.detail),
         errors=errors,
     )
@@ -155,13 +154,26 @@ def _in_progress(request: Request[Any, Any, Any], exc: StillInProgress) -> Respo
     )
 
 
-def _outcome_unknown(request: Request[Any, Any, Any], exc: PublishOutcomeUnknown) -> Response[bytes]:
+def _outcome_unknown(
+    request: Request[Any, Any, Any], exc: PublishOutcomeUnknown
+) -> Response[bytes]:
     return problem_response(
         request,
         503,
         "The event store did not confirm the write",
         kind="outcome-unknown",
         detail=f"{exc}; retry with the same Idempotency-Key",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _timeout(request: Request[Any, Any, Any], exc: TimeoutError) -> Response[bytes]:
+    return problem_response(
+        request,
+        503,
+        "The event store or the database did not answer in time",
+        kind="unavailable",
+        detail="retry shortly (a command: with the same Idempotency-Key)",
         headers={"Retry-After": "1"},
     )
 
@@ -199,12 +211,15 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyReused: _key_reused,
     StillInProgress: _in_progress,
     PublishOutcomeUnknown: _outcome_unknown,
+    TimeoutError: _timeout,
     Exception: _unexpected,
 }
 
 
 def problem_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_MEDIA_TYPE)
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

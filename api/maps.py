@@ -9,6 +9,7 @@ on a worker thread. ``as_of`` defaults to today and is part of the key, so maps 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -22,6 +23,7 @@ POLL_SECONDS = 0.01
 CACHED_MAPS = 2048
 
 _encoder = msgspec.json.Encoder()
+log = logging.getLogger("regiekaart.api.maps")
 
 
 class PositionWatch:
@@ -45,7 +47,7 @@ class PositionWatch:
             try:
                 self.position = self._read_position()
             except Exception:  # noqa: BLE001 - a database hiccup: keep the last known position
-                continue
+                log.warning("could not read the read model's position", exc_info=True)
 
 
 class MapCache:

@@ -40,9 +40,7 @@ def _field(info: msgspec.structs.FieldInfo) -> tuple[Any, ...]:
     return (info.name, info.type, info.default)
 
 
-def to_command(
-    command_class: type[c.Command], body: msgspec.Struct, principal: str
-) -> c.Command:
+def to_command(command_class: type[c.Command], body: msgspec.Struct, principal: str) -> c.Command:
     values = {name: getattr(body, name) for name in body.__struct_fields__}
     return command_class(**values, principal=principal)
 

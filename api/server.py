@@ -78,9 +78,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         echo(f"API: {url}  (OpenAPI docs: {url}/schema)")
         if admin_token:
             echo(f"admin token (shown this once, keep it safe): {admin_token}")
-        threading.Thread(
-            target=_announce_when_listening, args=(url, echo), daemon=True
-        ).start()
+        threading.Thread(target=_announce_when_listening, args=(url, echo), daemon=True).start()
         Granian(
             "api.app:create_app",
             factory=True,
@@ -91,3 +89,4 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             log_access=False,
             log_level="warning",
         ).serve()
+        echo("API stopped; stopping the projections, the feeds and the event store")

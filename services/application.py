@@ -146,7 +146,9 @@ class GovernanceApplication(Application[UUID]):
             aggregate_id = method(command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
         version = recording.aggregate.version if recording.aggregate else 0
-        return Recorded(aggregate_id=aggregate_id, version=version, notification_ids=notification_ids)
+        return Recorded(
+            aggregate_id=aggregate_id, version=version, notification_ids=notification_ids
+        )
 
     @contextmanager
     def _recording(self, expected_version: int | None) -> Iterator[_Recording]:

@@ -157,7 +157,9 @@ def may_read_log(principal: Principal, region: str | None) -> bool:
     """The raw event log: auditors and admins all of it, a region system its own region's feed."""
     if principal.role in (Role.ADMIN, Role.AUDITOR):
         return True
-    return principal.role is Role.REGION_SYSTEM and region is not None and region in principal.regions
+    return (
+        principal.role is Role.REGION_SYSTEM and region is not None and region in principal.regions
+    )
 
 
 def _names(slugs: Any) -> str:

@@ -16,20 +16,28 @@ class AgreementController(Controller):
     status = command_route("/status", c.ChangeAgreementStatus, "Change an agreement's status")
 
     assign_account_holder = command_route(
-        "/account-holderships", c.AssignAccountHoldership, "Assign an account holder (accounthouderschap)"
+        "/account-holderships",
+        c.AssignAccountHoldership,
+        "Assign an account holder (accounthouderschap)",
     )
     transfer_account_holder = command_route(
-        "/account-holderships/transfer", c.TransferAccountHoldership, "Transfer an account holdership"
+        "/account-holderships/transfer",
+        c.TransferAccountHoldership,
+        "Transfer an account holdership",
     )
     end_account_holder = command_route(
         "/account-holderships/end", c.EndAccountHoldership, "End an account holdership"
     )
 
     record_procurement = command_route(
-        "/joint-procurements", c.RecordJointProcurement, "Record a joint procurement (gezamenlijke inkoop)"
+        "/joint-procurements",
+        c.RecordJointProcurement,
+        "Record a joint procurement (gezamenlijke inkoop)",
     )
     opt_out = command_route(
-        "/joint-procurements/opt-outs", c.OptOutOfProcurement, "A municipality opts out of a procurement"
+        "/joint-procurements/opt-outs",
+        c.OptOutOfProcurement,
+        "A municipality opts out of a procurement",
     )
     exercise_option = command_route(
         "/joint-procurements/extension-options/exercise",
@@ -45,7 +53,9 @@ class AgreementController(Controller):
     grant_mandate = command_route(
         "/mandates", c.GrantExpertiseCentreMandate, "Grant an expertisecentrum mandate"
     )
-    plan_step = command_route("/mandates/plan-steps", c.RecordPlanStep, "Record a step of a plan's route")
+    plan_step = command_route(
+        "/mandates/plan-steps", c.RecordPlanStep, "Record a step of a plan's route"
+    )
     adopt_plan = command_route("/mandates/plan-adoptions", c.AdoptPlan, "Adopt a plan")
 
     assign_lead = command_route("/leads", c.AssignLead, "Assign a lead region (trekkerschap)")

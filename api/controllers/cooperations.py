@@ -1,7 +1,7 @@
 """Supra-regional cooperations (bovenregionale samenwerkingsverbanden) and who takes part."""
 
-from litestar.params import FromPath
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
@@ -28,12 +28,30 @@ class CooperationController(Controller):
     async def list_cooperations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
         return await summaries(request, GovernanceMaps.cooperations, known_at)
 
-    @get("/{cooperation:str}/map", guards=[reads_everything], summary="The governance map of a cooperation", responses=READ_PROBLEMS)
+    @get(
+        "/{cooperation:str}/map",
+        guards=[reads_everything],
+        summary="The governance map of a cooperation",
+        responses=READ_PROBLEMS,
+    )
     async def cooperation_map(
-        self, request: Request, cooperation: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
+        self,
+        request: Request,
+        cooperation: FromPath[str],
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
     ) -> Response[CooperationMap]:
-        return await cached_map(request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at)
+        return await cached_map(
+            request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at
+        )
 
-    @get("/{cooperation:str}/history", guards=[reads_everything], summary="Every recorded change of a cooperation", responses=READ_PROBLEMS)
-    async def cooperation_history(self, request: Request, cooperation: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+    @get(
+        "/{cooperation:str}/history",
+        guards=[reads_everything],
+        summary="Every recorded change of a cooperation",
+        responses=READ_PROBLEMS,
+    )
+    async def cooperation_history(
+        self, request: Request, cooperation: FromPath[str], known_at: KnownAt = None
+    ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.COOPERATION, cooperation, known_at)

@@ -12,7 +12,9 @@ class DecisionController(Controller):
     tags = ["decisions"]
 
     register_body = command_route("/bodies", c.RegisterDecisionBody, "Register a decision body")
-    change_body_role = command_route("/bodies/role", c.ChangeBodyRole, "A decision body's role changes")
+    change_body_role = command_route(
+        "/bodies/role", c.ChangeBodyRole, "A decision body's role changes"
+    )
     register_source = command_route("/sources", c.RegisterSource, "Register a source document")
     structural_change = command_route(
         "/structural-changes", c.RecordStructuralChange, "Record a dated structural change"

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+from eventsourcing.utils import get_topic
 from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, QueryParameter
@@ -19,11 +20,10 @@ from api.errors import problems
 from api.guards import reads_log
 from api.schemas import EventPage, LoggedEvent
 from domain.events import EVENT_CLASSES, describe
-from eventsourcing.utils import get_topic
 
 # Scanning stops after this many events per request (the page then says there is more), so a narrow
 # filter never makes one request read the whole log.
-SCAN_LIMIT = 5000
+SCAN_LIMIT = 1000
 
 EVENT_TYPES: dict[str, str] = {cls.__qualname__: get_topic(cls) for cls in EVENT_CLASSES}
 _decode_state = msgspec.json.Decoder(dict[str, Any])
@@ -47,7 +47,10 @@ def read_log(
     position, scanned = after, 0
     while len(found) < limit and scanned < SCAN_LIMIT:
         batch = recorder.select_notifications(
-            start=position, limit=min(500, SCAN_LIMIT - scanned), topics=topics, inclusive_of_start=False
+            start=position,
+            limit=min(500, SCAN_LIMIT - scanned),
+            topics=topics,
+            inclusive_of_start=False,
         )
         if not batch:
             return EventPage(events=tuple(found), position=position, more=False)
@@ -92,21 +95,31 @@ class EventController(Controller):
         guards=[reads_log],
         sync_to_thread=True,
         summary="The event log, paged and filtered",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 503),
     )
     def list_events(
         self,
         request: Request,
-        after: Annotated[int, QueryParameter(ge=0, description="Events after this log position")] = 0,
+        after: Annotated[
+            int, QueryParameter(ge=0, description="Events after this log position")
+        ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         aggregate_id: FromQuery[UUID | None] = None,
         event_type: Annotated[
             list[str] | None,
-            QueryParameter(name="type", description="Event types, e.g. AccountHoldership.HolderAssigned"),
+            QueryParameter(
+                name="type", description="Event types, e.g. AccountHoldership.HolderAssigned"
+            ),
         ] = None,
-        region: Annotated[str | None, QueryParameter(description="Only events concerning this region")] = None,
-        since: Annotated[datetime | None, QueryParameter(description="Recorded at or after")] = None,
-        until: Annotated[datetime | None, QueryParameter(description="Recorded at or before")] = None,
+        region: Annotated[
+            str | None, QueryParameter(description="Only events concerning this region")
+        ] = None,
+        since: Annotated[
+            datetime | None, QueryParameter(description="Recorded at or after")
+        ] = None,
+        until: Annotated[
+            datetime | None, QueryParameter(description="Recorded at or before")
+        ] = None,
     ) -> EventPage:
         types = tuple(event_type or ())
         unknown = [t for t in types if t not in EVENT_TYPES]
@@ -122,7 +135,13 @@ class EventController(Controller):
             if moment is not None and moment.tzinfo is None:
                 raise ValidationException(
                     "times need a time zone",
-                    extra=[{"message": "give a time zone, e.g. 2025-01-01T00:00:00Z", "key": "since/until", "source": "query"}],
+                    extra=[
+                        {
+                            "message": "give a time zone, e.g. 2025-01-01T00:00:00Z",
+                            "key": "since/until",
+                            "source": "query",
+                        }
+                    ],
                 )
         return read_log(
             request.app.state.context,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath
 from litestar import Controller, Request, get
 from litestar.exceptions import ServiceUnavailableException
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent
 
 from adapters.nats.feeds import FeedLayout

@@ -1,7 +1,7 @@
 """Municipalities (gemeenten): registration, region memberships and mergers."""
 
-from litestar.params import FromPath
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
@@ -26,9 +26,18 @@ class MunicipalityController(Controller):
     merge = command_route("/mergers", c.MergeMunicipalities, "Municipalities merge")
 
     @get("/", guards=[reads_everything], summary="All municipalities", responses=READ_PROBLEMS)
-    async def list_municipalities(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+    async def list_municipalities(
+        self, request: Request, known_at: KnownAt = None
+    ) -> list[Summary]:
         return await summaries(request, GovernanceMaps.municipalities, known_at)
 
-    @get("/{municipality:str}/history", guards=[reads_everything], summary="Every recorded change of a municipality", responses=READ_PROBLEMS)
-    async def municipality_history(self, request: Request, municipality: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+    @get(
+        "/{municipality:str}/history",
+        guards=[reads_everything],
+        summary="Every recorded change of a municipality",
+        responses=READ_PROBLEMS,
+    )
+    async def municipality_history(
+        self, request: Request, municipality: FromPath[str], known_at: KnownAt = None
+    ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.MUNICIPALITY, municipality, known_at)

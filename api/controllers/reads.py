@@ -31,7 +31,7 @@ KnownAt = Annotated[
         description="As it was known at this moment (record time; UTC without a zone); default now"
     ),
 ]
-READ_PROBLEMS = problems(400, 401, 403, 404)
+READ_PROBLEMS = problems(400, 401, 403, 404, 503)
 
 
 def _maps(request: Request[Any, Any, Any]) -> GovernanceMaps:

@@ -1,7 +1,7 @@
 """Youth-care regions (jeugdzorgregio's)."""
 
-from litestar.params import FromPath
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
@@ -22,12 +22,24 @@ class RegionController(Controller):
     async def list_regions(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
         return await summaries(request, GovernanceMaps.regions, known_at)
 
-    @get("/{region:str}/map", guards=[reads_region], summary="The governance map of a region", responses=READ_PROBLEMS)
+    @get(
+        "/{region:str}/map",
+        guards=[reads_region],
+        summary="The governance map of a region",
+        responses=READ_PROBLEMS,
+    )
     async def region_map(
         self, request: Request, region: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
     ) -> Response[RegionMap]:
         return await cached_map(request, GovernanceMaps.region_map, region, as_of, known_at)
 
-    @get("/{region:str}/history", guards=[reads_region], summary="Every recorded change of a region", responses=READ_PROBLEMS)
-    async def region_history(self, request: Request, region: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+    @get(
+        "/{region:str}/history",
+        guards=[reads_region],
+        summary="Every recorded change of a region",
+        responses=READ_PROBLEMS,
+    )
+    async def region_history(
+        self, request: Request, region: FromPath[str], known_at: KnownAt = None
+    ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.REGION, region, known_at)

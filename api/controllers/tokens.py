@@ -17,7 +17,12 @@ class TokenController(Controller):
     tags = ["tokens"]
     guards = [ADMINS]
 
-    @get("/", sync_to_thread=True, summary="All tokens (without secrets)", responses=problems(401, 403))
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="All tokens (without secrets)",
+        responses=problems(401, 403, 503),
+    )
     def list_tokens(self, request: Request) -> list[TokenInfo]:
         return request.app.state.context.tokens.list()
 
@@ -25,7 +30,7 @@ class TokenController(Controller):
         "/",
         sync_to_thread=True,
         summary="Create a token; its secret is in this answer only",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 503),
     )
     def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
         try:
@@ -33,13 +38,15 @@ class TokenController(Controller):
                 name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
             )
         except ValueError as error:
-            raise ValidationException(str(error), extra=[{"message": str(error), "source": "body"}]) from None
+            raise ValidationException(
+                str(error), extra=[{"message": str(error), "source": "body"}]
+            ) from None
 
     @delete(
         "/{token_id:str}",
         sync_to_thread=True,
         summary="Revoke a token",
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 503),
     )
     def revoke_token(self, request: Request, token_id: FromPath[str]) -> None:
         context = request.app.state.context

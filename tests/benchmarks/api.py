@@ -15,6 +15,7 @@ map shows the read model's position at or past the command's last event (polling
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shutil
@@ -43,7 +44,9 @@ def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
         return found
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL
+    )
     found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is not installed and apt-get could not install it")
@@ -63,7 +66,9 @@ def load(wrk: str, url: str, seconds: int, token: str | None) -> dict[str, float
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, flags=re.M))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", output, flags=re.MULTILINE))
+    if set(latency) != {"50", "99"}:
+        raise SystemExit(f"{url}: no latency distribution in wrk's output:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} answers were not 2xx:\n{output}")
@@ -76,7 +81,9 @@ def load(wrk: str, url: str, seconds: int, token: str | None) -> dict[str, float
 
 def command_latency(url: str, token: str, commands: int) -> list[float]:
     latencies = []
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
         for number in range(commands):
             answer = client.post(
                 "/agreements/milestones",
@@ -128,7 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     seconds = int(argv[0]) if argv else 10
     commands = int(argv[1]) if len(argv) > 1 else 300
+    load_before = os.getloadavg()[0]
     medians, latencies = measure(seconds, commands)
+    load_after = os.getloadavg()[0]
     trivial, region_map = medians["trivial"], medians["map"]
     ratio = region_map["rps"] / trivial["rps"]
     body = f"""{SECTION}
@@ -153,7 +162,9 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 | region map | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} | {max(latencies):.1f} |
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-shared with other engineers' work at the time), Python {platform.python_version()}:
+shared with other engineers' work at the time: load average {load_before:.1f} before the run and
+{load_after:.1f} after it, so absolute figures and p99s say more about the machine than the service; the
+ratio is the figure to read), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.api {seconds} {commands}`.
 """
     write_section(SECTION, body)

@@ -39,9 +39,16 @@ class Service:
             answer.raise_for_status()
             return answer.json()["token"]
 
-    def stop(self) -> str:
+    def stop(self, timeout: float = 120) -> str:
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise AssertionError(
+                f"serve did not stop within {timeout:.0f} s:\n" + "\n".join(self.lines[-20:])
+            ) from None
         self._reader.join(timeout=10)
         assert self.process.returncode == 0, "\n".join(self.lines[-40:])
         return "\n".join(self.lines)
@@ -56,12 +63,23 @@ def start_service(
         env["REGIEKAART_DATABASE_URL"] = database_url
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir), "--port", str(port),
-         "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        start_new_session=True,  # its own process group: a hung service is killed with its workers
     )
     service = Service(process=process, url=f"http://127.0.0.1:{port}")
     ready = threading.Event()

@@ -72,23 +72,27 @@ def requests_for(method: str, path: str) -> list[tuple[str, dict[str, str]]]:
 
 def test_every_role_against_every_endpoint(service: Service, tokens) -> None:
     outcomes = []
+    clients = {role: service.client(tokens[role]) for role in ROLES}
     for method, template in operations(service):
         for path, query in requests_for(method, template):
             for role in ROLES:
-                with service.client(tokens[role]) as client:
-                    answer = client.request(
-                        method, path, params=query, json={} if method in ("POST", "PUT") else None
-                    )
+                answer = clients[role].request(
+                    method, path, params=query, json={} if method in ("POST", "PUT") else None
+                )
                 got = str(answer.status_code) if answer.status_code in (401, 403) else "allowed"
                 want = expected(role, method, template, path, query)
                 outcomes.append((role, method, path, query, want, got, answer.status_code))
                 assert answer.status_code < 500, (role, method, path, answer.text)
+    for client in clients.values():
+        client.close()
     wrong = [o for o in outcomes if o[4] != o[5]]
     assert not wrong, "\n".join(map(str, wrong))
     assert len(outcomes) > 200
 
 
-def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(service: Service, tokens) -> None:
+def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(
+    service: Service, tokens
+) -> None:
     body = {
         "cooperation": "nmz-limburg",
         "organisation": "koraalgroep",
@@ -101,8 +105,12 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(service: Se
         assert "g7-gelderland, not nmz-limburg" in refused.json()["detail"]
         own = client.post(
             "/agreements/account-holderships",
-            json={**body, "cooperation": "g7-gelderland", "holder_region": "achterhoek",
-                  "agreement": "g7-accounthouder-koraalgroep"},
+            json={
+                **body,
+                "cooperation": "g7-gelderland",
+                "holder_region": "achterhoek",
+                "agreement": "g7-accounthouder-koraalgroep",
+            },
         )
         assert own.status_code == 201, own.text
 
@@ -113,9 +121,22 @@ def test_an_auditor_cannot_write_even_a_valid_command(service: Service, tokens) 
     assert answer.status_code == 403
 
 
-def test_a_region_system_reads_its_own_feed_and_not_another_regions(service: Service, tokens) -> None:
+def test_a_region_system_reads_its_own_feed_and_not_another_regions(
+    service: Service, tokens
+) -> None:
     with service.client(tokens["region-system"]) as client:
         own = client.get("/events", params={"region": OWN_REGION, "limit": 5})
         assert own.status_code == 200
         assert all(OWN_REGION in e["concerns"]["regions"] for e in own.json()["events"])
         assert client.get("/events", params={"region": OTHER_REGION}).status_code == 403
+
+
+def test_a_region_system_follows_its_own_feed_over_http(service: Service, tokens) -> None:
+    with service.client(tokens["region-system"]) as client:
+        assert client.get(f"/regions/{OTHER_REGION}/feed").status_code == 403
+        with client.stream("GET", f"/regions/{OWN_REGION}/feed") as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.iter_lines()
+            first = next(line for line in lines if line.startswith("data:"))
+    assert f"feed.{OWN_REGION}." in first or OWN_REGION in first

@@ -20,10 +20,14 @@ def g7(service: Service) -> str:
 
 def events_of(service: Service, aggregate_id: str) -> list[dict]:
     with service.client(service.admin_token) as admin:
-        return admin.get("/events", params={"aggregate_id": aggregate_id, "limit": 500}).json()["events"]
+        return admin.get("/events", params={"aggregate_id": aggregate_id, "limit": 500}).json()[
+            "events"
+        ]
 
 
-def holders_of(service: Service, token: str, organisation: str, *, as_of: str, after: int = 0) -> set:
+def holders_of(
+    service: Service, token: str, organisation: str, *, as_of: str, after: int = 0
+) -> set:
     """The account holders of ``organisation`` in G7 Gelderland on ``as_of``, once the map has applied
     log position ``after``."""
     with service.client(token) as client:
@@ -81,8 +85,12 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
         assert ended.status_code == 201, ended.text
         assert ended.json()["version"] == transferred.json()["version"] + 1
     last = ended.json()["event_ids"][-1]
-    assert holders_of(service, g7, "leger-des-heils", as_of="2026-06-01", after=last) == {"regio-nijmegen"}
-    assert holders_of(service, g7, "leger-des-heils", as_of="2027-06-01", after=last) == {"achterhoek"}
+    assert holders_of(service, g7, "leger-des-heils", as_of="2026-06-01", after=last) == {
+        "regio-nijmegen"
+    }
+    assert holders_of(service, g7, "leger-des-heils", as_of="2027-06-01", after=last) == {
+        "achterhoek"
+    }
     assert holders_of(service, g7, "leger-des-heils", as_of="2029-06-01", after=last) == set()
     types = [e["type"] for e in events_of(service, account["aggregate_id"])]
     assert types[-3:] == [
@@ -95,10 +103,15 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
     }
 
 
-def test_a_retried_command_with_the_same_idempotency_key_records_once(service: Service, g7: str) -> None:
+def test_a_retried_command_with_the_same_idempotency_key_records_once(
+    service: Service, g7: str
+) -> None:
     body = {
         "agreement": "g7-trekker-essentiele-functies",
-        "milestone": {"date": {"value": "2026-06-01", "precision": "month"}, "what": "tussenrapportage"},
+        "milestone": {
+            "date": {"value": "2026-06-01", "precision": "month"},
+            "what": "tussenrapportage",
+        },
     }
     with service.client(g7) as client:
         answers = [
@@ -115,12 +128,17 @@ def test_a_retried_command_with_the_same_idempotency_key_records_once(service: S
 def test_concurrent_retries_with_one_key_record_once(service: Service, g7: str) -> None:
     body = {
         "agreement": "g7-trekker-essentiele-functies",
-        "milestone": {"date": {"value": "2026-09-01", "precision": "month"}, "what": "eindrapportage"},
+        "milestone": {
+            "date": {"value": "2026-09-01", "precision": "month"},
+            "what": "eindrapportage",
+        },
     }
 
     def send(_: int):
         with service.client(g7) as client:
-            return client.post("/agreements/milestones", json=body, headers={"Idempotency-Key": "g7-ms-2"})
+            return client.post(
+                "/agreements/milestones", json=body, headers={"Idempotency-Key": "g7-ms-2"}
+            )
 
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(send, range(4)))
@@ -129,17 +147,24 @@ def test_concurrent_retries_with_one_key_record_once(service: Service, g7: str) 
     assert len(accepted) == 1
     aggregate = next(a.json()["aggregate_id"] for a in answers if a.status_code == 201)
     recorded = [
-        e for e in events_of(service, aggregate)
-        if e["type"].endswith("MilestoneRecorded") and e["state"]["milestone"]["what"] == "eindrapportage"
+        e
+        for e in events_of(service, aggregate)
+        if e["type"].endswith("MilestoneRecorded")
+        and e["state"]["milestone"]["what"] == "eindrapportage"
     ]
     assert len(recorded) == 1
 
 
-def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(service: Service, g7: str) -> None:
+def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(
+    service: Service, g7: str
+) -> None:
     with service.client(g7) as client:
         current = client.post(
             "/agreements/milestones",
-            json={"agreement": "g7-trekker-uha-gelderland", "milestone": {"what": "start", "date": {"value": "2026-01-01", "precision": "day"}}},
+            json={
+                "agreement": "g7-trekker-uha-gelderland",
+                "milestone": {"what": "start", "date": {"value": "2026-01-01", "precision": "day"}},
+            },
         )
         assert current.status_code == 201, current.text
         version = current.json()["version"]
@@ -148,7 +173,13 @@ def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(service: 
         with service.client(g7) as client:
             return client.post(
                 "/agreements/milestones",
-                json={"agreement": "g7-trekker-uha-gelderland", "milestone": {"what": what, "date": {"value": "2026-02-01", "precision": "day"}}},
+                json={
+                    "agreement": "g7-trekker-uha-gelderland",
+                    "milestone": {
+                        "what": what,
+                        "date": {"value": "2026-02-01", "precision": "day"},
+                    },
+                },
                 headers={"If-Match": f'"{version}"'},
             )
 

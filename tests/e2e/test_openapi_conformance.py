@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from schemathesis.checks import (
     content_type_conformance,
@@ -16,24 +17,31 @@ from schemathesis.checks import (
 
 from tests.e2e.service import Service
 
-CASES_PER_OPERATION = 30  # × the ~40 operations: over 1,000 generated cases per run
+CASES = 1000  # generated cases per run, spread evenly over the operations
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.mark.slow
 def test_generated_requests_meet_no_server_error_and_match_the_schema(service: Service) -> None:
     headers = {"Authorization": f"Bearer {service.admin_token}"}
     schema = schemathesis.openapi.from_url(f"{service.url}/schema/openapi.json")
+    operations = [loaded.ok() for loaded in schema.get_all_operations()]
+    per_operation = -(-CASES // len(operations))
+    session = requests.Session()
     cases = 0
     failures: dict[str, str] = {}
-    for loaded in schema.get_all_operations():
-        operation = loaded.ok()
+    for operation in operations:
 
         @hypothesis.given(case=operation.as_strategy())
         @hypothesis.settings(
-            max_examples=CASES_PER_OPERATION,
+            max_examples=per_operation,
             deadline=None,
             suppress_health_check=list(hypothesis.HealthCheck),
             database=None,
@@ -42,11 +50,14 @@ def test_generated_requests_meet_no_server_error_and_match_the_schema(service: S
         def call(case: schemathesis.Case) -> None:
             nonlocal cases
             cases += 1
-            case.call_and_validate(base_url=service.url, headers=headers, checks=CHECKS)
+            case.call_and_validate(
+                base_url=service.url, session=session, headers=headers, checks=CHECKS, timeout=60
+            )
 
         try:
             call()
         except Exception as failure:  # noqa: BLE001 - collected per operation, reported together
-            failures[operation.label] = str(failure)[:2000]
+            causes = getattr(failure, "exceptions", ()) or [failure.__cause__ or failure]
+            failures[operation.label] = "\n".join(str(c)[:2000] for c in causes)
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
-    assert cases >= 1000
+    assert cases >= CASES

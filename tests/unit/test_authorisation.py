@@ -80,7 +80,9 @@ def test_facts_outside_any_cooperation_or_region_are_for_admins(facts) -> None:
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.REGION_SYSTEM])
 def test_auditors_and_region_systems_record_nothing(facts, role: Role) -> None:
-    reader = Principal(name="r", role=role, cooperations=("nmz-limburg",), regions=("zuid-limburg",))
+    reader = Principal(
+        name="r", role=role, cooperations=("nmz-limburg",), regions=("zuid-limburg",)
+    )
     with pytest.raises(NotAuthorised, match="records nothing"):
         authorise_command(reader, TRANSFER_NMZ, facts)
 

@@ -34,6 +34,8 @@ def client(context: ApiContext) -> Iterator[TestClient]:
         yield client
 
 
-def bearer(context: ApiContext, role: Role, name: str = "someone", **scope: tuple[str, ...]) -> dict[str, str]:
+def bearer(
+    context: ApiContext, role: Role, name: str = "someone", **scope: tuple[str, ...]
+) -> dict[str, str]:
     token = context.tokens.create(name=name, role=role, **scope).token
     return {"Authorization": f"Bearer {token}"}

@@ -50,7 +50,11 @@ def test_the_principal_comes_from_the_token_never_from_the_body(client, nmz) -> 
 
 
 def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None:
-    body = {**TRANSFER_BODY, "cooperation": 7, "handover": {"value": "2027-01-15", "precision": "month"}}
+    body = {
+        **TRANSFER_BODY,
+        "cooperation": 7,
+        "handover": {"value": "2027-01-15", "precision": "month"},
+    }
     problem = client.post(TRANSFER, json=body, headers=nmz).json()
     assert problem["status"] == 400
     assert problem["type"].endswith("/invalid-request")
@@ -83,7 +87,9 @@ def test_the_same_idempotency_key_and_body_record_once(client, nmz) -> None:
 
 def test_a_failed_command_releases_its_idempotency_key(client, nmz) -> None:
     headers = {**nmz, "Idempotency-Key": "k"}
-    refused = client.post(TRANSFER, json={**TRANSFER_BODY, "holder_region": "nowhere"}, headers=headers)
+    refused = client.post(
+        TRANSFER, json={**TRANSFER_BODY, "holder_region": "nowhere"}, headers=headers
+    )
     assert refused.status_code == 422
     body = {**TRANSFER_BODY, "holder_region": "nowhere"}
     assert client.post(TRANSFER, json=body, headers=headers).status_code == 422
@@ -96,11 +102,17 @@ def test_if_match_records_only_at_the_expected_version(client, nmz) -> None:
         "organisation": "pactum",
         "valid_until": {"value": "2028-12-31", "precision": "day"},
     }
-    stale = client.post("/agreements/account-holderships/end", json=end, headers={**nmz, "If-Match": f'"{version - 1}"'})
+    stale = client.post(
+        "/agreements/account-holderships/end",
+        json=end,
+        headers={**nmz, "If-Match": f'"{version - 1}"'},
+    )
     assert stale.status_code == 409
     assert stale.json()["current_version"] == version
     assert stale.headers["ETag"] == f'"{version}"'
-    fresh = client.post("/agreements/account-holderships/end", json=end, headers={**nmz, "If-Match": f'"{version}"'})
+    fresh = client.post(
+        "/agreements/account-holderships/end", json=end, headers={**nmz, "If-Match": f'"{version}"'}
+    )
     assert fresh.status_code == 201
     assert fresh.json()["version"] == version + 1
 
@@ -117,7 +129,9 @@ def test_every_command_has_an_endpoint(client) -> None:
     commands = {
         cls.__name__
         for cls in vars(c).values()
-        if isinstance(cls, type) and issubclass(cls, c.Command) and cls not in (c.Command, c.FactCommand)
+        if isinstance(cls, type)
+        and issubclass(cls, c.Command)
+        and cls not in (c.Command, c.FactCommand)
     }
     assert commands <= operations, commands - operations
 
@@ -129,10 +143,13 @@ def test_the_event_log_pages_and_filters(client, context) -> None:
     assert first["more"] is True
     second = client.get(f"/events?limit=3&after={first['position']}", headers=auditor).json()
     assert second["events"][0]["id"] > first["events"][-1]["id"]
-    regions = client.get("/events?region=regio-nijmegen&type=Municipality.MembershipStarted", headers=auditor).json()
+    regions = client.get(
+        "/events?region=regio-nijmegen&type=Municipality.MembershipStarted", headers=auditor
+    ).json()
     assert regions["events"]
     assert all(
-        "regio-nijmegen" in e["concerns"]["regions"] and e["type"] == "Municipality.MembershipStarted"
+        "regio-nijmegen" in e["concerns"]["regions"]
+        and e["type"] == "Municipality.MembershipStarted"
         for e in regions["events"]
     )
     one = regions["events"][0]
@@ -154,7 +171,10 @@ def test_a_revoked_token_is_refused(client, context) -> None:
 
 
 def test_responses_carry_a_request_id(client) -> None:
-    assert client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    assert (
+        client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
+        == "abc-123"
+    )
     problem = client.get("/events").json()
     assert problem["status"] == 401 and len(problem["request_id"]) == 32
 
@@ -162,5 +182,7 @@ def test_responses_carry_a_request_id(client) -> None:
 def test_command_bodies_are_the_commands_without_principal() -> None:
     from api.schemas import command_body
 
-    body = msgspec.json.decode(msgspec.json.encode(TRANSFER_BODY), type=command_body(c.TransferAccountHoldership))
+    body = msgspec.json.decode(
+        msgspec.json.encode(TRANSFER_BODY), type=command_body(c.TransferAccountHoldership)
+    )
     assert not hasattr(body, "principal")

@@ -17,14 +17,20 @@ def test_a_region_map_as_of_a_day_and_as_known_at_a_moment(client, context) -> N
     assert body["region"]["slug"] == "noord-limburg"
     assert body["members"]
     assert body["position"] == context.maps.position()
-    before = client.get("/regions/noord-limburg/map?as_of=1990-01-01&known_at=2000-01-01T00:00:00Z", headers=reader)
+    before = client.get(
+        "/regions/noord-limburg/map?as_of=1990-01-01&known_at=2000-01-01T00:00:00Z", headers=reader
+    )
     assert before.status_code in (200, 404)
 
 
 def test_unknown_subjects_are_404_problems(client, context) -> None:
     reader = bearer(context, Role.AUDITOR)
-    for path in ("/regions/atlantis/map", "/cooperations/atlantis/map", "/organisations/atlantis/map",
-                 "/regions/atlantis/history"):
+    for path in (
+        "/regions/atlantis/map",
+        "/cooperations/atlantis/map",
+        "/organisations/atlantis/map",
+        "/regions/atlantis/history",
+    ):
         answer = client.get(path, headers=reader)
         assert answer.status_code == 404, (path, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
@@ -71,8 +77,11 @@ def test_a_cached_map_follows_the_read_model(client, context) -> None:
     after = client.get("/cooperations/nmz-limburg/map", headers=admin).json()
     assert after["position"] == position > before["position"]
     holders = {
-        r["holder_region"]["slug"] for r in after["roles"]
-        if r["role"] == "account-holder" and r["organisation"]["slug"] == "pactum" and r["holder_region"]
+        r["holder_region"]["slug"]
+        for r in after["roles"]
+        if r["role"] == "account-holder"
+        and r["organisation"]["slug"] == "pactum"
+        and r["holder_region"]
     }
     assert "zuid-limburg" in holders
 

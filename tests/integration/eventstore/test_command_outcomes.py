@@ -10,12 +10,17 @@ from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
 
 
-def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_conflict(nats_env) -> None:
+def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_conflict(
+    nats_env,
+) -> None:
     first, second = GovernanceApplication(env=nats_env), GovernanceApplication(env=nats_env)
     try:
         registered = first.handle(
             c.RegisterCooperation(
-                cooperation="g7-gelderland", name="G7", cooperation_kind="bestuurlijk-overleg", principal="t"
+                cooperation="g7-gelderland",
+                name="G7",
+                cooperation_kind="bestuurlijk-overleg",
+                principal="t",
             )
         )
         assert registered.version == 1
@@ -24,7 +29,11 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
             first.handle(c.RegisterRegion(region=region, name=region, principal="t"))
 
         stale = second.repository.get(Cooperation.id_for("g7-gelderland"))
-        first.handle(c.AdmitRegionToCooperation(cooperation="g7-gelderland", region="achterhoek", principal="t"))
+        first.handle(
+            c.AdmitRegionToCooperation(
+                cooperation="g7-gelderland", region="achterhoek", principal="t"
+            )
+        )
         # the second writer still holds version 1 when it decides (as a concurrent request would)
         load = second.repository.get
         second.repository.get = lambda aggregate_id, **kw: (  # type: ignore[method-assign]
@@ -32,7 +41,9 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
         )
         with pytest.raises(VersionConflict) as conflict:
             second.handle(
-                c.AdmitRegionToCooperation(cooperation="g7-gelderland", region="regio-nijmegen", principal="t")
+                c.AdmitRegionToCooperation(
+                    cooperation="g7-gelderland", region="regio-nijmegen", principal="t"
+                )
             )
         assert conflict.value.current_version == 2
         assert conflict.value.expected_version == 1
