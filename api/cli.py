@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import tempfile
-import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
@@ -83,15 +83,18 @@ def serve(
     click.echo("stopped")
 
 
-def _stopped_on_sigterm() -> threading.Event:
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+def _stopped_on_sigterm() -> list[bool]:
+    # The handler only sets a flag: setting a threading.Event there can deadlock when the signal
+    # arrives while the main thread holds that Event's lock inside wait().
+    stopped = [False]
+    signal.signal(signal.SIGTERM, lambda *_: stopped.__setitem__(0, True))
     return stopped
 
 
-def _wait(stopped: threading.Event) -> None:
+def _wait(stopped: list[bool]) -> None:
     try:
-        stopped.wait()
+        while not stopped[0]:
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
 

@@ -46,11 +46,16 @@ class FeedProjection:
         return self
 
     def stop(self) -> None:
+        """Stops following the log; returns once nothing of the projection runs any more.
+
+        It waits for the thread without a time limit: every read and publish it may be in has a NATS
+        timeout, and the connections must outlive them (a call on a closed connection never returns).
+        """
         self._stopped.set()
         if self._subscription is not None:
             self._subscription.stop()
         if self._thread is not None:
-            self._thread.join(10)
+            self._thread.join()
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Blocks until the projection has reached log ``position``; False if ``timeout`` ran out."""

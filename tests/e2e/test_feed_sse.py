@@ -1,0 +1,109 @@
+"""A region system that cannot speak NATS follows its feed as Server-Sent Events through the served API:
+connect, receive, disconnect, reconnect with Last-Event-ID, receive exactly the rest (and what comes live)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.e2e.service import Service
+
+REGION = "zuid-limburg"
+
+
+class SseEvent(dict):
+    @property
+    def id(self) -> int:
+        return int(self["id"])
+
+    @property
+    def cloudevent(self) -> dict:
+        return json.loads(self["data"])
+
+
+def events(response: httpx.Response) -> Iterator[SseEvent]:
+    """The SSE messages of a streamed response (comments, such as keep-alives, skipped)."""
+    current = SseEvent()
+    for line in response.iter_lines():
+        if not line:
+            if "data" in current:
+                yield current
+            current = SseEvent()
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            current[name] = value.removeprefix(" ")
+
+
+def read(service: Service, token: str, count: int | None = None, last_event_id: str | None = None,
+         until_agreement: str | None = None) -> list[SseEvent]:
+    """Reads `count` events, or until an event of agreement `until_agreement`; then disconnects."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
+    received: list[SseEvent] = []
+    with httpx.stream("GET", f"{service.url}/regions/{REGION}/feed", headers=headers, timeout=60) as answer:
+        assert answer.status_code == 200, answer.read()
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        for event in events(answer):
+            received.append(event)
+            data = event.cloudevent["data"]
+            if len(received) == count or (until_agreement and data.get("agreement") == until_agreement):
+                break
+    return received
+
+
+@pytest.fixture(scope="module")
+def region_token(service: Service) -> str:
+    return service.token("region-system", "zuid-limburg-dashboard", regions=[REGION])
+
+
+def test_a_reconnecting_reader_gets_exactly_the_rest(service: Service, region_token: str) -> None:
+    first = read(service, region_token, count=5)
+    assert [e.id for e in first] == [1, 2, 3, 4, 5]
+    assert all(e["event"] == e.cloudevent["type"] for e in first)
+
+    with service.client(service.admin_token) as admin:
+        recorded = admin.post(
+            "/agreements/account-holderships/transfer",
+            json={
+                "cooperation": "nmz-limburg",
+                "organisation": "xonar",
+                "agreement": "nmz-xonar-sse",
+                "handover": {"value": "2025-01-01", "precision": "day"},
+                "holder_region": "noord-limburg",
+            },
+        )
+        assert recorded.status_code == 201, recorded.text
+
+    rest = read(service, region_token, last_event_id="5", until_agreement="nmz-xonar-sse")
+    assert [e.id for e in rest] == list(range(6, 6 + len(rest)))
+    transfer = rest[-1].cloudevent
+    assert transfer["type"] == "nl.regiekaart.AccountHoldership.HolderTransferred"
+    assert transfer["time"] == "2025-01-01T00:00:00Z"
+    assert transfer["data"]["previous_holder_region"] == REGION
+    ids = [e.cloudevent["id"] for e in first + rest]
+    assert len(set(ids)) == len(ids)
+
+
+def test_a_region_system_may_not_follow_another_regions_feed(service: Service, region_token: str) -> None:
+    with service.client(region_token) as client:
+        refused = client.get("/regions/zaanstreek-waterland/feed")
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_malformed_last_event_id_is_a_clear_error(service: Service, region_token: str) -> None:
+    with service.client(region_token) as client:
+        answer = client.get(f"/regions/{REGION}/feed", headers={"Last-Event-ID": "yesterday"})
+    assert answer.status_code == 400
+    assert "Last-Event-ID" in answer.json()["detail"]
+
+
+def test_the_asyncapi_document_is_served(service: Service) -> None:
+    with service.client() as client:
+        answer = client.get("/asyncapi.yaml")
+    assert answer.status_code == 200
+    assert answer.text.startswith("asyncapi: 3.0.0")
