@@ -64,6 +64,13 @@ _ROLE_KINDS = ("account-holder", "lead", "mandate", "agreement")
 _ROLE_NAMES = {"account-holder": "account-holder", "lead": "lead", "mandate": "mandate-holder"}
 
 
+def certainly_holds(valid_from: PartialDate, valid_until: PartialDate, day: date) -> bool:
+    """Whether a fact that could hold on ``day`` certainly does (see the module docstring)."""
+    if not valid_from.is_known or valid_from.latest > day:
+        return False
+    return not valid_until.is_known or day <= valid_until.earliest
+
+
 def _partial(earliest: date, precision: str) -> PartialDate:
     if precision == Precision.UNKNOWN:
         return PartialDate()
@@ -170,13 +177,10 @@ class _Query:
         attribution = _attribution.decode(row["attribution"])
         valid_from = _partial(row["valid_from_earliest"], row["valid_from_precision"])
         valid_until = _partial(row["valid_until_earliest"], row["valid_until_precision"])
-        certain = valid_from.is_known and valid_from.latest <= self.as_of
-        if valid_until.is_known:
-            certain = certain and self.as_of <= valid_until.earliest
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
-            "certain": certain,
+            "certain": certainly_holds(valid_from, valid_until, self.as_of),
             "authority": attribution.authority,
             "principal": attribution.principal,
             "provenance": attribution.provenance,

@@ -61,10 +61,12 @@ def _day(value: date) -> PartialDate:
 
 
 class NationalHistory:
-    """Yields the history as domain events, in log order; ``events(total)`` stops at ``total``."""
+    """Yields the history as domain events, in log order: ``events(total)`` scales each year's
+    decisions to the total (so a smaller history still spans the forty years) and stops at it."""
 
     def __init__(self, seed: int = 42) -> None:
         self.rng = random.Random(seed)
+        self.scale = 1.0  # of the yearly decisions: 1.0 for a history of a million events
         self.versions: dict[UUID, int] = {}
         self.count = 0
         self.regions = [f"regio-{n:02d}" for n in range(REGIONS)]
@@ -109,6 +111,9 @@ class NationalHistory:
             provenance=PROVENANCE,
             **attributes,
         )
+
+    def _scaled(self, count: int) -> int:
+        return max(1, round(count * self.scale))
 
     def _some_day(self, year: int) -> date:
         return date(year, 1, 1) + timedelta(days=self.rng.randrange(365))
@@ -167,7 +172,7 @@ class NationalHistory:
 
     def year(self, year: int, filler: int) -> Iterator[DomainEventProtocol[UUID]]:
         rng = self.rng
-        for _ in range(25):  # new accounts
+        for _ in range(self._scaled(25)):  # new accounts
             cooperation, organisation = rng.choice(self.cooperations), rng.choice(self.organisations)
             account = f"{cooperation}:{organisation}"
             if account in self.accounts:
@@ -186,7 +191,7 @@ class NationalHistory:
                 obligations=(), notes=None,
             )  # fmt: skip
             self.accounts[account] = {"term": term, "region": region, "municipality": municipality}
-        for account in rng.sample(sorted(self.accounts), min(len(self.accounts), 300)):  # handovers
+        for account in rng.sample(sorted(self.accounts), min(len(self.accounts), self._scaled(300))):  # handovers
             current = self.accounts[account]
             cooperation, organisation = account.split(":")
             region, municipality = self._holder(cooperation)
@@ -202,7 +207,7 @@ class NationalHistory:
                 previous_executing_municipality=current["municipality"], basis=None, notes=None,
             )  # fmt: skip
             self.accounts[account] = {"term": term, "region": region, "municipality": municipality}
-        for n in range(600):  # procurements, a few years each
+        for n in range(self._scaled(600)):  # procurements, a few years each
             slug = f"inkoop-{year}-{n}"
             owner_region = rng.choice(self.regions)
             owner = SubjectRef(SubjectKind.REGION, owner_region)
@@ -224,7 +229,7 @@ class NationalHistory:
                     scope="ambulante jeugdhulp", reason=None,
                 )  # fmt: skip
             self.agreements.append((JointProcurement, slug, owner))
-        for n in range(1000):  # other agreements within cooperations
+        for n in range(self._scaled(1000)):  # other agreements within cooperations
             slug = f"afspraak-{year}-{n}"
             cooperation = rng.choice(self.cooperations)
             owner = SubjectRef(SubjectKind.COOPERATION, cooperation)
@@ -243,7 +248,7 @@ class NationalHistory:
                 part_of=None, status=AgreementStatus.IN_FORCE, basis=None, date_note=None, notes=None,
             )  # fmt: skip
             self.agreements.append((Agreement, slug, owner))
-        for n in range(40):  # leads of agenda items, reassigned over the years
+        for n in range(self._scaled(40)):  # leads of agenda items, reassigned over the years
             cooperation = rng.choice(self.cooperations)
             slug = f"trekker-{cooperation}-{year}-{n}"
             region = rng.choice(self.cooperation_regions[cooperation])
@@ -254,7 +259,7 @@ class NationalHistory:
                 basis=None, notes=None,
             )  # fmt: skip
             self.leads[slug] = (cooperation, region)
-        for slug in rng.sample(sorted(self.leads), min(len(self.leads), 60)):
+        for slug in rng.sample(sorted(self.leads), min(len(self.leads), self._scaled(60))):
             cooperation, previous = self.leads[slug]
             owner = SubjectRef(SubjectKind.COOPERATION, cooperation)
             region = rng.choice(self.cooperation_regions[cooperation])
@@ -266,7 +271,7 @@ class NationalHistory:
                 previous_lead_region=previous,
             )  # fmt: skip
             self.leads[slug] = (cooperation, region)
-        for n in range(10):  # expertise-centre mandates and their plans
+        for n in range(self._scaled(10)):  # expertise-centre mandates and their plans
             cooperation = rng.choice(self.cooperations)
             slug = f"mandaat-{year}-{n}"
             holder = rng.choice(self.members[rng.choice(self.cooperation_regions[cooperation])])
@@ -328,6 +333,7 @@ class NationalHistory:
             self.members[region] = [*self.members[region][1:], successor]
 
     def events(self, total: int) -> Iterator[DomainEventProtocol[UUID]]:
+        self.scale = total / 1_000_000
         years = LAST_YEAR - FIRST_YEAR + 1
         produced = 0
         for event in self.registry():
@@ -337,7 +343,7 @@ class NationalHistory:
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             quota = per_year if year < LAST_YEAR else total - produced
             # The fixed decisions of a year come to about 2,250 events; milestones fill the rest.
-            for event in self.year(year, filler=max(quota - 2_250, 0)):
+            for event in self.year(year, filler=max(quota - round(2_250 * self.scale), 0)):
                 if produced >= total:
                     return
                 produced += 1
