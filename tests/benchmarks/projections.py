@@ -17,6 +17,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,19 @@ def nats_catch_up(sqlite_source: GovernanceApplication, events: int, folder: Pat
     return seconds, copied
 
 
+class _Rows(list[tuple[str, str, str]]):
+    """Table rows, printed as they are measured (a long run on a shared machine shows its progress)."""
+
+    def append(self, row: tuple[str, str, str]) -> None:
+        super().append(row)
+        print(f"| {' | '.join(row)} |", flush=True)
+
+    def __iadd__(self, rows: object) -> _Rows:
+        for row in rows:  # type: ignore[attr-defined]
+            self.append(row)
+        return self
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -140,8 +154,11 @@ def main(argv: list[str] | None = None) -> None:
     source = GovernanceApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "log.sqlite")}
     )
+    print("| measurement | rate / latency | total |")
+    print("| --- | ---: | ---: |")
+    rows = _Rows()
     fill_seconds = fill_event_store(source, args.events)
-    rows = [("synthetic history written to the event store", f"{args.events:,} events", f"{fill_seconds:.1f} s")]
+    rows += [("synthetic history written to the event store", f"{args.events:,} events", f"{fill_seconds:.1f} s")]
     sqlite_url = f"sqlite:///{folder / 'maps.sqlite'}"
     seconds, cpu = timed_rebuild(source, sqlite_url)
     rows.append(
@@ -171,10 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         seconds, copied = nats_catch_up(source, args.nats_events, folder)
         rows.append(("catch-up from JetStream into SQLite", f"{copied / seconds:,.0f} events/s", f"{copied:,} events in {seconds:.1f} s"))
     source.close()
-    print("| measurement | rate / latency | total |")
-    print("| --- | ---: | ---: |")
-    for row in rows:
-        print(f"| {' | '.join(row)} |")
+    shutil.rmtree(folder, ignore_errors=True)
     print()
     print(
         f"Measured {datetime.now():%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
