@@ -197,7 +197,7 @@ class NationalHistory:
             region, municipality = self._holder(cooperation)
             if (region, municipality) == (current["region"], current["municipality"]):
                 continue
-            term = f"{current['term']}>{year}"
+            term = f"accounthouder-{account}-{year}-{self.count}"
             yield self._event(
                 AccountHoldership.HolderTransferred, AccountHoldership, account,
                 valid_from=_day(self._some_day(year)), account=account, agreement=term,
