@@ -16,6 +16,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Processes of the production server (granian); each runs the API with its own NATS connection.
+    api_workers: int = 2
+    log_level: str = "INFO"
     # How long a process's claim to apply the projections lasts unless renewed; another process takes
     # over this long after the holder died.
     projection_lease_seconds: float = 15.0

@@ -18,18 +18,20 @@ from adapters.nats.access import FeedAccess, inbox_prefix
 from adapters.nats.feeds import FeedLayout
 from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
-from adapters.sql import create_engine
+from adapters.sql import create_engine, migrate
 from api.map_tables import cooperation_tables, organisation_tables, print_tables, region_tables
+from api.tokens import TokenStore
 from domain.errors import UnknownReference
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
 from projections.schema import FACTS
+from services.authorisation import Role
 from services.runtime import Runtime
 
 
-def _settings(data_dir: Path | None, nats_url: str | None) -> Settings:
+def _settings(data_dir: Path | None, nats_url: str | None = None, **overrides: object) -> Settings:
     try:
-        return Settings.from_env(data_dir=data_dir, nats_url=nats_url)
+        return Settings.from_env(data_dir=data_dir, nats_url=nats_url, **overrides)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
 
@@ -50,21 +52,21 @@ nats_url_option = click.option(
 @main.command()
 @data_dir_option
 @nats_url_option
-def serve(data_dir: Path | None, nats_url: str | None) -> None:
-    """Start the service: the event store, the governance facts and their maps, until interrupted."""
-    settings = _settings(data_dir, nats_url)
-    stopped = _stopped_on_sigterm()
-    with Runtime(settings) as runtime:
-        report = runtime.import_facts()
-        runtime.start_projections()
-        runtime.start_feeds()
-        click.echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
-        click.echo(
-            f"governance facts: {report.total_recorded} commands recorded, "
-            f"{sum(report.skipped.values())} already present"
-        )
-        click.echo("ready")
-        _wait(stopped)
+@click.option("--host", help="Address the API listens on.")
+@click.option("--port", type=int, help="Port the API listens on.")
+@click.option("--workers", type=int, help="API worker processes.")
+def serve(
+    data_dir: Path | None,
+    nats_url: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+) -> None:
+    """Start the service: the event store, the governance facts and the API, until interrupted."""
+    from api.server import serve as serve_everything
+
+    settings = _settings(data_dir, nats_url, api_host=host, api_port=port, api_workers=workers)
+    serve_everything(settings, lambda line: click.echo(line))
     click.echo("stopped")
 
 
@@ -212,6 +214,59 @@ _map_command(
     GovernanceMaps.organisation_view,
     organisation_tables,
 )
+
+
+@main.group()
+def tokens() -> None:
+    """Bearer tokens for the API (stored hashed; a token's secret is shown only when it is created)."""
+
+
+def _token_store(data_dir: Path | None) -> TokenStore:
+    engine = create_engine(_settings(data_dir).effective_database_url)
+    migrate(engine)
+    return TokenStore(engine)
+
+
+@tokens.command("create")
+@data_dir_option
+@click.option("--name", required=True, help="Who or what holds the token, e.g. alice or region-system-venlo.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--cooperation", "cooperations", multiple=True, help="A cooperation a coordinator coordinates.")
+@click.option("--region", "regions", multiple=True, help="A region of a coordinator or region system.")
+def create_token(
+    data_dir: Path | None, name: str, role: str, cooperations: tuple[str, ...], regions: tuple[str, ...]
+) -> None:
+    """Create a token and print it (this once)."""
+    try:
+        issued = _token_store(data_dir).create(
+            name=name, role=Role(role), cooperations=cooperations, regions=regions
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"token {issued.info.token_id} for {role}:{name}")
+    click.echo(issued.token)
+
+
+@tokens.command("list")
+@data_dir_option
+def list_tokens(data_dir: Path | None) -> None:
+    """List tokens (never their secrets)."""
+    for info in _token_store(data_dir).list():
+        scope = ", ".join((*info.cooperations, *info.regions)) or "-"
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+        click.echo(f"{info.token_id}  {info.role:<13} {info.name:<24} {scope:<30} {state}")
+
+
+@tokens.command("revoke")
+@data_dir_option
+@click.argument("token_id")
+def revoke_token(data_dir: Path | None, token_id: str) -> None:
+    """Revoke a token by its id (as `tokens list` shows it)."""
+    if not _token_store(data_dir).revoke(token_id):
+        raise click.ClickException(f"no active token {token_id!r}")
+    click.echo(f"revoked {token_id}")
+
+
 @main.group()
 def feeds() -> None:
     """Region feeds: credentials for region systems."""

@@ -113,13 +113,17 @@ def _telling_attributes(event_class: type) -> tuple[str, ...] | None:
 
 
 def concerns(event: Any) -> Concerns:
-    """The slugs of the regions, cooperations, organisations and municipalities ``event`` names."""
+    """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
+    command, which follows the same naming convention) names."""
     found: dict[str, list[str]] = {
         c: [] for c in ("regions", "cooperations", "organisations", "municipalities")
     }
-    telling = _telling_attributes(type(event))
-    attributes = vars(event)
-    _collect(
-        attributes.items() if telling is None else ((n, attributes[n]) for n in telling), found
-    )
+    if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
+        _collect(((f, getattr(event, f)) for f in event.__struct_fields__), found)
+    else:
+        telling = _telling_attributes(type(event))
+        attributes = vars(event)
+        _collect(
+            attributes.items() if telling is None else ((n, attributes[n]) for n in telling), found
+        )
     return Concerns(**{k: _union((), v) for k, v in found.items()})

@@ -56,6 +56,11 @@ class Runtime:
         migrate(self.engine)
         return self
 
+    @property
+    def service_url(self) -> str:
+        """The event store's URL with the service's own credentials (for the service's processes)."""
+        return self._service_url
+
     def start_projections(self, batch_size: int = BATCH_SIZE) -> ProjectionRunner:
         """Keeps the maps up to date in a thread of this process, while it holds the lease."""
         assert self.app is not None and self.engine is not None, "start the runtime first"

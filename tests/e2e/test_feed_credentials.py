@@ -10,7 +10,7 @@ import sys
 
 import nats
 
-from tests.e2e.test_serve import serve_until_ready, stop
+from tests.e2e.service import start_service
 
 
 def issue(data_dir, region: str) -> dict:
@@ -27,9 +27,9 @@ def issue(data_dir, region: str) -> dict:
 
 
 def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path):
-    process, lines = serve_until_ready(tmp_path)
+    service = start_service(tmp_path, workers=1)
     try:
-        url = next(line.split()[2] for line in lines if line.startswith("event store:"))
+        url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
         credentials = issue(tmp_path, "zuid-limburg")
 
         async def read_feed() -> list:
@@ -49,4 +49,4 @@ def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_pat
         messages = asyncio.run(read_feed())
         assert messages and all(m.subject.startswith("feed.zuid-limburg.") for m in messages)
     finally:
-        stop(process)
+        service.stop()
