@@ -16,6 +16,7 @@ Nested value objects (msgspec Structs such as ``AgreementTerms``) are searched b
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from collections.abc import Iterable
 from functools import cache
@@ -97,6 +98,20 @@ def _type_may_concern(annotation: Any) -> bool:
     return any(_type_may_concern(arg) for arg in typing.get_args(annotation))
 
 
+@cache
+def _telling_attributes(event_class: type) -> tuple[str, ...] | None:
+    """The attributes of a dataclass event that can name anything (by name or by type); None for
+    other classes, whose attributes are all looked at."""
+    if not dataclasses.is_dataclass(event_class):
+        return None
+    hints = typing.get_type_hints(event_class)
+    return tuple(
+        field.name
+        for field in dataclasses.fields(event_class)
+        if _category(field.name) or _type_may_concern(hints[field.name])
+    )
+
+
 def concerns(event: Any) -> Concerns:
     """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
     command, which follows the same naming convention) names."""
@@ -106,5 +121,9 @@ def concerns(event: Any) -> Concerns:
     if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
         _collect(((f, getattr(event, f)) for f in event.__struct_fields__), found)
     else:
-        _collect(vars(event).items(), found)
+        telling = _telling_attributes(type(event))
+        attributes = vars(event)
+        _collect(
+            attributes.items() if telling is None else ((n, attributes[n]) for n in telling), found
+        )
     return Concerns(**{k: _union((), v) for k, v in found.items()})

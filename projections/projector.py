@@ -154,6 +154,7 @@ class _Batch:
         self.events: list[dict[str, Any]] = []
         self.subjects: list[dict[str, Any]] = []
         self.positions: dict[str, int] = {}  # "<originator id>:<version>" → position, this batch
+        self.keys_by_agreement: dict[str, set[str]] = {}  # facts of an agreement this batch stated
 
     # -- reading ---------------------------------------------------------------------------------
     def current_version(self, key: str) -> dict[str, Any] | None:
@@ -185,6 +186,30 @@ class _Batch:
             self.current[row["fact_key"]] = version
             found.append(version)
         return found
+
+    def current_of_agreement(self, agreement: str, fact_kind: str) -> list[dict[str, Any]]:
+        """Current versions of an agreement's facts of one kind: the database's, overlaid with what
+        this batch did to them, plus the ones this batch stated."""
+        facts = self.tables.facts
+        found: dict[str, dict[str, Any] | None] = {}
+        for row in self.connection.execute(
+            select(facts).where(
+                facts.c.agreement == agreement,
+                facts.c.fact_kind == fact_kind,
+                facts.c.superseded_position.is_(None),
+            )
+        ).mappings():
+            key = row["fact_key"]
+            if key not in self.current:
+                self.current[key] = dict(row)
+            found[key] = self.current[key]
+        for key in self.keys_by_agreement.get(agreement, ()):
+            found[key] = self.current[key]
+        return [
+            version
+            for version in found.values()
+            if version is not None and version["fact_kind"] == fact_kind
+        ]
 
     # -- writing ---------------------------------------------------------------------------------
     def state(
@@ -274,6 +299,8 @@ class _Batch:
     def _insert(self, key: str, row: dict[str, Any]) -> None:
         self.inserts[row["version_id"]] = row
         self.current[key] = row
+        if row["agreement"] is not None:
+            self.keys_by_agreement.setdefault(row["agreement"], set()).add(key)
 
     def _supersede(self, version: dict[str, Any], at: _Event) -> None:
         pending = self.inserts.get(version["version_id"])
@@ -328,19 +355,22 @@ class _BulkWriter:
                     for row in rows:
                         copy.write_row([row[name] for name in names])
                 return
-            as_text = {
-                name
-                for name, column in zip(names, table.columns, strict=True)
-                if isinstance(column.type, Date | DateTime)
-            }
-            getters = [
-                (lambda row, n=name: _sqlite_value(row[n])) if name in as_text else itemgetter(name)
-                for name in names
-            ]
+            values_of = itemgetter(*names)
+            days = [i for i, c in enumerate(table.columns) if isinstance(c.type, Date)]
+            moments = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+            converted = []
+            for row in rows:
+                values = list(values_of(row))
+                for i in days:
+                    values[i] = values[i].isoformat()
+                for i in moments:
+                    if values[i] is not None:
+                        values[i] = values[i].isoformat(" ", "microseconds")
+                converted.append(values)
             cursor.executemany(
                 f"INSERT INTO {self.quote(table.name)} ({columns}) "
                 f"VALUES ({', '.join('?' * len(names))})",
-                [[get(row) for get in getters] for row in rows],
+                converted,
             )
         finally:
             cursor.close()
@@ -370,7 +400,7 @@ def _description(event: Any, info_slug: str) -> str:
         value = getattr(event, name)
         if isinstance(value, SubjectRef):
             parts.append(f"{name}={value.kind}:{value.slug}")
-        elif isinstance(value, str | int) and value is not None and len(str(value)) <= 120:
+        elif isinstance(value, int) or (isinstance(value, str) and len(value) <= 120):
             parts.append(f"{name}={value}")
         if len(parts) == 8:
             break
@@ -861,12 +891,11 @@ def _lead_assigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadAssigned) -> N
 
 
 def _open_leads(batch: _Batch, agreement: str) -> list[dict[str, Any]]:
-    facts = batch.tables.facts
-    return batch.current_where(
-        facts.c.agreement == agreement,
-        facts.c.fact_kind == "lead",
-        facts.c.valid_until_precision == "unknown",
-    )
+    return [
+        lead
+        for lead in batch.current_of_agreement(agreement, "lead")
+        if lead["valid_until_precision"] == "unknown"
+    ]
 
 
 def _lead_reassigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadReassigned) -> None:

@@ -16,17 +16,18 @@ regardless of valid time (a municipality that merged away keeps its name on old 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
 from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
-from projections.projector import PROJECTION_NAME, to_utc_naive
+from projections.projector import to_utc_naive, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.views import (
     AgreementEntry,
@@ -64,6 +65,13 @@ _ROLE_KINDS = ("account-holder", "lead", "mandate", "agreement")
 _ROLE_NAMES = {"account-holder": "account-holder", "lead": "lead", "mandate": "mandate-holder"}
 
 
+def certainly_holds(valid_from: PartialDate, valid_until: PartialDate, day: date) -> bool:
+    """Whether a fact that could hold on ``day`` certainly does (see the module docstring)."""
+    if not valid_from.is_known or valid_from.latest > day:
+        return False
+    return not valid_until.is_known or day <= valid_until.earliest
+
+
 def _partial(earliest: date, precision: str) -> PartialDate:
     if precision == Precision.UNKNOWN:
         return PartialDate()
@@ -78,9 +86,14 @@ class _Query:
     """One map's reading: the filters of its ``as_of``/``known_at`` and the names it needs."""
 
     def __init__(
-        self, maps: GovernanceMaps, as_of: date | None, known_at: datetime | None
+        self,
+        maps: GovernanceMaps,
+        connection: Connection,
+        as_of: date | None,
+        known_at: datetime | None,
     ) -> None:
         self.maps = maps
+        self.connection = connection
         self.facts = maps.tables.facts
         self.as_of = as_of or date.today()
         self.known_at = known_at
@@ -105,26 +118,26 @@ class _Query:
         )
 
     def rows(self, *conditions: Any) -> list[Any]:
-        with self.maps.engine.connect() as connection:
-            return list(
-                connection.execute(select(self.facts).where(self.holding(), *conditions)).mappings()
-            )
+        return list(
+            self.connection.execute(
+                select(self.facts).where(self.holding(), *conditions)
+            ).mappings()
+        )
 
     def registration(self, kind: SubjectKind, slug: str) -> Any:
         facts = self.facts
-        with self.maps.engine.connect() as connection:
-            row = (
-                connection.execute(
-                    select(facts).where(
-                        self.known(),
-                        facts.c.fact_kind == "registered",
-                        facts.c.subject_kind == str(kind),
-                        facts.c.subject_slug == slug,
-                    )
+        row = (
+            self.connection.execute(
+                select(facts).where(
+                    self.known(),
+                    facts.c.fact_kind == "registered",
+                    facts.c.subject_kind == str(kind),
+                    facts.c.subject_slug == slug,
                 )
-                .mappings()
-                .first()
             )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise UnknownReference(f"{kind} {slug!r} is not registered — {UnknownReference.rule}")
         self.names[(str(kind), slug)] = row["name"]
@@ -145,16 +158,15 @@ class _Query:
         if not missing:
             return
         facts = self.facts
-        with self.maps.engine.connect() as connection:
-            for row in connection.execute(
-                select(facts.c.subject_kind, facts.c.subject_slug, facts.c.name).where(
-                    self.known(),
-                    facts.c.fact_kind == "registered",
-                    facts.c.subject_kind.in_([str(k) for k in _NAMED_KINDS]),
-                    facts.c.subject_slug.in_(sorted(missing)),
-                )
-            ):
-                self.names[(row.subject_kind, row.subject_slug)] = row.name
+        for row in self.connection.execute(
+            select(facts.c.subject_kind, facts.c.subject_slug, facts.c.name).where(
+                self.known(),
+                facts.c.fact_kind == "registered",
+                facts.c.subject_kind.in_([str(k) for k in _NAMED_KINDS]),
+                facts.c.subject_slug.in_(sorted(missing)),
+            )
+        ):
+            self.names[(row.subject_kind, row.subject_slug)] = row.name
 
     def named(self, kind: SubjectKind, slug: str | None) -> Named | None:
         if slug is None:
@@ -170,13 +182,10 @@ class _Query:
         attribution = _attribution.decode(row["attribution"])
         valid_from = _partial(row["valid_from_earliest"], row["valid_from_precision"])
         valid_until = _partial(row["valid_until_earliest"], row["valid_until_precision"])
-        certain = valid_from.is_known and valid_from.latest <= self.as_of
-        if valid_until.is_known:
-            certain = certain and self.as_of <= valid_until.earliest
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
-            "certain": certain,
+            "certain": certainly_holds(valid_from, valid_until, self.as_of),
             "authority": attribution.authority,
             "principal": attribution.principal,
             "provenance": attribution.provenance,
@@ -299,7 +308,7 @@ class _Query:
         return {
             "as_of": self.as_of,
             "known_at": self.known_at or datetime.now(UTC),
-            "position": self.maps.position(),
+            "position": tracking_position(self.connection, self.maps.tables),
         }
 
 
@@ -335,17 +344,28 @@ class GovernanceMaps:
 
     def position(self) -> int | None:
         """The last log position (notification id) the read model has applied."""
-        tracking = self.tables.tracking
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(tracking.c.position).where(tracking.c.name == PROJECTION_NAME)
-            ).scalar()
+            return tracking_position(connection, self.tables)
+
+    @contextmanager
+    def _reading(self, as_of: date | None = None, known_at: datetime | None = None) -> Iterator[_Query]:
+        """One map's statements read one snapshot (a runner may commit meanwhile), so a map and the
+        position it reports always agree: SQLite gives a read transaction that, PostgreSQL needs
+        REPEATABLE READ for it."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield _Query(self, connection, as_of, known_at)
 
     # -- region ------------------------------------------------------------------------------------
     def region_map(
         self, region: str, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> RegionMap:
-        q = _Query(self, as_of, known_at)
+        with self._reading(as_of, known_at) as q:
+            return self._region_map(q, region)
+
+    def _region_map(self, q: _Query, region: str) -> RegionMap:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.REGION, region)
         own = q.rows(facts.c.region == region)
@@ -418,7 +438,10 @@ class GovernanceMaps:
     def cooperation_map(
         self, cooperation: str, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> CooperationMap:
-        q = _Query(self, as_of, known_at)
+        with self._reading(as_of, known_at) as q:
+            return self._cooperation_map(q, cooperation)
+
+    def _cooperation_map(self, q: _Query, cooperation: str) -> CooperationMap:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.COOPERATION, cooperation)
         rows = q.rows(facts.c.cooperation == cooperation)
@@ -468,7 +491,10 @@ class GovernanceMaps:
     def organisation_view(
         self, organisation: str, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> OrganisationView:
-        q = _Query(self, as_of, known_at)
+        with self._reading(as_of, known_at) as q:
+            return self._organisation_view(q, organisation)
+
+    def _organisation_view(self, q: _Query, organisation: str) -> OrganisationView:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.ORGANISATION, organisation)
         rows = q.rows(facts.c.organisation == organisation)
@@ -522,15 +548,14 @@ class GovernanceMaps:
         )
         if known_at is not None:
             query = query.where(events.c.recorded_at <= to_utc_naive(known_at))
-        with self.engine.connect() as connection:
-            rows = list(connection.execute(query).mappings())
-        if not rows:
-            raise UnknownReference(
-                f"{kind} {slug!r} has no recorded history — {UnknownReference.rule}"
-            )
-        names = _Query(self, None, known_at)
-        names.want(*{r["subject_slug"] for r in rows})
-        names.load_names()
+        with self._reading(None, known_at) as names:
+            rows = list(names.connection.execute(query).mappings())
+            if not rows:
+                raise UnknownReference(
+                    f"{kind} {slug!r} has no recorded history — {UnknownReference.rule}"
+                )
+            names.want(*{r["subject_slug"] for r in rows})
+            names.load_names()
         entries = []
         for row in rows:
             attribution = _attribution.decode(row["attribution"])
@@ -557,10 +582,9 @@ class GovernanceMaps:
         return entries
 
     def _summaries(self, kind: SubjectKind, known_at: datetime | None, category: str) -> list[Summary]:
-        q = _Query(self, None, known_at)
         facts = self.tables.facts
-        with self.engine.connect() as connection:
-            rows = connection.execute(
+        with self._reading(None, known_at) as q:
+            rows = q.connection.execute(
                 select(facts.c.subject_slug, facts.c.name, facts.c.details)
                 .where(
                     q.known(),

@@ -35,7 +35,7 @@ LEASE_SECONDS = "0.3"  # a killed runner's lease runs out quickly, so the next o
 def history(nats_server: NatsServer) -> Iterator[tuple[GovernanceApplication, dict[str, str]]]:
     env = nats_env(nats_server)
     app = GovernanceApplication(env=env)
-    grow_history(app, build_world(app), municipalities=600)
+    grow_history(app, build_world(app), municipalities=400)
     yield app, env
     app.close()
 
@@ -68,6 +68,7 @@ def wait_for_progress(runner: ProjectionRunner, beyond: int, process: subprocess
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # twenty process starts: on a busy shared machine each takes seconds
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sigkill_during_catch_up_never_leaves_a_half_applied_batch(
     history: tuple[GovernanceApplication, dict[str, str]],
