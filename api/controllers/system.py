@@ -5,13 +5,14 @@ from __future__ import annotations
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
 
+from adapters.nats.recorders import EVENTS_PER_MESSAGE
 from api.context import ApiContext
 from api.schemas import Health
 from services.application import GovernanceApplication
 
-# The read models count as caught up while they trail the log by at most this many positions: a log
-# position is a stream sequence × 1000 + the event's index in its save, so this is about 100 saves.
-READY_LAG = 100_000
+# The read models count as caught up while they trail the log by at most about a hundred saves (a log
+# position is a message's stream sequence × EVENTS_PER_MESSAGE + the event's index in it).
+READY_LAG = 100 * EVENTS_PER_MESSAGE
 
 
 def event_store_connected(app: GovernanceApplication) -> bool:
