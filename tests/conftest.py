@@ -1,4 +1,4 @@
-pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.nats_cluster", "tests.fixtures.postgres"]
 
 
 def pytest_collection_modifyitems(config, items):

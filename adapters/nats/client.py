@@ -48,7 +48,8 @@ class NatsClient:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
         return await nats.connect(
-            self.url,
+            # A cluster is given as its nodes' URLs, comma-separated; the client fails over between them.
+            [server.strip() for server in self.url.split(",")],
             name=name,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.25,
