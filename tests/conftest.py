@@ -1,5 +1,9 @@
-pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.nats_cluster", "tests.fixtures.postgres"]
-
+pytest_plugins = [
+    "tests.fixtures.nats",
+    "tests.fixtures.nats_cluster",
+    "tests.fixtures.postgres",
+    "tests.fixtures.sql",
+]
 
 def pytest_collection_modifyitems(config, items):
     """Benchmarks are measured runs, not tests: they run only when `-m benchmark` asks for them."""

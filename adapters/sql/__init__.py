@@ -1,0 +1,42 @@
+"""SQL engines for the read models: SQLite (a file) by default, PostgreSQL at scale, chosen by one URL.
+
+Read models are derived data: each projection commits its view changes and the log position it reached in
+one transaction, so a crash leaves either all or none of an event applied, and everything can be rebuilt
+from the event log. That is why SQLite runs with ``synchronous=NORMAL`` in WAL mode: a power loss may forget
+the last committed transactions, never half of one, and the runner then simply re-applies those events.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+
+from adapters.sql.migrations import migrate
+
+__all__ = ["create_engine", "migrate"]
+
+
+def create_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created, and its connections tuned as above."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sqlalchemy.create_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _tune(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers never block the writer in WAL mode; a second writer waits instead of failing at once.
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return engine
