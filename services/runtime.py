@@ -24,7 +24,11 @@ class Runtime:
             server = self._stack.enter_context(NatsServer(self.settings.nats_data_dir))
             self.nats_url = server.url
         self.app = GovernanceApplication(
-            env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": self.nats_url}
+            env={
+                "PERSISTENCE_MODULE": "adapters.nats",
+                "NATS_URL": self.nats_url,
+                "NATS_REPLICAS": str(self.settings.nats_replicas),
+            }
         )
         self._stack.callback(self.app.close)
         return self
