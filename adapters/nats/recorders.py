@@ -56,6 +56,10 @@ _CACHE_SIZE = 100_000
 # A wake-up for live subscriptions in case a notification was missed during a reconnect.
 _SUBSCRIPTION_POLL_SECONDS = 1.0
 _READ_PAGE = 10_000
+_ENSURE_STREAM_ATTEMPTS = 3
+# How long a read waits for the replica answering it to catch up with the leader (replicated streams).
+_CATCH_UP_ATTEMPTS = 400
+_CATCH_UP_PAUSE_SECONDS = 0.005
 
 
 class PublishOutcomeUnknown(PersistenceError):
@@ -142,12 +146,20 @@ class JetStreamRecorder:
 
     async def _ensure_stream(self) -> None:
         config = stream_config(self.stream, self.replicas)
-        try:
-            await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
-        except JetStreamApiError as error:
-            if error.code != 404:
-                raise
-            await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
+        for attempt in range(1, _ENSURE_STREAM_ATTEMPTS + 1):
+            try:
+                await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
+                return
+            except JetStreamApiError as error:
+                if error.code != 404:
+                    raise
+                await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
+                return
+            except NoAnswer:
+                # On a cluster, a stream that another process has just created answers only once its
+                # replicas have elected a leader; ask again.
+                if attempt == _ENSURE_STREAM_ATTEMPTS:
+                    raise
 
     def _run(self, coro: Any) -> Any:
         """Runs a coroutine on the client's loop; a read nobody answered becomes an OperationalError."""
@@ -164,14 +176,31 @@ class JetStreamRecorder:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    async def _last_on_subject(self, subject: str) -> Msg | None:
+    async def _last_on_subject(self, subject: str) -> tuple[int, bytes] | None:
+        """The sequence and payload of the subject's last message, or None.
+
+        Direct gets are answered by any replica, and a follower may not yet hold what the leader has
+        acknowledged. On a replicated stream the last message is therefore asked of the leader, so a
+        process reads what another one has just written: an aggregate's head before a write, or its
+        events before a command (see ``_select_events``)."""
+        if self.replicas > 1:
+            try:
+                answer = await self.client.api(
+                    f"$JS.API.STREAM.MSG.GET.{self.stream}", {"last_by_subj": subject}
+                )
+            except JetStreamApiError as error:
+                if error.err_code == NO_MESSAGE_FOUND:
+                    return None
+                raise
+            message = answer["message"]
+            return int(message["seq"]), base64.b64decode(message.get("data", ""))
         reply = await self.client.request(
             f"$JS.API.DIRECT.GET.{self.stream}", msgspec.json.encode({"last_by_subj": subject})
         )
         if reply.headers and reply.headers.get("Status") == "404":
             return None
         _raise_for_status(reply)
-        return reply
+        return int(reply.headers["Nats-Sequence"]), reply.data
 
     async def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
         """The aggregate's last event as far as known. Without `look_up`, an aggregate missing from the
@@ -187,8 +216,9 @@ class JetStreamRecorder:
         last = await self._last_on_subject(self.event_subject(originator_id))
         if last is None:
             return _Head(sequence=0, version=-(2**62), hash="")
-        record = _decode_event(last.data)
-        return _Head(int(last.headers["Nats-Sequence"]), record.originator_version, record.hash)
+        sequence, data = last
+        record = _decode_event(data)
+        return _Head(sequence, record.originator_version, record.hash)
 
     def _remember(self, key: str, head: _Head) -> None:
         with self._heads_lock:
@@ -269,8 +299,9 @@ class JetStreamRecorder:
         limit: int | None,
     ) -> list[StoredEvent]:
         subject = self.event_subject(originator_id)
+        records = await self._subject_records(subject)
         events: list[StoredEvent] = []
-        async for record in self._subject_records(subject):
+        for record in records:
             if gt is not None and record.originator_version <= gt:
                 continue
             if lte is not None and record.originator_version > lte:
@@ -280,8 +311,24 @@ class JetStreamRecorder:
             events.reverse()
         return events[:limit] if limit is not None else events
 
-    async def _subject_records(self, subject: str):  # type: ignore[no-untyped-def]
-        """Every event of one aggregate, in order: batched direct gets filtered by its literal subject."""
+    async def _subject_records(self, subject: str) -> list[EventRecord]:
+        """Every event of one aggregate, in order. On a replicated stream, until the replica that
+        answers holds the leader's last message of the aggregate (see ``_last_on_subject``)."""
+        if self.replicas == 1:
+            return [record for _, record in await self._read_subject(subject)]
+        last = await self._last_on_subject(subject)
+        if last is None:
+            return []
+        for _ in range(_CATCH_UP_ATTEMPTS):
+            records = await self._read_subject(subject)
+            if records and records[-1][0] >= last[0]:
+                return [record for _, record in records]
+            await asyncio.sleep(_CATCH_UP_PAUSE_SECONDS)
+        raise OperationalError(f"no replica of {self.stream} caught up with {subject} in time")
+
+    async def _read_subject(self, subject: str) -> list[tuple[int, EventRecord]]:
+        """Batched direct gets filtered by the aggregate's literal subject."""
+        records: list[tuple[int, EventRecord]] = []
         sequence = 1
         while True:
             done = asyncio.get_running_loop().create_future()
@@ -308,10 +355,10 @@ class JetStreamRecorder:
             finally:
                 await subscription.unsubscribe()
             for message in messages:
-                yield _decode_event(message.data)
+                records.append((int(message.headers["Nats-Sequence"]), _decode_event(message.data)))
             if len(messages) < _READ_PAGE:
-                return
-            sequence = int(messages[-1].headers["Nats-Sequence"]) + 1
+                return records
+            sequence = records[-1][0] + 1
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -413,8 +460,8 @@ class JetStreamRecorder:
         last = await self._last_on_subject(subject)
         sequence, current = 0, None
         if last is not None:
-            sequence = int(last.headers["Nats-Sequence"])
-            current = _decode_tracking(last.data).notification_id
+            sequence = last[0]
+            current = _decode_tracking(last[1]).notification_id
         if current is not None and tracking.notification_id <= current:
             raise IntegrityError(
                 f"application {tracking.application_name!r} is already tracked at notification "
@@ -426,7 +473,7 @@ class JetStreamRecorder:
 
     async def _max_tracking_id(self, application_name: str) -> int | None:
         last = await self._last_on_subject(self.tracking_subject(application_name))
-        return None if last is None else _decode_tracking(last.data).notification_id
+        return None if last is None else _decode_tracking(last[1]).notification_id
 
 
 class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
@@ -511,7 +558,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
     def max_notification_id(self) -> int | None:
         async def last_event() -> int | None:
             last = await self._last_on_subject(f"{self.stream}.e.>")
-            return None if last is None else int(last.headers["Nats-Sequence"])
+            return None if last is None else last[0]
 
         return self._run(last_event())
 
