@@ -20,8 +20,13 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Each benchmark is a module tests/benchmarks/<name>.py whose main() prints a markdown table.
+BENCHMARKS := event_store
+
 bench: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/benchmarks -m benchmark -s
+	@set -e; for name in $(BENCHMARKS); do \
+		echo "## $$name"; $(BIN)/python -m tests.benchmarks.$$name; echo; \
+	done
 
 clean:
 	rm -rf $(VENV) .regiekaart build *.egg-info

@@ -18,6 +18,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # How long a process's claim to apply the projections lasts unless renewed; another process takes
+    # over this long after the holder died.
+    projection_lease_seconds: float = 15.0
 
     @property
     def nats_data_dir(self) -> Path:

@@ -2,21 +2,38 @@
 
 Layout of a stream (one stream per purpose; the events stream is the log):
 
-- ``<STREAM>.e.<aggregate>``: one subject per aggregate, one message per stored event. The stream sequence
-  of an event's message is its notification id, so notification ids follow commit order.
-- ``<STREAM>.t.<application>``: tracking records of a process application, in the same stream so that
-  a save and its tracking position are written atomically.
+- ``<STREAM>.e.<aggregate>``: one subject per aggregate (see ``subject_token``). Each save writes ONE
+  message per aggregate it changes, carrying all of that aggregate's new events: a msgpack array of
+  ``EventRecord`` arrays, in version order. A save of more than ``EVENTS_PER_MESSAGE`` events of one
+  aggregate (or of more bytes than the server takes in one message) continues in further messages on
+  the same subject.
+- ``<STREAM>.t.<application>``: tracking records (``TrackingRecord``) of a process application, in the
+  same stream so that a save and its tracking position are written atomically.
+
+Notification ids are synthesised from the stream: the event at ``index`` (0-based) in the message with
+stream sequence ``sequence`` has notification id ``sequence * EVENTS_PER_MESSAGE + index``. Ids therefore
+follow commit order, and leave gaps, which the library allows. ``EVENTS_PER_MESSAGE`` is 1000: far more
+events than a save of one aggregate makes, while ids stay below 2**63 for 9 * 10**15 messages.
+``log_entries`` turns one stream message into its notification ids and event records; every reader of
+the log (this module, auditors, region feeds) decodes through it.
 
 Writes use JetStream's optimistic concurrency: the first message of a save for an aggregate carries
-``Nats-Expected-Last-Subject-Sequence``; a save of several messages is one atomic batch (all or none).
-The recorder keeps the last sequence, version and hash per aggregate it has seen, so a save does not
-need a round trip first.
+``Nats-Expected-Last-Subject-Sequence`` (the server keeps this header with the message). A save of one
+message is one publish; a save of several messages (several aggregates, or events plus a tracking
+record) is one atomic batch (all or none). The recorder keeps the last sequence, version and hash per
+aggregate it has seen, so a save does not need a round trip first.
 
-Every message carries ``prev_hash`` (the hash of the aggregate's previous event) and its own ``hash``
-(see ``event_hash``). The link is checked under the same optimistic lock as the version, so a chain can
-only grow at its end; an auditor recomputes it from the log alone.
+Every event carries ``prev_hash`` (the hash of the aggregate's previous event, also inside one message)
+and its own ``hash`` (see ``event_hash``). The link is checked under the same optimistic lock as the
+version, so a chain can only grow at its end; an auditor recomputes it from the log alone.
 
-Metadata lives in the msgspec payload, not in headers, which keeps reads cheap.
+Reading the log (``select_notifications`` and ``subscribe``) goes through a short-lived ephemeral pull
+consumer (no acks, in memory) per call, read through a raw subscription of ``NatsClient``: stream
+sequence and delivery count come from the reply subject, headers are never parsed. A gap in the
+delivery count or a stalled read resumes from the last message received with a new consumer. A reader
+therefore needs permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*``
+and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``; reading one aggregate and looking up heads use
+``$JS.API.DIRECT.GET.<STREAM>`` with literal subjects.
 """
 
 from __future__ import annotations
@@ -27,7 +44,7 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -50,12 +67,17 @@ from nats.aio.msg import Msg
 
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 
+EVENTS_PER_MESSAGE = 1000
 WRONG_LAST_SEQUENCE = 10071
 NO_MESSAGE_FOUND = 10037
 _CACHE_SIZE = 100_000
 # A wake-up for live subscriptions in case a notification was missed during a reconnect.
 _SUBSCRIPTION_POLL_SECONDS = 1.0
 _READ_PAGE = 10_000
+# Room left in a message for the headers of an atomic batch.
+_HEADER_ROOM = 1024
+# Consecutive attempts of a log read that received nothing before it gives up.
+_READ_ATTEMPTS = 3
 _ENSURE_STREAM_ATTEMPTS = 3
 # How long a read waits for the replica answering it to catch up with the leader (replicated streams).
 _CATCH_UP_ATTEMPTS = 400
@@ -86,8 +108,17 @@ class TrackingRecord(msgspec.Struct, array_like=True, frozen=True):
 
 
 _encode = msgspec.msgpack.Encoder().encode
-_decode_event = msgspec.msgpack.Decoder(EventRecord).decode
+_decode_events = msgspec.msgpack.Decoder(list[EventRecord]).decode
 _decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
+
+
+def log_entries(sequence: int, subject: str, data: bytes) -> list[tuple[int, EventRecord]]:
+    """The events one stream message carries, each with its notification id; none for a message that
+    is not an event message (a tracking record)."""
+    if subject.split(".", 2)[1] != "e":
+        return []
+    first_id = sequence * EVENTS_PER_MESSAGE
+    return [(first_id + index, record) for index, record in enumerate(_decode_events(data))]
 
 
 def event_hash(prev_hash: str, originator_id: str, version: int, topic: str, state: bytes) -> str:
@@ -135,6 +166,21 @@ class _Head(msgspec.Struct):
     hash: str
 
 
+_NEW_AGGREGATE = _Head(sequence=0, version=-(2**62), hash="")
+
+
+class _Message(msgspec.Struct):
+    """One message of a save: where it goes, the lock it takes, and what it makes known once stored."""
+
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+    key: str
+    head: _Head
+    # Positions in the save's list of stored events, in the order the message carries them.
+    positions: list[int]
+
+
 class JetStreamRecorder:
     def __init__(self, client: NatsClient, stream: str, replicas: int = 1) -> None:
         self.client = client
@@ -176,13 +222,13 @@ class JetStreamRecorder:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    async def _last_on_subject(self, subject: str) -> tuple[int, bytes] | None:
-        """The sequence and payload of the subject's last message, or None.
+    async def _last_on_subject(self, subject: str) -> tuple[int, str, bytes] | None:
+        """The sequence, subject and payload of the last message on `subject`, or None.
 
         Direct gets are answered by any replica, and a follower may not yet hold what the leader has
         acknowledged. On a replicated stream the last message is therefore asked of the leader, so a
         process reads what another one has just written: an aggregate's head before a write, or its
-        events before a command (see ``_select_events``)."""
+        events before a command (see ``_subject_entries``)."""
         if self.replicas > 1:
             try:
                 answer = await self.client.api(
@@ -193,14 +239,14 @@ class JetStreamRecorder:
                     return None
                 raise
             message = answer["message"]
-            return int(message["seq"]), base64.b64decode(message.get("data", ""))
+            return int(message["seq"]), message["subject"], base64.b64decode(message.get("data", ""))
         reply = await self.client.request(
             f"$JS.API.DIRECT.GET.{self.stream}", msgspec.json.encode({"last_by_subj": subject})
         )
         if reply.headers and reply.headers.get("Status") == "404":
             return None
         _raise_for_status(reply)
-        return int(reply.headers["Nats-Sequence"]), reply.data
+        return int(reply.headers["Nats-Sequence"]), reply.headers["Nats-Subject"], reply.data
 
     async def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
         """The aggregate's last event as far as known. Without `look_up`, an aggregate missing from the
@@ -212,13 +258,12 @@ class JetStreamRecorder:
         if head is not None:
             return head
         if not look_up:
-            return _Head(sequence=0, version=-(2**62), hash="")
+            return _NEW_AGGREGATE
         last = await self._last_on_subject(self.event_subject(originator_id))
         if last is None:
-            return _Head(sequence=0, version=-(2**62), hash="")
-        sequence, data = last
-        record = _decode_event(data)
-        return _Head(sequence, record.originator_version, record.hash)
+            return _NEW_AGGREGATE
+        _, record = log_entries(*last)[-1]
+        return _Head(last[0], record.originator_version, record.hash)
 
     def _remember(self, key: str, head: _Head) -> None:
         with self._heads_lock:
@@ -232,52 +277,24 @@ class JetStreamRecorder:
             for key in keys:
                 self._heads.pop(key, None)
 
-    async def _read(
-        self, first_sequence: int, last_sequence: int, limit: int
-    ) -> list[tuple[int, Msg]]:
-        """Messages from first to last sequence (inclusive), at most `limit`, by batched direct get."""
-        collected: list[tuple[int, Msg]] = []
-        sequence = first_sequence
-        while sequence <= last_sequence and len(collected) < limit:
-            batch = min(_READ_PAGE, limit - len(collected), last_sequence - sequence + 1)
-            messages = await self._direct_get_batch(sequence, batch)
-            if not messages:
-                break
-            for message in messages:
-                message_sequence = int(message.headers["Nats-Sequence"])
-                if message_sequence > last_sequence:
-                    return collected
-                collected.append((message_sequence, message))
-            sequence = collected[-1][0] + 1 if collected else last_sequence + 1
-        return collected
-
-    async def _direct_get_batch(self, sequence: int, batch: int) -> list[Msg]:
-        done = asyncio.get_running_loop().create_future()
-        messages: list[Msg] = []
-
-        async def collect(message: Msg) -> None:
-            status = message.headers.get("Status") if message.headers else None
-            if status is None:
-                messages.append(message)
-            elif not done.done():
-                done.set_result(status)
-
-        inbox = self.client.nc.new_inbox()
-        subscription = await self.client.nc.subscribe(inbox, cb=collect)
-        try:
-            await self.client.nc.publish(
-                f"$JS.API.DIRECT.GET.{self.stream}",
-                msgspec.json.encode({"seq": sequence, "batch": batch}),
-                reply=inbox,
-            )
-            await asyncio.wait_for(done, self.client.timeout)
-        finally:
-            await subscription.unsubscribe()
-        return messages
-
-    async def _last_sequence(self) -> int:
-        info = await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
-        return int(info["state"]["last_seq"])
+    async def _scan(
+        self, first_sequence: int, accept: Callable[[int, str, bytes], bool]
+    ) -> None:
+        """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`,
+        in log order, until `accept` returns False or the messages the log held when the scan began are
+        done. A scan that stalls or misses a delivery resumes after the last message it handed on."""
+        attempts = 0
+        while attempts < _READ_ATTEMPTS:
+            attempts += 1
+            reader = _ConsumerRead(self, first_sequence, accept)
+            finished = await reader.run()
+            if finished:
+                return
+            if reader.last_sequence >= first_sequence:
+                first_sequence, attempts = reader.last_sequence + 1, 0
+        raise OperationalError(
+            f"reading stream {self.stream} from sequence {first_sequence} made no progress"
+        )
 
     def select_events(
         self,
@@ -299,9 +316,8 @@ class JetStreamRecorder:
         limit: int | None,
     ) -> list[StoredEvent]:
         subject = self.event_subject(originator_id)
-        records = await self._subject_records(subject)
         events: list[StoredEvent] = []
-        for record in records:
+        for _, record in await self._subject_entries(subject):
             if gt is not None and record.originator_version <= gt:
                 continue
             if lte is not None and record.originator_version > lte:
@@ -311,24 +327,25 @@ class JetStreamRecorder:
             events.reverse()
         return events[:limit] if limit is not None else events
 
-    async def _subject_records(self, subject: str) -> list[EventRecord]:
-        """Every event of one aggregate, in order. On a replicated stream, until the replica that
-        answers holds the leader's last message of the aggregate (see ``_last_on_subject``)."""
+    async def _subject_entries(self, subject: str) -> list[tuple[int, EventRecord]]:
+        """Every event of one aggregate, in order. On a replicated stream, once the replica answering
+        holds the leader's last message of the aggregate (see ``_last_on_subject``)."""
         if self.replicas == 1:
-            return [record for _, record in await self._read_subject(subject)]
+            return [entry for _, entries in await self._read_subject(subject) for entry in entries]
         last = await self._last_on_subject(subject)
         if last is None:
             return []
         for _ in range(_CATCH_UP_ATTEMPTS):
-            records = await self._read_subject(subject)
-            if records and records[-1][0] >= last[0]:
-                return [record for _, record in records]
+            messages = await self._read_subject(subject)
+            if messages and messages[-1][0] >= last[0]:
+                return [entry for _, entries in messages for entry in entries]
             await asyncio.sleep(_CATCH_UP_PAUSE_SECONDS)
         raise OperationalError(f"no replica of {self.stream} caught up with {subject} in time")
 
-    async def _read_subject(self, subject: str) -> list[tuple[int, EventRecord]]:
-        """Batched direct gets filtered by the aggregate's literal subject."""
-        records: list[tuple[int, EventRecord]] = []
+    async def _read_subject(self, subject: str) -> list[tuple[int, list[tuple[int, EventRecord]]]]:
+        """The aggregate's messages (sequence, events), by batched direct gets filtered by its
+        literal subject."""
+        read: list[tuple[int, list[tuple[int, EventRecord]]]] = []
         sequence = 1
         while True:
             done = asyncio.get_running_loop().create_future()
@@ -355,59 +372,77 @@ class JetStreamRecorder:
             finally:
                 await subscription.unsubscribe()
             for message in messages:
-                records.append((int(message.headers["Nats-Sequence"]), _decode_event(message.data)))
+                read.append((int(message.headers["Nats-Sequence"]), _direct_get_entries(message)))
             if len(messages) < _READ_PAGE:
-                return records
-            sequence = records[-1][0] + 1
+                return read
+            sequence = read[-1][0] + 1
 
     # --- writing -----------------------------------------------------------------------------------
 
-    async def _prepare(
-        self, stored_events: Sequence[StoredEvent], *, look_up: bool
-    ) -> list[tuple[str, bytes, dict[str, str], str, _Head]]:
-        """Messages to publish, with the optimistic-lock headers and each aggregate's new head."""
-        messages: list[tuple[str, bytes, dict[str, str], str, _Head]] = []
-        heads: dict[str, _Head] = {}
-        for event in stored_events:
-            key = str(event.originator_id)
-            headers: dict[str, str] = {}
-            head = heads.get(key)
-            if head is None:
-                head = await self._head(event.originator_id, look_up=look_up)
-                headers["Nats-Expected-Last-Subject-Sequence"] = str(head.sequence)
-            if event.originator_version <= head.version:
-                raise IntegrityError(
-                    f"aggregate {key} already has version {head.version}, so version "
-                    f"{event.originator_version} is taken; nothing of this save was stored"
+    async def _prepare(self, stored_events: Sequence[StoredEvent], *, look_up: bool) -> list[_Message]:
+        """The messages of a save, one per aggregate (more only for a very large save), with the
+        optimistic-lock header on each aggregate's first message and each message's new head."""
+        by_aggregate: dict[str, list[int]] = {}
+        for position, event in enumerate(stored_events):
+            by_aggregate.setdefault(str(event.originator_id), []).append(position)
+        room = self.client.nc.max_payload - _HEADER_ROOM
+        messages: list[_Message] = []
+        for key, positions in by_aggregate.items():
+            originator_id = stored_events[positions[0]].originator_id
+            subject = self.event_subject(originator_id)
+            head = await self._head(originator_id, look_up=look_up)
+            first_message = len(messages)
+            version, prev_hash = head.version, head.hash
+            records: list[bytes] = []
+            chunk: list[int] = []
+            for position in positions:
+                event = stored_events[position]
+                if event.originator_version <= version:
+                    raise IntegrityError(
+                        f"aggregate {key} already has version {version}, so version "
+                        f"{event.originator_version} is taken; nothing of this save was stored"
+                    )
+                version = event.originator_version
+                record_hash = event_hash(prev_hash, key, version, event.topic, event.state)
+                record = _encode(
+                    EventRecord(
+                        originator_id=key,
+                        id_is_uuid=isinstance(originator_id, UUID),
+                        originator_version=version,
+                        topic=event.topic,
+                        state=event.state,
+                        prev_hash=prev_hash,
+                        hash=record_hash,
+                    )
                 )
-            record_hash = event_hash(
-                head.hash, key, event.originator_version, event.topic, event.state
-            )
-            record = EventRecord(
-                originator_id=key,
-                id_is_uuid=isinstance(event.originator_id, UUID),
-                originator_version=event.originator_version,
-                topic=event.topic,
-                state=event.state,
-                prev_hash=head.hash,
-                hash=record_hash,
-            )
-            new_head = _Head(sequence=0, version=event.originator_version, hash=record_hash)
-            heads[key] = new_head
-            messages.append(
-                (self.event_subject(event.originator_id), _encode(record), headers, key, new_head)
+                if len(record) > room:
+                    raise PersistenceError(
+                        f"event {version} of aggregate {key} takes {len(record):,} bytes, more "
+                        f"than the {room:,} a NATS message can carry here; nothing was stored"
+                    )
+                size = sum(len(r) for r in records) + len(record)
+                if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size > room):
+                    messages.append(_message(subject, records, key, chunk, version_hash))
+                    records, chunk = [], []
+                records.append(record)
+                chunk.append(position)
+                prev_hash = record_hash
+                version_hash = (version, record_hash)
+            messages.append(_message(subject, records, key, chunk, version_hash))
+            messages[first_message].headers["Nats-Expected-Last-Subject-Sequence"] = str(
+                head.sequence
             )
         return messages
 
-    async def _publish(
-        self, messages: list[tuple[str, bytes, dict[str, str], str, _Head]]
-    ) -> list[int]:
+    async def _publish(self, messages: list[_Message]) -> list[int]:
         """Publishes the messages atomically and returns their stream sequences."""
-        keys = [key for _, _, _, key, _ in messages]
+        keys = [message.key for message in messages]
         try:
             if len(messages) == 1:
-                subject, payload, headers, _, _ = messages[0]
-                reply = await self.client.request(subject, payload, headers=headers)
+                message = messages[0]
+                reply = await self.client.request(
+                    message.subject, message.payload, headers=message.headers
+                )
                 answer = msgspec.json.decode(reply.data)
                 _raise_for_write_error(answer)
                 sequences = [int(answer["seq"])]
@@ -425,27 +460,25 @@ class JetStreamRecorder:
         except JetStreamApiError as error:
             self._forget(keys)
             raise PersistenceError(f"JetStream refused the write: {error}") from error
-        for sequence, (_, _, _, key, head) in zip(sequences, messages, strict=True):
-            head.sequence = sequence
-            self._remember(key, head)
+        for sequence, message in zip(sequences, messages, strict=True):
+            message.head.sequence = sequence
+            self._remember(message.key, message.head)
         return sequences
 
-    async def _publish_batch(
-        self, messages: list[tuple[str, bytes, dict[str, str], str, _Head]]
-    ) -> list[int]:
+    async def _publish_batch(self, messages: list[_Message]) -> list[int]:
         batch_id = uuid.uuid4().hex
         last = len(messages)
-        for number, (subject, payload, headers, _, _) in enumerate(messages[:-1], start=1):
-            batch_headers = {**headers, "Nats-Batch-Id": batch_id, "Nats-Batch-Sequence": str(number)}
-            await self.client.nc.publish(subject, payload, headers=batch_headers)
-        subject, payload, headers, _, _ = messages[-1]
+        for number, message in enumerate(messages[:-1], start=1):
+            headers = {**message.headers, "Nats-Batch-Id": batch_id, "Nats-Batch-Sequence": str(number)}
+            await self.client.nc.publish(message.subject, message.payload, headers=headers)
+        message = messages[-1]
         commit_headers = {
-            **headers,
+            **message.headers,
             "Nats-Batch-Id": batch_id,
             "Nats-Batch-Sequence": str(last),
             "Nats-Batch-Commit": "1",
         }
-        reply = await self.client.request(subject, payload, headers=commit_headers)
+        reply = await self.client.request(message.subject, message.payload, headers=commit_headers)
         answer = msgspec.json.decode(reply.data)
         _raise_for_write_error(answer)
         last_sequence = int(answer["seq"])
@@ -453,27 +486,144 @@ class JetStreamRecorder:
 
     # --- tracking ----------------------------------------------------------------------------------
 
-    async def _tracking_message(
-        self, tracking: Tracking
-    ) -> tuple[str, bytes, dict[str, str], str, _Head]:
+    async def _tracking_message(self, tracking: Tracking) -> _Message:
         subject = self.tracking_subject(tracking.application_name)
         last = await self._last_on_subject(subject)
         sequence, current = 0, None
         if last is not None:
             sequence = last[0]
-            current = _decode_tracking(last[1]).notification_id
+            current = _decode_tracking(last[2]).notification_id
         if current is not None and tracking.notification_id <= current:
             raise IntegrityError(
                 f"application {tracking.application_name!r} is already tracked at notification "
                 f"{current}; {tracking.notification_id} is not after it"
             )
-        payload = _encode(TrackingRecord(tracking.application_name, tracking.notification_id))
-        headers = {"Nats-Expected-Last-Subject-Sequence": str(sequence)}
-        return subject, payload, headers, f"tracking:{tracking.application_name}", _Head(0, 0, "")
+        return _Message(
+            subject=subject,
+            payload=_encode(TrackingRecord(tracking.application_name, tracking.notification_id)),
+            headers={"Nats-Expected-Last-Subject-Sequence": str(sequence)},
+            key=f"tracking:{tracking.application_name}",
+            head=_Head(0, 0, ""),
+            positions=[],
+        )
 
     async def _max_tracking_id(self, application_name: str) -> int | None:
         last = await self._last_on_subject(self.tracking_subject(application_name))
-        return None if last is None else _decode_tracking(last[1]).notification_id
+        return None if last is None else _decode_tracking(last[2]).notification_id
+
+
+class _ConsumerRead:
+    """One pass over the log through an ephemeral pull consumer, requesting pages of messages.
+
+    Messages arrive on a raw subscription: the stream sequence and the consumer's delivery count are
+    read from the reply subject (``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<delivery
+    seq>.<time>.<pending>``, or with domain and account tokens before the stream), nothing else."""
+
+    def __init__(
+        self,
+        recorder: JetStreamRecorder,
+        first_sequence: int,
+        accept: Callable[[int, str, bytes], bool],
+    ) -> None:
+        self.recorder = recorder
+        self.first_sequence = first_sequence
+        self.accept = accept
+        self.last_sequence = 0
+        self._deliveries = 0
+        self._page_end = 0
+        self._received = 0
+        self._page_done: asyncio.Event | None = None
+        self._outcome: str | BaseException | None = None
+
+    async def run(self) -> bool:
+        """True if the scan is finished; False if it stopped early and should resume."""
+        client = self.recorder.client
+        stream = self.recorder.stream
+        self._page_done = asyncio.Event()
+        created = await client.api(
+            f"$JS.API.CONSUMER.CREATE.{stream}",
+            {
+                "stream_name": stream,
+                "config": {
+                    "deliver_policy": "by_start_sequence",
+                    "opt_start_seq": self.first_sequence,
+                    "ack_policy": "none",
+                    "replay_policy": "instant",
+                    "inactive_threshold": 60_000_000_000,
+                    "mem_storage": True,
+                    "num_replicas": 1,
+                },
+            },
+        )
+        consumer, pending = created["name"], int(created["num_pending"])
+        inbox = client.nc.new_inbox()
+        try:
+            async with client.raw_subscription(inbox, self._on_message):
+                while pending > 0:
+                    page = min(pending, _READ_PAGE)
+                    self._page_end = self._deliveries + page
+                    self._page_done.clear()
+                    await client.nc.publish(
+                        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+                        msgspec.json.encode({"batch": page, "no_wait": True}),
+                        reply=inbox,
+                    )
+                    await self._wait_for_page()
+                    if isinstance(self._outcome, BaseException):
+                        raise self._outcome
+                    if self._outcome is not None:
+                        return self._outcome == "accepted all it wants"
+                    pending -= page
+            return True
+        finally:
+            # The consumer also goes by itself once inactive; deleting it spares the server the wait.
+            try:
+                await client.nc.publish(f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}")
+            except NoAnswer:
+                pass
+
+    async def _wait_for_page(self) -> None:
+        assert self._page_done is not None
+        while True:
+            received = self._received
+            try:
+                await asyncio.wait_for(self._page_done.wait(), self.recorder.client.timeout)
+                return
+            except asyncio.TimeoutError:
+                if self._received == received:
+                    self._outcome = "stalled"
+                    return
+
+    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
+        assert self._page_done is not None
+        if self._page_done.is_set():
+            return
+        if not reply:
+            # A status ends the request early: no messages (404), timeout (408), consumer gone (409)
+            # or nobody there to answer after a server restart (503). Heartbeats (100) do not.
+            if not headers.startswith(b"NATS/1.0 100"):
+                self._outcome = "request ended"
+                self._page_done.set()
+            return
+        try:
+            tokens = reply.split(b".")
+            offset = 5 if len(tokens) == 9 else 7
+            sequence, delivery = int(tokens[offset]), int(tokens[offset + 1])
+            if delivery != self._deliveries + 1:
+                self._outcome = "missed a delivery"
+                self._page_done.set()
+                return
+            self._deliveries = delivery
+            self._received += 1
+            self.last_sequence = sequence
+            if not self.accept(sequence, subject.decode(), data):
+                self._outcome = "accepted all it wants"
+                self._page_done.set()
+            elif delivery == self._page_end:
+                self._page_done.set()
+        except BaseException as error:  # noqa: BLE001 - handed to the reading coroutine
+            self._outcome = error
+            self._page_done.set()
 
 
 class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
@@ -493,7 +643,12 @@ class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
             messages = await self._prepare(stored_events, look_up=look_up)
             if tracking is not None:
                 messages.append(await self._tracking_message(tracking))
-            return (await self._publish(messages))[: len(stored_events)]
+            sequences = await self._publish(messages)
+            notification_ids = [0] * len(stored_events)
+            for sequence, message in zip(sequences, messages, strict=True):
+                for index, position in enumerate(message.positions):
+                    notification_ids[position] = sequence * EVENTS_PER_MESSAGE + index
+            return notification_ids
 
         async def insert() -> list[int]:
             try:
@@ -529,36 +684,35 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        first = 1 if start is None else (start if inclusive_of_start else start + 1)
-        return self._run(self._select_notifications(max(first, 1), limit, stop, topics))
+        first_id = 1 if start is None else (start if inclusive_of_start else start + 1)
+        return self._run(self._select_notifications(first_id, limit, stop, topics))
 
     async def _select_notifications(
-        self, first: int, limit: int, stop: int | None, topics: Sequence[str]
+        self, first_id: int, limit: int, stop: int | None, topics: Sequence[str]
     ) -> list[Notification]:
-        last = await self._last_sequence()
-        if stop is not None:
-            last = min(last, stop)
-        event_prefix = f"{self.stream}.e."
-        wanted = set(topics)
         notifications: list[Notification] = []
-        while first <= last and len(notifications) < limit:
-            messages = await self._read(first, last, limit - len(notifications))
-            if not messages:
-                break
-            for sequence, message in messages:
-                if not message.headers["Nats-Subject"].startswith(event_prefix):
+        if limit <= 0 or (stop is not None and stop < first_id):
+            return notifications
+        wanted = set(topics)
+
+        def accept(sequence: int, subject: str, data: bytes) -> bool:
+            for notification_id, record in log_entries(sequence, subject, data):
+                if notification_id < first_id or (wanted and record.topic not in wanted):
                     continue
-                record = _decode_event(message.data)
-                if wanted and record.topic not in wanted:
-                    continue
-                notifications.append(_notification(sequence, record))
-            first = messages[-1][0] + 1
-        return notifications[:limit]
+                if stop is not None and notification_id > stop:
+                    return False
+                notifications.append(_notification(notification_id, record))
+                if len(notifications) == limit:
+                    return False
+            return True
+
+        await self._scan(max(first_id // EVENTS_PER_MESSAGE, 1), accept)
+        return notifications
 
     def max_notification_id(self) -> int | None:
         async def last_event() -> int | None:
             last = await self._last_on_subject(f"{self.stream}.e.>")
-            return None if last is None else last[0]
+            return None if last is None else log_entries(*last)[-1][0]
 
         return self._run(last_event())
 
@@ -618,6 +772,26 @@ class NatsProcessRecorder(NatsTrackingRecorder, NatsApplicationRecorder, Process
     pass
 
 
+def _message(
+    subject: str, records: list[bytes], key: str, positions: list[int], last: tuple[int, str]
+) -> _Message:
+    """An event message carrying already encoded records (see the module docstring)."""
+    version, record_hash = last
+    return _Message(
+        subject=subject,
+        payload=_encode([msgspec.Raw(record) for record in records]),
+        headers={},
+        key=key,
+        head=_Head(sequence=0, version=version, hash=record_hash),
+        positions=positions,
+    )
+
+
+def _direct_get_entries(message: Msg) -> list[tuple[int, EventRecord]]:
+    headers = message.headers or {}
+    return log_entries(int(headers["Nats-Sequence"]), headers["Nats-Subject"], message.data)
+
+
 def _stored_event(record: EventRecord) -> StoredEvent:
     return StoredEvent(
         originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
@@ -627,9 +801,9 @@ def _stored_event(record: EventRecord) -> StoredEvent:
     )
 
 
-def _notification(sequence: int, record: EventRecord) -> Notification:
+def _notification(notification_id: int, record: EventRecord) -> Notification:
     return Notification(
-        id=sequence,
+        id=notification_id,
         originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
         originator_version=record.originator_version,
         topic=record.topic,

@@ -1,0 +1,926 @@
+"""How each event changes the governance maps' tables (``projections.schema``).
+
+``GovernanceProjector.apply`` takes a batch of decoded events with their log positions and writes, in the
+caller's transaction, the fact row versions they state, the supersessions they cause, the history rows,
+and the new tracking position — all or nothing. Within a batch the projector keeps the current version of
+every fact it touched in memory, so a batch needs no SELECT for the facts it wrote itself, and writes its
+rows with a few executemany statements (updates of superseded rows first, then inserts, so the unique
+"one current version per key" index holds at every statement).
+
+A fact's key names it across versions: ``membership:<municipality>:<membership id>``,
+``holder:<account>:<term agreement>``, ``agreement:<slug>`` (the headline of every agreement but a
+trekkerschap, whose leads are terms ``lead:<slug>:<position>``), ``registered:<kind>:<slug>``, ...
+
+Corrections (``FactCorrected``) retract the rows the corrected event stated and restore the validity
+of rows it changed (the version before the change), the read-model counterpart of the aggregate
+rebuilding itself without the corrected event. Correcting version 1 retracts everything its aggregate
+stated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
+
+from domain.agreements import (
+    AccountHoldership,
+    Agreement,
+    AgreementAggregate,
+    ExpertiseCentreMandate,
+    JointProcurement,
+    Trekkerschap,
+)
+from domain.base import GovernanceAggregate
+from domain.events import describe
+from domain.registry import (
+    Cooperation,
+    DecisionBody,
+    Municipality,
+    Organisation,
+    Region,
+    StructuralChange,
+)
+from domain.values import AgreementStatus, PartialDate, SubjectKind, SubjectRef
+from projections.schema import ReadModelTables
+
+PROJECTION_NAME = "governance_maps"
+ROWS_PER_EVENT = 64  # version_id = position * ROWS_PER_EVENT + n
+
+_encoder = msgspec.json.Encoder()
+
+
+class PositionConflict(Exception):
+    """The tables have moved on since this batch was read (another runner or a rebuild's swap)."""
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    """Record times are stored as naive UTC; a naive input is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def period_columns(valid_from: PartialDate, valid_until: PartialDate) -> dict[str, Any]:
+    return {
+        "valid_from_earliest": valid_from.earliest,
+        "valid_from_latest": valid_from.latest,
+        "valid_from_precision": str(valid_from.precision),
+        "valid_until_earliest": valid_until.earliest,
+        "valid_until_latest": valid_until.latest,
+        "valid_until_precision": str(valid_until.precision),
+    }
+
+
+_SLUG_COLUMNS = {
+    SubjectKind.REGION: "region",
+    SubjectKind.COOPERATION: "cooperation",
+    SubjectKind.ORGANISATION: "organisation",
+    SubjectKind.MUNICIPALITY: "municipality",
+}
+
+
+def ref_columns(ref: SubjectRef | None) -> dict[str, str]:
+    """The slug column a reference fills (an owner, a party, a body's region or cooperation)."""
+    if ref is None or ref.kind not in _SLUG_COLUMNS:
+        return {}
+    return {_SLUG_COLUMNS[ref.kind]: ref.slug}
+
+
+def tracking_position(connection: Connection, tables: ReadModelTables) -> int | None:
+    return connection.execute(
+        select(tables.tracking.c.position).where(tables.tracking.c.name == PROJECTION_NAME)
+    ).scalar()
+
+
+class _Event:
+    """What every row an event writes shares: its position, record time and attribution."""
+
+    def __init__(self, position: int, event: Any) -> None:
+        self.position = position
+        self.event = event
+        self.recorded_at = to_utc_naive(event.timestamp)
+        self.ref = f"{event.originator_id}:{event.originator_version}"
+        self.attribution = _encoder.encode(
+            {
+                "authority": event.authority,
+                "principal": event.principal,
+                "provenance": event.provenance,
+            }
+        ).decode()
+        self._rows = 0
+
+    def next_version_id(self) -> int:
+        if self._rows >= ROWS_PER_EVENT:
+            raise ValueError(f"event at {self.position} writes more than {ROWS_PER_EVENT} rows")
+        self._rows += 1
+        return self.position * ROWS_PER_EVENT + self._rows - 1
+
+
+_ROW_DEFAULTS = {
+    "subject_slug": None,
+    "name": None,
+    "region": None,
+    "municipality": None,
+    "cooperation": None,
+    "organisation": None,
+    "agreement": None,
+    "agreement_kind": None,
+    "role": None,
+    "status": None,
+    "scope": None,
+    "changed_by": None,
+    "superseded_position": None,
+    "superseded_at": None,
+}
+
+
+class _Batch:
+    """The rows one batch writes, and the current version of every fact it has touched."""
+
+    def __init__(self, connection: Connection, tables: ReadModelTables) -> None:
+        self.connection = connection
+        self.tables = tables
+        self.current: dict[str, dict[str, Any] | None] = {}
+        self.inserts: dict[int, dict[str, Any]] = {}
+        self.supersessions: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.subjects: list[dict[str, Any]] = []
+        self.positions: dict[str, int] = {}  # "<originator id>:<version>" → position, this batch
+
+    # -- reading ---------------------------------------------------------------------------------
+    def current_version(self, key: str) -> dict[str, Any] | None:
+        if key not in self.current:
+            facts = self.tables.facts
+            row = (
+                self.connection.execute(
+                    select(facts).where(
+                        facts.c.fact_key == key, facts.c.superseded_position.is_(None)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            self.current[key] = dict(row) if row else None
+        return self.current[key]
+
+    def current_where(self, *conditions: Any) -> list[dict[str, Any]]:
+        """Current versions matching SQL ``conditions``; writes the batch so far first so that the
+        database sees them (this path serves rare events: corrections, reassigned leads)."""
+        self.flush()
+        facts = self.tables.facts
+        rows = self.connection.execute(
+            select(facts).where(facts.c.superseded_position.is_(None), *conditions)
+        ).mappings()
+        found = []
+        for row in rows:
+            version = self.current.get(row["fact_key"]) or dict(row)
+            self.current[row["fact_key"]] = version
+            found.append(version)
+        return found
+
+    # -- writing ---------------------------------------------------------------------------------
+    def state(
+        self,
+        at: _Event,
+        key: str,
+        fact_kind: str,
+        subject_kind: str,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+        details: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> None:
+        """A new fact. Keys are stated once (the domain refuses a second membership, term, opt-out...
+        of the same identity, and keys that could recur carry their event's position), so only this
+        batch is looked at for a version to replace; the unique index refuses anything else."""
+        previous = self.current.get(key)
+        if previous is not None:
+            self._supersede(previous, at)
+        row = {
+            **_ROW_DEFAULTS,
+            **columns,
+            "version_id": at.next_version_id(),
+            "fact_key": key,
+            "fact_kind": fact_kind,
+            "subject_kind": str(subject_kind),
+            "details": _encoder.encode(details or {}).decode(),
+            "attribution": at.attribution,
+            **period_columns(valid_from, valid_until),
+            "stated_by": at.ref,
+            "recorded_position": at.position,
+            "recorded_at": at.recorded_at,
+        }
+        self._insert(key, row)
+
+    def revise(
+        self,
+        at: _Event,
+        key: str,
+        valid_from: PartialDate | None = None,
+        valid_until: PartialDate | None = None,
+        **changes: Any,
+    ) -> None:
+        """The next version of a current fact: new validity bounds and/or column values."""
+        previous = self.current_version(key)
+        if previous is None:
+            return
+        self.revise_version(at, previous, valid_from, valid_until, **changes)
+
+    def revise_version(
+        self,
+        at: _Event,
+        previous: dict[str, Any],
+        valid_from: PartialDate | None = None,
+        valid_until: PartialDate | None = None,
+        **changes: Any,
+    ) -> None:
+        self._supersede(previous, at)
+        row = {
+            **previous,
+            **changes,
+            "version_id": at.next_version_id(),
+            "changed_by": at.ref,
+            "recorded_position": at.position,
+            "recorded_at": at.recorded_at,
+            "superseded_position": None,
+            "superseded_at": None,
+        }
+        if valid_from is not None:
+            row.update(
+                valid_from_earliest=valid_from.earliest,
+                valid_from_latest=valid_from.latest,
+                valid_from_precision=str(valid_from.precision),
+            )
+        if valid_until is not None:
+            row.update(
+                valid_until_earliest=valid_until.earliest,
+                valid_until_latest=valid_until.latest,
+                valid_until_precision=str(valid_until.precision),
+            )
+        self._insert(previous["fact_key"], row)
+
+    def retract(self, at: _Event, version: dict[str, Any]) -> None:
+        self._supersede(version, at)
+        self.current[version["fact_key"]] = None
+
+    def _insert(self, key: str, row: dict[str, Any]) -> None:
+        self.inserts[row["version_id"]] = row
+        self.current[key] = row
+
+    def _supersede(self, version: dict[str, Any], at: _Event) -> None:
+        pending = self.inserts.get(version["version_id"])
+        if pending is not None and pending["recorded_position"] == at.position:
+            del self.inserts[version["version_id"]]  # replaced by the event that wrote it
+        elif pending is not None:
+            pending.update(superseded_position=at.position, superseded_at=at.recorded_at)
+        else:
+            self.supersessions.append(
+                {
+                    "b_version_id": version["version_id"],
+                    "b_position": at.position,
+                    "b_at": at.recorded_at,
+                }
+            )
+
+    def flush(self) -> None:
+        facts = self.tables.facts
+        if self.supersessions:
+            self.connection.execute(
+                update(facts)
+                .where(facts.c.version_id == bindparam("b_version_id"))
+                .values(superseded_position=bindparam("b_position"), superseded_at=bindparam("b_at")),
+                self.supersessions,
+            )
+            self.supersessions = []
+        if self.inserts:
+            self.connection.execute(insert(facts), list(self.inserts.values()))
+            self.inserts = {}
+        if self.events:
+            self.connection.execute(insert(self.tables.events), self.events)
+            self.events = []
+        if self.subjects:
+            self.connection.execute(insert(self.tables.event_subjects), self.subjects)
+            self.subjects = []
+
+
+def _event_name(event: Any) -> str:
+    return type(event).__qualname__
+
+
+def _description(event: Any, info_slug: str) -> str:
+    """A one-line account of the event: its name, subject and the attributes that say what changed."""
+    parts = []
+    for name, value in vars(event).items():
+        if name in _COMMON_ATTRIBUTES or value is None or value == () or name == "originator_id":
+            continue
+        if isinstance(value, str | int | bool) and len(str(value)) <= 120:
+            parts.append(f"{name}={value}")
+        elif isinstance(value, SubjectRef):
+            parts.append(f"{name}={value.kind}:{value.slug}")
+    return f"{_event_name(event)} {info_slug}: " + ", ".join(parts[:8])
+
+
+_COMMON_ATTRIBUTES = frozenset(
+    {
+        "originator_version",
+        "timestamp",
+        "valid_from",
+        "valid_until",
+        "authority",
+        "principal",
+        "provenance",
+        "corrected_concerns",
+    }
+)
+
+
+class GovernanceProjector:
+    """Applies events to one set of read-model tables."""
+
+    def __init__(self, tables: ReadModelTables) -> None:
+        self.tables = tables
+
+    def apply(
+        self,
+        connection: Connection,
+        events: Sequence[tuple[int, Any]],
+        expected_position: int | None,
+    ) -> int | None:
+        """Applies ``events`` (position, domain event) after ``expected_position`` and moves the tracking
+        position to the last of them, in ``connection``'s transaction. Raises PositionConflict (and
+        writes nothing the caller should commit) if the tables are no longer at ``expected_position``."""
+        if not events:
+            return expected_position
+        new_position = events[-1][0]
+        self._move_tracking(connection, expected_position, new_position)
+        batch = _Batch(connection, self.tables)
+        for position, event in events:
+            self._apply_one(batch, _Event(position, event))
+        batch.flush()
+        return new_position
+
+    def _move_tracking(
+        self, connection: Connection, expected: int | None, new_position: int
+    ) -> None:
+        tracking = self.tables.tracking
+        if expected is None:
+            exists = tracking_position(connection, self.tables)
+            if exists is not None:
+                raise PositionConflict(f"expected an empty read model, found position {exists}")
+            connection.execute(insert(tracking).values(name=PROJECTION_NAME, position=new_position))
+            return
+        moved = connection.execute(
+            update(tracking)
+            .where(and_(tracking.c.name == PROJECTION_NAME, tracking.c.position == expected))
+            .values(position=new_position)
+        )
+        if moved.rowcount != 1:
+            raise PositionConflict(
+                f"the read model is no longer at position {expected} "
+                f"(now {tracking_position(connection, self.tables)})"
+            )
+
+    # -- one event ------------------------------------------------------------------------------
+    def _apply_one(self, batch: _Batch, at: _Event) -> None:
+        event = at.event
+        info = describe(event)
+        corrects_position = None
+        if isinstance(event, GovernanceAggregate.FactCorrected):
+            corrects_position = self._correct(batch, at)
+        else:
+            handler = _HANDLERS.get(type(event))
+            if handler is not None:
+                handler(batch, at, event)
+        batch.positions[at.ref] = at.position
+        batch.events.append(
+            {
+                "position": at.position,
+                "recorded_at": at.recorded_at,
+                "event_name": _event_name(event),
+                "subject_kind": str(info.aggregate_kind),
+                "subject_slug": info.slug,
+                "originator_id": str(event.originator_id),
+                "originator_version": event.originator_version,
+                "description": _description(event, info.slug),
+                "valid_from": _iso(event.valid_from),
+                "valid_from_precision": str(event.valid_from.precision),
+                "valid_until": _iso(event.valid_until),
+                "valid_until_precision": str(event.valid_until.precision),
+                "attribution": at.attribution,
+                "corrects_position": corrects_position,
+            }
+        )
+        batch.subjects.extend(
+            {"subject_kind": kind, "subject_slug": slug, "position": at.position}
+            for kind, slug in _history_subjects(event, info)
+        )
+
+    def _correct(self, batch: _Batch, at: _Event) -> int | None:
+        event = at.event
+        corrected = f"{event.corrects_id}:{event.corrects_version}"
+        facts = self.tables.facts
+        if event.corrects_version == 1:
+            prefix = f"{event.corrects_id}:"
+            stated = batch.current_where(facts.c.stated_by.startswith(prefix, autoescape=True))
+        else:
+            stated = batch.current_where(facts.c.stated_by == corrected)
+        for version in stated:
+            batch.retract(at, version)
+        for version in batch.current_where(facts.c.changed_by == corrected):
+            before = batch.connection.execute(
+                select(facts).where(
+                    facts.c.fact_key == version["fact_key"],
+                    facts.c.superseded_position == version["recorded_position"],
+                )
+            ).mappings().first()
+            if before is not None:
+                restored = {
+                    name: before[name]
+                    for name in (*_PERIOD_COLUMNS, "status", "role")
+                }
+                batch.revise_version(at, version, **restored)
+        return batch.positions.get(corrected) or batch.connection.execute(
+            select(self.tables.events.c.position).where(
+                self.tables.events.c.originator_id == str(event.corrects_id),
+                self.tables.events.c.originator_version == event.corrects_version,
+            )
+        ).scalar()
+
+
+_PERIOD_COLUMNS = (
+    "valid_from_earliest",
+    "valid_from_latest",
+    "valid_from_precision",
+    "valid_until_earliest",
+    "valid_until_latest",
+    "valid_until_precision",
+)
+
+
+def _iso(day: PartialDate) -> str | None:
+    return None if day.value is None else day.value.isoformat()
+
+
+def _history_subjects(event: Any, info: Any) -> Iterator[tuple[str, str]]:
+    seen: set[tuple[str, str]] = {(str(info.aggregate_kind), info.slug)}
+    for kind, slugs in (
+        (SubjectKind.REGION, info.concerns.regions),
+        (SubjectKind.COOPERATION, info.concerns.cooperations),
+        (SubjectKind.ORGANISATION, info.concerns.organisations),
+        (SubjectKind.MUNICIPALITY, info.concerns.municipalities),
+    ):
+        seen.update((str(kind), slug) for slug in slugs)
+    agreement = getattr(event, "agreement", None)
+    if isinstance(agreement, str):
+        seen.add((str(SubjectKind.AGREEMENT), agreement))
+    for pair in ("owner", "subject", "of"):
+        ref = getattr(event, pair, None)
+        if isinstance(ref, SubjectRef):
+            seen.add((str(ref.kind), ref.slug))
+    yield from sorted(seen)
+
+
+# -- handlers: one per event class that changes a map ----------------------------------------------
+def _registered(kind: SubjectKind, **details_of: str) -> Any:
+    def handle(batch: _Batch, at: _Event, e: Any) -> None:
+        slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
+        columns: dict[str, Any] = {}
+        if kind in _SLUG_COLUMNS:
+            columns[_SLUG_COLUMNS[kind]] = slug
+        if kind is SubjectKind.BODY:
+            columns.update(ref_columns(e.of), role=str(e.role))
+        batch.state(
+            at,
+            f"registered:{kind}:{slug}",
+            "registered",
+            kind,
+            e.valid_from,
+            e.valid_until,
+            {name: getattr(e, attribute) for name, attribute in details_of.items()},
+            subject_slug=slug,
+            name=e.name,
+            **columns,
+        )
+
+    return handle
+
+
+def _membership_started(batch: _Batch, at: _Event, e: Municipality.MembershipStarted) -> None:
+    batch.state(
+        at,
+        f"membership:{e.municipality}:{e.membership_id}",
+        "membership",
+        SubjectKind.MUNICIPALITY,
+        e.valid_from,
+        e.valid_until,
+        subject_slug=e.municipality,
+        municipality=e.municipality,
+        region=e.region,
+        scope=e.scope,
+    )
+
+
+def _membership_ended(batch: _Batch, at: _Event, e: Municipality.MembershipEnded) -> None:
+    batch.revise(
+        at, f"membership:{e.municipality}:{e.membership_id}", e.valid_from, e.valid_until
+    )
+
+
+def _merged(batch: _Batch, at: _Event, e: Municipality.Merged) -> None:
+    batch.state(
+        at,
+        f"merger:{e.municipality}",
+        "merger",
+        SubjectKind.MUNICIPALITY,
+        e.valid_from,
+        e.valid_until,
+        {"successor_municipality": e.successor_municipality, "change": e.change},
+        subject_slug=e.municipality,
+        municipality=e.municipality,
+    )
+
+
+def _region_joined(batch: _Batch, at: _Event, e: Cooperation.RegionJoined) -> None:
+    batch.state(
+        at,
+        f"participation:{e.cooperation}:{e.region}:{at.position}",
+        "participation",
+        SubjectKind.COOPERATION,
+        e.valid_from,
+        e.valid_until,
+        {"participation_note": e.participation_note, "cadence": e.cadence},
+        subject_slug=e.cooperation,
+        cooperation=e.cooperation,
+        region=e.region,
+        role=str(e.participation),
+    )
+
+
+def _organisation_involved(
+    batch: _Batch, at: _Event, e: Cooperation.OrganisationInvolved
+) -> None:
+    batch.state(
+        at,
+        f"involvement:{e.cooperation}:{e.organisation}",
+        "involvement",
+        SubjectKind.COOPERATION,
+        e.valid_from,
+        e.valid_until,
+        subject_slug=e.cooperation,
+        cooperation=e.cooperation,
+        organisation=e.organisation,
+    )
+
+
+def _role_changed(batch: _Batch, at: _Event, e: DecisionBody.RoleChanged) -> None:
+    batch.revise(at, f"registered:{SubjectKind.BODY}:{e.body}", role=str(e.role))
+
+
+def _change_recorded(batch: _Batch, at: _Event, e: StructuralChange.Recorded) -> None:
+    batch.state(
+        at,
+        f"registered:{SubjectKind.CHANGE}:{e.change}",
+        "change",
+        SubjectKind.CHANGE,
+        e.valid_from,
+        e.valid_until,
+        {
+            "description": e.description,
+            "from_municipalities": e.from_municipalities,
+            "into_municipality": e.into_municipality,
+        },
+        subject_slug=e.change,
+        role=str(e.change_kind),
+        **ref_columns(e.subject),
+    )
+
+
+def _holder_columns(e: Any) -> dict[str, Any]:
+    return {
+        "subject_slug": e.account,
+        "cooperation": e.cooperation,
+        "organisation": e.organisation,
+        "region": e.holder_region,
+        "municipality": e.executing_municipality,
+        "agreement": e.agreement,
+        "agreement_kind": "accounthouderschap",
+    }
+
+
+def _holder_assigned(batch: _Batch, at: _Event, e: AccountHoldership.HolderAssigned) -> None:
+    batch.state(
+        at,
+        f"holder:{e.account}:{e.agreement}",
+        "account-holder",
+        SubjectKind.ACCOUNT,
+        e.valid_from,
+        e.valid_until,
+        {"basis": e.basis, "obligations": e.obligations, "notes": e.notes},
+        status=str(e.status),
+        **_holder_columns(e),
+    )
+
+
+def _holder_transferred(
+    batch: _Batch, at: _Event, e: AccountHoldership.HolderTransferred
+) -> None:
+    batch.revise(
+        at, f"holder:{e.account}:{e.previous_agreement}", valid_until=e.valid_from.day_before()
+    )
+    batch.state(
+        at,
+        f"holder:{e.account}:{e.agreement}",
+        "account-holder",
+        SubjectKind.ACCOUNT,
+        e.valid_from,
+        e.valid_until,
+        {"basis": e.basis, "notes": e.notes, "previous_agreement": e.previous_agreement},
+        status=str(AgreementStatus.IN_FORCE),
+        **_holder_columns(e),
+    )
+
+
+def _holder_ended(batch: _Batch, at: _Event, e: AccountHoldership.HolderEnded) -> None:
+    batch.revise(at, f"holder:{e.account}:{e.agreement}", e.valid_from, e.valid_until)
+
+
+def _status_changed(batch: _Batch, at: _Event, e: AgreementAggregate.StatusChanged) -> None:
+    until = None
+    if e.status is AgreementStatus.ENDED and e.valid_from.is_known:
+        until = e.valid_from.day_before()
+    if e.agreement_kind == "trekkerschap":
+        for lead in _open_leads(batch, e.agreement):
+            batch.revise_version(at, lead, valid_until=until, status=str(e.status))
+        return
+    batch.revise(at, f"agreement:{e.agreement}", valid_until=until, status=str(e.status))
+
+
+def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
+    return {**ref_columns(owner), "subject_slug": owner.slug if owner else None}
+
+
+def _procurement_recorded(batch: _Batch, at: _Event, e: JointProcurement.Recorded) -> None:
+    contract = e.contract
+    batch.state(
+        at,
+        f"agreement:{e.agreement}",
+        "procurement",
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "segments": e.segments,
+            "lots": [lot.name for lot in e.lots],
+            "contract_start": contract.start if contract else None,
+            "term": contract.term.notation if contract and contract.term else None,
+            "term_text": contract.term_text if contract else None,
+            "part_of": e.part_of,
+            "supplier_count": e.supplier_count,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind="gezamenlijke-inkoop",
+        status=str(e.status),
+        **_owner_columns(e.owner),
+    )
+    for party in e.participants:
+        batch.state(
+            at,
+            f"party:{e.agreement}:{party.kind}:{party.slug}",
+            "procurement-participant",
+            SubjectKind.AGREEMENT,
+            e.valid_from,
+            e.valid_until,
+            subject_slug=e.agreement,
+            agreement=e.agreement,
+            agreement_kind="gezamenlijke-inkoop",
+            role=str(party.kind),
+            **ref_columns(party),
+        )
+    for supplier in e.suppliers:
+        batch.state(
+            at,
+            f"party:{e.agreement}:supplier:{supplier}",
+            "procurement-supplier",
+            SubjectKind.AGREEMENT,
+            e.valid_from,
+            e.valid_until,
+            subject_slug=e.agreement,
+            agreement=e.agreement,
+            agreement_kind="gezamenlijke-inkoop",
+            organisation=supplier,
+        )
+
+
+def _opted_out(batch: _Batch, at: _Event, e: JointProcurement.OptedOut) -> None:
+    batch.state(
+        at,
+        f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
+        "opt-out",
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {"reason": e.reason},
+        subject_slug=e.agreement,
+        agreement=e.agreement,
+        agreement_kind="gezamenlijke-inkoop",
+        municipality=e.municipality,
+        scope=e.scope,
+    )
+
+
+def _option_decided(exercised: bool) -> Any:
+    def handle(batch: _Batch, at: _Event, e: Any) -> None:
+        batch.state(
+            at,
+            f"option:{e.agreement}:{e.option_number}",
+            "extension-option",
+            SubjectKind.AGREEMENT,
+            e.valid_from,
+            e.valid_until,
+            {"option_number": e.option_number, "years": e.years},
+            subject_slug=e.agreement,
+            agreement=e.agreement,
+            agreement_kind="gezamenlijke-inkoop",
+            status="exercised" if exercised else "declined",
+        )
+
+    return handle
+
+
+def _mandate_granted(batch: _Batch, at: _Event, e: ExpertiseCentreMandate.Granted) -> None:
+    batch.state(
+        at,
+        f"agreement:{e.agreement}",
+        "mandate",
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "adoption_route": e.adoption_route,
+            "annual_plan": e.annual_plan,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind="expertisecentrum-mandaat",
+        municipality=e.holder_municipality,
+        organisation=e.expertise_centre,
+        status=str(e.status),
+        **_owner_columns(e.owner),
+    )
+
+
+def _lead(batch: _Batch, at: _Event, e: Any, details: dict[str, Any], status: str) -> None:
+    batch.state(
+        at,
+        f"lead:{e.agreement}:{at.position}",
+        "lead",
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {"module": e.module, "item": e.item, **details},
+        agreement=e.agreement,
+        agreement_kind="trekkerschap",
+        region=e.lead_region,
+        status=status,
+        scope=e.item,
+        **_owner_columns(e.owner),
+    )
+
+
+def _lead_assigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadAssigned) -> None:
+    _lead(batch, at, e, {"content": e.content, "basis": e.basis, "notes": e.notes}, str(e.status))
+
+
+def _open_leads(batch: _Batch, agreement: str) -> list[dict[str, Any]]:
+    facts = batch.tables.facts
+    return batch.current_where(
+        facts.c.agreement == agreement,
+        facts.c.fact_kind == "lead",
+        facts.c.valid_until_precision == "unknown",
+    )
+
+
+def _lead_reassigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadReassigned) -> None:
+    status = str(AgreementStatus.IN_FORCE)
+    for lead in _open_leads(batch, e.agreement):
+        status = lead["status"]
+        batch.revise_version(at, lead, valid_until=e.valid_from.day_before())
+    _lead(batch, at, e, {"previous_lead_region": e.previous_lead_region}, status)
+
+
+def _agreement_recorded(batch: _Batch, at: _Event, e: Agreement.Recorded) -> None:
+    terms = e.terms
+    batch.state(
+        at,
+        f"agreement:{e.agreement}",
+        "agreement",
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "subject": terms.subject,
+            "holder_body": terms.holder_body,
+            "provider": terms.provider,
+            "mechanism": terms.mechanism,
+            "recipients": terms.recipients,
+            "host_municipality": terms.host_municipality,
+            "tasks": terms.tasks,
+            "other_parties": terms.other_parties,
+            "part_of": e.part_of,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind=str(e.agreement_kind),
+        municipality=terms.holder_municipality or terms.host_municipality,
+        organisation=terms.provider,
+        status=str(e.status),
+        scope=terms.subject,
+        **_owner_columns(e.owner),
+    )
+    for party in terms.parties:
+        batch.state(
+            at,
+            f"party:{e.agreement}:{party.kind}:{party.slug}",
+            "agreement-party",
+            SubjectKind.AGREEMENT,
+            e.valid_from,
+            e.valid_until,
+            subject_slug=e.agreement,
+            agreement=e.agreement,
+            agreement_kind=str(e.agreement_kind),
+            role=str(party.kind),
+            **ref_columns(party),
+        )
+    for recipient in terms.recipients:
+        batch.state(
+            at,
+            f"party:{e.agreement}:recipient:{recipient}",
+            "agreement-recipient",
+            SubjectKind.AGREEMENT,
+            e.valid_from,
+            e.valid_until,
+            subject_slug=e.agreement,
+            agreement=e.agreement,
+            agreement_kind=str(e.agreement_kind),
+            organisation=recipient,
+        )
+
+
+_HANDLERS: dict[type, Any] = {
+    Municipality.Registered: _registered(SubjectKind.MUNICIPALITY),
+    Municipality.MembershipStarted: _membership_started,
+    Municipality.MembershipEnded: _membership_ended,
+    Municipality.Merged: _merged,
+    Region.Registered: _registered(
+        SubjectKind.REGION,
+        region_kind="region_kind",
+        province="province",
+        aliases="aliases",
+        contact_municipality="contact_municipality",
+        members_complete="members_complete",
+    ),
+    Cooperation.Registered: _registered(
+        SubjectKind.COOPERATION,
+        cooperation_kind="cooperation_kind",
+        decision_rule="decision_rule",
+        formalised="formalised",
+        cadence="cadence",
+        member_count="member_count",
+        members_complete="members_complete",
+        process_owner_body="process_owner_body",
+    ),
+    Cooperation.RegionJoined: _region_joined,
+    Cooperation.OrganisationInvolved: _organisation_involved,
+    Organisation.Registered: _registered(
+        SubjectKind.ORGANISATION,
+        organisation_kind="organisation_kind",
+        aliases="aliases",
+        member_organisations="member_organisations",
+    ),
+    DecisionBody.Registered: _registered(
+        SubjectKind.BODY, level="level", composition="composition", cadence="cadence"
+    ),
+    DecisionBody.RoleChanged: _role_changed,
+    StructuralChange.Recorded: _change_recorded,
+    AccountHoldership.HolderAssigned: _holder_assigned,
+    AccountHoldership.HolderTransferred: _holder_transferred,
+    AccountHoldership.HolderEnded: _holder_ended,
+    AgreementAggregate.StatusChanged: _status_changed,
+    JointProcurement.Recorded: _procurement_recorded,
+    JointProcurement.OptedOut: _opted_out,
+    JointProcurement.ExtensionOptionExercised: _option_decided(True),
+    JointProcurement.ExtensionOptionDeclined: _option_decided(False),
+    ExpertiseCentreMandate.Granted: _mandate_granted,
+    Trekkerschap.LeadAssigned: _lead_assigned,
+    Trekkerschap.LeadReassigned: _lead_reassigned,
+    Agreement.Recorded: _agreement_recorded,
+}
+# Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.

@@ -1,0 +1,68 @@
+"""Rebuild the governance maps from the whole log, while the old tables keep answering.
+
+The log is replayed into a fresh set of tables (``<table>__rebuild``, indexes tagged with a new
+generation) by a runner of its own; when it has caught up with the log's head, one transaction renames
+the live tables away and the fresh ones into their place, and a second drops the old ones. Queries read
+the old tables until the swap commits and the new ones after it; a live runner then finds the tracking
+position moved (its compare-and-set fails), and resumes from the rebuilt tables' position.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine, inspect, text
+
+from projections.runner import ProjectionRunner
+from projections.schema import SWAPPED_TABLES, read_model_tables
+from services.application import GovernanceApplication
+
+REBUILD_SUFFIX = "__rebuild"
+OLD_SUFFIX = "__old"
+REBUILD_BATCH_SIZE = 20_000
+
+
+def rebuild(
+    app: GovernanceApplication,
+    engine: Engine,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = REBUILD_BATCH_SIZE,
+) -> int | None:
+    """Replays the log into fresh tables and swaps them in; returns the position they reached.
+    ``progress`` is told (position reached, log head) after each batch."""
+    _drop_leftovers(engine)
+    fresh = read_model_tables(REBUILD_SUFFIX, generation=uuid.uuid4().hex[:8])
+    fresh.metadata.create_all(engine)
+    runner = ProjectionRunner(app, engine, tables=fresh, batch_size=batch_size)
+    head = app.recorder.max_notification_id() or 0
+    runner.catch_up(head, progress=lambda position: progress and progress(position, head))
+    # What was recorded meanwhile, so that the swap leaves the live runner little to redo.
+    position = runner.catch_up()
+    _swap(engine)
+    return position
+
+
+def _quoted(engine: Engine, name: str) -> str:
+    return engine.dialect.identifier_preparer.quote(name)
+
+
+def _drop_leftovers(engine: Engine) -> None:
+    """Tables of a rebuild that did not finish (its process died) are dropped before a new one."""
+    existing = set(inspect(engine).get_table_names())
+    with engine.begin() as connection:
+        for table in SWAPPED_TABLES:
+            for leftover in (table + REBUILD_SUFFIX, table + OLD_SUFFIX):
+                if leftover in existing:
+                    connection.execute(text(f"DROP TABLE {_quoted(engine, leftover)}"))
+
+
+def _swap(engine: Engine) -> None:
+    q = lambda name: _quoted(engine, name)  # noqa: E731
+    with engine.begin() as connection:
+        for table in SWAPPED_TABLES:
+            connection.execute(text(f"ALTER TABLE {q(table)} RENAME TO {q(table + OLD_SUFFIX)}"))
+            connection.execute(text(f"ALTER TABLE {q(table + REBUILD_SUFFIX)} RENAME TO {q(table)}"))
+    with engine.begin() as connection:
+        for table in SWAPPED_TABLES:
+            connection.execute(text(f"DROP TABLE {q(table + OLD_SUFFIX)}"))

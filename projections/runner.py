@@ -1,0 +1,188 @@
+"""Keeps the governance maps up to date with the event log, exactly once, live.
+
+The runner reads the log through the application recorder's notification API (``select_notifications``
+to catch up, ``subscribe`` to follow), decodes with the application's mapper, and applies batches with
+``GovernanceProjector.apply``: each batch's rows and the new tracking position commit in one transaction,
+and the tracking update is a compare-and-set on the position the batch was read from. A crash at any
+moment therefore leaves each event applied once or not at all, and a restarted runner resumes from the
+position in the table. If the position moved under it (a rebuild swapped fresh tables in, or another
+runner got there first), the batch is rolled back and the runner resumes from the table's position.
+
+Only one process applies at a time when several serve one database: the runner holds a lease
+(``projections.lease``) while it applies and stands by while another process holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import Engine
+
+from projections.lease import Lease
+from projections.projector import GovernanceProjector, PositionConflict, tracking_position
+from projections.schema import ReadModelTables, read_model_tables
+from services.application import GovernanceApplication
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+
+
+class ProjectionRunner:
+    """Keeps the read model up to date with the event log, exactly once, live."""
+
+    def __init__(
+        self,
+        app: GovernanceApplication,
+        engine: Engine,
+        *,
+        tables: ReadModelTables | None = None,
+        lease: Lease | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.tables = tables or read_model_tables()
+        self.projector = GovernanceProjector(self.tables)
+        self.lease = lease
+        self.batch_size = batch_size
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._applied = threading.Condition()
+        self.error: BaseException | None = None
+
+    # -- position ------------------------------------------------------------------------------------
+    def position(self) -> int | None:
+        with self.engine.connect() as connection:
+            return tracking_position(connection, self.tables)
+
+    def apply(self, notifications: Sequence[Notification], expected: int | None) -> int | None:
+        """Applies ``notifications`` (which follow ``expected``) in one transaction."""
+        to_event = self.app.mapper.to_domain_event
+        events = [(n.id, to_event(n)) for n in notifications]
+        with self.engine.begin() as connection:
+            position = self.projector.apply(connection, events, expected)
+        with self._applied:
+            self._applied.notify_all()
+        return position
+
+    def catch_up(
+        self,
+        until: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int | None:
+        """Applies everything recorded up to ``until`` (default: the log's head now); returns the
+        position reached. ``progress`` is told the position after each batch."""
+        recorder = self.app.recorder
+        head = recorder.max_notification_id() if until is None else until
+        position = self.position()
+        while head is not None and (position or 0) < head:
+            notifications = recorder.select_notifications(
+                start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            position = self.apply(notifications, position)
+            if progress is not None and position is not None:
+                progress(position)
+        return position
+
+    # -- live ----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._run, name="projection-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        if self.lease is not None:
+            self.lease.release()
+
+    def wait_until(self, position: int, timeout: float = 10.0) -> bool:
+        """True once ``position`` is applied (by this runner or any other), False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            applied = self.position()
+            if applied is not None and applied >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._applied:
+                self._applied.wait(min(remaining, 0.05))
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                if self.lease is not None and not self.lease.acquire():
+                    self._stopped.wait(self.lease.retry_seconds)
+                    continue
+                self._follow()
+            except Exception as error:  # noqa: BLE001 - keep following; the log says what went wrong
+                self.error = error
+                log.exception("projection runner failed; retrying")
+                self._stopped.wait(1.0)
+
+    def _follow(self) -> None:
+        """Follows the log from the table's position until stopped, the lease is lost or the
+        position moves under it."""
+        position = self.position()
+        pending: queue.Queue[Notification | BaseException] = queue.Queue(self.batch_size * 4)
+        subscription = self.app.recorder.subscribe(gt=position)
+        feeder = threading.Thread(
+            target=_feed, args=(subscription, pending), name="projection-feed", daemon=True
+        )
+        feeder.start()
+        try:
+            while not self._stopped.is_set():
+                if self.lease is not None and not self.lease.renew():
+                    return
+                batch = _drain(pending, self.batch_size, timeout=0.2)
+                if not batch:
+                    continue
+                try:
+                    position = self.apply(batch, position)
+                except PositionConflict as conflict:
+                    log.info("read model moved on (%s); resuming from its position", conflict)
+                    return
+        finally:
+            subscription.stop()
+            while feeder.is_alive():  # a feeder blocked on a full queue gets room to see the stop
+                _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
+            feeder.join()
+
+
+def _feed(subscription: Any, pending: queue.Queue[Any]) -> None:
+    try:
+        for notification in subscription:
+            pending.put(notification)
+    except BaseException as error:  # noqa: BLE001 - handed to the applying thread
+        pending.put(error)
+
+
+def _drain(
+    pending: queue.Queue[Any], limit: int, timeout: float, raise_errors: bool = True
+) -> list[Notification]:
+    try:
+        first = pending.get(timeout=timeout)
+    except queue.Empty:
+        return []
+    batch = [first]
+    while len(batch) < limit:
+        try:
+            batch.append(pending.get_nowait())
+        except queue.Empty:
+            break
+    for item in batch:
+        if isinstance(item, BaseException) and raise_errors:
+            raise item
+    return batch
