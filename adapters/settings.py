@@ -27,6 +27,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.data_dir / "nats"
 
     @property
+    def access_dir(self) -> Path:
+        """Credentials of the service and of each region system (files readable by their owner only)."""
+        return self.data_dir / "access"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'maps.sqlite').resolve()}"
 

@@ -7,7 +7,11 @@ import threading
 from pathlib import Path
 
 import click
+import msgspec
 
+from adapters.nats.access import FeedAccess, inbox_prefix
+from adapters.nats.feeds import FeedLayout
+from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from services.runtime import Runtime
 
@@ -42,6 +46,7 @@ def serve(data_dir: Path | None, nats_url: str | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with Runtime(settings) as runtime:
         report = runtime.import_facts()
+        runtime.start_feeds()
         click.echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
         click.echo(
             f"governance facts: {report.total_recorded} commands recorded, "
@@ -65,3 +70,50 @@ def import_facts(data_dir: Path | None, nats_url: str | None) -> None:
     for kind, count in sorted(report.recorded.items()):
         click.echo(f"recorded {count:5d} {kind}")
     click.echo(f"{report.total_recorded} recorded, {sum(report.skipped.values())} already present")
+
+
+@main.group()
+def feeds() -> None:
+    """Region feeds: credentials for region systems."""
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def credentials(region: str, data_dir: Path | None) -> None:
+    """Print the NATS credentials of REGION's system (issued on first request), as JSON.
+
+    The embedded server admits them at once if it is running, otherwise when the service starts.
+    """
+    settings = _settings(data_dir, None)
+    access = FeedAccess(settings.access_dir)
+    layout = FeedLayout()
+    try:
+        issued = access.region(region)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="REGION") from error
+    access.write_server_config(settings.nats_data_dir)
+    admitted = reload_running_server(settings.nats_data_dir)
+    document = {
+        "region": region,
+        "user": issued.user,
+        "password": issued.password,
+        "inbox_prefix": inbox_prefix(region),
+        "stream": layout.stream(region),
+        "subjects": layout.subjects(region),
+    }
+    click.echo(msgspec.json.format(msgspec.json.encode(document)).decode())
+    click.echo(
+        "the running service admits them now"
+        if admitted
+        else "the service admits them when it next starts",
+        err=True,
+    )
+
+
+@feeds.command("server-config")
+@data_dir_option
+def server_config(data_dir: Path | None) -> None:
+    """Print the nats-server authorization block for the service and the region systems issued so far
+    (for a NATS server run by the operator)."""
+    click.echo(FeedAccess(_settings(data_dir, None).access_dir).authorization_config(), nl=False)

@@ -1,13 +1,22 @@
-"""The running service: the event store (an embedded nats-server unless a URL is given) and the
-governance application on top of it, with the governance facts imported on first start."""
+"""The running service: the event store (an embedded nats-server unless a URL is given), the governance
+application on top of it, with the governance facts imported on first start, and the region feeds.
+
+The embedded server admits only the users in the generated access configuration
+(``adapters.nats.access``): the service itself, and each region system that was issued credentials.
+A server given by URL is the operator's: its URL carries the service's credentials, and
+``regiekaart feeds server-config`` prints the authorization block to give it."""
 
 from __future__ import annotations
 
 from contextlib import ExitStack
 from types import TracebackType
 
+from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
+from adapters.nats.client import NatsClient
+from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from projections.feeds import FeedProjection
 from services.application import GovernanceApplication
 from services.importer import ImportReport, import_governance_facts
 
@@ -17,21 +26,37 @@ class Runtime:
         self.settings = settings
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
+        self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.feeds: FeedProjection | None = None
 
     def start(self) -> Runtime:
         if not self.nats_url:
-            server = self._stack.enter_context(NatsServer(self.settings.nats_data_dir))
+            access = FeedAccess(self.settings.access_dir)
+            access.write_server_config(self.settings.nats_data_dir)
+            server = self._stack.enter_context(
+                NatsServer(self.settings.nats_data_dir, extra_config=include_authorization())
+            )
             self.nats_url = server.url
+            self._service_url = url_with_credentials(server.url, access.service())
         self.app = GovernanceApplication(
             env={
                 "PERSISTENCE_MODULE": "adapters.nats",
-                "NATS_URL": self.nats_url,
+                "NATS_URL": self._service_url,
                 "NATS_REPLICAS": str(self.settings.nats_replicas),
             }
         )
         self._stack.callback(self.app.close)
         return self
+
+    def start_feeds(self) -> FeedProjection:
+        """Starts fanning the log out to the region feeds (from where each feed stands)."""
+        assert self.app is not None, "start the runtime first"
+        client = NatsClient(self._service_url, name="regiekaart-feeds")
+        self._stack.callback(client.close)
+        self.feeds = FeedProjection(self.app, FeedPublisher(client)).start()
+        self._stack.callback(self.feeds.stop)
+        return self.feeds
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"

@@ -52,6 +52,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pid_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "nats-server.pid"
+
+
+def reload_running_server(data_dir: Path) -> bool:
+    """Asks the embedded server running from ``data_dir``, if any, to reload its configuration."""
+    try:
+        pid = int(pid_path(data_dir).read_text().strip())
+        # A pid file left by a killed server may name an unrelated process by now.
+        if b"nats-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def config_literal(value: str | int | Path) -> str:
     """A value as nats-server's configuration syntax reads it: numbers bare, everything else quoted."""
     if isinstance(value, int):
@@ -63,7 +80,8 @@ class NatsServer:
     """A nats-server process with JetStream, restartable from the same data directory.
 
     ``config`` is one of the shipped configurations; ``variables`` fill its ``$NAME`` values beyond the
-    ones every configuration has (ports and store directory). ``extra_config`` is appended to it.
+    ones this class fills (ports, files, the single node's ``sync_interval``). ``extra_config`` is
+    appended to it.
     """
 
     def __init__(
@@ -75,6 +93,7 @@ class NatsServer:
         config: Path = SINGLE_NODE_CONFIG,
         variables: Mapping[str, str | int] | None = None,
         extra_config: str = "",
+        sync_interval: str = "always",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
@@ -82,6 +101,7 @@ class NatsServer:
         self.config = config
         self.extra_variables = dict(variables or {})
         self.extra_config = extra_config
+        self.sync_interval = sync_interval
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -106,6 +126,8 @@ class NatsServer:
             "NATS_PORT": self.port,
             "NATS_MONITOR_PORT": self.monitor_port,
             "NATS_STORE_DIR": self.store_dir,
+            "NATS_PID_FILE": pid_path(self.data_dir).resolve(),
+            "NATS_SYNC_INTERVAL": self.sync_interval,
             **self.extra_variables,
         }
 

@@ -1,0 +1,142 @@
+"""Who may do what on NATS: the service user, and one user per region system limited to its own feed.
+
+A region system may, on its own feed stream only: look it up, create, inspect, list and delete consumers,
+pull and acknowledge messages (and answer flow control), read messages by sequence, and subscribe to its
+feed subjects ``feed.<region>.>``. It receives replies on its own inbox prefix ``_INBOX.<region>`` (set
+``inbox_prefix`` when connecting): a shared ``_INBOX.>`` would let one region read the replies meant for
+another. Everything else is refused by the server with a permissions violation: other regions' feeds and
+consumers, the event stream, creating, changing or deleting streams, publishing anywhere.
+
+Credentials are user names with random passwords, one file per user (mode 0600) in the access
+directory; the server's ``authorization`` block is generated from them into a file of its own (mode 0600)
+that the server configuration includes. nats-server also accepts bcrypt hashes, which would keep the
+passwords out of its configuration, but that needs a bcrypt library; the file is readable by the
+service's user only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from adapters.nats.feeds import FeedLayout, check_region
+
+SERVICE_USER = "regiekaart"
+AUTHORIZATION_FILE = "authorization.conf"
+
+
+class Credentials(msgspec.Struct, frozen=True, kw_only=True):
+    user: str
+    password: str
+
+
+def inbox_prefix(region: str) -> str:
+    """The inbox prefix a region system must connect with (nats-py: ``inbox_prefix=``)."""
+    return f"_INBOX.{check_region(region)}"
+
+
+def region_user(region: str) -> str:
+    return f"region-{check_region(region)}"
+
+
+def region_permissions(region: str, layout: FeedLayout = FeedLayout()) -> dict[str, Any]:
+    stream = layout.stream(region)
+    api = "$JS.API"
+    return {
+        "publish": {
+            "allow": [
+                f"{api}.STREAM.INFO.{stream}",
+                f"{api}.CONSUMER.CREATE.{stream}",
+                f"{api}.CONSUMER.CREATE.{stream}.>",
+                f"{api}.CONSUMER.DURABLE.CREATE.{stream}.*",
+                f"{api}.CONSUMER.INFO.{stream}.*",
+                f"{api}.CONSUMER.DELETE.{stream}.*",
+                f"{api}.CONSUMER.LIST.{stream}",
+                f"{api}.CONSUMER.NAMES.{stream}",
+                f"{api}.CONSUMER.MSG.NEXT.{stream}.*",
+                f"{api}.DIRECT.GET.{stream}",
+                f"$JS.ACK.{stream}.>",
+                f"$JS.FC.{stream}.>",
+            ]
+        },
+        "subscribe": {"allow": [f"{inbox_prefix(region)}.>", layout.subjects(region)]},
+    }
+
+
+class FeedAccess:
+    """The credentials issued so far, and the server configuration that admits exactly them."""
+
+    def __init__(self, directory: Path, layout: FeedLayout = FeedLayout()) -> None:
+        self.directory = Path(directory)
+        self.layout = layout
+
+    def service(self) -> Credentials:
+        return self._issue(SERVICE_USER)
+
+    def region(self, region: str) -> Credentials:
+        """The region system's credentials, issued on first request."""
+        return self._issue(region_user(region))
+
+    def regions(self) -> list[str]:
+        prefix = "region-"
+        return sorted(
+            path.stem[len(prefix) :]
+            for path in self.directory.glob(f"{prefix}*.json")
+            if path.is_file()
+        )
+
+    def _issue(self, user: str) -> Credentials:
+        path = self.directory / f"{user}.json"
+        if path.exists():
+            return msgspec.json.decode(path.read_bytes(), type=Credentials)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        credentials = Credentials(user=user, password=secrets.token_urlsafe(24))
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # issued at the same moment by another process: theirs counts
+            return msgspec.json.decode(path.read_bytes(), type=Credentials)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(msgspec.json.encode(credentials))
+        return credentials
+
+    def authorization_config(self) -> str:
+        """The nats-server ``authorization`` block: the service may do anything, regions their feed."""
+        service = self.service()
+        users = [{"user": service.user, "password": service.password}]
+        for region in self.regions():
+            credentials = self.region(region)
+            users.append(
+                {
+                    "user": credentials.user,
+                    "password": credentials.password,
+                    "permissions": region_permissions(region, self.layout),
+                }
+            )
+        lines = ",\n    ".join(json.dumps(user) for user in users)
+        return f"authorization {{\n  users = [\n    {lines}\n  ]\n}}\n"
+
+    def write_server_config(self, server_dir: Path) -> Path:
+        """Writes the authorization block beside the server's configuration (which includes it)."""
+        path = Path(server_dir) / AUTHORIZATION_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(self.authorization_config())
+        os.replace(temporary, path)
+        return path
+
+
+def include_authorization() -> str:
+    """The line of server configuration that includes the generated authorization block."""
+    return f'include "{AUTHORIZATION_FILE}"'
+
+
+def url_with_credentials(url: str, credentials: Credentials) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{credentials.user}:{credentials.password}@{rest}"

@@ -1,0 +1,274 @@
+"""Region feeds on JetStream: one stream per region, CloudEvents in binary mode, exactly once per feed.
+
+Layout: the feed of region ``<region>`` is the stream ``<STREAM_PREFIX>_<region>`` with the subjects
+``feed.<region>.<Aggregate>.<Event>`` (``feed.zuid-limburg.AccountHoldership.HolderTransferred``), so a
+region system may filter on one aggregate kind (``feed.<region>.AccountHoldership.>``) or one event type.
+A stream per region makes NATS permissions exact (a region's rights name its own stream, so it cannot
+read or consume another region's consumers or messages) and makes stream sequences the region's own:
+a region system resumes from a sequence of its feed without learning how busy other regions are.
+
+Messages follow the CloudEvents 1.0 NATS binding in binary mode: attributes in headers, the event as
+msgspec JSON in the body.
+
+- ``ce-specversion`` ``1.0``; ``ce-id`` ``<aggregate id>:<version>`` (an event's identity, the same in
+  every feed and on every re-run); ``ce-source`` ``/regiekaart/events``; ``ce-type``
+  ``nl.regiekaart.<Aggregate>.<Event>``; ``ce-subject`` ``<kind>/<slug>`` of the aggregate;
+- ``ce-time``: the start of the fact's valid time, when known (its precision is in the body's
+  ``valid_from``); ``ce-recordedtime``: when it was recorded; ``ce-sequence``: its position in the log;
+- ``Content-Type: application/json``; ``Nats-Msg-Id`` ``<ce-id>:<region>``.
+
+Exactly once into each feed: every publish carries ``Nats-Expected-Last-Sequence`` (the feed's last
+sequence as this publisher knows it), and a feed's last message records the log position it came from
+(``ce-sequence``). A publisher that starts (or restarts, or races another) reads each feed's position
+and publishes only events after it, so re-running the fan-out from the start of the log adds nothing,
+however long after the duplicate window. Region systems read at least once: a message redelivered after
+a missed acknowledgement has the same ``ce-id``, which is their deduplication id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
+from adapters.nats.recorders import stream_config
+from domain.events import describe
+
+WRONG_LAST_SEQUENCE = 10071
+SPEC_VERSION = "1.0"
+EVENT_SOURCE = "/regiekaart/events"
+TYPE_PREFIX = "nl.regiekaart."
+_ATTEMPTS = 10
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class FeedLayout(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the feeds live: stream names and subjects (tests give each server its own prefixes)."""
+
+    stream_prefix: str = "REGIEKAART_FEED"
+    subject_prefix: str = "feed"
+
+    def stream(self, region: str) -> str:
+        return f"{self.stream_prefix}_{check_region(region)}"
+
+    def subjects(self, region: str) -> str:
+        return f"{self.subject_prefix}.{check_region(region)}.>"
+
+    def subject(self, region: str, event_type: str) -> str:
+        return f"{self.subject_prefix}.{check_region(region)}.{event_type}"
+
+
+def check_region(region: str) -> str:
+    """A region slug, which must be usable as one subject token and in a stream name."""
+    if not _REGION.match(region):
+        raise ValueError(
+            f"not a region slug: {region!r} (lower-case letters, digits and hyphens, e.g. zuid-limburg)"
+        )
+    return region
+
+
+def feed_stream_config(name: str, subjects: str, replicas: int = 1) -> dict[str, Any]:
+    """A region's feed is kept whole and unchangeable, like the log it comes from: a region system may
+    start from the beginning at any time."""
+    return {**stream_config(name, replicas), "subjects": [subjects]}
+
+
+def event_type(event: Any) -> str:
+    """``<Aggregate>.<Event>``: event names alone repeat across aggregates (``Registered``)."""
+    return type(event).__qualname__
+
+
+def event_id(event: Any) -> str:
+    return f"{event.originator_id}:{event.originator_version}"
+
+
+def _rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def cloudevent_headers(event: Any, position: int) -> dict[str, str]:
+    """The CloudEvents attributes of ``event`` (stored at log ``position``) as NATS headers."""
+    info = describe(event)
+    headers = {
+        "ce-specversion": SPEC_VERSION,
+        "ce-id": event_id(event),
+        "ce-source": EVENT_SOURCE,
+        "ce-type": TYPE_PREFIX + event_type(event),
+        "ce-subject": f"{info.aggregate_kind}/{info.slug}",
+        "ce-recordedtime": _rfc3339(event.timestamp),
+        "ce-sequence": str(position),
+        "Content-Type": "application/json",
+    }
+    valid_from = event.valid_from.value
+    if valid_from is not None:
+        headers["ce-time"] = f"{valid_from.isoformat()}T00:00:00Z"
+    return headers
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def cloudevent_body(event: Any) -> bytes:
+    return _encode(vars(event))
+
+
+class _Feed(msgspec.Struct):
+    """What the publisher knows of one feed: its last stream sequence and the log position it holds."""
+
+    last_sequence: int
+    position: int
+
+
+class FeedPublisher:
+    """Publishes events to region feeds, each at most once per feed, over a connection of its own."""
+
+    def __init__(self, client: NatsClient, layout: FeedLayout = FeedLayout(), replicas: int = 1):
+        self.client = client
+        self.layout = layout
+        self.replicas = replicas
+        self._feeds: dict[str, _Feed] = {}
+
+    @property
+    def known_feeds(self) -> frozenset[str]:
+        return frozenset(self._feeds)
+
+    def position(self, region: str) -> int:
+        """The log position of the last event in the region's feed (0 for an empty feed)."""
+        return self.client.run(self._feed(region)).position
+
+    def ensure_feed(self, region: str) -> None:
+        self.client.run(self._feed(region))
+
+    def publish(self, event: Any, position: int, regions: frozenset[str]) -> int:
+        """Publishes ``event`` to each region's feed that does not hold it yet; returns how many did."""
+        if not regions:
+            return 0
+        return self.client.run(self._publish_all(event, position, sorted(regions)))
+
+    async def _publish_all(self, event: Any, position: int, regions: list[str]) -> int:
+        body = cloudevent_body(event)
+        headers = cloudevent_headers(event, position)
+        subject_tail = event_type(event)
+        published = await asyncio.gather(
+            *(self._publish_to(region, subject_tail, body, headers, position) for region in regions)
+        )
+        return sum(published)
+
+    async def _publish_to(
+        self, region: str, subject_tail: str, body: bytes, headers: dict[str, str], position: int
+    ) -> bool:
+        # Each conflict means another publisher made progress on this feed, so this ends quickly.
+        for _ in range(_ATTEMPTS):
+            feed = await self._feed(region)
+            if feed.position >= position:
+                return False
+            message_headers = {
+                **headers,
+                "Nats-Msg-Id": f"{headers['ce-id']}:{region}",
+                "Nats-Expected-Last-Sequence": str(feed.last_sequence),
+            }
+            reply = await self.client.request(
+                self.layout.subject(region, subject_tail), body, headers=message_headers
+            )
+            answer = msgspec.json.decode(reply.data)
+            error = answer.get("error")
+            if error and error.get("err_code") == WRONG_LAST_SEQUENCE:
+                # Another publisher wrote to this feed: learn its position and decide again.
+                self._feeds.pop(region, None)
+                continue
+            raise_for_error(answer)
+            if answer.get("duplicate"):
+                # Published before within the duplicate window, but unknown to us: read the feed back.
+                self._feeds.pop(region, None)
+                return False
+            self._feeds[region] = _Feed(last_sequence=int(answer["seq"]), position=position)
+            return True
+        raise JetStreamApiError(409, WRONG_LAST_SEQUENCE, f"the feed of {region} keeps changing")
+
+    async def _feed(self, region: str) -> _Feed:
+        feed = self._feeds.get(region)
+        if feed is not None:
+            return feed
+        stream = self.layout.stream(region)
+        try:
+            info = await self.client.api(f"$JS.API.STREAM.INFO.{stream}")
+        except JetStreamApiError as error:
+            if error.code != 404:
+                raise
+            config = feed_stream_config(stream, self.layout.subjects(region), self.replicas)
+            info = await self.client.api(f"$JS.API.STREAM.CREATE.{stream}", config)
+        last_sequence = int(info["state"]["last_seq"])
+        position = 0
+        if last_sequence:
+            last = await self.client.request(
+                f"$JS.API.DIRECT.GET.{stream}", msgspec.json.encode({"seq": last_sequence})
+            )
+            position = int(_header(last, "ce-sequence"))
+        feed = self._feeds[region] = _Feed(last_sequence=last_sequence, position=position)
+        return feed
+
+
+def _header(message: Msg, name: str) -> str:
+    headers = message.headers or {}
+    if name not in headers:
+        raise JetStreamApiError(
+            int(headers.get("Status", 500)), 0, f"feed message without {name}: {headers}"
+        )
+    return headers[name]
+
+
+class FeedMessage(msgspec.Struct, frozen=True):
+    """One message of a region's feed, with its sequence in that feed."""
+
+    sequence: int
+    headers: dict[str, str]
+    data: bytes
+
+    def structured(self) -> bytes:
+        """The CloudEvent in structured mode (JSON), for readers that get no headers (SSE)."""
+        attributes = {
+            name.removeprefix("ce-"): value
+            for name, value in self.headers.items()
+            if name.startswith("ce-")
+        }
+        attributes["datacontenttype"] = self.headers.get("Content-Type", "application/json")
+        return b"".join(
+            (_encode(attributes)[:-1], b',"data":', self.data or b"null", b"}")
+        )
+
+
+async def follow_feed(
+    nc: Any, layout: FeedLayout, region: str, after: int = 0
+) -> AsyncIterator[FeedMessage]:
+    """The region's feed from the message after sequence ``after``, then live, until cancelled.
+
+    Reads with an ordered consumer (ephemeral, acknowledgement-free, recreated by the client if a
+    message goes missing), so a reader that goes away leaves nothing behind on the server.
+    """
+    js = nc.jetstream()
+    options: dict[str, Any] = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "config": ConsumerConfig(opt_start_seq=after + 1)}
+        if after
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
+    subscription = await js.subscribe(
+        layout.subjects(region), stream=layout.stream(region), ordered_consumer=True, **options
+    )
+    try:
+        async for message in subscription.messages:
+            yield FeedMessage(
+                sequence=message.metadata.sequence.stream,
+                headers=dict(message.headers or {}),
+                data=message.data,
+            )
+    finally:
+        await subscription.unsubscribe()

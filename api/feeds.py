@@ -1,0 +1,101 @@
+"""Region feeds over HTTP: Server-Sent Events for region systems that cannot speak NATS, and the
+AsyncAPI document of the NATS feeds.
+
+`GET /regions/{region}/feed` streams the region's feed: each event is one SSE message whose ``id`` is its
+sequence in the region's feed, whose ``event`` is its CloudEvents type and whose ``data`` is the
+CloudEvent in structured mode (JSON, attributes and ``data``). A client that reconnects with
+``Last-Event-ID`` receives exactly the messages after that one. Idle streams get a comment every
+``KEEP_ALIVE_SECONDS`` so that proxies keep them open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
+
+from adapters.nats.client import JetStreamApiError, raise_for_error
+from adapters.nats.feeds import FeedLayout, FeedMessage, check_region, follow_feed
+from api.asyncapi import DOCUMENT_PATH
+
+KEEP_ALIVE_SECONDS = 15.0
+
+
+def resume_after(last_event_id: str | None) -> int:
+    """The feed sequence a reconnecting client last received (0: from the beginning)."""
+    if last_event_id is None or last_event_id == "":
+        return 0
+    if not last_event_id.isdigit():
+        raise ValidationException(
+            f"Last-Event-ID must be the id of a message of this feed (a sequence number), "
+            f"not {last_event_id!r}"
+        )
+    return int(last_event_id)
+
+
+async def _check_feed_exists(nc: Any, layout: FeedLayout, region: str) -> None:
+    try:
+        check_region(region)
+        reply = await nc.request(f"$JS.API.STREAM.INFO.{layout.stream(region)}", b"", timeout=5)
+        raise_for_error(msgspec.json.decode(reply.data or b"{}"))
+    except ValueError as error:
+        raise NotFoundException(f"no region {region!r}: {error}") from error
+    except JetStreamApiError as error:
+        if error.code == 404:
+            raise NotFoundException(f"region {region!r} has no feed (not a registered region)") from None
+        raise
+
+
+async def _messages(
+    nc: Any, layout: FeedLayout, region: str, after: int
+) -> AsyncIterator[ServerSentEventMessage]:
+    queue: asyncio.Queue[FeedMessage] = asyncio.Queue(maxsize=1000)
+
+    async def pump() -> None:
+        async for message in follow_feed(nc, layout, region, after):
+            await queue.put(message)
+
+    reader = asyncio.create_task(pump())
+    try:
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+            except TimeoutError:
+                if reader.done():
+                    reader.result()  # the feed ended with an error: end the stream with it
+                    return
+                yield ServerSentEventMessage(comment="keep-alive")
+                continue
+            yield ServerSentEventMessage(
+                id=message.sequence,
+                event=message.headers.get("ce-type"),
+                data=message.structured().decode(),
+            )
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+async def region_feed_response(
+    nc: Any, layout: FeedLayout, region: str, last_event_id: str | None
+) -> ServerSentEvent:
+    after = resume_after(last_event_id)
+    await _check_feed_exists(nc, layout, region)
+    return ServerSentEvent(_messages(nc, layout, region, after))
+
+
+@get("/asyncapi.yaml", media_type="application/yaml", include_in_schema=False, sync_to_thread=False)
+def asyncapi_document_route() -> Response[bytes]:
+    """The AsyncAPI 3 document of the region feeds on NATS."""
+    return Response(DOCUMENT_PATH.read_bytes(), media_type="application/yaml")
+
+
+def last_event_id(request: Request[Any, Any, Any]) -> str | None:
+    return request.headers.get("last-event-id")

@@ -1,0 +1,82 @@
+"""Which regions an event concerns: the one rule behind the region feeds.
+
+A region learns of an event when
+
+- the event names the region (a holder, the previous holder, a lead region, a party, a member joining...);
+- the event names a cooperation of which the region is a *member* during the event's valid time
+  (associated and invited participants only join the talks; they learn of what names them);
+- the event names a municipality that belongs to the region during the event's valid time or on the day
+  before it starts (a merger or a move takes effect on a day, and is news to the region being left);
+- the event belongs to an agreement whose founding event concerned the region (its parties keep hearing
+  of its status changes, milestones and corrections).
+
+The answer depends on what was recorded before the event (memberships, participations, parties), in the
+order of the log: :class:`Audience` is fed every event in that order and answers for each one. An event
+concerns only the regions known to be concerned when it was recorded; a region that joins a cooperation
+later does not receive the cooperation's earlier decisions.
+
+Known limit: a correction of a membership or participation does not withdraw it from this state, so the
+corrected membership still counts for later events of that municipality or cooperation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.events import describe
+from domain.registry import Cooperation, Municipality, Region
+from domain.values import Participation, SubjectKind, ValidPeriod
+
+
+class Audience:
+    """The state the rule needs, built from the log in order, and the rule itself."""
+
+    def __init__(self) -> None:
+        # municipality -> membership id -> (region, period)
+        self._memberships: dict[str, dict[str, tuple[str, ValidPeriod]]] = {}
+        # cooperation -> member region -> period
+        self._members: dict[str, dict[str, ValidPeriod]] = {}
+        # agreement -> regions its founding event concerned
+        self._parties: dict[str, frozenset[str]] = {}
+        # regions registered so far: each has a feed, whether or not an event concerned it yet
+        self.known_regions: set[str] = set()
+
+    def regions_concerned(self, event: Any) -> frozenset[str]:
+        """The regions ``event`` concerns; then takes the event into account for the events after it."""
+        info = describe(event)
+        period = ValidPeriod(event.valid_from, event.valid_until)
+        regions = set(info.concerns.regions)
+        for cooperation in info.concerns.cooperations:
+            regions.update(self._members_during(cooperation, period))
+        for municipality in info.concerns.municipalities:
+            regions.update(self._regions_of(municipality, period))
+        if info.aggregate_kind is SubjectKind.AGREEMENT:
+            regions.update(self._parties.setdefault(info.slug, frozenset(regions)))
+        self._observe(event)
+        return frozenset(regions)
+
+    def _members_during(self, cooperation: str, period: ValidPeriod) -> set[str]:
+        members = self._members.get(cooperation, {})
+        return {region for region, held in members.items() if held.could_overlap(period)}
+
+    def _regions_of(self, municipality: str, period: ValidPeriod) -> set[str]:
+        with_day_before = ValidPeriod(period.valid_from.day_before(), period.valid_until)
+        return {
+            region
+            for region, held in self._memberships.get(municipality, {}).values()
+            if held.could_overlap(with_day_before)
+        }
+
+    def _observe(self, event: Any) -> None:
+        period = ValidPeriod(event.valid_from, event.valid_until)
+        if isinstance(event, Municipality.MembershipStarted | Municipality.MembershipEnded):
+            memberships = self._memberships.setdefault(event.municipality, {})
+            memberships[event.membership_id] = (event.region, period)
+        elif isinstance(event, Cooperation.RegionJoined):
+            members = self._members.setdefault(event.cooperation, {})
+            if event.participation is Participation.MEMBER:
+                members[event.region] = period
+            else:
+                members.pop(event.region, None)
+        elif isinstance(event, Region.Registered):
+            self.known_regions.add(event.region)

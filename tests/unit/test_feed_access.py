@@ -1,0 +1,39 @@
+"""Credentials and the generated server authorization for region systems (no server needed)."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from adapters.nats.access import FeedAccess, region_permissions
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_credentials_are_issued_once_and_readable_by_their_owner_only(tmp_path):
+    access = FeedAccess(tmp_path / "access")
+    first = access.region("zuid-limburg")
+    assert access.region("zuid-limburg") == first
+    assert first.user == "region-zuid-limburg"
+    assert mode(tmp_path / "access" / "region-zuid-limburg.json") == 0o600
+    assert access.regions() == ["zuid-limburg"]
+    path = access.write_server_config(tmp_path / "nats")
+    assert mode(path) == 0o600
+    text = path.read_text()
+    assert access.service().password in text and first.password in text
+
+
+def test_a_region_may_only_use_its_own_feed_stream_and_inbox():
+    permissions = region_permissions("zuid-limburg")
+    published = permissions["publish"]["allow"]
+    assert all("REGIEKAART_FEED_zuid-limburg" in subject for subject in published)
+    assert not any("STREAM.DELETE" in s or "STREAM.UPDATE" in s or "STREAM.CREATE" in s for s in published)
+    assert permissions["subscribe"]["allow"] == ["_INBOX.zuid-limburg.>", "feed.zuid-limburg.>"]
+
+
+def test_a_region_slug_must_be_a_subject_token(tmp_path):
+    with pytest.raises(ValueError, match="not a region slug"):
+        FeedAccess(tmp_path).region("zuid.>")
