@@ -54,7 +54,8 @@ class Runtime:
         assert self.app is not None, "start the runtime first"
         client = NatsClient(self._service_url, name="regiekaart-feeds")
         self._stack.callback(client.close)
-        self.feeds = FeedProjection(self.app, FeedPublisher(client)).start()
+        publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
+        self.feeds = FeedProjection(self.app, publisher).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
 
