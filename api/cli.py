@@ -40,13 +40,15 @@ nats_url_option = click.option(
 @data_dir_option
 @nats_url_option
 def serve(data_dir: Path | None, nats_url: str | None) -> None:
-    """Start the service: the event store and the governance facts, until interrupted."""
+    """Start the service: the event store, the governance facts, the region feeds and the governance
+    maps, until interrupted."""
     settings = _settings(data_dir, nats_url)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with Runtime(settings) as runtime:
         report = runtime.import_facts()
         runtime.start_feeds()
+        runtime.start_projections()
         click.echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
         click.echo(
             f"governance facts: {report.total_recorded} commands recorded, "

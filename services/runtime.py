@@ -16,7 +16,10 @@ from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from adapters.sql import create_engine, migrate
 from projections.feeds import FeedProjection
+from projections.lease import Lease
+from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.importer import ImportReport, import_governance_facts
 
@@ -29,6 +32,7 @@ class Runtime:
         self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
         self.feeds: FeedProjection | None = None
+        self.projections: ProjectionRunner | None = None
 
     def start(self) -> Runtime:
         if not self.nats_url:
@@ -58,6 +62,19 @@ class Runtime:
         self.feeds = FeedProjection(self.app, publisher).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
+
+    def start_projections(self) -> ProjectionRunner:
+        """Starts keeping the governance maps up to date. Of several processes on one database, the one
+        holding the lease applies the events; the others stand by to take over (projections.lease)."""
+        assert self.app is not None, "start the runtime first"
+        engine = create_engine(self.settings.effective_database_url)
+        self._stack.callback(engine.dispose)
+        migrate(engine)
+        lease = Lease(engine, self.settings.projection_lease_seconds)
+        self.projections = ProjectionRunner(self.app, engine, lease=lease)
+        self.projections.start()
+        self._stack.callback(self.projections.stop)
+        return self.projections
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"

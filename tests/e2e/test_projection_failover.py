@@ -1,0 +1,113 @@
+"""Two service processes (`regiekaart serve`) on one 3-node cluster and one PostgreSQL database: the one
+holding the projection lease applies the events; when it is killed (SIGKILL) while commands keep coming,
+the other takes over, and the maps it leaves equal a clean rebuild from the log."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from adapters.sql import create_engine, migrate
+from projections.runner import ProjectionRunner
+from projections.schema import lease_table
+from services.application import GovernanceApplication
+from tests.integration.projections.scenario import build_world, read_model_rows
+
+LEASE_SECONDS = 2
+# Generous: catches a stand-by that never takes over, not a slow one.
+TAKEOVER_BOUND_SECONDS = 60.0
+
+
+def serve(data_dir: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A `regiekaart serve` process, once it is ready; its output goes to a file beside its data."""
+    data_dir.mkdir(parents=True)
+    output = data_dir / "serve.log"
+    with open(output, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment,
+        )
+    deadline = time.monotonic() + TAKEOVER_BOUND_SECONDS
+    while "ready" not in output.read_text().split():
+        assert process.poll() is None, f"serve exited before it was ready: {output.read_text()}"
+        assert time.monotonic() < deadline, f"serve did not become ready: {output.read_text()}"
+        time.sleep(0.1)
+    return process
+
+
+def lease_holder(engine: Engine) -> int | None:
+    """The process id of the service holding the projection lease ("host:pid:…")."""
+    with engine.connect() as connection:
+        holder = connection.execute(select(lease_table().c.holder)).scalar()
+    return None if holder is None else int(holder.split(":")[1])
+
+
+def wait_until_applied(engine: Engine, app: GovernanceApplication) -> None:
+    head = app.recorder.max_notification_id() or 0
+    runner = ProjectionRunner(app, engine)  # only to read the position, never started
+    deadline = time.monotonic() + TAKEOVER_BOUND_SECONDS
+    while (runner.position() or 0) < head:
+        assert time.monotonic() < deadline, "no service applied the events"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_rebuild(
+    nats_cluster, postgres_server, tmp_path
+):
+    database_url = postgres_server.create_database(f"failover_{uuid.uuid4().hex[:8]}")
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")},
+        "REGIEKAART_NATS_URL": nats_cluster.urls,
+        "REGIEKAART_NATS_REPLICAS": "3",
+        "REGIEKAART_DATABASE_URL": database_url,
+        "REGIEKAART_PROJECTION_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    services = {}
+    for name in ("first", "second"):
+        process = serve(tmp_path / name, environment)
+        services[process.pid] = process
+    engine = create_engine(database_url)
+    coordinator = GovernanceApplication(
+        env={
+            "PERSISTENCE_MODULE": "adapters.nats",
+            "NATS_URL": nats_cluster.urls,
+            "NATS_REPLICAS": "3",
+        }
+    )
+    try:
+        build_world(coordinator, prefix="voor-")
+        wait_until_applied(engine, coordinator)
+        applying = lease_holder(engine)
+        assert applying in services
+
+        # Commands keep coming while the applying service dies.
+        build_world(coordinator, prefix="tijdens-a-")
+        os.kill(applying, signal.SIGKILL)
+        services.pop(applying).wait()
+        build_world(coordinator, prefix="tijdens-b-")
+        wait_until_applied(engine, coordinator)
+        (standby,) = services
+        assert lease_holder(engine) == standby
+
+        rebuilt = create_engine(postgres_server.create_database(f"clean_{uuid.uuid4().hex[:8]}"))
+        migrate(rebuilt)
+        ProjectionRunner(coordinator, rebuilt).catch_up()
+        assert read_model_rows(engine) == read_model_rows(rebuilt)
+        rebuilt.dispose()
+    finally:
+        coordinator.close()
+        engine.dispose()
+        for process in services.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
