@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 
 import nats
 
-from tests.e2e.test_serve import serve_until_ready, stop
+from tests.e2e.service import Service
 
 
-def issue(data_dir, region: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+def issue(data_dir, region: str, env: dict[str, str]) -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "api", "feeds", "credentials", region, "--data-dir", str(data_dir)],
         capture_output=True,
@@ -26,11 +24,13 @@ def issue(data_dir, region: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path):
-    process, lines = serve_until_ready(tmp_path)
+def test_credentials_issued_to_a_running_service_admit_the_region_system(
+    tmp_path, service_environment
+):
+    service = Service(tmp_path, service_environment)
     try:
-        url = next(line.split()[2] for line in lines if line.startswith("event store:"))
-        credentials = issue(tmp_path, "zuid-limburg")
+        url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
+        credentials = issue(tmp_path, "zuid-limburg", service_environment)
 
         async def read_feed() -> list:
             nc = await nats.connect(
@@ -49,4 +49,4 @@ def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_pat
         messages = asyncio.run(read_feed())
         assert messages and all(m.subject.startswith("feed.zuid-limburg.") for m in messages)
     finally:
-        stop(process)
+        service.stop()

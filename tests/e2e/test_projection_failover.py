@@ -5,12 +5,8 @@ the other takes over, and the maps it leaves equal a clean rebuild from the log.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -19,30 +15,12 @@ from adapters.sql import create_engine, migrate
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table
 from services.application import GovernanceApplication
+from tests.e2e.service import Service
 from tests.integration.projections.scenario import build_world, read_model_rows
 
 LEASE_SECONDS = 2
 # Generous: catches a stand-by that never takes over, not a slow one.
 TAKEOVER_BOUND_SECONDS = 60.0
-
-
-def serve(data_dir: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A `regiekaart serve` process, once it is ready; its output goes to a file beside its data."""
-    data_dir.mkdir(parents=True)
-    output = data_dir / "serve.log"
-    with open(output, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environment,
-        )
-    deadline = time.monotonic() + TAKEOVER_BOUND_SECONDS
-    while "ready" not in output.read_text().split():
-        assert process.poll() is None, f"serve exited before it was ready: {output.read_text()}"
-        assert time.monotonic() < deadline, f"serve did not become ready: {output.read_text()}"
-        time.sleep(0.1)
-    return process
 
 
 def lease_holder(engine: Engine) -> int | None:
@@ -75,8 +53,8 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
     }
     services = {}
     for name in ("first", "second"):
-        process = serve(tmp_path / name, environment)
-        services[process.pid] = process
+        service = Service(tmp_path / name, environment)
+        services[service.pid] = service
     engine = create_engine(database_url)
     coordinator = GovernanceApplication(
         env={
@@ -93,8 +71,7 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
 
         # Commands keep coming while the applying service dies.
         build_world(coordinator, prefix="tijdens-a-")
-        os.kill(applying, signal.SIGKILL)
-        services.pop(applying).wait()
+        services.pop(applying).kill()
         build_world(coordinator, prefix="tijdens-b-")
         wait_until_applied(engine, coordinator)
         (standby,) = services
@@ -108,6 +85,5 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
     finally:
         coordinator.close()
         engine.dispose()
-        for process in services.values():
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+        for service in services.values():
+            service.stop()

@@ -1,44 +1,35 @@
-"""`regiekaart serve` on the embedded default: starts its own NATS, loads the facts once, stops cleanly."""
+"""`regiekaart serve` on the embedded default event store: starts its own NATS, loads the facts once,
+keeps the governance maps in its database, stops cleanly."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
+import time
+
+from adapters.settings import Settings
+from adapters.sql import create_engine
+from projections.queries import GovernanceMaps
+from tests.e2e.service import Service
 
 
-def serve_until_ready(data_dir: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line.strip())
-        if line.strip() == "ready":
-            return process, lines
-    raise AssertionError(f"serve exited before it was ready: {lines}")
+def wait_for_the_maps(maps: GovernanceMaps, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while maps.position() is None:
+        assert time.monotonic() < deadline, "the service did not apply the governance facts"
+        time.sleep(0.1)
 
 
-def stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    rest, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, rest
-    return rest
+def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path, service_environment):
+    first = Service(tmp_path, service_environment)
+    assert any("commands recorded, 0 already present" in line for line in first.lines), first.lines
+    settings = Settings.from_env(service_environment, data_dir=tmp_path)
+    engine = create_engine(settings.effective_database_url)
+    maps = GovernanceMaps(engine)
+    wait_for_the_maps(maps)
+    nmz = maps.cooperation_map("nmz-limburg")
+    assert "zuid-limburg" in [member.region.slug for member in nmz.members]
+    assert "stopped" in first.stop()
 
-
-def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path):
-    first, lines = serve_until_ready(tmp_path)
-    assert any("commands recorded, 0 already present" in line for line in lines), lines
-    assert "stopped" in stop(first)
-
-    second, lines = serve_until_ready(tmp_path)
-    assert any(line.startswith("governance facts: 0 commands recorded") for line in lines), lines
-    stop(second)
+    second = Service(tmp_path, service_environment)
+    assert any(line.startswith("governance facts: 0 commands recorded") for line in second.lines)
+    second.stop()
+    engine.dispose()
