@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Each benchmark is a module tests/benchmarks/<name>.py whose main() prints a markdown table.
-BENCHMARKS := event_store
+BENCHMARKS := event_store api
 
 bench: $(STAMP)
 	@set -e; for name in $(BENCHMARKS); do \

@@ -18,6 +18,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Processes of the production server (granian); each runs the API with its own NATS connection.
+    api_workers: int = 2
+    log_level: str = "INFO"
     # How long a process's claim to apply the projections lasts unless renewed; another process takes
     # over this long after the holder died.
     projection_lease_seconds: float = 15.0
@@ -46,6 +49,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return msgspec.convert(values, cls, strict=False)
+            return msgspec.convert(values, cls, strict=False, dec_hook=_from_text)
         except msgspec.ValidationError as exc:
             raise ValueError(f"invalid setting: {exc}") from exc
+
+
+def _from_text(kind: type, value: object) -> object:
+    """msgspec converts most types from text itself; paths it leaves to us."""
+    if kind is Path and isinstance(value, str | os.PathLike):
+        return Path(value)
+    raise NotImplementedError(f"no conversion to {kind}")

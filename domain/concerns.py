@@ -16,7 +16,9 @@ Nested value objects (msgspec Structs such as ``AgreementTerms``) are searched b
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -44,6 +46,7 @@ def _union(a: tuple[str, ...], b: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*a, *b)))
 
 
+@cache
 def _category(name: str) -> str | None:
     for word, category in (
         ("region", "regions"),
@@ -70,15 +73,38 @@ def _collect(attributes: Iterable[tuple[str, Any]], found: dict[str, list[str]])
                 if kind_category:
                     found[kind_category].append(item.slug)
             elif isinstance(item, msgspec.Struct):
-                _collect(((f, getattr(item, f)) for f in item.__struct_fields__), found)
+                if _may_concern(type(item)):
+                    _collect(((f, getattr(item, f)) for f in item.__struct_fields__), found)
             elif category and isinstance(item, str):
                 found[category].append(item)
 
 
+@cache
+def _may_concern(struct_type: type[msgspec.Struct]) -> bool:
+    """Whether values of this Struct type can name anything (dates, authorities and sources cannot);
+    read models call :func:`concerns` for every event they replay, so the others are skipped."""
+    return any(
+        _category(field.name) or _type_may_concern(field.type)
+        for field in msgspec.structs.fields(struct_type)
+    )
+
+
+def _type_may_concern(annotation: Any) -> bool:
+    if annotation is SubjectRef or annotation is Concerns:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return _may_concern(annotation)
+    return any(_type_may_concern(arg) for arg in typing.get_args(annotation))
+
+
 def concerns(event: Any) -> Concerns:
-    """The slugs of the regions, cooperations, organisations and municipalities ``event`` names."""
+    """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
+    command, which follows the same naming convention) names."""
     found: dict[str, list[str]] = {
         c: [] for c in ("regions", "cooperations", "organisations", "municipalities")
     }
-    _collect(vars(event).items(), found)
+    if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
+        _collect(((f, getattr(event, f)) for f in event.__struct_fields__), found)
+    else:
+        _collect(vars(event).items(), found)
     return Concerns(**{k: _union((), v) for k, v in found.items()})

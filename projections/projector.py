@@ -4,7 +4,7 @@
 caller's transaction, the fact row versions they state, the supersessions they cause, the history rows,
 and the new tracking position — all or nothing. Within a batch the projector keeps the current version of
 every fact it touched in memory, so a batch needs no SELECT for the facts it wrote itself, and writes its
-rows with a few executemany statements (updates of superseded rows first, then inserts, so the unique
+rows with a few bulk statements (updates of superseded rows first, then inserts, so the unique
 "one current version per key" index holds at every statement).
 
 A fact's key names it across versions: ``membership:<municipality>:<membership id>``,
@@ -19,12 +19,15 @@ stated.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, and_, insert, select, update
 
 from domain.agreements import (
     AccountHoldership,
@@ -103,7 +106,8 @@ class _Event:
         self.position = position
         self.event = event
         self.recorded_at = to_utc_naive(event.timestamp)
-        self.ref = f"{event.originator_id}:{event.originator_version}"
+        self.originator_id = str(event.originator_id)
+        self.ref = f"{self.originator_id}:{event.originator_version}"
         self.attribution = _encoder.encode(
             {
                 "authority": event.authority,
@@ -146,7 +150,7 @@ class _Batch:
         self.tables = tables
         self.current: dict[str, dict[str, Any] | None] = {}
         self.inserts: dict[int, dict[str, Any]] = {}
-        self.supersessions: list[dict[str, Any]] = []
+        self.supersessions: list[tuple[int, datetime, int]] = []
         self.events: list[dict[str, Any]] = []
         self.subjects: list[dict[str, Any]] = []
         self.positions: dict[str, int] = {}  # "<originator id>:<version>" → position, this batch
@@ -278,33 +282,81 @@ class _Batch:
         elif pending is not None:
             pending.update(superseded_position=at.position, superseded_at=at.recorded_at)
         else:
-            self.supersessions.append(
-                {
-                    "b_version_id": version["version_id"],
-                    "b_position": at.position,
-                    "b_at": at.recorded_at,
-                }
-            )
+            self.supersessions.append((at.position, at.recorded_at, version["version_id"]))
 
     def flush(self) -> None:
-        facts = self.tables.facts
+        """Writes the batch so far: supersessions first, then the new rows (see the module docstring)."""
+        writer = _BulkWriter(self.connection)
         if self.supersessions:
-            self.connection.execute(
-                update(facts)
-                .where(facts.c.version_id == bindparam("b_version_id"))
-                .values(superseded_position=bindparam("b_position"), superseded_at=bindparam("b_at")),
-                self.supersessions,
-            )
+            writer.supersede(self.tables.facts, self.supersessions)
             self.supersessions = []
-        if self.inserts:
-            self.connection.execute(insert(facts), list(self.inserts.values()))
-            self.inserts = {}
-        if self.events:
-            self.connection.execute(insert(self.tables.events), self.events)
-            self.events = []
-        if self.subjects:
-            self.connection.execute(insert(self.tables.event_subjects), self.subjects)
-            self.subjects = []
+        for table, rows in (
+            (self.tables.facts, list(self.inserts.values())),
+            (self.tables.events, self.events),
+            (self.tables.event_subjects, self.subjects),
+        ):
+            if rows:
+                writer.insert(table, rows)
+        self.inserts, self.events, self.subjects = {}, [], []
+
+
+def _sqlite_value(value: Any) -> Any:
+    """The text SQLAlchemy's SQLite types store for dates and timestamps (so its queries compare them)."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class _BulkWriter:
+    """Writes whole batches through the driver: executemany on SQLite, COPY on PostgreSQL. At a
+    million events SQLAlchemy's per-row parameter processing would cost more than the projection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgresql = connection.dialect.name == "postgresql"
+        self.quote = connection.dialect.identifier_preparer.quote
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        names = [column.name for column in table.columns]
+        columns = ", ".join(self.quote(name) for name in names)
+        cursor = self.connection.connection.cursor()
+        try:
+            if self.postgresql:
+                with cursor.copy(f"COPY {self.quote(table.name)} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[name] for name in names])
+                return
+            as_text = {
+                name
+                for name, column in zip(names, table.columns, strict=True)
+                if isinstance(column.type, Date | DateTime)
+            }
+            getters = [
+                (lambda row, n=name: _sqlite_value(row[n])) if name in as_text else itemgetter(name)
+                for name in names
+            ]
+            cursor.executemany(
+                f"INSERT INTO {self.quote(table.name)} ({columns}) "
+                f"VALUES ({', '.join('?' * len(names))})",
+                [[get(row) for get in getters] for row in rows],
+            )
+        finally:
+            cursor.close()
+
+    def supersede(self, facts: Table, supersessions: list[tuple[int, datetime, int]]) -> None:
+        mark = "%s" if self.postgresql else "?"
+        convert = (lambda v: v) if self.postgresql else _sqlite_value
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.executemany(
+                f"UPDATE {self.quote(facts.name)} SET superseded_position = {mark}, "
+                f"superseded_at = {mark} WHERE version_id = {mark}",
+                [(position, convert(at), version_id) for position, at, version_id in supersessions],
+            )
+        finally:
+            cursor.close()
 
 
 def _event_name(event: Any) -> str:
@@ -314,14 +366,24 @@ def _event_name(event: Any) -> str:
 def _description(event: Any, info_slug: str) -> str:
     """A one-line account of the event: its name, subject and the attributes that say what changed."""
     parts = []
-    for name, value in vars(event).items():
-        if name in _COMMON_ATTRIBUTES or value is None or value == () or name == "originator_id":
-            continue
-        if isinstance(value, str | int | bool) and len(str(value)) <= 120:
-            parts.append(f"{name}={value}")
-        elif isinstance(value, SubjectRef):
+    for name in _described_attributes(type(event)):
+        value = getattr(event, name)
+        if isinstance(value, SubjectRef):
             parts.append(f"{name}={value.kind}:{value.slug}")
-    return f"{_event_name(event)} {info_slug}: " + ", ".join(parts[:8])
+        elif isinstance(value, str | int) and value is not None and len(str(value)) <= 120:
+            parts.append(f"{name}={value}")
+        if len(parts) == 8:
+            break
+    return f"{_event_name(event)} {info_slug}: " + ", ".join(parts)
+
+
+@cache
+def _described_attributes(event_class: type) -> tuple[str, ...]:
+    return tuple(
+        field.name
+        for field in dataclasses.fields(event_class)
+        if field.name not in _COMMON_ATTRIBUTES and field.name != "originator_id"
+    )
 
 
 _COMMON_ATTRIBUTES = frozenset(
@@ -403,7 +465,7 @@ class GovernanceProjector:
                 "event_name": _event_name(event),
                 "subject_kind": str(info.aggregate_kind),
                 "subject_slug": info.slug,
-                "originator_id": str(event.originator_id),
+                "originator_id": at.originator_id,
                 "originator_version": event.originator_version,
                 "description": _description(event, info.slug),
                 "valid_from": _iso(event.valid_from),

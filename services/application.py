@@ -8,11 +8,17 @@ the library's in-memory POPO module by default) and stores events with the msgsp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.agreements import (
     AccountHoldership,
@@ -51,6 +57,40 @@ AGGREGATE_BY_KIND: dict[SubjectKind, type[GovernanceAggregate]] = {
     SubjectKind.CLAIMS: ConflictingClaims,
     SubjectKind.ACCOUNT: AccountHoldership,
 }
+
+
+class Recorded(msgspec.Struct, frozen=True, kw_only=True):
+    """What a command recorded: its (first) aggregate, that aggregate's new version, and the log
+    positions (notification ids) of the events it stored."""
+
+    aggregate_id: UUID
+    version: int
+    notification_ids: tuple[int, ...]
+
+
+class VersionConflict(Exception):
+    """The aggregate was not at the version the command expected (an ``If-Match``), or another command
+    stored events on it first. Nothing of the command was recorded."""
+
+    def __init__(self, aggregate_id: UUID, current_version: int, expected_version: int) -> None:
+        super().__init__(
+            f"aggregate {aggregate_id} is at version {current_version}, "
+            f"the command expected version {expected_version}; nothing was recorded"
+        )
+        self.aggregate_id = aggregate_id
+        self.current_version = current_version
+        self.expected_version = expected_version
+
+
+@dataclass
+class _Recording:
+    expected_version: int | None
+    aggregate: Aggregate | None = None
+    recordings: list[Recording[UUID]] = field(default_factory=list)
+
+
+# The command being handled on this thread (the API runs commands on worker threads).
+_current: ContextVar[_Recording | None] = ContextVar("current_command", default=None)
 
 
 class GovernanceApplication(Application[UUID]):
@@ -97,10 +137,44 @@ class GovernanceApplication(Application[UUID]):
         self.save(aggregate)
         return aggregate.id
 
-    def handle(self, command: c.Command) -> UUID:
-        """Run any command (the API and the importer use this)."""
+    def handle(self, command: c.Command, *, expected_version: int | None = None) -> Recorded:
+        """Run any command (the API and the importer use this). With ``expected_version``, the command's
+        first aggregate must be at that version, else VersionConflict; so must it be if another command
+        saves it concurrently."""
         method: Callable[[Any], UUID] = getattr(self, _HANDLERS[type(command)])
-        return method(command)
+        with self._recording(expected_version) as recording:
+            aggregate_id = method(command)
+        notification_ids = tuple(r.notification.id for r in recording.recordings)
+        version = recording.aggregate.version if recording.aggregate else 0
+        return Recorded(aggregate_id=aggregate_id, version=version, notification_ids=notification_ids)
+
+    @contextmanager
+    def _recording(self, expected_version: int | None) -> Iterator[_Recording]:
+        recording = _Recording(expected_version=expected_version)
+        token = _current.set(recording)
+        try:
+            yield recording
+        finally:
+            _current.reset(token)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        recording = _current.get()
+        aggregates = [o for o in objs if isinstance(o, Aggregate)]
+        if recording is None or not aggregates:
+            return super().save(*objs, **kwargs)
+        first = aggregates[0]
+        stored_version = first.version - len(first.pending_events)
+        expected = recording.expected_version
+        if expected is not None and expected != stored_version:
+            raise VersionConflict(first.id, stored_version, expected)
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except IntegrityError:
+            current = self.repository.get(first.id).version if first.id in self.repository else 0
+            raise VersionConflict(first.id, current, stored_version) from None
+        recording.aggregate = first
+        recording.recordings.extend(recordings)
+        return recordings
 
     # -- registry ---------------------------------------------------------------------------------------
     def register_source(self, cmd: c.RegisterSource) -> UUID:

@@ -1,5 +1,7 @@
 """The running service: the event store (an embedded nats-server unless a URL is given), the governance
-application on top of it, with the governance facts imported on first start, and the region feeds.
+application on top of it, with the governance facts imported on first start, the region feeds, and the
+read models (the governance maps) in the SQL database of the settings, kept up to date by a projection
+runner.
 
 The embedded server admits only the users in the generated access configuration
 (``adapters.nats.access``): the service itself, and each region system that was issued credentials.
@@ -11,6 +13,8 @@ from __future__ import annotations
 from contextlib import ExitStack
 from types import TracebackType
 
+from sqlalchemy import Engine
+
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
@@ -19,7 +23,7 @@ from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from projections.feeds import FeedProjection
 from projections.lease import Lease
-from projections.runner import ProjectionRunner
+from projections.runner import BATCH_SIZE, ProjectionRunner
 from services.application import GovernanceApplication
 from services.importer import ImportReport, import_governance_facts
 
@@ -31,8 +35,8 @@ class Runtime:
         self.nats_url = settings.nats_url
         self._service_url = settings.nats_url
         self.app: GovernanceApplication | None = None
+        self.engine: Engine | None = None
         self.feeds: FeedProjection | None = None
-        self.projections: ProjectionRunner | None = None
 
     def start(self) -> Runtime:
         if not self.nats_url:
@@ -51,7 +55,24 @@ class Runtime:
             }
         )
         self._stack.callback(self.app.close)
+        self.engine = create_engine(self.settings.effective_database_url)
+        self._stack.callback(self.engine.dispose)
+        migrate(self.engine)
         return self
+
+    @property
+    def service_url(self) -> str:
+        """The event store's URL with the service's own credentials (for the service's processes)."""
+        return self._service_url
+
+    def start_projections(self, batch_size: int = BATCH_SIZE) -> ProjectionRunner:
+        """Keeps the maps up to date in a thread of this process, while it holds the lease."""
+        assert self.app is not None and self.engine is not None, "start the runtime first"
+        lease = Lease(self.engine, self.settings.projection_lease_seconds)
+        runner = ProjectionRunner(self.app, self.engine, lease=lease, batch_size=batch_size)
+        runner.start()
+        self._stack.callback(runner.stop)
+        return runner
 
     def start_feeds(self) -> FeedProjection:
         """Starts fanning the log out to the region feeds (from where each feed stands)."""
@@ -62,19 +83,6 @@ class Runtime:
         self.feeds = FeedProjection(self.app, publisher).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
-
-    def start_projections(self) -> ProjectionRunner:
-        """Starts keeping the governance maps up to date. Of several processes on one database, the one
-        holding the lease applies the events; the others stand by to take over (projections.lease)."""
-        assert self.app is not None, "start the runtime first"
-        engine = create_engine(self.settings.effective_database_url)
-        self._stack.callback(engine.dispose)
-        migrate(engine)
-        lease = Lease(engine, self.settings.projection_lease_seconds)
-        self.projections = ProjectionRunner(self.app, engine, lease=lease)
-        self.projections.start()
-        self._stack.callback(self.projections.stop)
-        return self.projections
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"

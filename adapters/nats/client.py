@@ -14,16 +14,23 @@ resubscribing) stays nats-py's.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError as NatsTimeoutError
+from nats.errors import (
+    ConnectionClosedError,
+    NoRespondersError,
+    ProtocolError,
+    TimeoutError as NatsTimeoutError,
+)
+from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
 
 T = TypeVar("T")
 
@@ -40,11 +47,58 @@ class JetStreamApiError(Exception):
 RawHandler = Callable[[bytes, bytes, bytes, bytes], None]
 
 
+class LeanParser(Parser):
+    """nats-py's protocol parser with a fast path for whole MSG and HMSG frames.
+
+    The stock parser tries regular expressions on every frame; reading the log, that was a third of
+    the client's time. Complete MSG/HMSG frames at the front of the buffer are split here with plain
+    byte operations; anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has begun)
+    is left to the stock parser, with the same buffer and state.
+    """
+
+    async def parse(self, data: bytes = b"") -> None:
+        buf = self.buf
+        buf.extend(data)
+        while self.state == AWAITING_CONTROL_LINE:
+            if buf.startswith(b"MSG "):
+                start, with_headers = 4, False
+            elif buf.startswith(b"HMSG "):
+                start, with_headers = 5, True
+            else:
+                break
+            end = buf.find(b"\r\n")
+            if end < 0:
+                return  # the rest of the control line is still on its way
+            args = bytes(buf[start:end]).split()
+            try:
+                # MSG <subject> <sid> [reply] <size>; HMSG <subject> <sid> [reply] <hdr size> <size>
+                fixed = 4 if with_headers else 3
+                if len(args) not in (fixed, fixed + 1):
+                    raise ValueError(args)
+                reply = args[2] if len(args) == fixed + 1 else b""
+                size = int(args[-1])
+                header_size = int(args[-2]) if with_headers else 0
+                sid = int(args[1])
+            except ValueError:
+                raise ProtocolError("nats: malformed MSG") from None
+            body = end + 2
+            if len(buf) < body + size + 2:
+                return  # the payload is still on its way
+            headers = bytes(buf[body : body + header_size]) if with_headers else None
+            payload = bytes(buf[body + header_size : body + size])
+            del buf[: body + size + 2]
+            await self.nc._process_msg(sid, args[0], reply, payload, headers)
+        if buf:
+            await super().parse()
+
+
 class _Connection(Client):
-    """nats-py's client, with subscriptions whose messages go straight to a RawHandler."""
+    """nats-py's client, with a leaner parser and subscriptions whose messages go straight to a
+    RawHandler."""
 
     def __init__(self) -> None:
         super().__init__()
+        self._ps = LeanParser(self)
         self.raw_handlers: dict[int, RawHandler] = {}
 
     async def _process_msg(
@@ -63,6 +117,11 @@ class _Connection(Client):
 NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRespondersError)
 
 
+def server_urls(url: str) -> list[str]:
+    """A cluster is given as its nodes' URLs, comma-separated; clients fail over between them."""
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
 class NatsClient:
     def __init__(self, url: str, *, timeout: float = 5.0, name: str = "regiekaart") -> None:
         self.url = url
@@ -78,8 +137,7 @@ class NatsClient:
 
         connection = _Connection()
         await connection.connect(
-            # A cluster is given as its nodes' URLs, comma-separated; the client fails over between them.
-            [server.strip() for server in self.url.split(",")],
+            server_urls(self.url),
             name=name,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.25,
@@ -91,9 +149,31 @@ class NatsClient:
         )
         return connection
 
-    def run(self, coro: Awaitable[T], timeout: float | None = None) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        return future.result(timeout)
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Runs `coro` on the client's loop and returns its result (or raises its exception).
+
+        Every save waits here, so the hand-over is kept lean: a bare lock released by the task's done
+        callback, where `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a
+        Condition and further callbacks (measured: about half the latency per call on 2 busy cores).
+        """
+        finished = _thread.allocate_lock()
+        finished.acquire()
+        started: list[asyncio.Task[T]] = []
+
+        def start() -> None:
+            task = self._loop.create_task(coro)
+            task.add_done_callback(lambda _: finished.release())
+            started.append(task)
+
+        self._loop.call_soon_threadsafe(start)
+        if not finished.acquire(timeout=-1 if timeout is None else timeout):
+            self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
+            raise TimeoutError(f"no outcome within {timeout} s")
+        task = started[0]
+        if task.cancelled():
+            # Only close() cancels: to the caller it is a connection that went away mid-call.
+            raise ConnectionClosedError
+        return task.result()
 
     async def request(
         self, subject: str, payload: bytes = b"", headers: dict[str, str] | None = None

@@ -382,19 +382,21 @@ class JetStreamRecorder:
     async def _prepare(self, stored_events: Sequence[StoredEvent], *, look_up: bool) -> list[_Message]:
         """The messages of a save, one per aggregate (more only for a very large save), with the
         optimistic-lock header on each aggregate's first message and each message's new head."""
-        by_aggregate: dict[str, list[int]] = {}
+        by_aggregate: dict[UUID | str, list[int]] = {}
         for position, event in enumerate(stored_events):
-            by_aggregate.setdefault(str(event.originator_id), []).append(position)
+            by_aggregate.setdefault(event.originator_id, []).append(position)
         room = self.client.nc.max_payload - _HEADER_ROOM
         messages: list[_Message] = []
-        for key, positions in by_aggregate.items():
-            originator_id = stored_events[positions[0]].originator_id
+        for originator_id, positions in by_aggregate.items():
+            key = str(originator_id)
+            id_is_uuid = isinstance(originator_id, UUID)
             subject = self.event_subject(originator_id)
             head = await self._head(originator_id, look_up=look_up)
             first_message = len(messages)
             version, prev_hash = head.version, head.hash
             records: list[bytes] = []
             chunk: list[int] = []
+            size = 0
             for position in positions:
                 event = stored_events[position]
                 if event.originator_version <= version:
@@ -402,33 +404,34 @@ class JetStreamRecorder:
                         f"aggregate {key} already has version {version}, so version "
                         f"{event.originator_version} is taken; nothing of this save was stored"
                     )
-                version = event.originator_version
-                record_hash = event_hash(prev_hash, key, version, event.topic, event.state)
+                record_hash = event_hash(
+                    prev_hash, key, event.originator_version, event.topic, event.state
+                )
                 record = _encode(
                     EventRecord(
-                        originator_id=key,
-                        id_is_uuid=isinstance(originator_id, UUID),
-                        originator_version=version,
-                        topic=event.topic,
-                        state=event.state,
-                        prev_hash=prev_hash,
-                        hash=record_hash,
+                        key,
+                        id_is_uuid,
+                        event.originator_version,
+                        event.topic,
+                        event.state,
+                        prev_hash,
+                        record_hash,
                     )
                 )
                 if len(record) > room:
                     raise PersistenceError(
-                        f"event {version} of aggregate {key} takes {len(record):,} bytes, more "
-                        f"than the {room:,} a NATS message can carry here; nothing was stored"
+                        f"event {event.originator_version} of aggregate {key} takes "
+                        f"{len(record):,} bytes, more than the {room:,} a NATS message can carry "
+                        "here; nothing was stored"
                     )
-                size = sum(len(r) for r in records) + len(record)
-                if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size > room):
-                    messages.append(_message(subject, records, key, chunk, version_hash))
-                    records, chunk = [], []
+                if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size + len(record) > room):
+                    messages.append(_message(subject, records, key, chunk, version, prev_hash))
+                    records, chunk, size = [], [], 0
                 records.append(record)
                 chunk.append(position)
-                prev_hash = record_hash
-                version_hash = (version, record_hash)
-            messages.append(_message(subject, records, key, chunk, version_hash))
+                size += len(record)
+                version, prev_hash = event.originator_version, record_hash
+            messages.append(_message(subject, records, key, chunk, version, prev_hash))
             messages[first_message].headers["Nats-Expected-Last-Subject-Sequence"] = str(
                 head.sequence
             )
@@ -531,7 +534,7 @@ class _ConsumerRead:
         self.last_sequence = 0
         self._deliveries = 0
         self._page_end = 0
-        self._received = 0
+        self._stopped = True
         self._page_done: asyncio.Event | None = None
         self._outcome: str | BaseException | None = None
 
@@ -563,6 +566,7 @@ class _ConsumerRead:
                     page = min(pending, _READ_PAGE)
                     self._page_end = self._deliveries + page
                     self._page_done.clear()
+                    self._stopped = False
                     await client.nc.publish(
                         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
                         msgspec.json.encode({"batch": page, "no_wait": True}),
@@ -585,45 +589,47 @@ class _ConsumerRead:
     async def _wait_for_page(self) -> None:
         assert self._page_done is not None
         while True:
-            received = self._received
+            deliveries = self._deliveries
             try:
                 await asyncio.wait_for(self._page_done.wait(), self.recorder.client.timeout)
                 return
             except asyncio.TimeoutError:
-                if self._received == received:
-                    self._outcome = "stalled"
+                if self._deliveries == deliveries:
+                    self._stop("stalled")
                     return
 
     def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
-        assert self._page_done is not None
-        if self._page_done.is_set():
+        if self._stopped:
             return
         if not reply:
             # A status ends the request early: no messages (404), timeout (408), consumer gone (409)
             # or nobody there to answer after a server restart (503). Heartbeats (100) do not.
             if not headers.startswith(b"NATS/1.0 100"):
-                self._outcome = "request ended"
-                self._page_done.set()
+                self._stop("request ended")
             return
         try:
             tokens = reply.split(b".")
             offset = 5 if len(tokens) == 9 else 7
-            sequence, delivery = int(tokens[offset]), int(tokens[offset + 1])
+            delivery = int(tokens[offset + 1])
             if delivery != self._deliveries + 1:
-                self._outcome = "missed a delivery"
-                self._page_done.set()
+                self._stop("missed a delivery")
                 return
+            sequence = int(tokens[offset])
             self._deliveries = delivery
-            self._received += 1
             self.last_sequence = sequence
             if not self.accept(sequence, subject.decode(), data):
-                self._outcome = "accepted all it wants"
-                self._page_done.set()
+                self._stop("accepted all it wants")
             elif delivery == self._page_end:
-                self._page_done.set()
+                self._stop(None)
         except BaseException as error:  # noqa: BLE001 - handed to the reading coroutine
-            self._outcome = error
-            self._page_done.set()
+            self._stop(error)
+
+    def _stop(self, outcome: str | BaseException | None) -> None:
+        """Ends the page: the reading coroutine looks at the outcome (None: the page is complete)."""
+        assert self._page_done is not None
+        self._outcome = outcome
+        self._stopped = True
+        self._page_done.set()
 
 
 class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
@@ -773,16 +779,15 @@ class NatsProcessRecorder(NatsTrackingRecorder, NatsApplicationRecorder, Process
 
 
 def _message(
-    subject: str, records: list[bytes], key: str, positions: list[int], last: tuple[int, str]
+    subject: str, records: list[bytes], key: str, positions: list[int], version: int, last_hash: str
 ) -> _Message:
     """An event message carrying already encoded records (see the module docstring)."""
-    version, record_hash = last
     return _Message(
         subject=subject,
         payload=_encode([msgspec.Raw(record) for record in records]),
         headers={},
         key=key,
-        head=_Head(sequence=0, version=version, hash=record_hash),
+        head=_Head(sequence=0, version=version, hash=last_hash),
         positions=positions,
     )
 
@@ -792,22 +797,20 @@ def _direct_get_entries(message: Msg) -> list[tuple[int, EventRecord]]:
     return log_entries(int(headers["Nats-Sequence"]), headers["Nats-Subject"], message.data)
 
 
+def _originator_id(record: EventRecord) -> UUID | str:
+    # msgspec parses a UUID about three times faster than UUID(str): it counts when reading the log.
+    return msgspec.convert(record.originator_id, UUID) if record.id_is_uuid else record.originator_id
+
+
 def _stored_event(record: EventRecord) -> StoredEvent:
     return StoredEvent(
-        originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
-        originator_version=record.originator_version,
-        topic=record.topic,
-        state=record.state,
+        _originator_id(record), record.originator_version, record.topic, record.state
     )
 
 
 def _notification(notification_id: int, record: EventRecord) -> Notification:
     return Notification(
-        id=notification_id,
-        originator_id=UUID(record.originator_id) if record.id_is_uuid else record.originator_id,
-        originator_version=record.originator_version,
-        topic=record.topic,
-        state=record.state,
+        _originator_id(record), record.originator_version, record.topic, record.state, notification_id
     )
 
 

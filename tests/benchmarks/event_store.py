@@ -4,7 +4,8 @@ recorder, on the same machine and the same nats-server in one run.
     .venv/bin/python -m tests.benchmarks.event_store [--sync always|2m] [--events 100000] [--saves 2000]
 
 Writes are sequential (each save awaits its acknowledgement before the next), as one command handler
-makes them; each write figure is the median of three runs on a fresh stream. The log that is read back
+makes them, each run on a fresh stream. Every figure is the median of three rounds, and each round runs
+every measure once, so that a burst of load from elsewhere on a shared machine hits all columns alike. The log that is read back
 holds `--events` single-event saves (the most messages per event a log can have), written through the
 recorder itself so that reads see exactly what the service stores.
 """
@@ -36,12 +37,14 @@ READ_PAGE = 10_000
 FILL_WRITERS = 16
 
 
-def median_rate(run: Callable[[], tuple[int, float]]) -> float:
-    rates = []
+def interleaved_medians(runs: dict[str, Callable[[], tuple[int, float]]]) -> dict[str, float]:
+    """The median rate of each run over three rounds; every round runs each once, in turn."""
+    rates: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(3):
-        count, seconds = run()
-        rates.append(count / seconds)
-    return statistics.median(rates)
+        for name, run in runs.items():
+            count, seconds = run()
+            rates[name].append(count / seconds)
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def sequential_saves(
@@ -147,11 +150,15 @@ def main() -> None:
                 position, limit, inclusive_of_start=False
             )
 
-        raw = median_rate(lambda: raw_publishes(server.url, ours().stream, args.saves))
-        single = median_rate(lambda: sequential_saves(ours(), args.saves, 1))
-        single_sqlite = median_rate(lambda: sequential_saves(sqlite(), args.saves, 1))
-        ten = median_rate(lambda: sequential_saves(ours(), args.saves // 4, 10))
-        ten_sqlite = median_rate(lambda: sequential_saves(sqlite(), args.saves // 4, 10))
+        writes = interleaved_medians(
+            {
+                "raw": lambda: raw_publishes(server.url, ours().stream, args.saves),
+                "single": lambda: sequential_saves(ours(), args.saves, 1),
+                "single sqlite": lambda: sequential_saves(sqlite(), args.saves, 1),
+                "ten": lambda: sequential_saves(ours(), args.saves // 4, 10),
+                "ten sqlite": lambda: sequential_saves(sqlite(), args.saves // 4, 10),
+            }
+        )
 
         log = ours()
         fill_log(log, args.events)
@@ -160,17 +167,34 @@ def main() -> None:
             reference.insert_events(
                 [StoredEvent(uuid.uuid4(), 1, "bench", STATE) for _ in range(READ_PAGE)]
             )
-        select = median_rate(lambda: read_by_pages(pages(log), args.events))
-        select_sqlite = median_rate(lambda: read_by_pages(pages(reference), args.events))
-        subscribe = median_rate(lambda: read_by_subscription(log, args.events))
+        reads = interleaved_medians(
+            {
+                "select": lambda: read_by_pages(pages(log), args.events),
+                "select sqlite": lambda: read_by_pages(pages(reference), args.events),
+                "subscribe": lambda: read_by_subscription(log, args.events),
+            }
+        )
         client.close()
 
+    raw, single = writes["raw"], writes["single"]
     rows = [
         ("raw `js.publish`, awaiting each ack (publishes/s)", f"{raw:,.0f}", "—"),
-        ("single-event save (saves/s)", f"{single:,.0f} ({single / raw:.2f}× raw)", f"{single_sqlite:,.0f}"),
-        ("10-event save (saves/s)", f"{ten:,.0f}", f"{ten_sqlite:,.0f}"),
-        (f"read {args.events:,} events, `select_notifications` (events/s)", f"{select:,.0f}", f"{select_sqlite:,.0f}"),
-        (f"read {args.events:,} events, `subscribe` (events/s)", f"{subscribe:,.0f}", "— (not supported)"),
+        (
+            "single-event save (saves/s)",
+            f"{single:,.0f} ({single / raw:.2f}× raw)",
+            f"{writes['single sqlite']:,.0f}",
+        ),
+        ("10-event save (saves/s)", f"{writes['ten']:,.0f}", f"{writes['ten sqlite']:,.0f}"),
+        (
+            f"read {args.events:,} events, `select_notifications` (events/s)",
+            f"{reads['select']:,.0f}",
+            f"{reads['select sqlite']:,.0f}",
+        ),
+        (
+            f"read {args.events:,} events, `subscribe` (events/s)",
+            f"{reads['subscribe']:,.0f}",
+            "— (not supported)",
+        ),
     ]
     print(
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "

@@ -35,9 +35,9 @@ from projections.feeds import FeedProjection
 from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
+from tests.benchmarks.results import write_section
 
 REGION = "zuid-limburg"
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Region feeds"
 
 
@@ -146,17 +146,6 @@ def table(result: dict[str, float]) -> str:
     )
 
 
-def write_section(body: str) -> None:
-    """Replaces this benchmark's section of RESULTS.md, leaving the others as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following < 0 else following + 1
-        text = text[:start] + text[end:]
-    RESULTS.write_text(text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     decisions = int(argv[0]) if argv else 10_000
@@ -175,7 +164,7 @@ Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.
 shared with other engineers' work at the time), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.feeds {decisions}`.
 """
-    write_section(body)
+    write_section(SECTION, body)
     print(body)
 
 

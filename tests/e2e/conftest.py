@@ -1,21 +1,42 @@
-"""End-to-end tests of one service run twice, through ``service_environment``: with the read models in
-SQLite (the default) and in PostgreSQL. Tests of several services sharing a database use PostgreSQL."""
+"""The service under test: `regiekaart serve` once per session and database, with its SQL database from
+one fixture (`e2e_database_url`), so the same suite runs on SQLite and on PostgreSQL (`make test` runs
+it on both: E2E_DATABASES)."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.service import Service, start_service
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def service_environment(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The environment of the service under test, without the caller's REGIEKAART_* settings; on
-    PostgreSQL with a fresh database of its own."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+
+# The read-model databases the suite runs on, e.g. E2E_DATABASES=sqlite,postgresql.
+E2E_DATABASES = [name.strip() for name in os.environ.get("E2E_DATABASES", "sqlite").split(",")]
+
+
+@pytest.fixture(scope="session", params=E2E_DATABASES)
+def e2e_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The service's SQL database: SQLite (the default) or PostgreSQL, as E2E_DATABASES says."""
     if request.param == "postgresql":
+        return request.getfixturevalue("postgres_server").create_database("regiekaart_e2e")
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'regiekaart.sqlite'}"
+
+
+@pytest.fixture
+def own_database_url(request: pytest.FixtureRequest, e2e_database_url: str) -> str | None:
+    """For a test that starts a service of its own: a fresh database of the kind the suite runs on
+    (None on SQLite: the default file in the service's data directory)."""
+    if e2e_database_url.startswith("postgresql"):
         server = request.getfixturevalue("postgres_server")
-        database = server.create_database(f"e2e_{uuid.uuid4().hex[:12]}")
-        environment["REGIEKAART_DATABASE_URL"] = database
-    return environment
+        return server.create_database(f"e2e_{uuid.uuid4().hex[:12]}")
+    return None
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str) -> Iterator[Service]:
+    running = start_service(tmp_path_factory.mktemp("e2e"), database_url=e2e_database_url)
+    yield running
+    running.stop()

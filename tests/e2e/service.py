@@ -1,60 +1,98 @@
-"""`regiekaart serve` as a process of its own, the way an operator runs it."""
+"""The real service as a subprocess: `regiekaart serve` (embedded nats-server, granian workers) on a free
+port, for the end-to-end tests and the API benchmark."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
-import time
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-_READY_TIMEOUT = 120.0
+import httpx
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
 class Service:
-    """A running `regiekaart serve`; its output goes to a file beside its data."""
+    process: subprocess.Popen[str]
+    url: str
+    lines: list[str] = field(default_factory=list)
+    admin_token: str | None = None
 
-    def __init__(self, data_dir: Path, environment: dict[str, str]) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.log = data_dir / f"serve-{time.monotonic_ns()}.log"
-        with open(self.log, "wb") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir)],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=environment,
-            )
-        deadline = time.monotonic() + _READY_TIMEOUT
-        while "ready" not in self.lines:
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited before it was ready: {self.output}")
-            if time.monotonic() > deadline:
-                self.kill()
-                raise AssertionError(f"serve did not become ready: {self.output}")
-            time.sleep(0.05)
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def output(self) -> str:
-        return self.log.read_text()
-
-    @property
-    def lines(self) -> list[str]:
-        return [line.strip() for line in self.output.splitlines()]
-
-    def stop(self) -> str:
-        """Stops it as an operator would (SIGTERM); it must stop cleanly. Returns all it printed."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
-        assert self.process.returncode == 0, self.output
-        return self.output
+    def token(self, role: str, name: str, **scope: list[str]) -> str:
+        with self.client(self.admin_token) as admin:
+            answer = admin.post("/tokens", json={"name": name, "role": role, **scope})
+            answer.raise_for_status()
+            return answer.json()["token"]
 
     def kill(self) -> None:
-        """Ends it at once (SIGKILL), as a crash would."""
-        os.kill(self.process.pid, signal.SIGKILL)
+        """Ends the service and its API workers at once (SIGKILL), as a crash of its machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self._reader.join(timeout=10)
+        assert self.process.returncode == 0, "\n".join(self.lines[-40:])
+        return "\n".join(self.lines)
+
+
+def start_service(
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    workers: int = 2,
+    log_level: str = "INFO",
+    settings: dict[str, str] | None = None,
+) -> Service:
+    """`regiekaart serve` on `data_dir`; `settings` adds REGIEKAART_* variables (a cluster's URL...)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    env["REGIEKAART_LOG_LEVEL"] = log_level
+    if database_url:
+        env["REGIEKAART_DATABASE_URL"] = database_url
+    env.update(settings or {})
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api", "serve", "--data-dir", str(data_dir), "--port", str(port),
+         "--workers", str(workers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: the API workers go with it on a kill
+    )
+    service = Service(process=process, url=f"http://127.0.0.1:{port}")
+    ready = threading.Event()
+
+    def read() -> None:  # keeps draining the output (logs), so the service never blocks on it
+        assert process.stdout is not None
+        for line in process.stdout:
+            service.lines.append(line.rstrip())
+            if token := re.search(r"admin token .*: (rk_\S+)", line):
+                service.admin_token = token.group(1)
+            if line.strip() == "ready":
+                ready.set()
+        ready.set()
+
+    service._reader = threading.Thread(target=read, daemon=True)  # type: ignore[attr-defined]
+    service._reader.start()  # type: ignore[attr-defined]
+    ready.wait(timeout=180)
+    if process.poll() is not None or "ready" not in service.lines:
+        process.kill()
+        raise AssertionError("serve did not get ready:\n" + "\n".join(service.lines[-40:]))
+    return service

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 
 import nats
 
-from tests.e2e.service import Service
+from tests.e2e.service import start_service
 
 
-def issue(data_dir, region: str, env: dict[str, str]) -> dict:
+def issue(data_dir, region: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     result = subprocess.run(
         [sys.executable, "-m", "api", "feeds", "credentials", region, "--data-dir", str(data_dir)],
         capture_output=True,
@@ -24,13 +26,11 @@ def issue(data_dir, region: str, env: dict[str, str]) -> dict:
     return json.loads(result.stdout)
 
 
-def test_credentials_issued_to_a_running_service_admit_the_region_system(
-    tmp_path, service_environment
-):
-    service = Service(tmp_path, service_environment)
+def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path, own_database_url):
+    service = start_service(tmp_path, database_url=own_database_url, workers=1)
     try:
         url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
-        credentials = issue(tmp_path, "zuid-limburg", service_environment)
+        credentials = issue(tmp_path, "zuid-limburg")
 
         async def read_feed() -> list:
             nc = await nats.connect(

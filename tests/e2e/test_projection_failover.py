@@ -4,7 +4,6 @@ the other takes over, and the maps it leaves equal a clean rebuild from the log.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
@@ -15,7 +14,7 @@ from adapters.sql import create_engine, migrate
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table
 from services.application import GovernanceApplication
-from tests.e2e.service import Service
+from tests.e2e.service import start_service
 from tests.integration.projections.scenario import build_world, read_model_rows
 
 LEASE_SECONDS = 2
@@ -44,17 +43,17 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
     nats_cluster, postgres_server, tmp_path
 ):
     database_url = postgres_server.create_database(f"failover_{uuid.uuid4().hex[:8]}")
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")},
+    settings = {
         "REGIEKAART_NATS_URL": nats_cluster.urls,
         "REGIEKAART_NATS_REPLICAS": "3",
-        "REGIEKAART_DATABASE_URL": database_url,
         "REGIEKAART_PROJECTION_LEASE_SECONDS": str(LEASE_SECONDS),
     }
     services = {}
     for name in ("first", "second"):
-        service = Service(tmp_path / name, environment)
-        services[service.pid] = service
+        service = start_service(
+            tmp_path / name, database_url=database_url, workers=1, settings=settings
+        )
+        services[service.process.pid] = service
     engine = create_engine(database_url)
     coordinator = GovernanceApplication(
         env={

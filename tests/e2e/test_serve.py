@@ -1,35 +1,24 @@
-"""`regiekaart serve` on the embedded default event store: starts its own NATS, loads the facts once,
-keeps the governance maps in its database, stops cleanly."""
+"""`regiekaart serve` on the embedded default: starts its own NATS, loads the facts once, prints the API's
+address and an admin token on first start only, stops cleanly."""
 
 from __future__ import annotations
 
-import time
+import httpx
 
-from adapters.settings import Settings
-from adapters.sql import create_engine
-from projections.queries import GovernanceMaps
-from tests.e2e.service import Service
+from tests.e2e.service import start_service
 
 
-def wait_for_the_maps(maps: GovernanceMaps, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while maps.position() is None:
-        assert time.monotonic() < deadline, "the service did not apply the governance facts"
-        time.sleep(0.1)
-
-
-def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path, service_environment):
-    first = Service(tmp_path, service_environment)
+def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path, own_database_url):
+    first = start_service(tmp_path, database_url=own_database_url, workers=1)
     assert any("commands recorded, 0 already present" in line for line in first.lines), first.lines
-    settings = Settings.from_env(service_environment, data_dir=tmp_path)
-    engine = create_engine(settings.effective_database_url)
-    maps = GovernanceMaps(engine)
-    wait_for_the_maps(maps)
-    nmz = maps.cooperation_map("nmz-limburg")
-    assert "zuid-limburg" in [member.region.slug for member in nmz.members]
+    assert any(line.startswith("API: http://127.0.0.1:") and "/schema" in line for line in first.lines)
+    assert first.admin_token
+    assert httpx.get(f"{first.url}/schema/openapi.json").json()["openapi"].startswith("3.1")
     assert "stopped" in first.stop()
 
-    second = Service(tmp_path, service_environment)
+    second = start_service(tmp_path, database_url=own_database_url, workers=1)
     assert any(line.startswith("governance facts: 0 commands recorded") for line in second.lines)
+    assert second.admin_token is None, "the admin token is printed on first start only"
+    answer = httpx.get(f"{second.url}/events?limit=1", headers={"Authorization": f"Bearer {first.admin_token}"})
+    assert answer.status_code == 200
     second.stop()
-    engine.dispose()

@@ -207,7 +207,7 @@ def test_commands_decode_from_json_as_an_api_would(app: GovernanceApplication) -
                "holder_region": "noord-limburg", "executing_municipality": "venlo",
                "valid_from": {"value": "2018-01-01", "precision": "day"}, "principal": "coordinator:alice"}"""
     command = msgspec.json.decode(body, type=c.AssignAccountHoldership)
-    assert app.handle(command) == AccountHoldership.id_for("nmz-limburg:pactum")
+    assert app.handle(command).aggregate_id == AccountHoldership.id_for("nmz-limburg:pactum")
 
 
 def test_describe_names_aggregate_slug_and_what_an_event_concerns(

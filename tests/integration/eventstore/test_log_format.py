@@ -8,7 +8,7 @@ import uuid
 
 import nats
 import pytest
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import PersistenceError, StoredEvent, Tracking
 
 from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder
 from adapters.nats import recorders
@@ -149,3 +149,24 @@ def test_reads_work_after_the_server_restarts(restartable_nats, stream_name):
             assert [next(subscription).id for _ in ids] == ids
     finally:
         client.close()
+
+
+def test_a_save_too_large_for_one_message_is_split_by_size(nats_server, recorder):
+    aggregate = uuid.uuid4()
+    quarter = recorder.client.nc.max_payload // 4
+    save = [StoredEvent(aggregate, v, "t", bytes([v]) * quarter) for v in range(1, 7)]
+    recorder.insert_events(save)
+
+    log = raw_log(nats_server.url, recorder.stream)
+    assert len(log) > 1
+    assert [e.state for e in recorder.select_events(aggregate)] == [e.state for e in save]
+
+
+def test_an_event_larger_than_a_message_is_refused_and_nothing_is_stored(recorder):
+    aggregate = uuid.uuid4()
+    too_large = b"x" * recorder.client.nc.max_payload
+    with pytest.raises(PersistenceError, match="more than the"):
+        recorder.insert_events(
+            [StoredEvent(aggregate, 1, "t", b"{}"), StoredEvent(aggregate, 2, "t", too_large)]
+        )
+    assert recorder.select_events(aggregate) == []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -15,24 +13,7 @@ from projections.queries import GovernanceMaps
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
-
-
-def nats_application(server: NatsServer) -> GovernanceApplication:
-    """An application on a stream of its own on the session's server."""
-    return GovernanceApplication(
-        env={
-            "PERSISTENCE_MODULE": "adapters.nats",
-            "NATS_URL": server.url,
-            "NATS_STREAM": f"MAPS{uuid.uuid4().hex[:10].upper()}",
-        }
-    )
-
-
-def fresh_database_url(request: pytest.FixtureRequest, folder: Path, backend: str) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'maps-{uuid.uuid4().hex[:8]}.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
-    return server.create_database(f"m_{uuid.uuid4().hex[:12]}")
+from tests.integration.projections.scenario import fresh_database_url, nats_application
 
 
 @pytest.fixture(scope="module")

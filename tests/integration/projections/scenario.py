@@ -3,14 +3,40 @@ a cooperation of both, an organisation whose account the first region holds, a l
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
+
+from adapters.nats.server import NatsServer
 
 from domain.values import Authority, CooperationKind, PartialDate, Provenance
 from projections.schema import read_model_tables
 from services import commands as c
 from services.application import GovernanceApplication
+
+def nats_application(server: NatsServer) -> GovernanceApplication:
+    """An application on a stream of its own on the session's server."""
+    return GovernanceApplication(env=nats_env(server))
+
+
+def nats_env(server: NatsServer) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "adapters.nats",
+        "NATS_URL": server.url,
+        "NATS_STREAM": f"MAPS{uuid.uuid4().hex[:10].upper()}",
+    }
+
+
+def fresh_database_url(request: pytest.FixtureRequest, folder: Path, backend: str) -> str:
+    """A new, empty database on ``backend`` (sqlite or postgresql)."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'maps-{uuid.uuid4().hex[:8]}.sqlite'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"m_{uuid.uuid4().hex[:12]}")
+
 
 COORDINATOR = "coordinator:alice"
 DECISION = Authority(
@@ -120,3 +146,59 @@ def read_model_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             )
             for table in tables.metadata.sorted_tables
         }
+
+
+def grow_history(app: GovernanceApplication, s: dict[str, str], municipalities: int) -> None:
+    """Years of changes: municipalities join a region and move to the other; the account passes back
+    and forth; the lead changes hands; now and then a fact is corrected."""
+    from domain.agreements import AccountHoldership
+
+    regions = (s["region_a"], s["region_b"])
+    for n in range(municipalities):
+        slug = f"{s['municipality_a']}-{n}"
+        joined = date(2000, 1, 1) + timedelta(days=30 * n)
+        app.handle(c.RegisterMunicipality(municipality=slug, name=f"Gemeente {n}", **attribution()))
+        app.handle(
+            c.StartMembership(
+                municipality=slug, region=regions[n % 2], valid_from=PartialDate.day(joined), **attribution()
+            )
+        )
+        app.handle(
+            c.EndMembership(
+                municipality=slug,
+                membership_id=f"{regions[n % 2]}:{slug}",
+                valid_until=PartialDate.day(joined + timedelta(days=400)),
+                **attribution(),
+            )
+        )
+        app.handle(
+            c.StartMembership(
+                municipality=slug,
+                region=regions[(n + 1) % 2],
+                valid_from=PartialDate.day(joined + timedelta(days=401)),
+                **attribution(),
+            )
+        )
+        if n % 20:
+            continue
+        account = app.get(AccountHoldership, f"{s['cooperation']}:{s['organisation']}")
+        current = account.current_term()
+        holder = 1 if current is not None and current.holder_region == regions[0] else 0
+        app.handle(
+            c.TransferAccountHoldership(
+                cooperation=s["cooperation"],
+                organisation=s["organisation"],
+                agreement=f"{s['account_agreement']}-{n}",
+                handover=PartialDate.day(date(2018, 3, 2) + timedelta(days=n)),
+                holder_region=regions[holder],
+                executing_municipality=(s["municipality_a"], s["municipality_b"])[holder],
+                **attribution(),
+            )
+        )
+        if n % 100 == 60:
+            account = app.get(AccountHoldership, f"{s['cooperation']}:{s['organisation']}")
+            app.handle(
+                c.CorrectFact(
+                    aggregate_id=account.id, version=account.version, reason="recorded twice", **attribution()
+                )
+            )

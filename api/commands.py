@@ -1,0 +1,110 @@
+"""Command endpoints: one POST per command of ``services.commands``, made the same way for every resource.
+
+Each answers 201 with the recorded event ids and the aggregate's new version (also as ``ETag``). Send
+``If-Match: "<version>"`` to record only if the aggregate is still at that version, and an
+``Idempotency-Key`` to make a retry safe (a replayed answer carries ``Idempotent-Replayed: true``).
+"""
+
+from typing import Annotated
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, post
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import HeaderParameter, JSONBody
+
+from api.context import ApiContext
+from api.errors import problems
+from api.guards import WRITERS
+from api.idempotency import request_hash
+from api.schemas import CommandAccepted, command_body, to_command
+from services import commands as c
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Makes a retried command safe: the same key and body record once.",
+        max_length=200,
+        min_length=1,
+        required=False,
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        description='Record only if the aggregate is at this version, e.g. "3" (0: it must not exist).',
+        required=False,
+    ),
+]
+
+COMMAND_PROBLEMS = problems(400, 401, 403, 409, 422, 503)
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationException(
+            "If-Match must be an aggregate version, e.g. \"3\"",
+            extra=[{"message": f"not a version: {if_match!r}", "key": "If-Match", "source": "header"}],
+        )
+    return int(text)
+
+
+_accepted = msgspec.json.Decoder(CommandAccepted)
+
+
+def command_route(path: str, command_class: type[c.Command], summary: str) -> HTTPRouteHandler:
+    """The POST endpoint at ``path`` that records ``command_class``."""
+    body_class = command_body(command_class)
+
+    async def record(
+        self: object,
+        request: Request,
+        data: JSONBody[body_class],  # type: ignore[valid-type]
+        idempotency_key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> Response[CommandAccepted]:
+        context: ApiContext = request.app.state.context
+        principal = request.user
+        command = to_command(command_class, data, principal.id)
+        request_sha256 = request_hash(request.url.path, msgspec.json.encode(data))
+        version = expected_version(if_match)
+        stored, replayed = await anyio.to_thread.run_sync(
+            lambda: context.execute(
+                principal,
+                command,
+                idempotency_key=idempotency_key,
+                request_sha256=request_sha256,
+                expected_version=version,
+            )
+        )
+        accepted = _accepted.decode(stored.body)
+        headers = {"ETag": f'"{accepted.version}"'}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(
+            stored.body,
+            status_code=stored.status_code,
+            media_type="application/json",
+            headers=headers,
+        )
+
+    record.__name__ = record.__qualname__ = _snake(command_class.__name__)
+    return post(
+        path,
+        summary=summary,
+        description=(command_class.__doc__ or "").strip() or None,
+        operation_id=command_class.__name__,
+        status_code=201,
+        guards=[WRITERS],
+        responses=COMMAND_PROBLEMS,
+    )(record)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")

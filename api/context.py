@@ -1,0 +1,65 @@
+"""What the API's handlers share: the governance application, the SQL engine with the API's tables and
+the read models (with the worker's cache of encoded maps), the token cache, and the one way a command is
+run (authorised, idempotent, version-checked)."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import Engine
+
+from api.idempotency import IdempotencyStore, StoredResponse
+from api.maps import MapCache, PositionWatch
+from api.schemas import CommandAccepted
+from api.security import TokenCache
+from api.tokens import TokenStore
+from projections.queries import GovernanceMaps
+from services import commands as c
+from services.application import GovernanceApplication
+from services.authorisation import Principal, authorise_command
+
+_encoder = msgspec.json.Encoder()
+
+
+class ApiContext:
+    def __init__(self, app: GovernanceApplication, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self.maps = GovernanceMaps(engine)
+        self.position_watch = PositionWatch(self.maps.position)
+        self.map_cache = MapCache(self.position_watch)
+        self.tokens = TokenStore(engine)
+        self.token_cache = TokenCache(self.tokens)
+        self.idempotency = IdempotencyStore(engine)
+
+    def execute(
+        self,
+        principal: Principal,
+        command: c.Command,
+        *,
+        idempotency_key: str | None,
+        request_sha256: str,
+        expected_version: int | None,
+    ) -> tuple[StoredResponse, bool]:
+        """Runs ``command`` for ``principal``; the response and whether it replays an earlier one.
+        Blocking: call it from a worker thread."""
+        if idempotency_key is not None:
+            stored = self.idempotency.claim(principal.id, idempotency_key, request_sha256)
+            if stored is not None:
+                return stored, True
+        try:
+            authorise_command(principal, command, self.app)
+            recorded = self.app.handle(command, expected_version=expected_version)
+        except BaseException:
+            if idempotency_key is not None:
+                self.idempotency.release(principal.id, idempotency_key)
+            raise
+        accepted = CommandAccepted(
+            command=type(command).__name__,
+            aggregate_id=recorded.aggregate_id,
+            version=recorded.version,
+            event_ids=recorded.notification_ids,
+        )
+        response = StoredResponse(201, _encoder.encode(accepted))
+        if idempotency_key is not None:
+            self.idempotency.complete(principal.id, idempotency_key, response)
+        return response, False

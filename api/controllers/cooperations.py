@@ -1,0 +1,39 @@
+"""Supra-regional cooperations (bovenregionale samenwerkingsverbanden) and who takes part."""
+
+from litestar.params import FromPath
+from litestar import Controller, Request, Response, get
+
+from api.commands import command_route
+from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.guards import reads_everything
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import CooperationMap, HistoryEntry, Summary
+from services import commands as c
+
+
+class CooperationController(Controller):
+    path = "/cooperations"
+    tags = ["cooperations"]
+
+    register = command_route("/", c.RegisterCooperation, "Register a cooperation")
+    admit_region = command_route(
+        "/regions", c.AdmitRegionToCooperation, "A region takes part in a cooperation"
+    )
+    involve_organisation = command_route(
+        "/organisations", c.InvolveOrganisationInCooperation, "An organisation is involved"
+    )
+
+    @get("/", guards=[reads_everything], summary="All cooperations", responses=READ_PROBLEMS)
+    async def list_cooperations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+        return await summaries(request, GovernanceMaps.cooperations, known_at)
+
+    @get("/{cooperation:str}/map", guards=[reads_everything], summary="The governance map of a cooperation", responses=READ_PROBLEMS)
+    async def cooperation_map(
+        self, request: Request, cooperation: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
+    ) -> Response[CooperationMap]:
+        return await cached_map(request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at)
+
+    @get("/{cooperation:str}/history", guards=[reads_everything], summary="Every recorded change of a cooperation", responses=READ_PROBLEMS)
+    async def cooperation_history(self, request: Request, cooperation: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+        return await history(request, SubjectKind.COOPERATION, cooperation, known_at)

@@ -1,0 +1,30 @@
+"""A region's feed over HTTP: Server-Sent Events (see ``api.feeds``), for its region system."""
+
+from __future__ import annotations
+
+from litestar.params import FromPath
+from litestar import Controller, Request, get
+from litestar.exceptions import ServiceUnavailableException
+from litestar.response import ServerSentEvent
+
+from adapters.nats.feeds import FeedLayout
+from api.errors import problems
+from api.feeds import last_event_id, region_feed_response
+from api.guards import reads_region
+
+
+class FeedController(Controller):
+    tags = ["region feeds"]
+
+    @get(
+        "/regions/{region:str}/feed",
+        guards=[reads_region],
+        summary="A region's feed as Server-Sent Events (resume with Last-Event-ID)",
+        responses=problems(400, 401, 403, 404, 503),
+        include_in_schema=False,
+    )
+    async def region_feed(self, request: Request, region: FromPath[str]) -> ServerSentEvent:
+        connection = request.app.state.feed_connection
+        if connection is None:
+            raise ServiceUnavailableException("the region feeds are not connected")
+        return await region_feed_response(connection, FeedLayout(), region, last_event_id(request))

@@ -1,0 +1,34 @@
+"""Municipalities (gemeenten): registration, region memberships and mergers."""
+
+from litestar.params import FromPath
+from litestar import Controller, Request, get
+
+from api.commands import command_route
+from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
+from api.guards import reads_everything
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import HistoryEntry, Summary
+from services import commands as c
+
+
+class MunicipalityController(Controller):
+    path = "/municipalities"
+    tags = ["municipalities"]
+
+    register = command_route("/", c.RegisterMunicipality, "Register a municipality")
+    start_membership = command_route(
+        "/memberships", c.StartMembership, "A municipality joins a region (fully or for a scope)"
+    )
+    end_membership = command_route(
+        "/memberships/end", c.EndMembership, "A municipality's region membership ends"
+    )
+    merge = command_route("/mergers", c.MergeMunicipalities, "Municipalities merge")
+
+    @get("/", guards=[reads_everything], summary="All municipalities", responses=READ_PROBLEMS)
+    async def list_municipalities(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+        return await summaries(request, GovernanceMaps.municipalities, known_at)
+
+    @get("/{municipality:str}/history", guards=[reads_everything], summary="Every recorded change of a municipality", responses=READ_PROBLEMS)
+    async def municipality_history(self, request: Request, municipality: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+        return await history(request, SubjectKind.MUNICIPALITY, municipality, known_at)

@@ -1,0 +1,33 @@
+"""Organisations: care providers, expertise centres, procurement bureaus, ..."""
+
+from litestar.params import FromPath
+from litestar import Controller, Request, Response, get
+
+from api.commands import command_route
+from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.guards import reads_everything
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import HistoryEntry, OrganisationView, Summary
+from services import commands as c
+
+
+class OrganisationController(Controller):
+    path = "/organisations"
+    tags = ["organisations"]
+
+    register = command_route("/", c.RegisterOrganisation, "Register an organisation")
+
+    @get("/", guards=[reads_everything], summary="All organisations", responses=READ_PROBLEMS)
+    async def list_organisations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+        return await summaries(request, GovernanceMaps.organisations, known_at)
+
+    @get("/{organisation:str}/map", guards=[reads_everything], summary="An organisation's account holders and arrangements", responses=READ_PROBLEMS)
+    async def organisation_view(
+        self, request: Request, organisation: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
+    ) -> Response[OrganisationView]:
+        return await cached_map(request, GovernanceMaps.organisation_view, organisation, as_of, known_at)
+
+    @get("/{organisation:str}/history", guards=[reads_everything], summary="Every recorded change of an organisation", responses=READ_PROBLEMS)
+    async def organisation_history(self, request: Request, organisation: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+        return await history(request, SubjectKind.ORGANISATION, organisation, known_at)

@@ -1,0 +1,78 @@
+"""The read side shared by the resource controllers: maps (``as_of``, ``known_at``), history and lists,
+from the read models (``projections.queries.GovernanceMaps``); maps are served as cached JSON
+(``api.maps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import anyio.to_thread
+from litestar import Request, Response
+from litestar.exceptions import NotFoundException
+from litestar.params import QueryParameter
+
+from api.errors import problems
+from api.maps import utc
+from domain.errors import UnknownReference
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import HistoryEntry, Summary
+
+T = TypeVar("T")
+
+AsOf = Annotated[
+    date | None, QueryParameter(description="The day the map is of (valid time); default today")
+]
+KnownAt = Annotated[
+    datetime | None,
+    QueryParameter(
+        description="As it was known at this moment (record time; UTC without a zone); default now"
+    ),
+]
+READ_PROBLEMS = problems(400, 401, 403, 404)
+
+
+def _maps(request: Request[Any, Any, Any]) -> GovernanceMaps:
+    return request.app.state.context.maps  # type: ignore[no-any-return]
+
+
+async def cached_map(
+    request: Request[Any, Any, Any],
+    query: Callable[..., Any],
+    slug: str,
+    as_of: date | None,
+    known_at: datetime | None,
+) -> Response[bytes]:
+    """The map ``query(maps, slug, as_of=, known_at=)`` as JSON, from the worker's cache when fresh."""
+    maps, moment = _maps(request), utc(known_at)
+    try:
+        encoded = await request.app.state.context.map_cache.encoded(
+            (query.__name__, slug, as_of, moment),
+            lambda: query(maps, slug, as_of=as_of, known_at=moment),
+        )
+    except UnknownReference as error:
+        raise NotFoundException(str(error)) from None
+    return Response(encoded, media_type="application/json")
+
+
+async def _read(compute: Callable[[], T]) -> T:
+    try:
+        return await anyio.to_thread.run_sync(compute)
+    except UnknownReference as error:
+        raise NotFoundException(str(error)) from None
+
+
+async def history(
+    request: Request[Any, Any, Any], kind: SubjectKind, slug: str, known_at: datetime | None
+) -> list[HistoryEntry]:
+    maps = _maps(request)
+    return await _read(lambda: maps.history(kind, slug, known_at=utc(known_at)))
+
+
+async def summaries(
+    request: Request[Any, Any, Any], query: Callable[..., list[Summary]], known_at: datetime | None
+) -> list[Summary]:
+    maps = _maps(request)
+    return await _read(lambda: query(maps, known_at=utc(known_at)))

@@ -1,0 +1,33 @@
+"""Youth-care regions (jeugdzorgregio's)."""
+
+from litestar.params import FromPath
+from litestar import Controller, Request, Response, get
+
+from api.commands import command_route
+from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.guards import reads_everything, reads_region
+from domain.values import SubjectKind
+from projections.queries import GovernanceMaps
+from projections.views import HistoryEntry, RegionMap, Summary
+from services import commands as c
+
+
+class RegionController(Controller):
+    path = "/regions"
+    tags = ["regions"]
+
+    register = command_route("/", c.RegisterRegion, "Register a region")
+
+    @get("/", guards=[reads_everything], summary="All regions", responses=READ_PROBLEMS)
+    async def list_regions(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
+        return await summaries(request, GovernanceMaps.regions, known_at)
+
+    @get("/{region:str}/map", guards=[reads_region], summary="The governance map of a region", responses=READ_PROBLEMS)
+    async def region_map(
+        self, request: Request, region: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
+    ) -> Response[RegionMap]:
+        return await cached_map(request, GovernanceMaps.region_map, region, as_of, known_at)
+
+    @get("/{region:str}/history", guards=[reads_region], summary="Every recorded change of a region", responses=READ_PROBLEMS)
+    async def region_history(self, request: Request, region: FromPath[str], known_at: KnownAt = None) -> list[HistoryEntry]:
+        return await history(request, SubjectKind.REGION, region, known_at)

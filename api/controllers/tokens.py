@@ -1,0 +1,48 @@
+"""Bearer tokens, managed by admins (also possible with ``regiekaart tokens``)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, JSONBody
+
+from api.errors import problems
+from api.guards import ADMINS
+from api.schemas import TokenRequest
+from api.tokens import IssuedToken, TokenInfo
+
+
+class TokenController(Controller):
+    path = "/tokens"
+    tags = ["tokens"]
+    guards = [ADMINS]
+
+    @get("/", sync_to_thread=True, summary="All tokens (without secrets)", responses=problems(401, 403))
+    def list_tokens(self, request: Request) -> list[TokenInfo]:
+        return request.app.state.context.tokens.list()
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        summary="Create a token; its secret is in this answer only",
+        responses=problems(400, 401, 403),
+    )
+    def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
+        try:
+            return request.app.state.context.tokens.create(
+                name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
+            )
+        except ValueError as error:
+            raise ValidationException(str(error), extra=[{"message": str(error), "source": "body"}]) from None
+
+    @delete(
+        "/{token_id:str}",
+        sync_to_thread=True,
+        summary="Revoke a token",
+        responses=problems(401, 403, 404),
+    )
+    def revoke_token(self, request: Request, token_id: FromPath[str]) -> None:
+        context = request.app.state.context
+        if not context.tokens.revoke(token_id):
+            raise NotFoundException(f"no unrevoked token {token_id!r}")
+        context.token_cache.forget()

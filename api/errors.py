@@ -1,0 +1,212 @@
+"""Every error as an RFC 9457 problem (``application/problem+json``), never a stack trace.
+
+- invalid input (msgspec validation of bodies, parameters): 400 with one entry per field in ``errors``;
+- a command the domain refuses: 422 naming the ``rule`` it broke and the fact it collided with;
+- a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
+- no or an unknown token: 401; a token whose role or scope does not allow it: 403;
+- an event store write whose outcome is unknown: 503 (retry with the same ``Idempotency-Key``);
+- anything unexpected: 500, logged with the request id, with no detail of the internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from adapters.nats.recorders import PublishOutcomeUnknown
+from api.idempotency import KeyReused, StillInProgress
+from api.schemas import FieldProblem, Problem
+from domain.errors import DomainError
+from services.application import VersionConflict
+from services.authorisation import NotAuthorised
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://regiekaart.nl/problems/"
+_encoder = msgspec.json.Encoder()
+log = logging.getLogger("regiekaart.api")
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    *,
+    kind: str | None = None,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[bytes]:
+    problem = Problem(
+        type=PROBLEM_BASE + kind if kind else "about:blank",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        **extra,
+    )
+    return Response(
+        _encoder.encode(problem),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
+    if not isinstance(extra, list):
+        return ()
+    problems = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        key = item.get("key")
+        source = item.get("source")
+        pointer = None
+        if key == "data":  # the body as a whole (e.g. an unknown field)
+            pointer = "#"
+        elif key and source in ("body", None):
+            pointer = "#/" + key.replace(".", "/")
+        elif key:
+            pointer = f"{source}:{key}"
+        problems.append(FieldProblem(detail=str(item.get("message", "invalid")), pointer=pointer))
+    return tuple(problems)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors = _field_problems(exc.extra)
+    return problem_response(
+        request,
+        400,
+        "The request is not valid",
+        kind="invalid-request",
+        detail="; ".join(
+            f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors
+        )
+        or str(exc.detail),
+        errors=errors,
+    )
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="regiekaart"')
+    errors = _field_problems(exc.extra)
+    return problem_response(
+        request,
+        exc.status_code,
+        _TITLES.get(exc.status_code, "The request could not be served"),
+        kind="invalid-request" if exc.status_code == 400 else None,
+        detail=str(exc.detail) if exc.detail else None,
+        headers=headers,
+        errors=errors,
+    )
+
+
+def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return problem_response(
+        request,
+        422,
+        "The command breaks a rule of the governance domain; nothing was recorded",
+        kind="domain-rule",
+        detail=str(exc),
+        rule=exc.rule,
+    )
+
+
+def _conflict(request: Request[Any, Any, Any], exc: VersionConflict) -> Response[bytes]:
+    return problem_response(
+        request,
+        409,
+        "The aggregate changed meanwhile; nothing was recorded",
+        kind="version-conflict",
+        detail=str(exc),
+        current_version=exc.current_version,
+        headers={"ETag": f'"{exc.current_version}"'},
+    )
+
+
+def _not_authorised(request: Request[Any, Any, Any], exc: NotAuthorised) -> Response[bytes]:
+    return problem_response(
+        request, 403, "Not allowed for this token", kind="forbidden", detail=str(exc)
+    )
+
+
+def _key_reused(request: Request[Any, Any, Any], exc: KeyReused) -> Response[bytes]:
+    return problem_response(
+        request, 422, "Idempotency-Key reused", kind="idempotency-key-reused", detail=str(exc)
+    )
+
+
+def _in_progress(request: Request[Any, Any, Any], exc: StillInProgress) -> Response[bytes]:
+    return problem_response(
+        request,
+        409,
+        "A request with this Idempotency-Key is in progress",
+        kind="idempotency-in-progress",
+        detail=str(exc),
+        headers={"Retry-After": "1"},
+    )
+
+
+def _outcome_unknown(request: Request[Any, Any, Any], exc: PublishOutcomeUnknown) -> Response[bytes]:
+    return problem_response(
+        request,
+        503,
+        "The event store did not confirm the write",
+        kind="outcome-unknown",
+        detail=f"{exc}; retry with the same Idempotency-Key",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unexpected error", extra={"path": request.url.path})
+    return problem_response(
+        request,
+        500,
+        "Internal error",
+        detail="the error was logged with this request's id",
+    )
+
+
+_TITLES = {
+    400: "The request is not valid",
+    401: "A valid bearer token is required",
+    403: "Not allowed for this token",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "The request cannot be processed",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ValidationException: _validation,
+    HTTPException: _http,
+    DomainError: _domain,
+    VersionConflict: _conflict,
+    NotAuthorised: _not_authorised,
+    KeyReused: _key_reused,
+    StillInProgress: _in_progress,
+    PublishOutcomeUnknown: _outcome_unknown,
+    Exception: _unexpected,
+}
+
+
+def problem_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problems an operation may answer with."""
+    return {status: problem_spec(_TITLES.get(status, "Problem")) for status in statuses}

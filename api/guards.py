@@ -1,0 +1,66 @@
+"""Route guards: the role a route needs, and the region scope of region systems. The rule for commands
+(which cooperations and regions a command touches) lives in ``services.authorisation``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.types import Guard
+
+from services.authorisation import (
+    Principal,
+    Role,
+    may_read_everything,
+    may_read_log,
+    may_read_region,
+)
+
+
+def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    return connection.user  # type: ignore[no-any-return]
+
+
+def roles(*allowed: Role) -> Guard:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = _principal(connection)
+        if principal.role not in allowed:
+            raise PermissionDeniedException(
+                f"{principal.id} may not do this: it needs one of the roles "
+                f"{', '.join(sorted(allowed))}"
+            )
+
+    return guard
+
+
+WRITERS = roles(Role.ADMIN, Role.COORDINATOR)
+ADMINS = roles(Role.ADMIN)
+
+
+def reads_everything(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = _principal(connection)
+    if not may_read_everything(principal):
+        raise PermissionDeniedException(
+            f"{principal.id} reads only the map, history and feed of {', '.join(principal.regions)}"
+        )
+
+
+def reads_region(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = _principal(connection)
+    region = connection.path_params.get("region", "")
+    if not may_read_region(principal, region):
+        raise PermissionDeniedException(
+            f"{principal.id} reads only its own region ({', '.join(principal.regions)}), not {region}"
+        )
+
+
+def reads_log(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = _principal(connection)
+    if not may_read_log(principal, connection.query_params.get("region")):
+        if principal.role is Role.REGION_SYSTEM:
+            detail = f"{principal.id} reads the log only with region={principal.regions[0]}"
+        else:
+            detail = f"{principal.id} may not read the raw event log: it is for auditors and admins"
+        raise PermissionDeniedException(detail)

@@ -1,0 +1,188 @@
+"""The governance maps as readable rich tables for the command line (`regiekaart map ...`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from projections.views import (
+    AgreementEntry,
+    CooperationMap,
+    Fact,
+    MapHeader,
+    Named,
+    OrganisationView,
+    Participation,
+    Procurement,
+    RegionMap,
+    Role,
+)
+
+
+def _name(named: Named | None) -> str:
+    if named is None:
+        return "—"
+    return named.name or named.slug
+
+
+def _period(fact: Fact) -> str:
+    start = str(fact.valid_from) if fact.valid_from.is_known else "?"
+    end = str(fact.valid_until) if fact.valid_until.is_known else "…"
+    return f"{start} – {end}" + ("" if fact.certain else " (could hold)")
+
+
+def _authority(fact: Fact) -> str:
+    """The deciding body, or else the cited document's source id, and the decision date."""
+    authority = fact.authority
+    document = authority.document.split(":")[0] if authority.document else None
+    parts = [authority.body or document or "—"]
+    if authority.decision_date.is_known:
+        parts.append(str(authority.decision_date))
+    return ", ".join(parts)
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table | Text:
+    rows = list(rows)
+    if not rows:
+        return Text(f"{title}: none", style="dim")
+    table = Table(title=title, title_justify="left", expand=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _role_rows(roles: Iterable[Role]) -> Iterable[Sequence[str]]:
+    for role in roles:
+        holder = _name(role.holder_region) if role.holder_region else "region unknown"
+        if role.holder_municipality:
+            holder += f" via {_name(role.holder_municipality)}"
+        if role.holder_body:
+            holder += f" ({_name(role.holder_body)})"
+        subject = _name(role.organisation) if role.organisation else (role.subject or "—")
+        yield (
+            role.role,
+            subject,
+            _name(role.cooperation),
+            holder,
+            _period(role),
+            _authority(role),
+        )
+
+
+_ROLE_COLUMNS = ("role", "for / about", "cooperation", "held by", "valid", "authority")
+
+
+def _participation_rows(participations: Iterable[Participation], of: str) -> Iterable[Sequence[str]]:
+    for p in participations:
+        yield (
+            _name(p.cooperation if of == "cooperation" else p.region),
+            p.participation,
+            _period(p),
+            _authority(p),
+        )
+
+
+def _procurement_rows(procurements: Iterable[Procurement]) -> Iterable[Sequence[str]]:
+    for p in procurements:
+        yield (
+            p.agreement,
+            _name(p.owner),
+            p.status or "—",
+            p.term or p.term_text or "—",
+            ", ".join(_name(o.municipality) for o in p.opt_outs) or "—",
+            _period(p),
+        )
+
+
+_PROCUREMENT_COLUMNS = ("procurement", "owner", "status", "term", "opted out", "valid")
+
+
+def _agreement_rows(agreements: Iterable[AgreementEntry]) -> Iterable[Sequence[str]]:
+    for a in agreements:
+        holder = a.holder_municipality or a.holder_region or a.holder_body
+        yield (
+            a.agreement,
+            a.agreement_kind,
+            _name(holder),
+            a.subject or _name(a.organisation),
+            _period(a),
+            _authority(a),
+        )
+
+
+def _header(title: str, view: MapHeader) -> Text:
+    text = Text(title, style="bold")
+    text.append(
+        f"\nas of {view.as_of}, as known at {view.known_at:%Y-%m-%d %H:%M:%S %Z}, "
+        f"read model at log position {view.position}",
+        style="dim",
+    )
+    return text
+
+
+def region_tables(view: RegionMap) -> Group:
+    return Group(
+        _header(f"Region {_name(view.region)} ({view.region.slug})", view),
+        _table(
+            "Member municipalities",
+            ("municipality", "scope", "valid", "authority"),
+            (
+                (_name(m.municipality), m.scope or "full", _period(m), _authority(m))
+                for m in view.members
+            ),
+        ),
+        _table(
+            "Cooperations",
+            ("cooperation", "participation", "valid", "authority"),
+            _participation_rows(view.cooperations, "cooperation"),
+        ),
+        _table("Roles it holds", _ROLE_COLUMNS, _role_rows(view.roles)),
+        _table("Procurements", _PROCUREMENT_COLUMNS, _procurement_rows(view.procurements)),
+        _table(
+            "Opt-outs of its municipalities",
+            ("procurement", "municipality", "scope", "valid"),
+            ((o.agreement, _name(o.municipality), o.scope, _period(o)) for o in view.opt_outs),
+        ),
+        _table("Roles others hold towards it", _ROLE_COLUMNS, _role_rows(view.roles_towards)),
+    )
+
+
+def cooperation_tables(view: CooperationMap) -> Group:
+    return Group(
+        _header(f"Cooperation {_name(view.cooperation)} ({view.cooperation.slug})", view),
+        _table(
+            "Regions",
+            ("region", "participation", "valid", "authority"),
+            _participation_rows(view.members, "region"),
+        ),
+        _table("Roles", _ROLE_COLUMNS, _role_rows(view.roles)),
+        _table("Procurements", _PROCUREMENT_COLUMNS, _procurement_rows(view.procurements)),
+        _table(
+            "Other agreements",
+            ("agreement", "kind", "holder", "subject", "valid", "authority"),
+            _agreement_rows(view.agreements),
+        ),
+    )
+
+
+def organisation_tables(view: OrganisationView) -> Group:
+    return Group(
+        _header(f"Organisation {_name(view.organisation)} ({view.organisation.slug})", view),
+        _table("Account holders", _ROLE_COLUMNS, _role_rows(view.account_holders)),
+        _table("Procurements it supplies", _PROCUREMENT_COLUMNS, _procurement_rows(view.procurements)),
+        _table("Mandates for it", _ROLE_COLUMNS, _role_rows(view.mandates)),
+        _table(
+            "Agreements",
+            ("agreement", "kind", "holder", "subject", "valid", "authority"),
+            _agreement_rows(view.agreements),
+        ),
+    )
+
+
+def print_tables(group: Group) -> None:
+    Console().print(group)

@@ -1,0 +1,91 @@
+"""``regiekaart serve``: the whole service in one process tree on the embedded default.
+
+The main process starts the event store (an embedded nats-server unless a URL is configured), records
+the governance facts on first start, migrates the SQL database, makes sure an admin token exists, starts
+the region feeds and the projection runner (the maps), and then runs the API on granian with
+``Settings.api_workers`` worker processes. Each worker runs ``create_app()`` with its own connection to the
+event store; the settings reach them as ``REGIEKAART_*`` variables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+
+from granian import Granian
+from granian.constants import Interfaces
+
+from adapters.settings import Settings
+from api.tokens import TokenStore
+from services.authorisation import Role
+from services.runtime import Runtime
+
+
+def first_admin_token(tokens: TokenStore) -> str | None:
+    """A new admin token if no admin has one yet (the first start); None afterwards."""
+    if tokens.has_admin():
+        return None
+    return tokens.create(name="first-admin", role=Role.ADMIN).token
+
+
+def worker_environment(settings: Settings, nats_url: str) -> dict[str, str]:
+    metrics_dir = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # counters restart with the service
+    metrics_dir.mkdir(parents=True)
+    return {
+        "REGIEKAART_DATA_DIR": str(settings.data_dir.resolve()),
+        "REGIEKAART_NATS_URL": nats_url,
+        "REGIEKAART_DATABASE_URL": settings.effective_database_url,
+        "REGIEKAART_LOG_LEVEL": settings.log_level,
+        # Workers are processes: prometheus-client adds up their metrics from files here.
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+
+
+def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                if answer.status == 200:
+                    echo("ready")
+                    return
+        except OSError:
+            time.sleep(0.1)
+    echo(f"the API did not answer on {url} within {timeout:.0f} s")
+
+
+def serve(settings: Settings, echo: Callable[[str], None]) -> None:
+    with Runtime(settings) as runtime:
+        report = runtime.import_facts()
+        echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
+        echo(
+            f"governance facts: {report.total_recorded} commands recorded, "
+            f"{sum(report.skipped.values())} already present"
+        )
+        assert runtime.engine is not None
+        admin_token = first_admin_token(TokenStore(runtime.engine))
+        runtime.start_feeds()
+        runtime.start_projections()
+        os.environ.update(worker_environment(settings, runtime.service_url))
+        url = f"http://{settings.api_host}:{settings.api_port}"
+        echo(f"API: {url}  (OpenAPI docs: {url}/schema)")
+        if admin_token:
+            echo(f"admin token (shown this once, keep it safe): {admin_token}")
+        threading.Thread(
+            target=_announce_when_listening, args=(url, echo), daemon=True
+        ).start()
+        Granian(
+            "api.app:create_app",
+            factory=True,
+            interface=Interfaces.ASGI,
+            address=settings.api_host,
+            port=settings.api_port,
+            workers=settings.api_workers,
+            log_access=False,
+            log_level="warning",
+        ).serve()

@@ -1,0 +1,164 @@
+"""Who may do what: the roles, the scope a token grants, and the one rule for commands.
+
+A coordinator records decisions only within the cooperations (and regions) they coordinate. What a
+command touches is what it names (``domain.concerns``, the same naming convention as events) plus, for a
+command about an existing agreement, decision body, set of claims or corrected fact, everything that
+aggregate's history concerns. The rule:
+
+- a command that names a cooperation is within scope when every cooperation it touches is one of the
+  coordinator's: the cooperation decides, whichever regions it names (a holder region, an admitted region);
+- a command that names no cooperation is within scope when it touches regions and every one of them is the
+  coordinator's own or a participant of one of the coordinator's cooperations;
+- a command that touches neither (registering a municipality or a source, a merger) is for admins only.
+
+Region systems read only their own region; auditors read everything and write nothing; admins do both
+and manage tokens.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from domain.agreements import AgreementAggregate
+from domain.base import GovernanceAggregate
+from domain.concerns import Concerns, concerns
+from domain.registry import ConflictingClaims, Cooperation, DecisionBody, Municipality
+from services import commands as c
+from services.application import GovernanceApplication
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    REGION_SYSTEM = "region-system"
+    AUDITOR = "auditor"
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """The holder of a token: a person or system, its role and the scope the role is limited to."""
+
+    name: str
+    role: Role
+    cooperations: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """How recorded events name the principal, e.g. ``coordinator:alice``."""
+        return f"{self.role}:{self.name}"
+
+
+class NotAuthorised(Exception):
+    """The principal may not do this; nothing was recorded."""
+
+    def __init__(self, principal: Principal, message: str) -> None:
+        super().__init__(f"{principal.id} {message}")
+        self.principal = principal
+
+
+# The command attribute that names an existing aggregate whose history tells what the command touches.
+_SUBJECT_BY_ATTRIBUTE: dict[str, type[GovernanceAggregate]] = {
+    "agreement": AgreementAggregate,
+    "body": DecisionBody,
+    "claims": ConflictingClaims,
+}
+
+
+def _merge(*parts: Concerns) -> Concerns:
+    def union(category: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s for part in parts for s in getattr(part, category)))
+
+    return Concerns(
+        regions=union("regions"),
+        cooperations=union("cooperations"),
+        organisations=union("organisations"),
+        municipalities=union("municipalities"),
+    )
+
+
+def _history_concerns(aggregate: GovernanceAggregate, *, only: Any = None) -> list[Concerns]:
+    return [concerns(e) for e in aggregate.history() if only is None or only(e)]
+
+
+def touched(command: c.Command, app: GovernanceApplication) -> Concerns:
+    """The regions, cooperations, organisations and municipalities ``command`` touches."""
+    parts = [concerns(command)]
+    for attribute, cls in _SUBJECT_BY_ATTRIBUTE.items():
+        slug = getattr(command, attribute, None)
+        if isinstance(slug, str) and app.exists(cls, slug):
+            parts += _history_concerns(app.get(cls, slug))
+    if isinstance(command, c.CorrectFact) and command.aggregate_id in app.repository:
+        aggregate = app.repository.get(command.aggregate_id)
+        if isinstance(aggregate, GovernanceAggregate):
+            parts += _history_concerns(aggregate)
+    if isinstance(command, c.EndMembership) and app.exists(Municipality, command.municipality):
+        membership = command.membership_id
+        parts += [
+            Concerns(regions=(e.region,))
+            for e in app.get(Municipality, command.municipality).history()
+            if getattr(e, "membership_id", None) == membership
+        ]
+    return _merge(*parts)
+
+
+def participants(app: GovernanceApplication, cooperations: tuple[str, ...]) -> set[str]:
+    """The regions that take part (at any time, in any way) in any of ``cooperations``."""
+    regions: set[str] = set()
+    for slug in cooperations:
+        if app.exists(Cooperation, slug):
+            regions |= set(app.get(Cooperation, slug).participants)
+    return regions
+
+
+def authorise_command(principal: Principal, command: c.Command, app: GovernanceApplication) -> None:
+    """Raises NotAuthorised unless ``principal`` may record ``command`` (see the module's rule)."""
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is not Role.COORDINATOR:
+        raise NotAuthorised(principal, f"is a {principal.role} and records nothing")
+    scope = touched(command, app)
+    if scope.cooperations:
+        outside = [s for s in scope.cooperations if s not in principal.cooperations]
+        if outside:
+            raise NotAuthorised(
+                principal,
+                f"coordinates {_names(principal.cooperations)}, not {_names(outside)}: "
+                "a coordinator records decisions only within the cooperations they coordinate",
+            )
+        return
+    if not scope.regions:
+        raise NotAuthorised(
+            principal,
+            "may not record this: it touches no cooperation or region, and only an admin records such facts",
+        )
+    own = set(principal.regions) | participants(app, principal.cooperations)
+    outside = [s for s in scope.regions if s not in own]
+    if outside:
+        raise NotAuthorised(
+            principal,
+            f"does not coordinate {_names(outside)}: a coordinator records decisions only within "
+            "their own regions and the regions of their cooperations",
+        )
+
+
+def may_read_region(principal: Principal, region: str) -> bool:
+    return principal.role is not Role.REGION_SYSTEM or region in principal.regions
+
+
+def may_read_everything(principal: Principal) -> bool:
+    """Admins, auditors and coordinators read every map and history; region systems only their own."""
+    return principal.role is not Role.REGION_SYSTEM
+
+
+def may_read_log(principal: Principal, region: str | None) -> bool:
+    """The raw event log: auditors and admins all of it, a region system its own region's feed."""
+    if principal.role in (Role.ADMIN, Role.AUDITOR):
+        return True
+    return principal.role is Role.REGION_SYSTEM and region is not None and region in principal.regions
+
+
+def _names(slugs: Any) -> str:
+    return ", ".join(sorted(slugs)) or "nothing"

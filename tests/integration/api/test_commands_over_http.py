@@ -1,0 +1,166 @@
+"""Commands over HTTP: answers, problem details, idempotency, If-Match and the recorded principal."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from api.commands import expected_version
+from services import commands as c
+from services.authorisation import Role
+from tests.integration.api.conftest import bearer
+
+TRANSFER = "/agreements/account-holderships/transfer"
+TRANSFER_BODY = {
+    "cooperation": "nmz-limburg",
+    "organisation": "pactum",
+    "agreement": "nmz-pactum-2027",
+    "handover": {"value": "2027-01-01", "precision": "day"},
+    "holder_region": "zuid-limburg",
+    "authority": {"body": "nmz-bestuurlijk-overleg", "document": "besluitenlijst 2026-11"},
+}
+
+
+@pytest.fixture
+def nmz(context):
+    return bearer(context, Role.COORDINATOR, "bob", cooperations=("nmz-limburg",))
+
+
+def test_a_command_answers_with_its_event_ids_and_the_new_version(client, nmz) -> None:
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=nmz)
+    assert answer.status_code == 201, answer.text
+    accepted = answer.json()
+    assert accepted["command"] == "TransferAccountHoldership"
+    assert len(accepted["event_ids"]) == 1
+    assert answer.headers["ETag"] == f'"{accepted["version"]}"'
+    logged = client.get(
+        f"/events?after={accepted['event_ids'][0] - 1}&limit=1",
+        headers=bearer(client.app.state.context, Role.AUDITOR),
+    ).json()["events"][0]
+    assert logged["type"] == "AccountHoldership.HolderTransferred"
+    assert logged["principal"] == "coordinator:bob"
+    assert logged["state"]["authority"]["document"] == "besluitenlijst 2026-11"
+
+
+def test_the_principal_comes_from_the_token_never_from_the_body(client, nmz) -> None:
+    answer = client.post(TRANSFER, json={**TRANSFER_BODY, "principal": "admin:root"}, headers=nmz)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "unknown field `principal`" in answer.json()["detail"]
+
+
+def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None:
+    body = {**TRANSFER_BODY, "cooperation": 7, "handover": {"value": "2027-01-15", "precision": "month"}}
+    problem = client.post(TRANSFER, json=body, headers=nmz).json()
+    assert problem["status"] == 400
+    assert problem["type"].endswith("/invalid-request")
+    assert {"pointer": "#/cooperation", "detail": "Expected `str`, got `int`"} in problem["errors"]
+    malformed = client.post(TRANSFER, content=b"{not json", headers=nmz)
+    assert malformed.status_code == 400
+    assert "traceback" not in malformed.text.lower()
+
+
+def test_a_refused_command_names_the_rule_it_broke(client, nmz) -> None:
+    assert client.post(TRANSFER, json=TRANSFER_BODY, headers=nmz).status_code == 201
+    again = client.post(TRANSFER, json={**TRANSFER_BODY, "agreement": "another"}, headers=nmz)
+    assert again.status_code == 422
+    problem = again.json()
+    assert problem["type"].endswith("/domain-rule")
+    assert problem["rule"] and "Zuid-Limburg" in problem["detail"]
+
+
+def test_the_same_idempotency_key_and_body_record_once(client, nmz) -> None:
+    headers = {**nmz, "Idempotency-Key": "transfer-pactum-1"}
+    first = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    retry = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    other_body = client.post(TRANSFER, json={**TRANSFER_BODY, "agreement": "x"}, headers=headers)
+    assert other_body.status_code == 422
+    assert other_body.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_failed_command_releases_its_idempotency_key(client, nmz) -> None:
+    headers = {**nmz, "Idempotency-Key": "k"}
+    refused = client.post(TRANSFER, json={**TRANSFER_BODY, "holder_region": "nowhere"}, headers=headers)
+    assert refused.status_code == 422
+    body = {**TRANSFER_BODY, "holder_region": "nowhere"}
+    assert client.post(TRANSFER, json=body, headers=headers).status_code == 422
+
+
+def test_if_match_records_only_at_the_expected_version(client, nmz) -> None:
+    version = client.post(TRANSFER, json=TRANSFER_BODY, headers=nmz).json()["version"]
+    end = {
+        "cooperation": "nmz-limburg",
+        "organisation": "pactum",
+        "valid_until": {"value": "2028-12-31", "precision": "day"},
+    }
+    stale = client.post("/agreements/account-holderships/end", json=end, headers={**nmz, "If-Match": f'"{version - 1}"'})
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == version
+    assert stale.headers["ETag"] == f'"{version}"'
+    fresh = client.post("/agreements/account-holderships/end", json=end, headers={**nmz, "If-Match": f'"{version}"'})
+    assert fresh.status_code == 201
+    assert fresh.json()["version"] == version + 1
+
+
+def test_if_match_must_be_a_version(client, nmz) -> None:
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers={**nmz, "If-Match": "yesterday"})
+    assert answer.status_code == 400
+    assert expected_version('W/"12"') == 12
+
+
+def test_every_command_has_an_endpoint(client) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    commands = {
+        cls.__name__
+        for cls in vars(c).values()
+        if isinstance(cls, type) and issubclass(cls, c.Command) and cls not in (c.Command, c.FactCommand)
+    }
+    assert commands <= operations, commands - operations
+
+
+def test_the_event_log_pages_and_filters(client, context) -> None:
+    auditor = bearer(context, Role.AUDITOR)
+    first = client.get("/events?limit=3", headers=auditor).json()
+    assert [e["id"] for e in first["events"]] == sorted(e["id"] for e in first["events"])
+    assert first["more"] is True
+    second = client.get(f"/events?limit=3&after={first['position']}", headers=auditor).json()
+    assert second["events"][0]["id"] > first["events"][-1]["id"]
+    regions = client.get("/events?region=regio-nijmegen&type=Municipality.MembershipStarted", headers=auditor).json()
+    assert regions["events"]
+    assert all(
+        "regio-nijmegen" in e["concerns"]["regions"] and e["type"] == "Municipality.MembershipStarted"
+        for e in regions["events"]
+    )
+    one = regions["events"][0]
+    of_aggregate = client.get(f"/events?aggregate_id={one['aggregate_id']}", headers=auditor).json()
+    assert {e["aggregate_id"] for e in of_aggregate["events"]} == {one["aggregate_id"]}
+    unknown = client.get("/events?type=Nothing.Happened", headers=auditor)
+    assert unknown.status_code == 400
+
+
+def test_a_revoked_token_is_refused(client, context) -> None:
+    admin = bearer(context, Role.ADMIN)
+    issued = client.post("/tokens", json={"name": "eve", "role": "auditor"}, headers=admin).json()
+    headers = {"Authorization": f"Bearer {issued['token']}"}
+    assert client.get("/events?limit=1", headers=headers).status_code == 200
+    assert client.delete(f"/tokens/{issued['info']['token_id']}", headers=admin).status_code == 204
+    refused = client.get("/events?limit=1", headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_responses_carry_a_request_id(client) -> None:
+    assert client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    problem = client.get("/events").json()
+    assert problem["status"] == 401 and len(problem["request_id"]) == 32
+
+
+def test_command_bodies_are_the_commands_without_principal() -> None:
+    from api.schemas import command_body
+
+    body = msgspec.json.decode(msgspec.json.encode(TRANSFER_BODY), type=command_body(c.TransferAccountHoldership))
+    assert not hasattr(body, "principal")

@@ -1,0 +1,83 @@
+"""The lean protocol parser must dispatch exactly what nats-py's own parser dispatches, however the
+bytes are cut into reads."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from nats.errors import ProtocolError
+from nats.protocol.parser import Parser
+
+from adapters.nats.client import LeanParser
+
+
+
+def hmsg(subject_sid_reply: bytes, headers: bytes, payload: bytes) -> bytes:
+    sizes = b"%d %d" % (len(headers), len(headers) + len(payload))
+    return b"HMSG " + subject_sid_reply + b" " + sizes + b"\r\n" + headers + payload + b"\r\n"
+
+
+FRAMES = [
+    b'INFO {"server_id":"x","max_payload":1048576}\r\n',
+    b"MSG a.b 1 5\r\nhello\r\n",
+    b"MSG a.b 2 _INBOX.x 0\r\n\r\n",
+    hmsg(b"S.e.f00 7 $JS.ACK.S.c.1.5.5.17.0", b"NATS/1.0\r\nA: 1\r\nB:  two\r\n\r\n", b"hello"),
+    b"PING\r\n",
+    hmsg(b"_INBOX.y 3", b"NATS/1.0 404 No Messages\r\n\r\n", b""),
+    b"+OK\r\n",
+    b"MSG spaced 4 reply.to 3\r\nabc\r\n",
+    b"PONG\r\n",
+    hmsg(b"a 9", b"NATS/1.0\r\n\r\n", b"\r\n\r\n"),
+]
+
+
+class Recording:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    async def _process_msg(self, *args: object) -> None:
+        self.calls.append(("msg", *args))
+
+    async def _process_ping(self) -> None:
+        self.calls.append(("ping",))
+
+    async def _process_pong(self) -> None:
+        self.calls.append(("pong",))
+
+    async def _process_info(self, info: dict) -> None:
+        self.calls.append(("info", info))
+
+    async def _process_err(self, message: str) -> None:
+        self.calls.append(("err", message))
+
+
+def dispatched(parser_class: type[Parser], reads: list[bytes]) -> list[tuple]:
+    connection = Recording()
+    parser = parser_class(connection)
+
+    async def feed() -> None:
+        for read in reads:
+            await parser.parse(read)
+
+    asyncio.run(feed())
+    return connection.calls
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_lean_parser_dispatches_what_the_stock_parser_does(seed):
+    rng = random.Random(seed)
+    frames = [rng.choice(FRAMES) for _ in range(60)]
+    wire = b"".join(frames)
+    cuts = sorted(rng.sample(range(1, len(wire)), rng.randint(0, 40)))
+    reads = [wire[a:b] for a, b in zip([0, *cuts], [*cuts, len(wire)])]
+
+    expected = dispatched(Parser, [wire])
+    assert dispatched(LeanParser, reads) == expected
+    assert len(expected) == sum(frame != b"+OK\r\n" for frame in frames)
+
+
+def test_a_malformed_message_line_is_a_protocol_error():
+    with pytest.raises(ProtocolError):
+        dispatched(LeanParser, [b"MSG a.b notanumber 5\r\nhello\r\n"])
