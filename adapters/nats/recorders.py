@@ -64,6 +64,7 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 
@@ -79,6 +80,8 @@ _HEADER_ROOM = 1024
 # Consecutive attempts of a log read that received nothing before it gives up.
 _READ_ATTEMPTS = 3
 _ENSURE_STREAM_ATTEMPTS = 3
+# The status JetStream answers with while it cannot serve a request (no leader, no quorum).
+_UNAVAILABLE = 503
 # How long a read waits for the replica answering it to catch up with the leader (replicated streams).
 _CATCH_UP_ATTEMPTS = 400
 _CATCH_UP_PAUSE_SECONDS = 0.005
@@ -213,6 +216,10 @@ class JetStreamRecorder:
             return self.client.run(coro)
         except NoAnswer as error:
             raise OperationalError(f"NATS did not answer in time ({type(error).__name__})") from error
+        except JetStreamApiError as error:
+            if error.code == _UNAVAILABLE:  # e.g. a cluster electing a stream leader
+                raise OperationalError(f"JetStream is not available at the moment: {error}") from error
+            raise
 
     def event_subject(self, originator_id: UUID | str) -> str:
         return f"{self.stream}.e.{subject_token(originator_id)}"
@@ -451,6 +458,13 @@ class JetStreamRecorder:
                 sequences = [int(answer["seq"])]
             else:
                 sequences = await self._publish_batch(messages)
+        except NoRespondersError as error:
+            # Nobody received the write: no stream leader at this moment (a cluster electing one).
+            self._forget(keys)
+            raise OperationalError(
+                "no JetStream server took the write (the stream has no leader at the moment); "
+                "nothing was stored"
+            ) from error
         except NoAnswer as error:
             self._forget(keys)
             raise PublishOutcomeUnknown(
@@ -462,6 +476,8 @@ class JetStreamRecorder:
             raise
         except JetStreamApiError as error:
             self._forget(keys)
+            if error.code == _UNAVAILABLE:
+                raise OperationalError(f"JetStream did not take the write: {error}") from error
             raise PersistenceError(f"JetStream refused the write: {error}") from error
         for sequence, message in zip(sequences, messages, strict=True):
             message.head.sequence = sequence
