@@ -66,7 +66,7 @@ from domain.values import (
     TermStructure,
 )
 from services import commands as c
-from services.application import GovernanceApplication
+from services.application import GovernanceApplication, VersionConflict
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -169,7 +169,7 @@ class GovernanceFactsImporter:
             except AlreadyRecorded:
                 self.report.skipped[name] += 1  # the other process recorded it first
                 return
-            except (IntegrityError, UnknownReference):
+            except (IntegrityError, VersionConflict, UnknownReference):
                 if attempt == _RACE_ATTEMPTS:
                     raise
                 time.sleep(_RACE_PAUSE_SECONDS * attempt)
