@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from adapters.audit import public_key_path
+from adapters.nats.client import server_urls
 from adapters.settings import Settings
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
@@ -79,7 +80,7 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             assert runtime.app is not None and runtime.engine is not None
             # The region feeds stream from NATS on this server loop (the application has its own).
             app.state.feed_connection = await nats.connect(
-                settings.nats_url, name="regiekaart-api-feeds"
+                server_urls(settings.nats_url), name="regiekaart-api-feeds"
             )
             try:
                 async with serving(app, ApiContext(runtime.app, runtime.engine)):

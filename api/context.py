@@ -4,7 +4,10 @@ run (authorised, idempotent, version-checked)."""
 
 from __future__ import annotations
 
+import time
+
 import msgspec
+from eventsourcing.persistence import OperationalError
 from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyStore, StoredResponse
@@ -14,10 +17,12 @@ from api.security import TokenCache
 from api.tokens import TokenStore
 from projections.queries import GovernanceMaps
 from services import commands as c
-from services.application import GovernanceApplication
+from services.application import GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
 
 _encoder = msgspec.json.Encoder()
+EVENT_STORE_PATIENCE_SECONDS = 20.0
+_RETRY_PAUSE_SECONDS = 0.25
 
 
 class ApiContext:
@@ -47,8 +52,7 @@ class ApiContext:
             if stored is not None:
                 return stored, True
         try:
-            authorise_command(principal, command, self.app)
-            recorded = self.app.handle(command, expected_version=expected_version)
+            recorded = self._record(principal, command, expected_version)
         except BaseException:
             if idempotency_key is not None:
                 self.idempotency.release(principal.id, idempotency_key)
@@ -63,3 +67,19 @@ class ApiContext:
         if idempotency_key is not None:
             self.idempotency.complete(principal.id, idempotency_key, response)
         return response, False
+
+    def _record(
+        self, principal: Principal, command: c.Command, expected_version: int | None
+    ) -> Recorded:
+        """Authorises and records ``command``. While the event store does not answer and nothing was
+        written (a cluster electing a new stream leader after losing one takes 4 to 9 s), the command
+        is tried again, for up to ``EVENT_STORE_PATIENCE_SECONDS``; then the error stands."""
+        deadline = time.monotonic() + EVENT_STORE_PATIENCE_SECONDS
+        while True:
+            try:
+                authorise_command(principal, command, self.app)
+                return self.app.handle(command, expected_version=expected_version)
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(_RETRY_PAUSE_SECONDS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -24,6 +25,7 @@ from typing import Any
 
 import msgspec
 import yaml
+from eventsourcing.persistence import IntegrityError
 
 from domain.agreements import (
     AccountHoldership,
@@ -32,6 +34,7 @@ from domain.agreements import (
     JointProcurement,
 )
 from domain.base import GovernanceAggregate
+from domain.errors import AlreadyRecorded, UnknownReference
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -63,9 +66,11 @@ from domain.values import (
     TermStructure,
 )
 from services import commands as c
-from services.application import GovernanceApplication
+from services.application import GovernanceApplication, VersionConflict
 
 PRINCIPAL = "importer:governance-facts"
+_RACE_ATTEMPTS = 5
+_RACE_PAUSE_SECONDS = 0.05
 
 _SECTION_KINDS = {
     "sources": SubjectKind.SOURCE,
@@ -155,8 +160,22 @@ class GovernanceFactsImporter:
         if done:
             self.report.skipped[name] += 1
             return
-        self.app.handle(command)
-        self.report.recorded[name] += 1
+        # Several service processes may import at once against one cluster (each runs the import on
+        # start). A process that loses a race is refused by the event store's optimistic lock, or reads
+        # a replica that has not caught up yet; loading again and retrying settles it either way.
+        for attempt in range(1, _RACE_ATTEMPTS + 1):
+            try:
+                self.app.handle(command)
+            except AlreadyRecorded:
+                self.report.skipped[name] += 1  # the other process recorded it first
+                return
+            except (IntegrityError, VersionConflict, UnknownReference):
+                if attempt == _RACE_ATTEMPTS:
+                    raise
+                time.sleep(_RACE_PAUSE_SECONDS * attempt)
+                continue
+            self.report.recorded[name] += 1
+            return
 
     def registered(self, cls: type[GovernanceAggregate], slug: str) -> bool:
         return self.app.exists(cls, slug)

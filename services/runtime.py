@@ -52,6 +52,7 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
             "PERSISTENCE_MODULE": "adapters.nats",
             "NATS_URL": url,
             "NATS_STREAM": settings.nats_stream,
+            "NATS_REPLICAS": str(settings.nats_replicas),
         }
     )
 
@@ -111,7 +112,8 @@ class Runtime:
         assert self.app is not None, "start the runtime first"
         client = NatsClient(self._service_url, name="regiekaart-feeds")
         self._stack.callback(client.close)
-        self.feeds = FeedProjection(self.app, FeedPublisher(client)).start()
+        publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
+        self.feeds = FeedProjection(self.app, publisher).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
 

@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.nats", "tests.fixtures.postgres", "tests.fixtures.sql"]
+pytest_plugins = [
+    "tests.fixtures.nats",
+    "tests.fixtures.nats_cluster",
+    "tests.fixtures.postgres",
+    "tests.fixtures.sql",
+]

@@ -118,6 +118,11 @@ class _Connection(Client):
 NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRespondersError)
 
 
+def server_urls(url: str) -> list[str]:
+    """A cluster is given as its nodes' URLs, comma-separated; clients fail over between them."""
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
 class NatsClient:
     def __init__(
         self, url: str, *, timeout: float = 5.0, name: str = "regiekaart", reconnect: bool = True
@@ -135,7 +140,7 @@ class NatsClient:
 
         connection = _Connection()
         await connection.connect(
-            self.url,
+            server_urls(self.url),
             name=name,
             # A one-off reader (an auditor's command) rather fails at once than waits for a server.
             allow_reconnect=reconnect,

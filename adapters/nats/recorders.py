@@ -66,11 +66,13 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 
 EVENTS_PER_MESSAGE = 1000
 WRONG_LAST_SEQUENCE = 10071
+NO_MESSAGE_FOUND = 10037
 _CACHE_SIZE = 100_000
 # A wake-up for live subscriptions in case a notification was missed during a reconnect.
 _SUBSCRIPTION_POLL_SECONDS = 1.0
@@ -79,6 +81,12 @@ _READ_PAGE = 10_000
 _HEADER_ROOM = 1024
 # Consecutive attempts of a log read that received nothing before it gives up.
 _READ_ATTEMPTS = 3
+_ENSURE_STREAM_ATTEMPTS = 3
+# The status JetStream answers with while it cannot serve a request (no leader, no quorum).
+_UNAVAILABLE = 503
+# How long a read waits for the replica answering it to catch up with the leader (replicated streams).
+_CATCH_UP_ATTEMPTS = 400
+_CATCH_UP_PAUSE_SECONDS = 0.005
 
 
 class PublishOutcomeUnknown(PersistenceError):
@@ -193,12 +201,20 @@ class JetStreamRecorder:
 
     async def _ensure_stream(self) -> None:
         config = stream_config(self.stream, self.replicas)
-        try:
-            await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
-        except JetStreamApiError as error:
-            if error.code != 404:
-                raise
-            await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
+        for attempt in range(1, _ENSURE_STREAM_ATTEMPTS + 1):
+            try:
+                await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
+                return
+            except JetStreamApiError as error:
+                if error.code != 404:
+                    raise
+                await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
+                return
+            except NoAnswer:
+                # On a cluster, a stream that another process has just created answers only once its
+                # replicas have elected a leader; ask again.
+                if attempt == _ENSURE_STREAM_ATTEMPTS:
+                    raise
 
     def _run(self, coro: Any) -> Any:
         """Runs a coroutine on the client's loop; a read nobody answered becomes an OperationalError."""
@@ -206,6 +222,10 @@ class JetStreamRecorder:
             return self.client.run(coro)
         except NoAnswer as error:
             raise OperationalError(f"NATS did not answer in time ({type(error).__name__})") from error
+        except JetStreamApiError as error:
+            if error.code == _UNAVAILABLE:  # e.g. a cluster electing a stream leader
+                raise OperationalError(f"JetStream is not available at the moment: {error}") from error
+            raise
 
     def event_subject(self, originator_id: UUID | str) -> str:
         return f"{self.stream}.e.{subject_token(originator_id)}"
@@ -215,14 +235,31 @@ class JetStreamRecorder:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    async def _last_on_subject(self, subject: str) -> Msg | None:
+    async def _last_on_subject(self, subject: str) -> tuple[int, str, bytes] | None:
+        """The sequence, subject and payload of the last message on `subject`, or None.
+
+        Direct gets are answered by any replica, and a follower may not yet hold what the leader has
+        acknowledged. On a replicated stream the last message is therefore asked of the leader, so a
+        process reads what another one has just written: an aggregate's head before a write, or its
+        events before a command (see ``_subject_entries``)."""
+        if self.replicas > 1:
+            try:
+                answer = await self.client.api(
+                    f"$JS.API.STREAM.MSG.GET.{self.stream}", {"last_by_subj": subject}
+                )
+            except JetStreamApiError as error:
+                if error.err_code == NO_MESSAGE_FOUND:
+                    return None
+                raise
+            message = answer["message"]
+            return int(message["seq"]), message["subject"], base64.b64decode(message.get("data", ""))
         reply = await self.client.request(
             f"$JS.API.DIRECT.GET.{self.stream}", msgspec.json.encode({"last_by_subj": subject})
         )
         if reply.headers and reply.headers.get("Status") == "404":
             return None
         _raise_for_status(reply)
-        return reply
+        return int(reply.headers["Nats-Sequence"]), reply.headers["Nats-Subject"], reply.data
 
     async def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
         """The aggregate's last event as far as known. Without `look_up`, an aggregate missing from the
@@ -238,8 +275,8 @@ class JetStreamRecorder:
         last = await self._last_on_subject(self.event_subject(originator_id))
         if last is None:
             return _NEW_AGGREGATE
-        _, record = _direct_get_entries(last)[-1]
-        return _Head(int(last.headers["Nats-Sequence"]), record.originator_version, record.hash)
+        _, record = log_entries(*last)[-1]
+        return _Head(last[0], record.originator_version, record.hash)
 
     def _remember(self, key: str, head: _Head) -> None:
         with self._heads_lock:
@@ -279,7 +316,7 @@ class JetStreamRecorder:
     ) -> list[StoredEvent]:
         subject = self.event_subject(originator_id)
         events: list[StoredEvent] = []
-        async for _, record in self._subject_entries(subject):
+        for _, record in await self._subject_entries(subject):
             if gt is not None and record.originator_version <= gt:
                 continue
             if lte is not None and record.originator_version > lte:
@@ -289,8 +326,25 @@ class JetStreamRecorder:
             events.reverse()
         return events[:limit] if limit is not None else events
 
-    async def _subject_entries(self, subject: str):  # type: ignore[no-untyped-def]
-        """Every event of one aggregate, in order: batched direct gets filtered by its literal subject."""
+    async def _subject_entries(self, subject: str) -> list[tuple[int, EventRecord]]:
+        """Every event of one aggregate, in order. On a replicated stream, once the replica answering
+        holds the leader's last message of the aggregate (see ``_last_on_subject``)."""
+        if self.replicas == 1:
+            return [entry for _, entries in await self._read_subject(subject) for entry in entries]
+        last = await self._last_on_subject(subject)
+        if last is None:
+            return []
+        for _ in range(_CATCH_UP_ATTEMPTS):
+            messages = await self._read_subject(subject)
+            if messages and messages[-1][0] >= last[0]:
+                return [entry for _, entries in messages for entry in entries]
+            await asyncio.sleep(_CATCH_UP_PAUSE_SECONDS)
+        raise OperationalError(f"no replica of {self.stream} caught up with {subject} in time")
+
+    async def _read_subject(self, subject: str) -> list[tuple[int, list[tuple[int, EventRecord]]]]:
+        """The aggregate's messages (sequence, events), by batched direct gets filtered by its
+        literal subject."""
+        read: list[tuple[int, list[tuple[int, EventRecord]]]] = []
         sequence = 1
         while True:
             done = asyncio.get_running_loop().create_future()
@@ -317,11 +371,10 @@ class JetStreamRecorder:
             finally:
                 await subscription.unsubscribe()
             for message in messages:
-                for entry in _direct_get_entries(message):
-                    yield entry
+                read.append((int(message.headers["Nats-Sequence"]), _direct_get_entries(message)))
             if len(messages) < _READ_PAGE:
-                return
-            sequence = int(messages[-1].headers["Nats-Sequence"]) + 1
+                return read
+            sequence = read[-1][0] + 1
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -397,6 +450,13 @@ class JetStreamRecorder:
                 sequences = [int(answer["seq"])]
             else:
                 sequences = await self._publish_batch(messages)
+        except NoRespondersError as error:
+            # Nobody received the write: no stream leader at this moment (a cluster electing one).
+            self._forget(keys)
+            raise OperationalError(
+                "no JetStream server took the write (the stream has no leader at the moment); "
+                "nothing was stored"
+            ) from error
         except NoAnswer as error:
             self._forget(keys)
             raise PublishOutcomeUnknown(
@@ -408,6 +468,8 @@ class JetStreamRecorder:
             raise
         except JetStreamApiError as error:
             self._forget(keys)
+            if error.code == _UNAVAILABLE:
+                raise OperationalError(f"JetStream did not take the write: {error}") from error
             raise PersistenceError(f"JetStream refused the write: {error}") from error
         for sequence, message in zip(sequences, messages, strict=True):
             message.head.sequence = sequence
@@ -440,8 +502,8 @@ class JetStreamRecorder:
         last = await self._last_on_subject(subject)
         sequence, current = 0, None
         if last is not None:
-            sequence = int(last.headers["Nats-Sequence"])
-            current = _decode_tracking(last.data).notification_id
+            sequence = last[0]
+            current = _decode_tracking(last[2]).notification_id
         if current is not None and tracking.notification_id <= current:
             raise IntegrityError(
                 f"application {tracking.application_name!r} is already tracked at notification "
@@ -458,7 +520,7 @@ class JetStreamRecorder:
 
     async def _max_tracking_id(self, application_name: str) -> int | None:
         last = await self._last_on_subject(self.tracking_subject(application_name))
-        return None if last is None else _decode_tracking(last.data).notification_id
+        return None if last is None else _decode_tracking(last[2]).notification_id
 
 
 async def scan_log(
@@ -692,7 +754,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
                 last = await self._last_on_subject(subject)
                 if last is None:
                     return None
-                entries = _direct_get_entries(last)
+                entries = log_entries(*last)
                 if entries:
                     return entries[-1][0]
             return None

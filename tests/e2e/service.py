@@ -39,6 +39,11 @@ class Service:
             answer.raise_for_status()
             return answer.json()["token"]
 
+    def kill(self) -> None:
+        """Ends the service and its API workers at once (SIGKILL), as a crash of its machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def stop(self, timeout: float = 120) -> str:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -55,12 +60,19 @@ class Service:
 
 
 def start_service(
-    data_dir: Path, *, database_url: str | None = None, workers: int = 2, log_level: str = "INFO"
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    workers: int = 2,
+    log_level: str = "INFO",
+    settings: dict[str, str] | None = None,
 ) -> Service:
+    """`regiekaart serve` on `data_dir`; `settings` adds REGIEKAART_* variables (a cluster's URL...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     env["REGIEKAART_LOG_LEVEL"] = log_level
     if database_url:
         env["REGIEKAART_DATABASE_URL"] = database_url
+    env.update(settings or {})
     port = free_port()
     process = subprocess.Popen(
         [

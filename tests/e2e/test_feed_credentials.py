@@ -26,8 +26,8 @@ def issue(data_dir, region: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path):
-    service = start_service(tmp_path, workers=1)
+def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path, own_database_url):
+    service = start_service(tmp_path, database_url=own_database_url, workers=1)
     try:
         url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
         credentials = issue(tmp_path, "zuid-limburg")
