@@ -14,7 +14,7 @@ from tests.e2e.service import Service
 
 OWN_REGION, OTHER_REGION = "regio-nijmegen", "zuid-limburg"
 ROLES = ["anonymous", "revoked", "admin", "coordinator", "region-system", "auditor"]
-PUBLIC = {"/health", "/ready"}
+PUBLIC = {"/health", "/ready", "/audit/public-key"}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,8 @@ def expected(role: str, method: str, template: str, path: str, query: dict[str, 
         return "allowed"
     if template.startswith("/tokens"):
         return "403"
+    if template.startswith("/audit/"):  # checkpoints and the export: auditors (and admins) only
+        return "allowed" if role == "auditor" else "403"
     if method == "POST":  # commands
         return "allowed" if role == "coordinator" else "403"
     if template == "/events":

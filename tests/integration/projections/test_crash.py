@@ -43,7 +43,7 @@ def history(nats_server: NatsServer) -> Iterator[tuple[GovernanceApplication, di
 def start_runner(env: dict[str, str], database_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
     process_env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     process_env.update(
-        NATS_STREAM=env["NATS_STREAM"],
+        REGIEKAART_NATS_STREAM=env["NATS_STREAM"],
         REGIEKAART_DATABASE_URL=database_url,
         REGIEKAART_DATA_DIR=str(data_dir),
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
