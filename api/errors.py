@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import msgspec
+import sqlalchemy.exc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -178,6 +179,22 @@ def _timeout(request: Request[Any, Any, Any], exc: TimeoutError) -> Response[byt
     )
 
 
+def _database_unavailable(
+    request: Request[Any, Any, Any], exc: sqlalchemy.exc.OperationalError
+) -> Response[bytes]:
+    # SQLite answers "database is locked" when a writer (the projection runner catching up) keeps the
+    # lock past the busy timeout; PostgreSQL may be restarting. Both pass: the client should retry.
+    log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)})
+    return problem_response(
+        request,
+        503,
+        "The database is busy or unreachable",
+        kind="unavailable",
+        detail="retry shortly (a command: with the same Idempotency-Key)",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unexpected error", extra={"path": request.url.path})
     return problem_response(
@@ -212,6 +229,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     StillInProgress: _in_progress,
     PublishOutcomeUnknown: _outcome_unknown,
     TimeoutError: _timeout,
+    sqlalchemy.exc.OperationalError: _database_unavailable,
     Exception: _unexpected,
 }
 

@@ -9,6 +9,7 @@ event store; the settings reach them as ``REGIEKAART_*`` variables.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import threading
@@ -79,6 +80,10 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         if admin_token:
             echo(f"admin token (shown this once, keep it safe): {admin_token}")
         threading.Thread(target=_announce_when_listening, args=(url, echo), daemon=True).start()
+        # Workers start as fresh interpreters: a forked worker would inherit SQLite's in-process lock
+        # records of this process's open connections (the projection runner's), and could then wait
+        # forever for a write lock nobody holds.
+        multiprocessing.set_start_method("spawn", force=True)
         Granian(
             "api.app:create_app",
             factory=True,

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,4 +113,19 @@ def start_service(
     if process.poll() is not None or "ready" not in service.lines:
         process.kill()
         raise AssertionError("serve did not get ready:\n" + "\n".join(service.lines[-40:]))
+    _wait_until_caught_up(service)
     return service
+
+
+def _wait_until_caught_up(service: Service, timeout: float = 180) -> None:
+    """Waits for /ready: the read models have applied the imported facts, so the tests start from the
+    governance maps of the real facts rather than racing the first catch-up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{service.url}/ready", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("serve did not catch up its read models:\n" + "\n".join(service.lines[-40:]))
