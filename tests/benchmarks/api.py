@@ -162,9 +162,8 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 | region map | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} | {max(latencies):.1f} |
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-shared with other engineers' work at the time: load average {load_before:.1f} before the run and
-{load_after:.1f} after it, so absolute figures and p99s say more about the machine than the service; the
-ratio is the figure to read), Python {platform.python_version()}:
+load average {load_before:.1f} before the run and {load_after:.1f} after it; wrk shares the 2 cores
+with the service, and on a busy machine the ratio says more than absolute figures and p99s), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.api {seconds} {commands}`.
 """
     write_section(SECTION, body)

@@ -185,7 +185,7 @@ CPU seconds are the benchmark process's own (client side: reading, decoding, has
 nats-server's share comes on top for the steps that read from NATS.
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-shared with other engineers' work at the time: load average {load_before:.1f} at the start,
+load average {load_before:.1f} at the start,
 {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.audit --events {n} --aggregates {args.aggregates} --rounds {args.rounds}`.
 """

@@ -14,6 +14,7 @@ the shared 2-core machine, so the region system competes with the service for th
 from __future__ import annotations
 
 import asyncio
+import os
 import platform
 import statistics
 import sys
@@ -161,7 +162,7 @@ region system in one process. Target: p99 under 50 ms.
 {table(result)}
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-shared with other engineers' work at the time), Python {platform.python_version()}:
+load average {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.feeds {decisions}`.
 """
     write_section(SECTION, body)

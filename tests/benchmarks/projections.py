@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     measured = (
         f"Measured {datetime.now():%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} cores, shared with other engineers' work at the time), Python "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), Python "
         f"{platform.python_version()}: `.venv/bin/python -m tests.benchmarks.projections "
         f"{' '.join(argv if argv is not None else sys.argv[1:])}`; peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB."
