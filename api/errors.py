@@ -168,27 +168,15 @@ def _outcome_unknown(
     )
 
 
-def _timeout(request: Request[Any, Any, Any], exc: TimeoutError) -> Response[bytes]:
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, sqlalchemy.exc.OperationalError):
+        # SQLite answers "database is locked" when a writer keeps the lock past the busy timeout;
+        # PostgreSQL may be restarting. Both pass: the client should retry.
+        log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)})
     return problem_response(
         request,
         503,
         "The event store or the database did not answer in time",
-        kind="unavailable",
-        detail="retry shortly (a command: with the same Idempotency-Key)",
-        headers={"Retry-After": "1"},
-    )
-
-
-def _database_unavailable(
-    request: Request[Any, Any, Any], exc: sqlalchemy.exc.OperationalError
-) -> Response[bytes]:
-    # SQLite answers "database is locked" when a writer (the projection runner catching up) keeps the
-    # lock past the busy timeout; PostgreSQL may be restarting. Both pass: the client should retry.
-    log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)})
-    return problem_response(
-        request,
-        503,
-        "The database is busy or unreachable",
         kind="unavailable",
         detail="retry shortly (a command: with the same Idempotency-Key)",
         headers={"Retry-After": "1"},
@@ -228,8 +216,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyReused: _key_reused,
     StillInProgress: _in_progress,
     PublishOutcomeUnknown: _outcome_unknown,
-    TimeoutError: _timeout,
-    sqlalchemy.exc.OperationalError: _database_unavailable,
+    TimeoutError: _unavailable,
+    sqlalchemy.exc.OperationalError: _unavailable,
     Exception: _unexpected,
 }
 
