@@ -26,6 +26,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 import msgspec
 
@@ -53,20 +54,20 @@ class PartialDate(msgspec.Struct, frozen=True):
     precision: Precision = Precision.UNKNOWN
 
     def __post_init__(self) -> None:
-        if (self.value is None) != (self.precision is Precision.UNKNOWN):
-            raise InvalidValue(
-                f"a date of precision {self.precision} must "
-                f"{'not ' if self.precision is Precision.UNKNOWN else ''}have a value "
-                f"(got {self.value})"
-            )
-        if self.precision is Precision.MONTH and self.value is not None and self.value.day != 1:
-            raise InvalidValue(f"a month-precision date is the 1st of its month (got {self.value})")
-        if (
-            self.precision is Precision.YEAR
-            and self.value is not None
-            and (self.value.month, self.value.day) != (1, 1)
-        ):
-            raise InvalidValue(f"a year-precision date is 1 January of its year (got {self.value})")
+        # Every event decoded from the log checks its dates here; the common cases return first.
+        value, precision = self.value, self.precision
+        if value is None:
+            if precision is not Precision.UNKNOWN:
+                raise InvalidValue(f"a date of precision {precision} must have a value (got None)")
+            return
+        if precision is Precision.DAY:
+            return
+        if precision is Precision.UNKNOWN:
+            raise InvalidValue(f"a date of precision unknown must not have a value (got {value})")
+        if precision is Precision.MONTH and value.day != 1:
+            raise InvalidValue(f"a month-precision date is the 1st of its month (got {value})")
+        if precision is Precision.YEAR and (value.month, value.day) != (1, 1):
+            raise InvalidValue(f"a year-precision date is 1 January of its year (got {value})")
 
     @classmethod
     def parse(cls, text: str | int | date | None) -> PartialDate:
@@ -168,6 +169,12 @@ class ValidPeriod(msgspec.Struct, frozen=True):
 _SOURCE_REF = re.compile(r"^[a-z0-9][a-z0-9-]*:L\d+(-L\d+)?$")
 
 
+@lru_cache(maxsize=4096)
+def _is_source_ref(ref: str) -> bool:
+    """Cached: every event decoded from the log checks its sources, and sources recur."""
+    return _SOURCE_REF.match(ref) is not None
+
+
 class Authority(msgspec.Struct, frozen=True, kw_only=True):
     """The decision behind a state change: the deciding body (None when the sources do not name
     it), the date of the decision, and a reference to the document that records it."""
@@ -187,7 +194,7 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         for ref in self.sources:
-            if not _SOURCE_REF.match(ref):
+            if not _is_source_ref(ref):
                 raise InvalidValue(
                     f"a source reference has the form '<source id>:L<n>[-L<m>]' (got {ref!r})"
                 )

@@ -1,11 +1,12 @@
 """How each event changes the governance maps' tables (``projections.schema``).
 
 ``GovernanceProjector.apply`` takes a batch of decoded events with their log positions and writes, in the
-caller's transaction, the fact row versions they state, the supersessions they cause, the history rows,
-and the new tracking position — all or nothing. Within a batch the projector keeps the current version of
-every fact it touched in memory, so a batch needs no SELECT for the facts it wrote itself, and writes its
-rows with a few bulk statements (updates of superseded rows first, then inserts, so the unique
-"one current version per key" index holds at every statement).
+caller's transaction, the fact row versions they state, the supersessions they cause, the history rows
+(``projections.history``), and the new tracking position — all or nothing. A batch reads the current
+versions its events revise up front, a few hundred keys per statement, and keeps the current version of
+every fact it touched in memory, so it needs no SELECT per event; it writes its rows with a few bulk
+statements (updates of superseded rows first, then inserts, so the unique "one current version per key"
+index holds at every statement).
 
 A fact's key names it across versions: ``membership:<municipality>:<membership id>``,
 ``holder:<account>:<term agreement>``, ``agreement:<slug>`` (the headline of every agreement but a
@@ -19,14 +20,13 @@ stated.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
-from functools import cache
+from collections.abc import Sequence
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import msgspec
+from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Date, DateTime, Table, and_, insert, select, update
 
 from domain.agreements import (
@@ -38,7 +38,6 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate
-from domain.events import describe
 from domain.registry import (
     Cooperation,
     DecisionBody,
@@ -48,23 +47,27 @@ from domain.registry import (
     StructuralChange,
 )
 from domain.values import AgreementStatus, PartialDate, SubjectKind, SubjectRef
+from projections.history import (
+    EVENT_COLUMNS,
+    SUBJECT_COLUMNS,
+    History,
+    as_is,
+    attribution_of,
+    history_of,
+    sqlite_value,
+    to_utc_naive,
+)
 from projections.schema import ReadModelTables
 
 PROJECTION_NAME = "governance_maps"
 ROWS_PER_EVENT = 64  # version_id = position * ROWS_PER_EVENT + n
+PREFETCH_CHUNK = 500  # keys per statement, well within every driver's parameter limit
 
 _encoder = msgspec.json.Encoder()
 
 
 class PositionConflict(Exception):
     """The tables have moved on since this batch was read (another runner or a rebuild's swap)."""
-
-
-def to_utc_naive(moment: datetime) -> datetime:
-    """Record times are stored as naive UTC; a naive input is taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def period_columns(valid_from: PartialDate, valid_until: PartialDate) -> dict[str, Any]:
@@ -106,15 +109,8 @@ class _Event:
         self.position = position
         self.event = event
         self.recorded_at = to_utc_naive(event.timestamp)
-        self.originator_id = str(event.originator_id)
-        self.ref = f"{self.originator_id}:{event.originator_version}"
-        self.attribution = _encoder.encode(
-            {
-                "authority": event.authority,
-                "principal": event.principal,
-                "provenance": event.provenance,
-            }
-        ).decode()
+        self.ref = f"{event.originator_id}:{event.originator_version}"
+        self.attribution = attribution_of(event)
         self._rows = 0
 
     def next_version_id(self) -> int:
@@ -148,15 +144,26 @@ class _Batch:
     def __init__(self, connection: Connection, tables: ReadModelTables) -> None:
         self.connection = connection
         self.tables = tables
+        # History rows are built as tuples in the form the driver stores (see _BulkWriter).
+        self.moment = sqlite_value if connection.dialect.name == "sqlite" else as_is
         self.current: dict[str, dict[str, Any] | None] = {}
         self.inserts: dict[int, dict[str, Any]] = {}
         self.supersessions: list[tuple[int, datetime, int]] = []
-        self.events: list[dict[str, Any]] = []
-        self.subjects: list[dict[str, Any]] = []
-        self.positions: dict[str, int] = {}  # "<originator id>:<version>" → position, this batch
         self.keys_by_agreement: dict[str, set[str]] = {}  # facts of an agreement this batch stated
 
     # -- reading ---------------------------------------------------------------------------------
+    def prefetch(self, keys: set[str]) -> None:
+        """Reads the current versions of ``keys`` in a few statements rather than one per event."""
+        facts = self.tables.facts
+        wanted = sorted(key for key in keys if key not in self.current)
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            self.current.update(dict.fromkeys(chunk))
+            for row in self.connection.execute(
+                select(facts).where(facts.c.fact_key.in_(chunk), facts.c.superseded_position.is_(None))
+            ).mappings():
+                self.current[row["fact_key"]] = dict(row)
+
     def current_version(self, key: str) -> dict[str, Any] | None:
         if key not in self.current:
             facts = self.tables.facts
@@ -312,28 +319,15 @@ class _Batch:
             self.supersessions.append((at.position, at.recorded_at, version["version_id"]))
 
     def flush(self) -> None:
-        """Writes the batch so far: supersessions first, then the new rows (see the module docstring)."""
+        """Writes the fact rows so far: supersessions first, then the new rows (see the module
+        docstring)."""
         writer = _BulkWriter(self.connection)
         if self.supersessions:
             writer.supersede(self.tables.facts, self.supersessions)
             self.supersessions = []
-        for table, rows in (
-            (self.tables.facts, list(self.inserts.values())),
-            (self.tables.events, self.events),
-            (self.tables.event_subjects, self.subjects),
-        ):
-            if rows:
-                writer.insert(table, rows)
-        self.inserts, self.events, self.subjects = {}, [], []
-
-
-def _sqlite_value(value: Any) -> Any:
-    """The text SQLAlchemy's SQLite types store for dates and timestamps (so its queries compare them)."""
-    if isinstance(value, datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+        if self.inserts:
+            writer.insert(self.tables.facts, list(self.inserts.values()))
+        self.inserts = {}
 
 
 class _BulkWriter:
@@ -346,38 +340,52 @@ class _BulkWriter:
         self.quote = connection.dialect.identifier_preparer.quote
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Rows as dictionaries of the column types' Python values."""
         names = [column.name for column in table.columns]
+        values_of = itemgetter(*names)
+        if self.postgresql:
+            self.insert_rows(table, names, [values_of(row) for row in rows])
+            return
+        days = [i for i, c in enumerate(table.columns) if isinstance(c.type, Date)]
+        moments = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+        converted = []
+        for row in rows:
+            values = list(values_of(row))
+            for i in days:
+                values[i] = values[i].isoformat()
+            for i in moments:
+                if values[i] is not None:
+                    values[i] = values[i].isoformat(" ", "microseconds")
+            converted.append(values)
+        self.insert_rows(table, names, converted)
+
+    def insert_rows(self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Rows as sequences of values in the order of ``names``, already in the driver's form."""
         columns = ", ".join(self.quote(name) for name in names)
         cursor = self.connection.connection.cursor()
         try:
             if self.postgresql:
                 with cursor.copy(f"COPY {self.quote(table.name)} ({columns}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row([row[name] for name in names])
+                        copy.write_row(row)
                 return
-            values_of = itemgetter(*names)
-            days = [i for i, c in enumerate(table.columns) if isinstance(c.type, Date)]
-            moments = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
-            converted = []
-            for row in rows:
-                values = list(values_of(row))
-                for i in days:
-                    values[i] = values[i].isoformat()
-                for i in moments:
-                    if values[i] is not None:
-                        values[i] = values[i].isoformat(" ", "microseconds")
-                converted.append(values)
             cursor.executemany(
                 f"INSERT INTO {self.quote(table.name)} ({columns}) "
                 f"VALUES ({', '.join('?' * len(names))})",
-                converted,
+                rows,
             )
         finally:
             cursor.close()
 
+    def write_history(self, tables: ReadModelTables, history: History) -> None:
+        if history.events:
+            self.insert_rows(tables.events, EVENT_COLUMNS, history.events)
+        if history.subjects:
+            self.insert_rows(tables.event_subjects, SUBJECT_COLUMNS, history.subjects)
+
     def supersede(self, facts: Table, supersessions: list[tuple[int, datetime, int]]) -> None:
         mark = "%s" if self.postgresql else "?"
-        convert = (lambda v: v) if self.postgresql else _sqlite_value
+        convert = as_is if self.postgresql else sqlite_value
         cursor = self.connection.connection.cursor()
         try:
             cursor.executemany(
@@ -387,47 +395,6 @@ class _BulkWriter:
             )
         finally:
             cursor.close()
-
-
-def _event_name(event: Any) -> str:
-    return type(event).__qualname__
-
-
-def _description(event: Any, info_slug: str) -> str:
-    """A one-line account of the event: its name, subject and the attributes that say what changed."""
-    parts = []
-    for name in _described_attributes(type(event)):
-        value = getattr(event, name)
-        if isinstance(value, SubjectRef):
-            parts.append(f"{name}={value.kind}:{value.slug}")
-        elif isinstance(value, int) or (isinstance(value, str) and len(value) <= 120):
-            parts.append(f"{name}={value}")
-        if len(parts) == 8:
-            break
-    return f"{_event_name(event)} {info_slug}: " + ", ".join(parts)
-
-
-@cache
-def _described_attributes(event_class: type) -> tuple[str, ...]:
-    return tuple(
-        field.name
-        for field in dataclasses.fields(event_class)
-        if field.name not in _COMMON_ATTRIBUTES and field.name != "originator_id"
-    )
-
-
-_COMMON_ATTRIBUTES = frozenset(
-    {
-        "originator_version",
-        "timestamp",
-        "valid_from",
-        "valid_until",
-        "authority",
-        "principal",
-        "provenance",
-        "corrected_concerns",
-    }
-)
 
 
 class GovernanceProjector:
@@ -441,18 +408,36 @@ class GovernanceProjector:
         connection: Connection,
         events: Sequence[tuple[int, Any]],
         expected_position: int | None,
+        *,
+        up_to: int | None = None,
+        history: History | None = None,
     ) -> int | None:
         """Applies ``events`` (position, domain event) after ``expected_position`` and moves the tracking
-        position to the last of them, in ``connection``'s transaction. Raises PositionConflict (and
-        writes nothing the caller should commit) if the tables are no longer at ``expected_position``."""
-        if not events:
+        position to ``up_to`` (default: the last event's), in ``connection``'s transaction. Raises
+        PositionConflict (and writes nothing the caller should commit) if the tables are no longer at
+        ``expected_position``.
+
+        ``history`` gives the history rows of every event up to ``up_to`` when they were computed
+        elsewhere (``projections.history.HistoryWorker``); ``events`` then need hold only the events
+        that change facts (``changes_facts``)."""
+        new_position = up_to if up_to is not None else (events[-1][0] if events else None)
+        if new_position is None:
             return expected_position
-        new_position = events[-1][0]
         self._move_tracking(connection, expected_position, new_position)
         batch = _Batch(connection, self.tables)
+        batch.prefetch(
+            {key for _, event in events for key in _REVISED_KEYS.get(type(event), _none)(event)}
+        )
         for position, event in events:
-            self._apply_one(batch, _Event(position, event))
+            if isinstance(event, GovernanceAggregate.FactCorrected):
+                self._correct(batch, _Event(position, event))
+            elif (handler := _HANDLERS.get(type(event))) is not None:
+                handler(batch, _Event(position, event), event)
         batch.flush()
+        if history is None:
+            history = history_of(events, batch.moment)
+        self._resolve_corrections(connection, history)
+        _BulkWriter(connection).write_history(self.tables, history)
         return new_position
 
     def _move_tracking(
@@ -476,42 +461,8 @@ class GovernanceProjector:
                 f"(now {tracking_position(connection, self.tables)})"
             )
 
-    # -- one event ------------------------------------------------------------------------------
-    def _apply_one(self, batch: _Batch, at: _Event) -> None:
-        event = at.event
-        info = describe(event)
-        corrects_position = None
-        if isinstance(event, GovernanceAggregate.FactCorrected):
-            corrects_position = self._correct(batch, at)
-        else:
-            handler = _HANDLERS.get(type(event))
-            if handler is not None:
-                handler(batch, at, event)
-        batch.positions[at.ref] = at.position
-        batch.events.append(
-            {
-                "position": at.position,
-                "recorded_at": at.recorded_at,
-                "event_name": _event_name(event),
-                "subject_kind": str(info.aggregate_kind),
-                "subject_slug": info.slug,
-                "originator_id": at.originator_id,
-                "originator_version": event.originator_version,
-                "description": _description(event, info.slug),
-                "valid_from": _iso(event.valid_from),
-                "valid_from_precision": str(event.valid_from.precision),
-                "valid_until": _iso(event.valid_until),
-                "valid_until_precision": str(event.valid_until.precision),
-                "attribution": at.attribution,
-                "corrects_position": corrects_position,
-            }
-        )
-        batch.subjects.extend(
-            {"subject_kind": kind, "subject_slug": slug, "position": at.position}
-            for kind, slug in _history_subjects(event, info)
-        )
-
-    def _correct(self, batch: _Batch, at: _Event) -> int | None:
+    # -- corrections ----------------------------------------------------------------------------
+    def _correct(self, batch: _Batch, at: _Event) -> None:
         event = at.event
         corrected = f"{event.corrects_id}:{event.corrects_version}"
         facts = self.tables.facts
@@ -535,12 +486,24 @@ class GovernanceProjector:
                     for name in (*_PERIOD_COLUMNS, "status", "role")
                 }
                 batch.revise_version(at, version, **restored)
-        return batch.positions.get(corrected) or batch.connection.execute(
-            select(self.tables.events.c.position).where(
-                self.tables.events.c.originator_id == str(event.corrects_id),
-                self.tables.events.c.originator_version == event.corrects_version,
-            )
-        ).scalar()
+
+    def _resolve_corrections(self, connection: Connection, history: History) -> None:
+        """Fills in the log position each correction in ``history`` corrects."""
+        if not history.corrections:
+            return
+        in_batch = history.positions()
+        events = self.tables.events
+        for index, corrected in history.corrections:
+            position = in_batch.get(corrected)
+            if position is None:
+                originator_id, version = corrected.rsplit(":", 1)
+                position = connection.execute(
+                    select(events.c.position).where(
+                        events.c.originator_id == originator_id,
+                        events.c.originator_version == int(version),
+                    )
+                ).scalar()
+            history.events[index] = (*history.events[index][:-1], position)
 
 
 _PERIOD_COLUMNS = (
@@ -553,27 +516,37 @@ _PERIOD_COLUMNS = (
 )
 
 
-def _iso(day: PartialDate) -> str | None:
-    return None if day.value is None else day.value.isoformat()
+# -- fact keys: how handlers name facts, and which current versions an event will revise ------------
+def _registered_key(kind: SubjectKind, slug: str) -> str:
+    return f"registered:{kind}:{slug}"
 
 
-def _history_subjects(event: Any, info: Any) -> Iterator[tuple[str, str]]:
-    seen: set[tuple[str, str]] = {(str(info.aggregate_kind), info.slug)}
-    for kind, slugs in (
-        (SubjectKind.REGION, info.concerns.regions),
-        (SubjectKind.COOPERATION, info.concerns.cooperations),
-        (SubjectKind.ORGANISATION, info.concerns.organisations),
-        (SubjectKind.MUNICIPALITY, info.concerns.municipalities),
-    ):
-        seen.update((str(kind), slug) for slug in slugs)
-    agreement = getattr(event, "agreement", None)
-    if isinstance(agreement, str):
-        seen.add((str(SubjectKind.AGREEMENT), agreement))
-    for pair in ("owner", "subject", "of"):
-        ref = getattr(event, pair, None)
-        if isinstance(ref, SubjectRef):
-            seen.add((str(ref.kind), ref.slug))
-    yield from sorted(seen)
+def _membership_key(municipality: str, membership_id: str) -> str:
+    return f"membership:{municipality}:{membership_id}"
+
+
+def _holder_key(account: str, agreement: str) -> str:
+    return f"holder:{account}:{agreement}"
+
+
+def _agreement_key(agreement: str) -> str:
+    return f"agreement:{agreement}"
+
+
+def _none(_event: Any) -> tuple[str, ...]:
+    return ()
+
+
+_REVISED_KEYS: dict[type, Any] = {
+    Municipality.MembershipEnded: lambda e: (_membership_key(e.municipality, e.membership_id),),
+    DecisionBody.RoleChanged: lambda e: (_registered_key(SubjectKind.BODY, e.body),),
+    AccountHoldership.HolderTransferred: lambda e: (_holder_key(e.account, e.previous_agreement),),
+    AccountHoldership.HolderEnded: lambda e: (_holder_key(e.account, e.agreement),),
+    # A trekkerschap's status is that of its leads, found by agreement (_open_leads).
+    AgreementAggregate.StatusChanged: lambda e: (
+        () if e.agreement_kind == "trekkerschap" else (_agreement_key(e.agreement),)
+    ),
+}
 
 
 # -- handlers: one per event class that changes a map ----------------------------------------------
@@ -587,7 +560,7 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
             columns.update(ref_columns(e.of), role=str(e.role))
         batch.state(
             at,
-            f"registered:{kind}:{slug}",
+            _registered_key(kind, slug),
             "registered",
             kind,
             e.valid_from,
@@ -604,7 +577,7 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
 def _membership_started(batch: _Batch, at: _Event, e: Municipality.MembershipStarted) -> None:
     batch.state(
         at,
-        f"membership:{e.municipality}:{e.membership_id}",
+        _membership_key(e.municipality, e.membership_id),
         "membership",
         SubjectKind.MUNICIPALITY,
         e.valid_from,
@@ -617,9 +590,7 @@ def _membership_started(batch: _Batch, at: _Event, e: Municipality.MembershipSta
 
 
 def _membership_ended(batch: _Batch, at: _Event, e: Municipality.MembershipEnded) -> None:
-    batch.revise(
-        at, f"membership:{e.municipality}:{e.membership_id}", e.valid_from, e.valid_until
-    )
+    batch.revise(at, _membership_key(e.municipality, e.membership_id), e.valid_from, e.valid_until)
 
 
 def _merged(batch: _Batch, at: _Event, e: Municipality.Merged) -> None:
@@ -669,13 +640,13 @@ def _organisation_involved(
 
 
 def _role_changed(batch: _Batch, at: _Event, e: DecisionBody.RoleChanged) -> None:
-    batch.revise(at, f"registered:{SubjectKind.BODY}:{e.body}", role=str(e.role))
+    batch.revise(at, _registered_key(SubjectKind.BODY, e.body), role=str(e.role))
 
 
 def _change_recorded(batch: _Batch, at: _Event, e: StructuralChange.Recorded) -> None:
     batch.state(
         at,
-        f"registered:{SubjectKind.CHANGE}:{e.change}",
+        _registered_key(SubjectKind.CHANGE, e.change),
         "change",
         SubjectKind.CHANGE,
         e.valid_from,
@@ -706,7 +677,7 @@ def _holder_columns(e: Any) -> dict[str, Any]:
 def _holder_assigned(batch: _Batch, at: _Event, e: AccountHoldership.HolderAssigned) -> None:
     batch.state(
         at,
-        f"holder:{e.account}:{e.agreement}",
+        _holder_key(e.account, e.agreement),
         "account-holder",
         SubjectKind.ACCOUNT,
         e.valid_from,
@@ -721,11 +692,11 @@ def _holder_transferred(
     batch: _Batch, at: _Event, e: AccountHoldership.HolderTransferred
 ) -> None:
     batch.revise(
-        at, f"holder:{e.account}:{e.previous_agreement}", valid_until=e.valid_from.day_before()
+        at, _holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
     )
     batch.state(
         at,
-        f"holder:{e.account}:{e.agreement}",
+        _holder_key(e.account, e.agreement),
         "account-holder",
         SubjectKind.ACCOUNT,
         e.valid_from,
@@ -737,7 +708,7 @@ def _holder_transferred(
 
 
 def _holder_ended(batch: _Batch, at: _Event, e: AccountHoldership.HolderEnded) -> None:
-    batch.revise(at, f"holder:{e.account}:{e.agreement}", e.valid_from, e.valid_until)
+    batch.revise(at, _holder_key(e.account, e.agreement), e.valid_from, e.valid_until)
 
 
 def _status_changed(batch: _Batch, at: _Event, e: AgreementAggregate.StatusChanged) -> None:
@@ -748,7 +719,7 @@ def _status_changed(batch: _Batch, at: _Event, e: AgreementAggregate.StatusChang
         for lead in _open_leads(batch, e.agreement):
             batch.revise_version(at, lead, valid_until=until, status=str(e.status))
         return
-    batch.revise(at, f"agreement:{e.agreement}", valid_until=until, status=str(e.status))
+    batch.revise(at, _agreement_key(e.agreement), valid_until=until, status=str(e.status))
 
 
 def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
@@ -759,7 +730,7 @@ def _procurement_recorded(batch: _Batch, at: _Event, e: JointProcurement.Recorde
     contract = e.contract
     batch.state(
         at,
-        f"agreement:{e.agreement}",
+        _agreement_key(e.agreement),
         "procurement",
         SubjectKind.AGREEMENT,
         e.valid_from,
@@ -848,7 +819,7 @@ def _option_decided(exercised: bool) -> Any:
 def _mandate_granted(batch: _Batch, at: _Event, e: ExpertiseCentreMandate.Granted) -> None:
     batch.state(
         at,
-        f"agreement:{e.agreement}",
+        _agreement_key(e.agreement),
         "mandate",
         SubjectKind.AGREEMENT,
         e.valid_from,
@@ -910,7 +881,7 @@ def _agreement_recorded(batch: _Batch, at: _Event, e: Agreement.Recorded) -> Non
     terms = e.terms
     batch.state(
         at,
-        f"agreement:{e.agreement}",
+        _agreement_key(e.agreement),
         "agreement",
         SubjectKind.AGREEMENT,
         e.valid_from,
@@ -1015,3 +986,10 @@ _HANDLERS: dict[type, Any] = {
     Agreement.Recorded: _agreement_recorded,
 }
 # Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.
+
+_FACT_TOPICS = frozenset(get_topic(cls) for cls in (*_HANDLERS, GovernanceAggregate.FactCorrected))
+
+
+def changes_facts(topic: str) -> bool:
+    """Whether events of ``topic`` change fact rows (all events change the history)."""
+    return topic in _FACT_TOPICS

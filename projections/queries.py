@@ -27,7 +27,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
 from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
-from projections.projector import to_utc_naive, tracking_position
+from projections.history import to_utc_naive
+from projections.projector import tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.views import (
     AgreementEntry,

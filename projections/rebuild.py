@@ -43,7 +43,9 @@ def rebuild(
     ]
     for index in deferred:
         index.drop(engine)
-    runner = ProjectionRunner(app, engine, tables=fresh, batch_size=batch_size)
+    runner = ProjectionRunner(
+        app, engine, tables=fresh, batch_size=batch_size, parallel_history=True
+    )
     head = app.recorder.max_notification_id() or 0
     runner.catch_up(head, progress=lambda position: progress and progress(position, head))
     for index in deferred:

@@ -19,13 +19,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine
 
+from projections.history import History, HistoryWorker
 from projections.lease import Lease
-from projections.projector import GovernanceProjector, PositionConflict, tracking_position
+from projections.projector import (
+    GovernanceProjector,
+    PositionConflict,
+    changes_facts,
+    tracking_position,
+)
 from projections.schema import ReadModelTables, read_model_tables
 from services.application import GovernanceApplication
 
@@ -45,6 +52,7 @@ class ProjectionRunner:
         tables: ReadModelTables | None = None,
         lease: Lease | None = None,
         batch_size: int = BATCH_SIZE,
+        parallel_history: bool = False,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -52,6 +60,8 @@ class ProjectionRunner:
         self.projector = GovernanceProjector(self.tables)
         self.lease = lease
         self.batch_size = batch_size
+        # A catch-up of at least a full batch computes the history rows in a second process.
+        self.parallel_history = parallel_history
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
@@ -62,12 +72,29 @@ class ProjectionRunner:
         with self.engine.connect() as connection:
             return tracking_position(connection, self.tables)
 
-    def apply(self, notifications: Sequence[Notification], expected: int | None) -> int | None:
-        """Applies ``notifications`` (which follow ``expected``) in one transaction."""
+    def apply(
+        self,
+        notifications: Sequence[Notification],
+        expected: int | None,
+        history: Future[History] | None = None,
+    ) -> int | None:
+        """Applies ``notifications`` (which follow ``expected``) in one transaction; ``history`` is
+        their history rows being computed by the history worker, if any."""
+        if not notifications:
+            return expected
         to_event = self.app.mapper.to_domain_event
-        events = [(n.id, to_event(n)) for n in notifications]
+        if history is None:
+            events = [(n.id, to_event(n)) for n in notifications]
+        else:
+            events = [(n.id, to_event(n)) for n in notifications if changes_facts(n.topic)]
         with self.engine.begin() as connection:
-            position = self.projector.apply(connection, events, expected)
+            position = self.projector.apply(
+                connection,
+                events,
+                expected,
+                up_to=notifications[-1].id,
+                history=None if history is None else history.result(),
+            )
         with self._applied:
             self._applied.notify_all()
         return position
@@ -82,15 +109,31 @@ class ProjectionRunner:
         recorder = self.app.recorder
         head = recorder.max_notification_id() if until is None else until
         position = self.position()
-        while head is not None and (position or 0) < head:
-            notifications = recorder.select_notifications(
-                start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
+
+        def page_after(start: int | None) -> list[Notification]:
+            if head is None or (start or 0) >= head:
+                return []
+            return recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=head, inclusive_of_start=False
             )
-            if not notifications:
-                break
-            position = self.apply(notifications, position)
-            if progress is not None and position is not None:
-                progress(position)
+
+        page = page_after(position)
+        worker = None
+        if self.parallel_history and len(page) == self.batch_size:
+            worker = HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite")
+        try:
+            # The next page is read, and handed to the worker, while this one is applied.
+            history = _history_of(worker, page)
+            while page:
+                following = page_after(page[-1].id)
+                following_history = _history_of(worker, following)
+                position = self.apply(page, position, history)
+                if progress is not None and position is not None:
+                    progress(position)
+                page, history = following, following_history
+        finally:
+            if worker is not None:
+                worker.close()
         return position
 
     # -- live ----------------------------------------------------------------------------------------
@@ -159,6 +202,10 @@ class ProjectionRunner:
             while feeder.is_alive():  # a feeder blocked on a full queue gets room to see the stop
                 _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
             feeder.join()
+
+
+def _history_of(worker: HistoryWorker | None, page: list[Notification]) -> Future[History] | None:
+    return None if worker is None or not page else worker.submit(page)
 
 
 def _feed(subscription: Any, pending: queue.Queue[Any]) -> None:

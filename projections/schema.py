@@ -71,6 +71,10 @@ class ReadModelTables(NamedTuple):
     tracking: Table
 
 
+# On SQLite a single INTEGER primary key is the table's rowid: no second B-tree to keep up to date.
+_POSITION = BigInteger().with_variant(Integer(), "sqlite")
+
+
 def _slug(name: str) -> Column:
     return Column(name, String(200))
 
@@ -88,7 +92,7 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
     facts = Table(
         FACTS + suffix,
         metadata,
-        Column("version_id", BigInteger, nullable=False, autoincrement=False),
+        Column("version_id", _POSITION, nullable=False, autoincrement=False),
         Column("fact_key", String(400), nullable=False),
         Column("fact_kind", String(40), nullable=False),
         Column("subject_kind", String(40), nullable=False),
@@ -149,7 +153,7 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
     events = Table(
         EVENTS + suffix,
         metadata,
-        Column("position", BigInteger, nullable=False, autoincrement=False),
+        Column("position", _POSITION, nullable=False, autoincrement=False),
         Column("recorded_at", DateTime, nullable=False),
         Column("event_name", String(60), nullable=False),
         Column("subject_kind", String(40), nullable=False),
@@ -176,6 +180,8 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         Column("subject_slug", String(200), nullable=False),
         Column("position", BigInteger, nullable=False, autoincrement=False),
         primary_key(EVENT_SUBJECTS, "subject_kind", "subject_slug", "position"),
+        # The rows are their primary key: kept once, in its order, not as a table plus an index.
+        sqlite_with_rowid=False,
     )
 
     tracking = Table(

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from adapters.nats.server import NatsServer
+from projections.history import HistoryWorker
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table, read_model_tables
 from services.application import GovernanceApplication
-from tests.integration.projections.scenario import build_world, read_model_rows
+from tests.integration.projections.scenario import (
+    build_world,
+    grow_history,
+    nats_env,
+    read_model_rows,
+)
 
 
 def test_the_migrated_schema_is_the_schema_the_code_writes(engine: Engine) -> None:
@@ -72,3 +80,23 @@ def test_a_live_runner_carries_on_from_the_rebuilt_tables(
     fresh = read_model_rows(engine)
     rebuild(facts_app, engine)
     assert read_model_rows(engine) == fresh
+
+
+def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
+    nats_server: NatsServer, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = GovernanceApplication(env=nats_env(nats_server))
+    try:
+        grow_history(app, build_world(app), municipalities=30)  # corrections included
+        ProjectionRunner(app, engine).catch_up()
+        in_line = read_model_rows(engine)
+        pages_to_worker = []
+        submit = HistoryWorker.submit
+        monkeypatch.setattr(
+            HistoryWorker, "submit", lambda self, page: pages_to_worker.append(page) or submit(self, page)
+        )
+        rebuild(app, engine, batch_size=40)  # full pages: the rebuild hands them to a worker
+        assert len(pages_to_worker) > 3
+        assert read_model_rows(engine) == in_line
+    finally:
+        app.close()
