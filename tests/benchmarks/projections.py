@@ -150,8 +150,9 @@ def _table_row(row: tuple[str, str, str]) -> str:
 
 
 SECTION = "## Read models"
-ABOUT = """Rebuild of the governance maps (`regiekaart projections rebuild`: replay into fresh tables, build
-the query indexes, swap) from a synthetic national history (`tests/benchmarks/national_history.py`: 42
+ABOUT = """Rebuild of the governance maps (`regiekaart projections rebuild`: replay into fresh tables, with the
+history rows computed in a second process while the first applies the facts, build the query indexes,
+swap) from a synthetic national history (`tests/benchmarks/national_history.py`: 42
 regions, 342 municipalities with mergers, 40 cooperations, 300 organisations, forty years of account
 handovers, procurements, agreements, leads, mandates and milestones) held in the library's SQLite event
 store; catch-up of a runner from JetStream; region-map latency as of today and ten years ago; peak memory
