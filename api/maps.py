@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 import anyio.to_thread
 import msgspec
 
+from projections.queries import PositionProbe
+
 POLL_SECONDS = 0.01
 CACHED_MAPS = 2048
 
@@ -31,11 +33,11 @@ log = logging.getLogger("regiekaart.api.maps")
 
 
 class PositionWatch:
-    """The read model's position, refreshed by a thread (``position()`` of the maps)."""
+    """The read model's position, refreshed by a thread."""
 
-    def __init__(self, read_position: Callable[[], int | None]) -> None:
-        self._read_position = read_position
-        self.position: int | None = read_position()
+    def __init__(self, probe: PositionProbe) -> None:
+        self._probe = probe
+        self.position: int | None = probe()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="map-position", daemon=True)
 
@@ -45,11 +47,12 @@ class PositionWatch:
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join(timeout=5)
+        self._probe.close()
 
     def _watch(self) -> None:
         while not self._stopped.wait(POLL_SECONDS):
             try:
-                self.position = self._read_position()
+                self.position = self._probe()
             except Exception:  # noqa: BLE001 - a database hiccup: keep the last known position
                 log.warning("could not read the read model's position", exc_info=True)
 

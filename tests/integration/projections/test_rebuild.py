@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from projections.queries import GovernanceMaps
+from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table, read_model_tables
@@ -72,3 +72,19 @@ def test_a_live_runner_carries_on_from_the_rebuilt_tables(
     fresh = read_model_rows(engine)
     rebuild(facts_app, engine)
     assert read_model_rows(engine) == fresh
+
+
+def test_a_position_probe_follows_the_runner_and_a_rebuild(
+    facts_app: GovernanceApplication, engine: Engine
+) -> None:
+    """The API's watch keeps one probe open for its lifetime: it sees every commit, also after a
+    rebuild swapped the tables it reads."""
+    probe = PositionProbe(engine)
+    try:
+        assert probe() is None
+        head = ProjectionRunner(facts_app, engine).catch_up()
+        assert probe() == head == GovernanceMaps(engine).position()
+        rebuild(facts_app, engine)
+        assert probe() == head == GovernanceMaps(engine).position()
+    finally:
+        probe.close()
