@@ -15,7 +15,7 @@ from api.maps import MapCache, PositionWatch
 from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
-from projections.queries import GovernanceMaps
+from projections.queries import GovernanceMaps, PositionProbe
 from services import commands as c
 from services.application import GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
@@ -30,7 +30,7 @@ class ApiContext:
         self.app = app
         self.engine = engine
         self.maps = GovernanceMaps(engine)
-        self.position_watch = PositionWatch(self.maps.position)
+        self.position_watch = PositionWatch(PositionProbe(engine, self.maps.tables))
         self.map_cache = MapCache(self.position_watch)
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)

@@ -4,20 +4,26 @@ and valid while the read model's position is the one it was computed at.
 
 A thread per worker watches the position (one small query every ``POLL_SECONDS``), so a request never
 waits on the database when its map is cached; a map asked for the first time after a change is computed
-on a worker thread. ``as_of`` defaults to today and is part of the key, so maps turn over at midnight.
+once on a worker thread, however many requests ask for it meanwhile. ``as_of`` defaults to today and is
+part of the key, so maps turn over at midnight. Each encoded map carries an entity tag of its bytes, so a
+client that has them gets 304 Not Modified instead of them again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 import msgspec
+
+from projections.queries import PositionProbe
 
 POLL_SECONDS = 0.01
 CACHED_MAPS = 2048
@@ -27,11 +33,11 @@ log = logging.getLogger("regiekaart.api.maps")
 
 
 class PositionWatch:
-    """The read model's position, refreshed by a thread (``position()`` of the maps)."""
+    """The read model's position, refreshed by a thread."""
 
-    def __init__(self, read_position: Callable[[], int | None]) -> None:
-        self._read_position = read_position
-        self.position: int | None = read_position()
+    def __init__(self, probe: PositionProbe) -> None:
+        self._probe = probe
+        self.position: int | None = probe()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="map-position", daemon=True)
 
@@ -41,30 +47,62 @@ class PositionWatch:
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join(timeout=5)
+        self._probe.close()
 
     def _watch(self) -> None:
         while not self._stopped.wait(POLL_SECONDS):
             try:
-                self.position = self._read_position()
+                self.position = self._probe()
             except Exception:  # noqa: BLE001 - a database hiccup: keep the last known position
                 log.warning("could not read the read model's position", exc_info=True)
+
+
+class EncodedMap(NamedTuple):
+    position: int | None
+    body: bytes
+    etag: str  # quoted, as in the ETag header
+
+    def matches(self, if_none_match: str | None) -> bool:
+        """Whether an ``If-None-Match`` header names this map (weak comparison, RFC 9110 13.1.2)."""
+        if if_none_match is None:
+            return False
+        if if_none_match.strip() == "*":
+            return True
+        return self.etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+
+
+def _encode(position: int | None, compute: Callable[[], Any]) -> EncodedMap:
+    body = _encoder.encode(compute())
+    return EncodedMap(position, body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
 
 
 class MapCache:
     def __init__(self, watch: PositionWatch, size: int = CACHED_MAPS) -> None:
         self.watch = watch
         self.size = size
-        self._maps: OrderedDict[tuple[Any, ...], tuple[int | None, bytes]] = OrderedDict()
+        self._maps: OrderedDict[tuple[Any, ...], EncodedMap] = OrderedDict()
+        self._computing: dict[tuple[Any, ...], asyncio.Future[EncodedMap]] = {}
 
-    async def encoded(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> bytes:
+    async def encoded(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> EncodedMap:
         """The JSON of ``compute()``, from the cache while the read model has not moved."""
         key = (*key, date.today())
         position = self.watch.position
         cached = self._maps.get(key)
-        if cached is not None and cached[0] == position:
-            return cached[1]
-        encoded = await anyio.to_thread.run_sync(lambda: _encoder.encode(compute()))
-        self._maps[key] = (position, encoded)
+        if cached is not None and cached.position == position:
+            return cached
+        computing = self._computing.get((*key, position))
+        if computing is None:
+            computing = asyncio.ensure_future(self._compute(key, position, compute))
+            self._computing[(*key, position)] = computing
+            computing.add_done_callback(lambda _: self._computing.pop((*key, position), None))
+        # Shielded: a client that hangs up does not cancel the map the others wait for.
+        return await asyncio.shield(computing)
+
+    async def _compute(
+        self, key: tuple[Any, ...], position: int | None, compute: Callable[[], Any]
+    ) -> EncodedMap:
+        encoded = await anyio.to_thread.run_sync(_encode, position, compute)
+        self._maps[key] = encoded
         self._maps.move_to_end(key)
         while len(self._maps) > self.size:
             self._maps.popitem(last=False)

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.errors import UnknownReference
 from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
 from projections.history import to_utc_naive
-from projections.projector import tracking_position
+from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.views import (
     AgreementEntry,
@@ -334,6 +334,44 @@ def _sorted(items: Iterable[Any], *keys: str) -> tuple[Any, ...]:
         return (*values, item.recorded_position)
 
     return tuple(sorted(items, key=key))
+
+
+class PositionProbe:
+    """The read model's position as ``GovernanceMaps.position`` reads it, for a watch that asks a hundred
+    times a second: one statement compiled once, on a database connection of its own. Checking a
+    connection out of the pool and compiling the statement for each read cost several times the
+    database's own answer (about 0.8 ms of CPU a read, 8% of a core at that rate)."""
+
+    def __init__(self, engine: Engine, tables: ReadModelTables | None = None) -> None:
+        tracking = (tables or read_model_tables()).tracking
+        statement = select(tracking.c.position).where(tracking.c.name == PROJECTION_NAME)
+        self._sql = str(
+            statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        )
+        self._engine = engine
+        self._connection: Any = None
+
+    def __call__(self) -> int | None:
+        if self._connection is None:
+            self._connection = self._engine.raw_connection()
+        try:
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute(self._sql)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            self._connection.rollback()  # no transaction stays open between reads
+        except Exception:
+            self._connection.invalidate()  # a broken connection: the next read opens another
+            self._connection = None
+            raise
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class GovernanceMaps:

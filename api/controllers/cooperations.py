@@ -4,7 +4,16 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from api.commands import command_route
-from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.controllers.reads import (
+    READ_PROBLEMS,
+    AsOf,
+    IfNoneMatch,
+    KnownAt,
+    cached_map,
+    history,
+    map_route,
+    summaries,
+)
 from api.guards import reads_everything
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -28,11 +37,10 @@ class CooperationController(Controller):
     async def list_cooperations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
         return await summaries(request, GovernanceMaps.cooperations, known_at)
 
-    @get(
+    @map_route(
         "/{cooperation:str}/map",
         guards=[reads_everything],
         summary="The governance map of a cooperation",
-        responses=READ_PROBLEMS,
     )
     async def cooperation_map(
         self,
@@ -40,9 +48,10 @@ class CooperationController(Controller):
         cooperation: FromPath[str],
         as_of: AsOf = None,
         known_at: KnownAt = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[CooperationMap]:
         return await cached_map(
-            request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at
+            request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at, if_none_match
         )
 
     @get(

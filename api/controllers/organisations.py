@@ -4,7 +4,16 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from api.commands import command_route
-from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.controllers.reads import (
+    READ_PROBLEMS,
+    AsOf,
+    IfNoneMatch,
+    KnownAt,
+    cached_map,
+    history,
+    map_route,
+    summaries,
+)
 from api.guards import reads_everything
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -22,11 +31,10 @@ class OrganisationController(Controller):
     async def list_organisations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
         return await summaries(request, GovernanceMaps.organisations, known_at)
 
-    @get(
+    @map_route(
         "/{organisation:str}/map",
         guards=[reads_everything],
         summary="An organisation's account holders and arrangements",
-        responses=READ_PROBLEMS,
     )
     async def organisation_view(
         self,
@@ -34,9 +42,10 @@ class OrganisationController(Controller):
         organisation: FromPath[str],
         as_of: AsOf = None,
         known_at: KnownAt = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[OrganisationView]:
         return await cached_map(
-            request, GovernanceMaps.organisation_view, organisation, as_of, known_at
+            request, GovernanceMaps.organisation_view, organisation, as_of, known_at, if_none_match
         )
 
     @get(

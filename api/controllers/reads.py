@@ -9,9 +9,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from litestar import Request, Response
+from litestar import Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import NotFoundException
-from litestar.params import QueryParameter
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, QueryParameter
+from litestar.types import Guard
 
 from api.errors import problems
 from api.maps import utc
@@ -31,7 +35,31 @@ KnownAt = Annotated[
         description="As it was known at this moment (record time; UTC without a zone); default now"
     ),
 ]
+IfNoneMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-None-Match",
+        description="The ETag of a copy of this map: 304 without a body while the map is the same.",
+        required=False,
+    ),
+]
 READ_PROBLEMS = problems(400, 401, 403, 404, 503)
+
+
+def map_route(path: str, *, guards: list[Guard], summary: str) -> Callable[..., HTTPRouteHandler]:
+    """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it."""
+    return get(
+        path,
+        guards=guards,
+        summary=summary,
+        responses={
+            **READ_PROBLEMS,
+            304: ResponseSpec(None, description="Not modified: the map has the given ETag"),
+        },
+        response_headers=[
+            ResponseHeader(name="ETag", description="The map's entity tag", documentation_only=True)
+        ],
+    )
 
 
 def _maps(request: Request[Any, Any, Any]) -> GovernanceMaps:
@@ -44,8 +72,10 @@ async def cached_map(
     slug: str,
     as_of: date | None,
     known_at: datetime | None,
+    if_none_match: str | None,
 ) -> Response[bytes]:
-    """The map ``query(maps, slug, as_of=, known_at=)`` as JSON, from the worker's cache when fresh."""
+    """The map ``query(maps, slug, as_of=, known_at=)`` as JSON, from the worker's cache when fresh;
+    304 without a body if ``If-None-Match`` names it."""
     maps, moment = _maps(request), utc(known_at)
     try:
         encoded = await request.app.state.context.map_cache.encoded(
@@ -54,7 +84,10 @@ async def cached_map(
         )
     except UnknownReference as error:
         raise NotFoundException(str(error)) from None
-    return Response(encoded, media_type="application/json")
+    headers = {"ETag": encoded.etag}
+    if encoded.matches(if_none_match):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(encoded.body, media_type="application/json", headers=headers)
 
 
 async def _read(compute: Callable[[], T]) -> T:

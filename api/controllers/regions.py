@@ -4,7 +4,16 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from api.commands import command_route
-from api.controllers.reads import READ_PROBLEMS, AsOf, KnownAt, cached_map, history, summaries
+from api.controllers.reads import (
+    READ_PROBLEMS,
+    AsOf,
+    IfNoneMatch,
+    KnownAt,
+    cached_map,
+    history,
+    map_route,
+    summaries,
+)
 from api.guards import reads_everything, reads_region
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -22,16 +31,22 @@ class RegionController(Controller):
     async def list_regions(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
         return await summaries(request, GovernanceMaps.regions, known_at)
 
-    @get(
+    @map_route(
         "/{region:str}/map",
         guards=[reads_region],
         summary="The governance map of a region",
-        responses=READ_PROBLEMS,
     )
     async def region_map(
-        self, request: Request, region: FromPath[str], as_of: AsOf = None, known_at: KnownAt = None
+        self,
+        request: Request,
+        region: FromPath[str],
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[RegionMap]:
-        return await cached_map(request, GovernanceMaps.region_map, region, as_of, known_at)
+        return await cached_map(
+            request, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
+        )
 
     @get(
         "/{region:str}/history",

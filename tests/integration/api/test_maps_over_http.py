@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.context import ApiContext
+from api.security import TOKEN_CACHE_SECONDS
 from projections.runner import ProjectionRunner
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
@@ -55,35 +61,96 @@ def test_a_region_system_reads_only_its_own_region(client, context) -> None:
     assert client.get("/regions", headers=system).status_code == 403
 
 
-def test_a_cached_map_follows_the_read_model(client, context) -> None:
-    admin = bearer(context, Role.ADMIN)
-    before = client.get("/cooperations/nmz-limburg/map", headers=admin).json()
+TRANSFER_TO_ZUID_LIMBURG = {
+    "cooperation": "nmz-limburg",
+    "organisation": "pactum",
+    "agreement": "nmz-pactum-2020",
+    "handover": {"value": "2020-01-01", "precision": "day"},
+    "holder_region": "zuid-limburg",
+}
+
+
+def _pactum_holders(cooperation_map: dict) -> set[str]:
+    return {
+        r["holder_region"]["slug"]
+        for r in cooperation_map["roles"]
+        if r["role"] == "account-holder"
+        and r["organisation"]["slug"] == "pactum"
+        and r["holder_region"]
+    }
+
+
+def _record_and_apply(client, context, admin: dict[str, str]) -> int:
+    """Records the transfer, applies it to the read model and waits until the worker's watch sees it."""
     recorded = client.post(
-        "/agreements/account-holderships/transfer",
-        json={
-            "cooperation": "nmz-limburg",
-            "organisation": "pactum",
-            "agreement": "nmz-pactum-2020",
-            "handover": {"value": "2020-01-01", "precision": "day"},
-            "holder_region": "zuid-limburg",
-        },
-        headers=admin,
+        "/agreements/account-holderships/transfer", json=TRANSFER_TO_ZUID_LIMBURG, headers=admin
     )
     assert recorded.status_code == 201, recorded.text
     position = ProjectionRunner(context.app, context.engine).catch_up()
     deadline = time.monotonic() + 10
     while context.position_watch.position != position and time.monotonic() < deadline:
         time.sleep(0.01)
+    return position
+
+
+def test_a_cached_map_follows_the_read_model(client, context) -> None:
+    admin = bearer(context, Role.ADMIN)
+    before = client.get("/cooperations/nmz-limburg/map", headers=admin).json()
+    assert "zuid-limburg" not in _pactum_holders(before)
+    position = _record_and_apply(client, context, admin)
     after = client.get("/cooperations/nmz-limburg/map", headers=admin).json()
     assert after["position"] == position > before["position"]
-    holders = {
-        r["holder_region"]["slug"]
-        for r in after["roles"]
-        if r["role"] == "account-holder"
-        and r["organisation"]["slug"] == "pactum"
-        and r["holder_region"]
-    }
-    assert "zuid-limburg" in holders
+    assert "zuid-limburg" in _pactum_holders(after)
+
+
+def test_a_map_known_at_an_earlier_moment_stays_as_it_was_known(client, context) -> None:
+    admin = bearer(context, Role.ADMIN)
+    moment = datetime.now(UTC).isoformat()
+    earlier = f"/cooperations/nmz-limburg/map?known_at={moment.replace('+00:00', 'Z')}"
+    assert "zuid-limburg" not in _pactum_holders(client.get(earlier, headers=admin).json())
+    _record_and_apply(client, context, admin)
+    assert "zuid-limburg" in _pactum_holders(
+        client.get("/cooperations/nmz-limburg/map", headers=admin).json()
+    )
+    assert "zuid-limburg" not in _pactum_holders(client.get(earlier, headers=admin).json())
+
+
+def test_a_client_with_the_current_map_gets_304_until_it_changes(client, context) -> None:
+    admin = bearer(context, Role.ADMIN)
+    first = client.get("/regions/zuid-limburg/map", headers=admin)
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    for if_none_match in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        same = client.get(
+            "/regions/zuid-limburg/map", headers={**admin, "If-None-Match": if_none_match}
+        )
+        assert same.status_code == 304, if_none_match
+        assert same.content == b"" and same.headers["ETag"] == etag
+    other = client.get("/regions/zuid-limburg/map", headers={**admin, "If-None-Match": '"other"'})
+    assert other.status_code == 200 and other.content == first.content
+    _record_and_apply(client, context, admin)
+    changed = client.get("/regions/zuid-limburg/map", headers={**admin, "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+
+
+def test_a_revoked_token_is_refused_by_every_worker_within_the_promised_time(context) -> None:
+    """Workers keep verified tokens briefly; one that did not revoke it must refuse it within
+    ``TOKEN_CACHE_SECONDS`` (the README promises 5 s)."""
+    admin = bearer(context, Role.ADMIN)
+    issued = context.tokens.create(name="eve", role=Role.AUDITOR)
+    eve = {"Authorization": f"Bearer {issued.token}"}
+    other_worker = ApiContext(context.app, context.engine)
+    with TestClient(create_app(context)) as revoking, TestClient(create_app(other_worker)) as other:
+        assert other.get("/regions/zuid-limburg/map", headers=eve).status_code == 200
+        answer = revoking.delete(f"/tokens/{issued.info.token_id}", headers=admin)
+        assert answer.status_code == 204
+        assert revoking.get("/regions/zuid-limburg/map", headers=eve).status_code == 401
+        revoked_at = time.monotonic()
+        while other.get("/regions/zuid-limburg/map", headers=eve).status_code == 200:
+            assert time.monotonic() - revoked_at <= TOKEN_CACHE_SECONDS + 0.5
+            time.sleep(0.1)
+    assert TOKEN_CACHE_SECONDS <= 5
 
 
 def test_ready_when_the_read_models_caught_up(client) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect
 
 from adapters.nats.server import NatsServer
 from projections.history import HistoryWorker
-from projections.queries import GovernanceMaps
+from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table, read_model_tables
@@ -100,3 +100,19 @@ def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
         assert read_model_rows(engine) == in_line
     finally:
         app.close()
+
+
+def test_a_position_probe_follows_the_runner_and_a_rebuild(
+    facts_app: GovernanceApplication, engine: Engine
+) -> None:
+    """The API's watch keeps one probe open for its lifetime: it sees every commit, also after a
+    rebuild swapped the tables it reads."""
+    probe = PositionProbe(engine)
+    try:
+        assert probe() is None
+        head = ProjectionRunner(facts_app, engine).catch_up()
+        assert probe() == head == GovernanceMaps(engine).position()
+        rebuild(facts_app, engine)
+        assert probe() == head == GovernanceMaps(engine).position()
+    finally:
+        probe.close()
