@@ -34,6 +34,10 @@ from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
 
 T = TypeVar("T")
 
+# How often a repeatable request (a read) is sent again while it has no answer. Short next to the
+# client's timeout, long next to an answer on a working cluster (milliseconds).
+REPEAT_SECONDS = 0.5
+
 
 class JetStreamApiError(Exception):
     def __init__(self, code: int, err_code: int, description: str) -> None:
@@ -181,13 +185,46 @@ class NatsClient:
         return task.result()
 
     async def request(
-        self, subject: str, payload: bytes = b"", headers: dict[str, str] | None = None
+        self,
+        subject: str,
+        payload: bytes = b"",
+        headers: dict[str, str] | None = None,
+        *,
+        repeatable: bool = False,
     ) -> Msg:
-        return await self.nc.request(subject, payload, timeout=self.timeout, headers=headers)
+        """A request answered within the client's timeout. A `repeatable` one (a read, safe to send
+        twice) is sent again every REPEAT_SECONDS while unanswered, and the first answer counts:
+        requests to a stream leader that has just died go unanswered until the others elect a new
+        one, and the copy sent after the election is answered then, not at the end of the timeout."""
+        if not repeatable:
+            return await self.nc.request(subject, payload, timeout=self.timeout, headers=headers)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        sent: set[asyncio.Task[Msg]] = set()
+        try:
+            while (remaining := deadline - loop.time()) > 0:
+                sent.add(
+                    loop.create_task(
+                        self.nc.request(subject, payload, timeout=remaining, headers=headers)
+                    )
+                )
+                answered, sent = await asyncio.wait(
+                    sent, timeout=min(REPEAT_SECONDS, remaining), return_when=asyncio.FIRST_COMPLETED
+                )
+                for request in answered:
+                    if not isinstance(request.exception(), NatsTimeoutError):
+                        return request.result()
+            raise NatsTimeoutError
+        finally:
+            for request in sent:
+                request.cancel()
 
-    async def api(self, subject: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def api(
+        self, subject: str, body: dict[str, Any] | None = None, *, repeatable: bool = False
+    ) -> dict[str, Any]:
         """A JetStream API request; an error answer raises JetStreamApiError."""
-        reply = await self.request(subject, json.dumps(body).encode() if body is not None else b"")
+        payload = json.dumps(body).encode() if body is not None else b""
+        reply = await self.request(subject, payload, repeatable=repeatable)
         answer = json.loads(reply.data or b"{}")
         raise_for_error(answer)
         return answer

@@ -200,7 +200,7 @@ class FeedPublisher:
             return feed
         stream = self.layout.stream(region)
         try:
-            info = await self.client.api(f"$JS.API.STREAM.INFO.{stream}")
+            info = await self.client.api(f"$JS.API.STREAM.INFO.{stream}", repeatable=True)
         except JetStreamApiError as error:
             if error.code != 404:
                 raise
@@ -210,7 +210,9 @@ class FeedPublisher:
         position = 0
         if last_sequence:
             last = await self.client.request(
-                f"$JS.API.DIRECT.GET.{stream}", msgspec.json.encode({"seq": last_sequence})
+                f"$JS.API.DIRECT.GET.{stream}",
+                msgspec.json.encode({"seq": last_sequence}),
+                repeatable=True,
             )
             position = int(_header(last, "ce-sequence"))
         feed = self._feeds[region] = _Feed(last_sequence=last_sequence, position=position)

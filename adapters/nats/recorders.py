@@ -203,7 +203,7 @@ class JetStreamRecorder:
         config = stream_config(self.stream, self.replicas)
         for attempt in range(1, _ENSURE_STREAM_ATTEMPTS + 1):
             try:
-                await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}")
+                await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}", repeatable=True)
                 return
             except JetStreamApiError as error:
                 if error.code != 404:
@@ -245,7 +245,9 @@ class JetStreamRecorder:
         if self.replicas > 1:
             try:
                 answer = await self.client.api(
-                    f"$JS.API.STREAM.MSG.GET.{self.stream}", {"last_by_subj": subject}
+                    f"$JS.API.STREAM.MSG.GET.{self.stream}",
+                    {"last_by_subj": subject},
+                    repeatable=True,
                 )
             except JetStreamApiError as error:
                 if error.err_code == NO_MESSAGE_FOUND:
@@ -254,7 +256,9 @@ class JetStreamRecorder:
             message = answer["message"]
             return int(message["seq"]), message["subject"], base64.b64decode(message.get("data", ""))
         reply = await self.client.request(
-            f"$JS.API.DIRECT.GET.{self.stream}", msgspec.json.encode({"last_by_subj": subject})
+            f"$JS.API.DIRECT.GET.{self.stream}",
+            msgspec.json.encode({"last_by_subj": subject}),
+            repeatable=True,
         )
         if reply.headers and reply.headers.get("Status") == "404":
             return None

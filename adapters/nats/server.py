@@ -121,6 +121,10 @@ class NatsServer:
         return self.data_dir / "nats-server.conf"
 
     @property
+    def log_path(self) -> Path:
+        return self.data_dir / "nats-server.log"
+
+    @property
     def variables(self) -> dict[str, str | int]:
         return {
             "NATS_PORT": self.port,
@@ -140,7 +144,7 @@ class NatsServer:
         if self.running:
             return
         self.write_config()
-        log = open(self.data_dir / "nats-server.log", "ab")
+        log = open(self.log_path, "ab")
         environment = {
             **os.environ,
             **{name: config_literal(value) for name, value in self.variables.items()},
@@ -180,7 +184,7 @@ class NatsServer:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(
                     f"nats-server exited with code {self._process.returncode}; "
-                    f"see {self.data_dir / 'nats-server.log'}"
+                    f"see {self.log_path}"
                 )
             if self.healthy(jetstream_enabled_only=True):
                 return

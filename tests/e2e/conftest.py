@@ -1,6 +1,6 @@
 """The service under test: `regiekaart serve` once per session and database, with its SQL database from
-one fixture (`e2e_database_url`), so the same suite runs on SQLite and on PostgreSQL (`make test` runs
-it on both: E2E_DATABASES)."""
+one fixture (`e2e_database_url`), so the same suite runs on SQLite and on PostgreSQL: `make test` runs
+it on both, E2E_DATABASES=sqlite (or postgresql) on one."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ import pytest
 from tests.e2e.service import Service, start_service
 
 
-# The read-model databases the suite runs on, e.g. E2E_DATABASES=sqlite,postgresql.
-E2E_DATABASES = [name.strip() for name in os.environ.get("E2E_DATABASES", "sqlite").split(",")]
+# The read-model databases the suite runs on: both unless E2E_DATABASES names fewer.
+E2E_DATABASES = [
+    name.strip() for name in os.environ.get("E2E_DATABASES", "sqlite,postgresql").split(",")
+]
 
 
 @pytest.fixture(scope="session", params=E2E_DATABASES)
 def e2e_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The service's SQL database: SQLite (the default) or PostgreSQL, as E2E_DATABASES says."""
+    """The service's SQL database: SQLite or PostgreSQL, one run of the suite each."""
     if request.param == "postgresql":
         return request.getfixturevalue("postgres_server").create_database("regiekaart_e2e")
     return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'regiekaart.sqlite'}"

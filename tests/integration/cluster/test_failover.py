@@ -106,15 +106,18 @@ def test_every_acknowledged_event_survives_leader_kills_exactly_once_on_every_re
     for thread in threads:
         thread.start()
     resumed_after: list[float] = []
+    elected_after: list[float | None] = []
     caught_up_after: list[float] = []
     try:
         for _ in range(ROUNDS):
             wait_until_every_writer_resumed(writers, time.monotonic())
             time.sleep(0.3)
             leader = nats_cluster.stream_leader(STREAM)
-            killed_at = time.monotonic()
+            killed_at, killed_at_wall_clock = time.monotonic(), time.time()
             nats_cluster.kill(leader)
             resumed_after.append(wait_until_every_writer_resumed(writers, killed_at))
+            elected = nats_cluster.leader_elected_at(STREAM, after=killed_at_wall_clock)
+            elected_after.append(None if elected is None else elected - killed_at_wall_clock)
             restarted_at = time.monotonic()
             nats_cluster.restart(leader)
             nats_cluster.wait_until_current(STREAM)
@@ -147,6 +150,7 @@ def test_every_acknowledged_event_survives_leader_kills_exactly_once_on_every_re
     print(
         f"\ncluster failover: {ROUNDS} leader kills, {len(acknowledged)} events acknowledged, "
         f"{len(unknown)} with unknown outcome ({sum(stored[i] for i in unknown)} of them stored); "
-        f"writes resumed after {', '.join(f'{s:.1f}' for s in resumed_after)} s; "
+        f"writes resumed after {', '.join(f'{s:.1f}' for s in resumed_after)} s "
+        f"(a new leader elected after {', '.join(f'{s:.1f}' if s else '?' for s in elected_after)} s); "
         f"restarted node current after {', '.join(f'{s:.1f}' for s in caught_up_after)} s"
     )
