@@ -10,7 +10,7 @@ from litestar.response import ServerSentEvent
 from adapters.nats.feeds import FeedLayout
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
-from api.guards import reads_region
+from api.guards import require_region
 
 
 class FeedController(Controller):
@@ -18,12 +18,12 @@ class FeedController(Controller):
 
     @get(
         "/regions/{region:str}/feed",
-        guards=[reads_region],
         summary="A region's feed as Server-Sent Events (resume with Last-Event-ID)",
         responses=problems(400, 401, 403, 404, 503),
         include_in_schema=False,
     )
     async def region_feed(self, request: Request, region: FromPath[str]) -> ServerSentEvent:
+        require_region(request, region)
         connection = request.app.state.feed_connection
         if connection is None:
             raise ServiceUnavailableException("the region feeds are not connected")

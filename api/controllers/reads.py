@@ -46,7 +46,9 @@ IfNoneMatch = Annotated[
 READ_PROBLEMS = problems(400, 401, 403, 404, 503)
 
 
-def map_route(path: str, *, guards: list[Guard], summary: str) -> Callable[..., HTTPRouteHandler]:
+def map_route(
+    path: str, *, summary: str, guards: list[Guard] | None = None
+) -> Callable[..., HTTPRouteHandler]:
     """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it."""
     return get(
         path,

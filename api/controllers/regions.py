@@ -14,7 +14,7 @@ from api.controllers.reads import (
     map_route,
     summaries,
 )
-from api.guards import reads_everything, reads_region
+from api.guards import reads_everything, require_region
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, RegionMap, Summary
@@ -33,7 +33,6 @@ class RegionController(Controller):
 
     @map_route(
         "/{region:str}/map",
-        guards=[reads_region],
         summary="The governance map of a region",
     )
     async def region_map(
@@ -44,17 +43,18 @@ class RegionController(Controller):
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[RegionMap]:
+        require_region(request, region)
         return await cached_map(
             request, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
         )
 
     @get(
         "/{region:str}/history",
-        guards=[reads_region],
         summary="Every recorded change of a region",
         responses=READ_PROBLEMS,
     )
     async def region_history(
         self, request: Request, region: FromPath[str], known_at: KnownAt = None
     ) -> list[HistoryEntry]:
+        require_region(request, region)
         return await history(request, SubjectKind.REGION, region, known_at)
