@@ -1,6 +1,7 @@
 """Region systems on the 3-node cluster get the single node's access rules: the Zuid-Limburg system
 follows its own feed through whichever node it reaches, resuming on another node where it left off, and
-every node refuses it the Zaanstreek-Waterland feed, the event stream and publishing anything."""
+every node refuses it the Zaanstreek-Waterland feed, the event stream and publishing anything. What the
+nodes run is what an operator gets from `regiekaart feeds`."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 
 import nats
 import pytest
+from click.testing import CliRunner
 from nats.js.api import ConsumerConfig
 
+from adapters.nats.access import AUTHORIZATION_FILE, SERVICE_USER, Credentials, url_with_credentials
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
+from api.cli import main
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.fixtures.nats_cluster import NatsCluster
@@ -113,3 +117,24 @@ def test_every_node_refuses_a_region_system_everything_but_its_own_feed(
     assert f'publish to "$js.api.stream.delete.{own_lower}"' in violations
     assert cluster.stream_info(own)["state"]["messages"] == before
     assert cluster.stream_info(own)["config"]["num_replicas"] == 3
+
+
+def test_the_nodes_run_what_the_operator_gets_from_the_command_line(
+    secured: tuple[NatsCluster, str],
+) -> None:
+    cluster, events = secured
+    # The cluster keeps its credentials where `regiekaart feeds` keeps those of a data directory.
+    data_dir = str(cluster.base_dir)
+    runner = CliRunner()
+    server_config = runner.invoke(main, ["feeds", "server-config", "--data-dir", data_dir])
+    password = runner.invoke(main, ["feeds", "service-password", "--data-dir", data_dir])
+    assert server_config.exit_code == 0 and password.exit_code == 0
+    for node in cluster.nodes:
+        assert (node.data_dir / AUTHORIZATION_FILE).read_text() == server_config.output
+    service = Credentials(user=SERVICE_USER, password=password.output.strip())
+    client = NatsClient(url_with_credentials(cluster.nodes[2].url, service))
+    try:
+        info = client.run(client.api(f"$JS.API.STREAM.INFO.{events}"))
+    finally:
+        client.close()
+    assert info["config"]["num_replicas"] == 3
