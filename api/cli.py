@@ -344,6 +344,14 @@ def server_config(data_dir: Path | None) -> None:
     click.echo(FeedAccess(_settings(data_dir, None).access_dir).authorization_config(), nl=False)
 
 
+@feeds.command("service-password")
+@data_dir_option
+def service_password(data_dir: Path | None) -> None:
+    """Print the password of the service's own NATS user (issued on first request), which the
+    service's REGIEKAART_NATS_URL carries when it connects to a NATS server run by the operator."""
+    click.echo(FeedAccess(_settings(data_dir, None).access_dir).service().password)
+
+
 @main.group()
 def audit() -> None:
     """Check the event log without trusting the service: hashes, links and signed checkpoints."""

@@ -5,8 +5,9 @@ runner, and the writer of signed checkpoints over the event log.
 
 The embedded server admits only the users in the generated access configuration
 (``adapters.nats.access``): the service itself, and each region system that was issued credentials.
-A server given by URL is the operator's: its URL carries the service's credentials, and
-``regiekaart feeds server-config`` prints the authorization block to give it."""
+A server given by URL is the operator's: its URL carries the service's credentials
+(``regiekaart feeds service-password``), and ``regiekaart feeds server-config`` prints the
+authorization block to give it (the cluster nodes of ``deploy/`` include it)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from adapters.nats.client import server_urls
 from adapters.nats.feeds import FeedLayout, check_region
 
 SERVICE_USER = "regiekaart"
@@ -138,5 +139,13 @@ def include_authorization() -> str:
 
 
 def url_with_credentials(url: str, credentials: Credentials) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{credentials.user}:{credentials.password}@{rest}"
+    """The URL with the credentials in it; for a cluster, each of its nodes' URLs."""
+    with_credentials = []
+    for server in server_urls(url):
+        scheme, separator, rest = server.partition("://")
+        if not separator or not rest or "@" in rest:
+            raise ValueError(f"not a NATS URL without credentials: {server!r}")
+        with_credentials.append(f"{scheme}://{credentials.user}:{credentials.password}@{rest}")
+    if not with_credentials:
+        raise ValueError("no NATS URL given")
+    return ",".join(with_credentials)

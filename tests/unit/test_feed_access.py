@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from adapters.nats.access import FeedAccess, region_permissions
+from adapters.nats.access import Credentials, FeedAccess, region_permissions, url_with_credentials
 
 
 def mode(path) -> int:
@@ -37,3 +37,13 @@ def test_a_region_may_only_use_its_own_feed_stream_and_inbox():
 def test_a_region_slug_must_be_a_subject_token(tmp_path):
     with pytest.raises(ValueError, match="not a region slug"):
         FeedAccess(tmp_path).region("zuid.>")
+
+
+def test_a_clusters_urls_each_carry_the_credentials():
+    credentials = Credentials(user="regiekaart", password="s3cret")
+    assert url_with_credentials("nats://a:4222, nats://b:4222", credentials) == (
+        "nats://regiekaart:s3cret@a:4222,nats://regiekaart:s3cret@b:4222"
+    )
+    for url in ("a:4222", "nats://other:pw@a:4222", " , "):
+        with pytest.raises(ValueError):
+            url_with_credentials(url, credentials)

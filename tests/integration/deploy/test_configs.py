@@ -1,7 +1,8 @@
 """The deployment files are valid and agree with each other: compose.yaml against the Compose
 Specification's schema, the Kubernetes manifests against the Kubernetes API schemas (both checked
-offline, with the schemas the test dependencies ship), and every node of both topologies is given every
-value the shipped cluster-node configuration asks for."""
+offline, with the schemas the test dependencies ship), every node of both topologies is given every
+value the shipped cluster-node configuration asks for and the authorization file it includes, routes
+carry the route password, and the service connects as its own user."""
 
 from __future__ import annotations
 
@@ -15,11 +16,18 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from adapters.nats.access import AUTHORIZATION_FILE, SERVICE_USER, include_authorization
 from adapters.nats.server import CLUSTER_NODE_CONFIG, CONFIG_DIR
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 KUBERNETES_VERSION = "1.37.0"
+# Where the image carries cluster-node.conf; its include of the authorization file is relative to it.
+NODE_CONFIG_IN_IMAGE = "/etc/regiekaart/nats/cluster-node.conf"
+AUTHORIZATION_IN_IMAGE = str(Path(NODE_CONFIG_IN_IMAGE).parent / AUTHORIZATION_FILE)
+# A route URL with the route credentials, the password as a reference to NATS_ROUTE_PASSWORD
+# (`${NAME...}` in Compose, `$(NAME)` in Kubernetes).
+ROUTE = re.compile(r"nats://route:\$[{(]NATS_ROUTE_PASSWORD[^@]*@([^:@]+):6222")
 
 
 def manifests() -> list[Path]:
@@ -87,7 +95,25 @@ def test_every_compose_node_gets_every_value_of_the_cluster_node_configuration()
     for name, node in nodes.items():
         missing = needed - set(node["environment"]) - image_defaults()
         assert not missing, f"{name} lacks {missing}"
-        assert f"nats://{name}:6222" in node["environment"].values(), "routes must name every node"
+        routes = {ROUTE.fullmatch(node["environment"][f"NATS_ROUTE_{n}"]) for n in (1, 2, 3)}
+        assert None not in routes, "every route carries the route password"
+        assert name in {route.group(1) for route in routes}, "routes must name every node"
+
+
+def test_the_node_configuration_includes_the_authorization_file():
+    assert include_authorization() in re.sub(r"#.*", "", CLUSTER_NODE_CONFIG.read_text())
+
+
+def test_every_compose_node_is_given_the_authorization_and_the_service_its_user():
+    secrets = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["secrets"]
+    for name, node in compose_nats_nodes().items():
+        (secret,) = node["secrets"]
+        assert secret["target"] == AUTHORIZATION_IN_IMAGE, name
+        assert "file" in secrets[secret["source"]]
+    for name, service in compose_services().items():
+        url = service.get("environment", {}).get("REGIEKAART_NATS_URL")
+        if url is not None:
+            assert all(u.startswith(f"nats://{SERVICE_USER}:") for u in url.split(",")), name
 
 
 @pytest.mark.parametrize("path", manifests(), ids=lambda p: p.name)
@@ -120,6 +146,33 @@ def test_kubernetes_topology_matches_compose():
     assert not missing, f"the NATS nodes lack {missing}"
     service = resources[("ConfigMap", "regiekaart-service")]["data"]
     assert service["REGIEKAART_NATS_REPLICAS"] == "3"
+
+
+def test_kubernetes_nodes_are_given_the_authorization_and_the_service_its_user():
+    resources = {
+        (doc["kind"], doc["metadata"]["name"]): doc for p in manifests() for doc in documents(p)
+    }
+    pod = resources[("StatefulSet", "regiekaart-nats")]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == AUTHORIZATION_IN_IMAGE]
+    assert mount["subPath"] == AUTHORIZATION_FILE, "a file beside cluster-node.conf, not over its folder"
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    secret = volume["secret"]["secretName"]
+    env = {variable["name"]: variable for variable in container["env"]}
+    assert env["NATS_ROUTE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == secret
+    assert list(env).index("NATS_ROUTE_PASSWORD") < list(env).index("NATS_ROUTE_1")
+    for number in (1, 2, 3):
+        assert ROUTE.fullmatch(env[f"NATS_ROUTE_{number}"]["value"]), "routes carry the route password"
+    for kind, name in (("Job", "regiekaart-import-facts"), ("Deployment", "regiekaart-api")):
+        (service,) = resources[(kind, name)]["spec"]["template"]["spec"]["containers"]
+        service_env = {variable["name"]: variable for variable in service["env"]}
+        assert service_env["NATS_SERVICE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == secret
+        # Kubernetes fills in $(NAME) only from variables listed before.
+        order = list(service_env)
+        assert order.index("NATS_SERVICE_PASSWORD") < order.index("REGIEKAART_NATS_URL")
+        urls = service_env["REGIEKAART_NATS_URL"]["value"].split(",")
+        assert len(urls) == 3
+        assert all(u.startswith(f"nats://{SERVICE_USER}:$(NATS_SERVICE_PASSWORD)@") for u in urls)
 
 
 def test_deploy_configurations_are_the_packaged_ones():

@@ -17,7 +17,7 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters.nats.access import FeedAccess, include_authorization, inbox_prefix, url_with_credentials
+from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from adapters.nats.server import NatsServer
@@ -26,6 +26,7 @@ from projections.feeds import FeedProjection
 from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
+from tests.integration.region_systems import connect_as, drain, refused
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -72,38 +73,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         running.app.close()
 
 
-async def connect_as(service: Service, region: str, errors: list[Exception] | None = None) -> Any:
-    credentials = service.access.region(region)
-
-    async def collect(error: Exception) -> None:
-        if errors is not None:
-            errors.append(error)
-
-    return await nats.connect(
-        service.server.url,
-        user=credentials.user,
-        password=credentials.password,
-        inbox_prefix=inbox_prefix(region),
-        error_cb=collect,
-        max_reconnect_attempts=0,
-    )
-
-
-async def drain(subscription: Any, expected: int | None = None) -> list[Any]:
-    """Every message the pull consumer has now (fetch until it answers with none)."""
-    received: list[Any] = []
-    while True:
-        try:
-            batch = await subscription.fetch(500, timeout=1)
-        except nats.errors.TimeoutError:
-            return received
-        for message in batch:
-            await message.ack_sync()
-        received.extend(batch)
-        if expected is not None and len(received) >= expected:
-            return received
-
-
 def transfer_xonar(service: Service, to_region: str, agreement: str, handover: str) -> None:
     service.app.handle(
         c.TransferAccountHoldership(
@@ -132,7 +101,7 @@ def feed_counts(service: Service) -> dict[str, tuple[int, int]]:
 
 def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> None:
     async def scenario() -> list[Any]:
-        nc = await connect_as(service, ZUID)
+        nc = await connect_as(service.server.url, service.access, ZUID)
         js = nc.jetstream()
         subscription = await js.pull_subscribe(
             f"feed.{ZUID}.AccountHoldership.>",
@@ -169,15 +138,10 @@ def test_the_transfer_reaches_the_other_side_and_not_noord_holland(service: Serv
     assert after[ZAANSTREEK] == before[ZAANSTREEK]
 
 
-def refused(errors: list[Exception]) -> list[str]:
-    """The permission violations the server reported (nats-py lower-cases them)."""
-    return [str(e) for e in errors if "permissions violation" in str(e)]
-
-
 def test_zuid_limburg_may_not_read_zaanstreek_waterland(service: Service) -> None:
     async def scenario() -> list[Exception]:
         errors: list[Exception] = []
-        nc = await connect_as(service, ZUID, errors)
+        nc = await connect_as(service.server.url, service.access, ZUID, errors)
         js = nc.jetstream(timeout=1)
         with pytest.raises(nats.errors.TimeoutError):
             await js.pull_subscribe(
@@ -206,7 +170,7 @@ def test_zuid_limburg_may_not_read_the_event_stream_nor_delete_streams(service: 
 
     async def scenario() -> list[Exception]:
         errors: list[Exception] = []
-        nc = await connect_as(service, ZUID, errors)
+        nc = await connect_as(service.server.url, service.access, ZUID, errors)
         js = nc.jetstream(timeout=1)
         with pytest.raises(nats.errors.TimeoutError):
             await js.pull_subscribe(f"{events_stream}.>", durable="log", stream=events_stream)
@@ -235,7 +199,7 @@ def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(s
     stream = LAYOUT.stream(ZUID)
 
     async def read(count: int | None) -> list[Any]:
-        nc = await connect_as(service, ZUID)
+        nc = await connect_as(service.server.url, service.access, ZUID)
         subscription = await nc.jetstream().pull_subscribe(f"feed.{ZUID}.>", durable="contracts", stream=stream)
         received: list[Any] = []
         if count is None:

@@ -1,0 +1,52 @@
+"""A region system as it follows its feed: connected with its own credentials and inbox prefix, reading
+with a pull consumer, and the permission violations the server reports to it. Shared by the tests on
+the single node (feeds/) and on the cluster (cluster/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nats
+
+from adapters.nats.access import FeedAccess, inbox_prefix
+
+
+async def connect_as(
+    url: str, access: FeedAccess, region: str, errors: list[Exception] | None = None
+) -> Any:
+    """Connected to the server(s) at `url` as `region`'s system; `errors` collects what the server
+    reports asynchronously, permission violations among them."""
+    credentials = access.region(region)
+
+    async def collect(error: Exception) -> None:
+        if errors is not None:
+            errors.append(error)
+
+    return await nats.connect(
+        url,
+        user=credentials.user,
+        password=credentials.password,
+        inbox_prefix=inbox_prefix(region),
+        error_cb=collect,
+        max_reconnect_attempts=0,
+    )
+
+
+async def drain(subscription: Any, expected: int | None = None) -> list[Any]:
+    """Every message the pull consumer has now (fetch until it answers with none)."""
+    received: list[Any] = []
+    while True:
+        try:
+            batch = await subscription.fetch(500, timeout=1)
+        except nats.errors.TimeoutError:
+            return received
+        for message in batch:
+            await message.ack_sync()
+        received.extend(batch)
+        if expected is not None and len(received) >= expected:
+            return received
+
+
+def refused(errors: list[Exception]) -> list[str]:
+    """The permission violations the server reported (nats-py lower-cases them)."""
+    return [str(e) for e in errors if "permissions violation" in str(e)]
