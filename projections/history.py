@@ -2,8 +2,9 @@
 links, computed from the event alone.
 
 Nothing here reads the database, so a large catch-up (a rebuild) can compute these rows in a second
-process while the first decodes and applies the fact rows (``HistoryWorker``): on 2 cores the history,
-which every event has and four in five events have only, no longer waits for the facts. The one value
+process while the first reads, decodes and applies only the events that change facts (``HistoryWorker``
+reads its share of the log itself): on 2 cores the history, which every event has and four in five events
+have only, no longer waits for the facts. The one value
 that needs the tables, the log position a correction corrects, is left to the projector
 (``History.corrections``).
 """
@@ -19,7 +20,6 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import msgspec
-from eventsourcing.persistence import Mapper, Notification
 
 from domain.base import GovernanceAggregate
 from domain.events import describe
@@ -217,31 +217,29 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
 
 
 # -- in a second process ---------------------------------------------------------------------------
-_worker_mapper: Mapper[Any] | None = None
+_worker_app: Any = None
 
 
 def _start_worker(env: dict[str, str]) -> None:
-    from services.application import GovernanceApplication  # the worker's own mapper, as configured
+    from services.application import GovernanceApplication  # the worker's own, as configured
 
-    global _worker_mapper
-    _worker_mapper = GovernanceApplication(
-        env={**env, "PERSISTENCE_MODULE": "eventsourcing.popo"}
-    ).mapper
+    global _worker_app
+    _worker_app = GovernanceApplication(env=env)
 
 
-def _history_in_worker(notifications: list[tuple[int, str, int, str, bytes]], sqlite: bool) -> History:
-    assert _worker_mapper is not None
-    to_event = _worker_mapper.to_domain_event
-    events = [
-        (position, to_event(Notification(originator_id, version, topic, state, position)))
-        for position, originator_id, version, topic, state in notifications
-    ]
-    return history_of(events, sqlite_value if sqlite else as_is)
+def _history_in_worker(after: int, up_to: int, sqlite: bool) -> History:
+    assert _worker_app is not None
+    to_event = _worker_app.mapper.to_domain_event
+    notifications = _worker_app.recorder.select_notifications(
+        start=after, limit=up_to - after, stop=up_to, inclusive_of_start=False
+    )
+    return history_of([(n.id, to_event(n)) for n in notifications], sqlite_value if sqlite else as_is)
 
 
 class HistoryWorker:
-    """A second process that decodes notifications and computes their history rows. It decodes with
-    a mapper built from the same ``env`` as the application's (cipher and compressor included)."""
+    """A second process that reads a range of the log itself and computes its history rows. It runs
+    an application built from the same ``env`` as the caller's (persistence, cipher and compressor
+    included), so the log must be one that a second process can open: not an in-memory one."""
 
     def __init__(self, env: dict[str, str], sqlite: bool) -> None:
         self.sqlite = sqlite
@@ -253,13 +251,13 @@ class HistoryWorker:
             initargs=(env,),
         )
 
-    def submit(self, notifications: Sequence[Notification]) -> Future[History]:
-        # Plain tuples: pickling them costs a fraction of pickling notifications with UUIDs.
-        plain = [
-            (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
-            for n in notifications
-        ]
-        return self._pool.submit(_history_in_worker, plain, self.sqlite)
+    @staticmethod
+    def can_read(env: dict[str, str]) -> bool:
+        return env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo"
+
+    def submit(self, after: int, up_to: int) -> Future[History]:
+        """The history rows of the events after position ``after`` up to ``up_to``."""
+        return self._pool.submit(_history_in_worker, after, up_to, self.sqlite)
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)

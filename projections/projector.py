@@ -419,7 +419,7 @@ class GovernanceProjector:
 
         ``history`` gives the history rows of every event up to ``up_to`` when they were computed
         elsewhere (``projections.history.HistoryWorker``); ``events`` then need hold only the events
-        that change facts (``changes_facts``)."""
+        that change facts (``FACT_TOPICS``)."""
         new_position = up_to if up_to is not None else (events[-1][0] if events else None)
         if new_position is None:
             return expected_position
@@ -987,9 +987,5 @@ _HANDLERS: dict[type, Any] = {
 }
 # Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.
 
-_FACT_TOPICS = frozenset(get_topic(cls) for cls in (*_HANDLERS, GovernanceAggregate.FactCorrected))
-
-
-def changes_facts(topic: str) -> bool:
-    """Whether events of ``topic`` change fact rows (all events change the history)."""
-    return topic in _FACT_TOPICS
+# The topics of the events that change fact rows (all events change the history).
+FACT_TOPICS = tuple(get_topic(cls) for cls in (*_HANDLERS, GovernanceAggregate.FactCorrected))

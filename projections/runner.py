@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -28,9 +29,9 @@ from sqlalchemy import Engine
 from projections.history import History, HistoryWorker
 from projections.lease import Lease
 from projections.projector import (
+    FACT_TOPICS,
     GovernanceProjector,
     PositionConflict,
-    changes_facts,
     tracking_position,
 )
 from projections.schema import ReadModelTables, read_model_tables
@@ -60,7 +61,7 @@ class ProjectionRunner:
         self.projector = GovernanceProjector(self.tables)
         self.lease = lease
         self.batch_size = batch_size
-        # A catch-up of at least a full batch computes the history rows in a second process.
+        # A catch-up of at least a full batch has the history rows computed in a second process.
         self.parallel_history = parallel_history
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,23 +77,24 @@ class ProjectionRunner:
         self,
         notifications: Sequence[Notification],
         expected: int | None,
+        *,
+        up_to: int | None = None,
         history: Future[History] | None = None,
     ) -> int | None:
-        """Applies ``notifications`` (which follow ``expected``) in one transaction; ``history`` is
-        their history rows being computed by the history worker, if any."""
-        if not notifications:
+        """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
+        position to ``up_to`` (default: the last notification's). ``history`` is the history rows of
+        every event up to ``up_to`` being computed by the history worker, if any; ``notifications`` then
+        hold only the events that change facts."""
+        if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
-        if history is None:
-            events = [(n.id, to_event(n)) for n in notifications]
-        else:
-            events = [(n.id, to_event(n)) for n in notifications if changes_facts(n.topic)]
+        events = [(n.id, to_event(n)) for n in notifications]
         with self.engine.begin() as connection:
             position = self.projector.apply(
                 connection,
                 events,
                 expected,
-                up_to=notifications[-1].id,
+                up_to=up_to if up_to is not None else notifications[-1].id,
                 history=None if history is None else history.result(),
             )
         with self._applied:
@@ -106,34 +108,52 @@ class ProjectionRunner:
     ) -> int | None:
         """Applies everything recorded up to ``until`` (default: the log's head now); returns the
         position reached. ``progress`` is told the position after each batch."""
-        recorder = self.app.recorder
-        head = recorder.max_notification_id() if until is None else until
+        head = self.app.recorder.max_notification_id() if until is None else until
         position = self.position()
-
-        def page_after(start: int | None) -> list[Notification]:
-            if head is None or (start or 0) >= head:
-                return []
-            return recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=head, inclusive_of_start=False
+        if head is None or (position or 0) >= head:
+            return position
+        if (
+            self.parallel_history
+            and head - (position or 0) >= self.batch_size
+            and HistoryWorker.can_read(dict(self.app.env))
+        ):
+            return self._catch_up_with_worker(position, head, progress)
+        while position is None or position < head:
+            page = self.app.recorder.select_notifications(
+                start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
             )
+            if not page:
+                break
+            position = self.apply(page, position)
+            if progress is not None and position is not None:
+                progress(position)
+        return position
 
-        page = page_after(position)
-        worker = None
-        if self.parallel_history and len(page) == self.batch_size:
-            worker = HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite")
-        try:
-            # The next page is read, and handed to the worker, while this one is applied.
-            history = _history_of(worker, page)
-            while page:
-                following = page_after(page[-1].id)
-                following_history = _history_of(worker, following)
-                position = self.apply(page, position, history)
+    def _catch_up_with_worker(
+        self, position: int | None, head: int, progress: Callable[[int], None] | None
+    ) -> int | None:
+        """The worker reads each range of the log and computes its history rows, while this process
+        reads only the range's events that change facts and applies them. Two ranges are in the
+        worker's hands at a time: enough to keep it busy, not so many that its rows pile up here."""
+        ranges = [
+            (start, min(start + self.batch_size, head))
+            for start in range(position or 0, head, self.batch_size)
+        ]
+        with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
+            in_flight = deque(worker.submit(*bounds) for bounds in ranges[:2])
+            for number, (start, stop) in enumerate(ranges):
+                if number + 2 < len(ranges):
+                    in_flight.append(worker.submit(*ranges[number + 2]))
+                facts = self.app.recorder.select_notifications(
+                    start=start,
+                    limit=stop - start,
+                    stop=stop,
+                    topics=FACT_TOPICS,
+                    inclusive_of_start=False,
+                )
+                position = self.apply(facts, position, up_to=stop, history=in_flight.popleft())
                 if progress is not None and position is not None:
                     progress(position)
-                page, history = following, following_history
-        finally:
-            if worker is not None:
-                worker.close()
         return position
 
     # -- live ----------------------------------------------------------------------------------------
@@ -202,10 +222,6 @@ class ProjectionRunner:
             while feeder.is_alive():  # a feeder blocked on a full queue gets room to see the stop
                 _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
             feeder.join()
-
-
-def _history_of(worker: HistoryWorker | None, page: list[Notification]) -> Future[History] | None:
-    return None if worker is None or not page else worker.submit(page)
 
 
 def _feed(subscription: Any, pending: queue.Queue[Any]) -> None:

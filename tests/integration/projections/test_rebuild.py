@@ -90,13 +90,15 @@ def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
         grow_history(app, build_world(app), municipalities=30)  # corrections included
         ProjectionRunner(app, engine).catch_up()
         in_line = read_model_rows(engine)
-        pages_to_worker = []
+        ranges_to_worker = []
         submit = HistoryWorker.submit
         monkeypatch.setattr(
-            HistoryWorker, "submit", lambda self, page: pages_to_worker.append(page) or submit(self, page)
+            HistoryWorker,
+            "submit",
+            lambda self, *bounds: ranges_to_worker.append(bounds) or submit(self, *bounds),
         )
-        rebuild(app, engine, batch_size=40)  # full pages: the rebuild hands them to a worker
-        assert len(pages_to_worker) > 3
+        rebuild(app, engine, batch_size=40)  # more than a batch: the rebuild hands ranges to a worker
+        assert len(ranges_to_worker) > 3
         assert read_model_rows(engine) == in_line
     finally:
         app.close()
