@@ -46,7 +46,8 @@ class FeedProjection:
 
     @property
     def position(self) -> int:
-        """The log position of the last event fanned out (or found already in its feeds)."""
+        """The log position of the last event this process fanned out (or found already in its feeds);
+        it stays put while another process holds the lease."""
         return self._position
 
     def start(self) -> FeedProjection:
