@@ -21,8 +21,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Processes of the production server (granian); each runs the API with its own NATS connection.
     api_workers: int = 2
     log_level: str = "INFO"
-    # How long a process's claim to apply the projections lasts unless renewed; another process takes
-    # over this long after the holder died.
+    # How long a process's claim to apply the projections (and, a claim of its own, to fan the log out
+    # to the region feeds) lasts unless renewed; another process takes over this long after the holder
+    # died.
     projection_lease_seconds: float = 15.0
     # The event log's stream on NATS.
     nats_stream: str = "REGIEKAART_EVENTS"

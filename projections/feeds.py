@@ -9,6 +9,12 @@ On start it reads the log from the beginning: the audience rule needs every memb
 and party recorded before an event, and each feed's own position decides what is still to publish. A
 failed publish (NATS restarting, say) is retried until it succeeds or the projection stops; nothing is
 skipped.
+
+Only one process fans out at a time when several serve one log and one database: the projection holds
+a lease of its own (``projections.lease``, named ``region-feeds``) while it follows, renews it from a
+thread of its own (the log can be quiet for longer than the lease lasts), and stands by, retrying,
+while another process holds it. Having lost it, it stops following and stands by again. As with the
+maps, the lease only saves work: a feed's own position keeps each event in it once.
 """
 
 from __future__ import annotations
@@ -19,15 +25,18 @@ from typing import Any
 
 from adapters.nats.feeds import FeedPublisher
 from domain.audience import Audience
+from projections.lease import Lease
 
 log = logging.getLogger(__name__)
 _RETRY_SECONDS = 0.5
+FEEDS_LEASE_NAME = "region-feeds"
 
 
 class FeedProjection:
-    def __init__(self, app: Any, publisher: FeedPublisher) -> None:
+    def __init__(self, app: Any, publisher: FeedPublisher, lease: Lease | None = None) -> None:
         self.app = app
         self.publisher = publisher
+        self.lease = lease
         self.audience = Audience()
         self._position = 0
         self._progress = threading.Condition()
@@ -37,7 +46,8 @@ class FeedProjection:
 
     @property
     def position(self) -> int:
-        """The log position of the last event fanned out (or found already in its feeds)."""
+        """The log position of the last event this process fanned out (or found already in its feeds);
+        it stays put while another process holds the lease."""
         return self._position
 
     def start(self) -> FeedProjection:
@@ -56,6 +66,8 @@ class FeedProjection:
             self._subscription.stop()
         if self._thread is not None:
             self._thread.join()
+        if self.lease is not None:
+            self.lease.release()
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Blocks until the projection has reached log ``position``; False if ``timeout`` ran out."""
@@ -65,8 +77,11 @@ class FeedProjection:
     def _run(self) -> None:
         while not self._stopped.is_set():
             try:
+                if self.lease is not None and not self.lease.acquire():
+                    self._stopped.wait(self.lease.retry_seconds)
+                    continue
                 self._follow()
-            except Exception:  # noqa: BLE001 - the log or NATS is away; resume where we stopped
+            except Exception:  # noqa: BLE001 - the log, NATS or the database is away; resume
                 log.exception("region feeds: reading the event log failed; retrying")
                 self._stopped.wait(_RETRY_SECONDS)
 
@@ -75,15 +90,46 @@ class FeedProjection:
             self._subscription = subscription
             if self._stopped.is_set():
                 return
-            for notification in subscription:
-                event = self.app.mapper.to_domain_event(notification)
-                regions = self.audience.regions_concerned(event)
-                self._publish(event, notification.id, regions)
-                with self._progress:
-                    self._position = notification.id
-                    self._progress.notify_all()
-                if self._stopped.is_set():
-                    return
+            if self.lease is None:
+                self._fan_out(subscription)
+                return
+            following = threading.Event()
+            keeper = threading.Thread(
+                target=self._keep_lease,
+                args=(self.lease, subscription, following),
+                name="region-feeds-lease",
+                daemon=True,
+            )
+            keeper.start()
+            try:
+                self._fan_out(subscription)
+            finally:
+                following.set()
+                keeper.join()
+
+    def _keep_lease(self, lease: Lease, subscription: Any, following: threading.Event) -> None:
+        """Renews the lease while the fan-out follows; once it is lost (or cannot be renewed), ends
+        the subscription, so the fan-out stops and stands by."""
+        while not following.wait(lease.retry_seconds):
+            try:
+                if lease.renew():
+                    continue
+                log.info("region feeds: another process holds the lease now; standing by")
+            except Exception:  # noqa: BLE001 - unrenewable is as good as lost once it expires
+                log.exception("region feeds: renewing the lease failed; standing by")
+            subscription.stop()
+            return
+
+    def _fan_out(self, subscription: Any) -> None:
+        for notification in subscription:
+            event = self.app.mapper.to_domain_event(notification)
+            regions = self.audience.regions_concerned(event)
+            self._publish(event, notification.id, regions)
+            with self._progress:
+                self._position = notification.id
+                self._progress.notify_all()
+            if self._stopped.is_set():
+                return
 
     def _publish(self, event: Any, position: int, regions: frozenset[str]) -> None:
         while True:

@@ -25,7 +25,7 @@ from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
-from projections.feeds import FeedProjection
+from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
 from services.application import GovernanceApplication
@@ -109,12 +109,14 @@ class Runtime:
         return runner
 
     def start_feeds(self) -> FeedProjection:
-        """Starts fanning the log out to the region feeds (from where each feed stands)."""
-        assert self.app is not None, "start the runtime first"
+        """Fans the log out to the region feeds (from where each feed stands) in a thread of this
+        process, while it holds the feeds' lease."""
+        assert self.app is not None and self.engine is not None, "start the runtime first"
         client = NatsClient(self._service_url, name="regiekaart-feeds")
         self._stack.callback(client.close)
         publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
-        self.feeds = FeedProjection(self.app, publisher).start()
+        lease = Lease(self.engine, self.settings.projection_lease_seconds, name=FEEDS_LEASE_NAME)
+        self.feeds = FeedProjection(self.app, publisher, lease).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
 
