@@ -2,18 +2,17 @@
 links, computed from the event alone.
 
 Nothing here reads the database, so a large catch-up (a rebuild) can compute these rows in a second
-process while the first reads, decodes and applies only the events that change facts (``HistoryWorker``
-reads its share of the log itself): on 2 cores the history, which every event has and four in five events
-have only, no longer waits for the facts. The one value
-that needs the tables, the log position a correction corrects, is left to the projector
-(``History.corrections``).
+process (``HistoryWorker``, which reads its ranges of the log itself) while the first reads, decodes and
+applies only the events that change facts: on 2 cores the history, which every event has and four in
+five events have only, no longer waits for the facts. The one value that needs the tables, the log
+position a correction corrects, is left to the projector (``History.corrections``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from functools import cache
@@ -252,7 +251,7 @@ class HistoryWorker:
         )
 
     @staticmethod
-    def can_read(env: dict[str, str]) -> bool:
+    def can_read(env: Mapping[str, str]) -> bool:
         return env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo"
 
     def submit(self, after: int, up_to: int) -> Future[History]:

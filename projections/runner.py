@@ -115,7 +115,7 @@ class ProjectionRunner:
         if (
             self.parallel_history
             and head - (position or 0) >= self.batch_size
-            and HistoryWorker.can_read(dict(self.app.env))
+            and HistoryWorker.can_read(self.app.env)
         ):
             return self._catch_up_with_worker(position, head, progress)
         while position is None or position < head:
