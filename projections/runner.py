@@ -132,26 +132,29 @@ class ProjectionRunner:
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
     ) -> int | None:
-        """The worker reads each range of the log and computes its history rows, while this process
-        reads only the range's events that change facts and applies them. Two ranges are in the
-        worker's hands at a time: enough to keep it busy, not so many that its rows pile up here."""
-        ranges = [
-            (start, min(start + self.batch_size, head))
-            for start in range(position or 0, head, self.batch_size)
-        ]
+        """This process reads the events that change facts a batch at a time and applies them, while
+        the worker reads the range of the log each batch closes (every event after the previous batch
+        up to this batch's last, or up to ``head``) and computes its history rows. Ranges end at events
+        read, not at ids a batch apart: a log's ids need not be dense (JetStream's are not), and ranges
+        of ids would mostly be empty. Two ranges wait in the worker's hands while one is applied:
+        enough to keep it busy, not so many that its rows pile up here."""
+        pending: deque[tuple[Sequence[Notification], int, Future[History]]] = deque()
+        start = position or 0
         with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
-            in_flight = deque(worker.submit(*bounds) for bounds in ranges[:2])
-            for number, (start, stop) in enumerate(ranges):
-                if number + 2 < len(ranges):
-                    in_flight.append(worker.submit(*ranges[number + 2]))
-                facts = self.app.recorder.select_notifications(
-                    start=start,
-                    limit=stop - start,
-                    stop=stop,
-                    topics=FACT_TOPICS,
-                    inclusive_of_start=False,
-                )
-                position = self.apply(facts, position, up_to=stop, history=in_flight.popleft())
+            while start < head or pending:
+                while start < head and len(pending) < 3:
+                    facts = self.app.recorder.select_notifications(
+                        start=start,
+                        limit=self.batch_size,
+                        stop=head,
+                        topics=FACT_TOPICS,
+                        inclusive_of_start=False,
+                    )
+                    stop = facts[-1].id if len(facts) == self.batch_size else head
+                    pending.append((facts, stop, worker.submit(start, stop)))
+                    start = stop
+                facts, stop, history = pending.popleft()
+                position = self.apply(facts, position, up_to=stop, history=history)
                 if progress is not None and position is not None:
                     progress(position)
         return position
