@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from adapters.sql import create_engine, migrate
+from projections.projector import PROJECTION_NAME
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table
 from services.application import GovernanceApplication
@@ -23,9 +24,13 @@ TAKEOVER_BOUND_SECONDS = 60.0
 
 
 def lease_holder(engine: Engine) -> int | None:
-    """The process id of the service holding the projection lease ("host:pid:…")."""
+    """The process id of the service holding the projection lease ("host:pid:…"); the table also
+    holds the region feeds' lease."""
+    leases = lease_table()
     with engine.connect() as connection:
-        holder = connection.execute(select(lease_table().c.holder)).scalar()
+        holder = connection.execute(
+            select(leases.c.holder).where(leases.c.name == PROJECTION_NAME)
+        ).scalar()
     return None if holder is None else int(holder.split(":")[1])
 
 
