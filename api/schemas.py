@@ -17,6 +17,10 @@ from domain.concerns import Concerns
 from services import commands as c
 from services.authorisation import Role
 
+# Log positions are signed 64-bit integers in every event store (PostgreSQL's BIGINT); a larger
+# ``after`` is the client's mistake and gets a 400, not a database overflow.
+LOG_POSITION_MAX = 2**63 - 1
+
 
 @cache
 def command_body(command_class: type[c.Command]) -> type[msgspec.Struct]:

@@ -18,7 +18,7 @@ from litestar.params import FromQuery, QueryParameter
 from api.context import ApiContext
 from api.errors import problems
 from api.guards import reads_log
-from api.schemas import EventPage, LoggedEvent
+from api.schemas import LOG_POSITION_MAX, EventPage, LoggedEvent
 from domain.events import EVENT_CLASSES, describe
 
 # Scanning stops after this many events per request (the page then says there is more), so a narrow
@@ -101,7 +101,8 @@ class EventController(Controller):
         self,
         request: Request,
         after: Annotated[
-            int, QueryParameter(ge=0, description="Events after this log position")
+            int,
+            QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this log position"),
         ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         aggregate_id: FromQuery[UUID | None] = None,

@@ -157,6 +157,10 @@ def test_the_event_log_pages_and_filters(client, context) -> None:
     assert {e["aggregate_id"] for e in of_aggregate["events"]} == {one["aggregate_id"]}
     unknown = client.get("/events?type=Nothing.Happened", headers=auditor)
     assert unknown.status_code == 400
+    last_position = client.get(f"/events?after={2**63 - 1}", headers=auditor).json()
+    assert last_position["events"] == [] and last_position["more"] is False
+    beyond_any_position = client.get(f"/events?after={2**63}", headers=auditor)
+    assert beyond_any_position.status_code == 400
 
 
 def test_a_revoked_token_is_refused(client, context) -> None:
