@@ -4,18 +4,20 @@ links, computed from the event alone.
 Nothing here reads the database, so a large catch-up (a rebuild) can compute these rows in a second
 process (``HistoryWorker``, which reads its ranges of the log itself) while the first reads, decodes and
 applies only the events that change facts: on 2 cores the history, which every event has and four in
-five events have only, no longer waits for the facts. The one value that needs the tables, the log
-position a correction corrects, is left to the projector (``History.corrections``).
+five events have only, no longer waits for the facts. The first process computes the history rows of
+the events it decoded anyway, the worker those of the rest. The one value that needs the tables, the
+log position a correction corrects, is left to the projector (``History.corrections``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
@@ -100,7 +102,7 @@ class History(NamedTuple):
 
     events: list[tuple[Any, ...]]
     subjects: list[tuple[str, str, int]]
-    # (index in ``events``, "<originator id>:<version>" it corrects) of each correction, whose
+    # (position, "<originator id>:<version>" it corrects) of each correction, whose
     # ``corrects_position`` the projector fills in.
     corrections: list[tuple[int, str]]
 
@@ -109,6 +111,16 @@ class History(NamedTuple):
         return {
             f"{row[_ORIGINATOR_ID]}:{row[_ORIGINATOR_VERSION]}": row[0] for row in self.events
         }
+
+    def merged(self, other: History) -> History:
+        """These rows and those of ``other`` (of other events), in log order."""
+        if not other.events:
+            return self
+        return History(
+            sorted(self.events + other.events, key=itemgetter(0)),
+            self.subjects + other.subjects,
+            self.corrections + other.corrections,
+        )
 
 
 def history_of(events: Sequence[tuple[int, Any]], moment: Callable[[Any], Any]) -> History:
@@ -120,7 +132,7 @@ def history_of(events: Sequence[tuple[int, Any]], moment: Callable[[Any], Any]) 
     for position, event in events:
         info = describe(event)
         if isinstance(event, GovernanceAggregate.FactCorrected):
-            corrections.append((len(rows), f"{event.corrects_id}:{event.corrects_version}"))
+            corrections.append((position, f"{event.corrects_id}:{event.corrects_version}"))
         rows.append(
             (
                 position,
@@ -219,11 +231,15 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
 _worker_app: Any = None
 
 
-def _start_worker(env: dict[str, str]) -> None:
+_worker_skips: frozenset[str] = frozenset()
+
+
+def _start_worker(env: dict[str, str], skip_topics: frozenset[str]) -> None:
     from services.application import GovernanceApplication  # the worker's own, as configured
 
-    global _worker_app
+    global _worker_app, _worker_skips
     _worker_app = GovernanceApplication(env=env)
+    _worker_skips = skip_topics
 
 
 def _history_in_worker(after: int, up_to: int, sqlite: bool) -> History:
@@ -232,22 +248,26 @@ def _history_in_worker(after: int, up_to: int, sqlite: bool) -> History:
     notifications = _worker_app.recorder.select_notifications(
         start=after, limit=up_to - after, stop=up_to, inclusive_of_start=False
     )
-    return history_of([(n.id, to_event(n)) for n in notifications], sqlite_value if sqlite else as_is)
+    return history_of(
+        [(n.id, to_event(n)) for n in notifications if n.topic not in _worker_skips],
+        sqlite_value if sqlite else as_is,
+    )
 
 
 class HistoryWorker:
-    """A second process that reads a range of the log itself and computes its history rows. It runs
-    an application built from the same ``env`` as the caller's (persistence, cipher and compressor
-    included), so the log must be one that a second process can open: not an in-memory one."""
+    """A second process that reads a range of the log itself and computes the history rows of its
+    events but those whose topic is in ``skip_topics`` (the caller's own). It runs an application
+    built from the same ``env`` as the caller's (persistence, cipher and compressor included), so the
+    log must be one that a second process can open: not an in-memory one."""
 
-    def __init__(self, env: dict[str, str], sqlite: bool) -> None:
+    def __init__(self, env: dict[str, str], sqlite: bool, skip_topics: Iterable[str] = ()) -> None:
         self.sqlite = sqlite
         # Spawned, not forked: the parent holds database connections and threads a fork would copy.
         self._pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(env,),
+            initargs=(env, frozenset(skip_topics)),
         )
 
     @staticmethod
@@ -255,7 +275,7 @@ class HistoryWorker:
         return env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo"
 
     def submit(self, after: int, up_to: int) -> Future[History]:
-        """The history rows of the events after position ``after`` up to ``up_to``."""
+        """The history rows of the events after ``after`` up to ``up_to``, but the skipped ones."""
         return self._pool.submit(_history_in_worker, after, up_to, self.sqlite)
 
     def close(self) -> None:

@@ -20,14 +20,14 @@ stated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import msgspec
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Date, DateTime, Table, and_, insert, select, update
+from sqlalchemy import Connection, Date, DateTime, Index, Table, and_, insert, select, update
 
 from domain.agreements import (
     AccountHoldership,
@@ -400,8 +400,13 @@ class _BulkWriter:
 class GovernanceProjector:
     """Applies events to one set of read-model tables."""
 
-    def __init__(self, tables: ReadModelTables) -> None:
+    def __init__(
+        self, tables: ReadModelTables, indexes_on_first_correction: Sequence[Index] = ()
+    ) -> None:
+        """``indexes_on_first_correction``: indexes of ``tables`` that corrections need and a
+        rebuild leaves out until the first correction (``schema.CORRECTION_INDEX``)."""
         self.tables = tables
+        self.indexes_on_first_correction = tuple(indexes_on_first_correction)
 
     def apply(
         self,
@@ -410,16 +415,17 @@ class GovernanceProjector:
         expected_position: int | None,
         *,
         up_to: int | None = None,
-        history: History | None = None,
+        other_history: Callable[[], History] | None = None,
     ) -> int | None:
         """Applies ``events`` (position, domain event) after ``expected_position`` and moves the tracking
         position to ``up_to`` (default: the last event's), in ``connection``'s transaction. Raises
         PositionConflict (and writes nothing the caller should commit) if the tables are no longer at
         ``expected_position``.
 
-        ``history`` gives the history rows of every event up to ``up_to`` when they were computed
-        elsewhere (``projections.history.HistoryWorker``); ``events`` then need hold only the events
-        that change facts (``FACT_TOPICS``)."""
+        ``other_history`` returns the history rows of the other events up to ``up_to`` when they are
+        computed elsewhere (``projections.history.HistoryWorker``); ``events`` then need hold only the
+        events that change facts (``FACT_TOPICS``). It is called once the facts are applied, so that
+        whatever computes those rows has had that long to do so."""
         new_position = up_to if up_to is not None else (events[-1][0] if events else None)
         if new_position is None:
             return expected_position
@@ -430,12 +436,14 @@ class GovernanceProjector:
         )
         for position, event in events:
             if isinstance(event, GovernanceAggregate.FactCorrected):
+                self._ensure_correction_indexes(connection)
                 self._correct(batch, _Event(position, event))
             elif (handler := _HANDLERS.get(type(event))) is not None:
                 handler(batch, _Event(position, event), event)
         batch.flush()
-        if history is None:
-            history = history_of(events, batch.moment)
+        history = history_of(events, batch.moment)
+        if other_history is not None:
+            history = history.merged(other_history())
         self._resolve_corrections(connection, history)
         _BulkWriter(connection).write_history(self.tables, history)
         return new_position
@@ -462,6 +470,12 @@ class GovernanceProjector:
             )
 
     # -- corrections ----------------------------------------------------------------------------
+    def _ensure_correction_indexes(self, connection: Connection) -> None:
+        # In the batch's transaction: if it rolls back, so does the index, and the next batch
+        # with a correction creates it again.
+        for index in self.indexes_on_first_correction:
+            index.create(connection, checkfirst=True)
+
     def _correct(self, batch: _Batch, at: _Event) -> None:
         event = at.event
         corrected = f"{event.corrects_id}:{event.corrects_version}"
@@ -492,8 +506,10 @@ class GovernanceProjector:
         if not history.corrections:
             return
         in_batch = history.positions()
+        index_of = {row[0]: index for index, row in enumerate(history.events)}
         events = self.tables.events
-        for index, corrected in history.corrections:
+        for correction_position, corrected in history.corrections:
+            index = index_of[correction_position]
             position = in_batch.get(corrected)
             if position is None:
                 originator_id, version = corrected.rsplit(":", 1)

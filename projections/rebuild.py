@@ -1,8 +1,10 @@
 """Rebuild the governance maps from the whole log, while the old tables keep answering.
 
 The log is replayed into a fresh set of tables (``<table>__rebuild``, indexes tagged with a new
-generation, those only the queries need built after the replay) by a runner of its own; when it has caught up with the log's head, one transaction renames
-the live tables away and the fresh ones into their place, and a second drops the old ones. Queries read
+generation; those only the queries need are built after the replay, those only corrections need at
+the first correction) by a runner of its own; when it has caught up with the log's head, one
+transaction renames the live tables away and the fresh ones into their place, and a second drops the
+old ones. Queries read
 the old tables until the swap commits and the new ones after it; a live runner then finds the tracking
 position moved (its compare-and-set fails), and resumes from the rebuilt tables' position.
 """
@@ -15,7 +17,12 @@ from collections.abc import Callable
 from sqlalchemy import Engine, inspect, text
 
 from projections.runner import ProjectionRunner
-from projections.schema import REPLAY_INDEX, SWAPPED_TABLES, read_model_tables
+from projections.schema import (
+    CORRECTION_INDEX,
+    REPLAY_INDEX,
+    SWAPPED_TABLES,
+    read_model_tables,
+)
 from services.application import GovernanceApplication
 
 REBUILD_SUFFIX = "__rebuild"
@@ -35,21 +42,22 @@ def rebuild(
     fresh = read_model_tables(REBUILD_SUFFIX, generation=uuid.uuid4().hex[:8])
     fresh.metadata.create_all(engine)
     # Indexes only the queries need are built once at the end: cheaper than keeping them up to date.
-    deferred = [
-        index
-        for table in fresh.metadata.sorted_tables
-        for index in table.indexes
-        if not index.info.get(REPLAY_INDEX)
-    ]
+    # Those corrections need are built by the projector at the first correction, if that comes first.
+    deferred = [index for index in fresh.indexes() if not index.info.get(REPLAY_INDEX)]
     for index in deferred:
         index.drop(engine)
     runner = ProjectionRunner(
-        app, engine, tables=fresh, batch_size=batch_size, parallel_history=True
+        app,
+        engine,
+        tables=fresh,
+        batch_size=batch_size,
+        parallel_history=True,
+        indexes_on_first_correction=fresh.indexes(CORRECTION_INDEX),
     )
     head = app.recorder.max_notification_id() or 0
     runner.catch_up(head, progress=lambda position: progress and progress(position, head))
     for index in deferred:
-        index.create(engine)
+        index.create(engine, checkfirst=True)
     # What was recorded meanwhile, so that the swap leaves the live runner little to redo.
     position = runner.catch_up()
     _swap(engine)

@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Index
 
 from projections.history import History, HistoryWorker
 from projections.lease import Lease
@@ -54,11 +54,12 @@ class ProjectionRunner:
         lease: Lease | None = None,
         batch_size: int = BATCH_SIZE,
         parallel_history: bool = False,
+        indexes_on_first_correction: Sequence[Index] = (),
     ) -> None:
         self.app = app
         self.engine = engine
         self.tables = tables or read_model_tables()
-        self.projector = GovernanceProjector(self.tables)
+        self.projector = GovernanceProjector(self.tables, indexes_on_first_correction)
         self.lease = lease
         self.batch_size = batch_size
         # A catch-up of at least a full batch has the history rows computed in a second process.
@@ -83,8 +84,8 @@ class ProjectionRunner:
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
         position to ``up_to`` (default: the last notification's). ``history`` is the history rows of
-        every event up to ``up_to`` being computed by the history worker, if any; ``notifications`` then
-        hold only the events that change facts."""
+        the other events up to ``up_to`` being computed by the history worker, if any;
+        ``notifications`` then hold only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
@@ -95,7 +96,7 @@ class ProjectionRunner:
                 events,
                 expected,
                 up_to=up_to if up_to is not None else notifications[-1].id,
-                history=None if history is None else history.result(),
+                other_history=None if history is None else history.result,
             )
         with self._applied:
             self._applied.notify_all()
@@ -132,15 +133,18 @@ class ProjectionRunner:
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
     ) -> int | None:
-        """This process reads the events that change facts a batch at a time and applies them, while
-        the worker reads the range of the log each batch closes (every event after the previous batch
-        up to this batch's last, or up to ``head``) and computes its history rows. Ranges end at events
+        """This process reads the events that change facts a batch at a time and applies them (their
+        history rows included), while the worker reads the range of the log each batch closes (every
+        event after the previous batch up to this batch's last, or up to ``head``) and computes the
+        history rows of the other events in it. Ranges end at events
         read, not at ids a batch apart: a log's ids need not be dense (JetStream's are not), and ranges
         of ids would mostly be empty. Two ranges wait in the worker's hands while one is applied:
         enough to keep it busy, not so many that its rows pile up here."""
         pending: deque[tuple[Sequence[Notification], int, Future[History]]] = deque()
         start = position or 0
-        with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
+        with HistoryWorker(
+            dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite", skip_topics=FACT_TOPICS
+        ) as worker:
             while start < head or pending:
                 while start < head and len(pending) < 3:
                     facts = self.app.recorder.select_notifications(

@@ -60,6 +60,9 @@ LEASES = "projection_leases"
 
 SWAPPED_TABLES = (FACTS, EVENTS, EVENT_SUBJECTS, TRACKING)
 REPLAY_INDEX = "needed_while_replaying"
+# Indexes that only corrections need while replaying (to find what a correction corrects). Most logs
+# hold few corrections, so a rebuild creates these when it meets the first one, not before.
+CORRECTION_INDEX = "needed_by_corrections"
 CURRENT = text("superseded_position IS NULL")
 
 
@@ -69,6 +72,15 @@ class ReadModelTables(NamedTuple):
     events: Table
     event_subjects: Table
     tracking: Table
+
+    def indexes(self, needed: str | None = None) -> list[Index]:
+        """The tables' indexes, or those tagged ``needed`` (REPLAY_INDEX, CORRECTION_INDEX)."""
+        return [
+            index
+            for table in self.metadata.sorted_tables
+            for index in table.indexes
+            if needed is None or index.info.get(needed)
+        ]
 
 
 # On SQLite a single INTEGER primary key is the table's rowid: no second B-tree to keep up to date.
@@ -125,19 +137,20 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         Column("superseded_at", DateTime),
         primary_key(FACTS, "version_id"),
     )
-    # The projector looks facts up by key, agreement and stating/changing event while it applies; the
-    # maps' queries use the others, which a rebuild therefore creates after loading (REPLAY_INDEX).
-    for purpose, columns, replay in (
-        ("region", ("region", "fact_kind"), False),
-        ("cooperation", ("cooperation", "fact_kind"), False),
-        ("organisation", ("organisation", "fact_kind"), False),
-        ("municipality", ("municipality", "fact_kind"), False),
-        ("agreement", ("agreement", "fact_kind"), True),
-        ("subject", ("subject_kind", "subject_slug"), False),
-        ("stated_by", ("stated_by",), True),
-        ("changed_by", ("changed_by",), True),
+    # The projector looks facts up by key and agreement while it applies, and by stating/changing
+    # event when it applies a correction; the maps' queries use the others, which a rebuild therefore
+    # creates after loading (REPLAY_INDEX, CORRECTION_INDEX).
+    for purpose, columns, needed in (
+        ("region", ("region", "fact_kind"), None),
+        ("cooperation", ("cooperation", "fact_kind"), None),
+        ("organisation", ("organisation", "fact_kind"), None),
+        ("municipality", ("municipality", "fact_kind"), None),
+        ("agreement", ("agreement", "fact_kind"), REPLAY_INDEX),
+        ("subject", ("subject_kind", "subject_slug"), None),
+        ("stated_by", ("stated_by",), CORRECTION_INDEX),
+        ("changed_by", ("changed_by",), CORRECTION_INDEX),
     ):
-        facts.append_constraint(index(FACTS, purpose, *columns, info={REPLAY_INDEX: replay}))
+        facts.append_constraint(index(FACTS, purpose, *columns, info={needed: True} if needed else {}))
     facts.append_constraint(
         index(
             FACTS,
@@ -170,7 +183,13 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         primary_key(EVENTS, "position"),
     )
     events.append_constraint(
-        index(EVENTS, "originator", "originator_id", "originator_version", info={REPLAY_INDEX: True})
+        index(
+            EVENTS,
+            "originator",
+            "originator_id",
+            "originator_version",
+            info={CORRECTION_INDEX: True},
+        )
     )
 
     event_subjects = Table(

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from eventsourcing.utils import get_topic
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from adapters.nats.server import NatsServer
+from domain.base import GovernanceAggregate
 from projections.history import HistoryWorker
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from projections.schema import lease_table, read_model_tables
+from projections.schema import EVENTS, FACTS, ReadModelTables, lease_table, read_model_tables
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import (
     build_world,
@@ -22,6 +24,22 @@ from tests.integration.projections.scenario import (
     nats_env,
     read_model_rows,
 )
+
+
+def indexed_columns(engine: Engine) -> list[tuple[str, tuple[str, ...]]]:
+    found = inspect(engine)
+    return sorted(
+        (table, tuple(index["column_names"]))
+        for table in (FACTS, EVENTS)
+        for index in found.get_indexes(table)
+    )
+
+
+def indexed_columns_of(tables: ReadModelTables) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted(
+        (index.table.name, tuple(column.name for column in index.columns))
+        for index in tables.indexes()
+    )
 
 
 def test_the_migrated_schema_is_the_schema_the_code_writes(engine: Engine) -> None:
@@ -87,7 +105,9 @@ def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
 ) -> None:
     app = GovernanceApplication(env=nats_env(nats_server))
     try:
-        grow_history(app, build_world(app), municipalities=30)  # corrections included
+        grow_history(app, build_world(app), municipalities=61)
+        topics = {n.topic for n in app.recorder.select_notifications(start=0, limit=10_000)}
+        assert get_topic(GovernanceAggregate.FactCorrected) in topics  # met halfway through
         ProjectionRunner(app, engine).catch_up()
         in_line = read_model_rows(engine)
         ranges_to_worker = []
@@ -100,6 +120,8 @@ def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
         rebuild(app, engine, batch_size=40)  # more than a batch: the rebuild hands ranges to a worker
         assert len(ranges_to_worker) > 3
         assert read_model_rows(engine) == in_line
+        # The indexes corrections need, created at the first one, are there once and only once.
+        assert indexed_columns(engine) == indexed_columns_of(read_model_tables())
     finally:
         app.close()
 
