@@ -62,7 +62,7 @@ class ProjectionRunner:
         self.projector = GovernanceProjector(self.tables, indexes_on_first_correction)
         self.lease = lease
         self.batch_size = batch_size
-        # A catch-up of at least a full batch has the history rows computed in a second process.
+        # A catch-up of more than a full batch has the history rows computed in a second process.
         self.parallel_history = parallel_history
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -113,22 +113,27 @@ class ProjectionRunner:
         position = self.position()
         if head is None or (position or 0) >= head:
             return position
+        page = self._page_after(position, head)
+        # Whether more than a batch remains is known only by reading one: ids need not be dense
+        # (JetStream's are a thousand apart per message), so their difference does not tell.
         if (
             self.parallel_history
-            and head - (position or 0) >= self.batch_size
+            and len(page) == self.batch_size
+            and page[-1].id < head
             and HistoryWorker.can_read(self.app.env)
         ):
             return self._catch_up_with_worker(position, head, progress)
-        while position is None or position < head:
-            page = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
-            )
-            if not page:
-                break
+        while page:
             position = self.apply(page, position)
             if progress is not None and position is not None:
                 progress(position)
+            page = self._page_after(position, head) if (position or 0) < head else []
         return position
+
+    def _page_after(self, position: int | None, head: int) -> Sequence[Notification]:
+        return self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
+        )
 
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
