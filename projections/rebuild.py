@@ -4,9 +4,9 @@ The log is replayed into a fresh set of tables (``<table>__rebuild``, indexes ta
 generation; those only the queries need are built after the replay, those only corrections need at
 the first correction) by a runner of its own; when it has caught up with the log's head, one
 transaction renames the live tables away and the fresh ones into their place, and a second drops the
-old ones. Queries read
-the old tables until the swap commits and the new ones after it; a live runner then finds the tracking
-position moved (its compare-and-set fails), and resumes from the rebuilt tables' position.
+old ones. Queries read the old tables until the swap commits and the new ones after it; a live runner
+then finds the tracking position moved (its compare-and-set fails), and resumes from the rebuilt
+tables' position.
 """
 
 from __future__ import annotations
