@@ -43,10 +43,6 @@ _CATEGORY_BY_KIND = {
 }
 
 
-def _union(a: tuple[str, ...], b: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*a, *b)))
-
-
 @cache
 def _category(name: str) -> str | None:
     for word, category in (
@@ -61,32 +57,37 @@ def _category(name: str) -> str | None:
     return "organisations" if name in _ORGANISATION_FIELDS else None
 
 
-def _collect(attributes: Iterable[tuple[str, Any]], found: dict[str, list[str]]) -> None:
-    for name, value in attributes:
+_Telling = tuple[tuple[str, str | None], ...]  # (attribute, the category its name gives, if any)
+
+
+def _collect(attributes: Iterable[tuple[str | None, Any]], found: dict[str, list[str]]) -> None:
+    """Adds the slugs in ``attributes`` (the category a name gives, value) to ``found``."""
+    for category, value in attributes:
         if isinstance(value, Concerns):
-            for category, slugs in found.items():
-                slugs.extend(getattr(value, category))
+            for name, slugs in found.items():
+                slugs.extend(getattr(value, name))
             continue
-        category = _category(name)
         for item in value if isinstance(value, tuple) else (value,):
             if isinstance(item, SubjectRef):
                 kind_category = _CATEGORY_BY_KIND.get(item.kind)
                 if kind_category:
                     found[kind_category].append(item.slug)
             elif isinstance(item, msgspec.Struct):
-                if _may_concern(type(item)):
-                    _collect(((f, getattr(item, f)) for f in item.__struct_fields__), found)
+                telling = _telling_fields(type(item))
+                if telling:
+                    _collect(((c, getattr(item, name)) for name, c in telling), found)
             elif category and isinstance(item, str):
                 found[category].append(item)
 
 
 @cache
-def _may_concern(struct_type: type[msgspec.Struct]) -> bool:
-    """Whether values of this Struct type can name anything (dates, authorities and sources cannot);
+def _telling_fields(struct_type: type[msgspec.Struct]) -> _Telling:
+    """The fields of a Struct type that can name anything (dates, authorities and sources cannot);
     read models call :func:`concerns` for every event they replay, so the others are skipped."""
-    return any(
-        _category(field.name) or _type_may_concern(field.type)
+    return tuple(
+        (field.name, _category(field.name))
         for field in msgspec.structs.fields(struct_type)
+        if _category(field.name) or _type_may_concern(field.type)
     )
 
 
@@ -94,19 +95,19 @@ def _type_may_concern(annotation: Any) -> bool:
     if annotation is SubjectRef or annotation is Concerns:
         return True
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
-        return _may_concern(annotation)
+        return bool(_telling_fields(annotation))
     return any(_type_may_concern(arg) for arg in typing.get_args(annotation))
 
 
 @cache
-def _telling_attributes(event_class: type) -> tuple[str, ...] | None:
+def _telling_attributes(event_class: type) -> _Telling | None:
     """The attributes of a dataclass event that can name anything (by name or by type); None for
     other classes, whose attributes are all looked at."""
     if not dataclasses.is_dataclass(event_class):
         return None
     hints = typing.get_type_hints(event_class)
     return tuple(
-        field.name
+        (field.name, _category(field.name))
         for field in dataclasses.fields(event_class)
         if _category(field.name) or _type_may_concern(hints[field.name])
     )
@@ -116,14 +117,21 @@ def concerns(event: Any) -> Concerns:
     """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
     command, which follows the same naming convention) names."""
     found: dict[str, list[str]] = {
-        c: [] for c in ("regions", "cooperations", "organisations", "municipalities")
+        "regions": [],
+        "cooperations": [],
+        "organisations": [],
+        "municipalities": [],
     }
     if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
-        _collect(((f, getattr(event, f)) for f in event.__struct_fields__), found)
+        telling = _telling_fields(type(event))
+        _collect(((c, getattr(event, name)) for name, c in telling), found)
     else:
         telling = _telling_attributes(type(event))
         attributes = vars(event)
         _collect(
-            attributes.items() if telling is None else ((n, attributes[n]) for n in telling), found
+            ((_category(n), v) for n, v in attributes.items())
+            if telling is None
+            else ((c, attributes[name]) for name, c in telling),
+            found,
         )
-    return Concerns(**{k: _union((), v) for k, v in found.items()})
+    return Concerns(**{name: tuple(dict.fromkeys(slugs)) for name, slugs in found.items() if slugs})

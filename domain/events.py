@@ -136,6 +136,7 @@ shape alongside.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -225,14 +226,21 @@ class EventInfo(msgspec.Struct, frozen=True, kw_only=True):
     concerns: Concerns
 
 
+@cache
+def _aggregate_of(event_class: type) -> tuple[SubjectKind, str]:
+    """The kind of aggregate an event class belongs to, and the attribute that holds its slug."""
+    aggregate = _AGGREGATE_BY_NAME[event_class.__qualname__.split(".")[0]]
+    return aggregate.kind, aggregate.slug_attribute
+
+
 def describe(event: Any) -> EventInfo:
     """The aggregate kind and slug of ``event`` and the regions, cooperations, organisations and
     municipalities it concerns."""
     if isinstance(event, GovernanceAggregate.FactCorrected):
         kind, slug = event.subject.kind, event.subject.slug
     else:
-        aggregate = _AGGREGATE_BY_NAME[type(event).__qualname__.split(".")[0]]
-        kind, slug = aggregate.kind, getattr(event, aggregate.slug_attribute)
+        kind, slug_attribute = _aggregate_of(type(event))
+        slug = getattr(event, slug_attribute)
     return EventInfo(
         event_name=type(event).__name__, aggregate_kind=kind, slug=slug, concerns=concerns(event)
     )
