@@ -20,13 +20,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine, Index
 
-from projections.history import History, HistoryWorker
+from projections.history import History, HistoryWorker, cycle_collection_paused
 from projections.lease import Lease
 from projections.projector import (
     FACT_TOPICS,
@@ -80,23 +79,22 @@ class ProjectionRunner:
         expected: int | None,
         *,
         up_to: int | None = None,
-        history: Future[History] | None = None,
+        history: Callable[[], History] | None = None,
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
-        position to ``up_to`` (default: the last notification's). ``history`` is the history rows of
-        the other events up to ``up_to`` being computed by the history worker, if any;
+        position to ``up_to`` (default: the last notification's). ``history``, if given, waits for the
+        history worker's rows of the other events up to ``up_to`` and returns them;
         ``notifications`` then hold only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
-        events = [(n.id, to_event(n)) for n in notifications]
-        with self.engine.begin() as connection:
+        with cycle_collection_paused(), self.engine.begin() as connection:
             position = self.projector.apply(
                 connection,
-                events,
+                [(n.id, to_event(n)) for n in notifications],
                 expected,
                 up_to=up_to if up_to is not None else notifications[-1].id,
-                other_history=None if history is None else history.result,
+                other_history=history,
             )
         with self._applied:
             self._applied.notify_all()
@@ -130,10 +128,18 @@ class ProjectionRunner:
             page = self._page_after(position, head) if (position or 0) < head else []
         return position
 
-    def _page_after(self, position: int | None, head: int) -> Sequence[Notification]:
-        return self.app.recorder.select_notifications(
-            start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
-        )
+    def _page_after(
+        self, position: int | None, head: int, topics: Sequence[str] = ()
+    ) -> Sequence[Notification]:
+        """The next batch after ``position`` (of ``topics`` only, if given)."""
+        with cycle_collection_paused():
+            return self.app.recorder.select_notifications(
+                start=position,
+                limit=self.batch_size,
+                stop=head,
+                topics=topics,
+                inclusive_of_start=False,
+            )
 
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
@@ -145,20 +151,14 @@ class ProjectionRunner:
         read, not at ids a batch apart: a log's ids need not be dense (JetStream's are not), and ranges
         of ids would mostly be empty. Two ranges wait in the worker's hands while one is applied:
         enough to keep it busy, not so many that its rows pile up here."""
-        pending: deque[tuple[Sequence[Notification], int, Future[History]]] = deque()
+        pending: deque[tuple[Sequence[Notification], int, Callable[[], History]]] = deque()
         start = position or 0
         with HistoryWorker(
             dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite", skip_topics=FACT_TOPICS
         ) as worker:
             while start < head or pending:
                 while start < head and len(pending) < 3:
-                    facts = self.app.recorder.select_notifications(
-                        start=start,
-                        limit=self.batch_size,
-                        stop=head,
-                        topics=FACT_TOPICS,
-                        inclusive_of_start=False,
-                    )
+                    facts = self._page_after(start, head, FACT_TOPICS)
                     stop = facts[-1].id if len(facts) == self.batch_size else head
                     pending.append((facts, stop, worker.submit(start, stop)))
                     start = stop
