@@ -4,9 +4,9 @@ links, computed from the event alone.
 Nothing here reads the database, so a large catch-up (a rebuild) can compute these rows in a second
 process (``HistoryWorker``, which reads its ranges of the log itself) while the first reads, decodes and
 applies only the events that change facts: on 2 cores the history, which every event has and four in
-five events have only, no longer waits for the facts. The first process computes the history rows of
-the events it decoded anyway, the worker those of the rest. The one value that needs the tables, the
-log position a correction corrects, is left to the projector (``History.corrections``).
+five events have only, no longer waits for the facts, and the first process, which writes every row,
+computes none. The one value that needs the tables, the log position a correction corrects, is left to
+the projector (``History.corrections``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 import gc
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
@@ -113,16 +112,6 @@ class History(NamedTuple):
         return {
             f"{row[_ORIGINATOR_ID]}:{row[_ORIGINATOR_VERSION]}": row[0] for row in self.events
         }
-
-    def merged(self, other: History) -> History:
-        """These rows and those of ``other`` (of other events), in log order."""
-        if not other.events:
-            return self
-        return History(
-            sorted(self.events + other.events, key=itemgetter(0)),
-            self.subjects + other.subjects,
-            self.corrections + other.corrections,
-        )
 
 
 def history_of(events: Sequence[tuple[int, Any]], moment: Callable[[Any], Any]) -> History:
@@ -250,15 +239,11 @@ def cycle_collection_paused() -> Iterator[None]:
 _worker_app: Any = None
 
 
-_worker_skips: frozenset[str] = frozenset()
-
-
-def _start_worker(env: dict[str, str], skip_topics: frozenset[str]) -> None:
+def _start_worker(env: dict[str, str]) -> None:
     from services.application import GovernanceApplication  # the worker's own, as configured
 
-    global _worker_app, _worker_skips
+    global _worker_app
     _worker_app = GovernanceApplication(env=env)
-    _worker_skips = skip_topics
 
 
 # The rows cross between the processes as MessagePack: a third of the time pickle takes, which
@@ -277,7 +262,7 @@ def _history_in_worker(after: int, up_to: int, sqlite: bool) -> bytes:
         )
         return _transfer_encoder.encode(
             history_of(
-                [(n.id, to_event(n)) for n in notifications if n.topic not in _worker_skips],
+                [(n.id, to_event(n)) for n in notifications],
                 sqlite_value if sqlite else as_is,
             )
         )
@@ -285,18 +270,18 @@ def _history_in_worker(after: int, up_to: int, sqlite: bool) -> bytes:
 
 class HistoryWorker:
     """A second process that reads a range of the log itself and computes the history rows of its
-    events but those whose topic is in ``skip_topics`` (the caller's own). It runs an application
+    events. It runs an application
     built from the same ``env`` as the caller's (persistence, cipher and compressor included), so the
     log must be one that a second process can open: not an in-memory one."""
 
-    def __init__(self, env: dict[str, str], sqlite: bool, skip_topics: Iterable[str] = ()) -> None:
+    def __init__(self, env: dict[str, str], sqlite: bool) -> None:
         self.sqlite = sqlite
         # Spawned, not forked: the parent holds database connections and threads a fork would copy.
         self._pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(env, frozenset(skip_topics)),
+            initargs=(env,),
         )
 
     @staticmethod
@@ -304,8 +289,8 @@ class HistoryWorker:
         return env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo"
 
     def submit(self, after: int, up_to: int) -> Callable[[], History]:
-        """Starts computing the history rows of the events after ``after`` up to ``up_to``, but the
-        skipped ones; returns what waits for them."""
+        """Starts computing the history rows of the events after ``after`` up to ``up_to``; returns
+        what waits for them."""
         rows = self._pool.submit(_history_in_worker, after, up_to, self.sqlite)
         return lambda: _transfer_decoder.decode(rows.result())
 

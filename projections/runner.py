@@ -83,8 +83,8 @@ class ProjectionRunner:
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
         position to ``up_to`` (default: the last notification's). ``history``, if given, waits for the
-        history worker's rows of the other events up to ``up_to`` and returns them;
-        ``notifications`` then hold only the events that change facts."""
+        history worker's rows of all events up to ``up_to`` and returns them; ``notifications`` then
+        hold only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
@@ -94,7 +94,7 @@ class ProjectionRunner:
                 [(n.id, to_event(n)) for n in notifications],
                 expected,
                 up_to=up_to if up_to is not None else notifications[-1].id,
-                other_history=history,
+                history=history,
             )
         with self._applied:
             self._applied.notify_all()
@@ -144,18 +144,16 @@ class ProjectionRunner:
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
     ) -> int | None:
-        """This process reads the events that change facts a batch at a time and applies them (their
-        history rows included), while the worker reads the range of the log each batch closes (every
-        event after the previous batch up to this batch's last, or up to ``head``) and computes the
-        history rows of the other events in it. Ranges end at events
-        read, not at ids a batch apart: a log's ids need not be dense (JetStream's are not), and ranges
-        of ids would mostly be empty. Two ranges wait in the worker's hands while one is applied:
-        enough to keep it busy, not so many that its rows pile up here."""
+        """This process reads the events that change facts a batch at a time and applies them, while
+        the worker reads the range of the log each batch closes (every event after the previous batch
+        up to this batch's last, or up to ``head``) and computes the history rows of all events in it,
+        which this process writes with the facts. Ranges end at events read, not at ids a batch
+        apart: a log's ids need not be dense (JetStream's are not), and ranges of ids would mostly be
+        empty. Two ranges wait in the worker's hands while one is applied: enough to keep it busy, not
+        so many that its rows pile up here."""
         pending: deque[tuple[Sequence[Notification], int, Callable[[], History]]] = deque()
         start = position or 0
-        with HistoryWorker(
-            dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite", skip_topics=FACT_TOPICS
-        ) as worker:
+        with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
             while start < head or pending:
                 while start < head and len(pending) < 3:
                     facts = self._page_after(start, head, FACT_TOPICS)
