@@ -129,13 +129,17 @@ class ProjectionRunner:
         return position
 
     def _page_after(
-        self, position: int | None, head: int, topics: Sequence[str] = ()
+        self,
+        position: int | None,
+        head: int,
+        topics: Sequence[str] = (),
+        limit: int | None = None,
     ) -> Sequence[Notification]:
         """The next batch after ``position`` (of ``topics`` only, if given)."""
         with cycle_collection_paused():
             return self.app.recorder.select_notifications(
                 start=position,
-                limit=self.batch_size,
+                limit=limit or self.batch_size,
                 stop=head,
                 topics=topics,
                 inclusive_of_start=False,
@@ -150,16 +154,20 @@ class ProjectionRunner:
         which this process writes with the facts. Ranges end at events read, not at ids a batch
         apart: a log's ids need not be dense (JetStream's are not), and ranges of ids would mostly be
         empty. Two ranges wait in the worker's hands while one is applied: enough to keep it busy, not
-        so many that its rows pile up here."""
+        so many that its rows pile up here. The first batches are an eighth of the size, doubling:
+        until the worker's first rows are ready this process has only facts to do, and it waited
+        seconds for a full range."""
         pending: deque[tuple[Sequence[Notification], int, Callable[[], History]]] = deque()
         start = position or 0
+        limit = max(self.batch_size // 8, 1)
         with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
             while start < head or pending:
                 while start < head and len(pending) < 3:
-                    facts = self._page_after(start, head, FACT_TOPICS)
-                    stop = facts[-1].id if len(facts) == self.batch_size else head
+                    facts = self._page_after(start, head, FACT_TOPICS, limit)
+                    stop = facts[-1].id if len(facts) == limit else head
                     pending.append((facts, stop, worker.submit(start, stop)))
                     start = stop
+                    limit = min(limit * 2, self.batch_size)
                 facts, stop, history = pending.popleft()
                 position = self.apply(facts, position, up_to=stop, history=history)
                 if progress is not None and position is not None:
