@@ -72,6 +72,14 @@ def as_is(value: Any) -> Any:
     return value
 
 
+def sqlite_record_time(moment: datetime) -> str:
+    """``sqlite_value(to_utc_naive(moment))``; a UTC timestamp (as the log's are) is formatted
+    directly, without the naive copy, which took half the time of a history row's record time."""
+    if moment.tzinfo is UTC:
+        return moment.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+    return sqlite_value(to_utc_naive(moment))
+
+
 def attribution_of(event: Any) -> str:
     """The authority, principal and provenance of ``event`` as stored with every row it writes."""
     return _encoder.encode(
@@ -114,9 +122,11 @@ class History(NamedTuple):
         }
 
 
-def history_of(events: Sequence[tuple[int, Any]], moment: Callable[[Any], Any]) -> History:
-    """The history rows of ``events`` (position, domain event); ``moment`` converts record times to the
-    form the database driver stores (``sqlite_value`` or ``as_is``)."""
+def history_of(
+    events: Sequence[tuple[int, Any]], record_time: Callable[[datetime], Any]
+) -> History:
+    """The history rows of ``events`` (position, domain event); ``record_time`` converts an event's
+    timestamp to the form the database driver stores (``sqlite_record_time`` or ``to_utc_naive``)."""
     rows: list[tuple[Any, ...]] = []
     links: list[tuple[str, str, int]] = []
     corrections: list[tuple[int, str]] = []
@@ -127,7 +137,7 @@ def history_of(events: Sequence[tuple[int, Any]], moment: Callable[[Any], Any]) 
         rows.append(
             (
                 position,
-                moment(to_utc_naive(event.timestamp)),
+                record_time(event.timestamp),
                 type(event).__qualname__,
                 str(info.aggregate_kind),
                 info.slug,
@@ -263,7 +273,7 @@ def _history_in_worker(after: int, up_to: int, sqlite: bool) -> bytes:
         return _transfer_encoder.encode(
             history_of(
                 [(n.id, to_event(n)) for n in notifications],
-                sqlite_value if sqlite else as_is,
+                sqlite_record_time if sqlite else to_utc_naive,
             )
         )
 

@@ -54,6 +54,7 @@ from projections.history import (
     as_is,
     attribution_of,
     history_of,
+    sqlite_record_time,
     sqlite_value,
     to_utc_naive,
 )
@@ -145,7 +146,7 @@ class _Batch:
         self.connection = connection
         self.tables = tables
         # History rows are built as tuples in the form the driver stores (see _BulkWriter).
-        self.moment = sqlite_value if connection.dialect.name == "sqlite" else as_is
+        self.record_time = sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
         self.current: dict[str, dict[str, Any] | None] = {}
         self.inserts: dict[int, dict[str, Any]] = {}
         self.supersessions: list[tuple[int, datetime, int]] = []
@@ -441,7 +442,7 @@ class GovernanceProjector:
             elif (handler := _HANDLERS.get(type(event))) is not None:
                 handler(batch, _Event(position, event), event)
         batch.flush()
-        rows = history_of(events, batch.moment) if history is None else history()
+        rows = history_of(events, batch.record_time) if history is None else history()
         self._resolve_corrections(connection, rows)
         _BulkWriter(connection).write_history(self.tables, rows)
         return new_position
