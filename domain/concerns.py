@@ -57,27 +57,36 @@ def _category(name: str) -> str | None:
     return "organisations" if name in _ORGANISATION_FIELDS else None
 
 
-_Telling = tuple[tuple[str, str | None], ...]  # (attribute, the category its name gives, if any)
+# (attribute, index into the four categories its name gives, or None)
+_Telling = tuple[tuple[str, int | None], ...]
+_CATEGORIES = ("regions", "cooperations", "organisations", "municipalities")
+_INDEX = {category: index for index, category in enumerate(_CATEGORIES)}
+_INDEX_BY_KIND = {kind: _INDEX[category] for kind, category in _CATEGORY_BY_KIND.items()}
 
 
-def _collect(attributes: Iterable[tuple[str | None, Any]], found: dict[str, list[str]]) -> None:
+def _index(name: str) -> int | None:
+    category = _category(name)
+    return None if category is None else _INDEX[category]
+
+
+def _collect(attributes: Iterable[tuple[int | None, Any]], found: tuple[list[str], ...]) -> None:
     """Adds the slugs in ``attributes`` (the category a name gives, value) to ``found``."""
-    for category, value in attributes:
+    for index, value in attributes:
         if isinstance(value, Concerns):
-            for name, slugs in found.items():
-                slugs.extend(getattr(value, name))
+            for category, slugs in zip(_CATEGORIES, found, strict=True):
+                slugs.extend(getattr(value, category))
             continue
         for item in value if isinstance(value, tuple) else (value,):
             if isinstance(item, SubjectRef):
-                kind_category = _CATEGORY_BY_KIND.get(item.kind)
-                if kind_category:
-                    found[kind_category].append(item.slug)
+                kind_index = _INDEX_BY_KIND.get(item.kind)
+                if kind_index is not None:
+                    found[kind_index].append(item.slug)
             elif isinstance(item, msgspec.Struct):
                 telling = _telling_fields(type(item))
                 if telling:
-                    _collect(((c, getattr(item, name)) for name, c in telling), found)
-            elif category and isinstance(item, str):
-                found[category].append(item)
+                    _collect([(i, getattr(item, name)) for name, i in telling], found)
+            elif index is not None and isinstance(item, str):
+                found[index].append(item)
 
 
 @cache
@@ -85,7 +94,7 @@ def _telling_fields(struct_type: type[msgspec.Struct]) -> _Telling:
     """The fields of a Struct type that can name anything (dates, authorities and sources cannot);
     read models call :func:`concerns` for every event they replay, so the others are skipped."""
     return tuple(
-        (field.name, _category(field.name))
+        (field.name, _index(field.name))
         for field in msgspec.structs.fields(struct_type)
         if _category(field.name) or _type_may_concern(field.type)
     )
@@ -107,7 +116,7 @@ def _telling_attributes(event_class: type) -> _Telling | None:
         return None
     hints = typing.get_type_hints(event_class)
     return tuple(
-        (field.name, _category(field.name))
+        (field.name, _index(field.name))
         for field in dataclasses.fields(event_class)
         if _category(field.name) or _type_may_concern(hints[field.name])
     )
@@ -116,22 +125,27 @@ def _telling_attributes(event_class: type) -> _Telling | None:
 def concerns(event: Any) -> Concerns:
     """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
     command, which follows the same naming convention) names."""
-    found: dict[str, list[str]] = {
-        "regions": [],
-        "cooperations": [],
-        "organisations": [],
-        "municipalities": [],
-    }
+    found: tuple[list[str], ...] = ([], [], [], [])
     if isinstance(event, msgspec.Struct):  # a command names what it touches the same way
-        telling = _telling_fields(type(event))
-        _collect(((c, getattr(event, name)) for name, c in telling), found)
+        _collect([(i, getattr(event, name)) for name, i in _telling_fields(type(event))], found)
     else:
         telling = _telling_attributes(type(event))
         attributes = vars(event)
         _collect(
-            ((_category(n), v) for n, v in attributes.items())
+            [(_index(name), value) for name, value in attributes.items()]
             if telling is None
-            else ((c, attributes[name]) for name, c in telling),
+            else [(i, attributes[name]) for name, i in telling],
             found,
         )
-    return Concerns(**{name: tuple(dict.fromkeys(slugs)) for name, slugs in found.items() if slugs})
+    regions, cooperations, organisations, municipalities = found
+    return Concerns(
+        regions=_unique(regions),
+        cooperations=_unique(cooperations),
+        organisations=_unique(organisations),
+        municipalities=_unique(municipalities),
+    )
+
+
+def _unique(slugs: list[str]) -> tuple[str, ...]:
+    # Read models describe every event they replay, and most name one thing or none.
+    return tuple(dict.fromkeys(slugs)) if len(slugs) > 1 else tuple(slugs)
