@@ -2,20 +2,17 @@
 links, computed from the event alone.
 
 Nothing here reads the database, so a large catch-up (a rebuild) can compute these rows in a second
-process (``HistoryWorker``, which reads its ranges of the log itself) while the first reads, decodes and
-applies only the events that change facts: on 2 cores the history, which every event has and four in
-five events have only, no longer waits for the facts, and the first process, which writes every row,
-computes none. The one value that needs the tables, the log position a correction corrects, is left to
-the projector (``History.corrections``).
+process (``projections.worker``) while the first applies the events that change facts. The one value
+that needs the tables, the log position a correction corrects, is left to the projector
+(``History.corrections``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
@@ -25,7 +22,7 @@ import msgspec
 
 from domain.base import GovernanceAggregate
 from domain.events import describe
-from domain.values import PartialDate, SubjectKind, SubjectRef
+from domain.values import PartialDate, Precision, SubjectKind, SubjectRef
 
 # The columns of a history row and of a history link, in the order they are built here.
 EVENT_COLUMNS = (
@@ -132,55 +129,76 @@ def history_of(
     corrections: list[tuple[int, str]] = []
     for position, event in events:
         info = describe(event)
+        name, described = _described_attributes(type(event))
         if isinstance(event, GovernanceAggregate.FactCorrected):
             corrections.append((position, f"{event.corrects_id}:{event.corrects_version}"))
+        valid_from, valid_until = event.valid_from, event.valid_until
         rows.append(
             (
                 position,
                 record_time(event.timestamp),
-                type(event).__qualname__,
-                str(info.aggregate_kind),
+                name,
+                _TEXT[info.aggregate_kind],
                 info.slug,
                 str(event.originator_id),
                 event.originator_version,
-                _description(event, info.slug),
-                _iso(event.valid_from),
-                str(event.valid_from.precision),
-                _iso(event.valid_until),
-                str(event.valid_until.precision),
+                _description(event, name, info.slug, described),
+                _iso(valid_from),
+                _TEXT[valid_from.precision],
+                _iso(valid_until),
+                _TEXT[valid_until.precision],
                 attribution_of(event),
                 None,
             )
         )
-        links.extend((kind, slug, position) for kind, slug in _history_subjects(event, info))
+        links.extend([(kind, slug, position) for kind, slug in _history_subjects(event, info)])
     return History(rows, links, corrections)
+
+
+# The text of an enumeration's member, looked up rather than converted: three per history row.
+_TEXT: dict[Any, str] = {member: member.value for enum in (SubjectKind, Precision) for member in enum}
 
 
 def _iso(day: PartialDate) -> str | None:
     return None if day.value is None else day.value.isoformat()
 
 
-def _description(event: Any, info_slug: str) -> str:
+def _description(event: Any, name: str, slug: str, described: tuple[str, ...]) -> str:
     """A one-line account of the event: its name, subject and the attributes that say what changed."""
     parts = []
-    for name in _described_attributes(type(event)):
-        value = getattr(event, name)
+    for attribute in described:
+        value = getattr(event, attribute)
         if isinstance(value, SubjectRef):
-            parts.append(f"{name}={value.kind}:{value.slug}")
+            parts.append(f"{attribute}={value.kind}:{value.slug}")
         elif isinstance(value, int) or (isinstance(value, str) and len(value) <= 120):
-            parts.append(f"{name}={value}")
+            parts.append(f"{attribute}={value}")
+        else:
+            continue
         if len(parts) == 8:
             break
-    return f"{type(event).__qualname__} {info_slug}: " + ", ".join(parts)
+    return f"{name} {slug}: " + ", ".join(parts)
 
 
 @cache
-def _described_attributes(event_class: type) -> tuple[str, ...]:
-    return tuple(
+def _described_attributes(event_class: type) -> tuple[str, tuple[str, ...]]:
+    """An event class's name and the attributes its description may show: those whose values can
+    be a reference, a number or text (the decoder gives every attribute its annotated type)."""
+    hints = typing.get_type_hints(event_class)
+    return event_class.__qualname__, tuple(
         field.name
         for field in dataclasses.fields(event_class)
-        if field.name not in _COMMON_ATTRIBUTES and field.name != "originator_id"
+        if field.name not in _COMMON_ATTRIBUTES
+        and field.name != "originator_id"
+        and _may_be_described(hints[field.name])
     )
+
+
+def _may_be_described(annotation: Any) -> bool:
+    if annotation is Any or annotation is object:
+        return True
+    if isinstance(annotation, type):
+        return issubclass(annotation, SubjectRef | int | str)
+    return any(_may_be_described(arg) for arg in typing.get_args(annotation))
 
 
 _COMMON_ATTRIBUTES = frozenset(
@@ -212,11 +230,15 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
     """Everything an event's history row is linked to: its aggregate, what it concerns, the
     agreement it belongs to and the subjects it refers to."""
     concerned = info.concerns
-    seen = {(str(info.aggregate_kind), info.slug)}
-    seen.update((_REGION, slug) for slug in concerned.regions)
-    seen.update((_COOPERATION, slug) for slug in concerned.cooperations)
-    seen.update((_ORGANISATION, slug) for slug in concerned.organisations)
-    seen.update((_MUNICIPALITY, slug) for slug in concerned.municipalities)
+    seen = {(_TEXT[info.aggregate_kind], info.slug)}
+    for kind, slugs in (
+        (_REGION, concerned.regions),
+        (_COOPERATION, concerned.cooperations),
+        (_ORGANISATION, concerned.organisations),
+        (_MUNICIPALITY, concerned.municipalities),
+    ):
+        for slug in slugs:
+            seen.add((kind, slug))
     attributes = vars(event)
     agreement = attributes.get("agreement")
     if isinstance(agreement, str):
@@ -224,7 +246,7 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
     for pair in ("owner", "subject", "of"):
         ref = attributes.get(pair)
         if isinstance(ref, SubjectRef):
-            seen.add((str(ref.kind), ref.slug))
+            seen.add((_TEXT[ref.kind], ref.slug))
     return seen
 
 
@@ -243,72 +265,3 @@ def cycle_collection_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-# -- in a second process ---------------------------------------------------------------------------
-_worker_app: Any = None
-
-
-def _start_worker(env: dict[str, str]) -> None:
-    from services.application import GovernanceApplication  # the worker's own, as configured
-
-    global _worker_app
-    _worker_app = GovernanceApplication(env=env)
-
-
-# The rows cross between the processes as MessagePack: a third of the time pickle takes, which
-# memoizes every one of a range's million strings. A naive timestamp crosses as ISO text, which
-# PostgreSQL's COPY reads as the same timestamp.
-_transfer_encoder = msgspec.msgpack.Encoder()
-_transfer_decoder = msgspec.msgpack.Decoder(History)
-
-
-def _history_in_worker(after: int, up_to: int, sqlite: bool) -> bytes:
-    assert _worker_app is not None
-    to_event = _worker_app.mapper.to_domain_event
-    with cycle_collection_paused():
-        notifications = _worker_app.recorder.select_notifications(
-            start=after, limit=up_to - after, stop=up_to, inclusive_of_start=False
-        )
-        return _transfer_encoder.encode(
-            history_of(
-                [(n.id, to_event(n)) for n in notifications],
-                sqlite_record_time if sqlite else to_utc_naive,
-            )
-        )
-
-
-class HistoryWorker:
-    """A second process that reads a range of the log itself and computes the history rows of its
-    events. It runs an application
-    built from the same ``env`` as the caller's (persistence, cipher and compressor included), so the
-    log must be one that a second process can open: not an in-memory one."""
-
-    def __init__(self, env: dict[str, str], sqlite: bool) -> None:
-        self.sqlite = sqlite
-        # Spawned, not forked: the parent holds database connections and threads a fork would copy.
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(env,),
-        )
-
-    @staticmethod
-    def can_read(env: Mapping[str, str]) -> bool:
-        return env.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo"
-
-    def submit(self, after: int, up_to: int) -> Callable[[], History]:
-        """Starts computing the history rows of the events after ``after`` up to ``up_to``; returns
-        what waits for them."""
-        rows = self._pool.submit(_history_in_worker, after, up_to, self.sqlite)
-        return lambda: _transfer_decoder.decode(rows.result())
-
-    def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
-
-    def __enter__(self) -> HistoryWorker:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()

@@ -20,7 +20,7 @@ stated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -416,17 +416,16 @@ class GovernanceProjector:
         expected_position: int | None,
         *,
         up_to: int | None = None,
-        history: Callable[[], History] | None = None,
+        history: History | None = None,
     ) -> int | None:
         """Applies ``events`` (position, domain event) after ``expected_position`` and moves the tracking
         position to ``up_to`` (default: the last event's), in ``connection``'s transaction. Raises
         PositionConflict (and writes nothing the caller should commit) if the tables are no longer at
         ``expected_position``.
 
-        ``history`` returns the history rows of all events up to ``up_to`` when they are computed
-        elsewhere (``projections.history.HistoryWorker``); ``events`` then need hold only the events
-        that change facts (``FACT_TOPICS``). It is called once the facts are applied, so that whatever
-        computes those rows has had that long to do so."""
+        ``history`` holds the history rows of all events up to ``up_to`` when they were computed
+        elsewhere (``projections.worker``); ``events`` then need hold only the events that change
+        facts (``FACT_TOPICS``)."""
         new_position = up_to if up_to is not None else (events[-1][0] if events else None)
         if new_position is None:
             return expected_position
@@ -442,7 +441,7 @@ class GovernanceProjector:
             elif (handler := _HANDLERS.get(type(event))) is not None:
                 handler(batch, _Event(position, event), event)
         batch.flush()
-        rows = history_of(events, batch.record_time) if history is None else history()
+        rows = history_of(events, batch.record_time) if history is None else history
         self._resolve_corrections(connection, rows)
         _BulkWriter(connection).write_history(self.tables, rows)
         return new_position

@@ -18,14 +18,13 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine, Index
 
-from projections.history import History, HistoryWorker, cycle_collection_paused
+from projections.history import History, cycle_collection_paused
 from projections.lease import Lease
 from projections.projector import (
     FACT_TOPICS,
@@ -34,6 +33,7 @@ from projections.projector import (
     tracking_position,
 )
 from projections.schema import ReadModelTables, read_model_tables
+from projections.worker import ReplayWorker, range_size
 from services.application import GovernanceApplication
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ProjectionRunner:
         tables: ReadModelTables | None = None,
         lease: Lease | None = None,
         batch_size: int = BATCH_SIZE,
-        parallel_history: bool = False,
+        parallel_replay: bool = False,
         indexes_on_first_correction: Sequence[Index] = (),
     ) -> None:
         self.app = app
@@ -61,8 +61,9 @@ class ProjectionRunner:
         self.projector = GovernanceProjector(self.tables, indexes_on_first_correction)
         self.lease = lease
         self.batch_size = batch_size
-        # A catch-up of more than a full batch has the history rows computed in a second process.
-        self.parallel_history = parallel_history
+        # A catch-up of more than a full batch has a second process read the log and compute the
+        # history rows (projections.worker).
+        self.parallel_replay = parallel_replay
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
@@ -79,12 +80,12 @@ class ProjectionRunner:
         expected: int | None,
         *,
         up_to: int | None = None,
-        history: Callable[[], History] | None = None,
+        history: History | None = None,
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
-        position to ``up_to`` (default: the last notification's). ``history``, if given, waits for the
-        history worker's rows of all events up to ``up_to`` and returns them; ``notifications`` then
-        hold only the events that change facts."""
+        position to ``up_to`` (default: the last notification's). ``history``, if given, holds the
+        history rows of all events up to ``up_to``, computed elsewhere; ``notifications`` then hold
+        only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
@@ -111,16 +112,9 @@ class ProjectionRunner:
         position = self.position()
         if head is None or (position or 0) >= head:
             return position
-        page = self._page_after(position, head)
-        # Whether more than a batch remains is known only by reading one: ids need not be dense
-        # (JetStream's are a thousand apart per message), so their difference does not tell.
-        if (
-            self.parallel_history
-            and len(page) == self.batch_size
-            and page[-1].id < head
-            and HistoryWorker.can_read(self.app.env)
-        ):
+        if self.parallel_replay and self._longer_than_a_range(position, head):
             return self._catch_up_with_worker(position, head, progress)
+        page = self._page_after(position, head)
         while page:
             position = self.apply(page, position)
             if progress is not None and position is not None:
@@ -129,47 +123,46 @@ class ProjectionRunner:
         return position
 
     def _page_after(
-        self,
-        position: int | None,
-        head: int,
-        topics: Sequence[str] = (),
-        limit: int | None = None,
+        self, position: int | None, head: int, limit: int | None = None
     ) -> Sequence[Notification]:
-        """The next batch after ``position`` (of ``topics`` only, if given)."""
+        """The next batch (or ``limit`` events) after ``position``."""
         with cycle_collection_paused():
             return self.app.recorder.select_notifications(
                 start=position,
                 limit=limit or self.batch_size,
                 stop=head,
-                topics=topics,
                 inclusive_of_start=False,
             )
+
+    def _longer_than_a_range(self, position: int | None, head: int) -> bool:
+        """Whether more than one of the worker's ranges remains, and a worker can read the log.
+        Only reading tells: ids need not be dense (JetStream's are a thousand apart per message),
+        so their difference does not."""
+        if not ReplayWorker.can_read(self.app.env):
+            return False
+        limit = range_size(self.batch_size)
+        page = self._page_after(position, head, limit)
+        return len(page) == limit and page[-1].id < head
 
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
     ) -> int | None:
-        """This process reads the events that change facts a batch at a time and applies them, while
-        the worker reads the range of the log each batch closes (every event after the previous batch
-        up to this batch's last, or up to ``head``) and computes the history rows of all events in it,
-        which this process writes with the facts. Ranges end at events read, not at ids a batch
-        apart: a log's ids need not be dense (JetStream's are not), and ranges of ids would mostly be
-        empty. Two ranges wait in the worker's hands while one is applied: enough to keep it busy, not
-        so many that its rows pile up here. The first batches are an eighth of the size, doubling:
-        until the worker's first rows are ready this process has only facts to do, and it waited
-        seconds for a full range."""
-        pending: deque[tuple[Sequence[Notification], int, Callable[[], History]]] = deque()
-        start = position or 0
-        limit = max(self.batch_size // 8, 1)
-        with HistoryWorker(dict(self.app.env), sqlite=self.engine.dialect.name == "sqlite") as worker:
-            while start < head or pending:
-                while start < head and len(pending) < 3:
-                    facts = self._page_after(start, head, FACT_TOPICS, limit)
-                    stop = facts[-1].id if len(facts) == limit else head
-                    pending.append((facts, stop, worker.submit(start, stop)))
-                    start = stop
-                    limit = min(limit * 2, self.batch_size)
-                facts, stop, history = pending.popleft()
-                position = self.apply(facts, position, up_to=stop, history=history)
+        """The worker reads the log and describes it (``projections.worker``); this process applies
+        the facts and writes the rows, a batch at a time."""
+        with ReplayWorker(
+            dict(self.app.env),
+            sqlite=self.engine.dialect.name == "sqlite",
+            fact_topics=FACT_TOPICS,
+            after=position or 0,
+            head=head,
+        ) as worker:
+            for batch in worker.batches(self.batch_size):
+                position = self.apply(
+                    [fact.notification() for fact in batch.facts],
+                    position,
+                    up_to=batch.stop,
+                    history=batch.history,
+                )
                 if progress is not None and position is not None:
                     progress(position)
         return position

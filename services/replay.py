@@ -18,6 +18,7 @@ from sqlalchemy import Engine, Table, select
 
 from adapters.sql import migrate
 from projections.queries import GovernanceMaps
+from projections.rebuild import REBUILD_BATCH_SIZE
 from projections.runner import ProjectionRunner
 from projections.schema import read_model_tables
 from services.application import GovernanceApplication
@@ -27,7 +28,9 @@ def replay(app: GovernanceApplication, scratch: Engine, until: int | None = None
     """Projects the log (up to position `until`, default all of it) into the empty database `scratch`;
     returns the position reached."""
     migrate(scratch)
-    return ProjectionRunner(app, scratch).catch_up(until)
+    # Read and described by a second process as a rebuild is, when the log is long enough.
+    runner = ProjectionRunner(app, scratch, batch_size=REBUILD_BATCH_SIZE, parallel_replay=True)
+    return runner.catch_up(until)
 
 
 class GovernanceSnapshot(msgspec.Struct, frozen=True, kw_only=True):

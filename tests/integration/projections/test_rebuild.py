@@ -12,11 +12,11 @@ from sqlalchemy import Engine, inspect
 
 from adapters.nats.server import NatsServer
 from domain.base import GovernanceAggregate
-from projections.history import HistoryWorker
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import REBUILD_BATCH_SIZE, rebuild
 from projections.runner import ProjectionRunner
 from projections.schema import EVENTS, FACTS, ReadModelTables, lease_table, read_model_tables
+from projections.worker import ReplayWorker
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import (
     build_world,
@@ -110,19 +110,19 @@ def test_history_rows_computed_in_a_second_process_equal_those_computed_in_line(
         assert get_topic(GovernanceAggregate.FactCorrected) in topics  # met halfway through
         ProjectionRunner(app, engine).catch_up()
         in_line = read_model_rows(engine)
-        ranges_to_worker = []
-        submit = HistoryWorker.submit
+        batches_from_worker: list[object] = []
+        batches = ReplayWorker.batches
         monkeypatch.setattr(
-            HistoryWorker,
-            "submit",
-            lambda self, *bounds: ranges_to_worker.append(bounds) or submit(self, *bounds),
+            ReplayWorker,
+            "batches",
+            lambda self, size: (batches_from_worker.append(b) or b for b in batches(self, size)),
         )
         # Its JetStream ids span far more than a batch, its events do not: no worker is started.
         assert app.recorder.max_notification_id() > REBUILD_BATCH_SIZE
         rebuild(app, engine)
-        assert ranges_to_worker == [] and read_model_rows(engine) == in_line
-        rebuild(app, engine, batch_size=40)  # more than a batch: the rebuild hands ranges to a worker
-        assert len(ranges_to_worker) > 3
+        assert batches_from_worker == [] and read_model_rows(engine) == in_line
+        rebuild(app, engine, batch_size=40)  # more than a batch: a worker reads the log
+        assert len(batches_from_worker) > 3
         assert read_model_rows(engine) == in_line
         # The indexes corrections need, created at the first one, are there once and only once.
         assert indexed_columns(engine) == indexed_columns_of(read_model_tables())
