@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
@@ -111,6 +112,14 @@ class History(NamedTuple):
     # (position, "<originator id>:<version>" it corrects) of each correction, whose
     # ``corrects_position`` the projector fills in.
     corrections: list[tuple[int, str]]
+
+    def merged(self, other: History) -> History:
+        """These rows and those of ``other`` (of other events), in log order."""
+        return History(
+            sorted(self.events + other.events, key=itemgetter(0)),
+            self.subjects + other.subjects,
+            self.corrections + other.corrections,
+        )
 
     def positions(self) -> dict[str, int]:
         """"<originator id>:<version>" → position, of the events in these rows."""

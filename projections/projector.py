@@ -423,9 +423,9 @@ class GovernanceProjector:
         PositionConflict (and writes nothing the caller should commit) if the tables are no longer at
         ``expected_position``.
 
-        ``history`` holds the history rows of all events up to ``up_to`` when they were computed
-        elsewhere (``projections.worker``); ``events`` then need hold only the events that change
-        facts (``FACT_TOPICS``)."""
+        ``history`` holds the history rows of the other events up to ``up_to`` when they were
+        computed elsewhere (``projections.worker``); ``events`` then hold only the events that
+        change facts (``FACT_TOPICS``), whose rows are computed here."""
         new_position = up_to if up_to is not None else (events[-1][0] if events else None)
         if new_position is None:
             return expected_position
@@ -441,7 +441,9 @@ class GovernanceProjector:
             elif (handler := _HANDLERS.get(type(event))) is not None:
                 handler(batch, _Event(position, event), event)
         batch.flush()
-        rows = history_of(events, batch.record_time) if history is None else history
+        rows = history_of(events, batch.record_time)
+        if history is not None:
+            rows = rows.merged(history)
         self._resolve_corrections(connection, rows)
         _BulkWriter(connection).write_history(self.tables, rows)
         return new_position

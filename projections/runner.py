@@ -84,8 +84,8 @@ class ProjectionRunner:
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
         position to ``up_to`` (default: the last notification's). ``history``, if given, holds the
-        history rows of all events up to ``up_to``, computed elsewhere; ``notifications`` then hold
-        only the events that change facts."""
+        history rows of the other events up to ``up_to``, computed elsewhere; ``notifications`` then
+        hold only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
