@@ -61,8 +61,8 @@ class ProjectionRunner:
         self.projector = GovernanceProjector(self.tables, indexes_on_first_correction)
         self.lease = lease
         self.batch_size = batch_size
-        # A catch-up of more than a full batch has a second process read the log and compute the
-        # history rows (projections.worker).
+        # A catch-up longer than one of its ranges has a second process read the log and compute
+        # the history rows of the events that change no facts (projections.worker).
         self.parallel_replay = parallel_replay
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
