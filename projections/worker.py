@@ -1,16 +1,17 @@
-"""A second process for a long catch-up (a rebuild): it reads the log and computes most history rows,
-while the first process applies the facts and writes every row.
+"""A second process for a long catch-up (a rebuild): it reads the log and computes most history
+rows, while the first process applies the facts and writes every row.
 
 On 2 cores the work of a replay splits in two: reading, decoding and describing every event (the
-history, which every event has and four in five events have only) and applying the events that change
-facts and writing all rows to the database, which only one process can do. ``ReplayWorker`` does the
-first: it reads the log in ranges and hands each range over as one MessagePack message (``Range``): the
-position it ends at, the notifications of the events in it that change facts, and the history rows of
-the others. The first process decodes the fact events anyway, so it describes them itself (a fifth of
-the events; with it, neither process waits long for the other, on SQLite or on JetStream). It does not
-read the log at all: on JetStream, which cannot filter messages by the topics of the events they carry,
-it read every message to find the fact events among them (6 to 12 s of its CPU per million events),
-and the server sent every message twice."""
+history, which every event has and four in five events have only) and applying the events that
+change facts and writing all rows to the database, which only one process can do. ``ReplayWorker``
+does the first: it reads the log in ranges and hands each range over as one MessagePack message
+(``Range``): the position it ends at, the notifications of the events in it that change facts, and
+the history rows of the others. The first process decodes the fact events anyway, so it describes
+them itself (a fifth of the events; with it, neither process waits long for the other, on SQLite or
+on JetStream). It does not read the log at all: on JetStream, which cannot filter messages by the
+topics of the events they carry, it used to read every message to find the fact events among them (6
+to 12 s of its CPU per million events), and the server sent every message twice.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +79,9 @@ class Range(msgspec.Struct, array_like=True):
         return Range(
             later.stop,
             self.facts + later.facts,
-            History(*(mine + theirs for mine, theirs in zip(self.history, later.history))),
+            History(
+                *(mine + theirs for mine, theirs in zip(self.history, later.history, strict=True))
+            ),
         )
 
 
