@@ -112,9 +112,18 @@ class ProjectionRunner:
         position = self.position()
         if head is None or (position or 0) >= head:
             return position
-        if self.parallel_replay and self._longer_than_a_range(position, head):
+        # With a worker at hand the first page is one of its ranges: whether more than that remains
+        # is known only by reading, as ids need not be dense (JetStream's are a thousand apart per
+        # message). If it does, the worker reads the log from the start again, that range included.
+        first = range_size(self.batch_size) if self.parallel_replay else self.batch_size
+        page = self._page_after(position, head, first)
+        if (
+            self.parallel_replay
+            and len(page) == first
+            and page[-1].id < head
+            and ReplayWorker.can_read(self.app.env)
+        ):
             return self._catch_up_with_worker(position, head, progress)
-        page = self._page_after(position, head)
         while page:
             position = self.apply(page, position)
             if progress is not None and position is not None:
@@ -133,16 +142,6 @@ class ProjectionRunner:
                 stop=head,
                 inclusive_of_start=False,
             )
-
-    def _longer_than_a_range(self, position: int | None, head: int) -> bool:
-        """Whether more than one of the worker's ranges remains, and a worker can read the log.
-        Only reading tells: ids need not be dense (JetStream's are a thousand apart per message),
-        so their difference does not."""
-        if not ReplayWorker.can_read(self.app.env):
-            return False
-        limit = range_size(self.batch_size)
-        page = self._page_after(position, head, limit)
-        return len(page) == limit and page[-1].id < head
 
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
