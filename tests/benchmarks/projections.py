@@ -180,10 +180,10 @@ def _table_row(row: tuple[str, str, str]) -> str:
 SECTION = "## Read models"
 ABOUT = """Rebuild of the governance maps (`regiekaart projections rebuild`: replay into fresh tables, with a
 second process reading the log and computing the history rows of the events that change no facts,
-while the first applies the others and writes every row, build the query indexes, swap) from a synthetic national history
-(`tests/benchmarks/national_history.py`: 42 regions, 342 municipalities with mergers, 40 cooperations,
-300 organisations, forty years of account handovers, procurements, agreements, leads, mandates and
-milestones), read from the library's SQLite event store and, as in production, from JetStream;
+while the first applies the others and writes every row, build the query indexes, swap) from a
+synthetic national history (`tests/benchmarks/national_history.py`: 42 regions, 342 municipalities
+with mergers, 40 cooperations, 300 organisations, forty years of account handovers, procurements,
+agreements, leads, mandates and milestones), read from the library's SQLite event store and, as in production, from JetStream;
 catch-up of a live runner from JetStream; region-map latency as of today and ten years ago; peak memory
 of a process that serves region maps. Targets: rebuild of 1M events under 60 s on SQLite; as-of queries
 within 2x the latency of the current map; the serving process under 300 MB at 1M events."""
