@@ -16,6 +16,7 @@ from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
 from projections.queries import GovernanceMaps, PositionProbe
+from projections.region_index import RegionEventIndex
 from services import commands as c
 from services.application import GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
@@ -35,6 +36,7 @@ class ApiContext:
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)
         self.idempotency = IdempotencyStore(engine)
+        self.region_index = RegionEventIndex(app)
 
     def execute(
         self,
