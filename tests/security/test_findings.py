@@ -226,8 +226,6 @@ def test_an_idempotency_key_is_never_answered_for_another_token(
     with service.client(first) as dora:
         recorded = dora.post("/agreements/milestones", json=body, headers=key)
     assert recorded.status_code == 201, recorded.text
-    (event,) = log.after(recorded.json()["event_ids"][0] - 1)[:1]
-    assert event["principal"] == f"coordinator:dora#{token_id(first)}"
     assert admin.delete(f"/tokens/{token_id(first)}").status_code == 204
     # A new holder of the name, of another cooperation, sends the same key and body.
     second = service.token("coordinator", "dora", cooperations=["nmz-limburg"])
@@ -237,3 +235,6 @@ def test_an_idempotency_key_is_never_answered_for_another_token(
     assert "idempotent-replayed" not in answer.headers
     assert_problem(answer, 403, "g7-gelderland")
     assert log.end() == before
+    # and every event names the token that recorded it, not only its holder's name
+    (event,) = log.after(recorded.json()["event_ids"][0] - 1)[:1]
+    assert event["principal"] == f"coordinator:dora#{token_id(first)}"
