@@ -100,8 +100,8 @@ _COORDINATOR_MUNICIPALITY_EVENTS = (Municipality.MembershipStarted, Municipality
 
 
 def records_registry_fact(aggregate: GovernanceAggregate, version: int) -> bool:
-    """Whether event ``version`` of ``aggregate`` was recorded by a registry command (or cannot be
-    found, which an admin alone may learn from the refusal a correction then gets)."""
+    """Whether event ``version`` of ``aggregate`` was recorded by a registry command. A municipality's
+    version that does not exist counts as one: whether it exists is then for an admin to learn."""
     if isinstance(aggregate, _REGISTRY_AGGREGATES):
         return True
     if isinstance(aggregate, Municipality):
