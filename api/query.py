@@ -1,10 +1,10 @@
 """One value per single-valued query parameter, on every route.
 
-A query string may repeat a key (``?region=zuid-limburg&region=noord-limburg``). Were it allowed for a
-parameter the route declares single-valued, the scope check and the handler could read different values
-(one the first, the other the last), and a region system would read another region's events. So a
-repeated single-valued parameter is refused before anything reads it: 400, naming the parameter. Only
-parameters declared as lists (``/events?type=…&type=…``) take several values.
+A query string may repeat a key (``?region=zuid-limburg&region=noord-limburg``). Were it allowed for
+a parameter the route declares single-valued, the scope check and the handler could read different
+values (one the first, the other the last), and a region system would read another region's events.
+So a repeated single-valued parameter is refused before anything reads it: 400, naming the
+parameter. Only parameters declared as lists (``/events?type=…&type=…``) take several values.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _single_valued_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
 
 
 def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
-    """The query parameters ``handler`` declares with one value (by the name they have in the URL)."""
+    """The query parameters ``handler`` declares with one value, by their names in the URL."""
     known = _single_valued_by_handler.get(handler.fn)
     if known is None:
         known = frozenset(
@@ -55,8 +55,9 @@ class SingleValuedQueryMiddleware:
         if scope["type"] == "http" and handler is not None:
             repeated = repeated_single_values(handler, scope)
             if repeated:
+                names = ", ".join(repeated)
                 raise ValidationException(
-                    f"query parameter {', '.join(repeated)} given more than once: it takes one value",
+                    f"query parameter {names} given more than once: it takes one value",
                     extra=[
                         {"message": "give this parameter once", "key": key, "source": "query"}
                         for key in repeated

@@ -1,11 +1,11 @@
 """Which log positions concern which region, by the region feeds' own rule (``domain.audience``).
 
-``/events?region=R`` answers exactly what region R's feed carries: this index is fed the log in order, as
-the feed fan-out is, through the same :class:`~domain.audience.Audience`, so both see the same regions for
-every event (those it names, the members of a cooperation it names, the regions of a municipality it
-names, the parties of its agreement). The rule needs everything recorded before an event, so the index
-is built from the start of the log, on first use, and then follows it; it lives in memory (a sorted array
-of positions per region, 8 bytes a position).
+``/events?region=R`` answers exactly what region R's feed carries: this index is fed the log in
+order, as the feed fan-out is, through the same :class:`~domain.audience.Audience`, so both see the
+same regions for every event (those it names, the members of a cooperation it names, the regions of
+a municipality it names, the parties of its agreement). The rule needs everything recorded before an
+event, so the index is built from the start of the log, on first use, and then follows it; it lives
+in memory (a sorted array of positions per region, 8 bytes a position).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class RegionEventIndex:
         self._lock = threading.Lock()
 
     def catch_up(self) -> int:
-        """Takes in every event recorded since the last call; returns the log position now indexed."""
+        """Takes in the events recorded since the last call; returns the log position indexed."""
         with self._lock:
             while True:
                 batch = self.app.recorder.select_notifications(

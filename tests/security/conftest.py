@@ -1,5 +1,6 @@
-"""The service under attack: `regiekaart serve` once for the package (SQLite, the imported governance
-facts), shared by its modules; and the event log's end, to show that a refused request recorded nothing."""
+"""The service under attack: `regiekaart serve` once for the package (SQLite, the imported
+governance facts), shared by its modules; and the event log's end, to show that a refused request
+recorded nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from tests.e2e.service import Service, start_service
 
-# A full authority per cooperation, citing a decision body of the real facts, as every new command does.
+# A full authority per cooperation, citing a decision body of the real facts, as every new command
+# does.
 G7_AUTHORITY = {
     "body": "g7-bestuurlijk-overleg",
     "decision_date": {"value": "2026-01-15", "precision": "day"},

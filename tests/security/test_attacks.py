@@ -1,13 +1,14 @@
 """Every role against every route of the served OpenAPI document, with every scope-widening trick:
-repeated query parameters, other regions' and cooperations' slugs in the path, the query and the body,
-corrections of facts outside the token's scope, and another token's idempotency key.
+repeated query parameters, other regions' and cooperations' slugs in the path, the query and the
+body, corrections of facts outside the token's scope, and another token's idempotency key.
 
 Nothing outside a token's scope may be read (a refused read answers a problem document, with no map,
-history or event in it) or recorded (the event log ends where it ended before every refused request).
+history or event in it) or recorded (the event log ends where it ended before every refused
+request).
 
-The tokens: a coordinator of G7 Gelderland (its participants include regio Nijmegen), a region system of
-regio Nijmegen, an auditor and an admin. "Foreign" is what none of them but the admin and auditor may
-touch: NMZ Limburg, Zuid-Limburg, Maastricht, an NMZ agreement.
+The tokens: a coordinator of G7 Gelderland (its participants include regio Nijmegen), a region
+system of regio Nijmegen, an auditor and an admin. "Foreign" is what none of them but the admin and
+auditor may touch: NMZ Limburg, Zuid-Limburg, Maastricht, an NMZ agreement.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def assert_refused(answer: httpx.Response, *statuses: int) -> None:
     assert set(answer.json()) <= PROBLEM_FIELDS, (where, answer.text[:300])
 
 
-# -- the bodies: every command filled in with foreign slugs ------------------------------------------------
+# -- the bodies: every command filled in with foreign slugs ----------------------------------------
 def _slug_for(name: str) -> str | None:
     for kind, slug in FOREIGN.items():
         plural = "municipalities" if kind == "municipality" else f"{kind}s"
@@ -169,7 +170,7 @@ class ForeignBody:
         return _slug_for(name) or f"attack-{name or 'value'}"
 
 
-# -- reads ---------------------------------------------------------------------------------------------------
+# -- reads -----------------------------------------------------------------------------------------
 def test_a_region_system_reads_nothing_of_another_region_by_path_or_query(
     openapi: dict, clients: dict, log: EventLog
 ) -> None:
@@ -228,7 +229,7 @@ def test_every_single_valued_query_parameter_given_twice_is_refused(
     assert tried >= 15
 
 
-# -- writes --------------------------------------------------------------------------------------------------
+# -- writes ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("role", ["coordinator", "region-system", "auditor"])
 def test_no_command_with_foreign_slugs_is_recorded(
     role: str, openapi: dict, aggregate_ids: dict, clients: dict, log: EventLog

@@ -1,5 +1,5 @@
-"""Idempotency records belong to a token (its id), no longer to a principal's display name, which two
-tokens could share.
+"""Idempotency records belong to a token (its id), no longer to a principal's display name, which
+two tokens could share.
 
 Revision ID: api_0002
 Revises: api_0001
