@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.agreements import AgreementAggregate
-from domain.registry import Cooperation
+from domain.registry import Cooperation, Municipality
 from domain.values import PartialDate, PlanRef
 from services import commands as c
 from services.application import GovernanceApplication
@@ -133,3 +133,14 @@ def test_a_coordinator_corrects_facts_of_their_own_agreements_only(facts) -> Non
     authorise_command(NMZ, correction, facts)
     with pytest.raises(NotAuthorised, match="not nmz-limburg"):
         authorise_command(G7, correction, facts)
+
+
+def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registration(
+    facts,
+) -> None:
+    wijchen = Municipality.id_for("wijchen")  # v1 registered, v2 joins regio Nijmegen
+    membership = c.CorrectFact(aggregate_id=wijchen, version=2, reason="x", principal="x")
+    authorise_command(NIJMEGEN, membership, facts)
+    registration = c.CorrectFact(aggregate_id=wijchen, version=1, reason="x", principal="x")
+    with pytest.raises(NotAuthorised, match="registry fact"):
+        authorise_command(NIJMEGEN, registration, facts)
