@@ -23,6 +23,19 @@ NMZ_AUTHORITY = {
     "decision_date": {"value": "2026-01-15", "precision": "day"},
     "document": "Besluitenlijst NMZ Limburg 2026-01",
 }
+# A deciding body of a region, for facts about the region itself.
+REGION_AUTHORITY = {
+    "zuid-limburg": {
+        "body": "g16zlb",
+        "decision_date": {"value": "2026-01-15", "precision": "day"},
+        "document": "Besluitenlijst G16zLB 2026-01",
+    },
+    "regio-nijmegen": {
+        "body": "wethoudersoverleg-regio-nijmegen",
+        "decision_date": {"value": "2026-01-15", "precision": "day"},
+        "document": "Besluitenlijst wethoudersoverleg regio Nijmegen 2026-01",
+    },
+}
 
 
 @pytest.fixture(scope="package")

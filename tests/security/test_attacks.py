@@ -140,11 +140,16 @@ class ForeignBody:
             component = schema["$ref"].rsplit("/", 1)[1]
             special = {
                 "PartialDate": {"value": "2026-06-01", "precision": "day"},
-                "Authority": NMZ_AUTHORITY,
                 "SubjectRef": {"kind": "region", "slug": FOREIGN["region"]},
             }
             if component in special:
                 return special[component]
+            if component == "Authority":  # in full, naming the foreign cooperation's body
+                fields = self.schemas[component]["properties"]
+                return {
+                    **NMZ_AUTHORITY,
+                    "decision_date": self._value(fields["decision_date"], "decision_date"),
+                }
             return self._value(self.schemas[component], name)
         if "oneOf" in schema:
             return self._value(next(s for s in schema["oneOf"] if s.get("type") != "null"), name)
@@ -167,6 +172,8 @@ class ForeignBody:
             return False
         if schema.get("format") == "uuid" or name == "aggregate_id":
             return self.foreign_aggregate
+        if schema.get("format") == "date":
+            return "2026-06-01"
         return _slug_for(name) or f"attack-{name or 'value'}"
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.service import Service
-from tests.security.conftest import G7_AUTHORITY, NMZ_AUTHORITY, EventLog
+from tests.security.conftest import G7_AUTHORITY, REGION_AUTHORITY, EventLog
 
 _names = itertools.count(1)
 
@@ -113,7 +113,7 @@ def test_events_of_a_region_are_exactly_its_feed_over_the_real_facts(
             "topic": "marker of the feed comparison",
             "claim_values": [{"value": "a", "sources": []}],
             "subject": {"kind": "region", "slug": region},
-            "authority": NMZ_AUTHORITY,
+            "authority": REGION_AUTHORITY[region],
         },
     )
     assert marker.status_code == 201, marker.text
