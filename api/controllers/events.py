@@ -118,7 +118,8 @@ class EventController(Controller):
             ),
         ] = None,
         region: Annotated[
-            str | None, QueryParameter(description="Only events concerning this region")
+            str | None,
+            QueryParameter(description="Only the events this region's feed carries (given once)"),
         ] = None,
         since: Annotated[
             datetime | None, QueryParameter(description="Recorded at or after")
