@@ -32,6 +32,7 @@ from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
+from api.query import SingleValuedQueryMiddleware
 from api.security import BearerTokenAuthentication
 from services.runtime import Runtime
 
@@ -110,6 +111,7 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,
+            SingleValuedQueryMiddleware,
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

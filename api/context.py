@@ -16,6 +16,7 @@ from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
 from projections.queries import GovernanceMaps, PositionProbe
+from projections.region_index import RegionEventIndex
 from services import commands as c
 from services.application import GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
@@ -35,6 +36,7 @@ class ApiContext:
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)
         self.idempotency = IdempotencyStore(engine)
+        self.region_index = RegionEventIndex(app)
 
     def execute(
         self,
@@ -48,14 +50,14 @@ class ApiContext:
         """Runs ``command`` for ``principal``; the response and whether it replays an earlier one.
         Blocking: call it from a worker thread."""
         if idempotency_key is not None:
-            stored = self.idempotency.claim(principal.id, idempotency_key, request_sha256)
+            stored = self.idempotency.claim(principal.token_id, idempotency_key, request_sha256)
             if stored is not None:
                 return stored, True
         try:
             recorded = self._record(principal, command, expected_version)
         except BaseException:
             if idempotency_key is not None:
-                self.idempotency.release(principal.id, idempotency_key)
+                self.idempotency.release(principal.token_id, idempotency_key)
             raise
         accepted = CommandAccepted(
             command=type(command).__name__,
@@ -65,7 +67,7 @@ class ApiContext:
         )
         response = StoredResponse(201, _encoder.encode(accepted))
         if idempotency_key is not None:
-            self.idempotency.complete(principal.id, idempotency_key, response)
+            self.idempotency.complete(principal.token_id, idempotency_key, response)
         return response, False
 
     def _record(

@@ -1,6 +1,7 @@
-"""Idempotent commands: the same ``Idempotency-Key`` and body, from the same principal, record once.
+"""Idempotent commands: the same ``Idempotency-Key`` and body, from the same token, record once.
 
-The key is claimed first (a unique row: principal + key, with the hash of the request), then the command
+Keys belong to a token (its id), never to a display name: two tokens never see each other's answers.
+The key is claimed first (a unique row: token id + key, with the hash of the request), then the command
 runs, then its response is stored in that row. A retry with the same key and request gets the stored
 response; with another request it is refused. A retry that arrives while the first attempt still runs
 waits for it, and is told "in progress" (409) if it takes too long. A command that fails records nothing,
@@ -22,7 +23,7 @@ _metadata = sa.MetaData()
 idempotency_table = sa.Table(
     "api_idempotency",
     _metadata,
-    sa.Column("principal", sa.String(240), primary_key=True),
+    sa.Column("token_id", sa.String(240), primary_key=True),
     sa.Column("idempotency_key", sa.String(200), primary_key=True),
     sa.Column("request_sha256", sa.String(64), nullable=False),
     sa.Column("status_code", sa.Integer, nullable=True),
@@ -53,14 +54,14 @@ class IdempotencyStore:
         self.engine = engine
         self.wait_seconds = wait_seconds
 
-    def claim(self, principal: str, key: str, request_sha256: str) -> StoredResponse | None:
+    def claim(self, token_id: str, key: str, request_sha256: str) -> StoredResponse | None:
         """None if this request now owns the key and should run; the stored response of an earlier
         identical request otherwise. Raises KeyReused or StillInProgress."""
         try:
             with self.engine.begin() as connection:
                 connection.execute(
                     idempotency_table.insert().values(
-                        principal=principal,
+                        token_id=token_id,
                         idempotency_key=key,
                         request_sha256=request_sha256,
                         created_at=datetime.now(UTC),
@@ -71,9 +72,9 @@ class IdempotencyStore:
             pass
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            row = self._row(principal, key)
+            row = self._row(token_id, key)
             if row is None:  # the first attempt failed and released the key meanwhile
-                return self.claim(principal, key, request_sha256)
+                return self.claim(token_id, key, request_sha256)
             if row.request_sha256 != request_sha256:
                 raise KeyReused(
                     f"Idempotency-Key {key!r} was already used for a different request; "
@@ -87,26 +88,26 @@ class IdempotencyStore:
                 )
             time.sleep(0.02)
 
-    def complete(self, principal: str, key: str, response: StoredResponse) -> None:
+    def complete(self, token_id: str, key: str, response: StoredResponse) -> None:
         with self.engine.begin() as connection:
             connection.execute(
                 idempotency_table.update()
-                .where(self._this(principal, key))
+                .where(self._this(token_id, key))
                 .values(status_code=response.status_code, response=response.body)
             )
 
-    def release(self, principal: str, key: str) -> None:
+    def release(self, token_id: str, key: str) -> None:
         with self.engine.begin() as connection:
-            connection.execute(idempotency_table.delete().where(self._this(principal, key)))
+            connection.execute(idempotency_table.delete().where(self._this(token_id, key)))
 
-    def _row(self, principal: str, key: str) -> sa.Row | None:
+    def _row(self, token_id: str, key: str) -> sa.Row | None:
         with self.engine.connect() as connection:
             return connection.execute(
-                sa.select(idempotency_table).where(self._this(principal, key))
+                sa.select(idempotency_table).where(self._this(token_id, key))
             ).first()
 
     @staticmethod
-    def _this(principal: str, key: str) -> sa.ColumnElement[bool]:
+    def _this(token_id: str, key: str) -> sa.ColumnElement[bool]:
         return sa.and_(
-            idempotency_table.c.principal == principal, idempotency_table.c.idempotency_key == key
+            idempotency_table.c.token_id == token_id, idempotency_table.c.idempotency_key == key
         )

@@ -67,6 +67,11 @@ class TokenStore:
             raise ValueError("a coordinator token needs at least one --cooperation or --region")
         if role is Role.REGION_SYSTEM and len(regions) != 1:
             raise ValueError("a region-system token names exactly one --region")
+        if self._active_name_taken(name, role):
+            raise ValueError(
+                f"a {role} token named {name!r} exists already: names are unique per role, "
+                "choose another name (or revoke that token first)"
+            )
         token_id = secrets.token_hex(6)
         token = f"rk_{token_id}_{secrets.token_urlsafe(32)}"
         info = TokenInfo(
@@ -91,6 +96,19 @@ class TokenStore:
             )
         return IssuedToken(token=token, info=info)
 
+    def _active_name_taken(self, name: str, role: Role) -> bool:
+        with self.engine.connect() as connection:
+            return (
+                connection.execute(
+                    sa.select(tokens_table.c.token_id).where(
+                        tokens_table.c.name == name,
+                        tokens_table.c.role == str(role),
+                        tokens_table.c.revoked_at.is_(None),
+                    )
+                ).first()
+                is not None
+            )
+
     def principal(self, token: str) -> Principal | None:
         """The principal of a valid, unrevoked token, else None."""
         with self.engine.connect() as connection:
@@ -103,6 +121,7 @@ class TokenStore:
         if row is None:
             return None
         return Principal(
+            token_id=row.token_id,
             name=row.name,
             role=Role(row.role),
             cooperations=tuple(row.cooperations),

@@ -9,7 +9,13 @@ aggregate's history concerns. The rule:
   coordinator's: the cooperation decides, whichever regions it names (a holder region, an admitted region);
 - a command that names no cooperation is within scope when it touches regions and every one of them is the
   coordinator's own or a participant of one of the coordinator's cooperations;
-- a command that touches neither (registering a municipality or a source, a merger) is for admins only.
+- a command that touches neither (registering a municipality or a source, a merger) is for admins only;
+- a registry command (``REGISTRY_COMMANDS``: registering regions, municipalities, cooperations,
+  organisations, decision bodies and sources, and changing who takes part in a cooperation) is for admins
+  only, whatever it names: who takes part in a cooperation decides whose decisions its coordinators may
+  record, so a coordinator who could admit a region would grant themselves rights over it;
+- a correction is scoped like the command it corrects: it touches what the corrected aggregate's history
+  touches, and a fact a registry command recorded (``records_registry_fact``) is corrected by admins only.
 
 Region systems read only their own region; auditors read everything and write nothing; admins do both
 and manage tokens.
@@ -25,7 +31,15 @@ import msgspec
 from domain.agreements import AgreementAggregate
 from domain.base import GovernanceAggregate
 from domain.concerns import Concerns, concerns
-from domain.registry import ConflictingClaims, Cooperation, DecisionBody, Municipality
+from domain.registry import (
+    ConflictingClaims,
+    Cooperation,
+    DecisionBody,
+    Municipality,
+    Organisation,
+    Region,
+    SourceDocument,
+)
 from services import commands as c
 from services.application import GovernanceApplication
 
@@ -38,17 +52,22 @@ class Role(StrEnum):
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """The holder of a token: a person or system, its role and the scope the role is limited to."""
+    """The holder of a token: a person or system, its role, the scope the role is limited to, and the
+    token it holds (empty for principals that hold none, such as the importer)."""
 
     name: str
     role: Role
     cooperations: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    token_id: str = ""
 
     @property
     def id(self) -> str:
-        """How recorded events name the principal, e.g. ``coordinator:alice``."""
-        return f"{self.role}:{self.name}"
+        """How recorded events name the principal, e.g. ``coordinator:alice#3f0c1a2b3c4d``: the token
+        id after ``#`` tells apart two holders of one name (a name is unique per role only among the
+        tokens not revoked)."""
+        holder = f"{self.role}:{self.name}"
+        return f"{holder}#{self.token_id}" if self.token_id else holder
 
 
 class NotAuthorised(Exception):
@@ -57,6 +76,40 @@ class NotAuthorised(Exception):
     def __init__(self, principal: Principal, message: str) -> None:
         super().__init__(f"{principal.id} {message}")
         self.principal = principal
+
+
+# Commands that register who and what exists, and who takes part in a cooperation: only admins run them.
+REGISTRY_COMMANDS: frozenset[type[c.Command]] = frozenset(
+    {
+        c.RegisterSource,
+        c.RegisterMunicipality,
+        c.RegisterRegion,
+        c.RegisterCooperation,
+        c.AdmitRegionToCooperation,
+        c.InvolveOrganisationInCooperation,
+        c.RegisterOrganisation,
+        c.RegisterDecisionBody,
+        c.ChangeBodyRole,
+        c.MergeMunicipalities,
+    }
+)
+# Every event of these aggregates is recorded by a registry command.
+_REGISTRY_AGGREGATES = (SourceDocument, Region, Cooperation, Organisation, DecisionBody)
+# A municipality's memberships are recorded by coordinators; its registration and merger are not.
+_COORDINATOR_MUNICIPALITY_EVENTS = (Municipality.MembershipStarted, Municipality.MembershipEnded)
+
+
+def records_registry_fact(aggregate: GovernanceAggregate, version: int) -> bool:
+    """Whether event ``version`` of ``aggregate`` was recorded by a registry command. A municipality's
+    version that does not exist counts as one: whether it exists is then for an admin to learn."""
+    if isinstance(aggregate, _REGISTRY_AGGREGATES):
+        return True
+    if isinstance(aggregate, Municipality):
+        history = aggregate.history()
+        if not 1 <= version <= len(history):
+            return True
+        return not isinstance(history[version - 1], _COORDINATOR_MUNICIPALITY_EVENTS)
+    return False
 
 
 # The command attribute that names an existing aggregate whose history tells what the command touches.
@@ -119,6 +172,15 @@ def authorise_command(principal: Principal, command: c.Command, app: GovernanceA
         return
     if principal.role is not Role.COORDINATOR:
         raise NotAuthorised(principal, f"is a {principal.role} and records nothing")
+    if type(command) in REGISTRY_COMMANDS:
+        raise NotAuthorised(
+            principal,
+            f"may not run {type(command).__name__}: registering regions, municipalities, "
+            "cooperations, organisations, decision bodies and sources, and changing who takes part "
+            "in a cooperation, is for admins",
+        )
+    if isinstance(command, c.CorrectFact):
+        _authorise_correction(principal, command, app)
     scope = touched(command, app)
     if scope.cooperations:
         outside = [s for s in scope.cooperations if s not in principal.cooperations]
@@ -141,6 +203,22 @@ def authorise_command(principal: Principal, command: c.Command, app: GovernanceA
             principal,
             f"does not coordinate {_names(outside)}: a coordinator records decisions only within "
             "their own regions and the regions of their cooperations",
+        )
+
+
+def _authorise_correction(
+    principal: Principal, command: c.CorrectFact, app: GovernanceApplication
+) -> None:
+    if command.aggregate_id not in app.repository:
+        return  # nothing to correct: the application refuses it, and the scope rule below too
+    aggregate = app.repository.get(command.aggregate_id)
+    if isinstance(aggregate, GovernanceAggregate) and records_registry_fact(
+        aggregate, command.version
+    ):
+        raise NotAuthorised(
+            principal,
+            f"may not correct version {command.version} of {aggregate.ref}: it is a registry fact, "
+            "and only an admin corrects what only an admin records",
         )
 
 

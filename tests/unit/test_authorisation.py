@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from domain.agreements import AgreementAggregate
+from domain.registry import Cooperation, Municipality
 from domain.values import PartialDate, PlanRef
 from services import commands as c
 from services.application import GovernanceApplication
@@ -40,12 +42,35 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
 
 
 def test_a_cooperation_decides_whichever_region_it_names(facts) -> None:
-    admit = c.AdmitRegionToCooperation(
-        cooperation="g7-gelderland", region="zuid-limburg", principal="x"
+    lead = c.AssignLead(
+        agreement="g7-lead-elsewhere",
+        cooperation="g7-gelderland",
+        item="inkoop",
+        lead_region="zuid-limburg",
+        principal="x",
     )
-    authorise_command(G7, admit, facts)
+    authorise_command(G7, lead, facts)
     with pytest.raises(NotAuthorised):
-        authorise_command(NMZ, admit, facts)
+        authorise_command(NMZ, lead, facts)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        c.AdmitRegionToCooperation(
+            cooperation="g7-gelderland", region="amsterdam-amstelland", principal="x"
+        ),
+        c.InvolveOrganisationInCooperation(
+            cooperation="g7-gelderland", organisation="pactum", principal="x"
+        ),
+        c.RegisterRegion(region="nieuw", name="Nieuw", principal="x"),
+    ],
+    ids=type,
+)
+def test_changing_who_takes_part_in_a_cooperation_is_for_admins(facts, command) -> None:
+    with pytest.raises(NotAuthorised, match="is for admins"):
+        authorise_command(G7, command, facts)
+    authorise_command(Principal(name="root", role=Role.ADMIN), command, facts)
 
 
 def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_concerns(facts) -> None:
@@ -73,7 +98,7 @@ def test_without_a_cooperation_a_coordinator_records_only_in_their_regions(facts
 
 def test_facts_outside_any_cooperation_or_region_are_for_admins(facts) -> None:
     municipality = c.RegisterMunicipality(municipality="nieuwstad", name="Nieuwstad", principal="x")
-    with pytest.raises(NotAuthorised, match="only an admin"):
+    with pytest.raises(NotAuthorised, match="for admins"):
         authorise_command(G7, municipality, facts)
     authorise_command(Principal(name="root", role=Role.ADMIN), municipality, facts)
 
@@ -87,5 +112,35 @@ def test_auditors_and_region_systems_record_nothing(facts, role: Role) -> None:
         authorise_command(reader, TRANSFER_NMZ, facts)
 
 
-def test_the_principal_is_named_by_role_and_name() -> None:
-    assert G7.id == "coordinator:alice"
+def test_the_principal_is_named_by_role_name_and_token() -> None:
+    assert G7.id == "coordinator:alice"  # no token: the importer, or a test
+    holder = Principal(name="alice", role=Role.COORDINATOR, token_id="3f0c1a2b3c4d")
+    assert holder.id == "coordinator:alice#3f0c1a2b3c4d"
+
+
+def test_a_coordinator_may_not_retract_a_cooperations_registration(facts) -> None:
+    registration = c.CorrectFact(
+        aggregate_id=Cooperation.id_for("g7-gelderland"), version=1, reason="x", principal="x"
+    )
+    with pytest.raises(NotAuthorised, match="registry fact"):
+        authorise_command(G7, registration, facts)
+    authorise_command(Principal(name="root", role=Role.ADMIN), registration, facts)
+
+
+def test_a_coordinator_corrects_facts_of_their_own_agreements_only(facts) -> None:
+    agreement = facts.get(AgreementAggregate, "nmz-expertisecentrum-mandaat-roermond")
+    correction = c.CorrectFact(aggregate_id=agreement.id, version=1, reason="x", principal="x")
+    authorise_command(NMZ, correction, facts)
+    with pytest.raises(NotAuthorised, match="not nmz-limburg"):
+        authorise_command(G7, correction, facts)
+
+
+def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registration(
+    facts,
+) -> None:
+    wijchen = Municipality.id_for("wijchen")  # v1 registered, v2 joins regio Nijmegen
+    membership = c.CorrectFact(aggregate_id=wijchen, version=2, reason="x", principal="x")
+    authorise_command(NIJMEGEN, membership, facts)
+    registration = c.CorrectFact(aggregate_id=wijchen, version=1, reason="x", principal="x")
+    with pytest.raises(NotAuthorised, match="registry fact"):
+        authorise_command(NIJMEGEN, registration, facts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def client(context: ApiContext) -> Iterator[TestClient]:
 
 
 def bearer(
-    context: ApiContext, role: Role, name: str = "someone", **scope: tuple[str, ...]
+    context: ApiContext, role: Role, name: str | None = None, **scope: tuple[str, ...]
 ) -> dict[str, str]:
+    # Token names are unique per role: unnamed test tokens get a name of their own.
+    name = name or f"someone-{uuid.uuid4().hex[:8]}"
     token = context.tokens.create(name=name, role=role, **scope).token
     return {"Authorization": f"Bearer {token}"}
