@@ -21,6 +21,7 @@ from granian import Granian
 from granian.constants import Interfaces
 
 from adapters.settings import Settings
+from api.connection_limits import allow_open_files, granian_options
 from api.tokens import TokenStore
 from services.authorisation import Role
 from services.runtime import Runtime
@@ -84,6 +85,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         # records of this process's open connections (the projection runner's), and could then wait
         # forever for a write lock nobody holds.
         multiprocessing.set_start_method("spawn", force=True)
+        allow_open_files(settings)
         Granian(
             "api.app:create_app",
             factory=True,
@@ -93,5 +95,6 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             workers=settings.api_workers,
             log_access=False,
             log_level="warning",
+            **granian_options(settings),
         ).serve()
         echo("API stopped; stopping the projections, the feeds and the event store")
