@@ -4,6 +4,7 @@ principal (``request.user``); tokens are looked up by their hash (``api.tokens``
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
@@ -67,11 +68,30 @@ class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("send a bearer token: Authorization: Bearer <token>")
-        principal = await connection.app.state.context.token_cache.principal(token.strip())
+        token = _bearer_token(connection)
+        principal = await connection.app.state.context.token_cache.principal(token)
         if principal is None:
             raise NotAuthorizedException("the bearer token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=None)
+
+
+def token_still_valid(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> Callable[[], Awaitable[bool]]:
+    """For a request that lasts (a stream): whether its bearer token is still valid, asked again when
+    called (through the token cache, so it answers as any new request with the token would)."""
+    token = _bearer_token(connection)
+    cache: TokenCache = connection.app.state.context.token_cache
+
+    async def still_valid() -> bool:
+        return await cache.principal(token) is not None
+
+    return still_valid
+
+
+def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException("send a bearer token: Authorization: Bearer <token>")
+    return token.strip()
