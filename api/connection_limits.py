@@ -19,12 +19,14 @@ slot, and ``/health`` waited in the listen backlog for 45 s. Hence these bounds,
   headers get 431 before any Python code sees them. Regiekaart's own headers are short (a token is
   about 60 characters); 16 KiB leaves room for proxies' headers.
 - **HTTP/1.1 only**: hyper's HTTP/2 server has no header timeout and admits 16 MiB of headers. Clients
-  do not speak cleartext HTTP/2 to a service; TLS and HTTP/2 end at the reverse proxy (``deploy/``).
+  do not speak cleartext HTTP/2 to a service; where TLS and HTTP/2 are wanted, a reverse proxy or
+  ingress in front provides them.
 - **Open files**: every connection is a file descriptor; a soft limit of 1024 (a common default) would
   refuse connections long before the bound, so ``serve`` raises it to the hard limit.
 
-What this does not bound is the connections of one client address: granian has no such setting. Put a
-reverse proxy or firewall in front for that (nginx ``limit_conn``, iptables ``connlimit``). With the
+What this does not bound is the connections of one client address: granian has no such setting, and
+``deploy/`` has no proxy. Put a reverse proxy or firewall in front for that (nginx ``limit_conn``,
+iptables ``connlimit``, an ingress controller's per-address limits). With the
 bounds above, keeping every slot of two workers taken needs some 400 new connections a second
 (2 x 2048 slots / 10 s) rather than 1,100 once.
 """

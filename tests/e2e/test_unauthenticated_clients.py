@@ -6,6 +6,7 @@ notes in tests/benchmarks/RESULTS.md."""
 from __future__ import annotations
 
 import asyncio
+import resource
 import secrets
 import statistics
 import time
@@ -144,6 +145,14 @@ async def _slow_client(host: str, port: int, stop: asyncio.Event, connected: lis
             writer.close()
 
 
+def _allow_sockets(count: int) -> None:
+    """Raises this process's soft limit of open files, if need be, to hold `count` sockets."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+
+
 async def _health_under_slow_clients(url: str) -> tuple[list[float | None], int]:
     host, port = url.removeprefix("http://").split(":")
     stop = asyncio.Event()
@@ -172,6 +181,7 @@ async def _health_under_slow_clients(url: str) -> tuple[list[float | None], int]
 
 
 def test_slow_clients_do_not_keep_others_from_health(service: Service) -> None:
+    _allow_sockets(SLOW_CLIENTS)
     latencies, connections = asyncio.run(_health_under_slow_clients(service.url))
     answered = [latency for latency in latencies if latency is not None]
     print(
