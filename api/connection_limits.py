@@ -47,8 +47,10 @@ _SMALLEST_HEADER_BUFFER = 8192
 _DESCRIPTORS_BESIDES_CLIENTS = 256
 
 
-def granian_options(settings: Settings) -> dict[str, Any]:
-    """The keyword arguments of ``Granian`` that bound slow and oversized clients."""
+def granian_options(settings: Settings, open_files: int | None = None) -> dict[str, Any]:
+    """The keyword arguments of ``Granian`` that bound slow and oversized clients. With ``open_files``
+    (a worker's limit of open files, from ``allow_open_files``), the connections per worker are kept
+    within it, so that a full worker waits rather than fails to accept."""
     if settings.api_max_header_bytes < _SMALLEST_HEADER_BUFFER:
         raise ValueError(
             f"REGIEKAART_API_MAX_HEADER_BYTES must be at least {_SMALLEST_HEADER_BUFFER}"
@@ -64,8 +66,15 @@ def granian_options(settings: Settings) -> dict[str, Any]:
             header_read_timeout=round(settings.api_header_timeout * 1000),
             max_buffer_size=settings.api_max_header_bytes,
         ),
-        "backpressure": settings.api_max_connections_per_worker,
+        "backpressure": _connections_per_worker(settings, open_files),
     }
+
+
+def _connections_per_worker(settings: Settings, open_files: int | None) -> int:
+    bound = settings.api_max_connections_per_worker
+    if open_files is None or open_files == resource.RLIM_INFINITY:
+        return bound
+    return max(1, min(bound, open_files - _DESCRIPTORS_BESIDES_CLIENTS))
 
 
 def allow_open_files(settings: Settings) -> int:

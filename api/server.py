@@ -95,7 +95,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         # records of this process's open connections (the projection runner's), and could then wait
         # forever for a write lock nobody holds.
         multiprocessing.set_start_method("spawn", force=True)
-        allow_open_files(settings)
+        open_files = allow_open_files(settings)
         Granian(
             "api.app:create_app",
             factory=True,
@@ -105,6 +105,6 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             workers=settings.api_workers,
             log_access=False,
             log_level="warning",
-            **granian_options(settings),
+            **granian_options(settings, open_files),
         ).serve()
         echo("API stopped; stopping the projections, the feeds and the event store")
