@@ -70,11 +70,9 @@ def _nats_port(service: Service) -> str:
 def _verify(service: Service, nats_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     env.update(environment)
-    return subprocess.run(
-        [sys.executable, "-m", "api", "audit", "verify", "--nats-url", nats_url,
-         "--data-dir", str(service.data_dir)],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    command = [sys.executable, "-m", "api", "audit", "verify", "--nats-url", nats_url]
+    command += ["--data-dir", str(service.data_dir)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_nats_passwords_come_from_the_environment_or_a_file_never_the_command_line(
