@@ -32,6 +32,8 @@ from typing import Any, BinaryIO
 import msgspec
 from nacl.signing import SigningKey
 
+from adapters.private_files import private_directory
+
 CHECKPOINT_TYPE = "regiekaart.audit.checkpoint"
 SPEC_VERSION = "1.0"
 JSON = "application/json"
@@ -173,7 +175,7 @@ def load_signing_key(data_dir: Path) -> SigningKey:
         seed = bytes.fromhex(path.read_text().strip())
     except FileNotFoundError:
         key = SigningKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

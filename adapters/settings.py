@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -12,6 +13,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path = Path(".regiekaart")
     # Empty means: start and use the embedded nats-server under data_dir.
     nats_url: str = ""
+    # Credentials for the NATS server of nats_url, kept out of the URL so that they never appear on a
+    # command line (which every user of the machine can read with `ps`). The user may also be named in
+    # the URL (nats://regiekaart@host:4222); the password comes from the variable or from a file.
+    nats_user: str = ""
+    nats_password: str = ""
+    nats_password_file: Path | None = None
     # Replicas of the event stream when the service creates it: 3 on the 3-node cluster (deploy/).
     nats_replicas: int = 1
     # Read models live here; SQLite under data_dir unless a URL (e.g. PostgreSQL) is given.
@@ -29,6 +36,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_stream: str = "REGIEKAART_EVENTS"
     # Seconds between signed checkpoints over the event log (one is signed only when the log grew).
     checkpoint_interval: float = 60.0
+    # Limits on what a client may hold of an API worker before it is authenticated; why these values,
+    # in api/connection_limits.py. Seconds a client has to send a request's headers (also how long an
+    # idle keep-alive connection stays open):
+    api_header_timeout: float = 10.0
+    # Bytes of request line and headers at most (a larger head gets 431 before any Python code runs):
+    api_max_header_bytes: int = 16 * 1024
+    # Connections each API worker holds open at most; more wait in the listen backlog:
+    api_max_connections_per_worker: int = 2048
 
     @property
     def nats_data_dir(self) -> Path:
@@ -52,11 +67,81 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raw = environ.get(f"REGIEKAART_{field.name.upper()}")
             if raw:
                 values[field.name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if _has_password(str(overrides.get("nats_url", ""))):
+            raise ValueError(
+                "a NATS URL given as an option must not carry a password (every user of the machine "
+                "can read a command line): name the user in the URL (nats://user@host:4222) and give "
+                "the password in REGIEKAART_NATS_PASSWORD or a file named by "
+                "REGIEKAART_NATS_PASSWORD_FILE"
+            )
+        values.update(overrides)
         try:
-            return msgspec.convert(values, cls, strict=False, dec_hook=_from_text)
+            settings = msgspec.convert(values, cls, strict=False, dec_hook=_from_text)
         except msgspec.ValidationError as exc:
             raise ValueError(f"invalid setting: {exc}") from exc
+        return settings._with_nats_credentials()
+
+    def _with_nats_credentials(self) -> Settings:
+        """The settings with the NATS password (and user) put into ``nats_url``, where the clients
+        read them from; a URL that carries a password already (from the environment) is kept."""
+        password = self.nats_password
+        if self.nats_password_file is not None:
+            try:
+                password = self.nats_password_file.read_text().strip()
+            except OSError as error:
+                raise ValueError(f"cannot read REGIEKAART_NATS_PASSWORD_FILE: {error}") from error
+        if not password:
+            return self
+        if not self.nats_url:
+            raise ValueError("a NATS password is given but no REGIEKAART_NATS_URL to use it with")
+        # The NATS clients read the credentials from the URL without unquoting them.
+        if unfit := sorted(set(password) & set(_NOT_IN_URL_CREDENTIALS)):
+            raise ValueError(
+                f"the NATS password contains {''.join(unfit)!r}, which a URL cannot carry"
+            )
+        servers = [server.strip() for server in self.nats_url.split(",") if server.strip()]
+        with_credentials = []
+        for server in servers:
+            if _has_password(server):
+                raise ValueError(
+                    "the NATS password is given twice: in the URL and in "
+                    "REGIEKAART_NATS_PASSWORD(_FILE)"
+                )
+            parts = urlsplit(server)
+            user = parts.username or self.nats_user
+            if not user:
+                raise ValueError(
+                    "a NATS password needs a user: nats://user@host:4222 or REGIEKAART_NATS_USER"
+                )
+            host = parts.netloc.rpartition("@")[2]
+            with_credentials.append(parts._replace(netloc=f"{user}:{password}@{host}").geturl())
+        return msgspec.structs.replace(
+            self, nats_url=",".join(with_credentials), nats_password="", nats_password_file=None
+        )
+
+
+_NOT_IN_URL_CREDENTIALS = "@:/?#[],% \t\n"
+
+
+def _has_password(url: str) -> bool:
+    """Whether a NATS URL (or a cluster's comma-separated URLs) carries a password."""
+    return any(
+        urlsplit(server.strip()).password is not None for server in url.split(",") if server.strip()
+    )
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be shown: passwords replaced by ``***``."""
+    shown = []
+    for server in url.split(","):
+        parts = urlsplit(server.strip())
+        if parts.password is None:
+            shown.append(server.strip())
+            continue
+        user, _, host = parts.netloc.rpartition("@")
+        shown.append(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl())
+    return ",".join(shown)
 
 
 def _from_text(kind: type, value: object) -> object:

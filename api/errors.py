@@ -49,7 +49,7 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path,
-        request_id=request.scope.get("state", {}).get("request_id"),
+        request_id=_request_id(request),
         **extra,
     )
     return Response(
@@ -58,6 +58,11 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str | None:
+    """The id ``api.observability`` gave the request: in the problem and in the error's log line."""
+    return request.scope.get("state", {}).get("request_id")
 
 
 def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
@@ -93,7 +98,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     )
 
 
-def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="regiekaart"')
@@ -172,7 +177,14 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[by
     if isinstance(exc, sqlalchemy.exc.OperationalError):
         # SQLite answers "database is locked" when a writer keeps the lock past the busy timeout;
         # PostgreSQL may be restarting. Both pass: the client should retry.
-        log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)})
+        log.warning(
+            "database unavailable",
+            extra={
+                "path": request.url.path,
+                "error": str(exc.orig),
+                "request_id": _request_id(request),
+            },
+        )
     return problem_response(
         request,
         503,
@@ -184,7 +196,9 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[by
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    log.exception("unexpected error", extra={"path": request.url.path})
+    log.exception(
+        "unexpected error", extra={"path": request.url.path, "request_id": _request_id(request)}
+    )
     return problem_response(
         request,
         500,
@@ -209,7 +223,7 @@ _TITLES = {
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: _validation,
-    HTTPException: _http,
+    HTTPException: http_problem,
     DomainError: _domain,
     VersionConflict: _conflict,
     NotAuthorised: _not_authorised,

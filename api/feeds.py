@@ -6,13 +6,18 @@ sequence in the region's feed, whose ``event`` is its CloudEvents type and whose
 CloudEvent in structured mode (JSON, attributes and ``data``). A client that reconnects with
 ``Last-Event-ID`` receives exactly the messages after that one. Idle streams get a comment every
 ``KEEP_ALIVE_SECONDS`` so that proxies keep them open.
+
+A stream is a request that lasts: it ends once its token no longer admits it, like every other request
+after a revocation (``api.security.TOKEN_CACHE_SECONDS``). The token is checked again every
+``ACCESS_CHECK_SECONDS``, through the worker's token cache, so the stream ends at most that much later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -25,6 +30,10 @@ from adapters.nats.feeds import FeedLayout, FeedMessage, check_region, follow_fe
 from api.asyncapi import DOCUMENT_PATH
 
 KEEP_ALIVE_SECONDS = 15.0
+ACCESS_CHECK_SECONDS = 1.0
+
+# Whether the stream's token still admits it (checked again while the stream lasts).
+StillAllowed = Callable[[], Awaitable[bool]]
 
 
 def resume_after(last_event_id: str | None) -> int:
@@ -53,7 +62,7 @@ async def _check_feed_exists(nc: Any, layout: FeedLayout, region: str) -> None:
 
 
 async def _messages(
-    nc: Any, layout: FeedLayout, region: str, after: int
+    nc: Any, layout: FeedLayout, region: str, after: int, still_allowed: StillAllowed
 ) -> AsyncIterator[ServerSentEventMessage]:
     queue: asyncio.Queue[FeedMessage] = asyncio.Queue(maxsize=1000)
 
@@ -62,16 +71,25 @@ async def _messages(
             await queue.put(message)
 
     reader = asyncio.create_task(pump())
+    checked = idle_since = time.monotonic()
     try:
         while True:
+            if time.monotonic() - checked >= ACCESS_CHECK_SECONDS:
+                if not await still_allowed():
+                    yield ServerSentEventMessage(comment="the token was revoked; the stream ends")
+                    return
+                checked = time.monotonic()
             try:
-                message = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+                message = await asyncio.wait_for(queue.get(), ACCESS_CHECK_SECONDS)
             except TimeoutError:
                 if reader.done():
                     reader.result()  # the feed ended with an error: end the stream with it
                     return
-                yield ServerSentEventMessage(comment="keep-alive")
+                if time.monotonic() - idle_since >= KEEP_ALIVE_SECONDS:
+                    idle_since = time.monotonic()
+                    yield ServerSentEventMessage(comment="keep-alive")
                 continue
+            idle_since = time.monotonic()
             yield ServerSentEventMessage(
                 id=message.sequence,
                 event=message.headers.get("ce-type"),
@@ -84,11 +102,11 @@ async def _messages(
 
 
 async def region_feed_response(
-    nc: Any, layout: FeedLayout, region: str, last_event_id: str | None
+    nc: Any, layout: FeedLayout, region: str, last_event_id: str | None, still_allowed: StillAllowed
 ) -> ServerSentEvent:
     after = resume_after(last_event_id)
     await _check_feed_exists(nc, layout, region)
-    return ServerSentEvent(_messages(nc, layout, region, after))
+    return ServerSentEvent(_messages(nc, layout, region, after, still_allowed))
 
 
 @get("/asyncapi.yaml", media_type="application/yaml", include_in_schema=False, sync_to_thread=False)

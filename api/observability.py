@@ -7,6 +7,7 @@ import random
 import re
 import sys
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 _encoder = msgspec.json.Encoder()
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("regiekaart.access")
+# The id of the request being served, for every log line written while it is (also from the worker
+# threads that run blocking handlers: they run in a copy of the request's context).
+current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed as ``extra`` and goes into the JSON line.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -29,6 +33,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if (request_id := current_request_id.get()) is not None:
+            line["request_id"] = request_id
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
@@ -66,6 +72,7 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _VALID_REQUEST_ID.match(given) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        request_context = current_request_id.set(request_id)
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -81,6 +88,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            current_request_id.reset(request_context)
             if access_log.isEnabledFor(logging.INFO):
                 user = scope.get("user")
                 access_log.info(

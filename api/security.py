@@ -4,26 +4,36 @@ principal (``request.user``); tokens are looked up by their hash (``api.tokens``
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 
+from api.errors import http_problem
 from api.tokens import TokenStore
 from services.authorisation import Principal
 
 # A revoked token stops working within this many seconds; until then a worker may still know it.
 TOKEN_CACHE_SECONDS = 5.0
+# Valid tokens a worker remembers at most; there are far fewer than this in practice.
+TOKEN_CACHE_SIZE = 10_000
 
 
 class TokenCache:
-    """Valid tokens seen recently, so a hot endpoint does not query the token table per request."""
+    """Valid tokens seen recently, so a hot endpoint does not query the token table per request.
+
+    Only verified tokens are kept: remembering unknown ones let anyone fill a worker's memory with
+    made-up tokens (1,500 of 200 KB grew a worker by 300 MB). An unknown token costs a look-up by its
+    hash, each time."""
 
     def __init__(self, tokens: TokenStore) -> None:
         self.tokens = tokens
-        self._known: dict[str, tuple[float, Principal | None]] = {}
+        self._known: dict[str, tuple[float, Principal]] = {}
 
     async def principal(self, token: str) -> Principal | None:
         now = time.monotonic()
@@ -31,7 +41,10 @@ class TokenCache:
         if cached is not None and cached[0] > now:
             return cached[1]
         principal = await anyio.to_thread.run_sync(self.tokens.principal, token)
-        if len(self._known) > 10_000:
+        if principal is None:
+            self._known.pop(token, None)  # revoked meanwhile
+            return None
+        if len(self._known) >= TOKEN_CACHE_SIZE:
             self._known.clear()
         self._known[token] = (now + TOKEN_CACHE_SECONDS, principal)
         return principal
@@ -41,14 +54,44 @@ class TokenCache:
 
 
 class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answers a refused token here, inside the request-id and metrics middleware, so that the 401
+        is logged and counted with its status: raised further, it passed them by as an error and was
+        logged as a 500 and not counted at all."""
+        try:
+            await super().__call__(scope, receive, send)
+        except NotAuthorizedException as refusal:
+            request: Request[Any, Any, Any] = Request(scope, receive, send)
+            response = http_problem(request, refusal)
+            await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("send a bearer token: Authorization: Bearer <token>")
-        principal = await connection.app.state.context.token_cache.principal(token.strip())
+        token = _bearer_token(connection)
+        principal = await connection.app.state.context.token_cache.principal(token)
         if principal is None:
             raise NotAuthorizedException("the bearer token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=None)
+
+
+def token_still_valid(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> Callable[[], Awaitable[bool]]:
+    """For a request that lasts (a stream): whether its bearer token is still valid, asked again when
+    called (through the token cache, so it answers as any new request with the token would)."""
+    token = _bearer_token(connection)
+    cache: TokenCache = connection.app.state.context.token_cache
+
+    async def still_valid() -> bool:
+        return await cache.principal(token) is not None
+
+    return still_valid
+
+
+def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException("send a bearer token: Authorization: Bearer <token>")
+    return token.strip()

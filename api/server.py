@@ -16,21 +16,29 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 from granian import Granian
 from granian.constants import Interfaces
 
-from adapters.settings import Settings
+from adapters.private_files import write_private_file
+from adapters.settings import Settings, redacted
+from api.connection_limits import allow_open_files, granian_options
 from api.tokens import TokenStore
 from services.authorisation import Role
 from services.runtime import Runtime
 
 
-def first_admin_token(tokens: TokenStore) -> str | None:
-    """A new admin token if no admin has one yet (the first start); None afterwards."""
+FIRST_ADMIN_TOKEN_FILE = "first-admin-token"
+
+
+def first_admin_token(tokens: TokenStore, data_dir: Path) -> Path | None:
+    """If no admin has a token yet (the first start): a new admin token, written to a file that only
+    its owner may read (never to the output, which logs keep), and that file's path; else None."""
     if tokens.has_admin():
         return None
-    return tokens.create(name="first-admin", role=Role.ADMIN).token
+    token = tokens.create(name="first-admin", role=Role.ADMIN).token
+    return write_private_file(data_dir.resolve() / FIRST_ADMIN_TOKEN_FILE, token + "\n")
 
 
 def worker_environment(settings: Settings, nats_url: str) -> dict[str, str]:
@@ -43,6 +51,9 @@ def worker_environment(settings: Settings, nats_url: str) -> dict[str, str]:
         "REGIEKAART_NATS_STREAM": settings.nats_stream,
         "REGIEKAART_DATABASE_URL": settings.effective_database_url,
         "REGIEKAART_LOG_LEVEL": settings.log_level,
+        # The URL above carries the password already.
+        "REGIEKAART_NATS_PASSWORD": "",
+        "REGIEKAART_NATS_PASSWORD_FILE": "",
         # Workers are processes: prometheus-client adds up their metrics from files here.
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
@@ -64,26 +75,27 @@ def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: flo
 def serve(settings: Settings, echo: Callable[[str], None]) -> None:
     with Runtime(settings) as runtime:
         report = runtime.import_facts()
-        echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
+        echo(f"event store: {redacted(runtime.nats_url)} (data in {settings.data_dir.resolve()})")
         echo(
             f"governance facts: {report.total_recorded} commands recorded, "
             f"{sum(report.skipped.values())} already present"
         )
         assert runtime.engine is not None
-        admin_token = first_admin_token(TokenStore(runtime.engine))
+        admin_token_file = first_admin_token(TokenStore(runtime.engine), settings.data_dir)
         runtime.start_feeds()
         runtime.start_projections()
         runtime.start_checkpoints()
         os.environ.update(worker_environment(settings, runtime.service_url))
         url = f"http://{settings.api_host}:{settings.api_port}"
         echo(f"API: {url}  (OpenAPI docs: {url}/schema)")
-        if admin_token:
-            echo(f"admin token (shown this once, keep it safe): {admin_token}")
+        if admin_token_file:
+            echo(f"admin token written to {admin_token_file} (readable by you only)")
         threading.Thread(target=_announce_when_listening, args=(url, echo), daemon=True).start()
         # Workers start as fresh interpreters: a forked worker would inherit SQLite's in-process lock
         # records of this process's open connections (the projection runner's), and could then wait
         # forever for a write lock nobody holds.
         multiprocessing.set_start_method("spawn", force=True)
+        open_files = allow_open_files(settings)
         Granian(
             "api.app:create_app",
             factory=True,
@@ -93,5 +105,6 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             workers=settings.api_workers,
             log_access=False,
             log_level="warning",
+            **granian_options(settings, open_files),
         ).serve()
         echo("API stopped; stopping the projections, the feeds and the event store")

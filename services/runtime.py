@@ -23,6 +23,7 @@ from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
+from adapters.private_files import private_directory
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
@@ -70,6 +71,7 @@ class Runtime:
         self.checkpoints: CheckpointWriter | None = None
 
     def start(self) -> Runtime:
+        private_directory(self.settings.data_dir)  # secrets live here (adapters.private_files)
         self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings))
         self.app = governance_application(self.settings, self._service_url)
         self._stack.callback(self.app.close)

@@ -26,6 +26,7 @@ import msgspec
 
 from adapters.nats.client import server_urls
 from adapters.nats.feeds import FeedLayout, check_region
+from adapters.private_files import private_directory, write_private_file
 
 SERVICE_USER = "regiekaart"
 AUTHORIZATION_FILE = "authorization.conf"
@@ -95,7 +96,7 @@ class FeedAccess:
         path = self.directory / f"{user}.json"
         if path.exists():
             return msgspec.json.decode(path.read_bytes(), type=Credentials)
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_directory(self.directory)
         credentials = Credentials(user=user, password=secrets.token_urlsafe(24))
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -123,14 +124,8 @@ class FeedAccess:
 
     def write_server_config(self, server_dir: Path) -> Path:
         """Writes the authorization block beside the server's configuration (which includes it)."""
-        path = Path(server_dir) / AUTHORIZATION_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(self.authorization_config())
-        os.replace(temporary, path)
-        return path
+        private_directory(Path(server_dir))
+        return write_private_file(Path(server_dir) / AUTHORIZATION_FILE, self.authorization_config())
 
 
 def include_authorization() -> str:

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from adapters.private_files import private_directory, private_file, write_private_file
+
 CONFIG_DIR = Path(__file__).parent / "config"
 SINGLE_NODE_CONFIG = CONFIG_DIR / "single.conf"
 CLUSTER_NODE_CONFIG = CONFIG_DIR / "cluster-node.conf"
@@ -136,15 +138,18 @@ class NatsServer:
         }
 
     def write_config(self) -> None:
-        """The configuration this server runs, kept beside its data for whoever inspects it."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(self.config.read_text() + "\n" + self.extra_config + "\n")
+        """The configuration this server runs, kept beside its data for its owner to inspect (it may
+        carry credentials, and it names where they are)."""
+        private_directory(self.data_dir)
+        write_private_file(
+            self.config_path, self.config.read_text() + "\n" + self.extra_config + "\n"
+        )
 
     def start(self) -> None:
         if self.running:
             return
         self.write_config()
-        log = open(self.log_path, "ab")
+        log = open(private_file(self.log_path), "ab")
         environment = {
             **os.environ,
             **{name: config_literal(value) for name, value in self.variables.items()},

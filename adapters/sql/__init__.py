@@ -15,18 +15,20 @@ import sqlalchemy
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
+from adapters.private_files import private_file
 from adapters.sql.migrations import migrate
 
 __all__ = ["create_engine", "migrate"]
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, and its connections tuned as above."""
+    """An engine for ``url``; a SQLite file is made readable by its owner only (it holds token hashes
+    and stored answers; its folder is created if need be), and its connections tuned as above."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sqlalchemy.create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(parsed.database))
     engine = sqlalchemy.create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

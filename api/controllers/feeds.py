@@ -11,6 +11,7 @@ from adapters.nats.feeds import FeedLayout
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
 from api.guards import require_region
+from api.security import token_still_valid
 
 
 class FeedController(Controller):
@@ -27,4 +28,6 @@ class FeedController(Controller):
         connection = request.app.state.feed_connection
         if connection is None:
             raise ServiceUnavailableException("the region feeds are not connected")
-        return await region_feed_response(connection, FeedLayout(), region, last_event_id(request))
+        return await region_feed_response(
+            connection, FeedLayout(), region, last_event_id(request), token_still_valid(request)
+        )

@@ -27,6 +27,7 @@ def free_port() -> int:
 class Service:
     process: subprocess.Popen[str]
     url: str
+    data_dir: Path
     lines: list[str] = field(default_factory=list)
     admin_token: str | None = None
 
@@ -94,15 +95,15 @@ def start_service(
         env=env,
         start_new_session=True,  # its own process group: a hung service is killed with its workers
     )
-    service = Service(process=process, url=f"http://127.0.0.1:{port}")
+    service = Service(process=process, url=f"http://127.0.0.1:{port}", data_dir=Path(data_dir))
     ready = threading.Event()
 
     def read() -> None:  # keeps draining the output (logs), so the service never blocks on it
         assert process.stdout is not None
         for line in process.stdout:
             service.lines.append(line.rstrip())
-            if token := re.search(r"admin token .*: (rk_\S+)", line):
-                service.admin_token = token.group(1)
+            if written := re.match(r"admin token written to (\S+)", line):
+                service.admin_token = Path(written.group(1)).read_text().strip()
             if line.strip() == "ready":
                 ready.set()
         ready.set()

@@ -20,3 +20,39 @@ def test_settings_come_from_the_environment_and_options_win():
 def test_a_setting_of_the_wrong_kind_is_a_readable_error():
     with pytest.raises(ValueError, match="invalid setting"):
         Settings.from_env({"REGIEKAART_API_PORT": "eighty"})
+
+
+def test_a_nats_url_option_with_a_password_is_refused():
+    with pytest.raises(ValueError, match="must not carry a password.*REGIEKAART_NATS_PASSWORD"):
+        Settings.from_env({}, nats_url="nats://auditor:secret@nats-1:4222")
+
+
+def test_the_nats_password_comes_from_the_environment_or_a_file(tmp_path):
+    cluster = "nats://nats-1:4222,nats://auditor@nats-2:4222"
+    from_variable = Settings.from_env(
+        {"REGIEKAART_NATS_USER": "auditor", "REGIEKAART_NATS_PASSWORD": "s3cret-pw"},
+        nats_url=cluster,
+    )
+    assert from_variable.nats_url == (
+        "nats://auditor:s3cret-pw@nats-1:4222,nats://auditor:s3cret-pw@nats-2:4222"
+    )
+    assert from_variable.nats_password == ""
+
+    password_file = tmp_path / "nats-password"
+    password_file.write_text("from-a-file\n")
+    from_file = Settings.from_env(
+        {
+            "REGIEKAART_NATS_URL": "nats://regiekaart@nats-1:4222",
+            "REGIEKAART_NATS_PASSWORD_FILE": str(password_file),
+        }
+    )
+    assert from_file.nats_url == "nats://regiekaart:from-a-file@nats-1:4222"
+
+
+def test_a_nats_password_without_a_user_or_twice_is_a_readable_error():
+    with pytest.raises(ValueError, match="needs a user"):
+        Settings.from_env({"REGIEKAART_NATS_URL": "nats://h:4222", "REGIEKAART_NATS_PASSWORD": "pw"})
+    with pytest.raises(ValueError, match="given twice"):
+        Settings.from_env(
+            {"REGIEKAART_NATS_URL": "nats://u:pw@h:4222", "REGIEKAART_NATS_PASSWORD": "pw"}
+        )

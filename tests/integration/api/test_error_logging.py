@@ -1,0 +1,52 @@
+"""An unexpected error answers 500 with a request id, and its log line carries that same id, so the
+operator can find the error the client reports (``api/errors.py``, ``api/observability.py``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from litestar import get
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.context import ApiContext
+from api.observability import JsonFormatter
+from services.authorisation import Role
+from tests.integration.api.conftest import bearer
+
+
+@get("/broken", sync_to_thread=True)
+def broken() -> None:
+    raise RuntimeError("a fault inside the service")
+
+
+def test_the_log_line_of_an_unexpected_error_carries_the_request_id_of_its_500(
+    context: ApiContext,
+) -> None:
+    log_lines = io.StringIO()
+    app = create_app(context)
+    app.register(broken)
+    handler = logging.StreamHandler(log_lines)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("regiekaart").addHandler(handler)
+    try:
+        with TestClient(app) as client:
+            answer = client.get("/broken", headers=bearer(context, Role.ADMIN))
+    finally:
+        logging.getLogger("regiekaart").removeHandler(handler)
+
+    assert answer.status_code == 500
+    problem = answer.json()
+    assert problem["detail"] == "the error was logged with this request's id"
+    assert "a fault inside the service" not in answer.text
+    request_id = answer.headers["x-request-id"]
+    assert problem["request_id"] == request_id
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    errors = [line for line in lines if line["message"] == "unexpected error"]
+    assert len(errors) == 1, lines
+    assert errors[0]["request_id"] == request_id
+    assert "a fault inside the service" in errors[0]["error"]
+    access = [line for line in lines if line["logger"] == "regiekaart.access"]
+    assert [(line["request_id"], line["status"]) for line in access] == [(request_id, 500)]
