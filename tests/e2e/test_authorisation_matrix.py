@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.service import Service
+from tests.fixtures.processes import Service
 
 OWN_REGION, OTHER_REGION = "regio-nijmegen", "zuid-limburg"
 ROLES = ["anonymous", "revoked", "admin", "coordinator", "region-system", "auditor"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.service import Service
+from tests.fixtures.processes import Service
 
 REGION = "zuid-limburg"
 

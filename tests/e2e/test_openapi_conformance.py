@@ -15,7 +15,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.service import Service
+from tests.fixtures.processes import Service
 
 CASES = 1000  # generated cases per run, spread evenly over the operations
 
