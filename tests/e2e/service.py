@@ -1,5 +1,5 @@
-"""The service under test now lives in tests/fixtures/processes.py; this name stays for the imports of
-existing tests and benchmarks."""
+"""The service under test now lives in tests/fixtures/processes.py; this module stays for the
+imports of tests written against its old place."""
 
 from tests.fixtures.processes import Service, free_port, start_service
 

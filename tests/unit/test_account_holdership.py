@@ -267,8 +267,8 @@ def run(acc: AccountHoldership, script: list[tuple]) -> list[int]:
 
 
 def first_valid_assignment(script: list[tuple]) -> int | None:
-    """The oracle: on a new account transfers and ends are refused (no current holder) until the first
-    assignment whose period is valid, which nothing can refuse; so it is the first accepted command."""
+    """The oracle: on a new account transfers and ends are refused (no current holder) until the
+    first assignment whose period is valid, which nothing can refuse: the first accepted command."""
     for n, (action, *args) in enumerate(script):
         if action == "assign" and args[2].latest >= args[1].earliest:
             return n

@@ -1,7 +1,7 @@
 """Acknowledged means stored: nats-server is killed (SIGKILL) in the middle of a stream of saves and
-restarted from the same data directory; every acknowledged save must be read back intact, in order, and
-once. A writer ends only on the stop or on an error that a dying server explains (no answer, no server);
-any other error is collected and fails the test in the main thread."""
+restarted from the same data directory; every acknowledged save must be read back intact, in order,
+and once. A writer ends only on the stop or on an error that a dying server explains (no answer, no
+server); any other error is collected and fails the test in the main thread."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from adapters.nats.client import NatsClient
 from adapters.nats.recorders import PublishOutcomeUnknown
 
 ROUNDS = 20
-# What a save may raise when the server is killed under it: it was not reachable, or its acknowledgement
-# never came. Anything else (an integrity error, a bug) is a failure of the test.
+# What a save may raise when the server is killed under it: it was not reachable, or its
+# acknowledgement never came. Anything else (an integrity error, a bug) is a failure of the test.
 SERVER_GONE = (OperationalError, PublishOutcomeUnknown)
 
 
@@ -70,7 +70,8 @@ def test_acknowledged_saves_survive_a_server_kill(restartable_nats, stream_name)
         reader = NatsApplicationRecorder(client, stream_name)
         stored = reader.select_notifications(start=None, limit=1_000_000)
         client.close()
-        assert not unexpected, "a writer failed otherwise than by the kill:\n" + "\n".join(unexpected)
+        failures = "\n".join(unexpected)
+        assert not unexpected, f"a writer failed otherwise than by the kill:\n{failures}"
         times = Counter((n.originator_id, n.originator_version) for n in stored)
         repeated = [key for key, count in times.items() if count > 1]
         assert not repeated, f"events stored more than once: {repeated[:5]}"
