@@ -4,18 +4,29 @@ principal (``request.user``); tokens are looked up by their hash (``api.tokens``
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Operation
 
 from api.tokens import TokenStore
 from services.authorisation import Principal
 
 # A revoked token stops working within this many seconds; until then a worker may still know it.
 TOKEN_CACHE_SECONDS = 5.0
+
+
+@dataclass
+class PublicOperation(Operation):
+    """The OpenAPI operation of a public route: `security: []` lifts the document's bearer
+    requirement, so clients (and schemathesis) know that no token is needed."""
+
+    def __post_init__(self) -> None:
+        self.security = []
 
 
 class TokenCache:
