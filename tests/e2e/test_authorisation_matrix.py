@@ -130,7 +130,8 @@ READ_CASES = [_read_case(role, *read) for read in READS for role in ROLES]
 # -- fixtures and helpers -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tokens(service: Service) -> dict[str, str | None]:
-    revoked = service.token("auditor", "former-auditor")
+    # Names of this module's own: token names may have to be unique per role (issue 19 finding 5).
+    revoked = service.token("auditor", "matrix-former-auditor")
     with service.client(service.admin_token) as admin:
         token_id = revoked.split("_")[1]
         assert admin.delete(f"/tokens/{token_id}").status_code == 204
@@ -138,9 +139,9 @@ def tokens(service: Service) -> dict[str, str | None]:
         "anonymous": None,
         "revoked": revoked,
         "admin": service.admin_token,
-        "coordinator": service.token("coordinator", "alice", cooperations=["g7-gelderland"]),
-        "region-system": service.token("region-system", "nijmegen-systeem", regions=[OWN_REGION]),
-        "auditor": service.token("auditor", "accountant"),
+        "coordinator": service.token("coordinator", "matrix-g7", cooperations=["g7-gelderland"]),
+        "region-system": service.token("region-system", "matrix-nijmegen", regions=[OWN_REGION]),
+        "auditor": service.token("auditor", "matrix-accountant"),
     }
 
 
