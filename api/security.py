@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
@@ -12,6 +13,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Operation
 from litestar.types import Receive, Scope, Send
 
 from api.errors import http_problem
@@ -22,6 +24,15 @@ from services.authorisation import Principal
 TOKEN_CACHE_SECONDS = 5.0
 # Valid tokens a worker remembers at most; there are far fewer than this in practice.
 TOKEN_CACHE_SIZE = 10_000
+
+
+@dataclass
+class PublicOperation(Operation):
+    """The OpenAPI operation of a public route: `security: []` lifts the document's bearer
+    requirement, so clients (and schemathesis) know that no token is needed."""
+
+    def __post_init__(self) -> None:
+        self.security = []
 
 
 class TokenCache:

@@ -17,6 +17,7 @@ from litestar.response import Stream
 from adapters.nats.audit import NatsLog
 from api.errors import problems
 from api.guards import AUDITORS
+from api.security import PublicOperation
 from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 
 NDJSON = "application/x-ndjson"
@@ -50,6 +51,7 @@ class AuditController(Controller):
         "/public-key",
         summary="The Ed25519 key that signs the checkpoints (public: compare it out of band)",
         responses=problems(404),
+        operation_class=PublicOperation,
     )
     async def public_key(self, request: Request[Any, Any, Any]) -> PublicKey:
         try:
@@ -63,7 +65,7 @@ class AuditController(Controller):
         guards=[AUDITORS],
         sync_to_thread=True,
         summary="The signed checkpoints over the event log, in log order",
-        responses=problems(401, 403, 503),
+        responses=problems(400, 401, 403, 503),
     )
     def checkpoints(
         self,

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get
 from adapters.nats.recorders import EVENTS_PER_MESSAGE
 from api.context import ApiContext
 from api.schemas import Health
+from api.security import PublicOperation
 from services.application import GovernanceApplication
 
 # The read models count as caught up while they trail the log by at most about a hundred saves (a log
@@ -24,11 +25,15 @@ class SystemController(Controller):
     tags = ["system"]
     opt = {"exclude_from_auth": True}
 
-    @get("/health", summary="Liveness: the process serves requests")
+    @get("/health", summary="Liveness: the process serves requests", operation_class=PublicOperation)
     async def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", summary="Readiness: the event store is connected and the read models caught up")
+    @get(
+        "/ready",
+        summary="Readiness: the event store is connected and the read models caught up",
+        operation_class=PublicOperation,
+    )
     async def ready(self, request: Request) -> Response[Health]:
         context: ApiContext = request.app.state.context
         checks = {

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from tests.benchmarks.results import write_section
-from tests.e2e.service import start_service
+from tests.fixtures.processes import start_service
 
 SECTION = "## API"
 CONNECTIONS = 64

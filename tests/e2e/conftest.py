@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.service import Service, start_service
+from tests.fixtures.processes import Service, start_service
 
 
 # The read-model databases the suite runs on: both unless E2E_DATABASES names fewer.

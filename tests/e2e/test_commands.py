@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.service import Service
+from tests.fixtures.processes import Service
 
 ACCOUNT = "/agreements/account-holderships"
 

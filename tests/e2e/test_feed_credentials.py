@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 
 import nats
 
-from tests.e2e.service import start_service
+from tests.fixtures.processes import process_environment
 
 
 def issue(data_dir, region: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    env = process_environment()
     result = subprocess.run(
         [sys.executable, "-m", "api", "feeds", "credentials", region, "--data-dir", str(data_dir)],
         capture_output=True,
@@ -26,27 +25,27 @@ def issue(data_dir, region: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_path, own_database_url):
-    service = start_service(tmp_path, database_url=own_database_url, workers=1)
-    try:
-        url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
-        credentials = issue(tmp_path, "zuid-limburg")
+def test_credentials_issued_to_a_running_service_admit_the_region_system(
+    tmp_path, own_database_url, own_service
+):
+    service = own_service(tmp_path, database_url=own_database_url, workers=1)
+    url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
+    credentials = issue(tmp_path, "zuid-limburg")
 
-        async def read_feed() -> list:
-            nc = await nats.connect(
-                url,
-                user=credentials["user"],
-                password=credentials["password"],
-                inbox_prefix=credentials["inbox_prefix"],
-            )
-            subscription = await nc.jetstream().pull_subscribe(
-                credentials["subjects"], durable="dashboard", stream=credentials["stream"]
-            )
-            messages = await subscription.fetch(5, timeout=20)
-            await nc.close()
-            return messages
+    async def read_feed() -> list:
+        nc = await nats.connect(
+            url,
+            user=credentials["user"],
+            password=credentials["password"],
+            inbox_prefix=credentials["inbox_prefix"],
+        )
+        subscription = await nc.jetstream().pull_subscribe(
+            credentials["subjects"], durable="dashboard", stream=credentials["stream"]
+        )
+        messages = await subscription.fetch(5, timeout=20)
+        await nc.close()
+        return messages
 
-        messages = asyncio.run(read_feed())
-        assert messages and all(m.subject.startswith("feed.zuid-limburg.") for m in messages)
-    finally:
-        service.stop()
+    messages = asyncio.run(read_feed())
+    assert messages and all(m.subject.startswith("feed.zuid-limburg.") for m in messages)
+    service.stop()

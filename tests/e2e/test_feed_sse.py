@@ -4,14 +4,18 @@ connect, receive, disconnect, reconnect with Last-Event-ID, receive exactly the 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.e2e.service import Service
+from tests.fixtures.processes import Service
 
 REGION = "zuid-limburg"
+# How long one read of the feed may take in all: a feed that stops delivering fails the test this
+# soon, rather than holding it open until the suite's 300 s timeout.
+READ_DEADLINE_SECONDS = 40.0
 
 
 class SseEvent(dict):
@@ -24,12 +28,18 @@ class SseEvent(dict):
         return json.loads(self["data"])
 
 
-def events(response: httpx.Response) -> Iterator[SseEvent]:
-    """The SSE messages of a streamed response (comments, such as keep-alives, skipped)."""
+def events(response: httpx.Response, deadline: float) -> Iterator[SseEvent]:
+    """The SSE messages of a streamed response until the `time.monotonic()` deadline, which every
+    line, keep-alives too, checks. Comments are skipped, and so is a message without data, as the
+    SSE specification says: a keep-alive arrives as a comment with an empty `data:` line."""
     current = SseEvent()
     for line in response.iter_lines():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the feed did not deliver the events awaited within {READ_DEADLINE_SECONDS:.0f} s"
+            )
         if not line:
-            if "data" in current:
+            if current.get("data"):
                 yield current
             current = SseEvent()
         elif not line.startswith(":"):
@@ -44,10 +54,15 @@ def read(service: Service, token: str, count: int | None = None, last_event_id: 
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     received: list[SseEvent] = []
-    with httpx.stream("GET", f"{service.url}/regions/{REGION}/feed", headers=headers, timeout=60) as answer:
+    deadline = time.monotonic() + READ_DEADLINE_SECONDS
+    # A read gets no further bytes for this long only if even the keep-alives stopped.
+    timeout = httpx.Timeout(10.0, read=READ_DEADLINE_SECONDS / 2)
+    with httpx.stream(
+        "GET", f"{service.url}/regions/{REGION}/feed", headers=headers, timeout=timeout
+    ) as answer:
         assert answer.status_code == 200, answer.read()
         assert answer.headers["content-type"].startswith("text/event-stream")
-        for event in events(answer):
+        for event in events(answer, deadline):
             received.append(event)
             data = event.cloudevent["data"]
             if len(received) == count or (until_agreement and data.get("agreement") == until_agreement):

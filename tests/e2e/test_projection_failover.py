@@ -15,7 +15,6 @@ from projections.projector import PROJECTION_NAME
 from projections.runner import ProjectionRunner
 from projections.schema import lease_table
 from services.application import GovernanceApplication
-from tests.e2e.service import start_service
 from tests.integration.projections.scenario import build_world, read_model_rows
 
 LEASE_SECONDS = 2
@@ -45,7 +44,7 @@ def wait_until_applied(engine: Engine, app: GovernanceApplication) -> None:
 
 @pytest.mark.slow
 def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_rebuild(
-    nats_cluster, postgres_server, tmp_path
+    nats_cluster, postgres_server, tmp_path, own_service
 ):
     database_url = postgres_server.create_database(f"failover_{uuid.uuid4().hex[:8]}")
     settings = {
@@ -55,7 +54,7 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
     }
     services = {}
     for name in ("first", "second"):
-        service = start_service(
+        service = own_service(
             tmp_path / name, database_url=database_url, workers=1, settings=settings
         )
         services[service.process.pid] = service

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.service import start_service
 
-
-def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path, own_database_url):
-    first = start_service(tmp_path, database_url=own_database_url, workers=1)
+def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(
+    tmp_path, own_database_url, own_service
+):
+    first = own_service(tmp_path, database_url=own_database_url, workers=1)
     assert any("commands recorded, 0 already present" in line for line in first.lines), first.lines
     assert any(
         line.startswith("API: http://127.0.0.1:") and "/schema" in line for line in first.lines
@@ -18,7 +18,7 @@ def test_serve_loads_the_facts_once_and_keeps_them_across_restarts(tmp_path, own
     assert httpx.get(f"{first.url}/schema/openapi.json").json()["openapi"].startswith("3.1")
     assert "stopped" in first.stop()
 
-    second = start_service(tmp_path, database_url=own_database_url, workers=1)
+    second = own_service(tmp_path, database_url=own_database_url, workers=1)
     assert any(line.startswith("governance facts: 0 commands recorded") for line in second.lines)
     assert second.admin_token is None, "the admin token is printed on first start only"
     answer = httpx.get(

@@ -3,17 +3,14 @@ are recorded once between them: afterwards a third import finds everything there
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
+from tests.fixtures.processes import process_environment
+
 
 def import_facts(urls: str, data_dir) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")},
-        "REGIEKAART_NATS_URL": urls,
-        "REGIEKAART_NATS_REPLICAS": "3",
-    }
+    environment = process_environment(REGIEKAART_NATS_URL=urls, REGIEKAART_NATS_REPLICAS="3")
     return subprocess.Popen(
         [sys.executable, "-m", "api", "import-facts", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,

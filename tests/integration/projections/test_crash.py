@@ -3,7 +3,6 @@ every restart the tables equal, row for row, a clean projection of the log up to
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
+from tests.fixtures.processes import process_environment
 from tests.integration.projections.scenario import (
     build_world,
     fresh_database_url,
@@ -41,8 +41,7 @@ def history(nats_server: NatsServer) -> Iterator[tuple[GovernanceApplication, di
 
 
 def start_runner(env: dict[str, str], database_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    process_env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    process_env.update(
+    process_env = process_environment(
         REGIEKAART_NATS_STREAM=env["NATS_STREAM"],
         REGIEKAART_DATABASE_URL=database_url,
         REGIEKAART_DATA_DIR=str(data_dir),

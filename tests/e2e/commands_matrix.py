@@ -1,0 +1,497 @@
+"""A valid request for every command route, for the authorisation matrix: a recipe gives the
+commands an admin records first (with fresh slugs, so that the same recipe can be played again)
+and the command to try, which could then succeed. Commands are built as `services.commands`
+structs, so a body is valid by construction and follows the command's fields wherever they
+change.
+
+A recipe plays in a world: OWN is the coordinator's cooperation (G7 Gelderland) and its regions,
+FOREIGN a cooperation the coordinator has nothing to do with (NMZ Limburg). Slugs are of the real
+facts (services/data/governance-facts.yaml); every command cites a full authority of a body of the
+world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from domain.values import (
+    AgreementKind,
+    AgreementStatus,
+    Authority,
+    BodyRole,
+    ChangeKind,
+    Claim,
+    Contract,
+    CooperationKind,
+    Milestone,
+    PartialDate,
+    PlanKind,
+    PlanRef,
+    SubjectKind,
+    SubjectRef,
+    TermStructure,
+)
+from services import commands as c
+
+DAY = PartialDate.day(date(2026, 1, 15))
+EARLIER = PartialDate.day(date(2020, 1, 1))
+
+
+@dataclass(frozen=True)
+class World:
+    name: str
+    cooperation: str
+    region: str  # a member region of the cooperation
+    other_region: str  # another one
+    municipality: str  # a member municipality of `region`
+    body: str  # the cooperation's decision body
+    source_ref: str
+
+    def authority(self) -> Authority:
+        return Authority(
+            body=self.body, decision_date=DAY, document=f"Besluitenlijst {self.body} 2026-01"
+        )
+
+    def command(self, cls: type[c.Command], **fields: Any) -> c.Command:
+        return cls(principal="matrix", authority=self.authority(), **fields)
+
+    @property
+    def owner(self) -> SubjectRef:
+        return SubjectRef(SubjectKind.COOPERATION, self.cooperation)
+
+
+OWN = World(
+    "own",
+    "g7-gelderland",
+    "regio-nijmegen",
+    "achterhoek",
+    "beuningen",
+    "g7-bestuurlijk-overleg",
+    "nijmegen-regiobeeld-2021:L630",
+)
+FOREIGN = World(
+    "foreign",
+    "nmz-limburg",
+    "noord-limburg",
+    "zuid-limburg",
+    "venlo",
+    "nmz-bestuurlijk-overleg",
+    "zuid-limburg-regiovisie-2024:L332",
+)
+
+# A recipe: (world, fresh suffix) -> (commands an admin records first, the command to try given the
+# answers to those), keyed by the command's class name (":variant" when a command has two recipes).
+Answers = list[dict[str, Any]]
+Recipe = Callable[[World, str], tuple[list[c.Command], Callable[[Answers], c.Command]]]
+RECIPES: dict[str, Recipe] = {}
+
+# Registry facts and who takes part in a cooperation are an admin's to record (README, "Roles and
+# tokens"; issue 19 findings 3 and 4); a coordinator records the rest within their cooperation.
+ADMIN_ONLY = {
+    "RegisterSource",
+    "RegisterMunicipality",
+    "RegisterRegion",
+    "RegisterCooperation",
+    "RegisterOrganisation",
+    "MergeMunicipalities",
+    "AdmitRegionToCooperation",
+    "InvolveOrganisationInCooperation",
+    "RegisterDecisionBody",
+    "ChangeBodyRole",
+    "CorrectFact:registration",
+}
+
+
+def recipe(name: str) -> Callable[[Recipe], Recipe]:
+    def register(function: Recipe) -> Recipe:
+        RECIPES[name] = function
+        return function
+
+    return register
+
+
+def body_of(struct: msgspec.Struct) -> dict[str, Any]:
+    """The JSON body of a command: its fields but the principal, which the token gives."""
+    body = msgspec.to_builtins(struct)
+    body.pop("principal", None)
+    return body
+
+
+def route_of_command(schema: dict[str, Any]) -> dict[str, str]:
+    """Command class name -> the path of its POST route, from the OpenAPI document."""
+    routes = {}
+    for path, item in schema["paths"].items():
+        body = item.get("post", {}).get("requestBody")
+        if body:
+            routes[body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]] = path
+    return routes
+
+
+def just(command: c.Command) -> Callable[[Answers], c.Command]:
+    return lambda _answers: command
+
+
+# -- setup pieces ---------------------------------------------------------------------------------
+def organisation(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RegisterOrganisation,
+        organisation=f"org-{f}",
+        name=f"Org {f}",
+        organisation_kind="aanbieder",
+    )
+
+
+def municipality(w: World, f: str, n: int = 0) -> c.Command:
+    return w.command(c.RegisterMunicipality, municipality=f"gem-{n}-{f}", name=f"Gemeente {n} {f}")
+
+
+def region(w: World, f: str) -> c.Command:
+    return w.command(c.RegisterRegion, region=f"regio-{f}", name=f"Regio {f}")
+
+
+def holder(w: World, f: str) -> c.Command:
+    return w.command(
+        c.AssignAccountHoldership,
+        agreement=f"acc-{f}",
+        cooperation=w.cooperation,
+        organisation=f"org-{f}",
+        holder_region=w.region,
+        valid_from=EARLIER,
+    )
+
+
+def procurement(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordJointProcurement,
+        agreement=f"inkoop-{f}",
+        owner=w.owner,
+        participants=(SubjectRef(SubjectKind.REGION, w.region),),
+        contract=Contract(start=EARLIER, term=TermStructure.parse("2+1+1")),
+    )
+
+
+def mandate(w: World, f: str) -> c.Command:
+    return w.command(
+        c.GrantExpertiseCentreMandate,
+        agreement=f"mandaat-{f}",
+        cooperation=w.cooperation,
+        holder_municipality=w.municipality,
+        expertise_centre=f"org-{f}",
+        adoption_route=("concept", "vaststelling"),
+        annual_plan=True,
+    )
+
+
+def lead(w: World, f: str) -> c.Command:
+    return w.command(
+        c.AssignLead,
+        agreement=f"trekker-{f}",
+        cooperation=w.cooperation,
+        item=f"Thema {f}",
+        lead_region=w.region,
+    )
+
+
+def agreement(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordAgreement,
+        agreement=f"afspraak-{f}",
+        agreement_kind=AgreementKind.SAMENWERKINGSAFSPRAAK,
+        owner=w.owner,
+    )
+
+
+def claims(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordConflictingClaims,
+        claims=f"claims-{f}",
+        topic="aantal leden",
+        subject=w.owner,
+        claim_values=(Claim("7", (w.source_ref,)), Claim("4", (w.source_ref,))),
+    )
+
+
+def body(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RegisterDecisionBody,
+        body=f"orgaan-{f}",
+        name=f"Orgaan {f}",
+        of=w.owner,
+        role=BodyRole.DECIDES,
+    )
+
+
+# -- the registry ---------------------------------------------------------------------------------
+@recipe("RegisterSource")
+def _(w, f):
+    return [], just(
+        w.command(c.RegisterSource, source=f"bron-{f}", file=f"bron-{f}.md", title="Bron")
+    )
+
+
+@recipe("RegisterMunicipality")
+def _(w, f):
+    return [], just(municipality(w, f))
+
+
+@recipe("RegisterRegion")
+def _(w, f):
+    return [], just(region(w, f))
+
+
+@recipe("RegisterCooperation")
+def _(w, f):
+    return [], just(
+        w.command(
+            c.RegisterCooperation,
+            cooperation=f"samenwerking-{f}",
+            name=f"Samenwerking {f}",
+            cooperation_kind=CooperationKind.NETWERK,
+        )
+    )
+
+
+@recipe("RegisterOrganisation")
+def _(w, f):
+    return [], just(organisation(w, f))
+
+
+@recipe("MergeMunicipalities")
+def _(w, f):
+    return [municipality(w, f, 1), municipality(w, f, 2)], just(
+        w.command(
+            c.MergeMunicipalities,
+            change=f"fusie-{f}",
+            from_municipalities=(f"gem-1-{f}",),
+            into_municipality=f"gem-2-{f}",
+            date=DAY,
+        )
+    )
+
+
+@recipe("StartMembership")
+def _(w, f):
+    return [municipality(w, f)], just(
+        w.command(c.StartMembership, municipality=f"gem-0-{f}", region=w.region)
+    )
+
+
+@recipe("EndMembership")
+def _(w, f):
+    start = w.command(
+        c.StartMembership, municipality=f"gem-0-{f}", region=w.region, valid_from=EARLIER
+    )
+    return [municipality(w, f), start], just(
+        w.command(
+            c.EndMembership,
+            municipality=f"gem-0-{f}",
+            membership_id=f"{w.region}:gem-0-{f}",
+            valid_until=DAY,
+        )
+    )
+
+
+@recipe("AdmitRegionToCooperation")
+def _(w, f):
+    return [region(w, f)], just(
+        w.command(c.AdmitRegionToCooperation, cooperation=w.cooperation, region=f"regio-{f}")
+    )
+
+
+@recipe("InvolveOrganisationInCooperation")
+def _(w, f):
+    return [organisation(w, f)], just(
+        w.command(
+            c.InvolveOrganisationInCooperation, cooperation=w.cooperation, organisation=f"org-{f}"
+        )
+    )
+
+
+@recipe("RegisterDecisionBody")
+def _(w, f):
+    return [], just(body(w, f))
+
+
+@recipe("ChangeBodyRole")
+def _(w, f):
+    return [body(w, f)], just(
+        w.command(c.ChangeBodyRole, body=f"orgaan-{f}", role=BodyRole.ADVISES)
+    )
+
+
+# -- structural changes, claims and corrections ---------------------------------------------------
+@recipe("RecordStructuralChange")
+def _(w, f):
+    return [], just(
+        w.command(
+            c.RecordStructuralChange,
+            change=f"wijziging-{f}",
+            subject=w.owner,
+            change_kind=ChangeKind.GOVERNANCE_CHANGE,
+            valid_from=DAY,
+        )
+    )
+
+
+@recipe("RecordConflictingClaims")
+def _(w, f):
+    return [], just(claims(w, f))
+
+
+@recipe("AddClaim")
+def _(w, f):
+    return [claims(w, f)], just(
+        w.command(c.AddClaim, claims=f"claims-{f}", claim=Claim("5", (w.source_ref,)))
+    )
+
+
+@recipe("CorrectFact")
+def _(w, f):
+    """Corrects an account holder the coordinator could have recorded."""
+    return [organisation(w, f), holder(w, f)], lambda answers: w.command(
+        c.CorrectFact,
+        aggregate_id=answers[-1]["aggregate_id"],
+        version=answers[-1]["version"],
+        reason="wrong holder region",
+    )
+
+
+@recipe("CorrectFact:registration")
+def _(w, f):
+    """Retracts a region's registration: a registry fact, though the region takes part in the
+    world's cooperation (issue 19 finding 4)."""
+    admitted = w.command(c.AdmitRegionToCooperation, cooperation=w.cooperation, region=f"regio-{f}")
+    return [region(w, f), admitted], lambda answers: w.command(
+        c.CorrectFact, aggregate_id=answers[0]["aggregate_id"], version=1, reason="never existed"
+    )
+
+
+# -- agreements -----------------------------------------------------------------------------------
+@recipe("AssignAccountHoldership")
+def _(w, f):
+    return [organisation(w, f)], just(holder(w, f))
+
+
+@recipe("TransferAccountHoldership")
+def _(w, f):
+    return [organisation(w, f), holder(w, f)], just(
+        w.command(
+            c.TransferAccountHoldership,
+            cooperation=w.cooperation,
+            organisation=f"org-{f}",
+            agreement=f"acc-2-{f}",
+            handover=DAY,
+            holder_region=w.other_region,
+        )
+    )
+
+
+@recipe("EndAccountHoldership")
+def _(w, f):
+    return [organisation(w, f), holder(w, f)], just(
+        w.command(
+            c.EndAccountHoldership,
+            cooperation=w.cooperation,
+            organisation=f"org-{f}",
+            valid_until=DAY,
+        )
+    )
+
+
+@recipe("RecordJointProcurement")
+def _(w, f):
+    return [], just(procurement(w, f))
+
+
+@recipe("OptOutOfProcurement")
+def _(w, f):
+    return [procurement(w, f)], just(
+        w.command(
+            c.OptOutOfProcurement,
+            agreement=f"inkoop-{f}",
+            municipality=w.municipality,
+            scope="ambulante jeugdhulp",
+        )
+    )
+
+
+@recipe("ExerciseExtensionOption")
+def _(w, f):
+    return [procurement(w, f)], just(
+        w.command(c.ExerciseExtensionOption, agreement=f"inkoop-{f}", option_number=1)
+    )
+
+
+@recipe("DeclineExtensionOption")
+def _(w, f):
+    return [procurement(w, f)], just(
+        w.command(c.DeclineExtensionOption, agreement=f"inkoop-{f}", option_number=1)
+    )
+
+
+@recipe("GrantExpertiseCentreMandate")
+def _(w, f):
+    return [organisation(w, f)], just(mandate(w, f))
+
+
+@recipe("RecordPlanStep")
+def _(w, f):
+    return [organisation(w, f), mandate(w, f)], just(
+        w.command(
+            c.RecordPlanStep,
+            agreement=f"mandaat-{f}",
+            step_number=1,
+            plan=PlanRef(plan_kind=PlanKind.ANNUAL_PLAN, year=2026),
+        )
+    )
+
+
+@recipe("AdoptPlan")
+def _(w, f):
+    plan = PlanRef(plan_kind=PlanKind.ANNUAL_PLAN, year=2026)
+    step = w.command(c.RecordPlanStep, agreement=f"mandaat-{f}", step_number=1, plan=plan)
+    return [organisation(w, f), mandate(w, f), step], just(
+        w.command(c.AdoptPlan, agreement=f"mandaat-{f}", plan=plan)
+    )
+
+
+@recipe("AssignLead")
+def _(w, f):
+    return [], just(lead(w, f))
+
+
+@recipe("ReassignLead")
+def _(w, f):
+    return [lead(w, f)], just(
+        w.command(c.ReassignLead, agreement=f"trekker-{f}", lead_region=w.other_region)
+    )
+
+
+@recipe("RecordAgreement")
+def _(w, f):
+    return [], just(agreement(w, f))
+
+
+@recipe("RecordMilestone")
+def _(w, f):
+    return [agreement(w, f)], just(
+        w.command(
+            c.RecordMilestone,
+            agreement=f"afspraak-{f}",
+            milestone=Milestone(date=DAY, what="Evaluatie"),
+        )
+    )
+
+
+@recipe("ChangeAgreementStatus")
+def _(w, f):
+    return [agreement(w, f)], just(
+        w.command(
+            c.ChangeAgreementStatus, agreement=f"afspraak-{f}", status=AgreementStatus.INTENDED
+        )
+    )
