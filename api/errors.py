@@ -80,7 +80,8 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
         elif key and source in ("body", None):
             pointer = "#/" + key.replace(".", "/")
         elif key:
-            pointer = f"{source}:{key}"
+            # Litestar names the location as a ParamType member: its value is the plain word.
+            pointer = f"{getattr(source, 'value', source)}:{key}"
         problems.append(FieldProblem(detail=str(item.get("message", "invalid")), pointer=pointer))
     return tuple(problems)
 

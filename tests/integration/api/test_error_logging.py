@@ -50,3 +50,9 @@ def test_the_log_line_of_an_unexpected_error_carries_the_request_id_of_its_500(
     assert "a fault inside the service" in errors[0]["error"]
     access = [line for line in lines if line["logger"] == "regiekaart.access"]
     assert [(line["request_id"], line["status"]) for line in access] == [(request_id, 500)]
+
+
+def test_an_invalid_query_parameter_is_pointed_at_by_its_location_and_name(client, context) -> None:
+    answer = client.get("/events", params={"after": "-1"}, headers=bearer(context, Role.AUDITOR))
+    assert answer.status_code == 400, answer.text
+    assert [error["pointer"] for error in answer.json()["errors"]] == ["query:after"]
