@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio.to_thread
 import nats
-from litestar import Litestar
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import CounterMetricFamily
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import public_key_path
 from adapters.nats.client import server_urls
@@ -33,6 +46,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
 from api.security import BearerTokenAuthentication
+from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
 from services.runtime import Runtime
 
 API_TITLE = "Regiekaart"
@@ -46,10 +60,44 @@ PUBLIC_PATHS = [
 ]
 
 
+class SetAsideCollector:
+    """``regiekaart_events_set_aside_total{worker=…}``, counted in the database the workers report to
+    (they run in other processes than the API's, and their count outlives a restart)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "regiekaart_events_set_aside",
+            "Events a background worker could not process and set aside, going on with the next",
+            labels=["worker"],
+        )
+        try:
+            counts = set_aside_counts(self.engine)
+        except SQLAlchemyError:
+            counts = {}
+        for worker in (FEEDS_WORKER, PROJECTIONS_WORKER, *sorted(counts)):
+            family.add_metric([worker], counts.pop(worker, 0))
+        yield family
+
+
 class Metrics(PrometheusController):
     path = "/metrics"
     include_in_schema = False
     opt = {"exclude_from_auth": True}
+
+    @get()
+    async def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        registry = REGISTRY
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        own = CollectorRegistry()
+        own.register(SetAsideCollector(request.app.state.context.engine))
+        body = generate_latest(registry)
+        body += await anyio.to_thread.run_sync(generate_latest, own)
+        return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def create_app(context: ApiContext | None = None, settings: Settings | None = None) -> Litestar:

@@ -28,6 +28,7 @@ from adapters.sql import create_engine, migrate
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
+from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 from services.application import GovernanceApplication
 from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
@@ -103,7 +104,13 @@ class Runtime:
         """Keeps the maps up to date in a thread of this process, while it holds the lease."""
         assert self.app is not None and self.engine is not None, "start the runtime first"
         lease = Lease(self.engine, self.settings.projection_lease_seconds)
-        runner = ProjectionRunner(self.app, self.engine, lease=lease, batch_size=batch_size)
+        runner = ProjectionRunner(
+            self.app,
+            self.engine,
+            lease=lease,
+            batch_size=batch_size,
+            status=WorkStatus(self.engine, PROJECTIONS_WORKER),
+        )
         runner.start()
         self._stack.callback(runner.stop)
         return runner
@@ -116,7 +123,8 @@ class Runtime:
         self._stack.callback(client.close)
         publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
         lease = Lease(self.engine, self.settings.projection_lease_seconds, name=FEEDS_LEASE_NAME)
-        self.feeds = FeedProjection(self.app, publisher, lease).start()
+        status = WorkStatus(self.engine, FEEDS_LEASE_NAME)
+        self.feeds = FeedProjection(self.app, publisher, lease, status).start()
         self._stack.callback(self.feeds.stop)
         return self.feeds
 

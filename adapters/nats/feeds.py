@@ -74,6 +74,12 @@ def check_region(region: str) -> str:
     return region
 
 
+def usable_region(region: str) -> bool:
+    """Whether a feed can be made for the region slug (the log may hold slugs recorded before they
+    were checked at the edge)."""
+    return bool(_REGION.match(region)) and len(region) <= 64
+
+
 def feed_stream_config(name: str, subjects: str, replicas: int = 1) -> dict[str, Any]:
     """A region's feed is kept whole and unchangeable, like the log it comes from: a region system may
     start from the beginning at any time."""
