@@ -12,6 +12,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path = Path(".regiekaart")
     # Empty means: start and use the embedded nats-server under data_dir.
     nats_url: str = ""
+    # The port of the embedded nats-server (region systems connect to it): the same on every start.
+    nats_port: int = 4222
     # Replicas of the event stream when the service creates it: 3 on the 3-node cluster (deploy/).
     nats_replicas: int = 1
     # Read models live here; SQLite under data_dir unless a URL (e.g. PostgreSQL) is given.

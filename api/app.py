@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -100,6 +102,14 @@ class Metrics(PrometheusController):
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def _leave_interrupts_to_the_main_process() -> None:
+    """A granian worker stops when the main process tells it to (SIGTERM), not on the terminal's
+    Ctrl-C, which reaches every process of the foreground group: granian 2.8's worker hung for good
+    when it got the Ctrl-C's SIGINT and then its main process's SIGTERM."""
+    asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def create_app(context: ApiContext | None = None, settings: Settings | None = None) -> Litestar:
     """The API on ``context``; without one (as granian starts it), on the service of the settings
     (``REGIEKAART_*``), which must name the NATS server ``regiekaart serve`` runs."""
@@ -124,11 +134,16 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             return
         if not settings.nats_url:
             raise RuntimeError("REGIEKAART_NATS_URL must name the event store's NATS server")
+        _leave_interrupts_to_the_main_process()
         with Runtime(settings) as runtime:
             assert runtime.app is not None and runtime.engine is not None
             # The region feeds stream from NATS on this server loop (the application has its own).
             app.state.feed_connection = await nats.connect(
-                server_urls(settings.nats_url), name="regiekaart-api-feeds"
+                server_urls(settings.nats_url),
+                name="regiekaart-api-feeds",
+                # The embedded server is restarted when it dies: wait for it however long it takes.
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.25,
             )
             try:
                 async with serving(app, ApiContext(runtime.app, runtime.engine)):

@@ -362,11 +362,17 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _reader_of(settings: Settings) -> Settings:
+    """An auditor's one-off read of an embedded event store runs its server on a free port, leaving
+    the configured one to the service."""
+    return msgspec.structs.replace(settings, nats_port=0)
+
+
 @contextmanager
 def _event_log(settings: Settings) -> Iterator[NatsLog]:
     """The event log on NATS, read-only; an unreachable or missing log is a readable failure."""
     try:
-        with event_store(settings) as (_, url):
+        with event_store(_reader_of(settings)) as (_, url):
             client = NatsClient(url, name="regiekaart-audit", reconnect=False)
             try:
                 yield NatsLog(client, settings.nats_stream)
@@ -512,7 +518,7 @@ def replay(
 
 def _replay_log(settings: Settings, scratch: Engine, until: int | None) -> int | None:
     try:
-        with event_store(settings) as (_, url):
+        with event_store(_reader_of(settings)) as (_, url):
             app = governance_application(settings, url)
             try:
                 return replay_log(app, scratch, until)

@@ -11,7 +11,7 @@ authorization block to give it (the cluster nodes of ``deploy/`` include it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
@@ -24,6 +24,7 @@ from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.settings import Settings
+from adapters.supervision import Supervisor
 from adapters.sql import create_engine, migrate
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
@@ -35,15 +36,24 @@ from services.importer import ImportReport, import_governance_facts
 
 
 @contextmanager
-def event_store(settings: Settings) -> Iterator[tuple[str, str]]:
+def event_store(
+    settings: Settings, echo: Callable[[str], None] | None = None
+) -> Iterator[tuple[str, str]]:
     """The event store's NATS as (its URL, the URL the service connects with): the configured server,
-    or an embedded one run meanwhile that admits only the users of the access configuration."""
+    or an embedded one run meanwhile that admits only the users of the access configuration, on the
+    configured port, restarted from its data directory whenever it dies (``adapters.supervision``)."""
     if settings.nats_url:
         yield settings.nats_url, settings.nats_url
         return
     access = FeedAccess(settings.access_dir)
     access.write_server_config(settings.nats_data_dir)
-    with NatsServer(settings.nats_data_dir, extra_config=include_authorization()) as server:
+    server = NatsServer(
+        settings.nats_data_dir,
+        port=settings.nats_port or None,
+        extra_config=include_authorization(),
+        supervised_child=True,
+    )
+    with server, Supervisor("nats-server", lambda: server.running, server.start, echo):
         yield server.url, url_with_credentials(server.url, access.service())
 
 
@@ -60,8 +70,13 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
         self.settings = settings
+        self.echo = echo
+        # Stopped in this order: the workers (fan-out, projections), the checkpoint writer (a final
+        # checkpoint), then the application, the database and the event store.
+        self._workers = ExitStack()
+        self._checkpointing = ExitStack()
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
         self._service_url = settings.nats_url
@@ -71,7 +86,7 @@ class Runtime:
         self.checkpoints: CheckpointWriter | None = None
 
     def start(self) -> Runtime:
-        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings))
+        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings, self.echo))
         self.app = governance_application(self.settings, self._service_url)
         self._stack.callback(self.app.close)
         self.engine = create_engine(self.settings.effective_database_url)
@@ -83,7 +98,7 @@ class Runtime:
         """Signs a checkpoint over the event log every `checkpoint_interval` seconds, and once more on
         stopping (one process of a deployment does this: the one that runs `serve`)."""
         client = NatsClient(self._service_url, name="regiekaart-checkpoints")
-        self._stack.callback(client.close)
+        self._checkpointing.callback(client.close)
         stream = self.settings.nats_stream
         writer = CheckpointWriter(
             NatsLog(client, stream),
@@ -91,7 +106,7 @@ class Runtime:
             load_signing_key(self.settings.data_dir),
             self.settings.checkpoint_interval,
         )
-        self._stack.callback(writer.stop)
+        self._checkpointing.callback(self._final_checkpoint, writer)
         self.checkpoints = writer.start()
         return self.checkpoints
 
@@ -112,7 +127,7 @@ class Runtime:
             status=WorkStatus(self.engine, PROJECTIONS_WORKER),
         )
         runner.start()
-        self._stack.callback(runner.stop)
+        self._workers.callback(runner.stop)
         return runner
 
     def start_feeds(self) -> FeedProjection:
@@ -120,12 +135,12 @@ class Runtime:
         process, while it holds the feeds' lease."""
         assert self.app is not None and self.engine is not None, "start the runtime first"
         client = NatsClient(self._service_url, name="regiekaart-feeds")
-        self._stack.callback(client.close)
+        self._workers.callback(client.close)
         publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
         lease = Lease(self.engine, self.settings.projection_lease_seconds, name=FEEDS_LEASE_NAME)
         status = WorkStatus(self.engine, FEEDS_LEASE_NAME)
         self.feeds = FeedProjection(self.app, publisher, lease, status).start()
-        self._stack.callback(self.feeds.stop)
+        self._workers.callback(self.feeds.stop)
         return self.feeds
 
     def import_facts(self) -> ImportReport:
@@ -133,7 +148,27 @@ class Runtime:
         return import_governance_facts(self.app)
 
     def stop(self) -> None:
-        self._stack.close()
+        try:
+            with self._workers:
+                pass
+            self._say("stopped the projection runner and the region feeds")
+        finally:
+            try:
+                self._checkpointing.close()
+            finally:
+                self._stack.close()
+                self._say("stopped the event store" if not self.settings.nats_url else "disconnected")
+
+    def _final_checkpoint(self, writer: CheckpointWriter) -> None:
+        checkpoint = writer.stop()
+        if checkpoint is not None:
+            self._say(f"signed a final checkpoint up to log position {checkpoint.position}")
+        elif writer.fault is None:
+            self._say("the last checkpoint covers the whole log")
+
+    def _say(self, line: str) -> None:
+        if self.echo is not None:
+            self.echo(line)
 
     def __enter__(self) -> Runtime:
         try:

@@ -6,10 +6,9 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, get
 
 from adapters.nats.recorders import EVENTS_PER_MESSAGE
-from api.context import ApiContext
+from api.context import ApiContext, event_store_connected
 from api.schemas import Health
 from projections.work_status import FEEDS_WORKER, set_aside_events, worker_positions
-from services.application import GovernanceApplication
 
 # The read models count as caught up while they trail the log by at most about a hundred saves (a log
 # position is a message's stream sequence × EVENTS_PER_MESSAGE + the event's index in it).
@@ -17,11 +16,6 @@ READY_LAG = 100 * EVENTS_PER_MESSAGE
 CAUGHT_UP = "caught up"
 # How many set-aside events /ready names at most (all of them: /audit/set-aside-events).
 _NAMED = 3
-
-
-def event_store_connected(app: GovernanceApplication) -> bool:
-    client = getattr(app.factory, "client", None)  # None: an in-process store, always there
-    return client is None or bool(client.nc.is_connected)
 
 
 class SystemController(Controller):

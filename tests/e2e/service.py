@@ -71,6 +71,7 @@ def start_service(
     """`regiekaart serve` on `data_dir`; `settings` adds REGIEKAART_* variables (a cluster's URL...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     env["REGIEKAART_LOG_LEVEL"] = log_level
+    env["REGIEKAART_NATS_PORT"] = str(free_port())
     if database_url:
         env["REGIEKAART_DATABASE_URL"] = database_url
     env.update(settings or {})
