@@ -20,10 +20,10 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import load_signing_key, public_key_path
-from adapters.nats.access import FeedAccess, inbox_prefix
+from adapters.nats.access import Credentials, FeedAccess, inbox_prefix, url_without_credentials
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
-from adapters.nats.feeds import FeedLayout
+from adapters.nats.feeds import FeedLayout, check_region
 from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
@@ -302,38 +302,84 @@ def feeds() -> None:
     """Region feeds: credentials for region systems."""
 
 
-@feeds.command()
-@click.argument("region")
-@data_dir_option
-def credentials(region: str, data_dir: Path | None) -> None:
-    """Print the NATS credentials of REGION's system (issued on first request), as JSON.
-
-    The embedded server admits them at once if it is running, otherwise when the service starts.
-    """
-    settings = _settings(data_dir, None)
-    access = FeedAccess(settings.access_dir)
+def _connection(settings: Settings, region: str, issued: Credentials) -> dict[str, str]:
+    """All a region system needs to connect and read its feed."""
     layout = FeedLayout()
-    try:
-        issued = access.region(region)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="REGION") from error
-    access.write_server_config(settings.nats_data_dir)
-    admitted = reload_running_server(settings.nats_data_dir)
-    document = {
+    url = (
+        url_without_credentials(settings.nats_url)
+        if settings.nats_url
+        else f"nats://127.0.0.1:{settings.nats_port}"
+    )
+    return {
         "region": region,
+        "url": url,
         "user": issued.user,
         "password": issued.password,
         "inbox_prefix": inbox_prefix(region),
         "stream": layout.stream(region),
         "subjects": layout.subjects(region),
     }
-    click.echo(msgspec.json.format(msgspec.json.encode(document)).decode())
-    click.echo(
-        "the running service admits them now"
-        if admitted
-        else "the service admits them when it next starts",
-        err=True,
-    )
+
+
+def _admit(settings: Settings, access: FeedAccess, change: str) -> None:
+    """Writes the embedded server's access configuration and has a running server reload it."""
+    access.write_server_config(settings.nats_data_dir)
+    if settings.nats_url:
+        click.echo(
+            f"{change}: give the NATS server the block `regiekaart feeds server-config` prints",
+            err=True,
+        )
+    elif reload_running_server(settings.nats_data_dir):
+        click.echo(f"{change}: the running service applies it now", err=True)
+    else:
+        click.echo(f"{change}: the service applies it when it next starts", err=True)
+
+
+def _region_access(data_dir: Path | None, region: str) -> tuple[Settings, FeedAccess]:
+    settings = _settings(data_dir, None)
+    try:
+        check_region(region)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="REGION") from error
+    return settings, FeedAccess(settings.access_dir)
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def credentials(region: str, data_dir: Path | None) -> None:
+    """Print REGION's system's connection (the NATS URL, its credentials, inbox prefix and feed) as
+    JSON; the credentials are issued on first request.
+
+    The embedded server admits them at once if it is running, otherwise when the service starts.
+    """
+    settings, access = _region_access(data_dir, region)
+    issued = access.region(region)
+    _admit(settings, access, "credentials issued")
+    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def rotate(region: str, data_dir: Path | None) -> None:
+    """Replace REGION's system's password and print its new connection; connections made with the old
+    one are closed."""
+    settings, access = _region_access(data_dir, region)
+    issued = access.rotate(region)
+    _admit(settings, access, "credentials rotated")
+    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def revoke(region: str, data_dir: Path | None) -> None:
+    """Take REGION's system's credentials away; its open connections are closed."""
+    settings, access = _region_access(data_dir, region)
+    if not access.revoke(region):
+        raise click.ClickException(f"{region} has no credentials")
+    _admit(settings, access, "credentials revoked")
 
 
 @feeds.command("server-config")

@@ -91,6 +91,23 @@ class FeedAccess:
             if path.is_file()
         )
 
+    def rotate(self, region: str) -> Credentials:
+        """New credentials for the region system; the old ones stop working once the server reloads
+        its configuration (which also closes connections made with them)."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        credentials = Credentials(user=region_user(region), password=secrets.token_urlsafe(24))
+        _write_private(self.directory / f"{credentials.user}.json", msgspec.json.encode(credentials))
+        return credentials
+
+    def revoke(self, region: str) -> bool:
+        """Takes the region system's credentials away (False if it had none); effective, and its open
+        connections closed, once the server reloads its configuration."""
+        try:
+            (self.directory / f"{region_user(region)}.json").unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def _issue(self, user: str) -> Credentials:
         path = self.directory / f"{user}.json"
         if path.exists():
@@ -125,17 +142,31 @@ class FeedAccess:
         """Writes the authorization block beside the server's configuration (which includes it)."""
         path = Path(server_dir) / AUTHORIZATION_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(self.authorization_config())
-        os.replace(temporary, path)
+        _write_private(path, self.authorization_config().encode())
         return path
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Replaces the file at once with ``content``, readable by its owner only."""
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    os.replace(temporary, path)
 
 
 def include_authorization() -> str:
     """The line of server configuration that includes the generated authorization block."""
     return f'include "{AUTHORIZATION_FILE}"'
+
+
+def url_without_credentials(url: str) -> str:
+    """The URL as a region system uses it: the service's own credentials taken out."""
+    servers = []
+    for server in server_urls(url):
+        scheme, separator, rest = server.partition("://")
+        servers.append(f"{scheme}{separator}{rest.rpartition('@')[2]}" if separator else server)
+    return ",".join(servers)
 
 
 def url_with_credentials(url: str, credentials: Credentials) -> str:
