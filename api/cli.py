@@ -20,7 +20,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import load_signing_key, public_key_path
-from adapters.nats.access import Credentials, FeedAccess, inbox_prefix, url_without_credentials
+from adapters.nats.access import Credentials, FeedAccess, url_without_credentials
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.nats.feeds import FeedLayout, check_region
@@ -315,7 +315,7 @@ def _connection(settings: Settings, region: str, issued: Credentials) -> dict[st
         "url": url,
         "user": issued.user,
         "password": issued.password,
-        "inbox_prefix": inbox_prefix(region),
+        "inbox_prefix": issued.inbox_prefix,
         "stream": layout.stream(region),
         "subjects": layout.subjects(region),
     }
