@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -106,6 +107,8 @@ def _leave_interrupts_to_the_main_process() -> None:
     """A granian worker stops when the main process tells it to (SIGTERM), not on the terminal's
     Ctrl-C, which reaches every process of the foreground group: granian 2.8's worker hung for good
     when it got the Ctrl-C's SIGINT and then its main process's SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # not a granian worker (a test client runs the app on a thread of its own)
     asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
