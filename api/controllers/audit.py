@@ -17,6 +17,7 @@ from litestar.response import Stream
 from adapters.nats.audit import NatsLog
 from api.errors import problems
 from api.guards import AUDITORS
+from api.schemas import LOG_POSITION_MAX
 from projections.work_status import SetAsideEvent, set_aside_events
 from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 
@@ -89,7 +90,9 @@ class AuditController(Controller):
     def set_aside(
         self,
         request: Request[Any, Any, Any],
-        after: Annotated[int, QueryParameter(ge=0, description="Events after this position")] = 0,
+        after: Annotated[
+            int, QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this position")
+        ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 1000,
     ) -> list[SetAsideEvent]:
         return set_aside_events(request.app.state.context.engine, after=after, limit=limit)

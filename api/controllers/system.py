@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.nats.recorders import EVENTS_PER_MESSAGE
 from api.context import ApiContext, event_store_connected
@@ -36,6 +37,7 @@ class SystemController(Controller):
             "`/audit/set-aside-events`); they do not make the service unready, as the workers go on "
             "with the events after them."
         ),
+        responses={503: ResponseSpec(data_container=Health, description="Not ready, and why")},
     )
     async def ready(self, request: Request) -> Response[Health]:
         context: ApiContext = request.app.state.context
