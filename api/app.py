@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio.to_thread
 import nats
-from litestar import Litestar
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import CounterMetricFamily
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import public_key_path
 from adapters.nats.client import server_urls
@@ -34,6 +50,7 @@ from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
 from api.query import SingleValuedQueryMiddleware
 from api.security import BearerTokenAuthentication
+from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
 from services.runtime import Runtime
 
 API_TITLE = "Regiekaart"
@@ -47,10 +64,54 @@ PUBLIC_PATHS = [
 ]
 
 
+class SetAsideCollector:
+    """``regiekaart_events_set_aside_total{worker=…}``, counted in the database the workers report to
+    (they run in other processes than the API's, and their count outlives a restart)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "regiekaart_events_set_aside",
+            "Events a background worker could not process and set aside, going on with the next",
+            labels=["worker"],
+        )
+        try:
+            counts = set_aside_counts(self.engine)
+        except SQLAlchemyError:
+            counts = {}
+        for worker in (FEEDS_WORKER, PROJECTIONS_WORKER, *sorted(counts)):
+            family.add_metric([worker], counts.pop(worker, 0))
+        yield family
+
+
 class Metrics(PrometheusController):
     path = "/metrics"
     include_in_schema = False
     opt = {"exclude_from_auth": True}
+
+    @get()
+    async def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        registry = REGISTRY
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        own = CollectorRegistry()
+        own.register(SetAsideCollector(request.app.state.context.engine))
+        body = generate_latest(registry)
+        body += await anyio.to_thread.run_sync(generate_latest, own)
+        return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    """A granian worker stops when the main process tells it to (SIGTERM), not on the terminal's
+    Ctrl-C, which reaches every process of the foreground group: granian 2.8's worker hung for good
+    when it got the Ctrl-C's SIGINT and then its main process's SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # not a granian worker (a test client runs the app on a thread of its own)
+    asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def create_app(context: ApiContext | None = None, settings: Settings | None = None) -> Litestar:
@@ -77,11 +138,16 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             return
         if not settings.nats_url:
             raise RuntimeError("REGIEKAART_NATS_URL must name the event store's NATS server")
+        _leave_interrupts_to_the_main_process()
         with Runtime(settings) as runtime:
             assert runtime.app is not None and runtime.engine is not None
             # The region feeds stream from NATS on this server loop (the application has its own).
             app.state.feed_connection = await nats.connect(
-                server_urls(settings.nats_url), name="regiekaart-api-feeds"
+                server_urls(settings.nats_url),
+                name="regiekaart-api-feeds",
+                # The embedded server is restarted when it dies: wait for it however long it takes.
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.25,
             )
             try:
                 async with serving(app, ApiContext(runtime.app, runtime.engine)):

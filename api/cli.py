@@ -20,10 +20,10 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import load_signing_key, public_key_path
-from adapters.nats.access import FeedAccess, inbox_prefix
+from adapters.nats.access import Credentials, FeedAccess, url_without_credentials
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
-from adapters.nats.feeds import FeedLayout
+from adapters.nats.feeds import FeedLayout, check_region
 from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
@@ -302,38 +302,84 @@ def feeds() -> None:
     """Region feeds: credentials for region systems."""
 
 
+def _connection(settings: Settings, region: str, issued: Credentials) -> dict[str, str]:
+    """All a region system needs to connect and read its feed."""
+    layout = FeedLayout()
+    url = (
+        url_without_credentials(settings.nats_url)
+        if settings.nats_url
+        else f"nats://127.0.0.1:{settings.nats_port}"
+    )
+    return {
+        "region": region,
+        "url": url,
+        "user": issued.user,
+        "password": issued.password,
+        "inbox_prefix": issued.inbox_prefix,
+        "stream": layout.stream(region),
+        "subjects": layout.subjects(region),
+    }
+
+
+def _admit(settings: Settings, access: FeedAccess, change: str) -> None:
+    """Writes the embedded server's access configuration and has a running server reload it."""
+    access.write_server_config(settings.nats_data_dir)
+    if settings.nats_url:
+        click.echo(
+            f"{change}: give the NATS server the block `regiekaart feeds server-config` prints",
+            err=True,
+        )
+    elif reload_running_server(settings.nats_data_dir):
+        click.echo(f"{change}: the running service applies it now", err=True)
+    else:
+        click.echo(f"{change}: the service applies it when it next starts", err=True)
+
+
+def _region_access(data_dir: Path | None, region: str) -> tuple[Settings, FeedAccess]:
+    settings = _settings(data_dir, None)
+    try:
+        check_region(region)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="REGION") from error
+    return settings, FeedAccess(settings.access_dir)
+
+
 @feeds.command()
 @click.argument("region")
 @data_dir_option
 def credentials(region: str, data_dir: Path | None) -> None:
-    """Print the NATS credentials of REGION's system (issued on first request), as JSON.
+    """Print REGION's system's connection (the NATS URL, its credentials, inbox prefix and feed) as
+    JSON; the credentials are issued on first request.
 
     The embedded server admits them at once if it is running, otherwise when the service starts.
     """
-    settings = _settings(data_dir, None)
-    access = FeedAccess(settings.access_dir)
-    layout = FeedLayout()
-    try:
-        issued = access.region(region)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="REGION") from error
-    access.write_server_config(settings.nats_data_dir)
-    admitted = reload_running_server(settings.nats_data_dir)
-    document = {
-        "region": region,
-        "user": issued.user,
-        "password": issued.password,
-        "inbox_prefix": inbox_prefix(region),
-        "stream": layout.stream(region),
-        "subjects": layout.subjects(region),
-    }
-    click.echo(msgspec.json.format(msgspec.json.encode(document)).decode())
-    click.echo(
-        "the running service admits them now"
-        if admitted
-        else "the service admits them when it next starts",
-        err=True,
-    )
+    settings, access = _region_access(data_dir, region)
+    issued = access.region(region)
+    _admit(settings, access, "credentials issued")
+    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def rotate(region: str, data_dir: Path | None) -> None:
+    """Replace REGION's system's password and print its new connection; connections made with the old
+    one are closed."""
+    settings, access = _region_access(data_dir, region)
+    issued = access.rotate(region)
+    _admit(settings, access, "credentials rotated")
+    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+
+
+@feeds.command()
+@click.argument("region")
+@data_dir_option
+def revoke(region: str, data_dir: Path | None) -> None:
+    """Take REGION's system's credentials away; its open connections are closed."""
+    settings, access = _region_access(data_dir, region)
+    if not access.revoke(region):
+        raise click.ClickException(f"{region} has no credentials")
+    _admit(settings, access, "credentials revoked")
 
 
 @feeds.command("server-config")
@@ -362,11 +408,17 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _reader_of(settings: Settings) -> Settings:
+    """An auditor's one-off read of an embedded event store runs its server on a free port, leaving
+    the configured one to the service."""
+    return msgspec.structs.replace(settings, nats_port=0)
+
+
 @contextmanager
 def _event_log(settings: Settings) -> Iterator[NatsLog]:
     """The event log on NATS, read-only; an unreachable or missing log is a readable failure."""
     try:
-        with event_store(settings) as (_, url):
+        with event_store(_reader_of(settings)) as (_, url):
             client = NatsClient(url, name="regiekaart-audit", reconnect=False)
             try:
                 yield NatsLog(client, settings.nats_stream)
@@ -512,7 +564,7 @@ def replay(
 
 def _replay_log(settings: Settings, scratch: Engine, until: int | None) -> int | None:
     try:
-        with event_store(settings) as (_, url):
+        with event_store(_reader_of(settings)) as (_, url):
             app = governance_application(settings, url)
             try:
                 return replay_log(app, scratch, until)

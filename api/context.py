@@ -26,6 +26,11 @@ EVENT_STORE_PATIENCE_SECONDS = 20.0
 _RETRY_PAUSE_SECONDS = 0.25
 
 
+def event_store_connected(app: GovernanceApplication) -> bool:
+    client = getattr(app.factory, "client", None)  # None: an in-process store, always there
+    return client is None or bool(client.nc.is_connected)
+
+
 class ApiContext:
     def __init__(self, app: GovernanceApplication, engine: Engine) -> None:
         self.app = app
@@ -75,9 +80,14 @@ class ApiContext:
     ) -> Recorded:
         """Authorises and records ``command``. While the event store does not answer and nothing was
         written (a cluster electing a new stream leader after losing one takes 4 to 9 s), the command
-        is tried again, for up to ``EVENT_STORE_PATIENCE_SECONDS``; then the error stands."""
+        is tried again, for up to ``EVENT_STORE_PATIENCE_SECONDS``; then the error stands.
+
+        While this process has no connection to NATS at all (the server restarting), the command is
+        refused at once, before anything is sent: nats-py would buffer the write and send it after
+        reconnecting, long after the caller was told it failed."""
         deadline = time.monotonic() + EVENT_STORE_PATIENCE_SECONDS
         while True:
+            self._require_connection()
             try:
                 authorise_command(principal, command, self.app)
                 return self.app.handle(command, expected_version=expected_version)
@@ -85,3 +95,7 @@ class ApiContext:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(_RETRY_PAUSE_SECONDS)
+
+    def _require_connection(self) -> None:
+        if not event_store_connected(self.app):
+            raise OperationalError("no connection to NATS (reconnecting); nothing was recorded")

@@ -5,7 +5,8 @@
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
 - an event store write whose outcome is unknown: 503 (retry with the same ``Idempotency-Key``);
-- the event store or the database too slow to answer: 503;
+- the event store unreachable (NATS restarting, the service reconnecting by itself) or too slow to
+  answer, or the database likewise: 503 with ``Retry-After``;
 - anything unexpected: 500, logged with the request id, with no detail of the internals.
 """
 
@@ -16,10 +17,12 @@ from typing import Any
 
 import msgspec
 import sqlalchemy.exc
+from eventsourcing.persistence import OperationalError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from adapters.nats.client import NoAnswer
 from adapters.nats.recorders import PublishOutcomeUnknown
 from api.idempotency import KeyReused, StillInProgress
 from api.schemas import FieldProblem, Problem
@@ -196,6 +199,17 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[by
     )
 
 
+def _store_unreachable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    return problem_response(
+        request,
+        503,
+        "The event store is unreachable at the moment",
+        kind="event-store-unavailable",
+        detail=f"{exc}; retry shortly (a command: with the same Idempotency-Key)",
+        headers={"Retry-After": "2"},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception(
         "unexpected error", extra={"path": request.url.path, "request_id": _request_id(request)}
@@ -232,6 +246,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     StillInProgress: _in_progress,
     PublishOutcomeUnknown: _outcome_unknown,
     TimeoutError: _unavailable,
+    OperationalError: _store_unreachable,
+    **{kind: _store_unreachable for kind in NoAnswer if kind is not TimeoutError},
     sqlalchemy.exc.OperationalError: _unavailable,
     Exception: _unexpected,
 }

@@ -4,7 +4,13 @@ The main process starts the event store (an embedded nats-server unless a URL is
 the governance facts on first start, migrates the SQL database, makes sure an admin token exists, starts
 the region feeds and the projection runner (the maps), and then runs the API on granian with
 ``Settings.api_workers`` worker processes. Each worker runs ``create_app()`` with its own connection to the
-event store; the settings reach them as ``REGIEKAART_*`` variables.
+event store; the settings reach them as ``REGIEKAART_*`` variables. A worker that dies is replaced by
+granian while the others keep serving; the embedded nats-server is restarted when it dies
+(``services.runtime``).
+
+Ctrl-C or SIGTERM stops everything in order, one line each: the API (granian lets requests in flight
+finish), the projection runner and the region feeds, a final signed checkpoint, then the event store.
+nats-server runs in a process group of its own, so the terminal's Ctrl-C does not stop it first.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: flo
 
 
 def serve(settings: Settings, echo: Callable[[str], None]) -> None:
-    with Runtime(settings) as runtime:
+    with Runtime(settings, echo) as runtime:
         report = runtime.import_facts()
         echo(f"event store: {redacted(runtime.nats_url)} (data in {settings.data_dir.resolve()})")
         echo(
@@ -106,5 +112,6 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
             log_access=False,
             log_level="warning",
             **granian_options(settings, open_files),
+            respawn_failed_workers=True,
         ).serve()
-        echo("API stopped; stopping the projections, the feeds and the event store")
+        echo("stopped the API")

@@ -7,8 +7,12 @@ event concerns is ``domain.audience``; publishing, positions and exactly-once ar
 
 On start it reads the log from the beginning: the audience rule needs every membership, participation
 and party recorded before an event, and each feed's own position decides what is still to publish. A
-failed publish (NATS restarting, say) is retried until it succeeds or the projection stops; nothing is
-skipped.
+publish that fails because NATS is away (restarting, say) is retried until it succeeds or the
+projection stops. An event that cannot be fanned out however often it is tried (it does not decode, it
+names a region whose slug cannot be a subject token or stream name, JetStream refuses it) is set aside
+(``projections.work_status``) and the fan-out goes on with the next one: the log is immutable, so one
+such event would otherwise stop every region's feed for good. An event that names a usable region
+beside an unusable one still reaches the usable region's feed.
 
 Only one process fans out at a time when several serve one log and one database: the projection holds
 a lease of its own (``projections.lease``, named ``region-feeds``) while it follows, renews it from a
@@ -21,28 +25,44 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from adapters.nats.feeds import FeedPublisher
+from adapters.nats.client import unreachable
+from adapters.nats.feeds import FeedPublisher, usable_region
 from domain.audience import Audience
 from projections.lease import Lease
+from projections.work_status import FEEDS_WORKER, WorkStatus
 
 log = logging.getLogger(__name__)
 _RETRY_SECONDS = 0.5
-FEEDS_LEASE_NAME = "region-feeds"
+# Tries of an event that fails while NATS answers, before it is set aside.
+_ATTEMPTS_BEFORE_SETTING_ASIDE = 3
+# How often at most the fan-out reports its position to the shared database (for /ready).
+_REPORT_SECONDS = 1.0
+FEEDS_LEASE_NAME = FEEDS_WORKER
 
 
 class FeedProjection:
-    def __init__(self, app: Any, publisher: FeedPublisher, lease: Lease | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        publisher: FeedPublisher,
+        lease: Lease | None = None,
+        status: WorkStatus | None = None,
+    ) -> None:
         self.app = app
         self.publisher = publisher
         self.lease = lease
+        self.status = status
+        self.set_aside: list[int] = []
         self.audience = Audience()
         self._position = 0
         self._progress = threading.Condition()
         self._stopped = threading.Event()
         self._subscription: Any = None
         self._thread: threading.Thread | None = None
+        self._reporter: threading.Thread | None = None
 
     @property
     def position(self) -> int:
@@ -53,6 +73,11 @@ class FeedProjection:
     def start(self) -> FeedProjection:
         self._thread = threading.Thread(target=self._run, name="region-feeds", daemon=True)
         self._thread.start()
+        if self.status is not None:
+            self._reporter = threading.Thread(
+                target=self._report_progress, name="region-feeds-progress", daemon=True
+            )
+            self._reporter.start()
         return self
 
     def stop(self) -> None:
@@ -66,6 +91,8 @@ class FeedProjection:
             self._subscription.stop()
         if self._thread is not None:
             self._thread.join()
+        if self._reporter is not None:
+            self._reporter.join()
         if self.lease is not None:
             self.lease.release()
 
@@ -122,24 +149,70 @@ class FeedProjection:
 
     def _fan_out(self, subscription: Any) -> None:
         for notification in subscription:
-            event = self.app.mapper.to_domain_event(notification)
-            regions = self.audience.regions_concerned(event)
-            self._publish(event, notification.id, regions)
+            self._fan_out_one(notification)
             with self._progress:
                 self._position = notification.id
                 self._progress.notify_all()
             if self._stopped.is_set():
                 return
 
+    def _fan_out_one(self, notification: Any) -> None:
+        position = notification.id
+        try:
+            event = self.app.mapper.to_domain_event(notification)
+            regions = self.audience.regions_concerned(event)
+        except Exception as error:  # noqa: BLE001 - decoding is pure: it fails the same way each time
+            self._set_aside(position, notification.topic, f"the event cannot be read: {error!r}")
+            return
+        unusable = sorted(region for region in regions if not usable_region(region))
+        if unusable:
+            self._set_aside(
+                position,
+                type(event).__qualname__,
+                f"no feed can carry region slug(s) {', '.join(map(repr, unusable))}",
+            )
+        self._publish(event, position, frozenset(regions).difference(unusable))
+
     def _publish(self, event: Any, position: int, regions: frozenset[str]) -> None:
+        attempts = 0
         while True:
             try:
                 for region in self.audience.known_regions - self.publisher.known_feeds:
-                    self.publisher.ensure_feed(region)
+                    if usable_region(region):
+                        self.publisher.ensure_feed(region)
                 self.publisher.publish(event, position, regions)
                 return
-            except Exception:  # noqa: BLE001 - retry the same event: skipping it would lose it
+            except Exception as error:  # noqa: BLE001 - retried, or set aside if it keeps failing
                 if self._stopped.is_set():
                     raise
+                if not unreachable(error):
+                    attempts += 1
+                    if attempts >= _ATTEMPTS_BEFORE_SETTING_ASIDE:
+                        self._set_aside(
+                            position, type(event).__qualname__, f"publishing failed: {error!r}"
+                        )
+                        return
                 log.exception("region feeds: publishing log position %s failed; retrying", position)
                 self._stopped.wait(_RETRY_SECONDS)
+
+    def _set_aside(self, position: int, event_type: str, reason: str) -> None:
+        log.error("region feeds: setting aside log position %s (%s): %s", position, event_type, reason)
+        self.set_aside.append(position)
+        if self.status is not None:
+            self._reporting(lambda status: status.set_aside(position, event_type, reason))
+
+    def _report_progress(self) -> None:
+        """Tells the shared database how far the fan-out got, every _REPORT_SECONDS while it moves
+        (``/ready`` reports a feed that stays behind the log)."""
+        reported = None
+        while not self._stopped.wait(_REPORT_SECONDS):
+            if self._position != reported and self.status is not None:
+                reported = self._position
+                self._reporting(lambda status: status.reached(reported))
+
+    def _reporting(self, report: Callable[[WorkStatus], None]) -> None:
+        assert self.status is not None
+        try:
+            report(self.status)
+        except Exception:  # noqa: BLE001 - a report lost to a busy database must not stop the fan-out
+            log.exception("region feeds: reporting to the database failed")

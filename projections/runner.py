@@ -10,6 +10,11 @@ runner got there first), the batch is rolled back and the runner resumes from th
 
 Only one process applies at a time when several serve one database: the runner holds a lease
 (``projections.lease``) while it applies and stands by while another process holds it.
+
+Following the log, a batch that fails for a reason other than the database being away is applied again
+an event at a time, and an event that fails on its own a few times over is set aside
+(``projections.work_status``): the position moves past it with nothing applied, so one event the
+projector cannot take does not stop the maps for good.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Engine, Index
+from sqlalchemy.exc import DisconnectionError, InterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseAway
 
 from projections.history import History, cycle_collection_paused
 from projections.lease import Lease
@@ -33,12 +40,16 @@ from projections.projector import (
     tracking_position,
 )
 from projections.schema import ReadModelTables, read_model_tables
+from projections.work_status import WorkStatus
 from projections.worker import ReplayWorker, range_size
 from services.application import GovernanceApplication
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# Tries of one event that fails while the database answers, before it is set aside.
+ATTEMPTS_BEFORE_SETTING_ASIDE = 3
+_PASSING_ERRORS = (DatabaseAway, InterfaceError, DisconnectionError, PositionConflict)
 
 
 class ProjectionRunner:
@@ -54,6 +65,7 @@ class ProjectionRunner:
         batch_size: int = BATCH_SIZE,
         parallel_replay: bool = False,
         indexes_on_first_correction: Sequence[Index] = (),
+        status: WorkStatus | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -68,6 +80,8 @@ class ProjectionRunner:
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
         self.error: BaseException | None = None
+        self.status = status
+        self.set_aside: list[int] = []
 
     # -- position ------------------------------------------------------------------------------------
     def position(self) -> int | None:
@@ -223,7 +237,7 @@ class ProjectionRunner:
                 if not batch:
                     continue
                 try:
-                    position = self.apply(batch, position)
+                    position = self._apply_setting_aside(batch, position)
                 except PositionConflict as conflict:
                     log.info("read model moved on (%s); resuming from its position", conflict)
                     return
@@ -232,6 +246,45 @@ class ProjectionRunner:
             while feeder.is_alive():  # a feeder blocked on a full queue gets room to see the stop
                 _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
             feeder.join()
+
+
+    def _apply_setting_aside(
+        self, batch: Sequence[Notification], position: int | None
+    ) -> int | None:
+        """Applies ``batch``; if that fails other than for the database being away, applies it an
+        event at a time and sets aside each event that keeps failing on its own."""
+        try:
+            return self.apply(batch, position)
+        except _PASSING_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - find the event that fails, below
+            log.exception("projection runner: a batch failed; applying it an event at a time")
+        for notification in batch:
+            for attempt in range(1, ATTEMPTS_BEFORE_SETTING_ASIDE + 1):
+                try:
+                    position = self.apply([notification], position)
+                    break
+                except _PASSING_ERRORS:
+                    raise
+                except Exception as error:  # noqa: BLE001 - retried, then set aside
+                    if attempt < ATTEMPTS_BEFORE_SETTING_ASIDE:
+                        continue
+                    position = self._set_aside(notification, position, error)
+        return position
+
+    def _set_aside(
+        self, notification: Notification, position: int | None, error: Exception
+    ) -> int | None:
+        log.error(
+            "projection runner: setting aside log position %s (%s): %r",
+            notification.id,
+            notification.topic,
+            error,
+        )
+        if self.status is not None:
+            self.status.set_aside(notification.id, notification.topic, f"applying failed: {error!r}")
+        self.set_aside.append(notification.id)
+        return self.apply([], position, up_to=notification.id)
 
 
 def _feed(subscription: Any, pending: queue.Queue[Any]) -> None:

@@ -541,24 +541,26 @@ class CheckpointWriter:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stops the periodic writing and signs a last checkpoint over what the log holds now."""
+    def stop(self) -> Checkpoint | None:
+        """Stops the periodic writing and signs a last checkpoint over what the log holds now (that
+        checkpoint; None if the log did not grow or signing failed)."""
         self._stopped.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._write_logging_errors()
+        return self._write_logging_errors()
 
     def _run(self) -> None:
         while not self._stopped.is_set():
             self._write_logging_errors()
             self._stopped.wait(self.interval)
 
-    def _write_logging_errors(self) -> None:
+    def _write_logging_errors(self) -> Checkpoint | None:
         try:
-            self.write_checkpoint()
+            return self.write_checkpoint()
         except Exception:  # noqa: BLE001 - a failed round (e.g. NATS away) is retried on the next
             logger.exception("writing a checkpoint failed; retrying at the next interval")
+            return None
 
     def write_checkpoint(self) -> Checkpoint | None:
         """Reads and verifies what was added to the log, then signs it; None if nothing was added."""

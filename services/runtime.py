@@ -11,7 +11,7 @@ authorization block to give it (the cluster nodes of ``deploy/`` include it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
@@ -25,25 +25,36 @@ from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.private_files import private_directory
 from adapters.settings import Settings
+from adapters.supervision import Supervisor
 from adapters.sql import create_engine, migrate
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
+from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 from services.application import GovernanceApplication
 from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
 
 
 @contextmanager
-def event_store(settings: Settings) -> Iterator[tuple[str, str]]:
+def event_store(
+    settings: Settings, echo: Callable[[str], None] | None = None
+) -> Iterator[tuple[str, str]]:
     """The event store's NATS as (its URL, the URL the service connects with): the configured server,
-    or an embedded one run meanwhile that admits only the users of the access configuration."""
+    or an embedded one run meanwhile that admits only the users of the access configuration, on the
+    configured port, restarted from its data directory whenever it dies (``adapters.supervision``)."""
     if settings.nats_url:
         yield settings.nats_url, settings.nats_url
         return
     access = FeedAccess(settings.access_dir)
     access.write_server_config(settings.nats_data_dir)
-    with NatsServer(settings.nats_data_dir, extra_config=include_authorization()) as server:
+    server = NatsServer(
+        settings.nats_data_dir,
+        port=settings.nats_port or None,
+        extra_config=include_authorization(),
+        supervised_child=True,
+    )
+    with server, Supervisor("nats-server", lambda: server.running, server.start, echo):
         yield server.url, url_with_credentials(server.url, access.service())
 
 
@@ -60,8 +71,13 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
         self.settings = settings
+        self.echo = echo
+        # Stopped in this order: the workers (fan-out, projections), the checkpoint writer (a final
+        # checkpoint), then the application, the database and the event store.
+        self._workers = ExitStack()
+        self._checkpointing = ExitStack()
         self._stack = ExitStack()
         self.nats_url = settings.nats_url
         self._service_url = settings.nats_url
@@ -72,7 +88,7 @@ class Runtime:
 
     def start(self) -> Runtime:
         private_directory(self.settings.data_dir)  # secrets live here (adapters.private_files)
-        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings))
+        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings, self.echo))
         self.app = governance_application(self.settings, self._service_url)
         self._stack.callback(self.app.close)
         self.engine = create_engine(self.settings.effective_database_url)
@@ -84,7 +100,7 @@ class Runtime:
         """Signs a checkpoint over the event log every `checkpoint_interval` seconds, and once more on
         stopping (one process of a deployment does this: the one that runs `serve`)."""
         client = NatsClient(self._service_url, name="regiekaart-checkpoints")
-        self._stack.callback(client.close)
+        self._checkpointing.callback(client.close)
         stream = self.settings.nats_stream
         writer = CheckpointWriter(
             NatsLog(client, stream),
@@ -92,7 +108,7 @@ class Runtime:
             load_signing_key(self.settings.data_dir),
             self.settings.checkpoint_interval,
         )
-        self._stack.callback(writer.stop)
+        self._checkpointing.callback(self._final_checkpoint, writer)
         self.checkpoints = writer.start()
         return self.checkpoints
 
@@ -105,9 +121,15 @@ class Runtime:
         """Keeps the maps up to date in a thread of this process, while it holds the lease."""
         assert self.app is not None and self.engine is not None, "start the runtime first"
         lease = Lease(self.engine, self.settings.projection_lease_seconds)
-        runner = ProjectionRunner(self.app, self.engine, lease=lease, batch_size=batch_size)
+        runner = ProjectionRunner(
+            self.app,
+            self.engine,
+            lease=lease,
+            batch_size=batch_size,
+            status=WorkStatus(self.engine, PROJECTIONS_WORKER),
+        )
         runner.start()
-        self._stack.callback(runner.stop)
+        self._workers.callback(runner.stop)
         return runner
 
     def start_feeds(self) -> FeedProjection:
@@ -115,11 +137,12 @@ class Runtime:
         process, while it holds the feeds' lease."""
         assert self.app is not None and self.engine is not None, "start the runtime first"
         client = NatsClient(self._service_url, name="regiekaart-feeds")
-        self._stack.callback(client.close)
+        self._workers.callback(client.close)
         publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
         lease = Lease(self.engine, self.settings.projection_lease_seconds, name=FEEDS_LEASE_NAME)
-        self.feeds = FeedProjection(self.app, publisher, lease).start()
-        self._stack.callback(self.feeds.stop)
+        status = WorkStatus(self.engine, FEEDS_LEASE_NAME)
+        self.feeds = FeedProjection(self.app, publisher, lease, status).start()
+        self._workers.callback(self.feeds.stop)
         return self.feeds
 
     def import_facts(self) -> ImportReport:
@@ -127,7 +150,27 @@ class Runtime:
         return import_governance_facts(self.app)
 
     def stop(self) -> None:
-        self._stack.close()
+        try:
+            with self._workers:
+                pass
+            self._say("stopped the projection runner and the region feeds")
+        finally:
+            try:
+                self._checkpointing.close()
+            finally:
+                self._stack.close()
+                self._say("stopped the event store" if not self.settings.nats_url else "disconnected")
+
+    def _final_checkpoint(self, writer: CheckpointWriter) -> None:
+        checkpoint = writer.stop()
+        if checkpoint is not None:
+            self._say(f"signed a final checkpoint up to log position {checkpoint.position}")
+        elif writer.fault is None:
+            self._say("the last checkpoint covers the whole log")
+
+    def _say(self, line: str) -> None:
+        if self.echo is not None:
+            self.echo(line)
 
     def __enter__(self) -> Runtime:
         try:

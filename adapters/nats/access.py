@@ -1,10 +1,13 @@
 """Who may do what on NATS: the service user, and one user per region system limited to its own feed.
 
 A region system may, on its own feed stream only: look it up, create, inspect, list and delete consumers,
-pull and acknowledge messages (and answer flow control), read messages by sequence, and subscribe to its
-feed subjects ``feed.<region>.>``. It receives replies on its own inbox prefix ``_INBOX.<region>`` (set
-``inbox_prefix`` when connecting): a shared ``_INBOX.>`` would let one region read the replies meant for
-another. Everything else is refused by the server with a permissions violation: other regions' feeds and
+pull and acknowledge messages (and answer flow control), and read messages by sequence; it subscribes
+only within its inbox (push consumers deliver there too). It receives replies on its own inbox prefix (set ``inbox_prefix`` when
+connecting): a shared ``_INBOX.>`` would let one region read the replies meant for another. The prefix
+holds a token derived from the region system's password (``_INBOX.<region>.<token>``), because another
+region may name any subject as the deliver subject of a push consumer on its own feed, and the server
+then delivers that region's messages there: into a guessable inbox, they would arrive in the
+subscriptions of the region system that owns it. Rotating the password changes the token. Everything else is refused by the server with a permissions violation: other regions' feeds and
 consumers, the event stream, creating, changing or deleting streams, publishing anywhere.
 
 Credentials are user names with random passwords, one file per user (mode 0600) in the access
@@ -16,6 +19,7 @@ service's user only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -36,17 +40,24 @@ class Credentials(msgspec.Struct, frozen=True, kw_only=True):
     user: str
     password: str
 
+    @property
+    def inbox_prefix(self) -> str:
+        """The inbox prefix a region system must connect with (nats-py: ``inbox_prefix=``)."""
+        region = check_region(self.user.removeprefix(REGION_USER_PREFIX))
+        token = hashlib.sha256(f"inbox:{self.password}".encode()).hexdigest()[:24]
+        return f"_INBOX.{region}.{token}"
 
-def inbox_prefix(region: str) -> str:
-    """The inbox prefix a region system must connect with (nats-py: ``inbox_prefix=``)."""
-    return f"_INBOX.{check_region(region)}"
+
+REGION_USER_PREFIX = "region-"
 
 
 def region_user(region: str) -> str:
-    return f"region-{check_region(region)}"
+    return f"{REGION_USER_PREFIX}{check_region(region)}"
 
 
-def region_permissions(region: str, layout: FeedLayout = FeedLayout()) -> dict[str, Any]:
+def region_permissions(
+    region: str, inbox_prefix: str, layout: FeedLayout = FeedLayout()
+) -> dict[str, Any]:
     stream = layout.stream(region)
     api = "$JS.API"
     return {
@@ -66,7 +77,9 @@ def region_permissions(region: str, layout: FeedLayout = FeedLayout()) -> dict[s
                 f"$JS.FC.{stream}.>",
             ]
         },
-        "subscribe": {"allow": [f"{inbox_prefix(region)}.>", layout.subjects(region)]},
+        # Not the feed's subjects: a region system reads through consumers, and another region's push
+        # consumer could deliver into a subscription on them.
+        "subscribe": {"allow": [f"{inbox_prefix}.>"]},
     }
 
 
@@ -92,6 +105,22 @@ class FeedAccess:
             if path.is_file()
         )
 
+    def rotate(self, region: str) -> Credentials:
+        """New credentials for the region system; the old ones stop working once the server reloads
+        its configuration (which also closes connections made with them)."""
+        credentials = Credentials(user=region_user(region), password=secrets.token_urlsafe(24))
+        write_private_file(self.directory / f"{credentials.user}.json", msgspec.json.encode(credentials))
+        return credentials
+
+    def revoke(self, region: str) -> bool:
+        """Takes the region system's credentials away (False if it had none); effective, and its open
+        connections closed, once the server reloads its configuration."""
+        try:
+            (self.directory / f"{region_user(region)}.json").unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def _issue(self, user: str) -> Credentials:
         path = self.directory / f"{user}.json"
         if path.exists():
@@ -116,7 +145,9 @@ class FeedAccess:
                 {
                     "user": credentials.user,
                     "password": credentials.password,
-                    "permissions": region_permissions(region, self.layout),
+                    "permissions": region_permissions(
+                        region, credentials.inbox_prefix, self.layout
+                    ),
                 }
             )
         lines = ",\n    ".join(json.dumps(user) for user in users)
@@ -131,6 +162,15 @@ class FeedAccess:
 def include_authorization() -> str:
     """The line of server configuration that includes the generated authorization block."""
     return f'include "{AUTHORIZATION_FILE}"'
+
+
+def url_without_credentials(url: str) -> str:
+    """The URL as a region system uses it: the service's own credentials taken out."""
+    servers = []
+    for server in server_urls(url):
+        scheme, separator, rest = server.partition("://")
+        servers.append(f"{scheme}{separator}{rest.rpartition('@')[2]}" if separator else server)
+    return ",".join(servers)
 
 
 def url_with_credentials(url: str, credentials: Credentials) -> str:

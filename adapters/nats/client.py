@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from eventsourcing.persistence import OperationalError
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import (
@@ -120,6 +121,21 @@ class _Connection(Client):
 
 # Raised when a request got no answer: the server may or may not have acted on it.
 NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRespondersError)
+
+
+# JetStream's answer when it cannot serve a request at the moment (no leader, no quorum).
+JETSTREAM_UNAVAILABLE = 503
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means NATS (or JetStream behind it) did not answer, so that the same request
+    may well succeed later; anything else is the request's own fault."""
+    if isinstance(error, JetStreamApiError):
+        return error.code == JETSTREAM_UNAVAILABLE
+    if isinstance(error, NoAnswer | OSError | TimeoutError | OperationalError):
+        return True
+    cause = error.__cause__
+    return cause is not None and unreachable(cause)
 
 
 def server_urls(url: str) -> list[str]:

@@ -74,10 +74,25 @@ def check_region(region: str) -> str:
     return region
 
 
+def usable_region(region: str) -> bool:
+    """Whether a feed can be made for the region slug (the log may hold slugs recorded before they
+    were checked at the edge)."""
+    return bool(_REGION.match(region)) and len(region) <= 64
+
+
+# Consumers a region's feed may have at once: its system's durable consumers, and one per reader of the
+# feed through the API (Server-Sent Events). Bounds what one region system can make the server keep.
+MAX_CONSUMERS_PER_FEED = 100
+
+
 def feed_stream_config(name: str, subjects: str, replicas: int = 1) -> dict[str, Any]:
     """A region's feed is kept whole and unchangeable, like the log it comes from: a region system may
-    start from the beginning at any time."""
-    return {**stream_config(name, replicas), "subjects": [subjects]}
+    start from the beginning at any time. Its consumers are bounded (MAX_CONSUMERS_PER_FEED)."""
+    return {
+        **stream_config(name, replicas),
+        "subjects": [subjects],
+        "max_consumers": MAX_CONSUMERS_PER_FEED,
+    }
 
 
 def event_type(event: Any) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from adapters.private_files import private_directory, private_file, write_private_file
+from adapters.supervision import child_setup
 
 CONFIG_DIR = Path(__file__).parent / "config"
 SINGLE_NODE_CONFIG = CONFIG_DIR / "single.conf"
@@ -83,7 +84,8 @@ class NatsServer:
 
     ``config`` is one of the shipped configurations; ``variables`` fill its ``$NAME`` values beyond the
     ones this class fills (ports, files, the single node's ``sync_interval``). ``extra_config`` is
-    appended to it.
+    appended to it. A ``supervised_child`` runs in a process group of its own and dies with the
+    thread that started it (``adapters.supervision``): the embedded server of the service.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class NatsServer:
         variables: Mapping[str, str | int] | None = None,
         extra_config: str = "",
         sync_interval: str = "always",
+        supervised_child: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
@@ -104,6 +107,7 @@ class NatsServer:
         self.extra_variables = dict(variables or {})
         self.extra_config = extra_config
         self.sync_interval = sync_interval
+        self.supervised_child = supervised_child
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -159,6 +163,7 @@ class NatsServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environment,
+            preexec_fn=child_setup if self.supervised_child else None,
         )
         log.close()
         self._wait_until_ready()

@@ -18,6 +18,8 @@ from adapters.nats.audit import NatsLog
 from api.errors import problems
 from api.guards import AUDITORS
 from api.security import PublicOperation
+from api.schemas import LOG_POSITION_MAX
+from projections.work_status import SetAsideEvent, set_aside_events
 from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 
 NDJSON = "application/x-ndjson"
@@ -74,6 +76,28 @@ class AuditController(Controller):
     ) -> list[Checkpoint]:
         signed = map(decode_checkpoint, _log(request).checkpoint_payloads())
         return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
+
+    @get(
+        "/set-aside-events",
+        guards=[AUDITORS],
+        sync_to_thread=True,
+        summary="Events a background worker could not process and set aside, in log order",
+        description=(
+            "The region-feed fan-out and the projection runner never stop on one event: one they "
+            "cannot process however often they try (a region slug no feed can carry, an event that "
+            "does not decode) is recorded here with the reason, and they go on with the next."
+        ),
+        responses=problems(401, 403),
+    )
+    def set_aside(
+        self,
+        request: Request[Any, Any, Any],
+        after: Annotated[
+            int, QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this position")
+        ] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 1000,
+    ) -> list[SetAsideEvent]:
+        return set_aside_events(request.app.state.context.engine, after=after, limit=limit)
 
     @get(
         "/export",

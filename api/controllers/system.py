@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.nats.recorders import EVENTS_PER_MESSAGE
-from api.context import ApiContext
+from api.context import ApiContext, event_store_connected
 from api.schemas import Health
 from api.security import PublicOperation
 from services.application import GovernanceApplication
+from projections.work_status import FEEDS_WORKER, set_aside_events, worker_positions
 
 # The read models count as caught up while they trail the log by at most about a hundred saves (a log
 # position is a message's stream sequence × EVENTS_PER_MESSAGE + the event's index in it).
 READY_LAG = 100 * EVENTS_PER_MESSAGE
-
-
-def event_store_connected(app: GovernanceApplication) -> bool:
-    client = getattr(app.factory, "client", None)  # None: an in-process store, always there
-    return client is None or bool(client.nc.is_connected)
+CAUGHT_UP = "caught up"
+# How many set-aside events /ready names at most (all of them: /audit/set-aside-events).
+_NAMED = 3
 
 
 class SystemController(Controller):
@@ -31,26 +31,59 @@ class SystemController(Controller):
 
     @get(
         "/ready",
-        summary="Readiness: the event store is connected and the read models caught up",
+        summary="Readiness: the event store is connected, the read models and feeds caught up",
+        description=(
+            "503 at once while the event store is unreachable (the service reconnects by itself), "
+            "and while the read models or the region feeds trail the log. Events that a worker "
+            "could not process and set aside are named under `set_aside_events` (listed at "
+            "`/audit/set-aside-events`); they do not make the service unready, as the workers go on "
+            "with the events after them."
+        ),
+        responses={503: ResponseSpec(data_container=Health, description="Not ready, and why")},
         operation_class=PublicOperation,
     )
     async def ready(self, request: Request) -> Response[Health]:
         context: ApiContext = request.app.state.context
-        checks = {
-            "event_store": "connected" if event_store_connected(context.app) else "disconnected",
-            "read_models": await anyio.to_thread.run_sync(lambda: read_models_state(context)),
-        }
-        ready = checks == {"event_store": "connected", "read_models": "caught up"}
+        if not event_store_connected(context.app):
+            # Asking an unreachable store for its head would only wait for a timeout.
+            checks = {"event_store": "unreachable (reconnecting)"}
+        else:
+            checks = await anyio.to_thread.run_sync(lambda: work_checks(context))
+        ready = all(
+            value in ("connected", CAUGHT_UP) for name, value in checks.items()
+            if name != "set_aside_events"
+        )
         return Response(
             Health(status="ready" if ready else "not ready", checks=checks),
             status_code=200 if ready else 503,
+            headers={} if ready else {"Retry-After": "1"},
         )
 
 
-def read_models_state(context: ApiContext) -> str:
+def work_checks(context: ApiContext) -> dict[str, str]:
+    """The event store's connection, how far the read models and the region feeds are, and the
+    events set aside."""
+    checks = {"event_store": "connected"}
     try:
         head = context.app.recorder.max_notification_id() or 0
-    except Exception:  # noqa: BLE001 - the event store check reports the cause
-        return "unknown"
-    applied = context.position_watch.position or 0
-    return "caught up" if head - applied <= READY_LAG else f"behind ({applied} of {head})"
+    except Exception:  # noqa: BLE001 - the store went away meanwhile
+        return {"event_store": "unreachable (no answer)"}
+    checks["read_models"] = _lag(context.position_watch.position or 0, head)
+    try:
+        feeds = worker_positions(context.engine).get(FEEDS_WORKER)
+        set_aside = set_aside_events(context.engine, limit=_NAMED + 1)
+    except Exception:  # noqa: BLE001 - the database is away; the maps check reports it already
+        return checks
+    if feeds is not None:  # None: no process of this deployment fans out (to region feeds) yet
+        checks["region_feeds"] = _lag(feeds, head)
+    if set_aside:
+        named = ", ".join(
+            f"{event.worker} at {event.position} ({event.event_type})" for event in set_aside[:_NAMED]
+        )
+        checks["set_aside_events"] = named + (", …" if len(set_aside) > _NAMED else "")
+    return checks
+
+
+def _lag(position: int, head: int) -> str:
+    return CAUGHT_UP if head - position <= READY_LAG else f"behind ({position} of {head})"
+

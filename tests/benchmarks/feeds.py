@@ -27,7 +27,7 @@ from pathlib import Path
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from adapters.nats.access import FeedAccess, include_authorization, inbox_prefix, url_with_credentials
+from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from adapters.nats.server import NatsServer
@@ -56,7 +56,7 @@ class RegionSystem:
                 url,
                 user=credentials.user,
                 password=credentials.password,
-                inbox_prefix=inbox_prefix(REGION),
+                inbox_prefix=credentials.inbox_prefix,
             ),
             self._loop,
         ).result()

@@ -8,7 +8,7 @@ from typing import Any
 
 import nats
 
-from adapters.nats.access import FeedAccess, inbox_prefix
+from adapters.nats.access import FeedAccess
 
 
 async def connect_as(
@@ -26,7 +26,7 @@ async def connect_as(
         url,
         user=credentials.user,
         password=credentials.password,
-        inbox_prefix=inbox_prefix(region),
+        inbox_prefix=credentials.inbox_prefix,
         error_cb=collect,
         max_reconnect_attempts=0,
     )

@@ -27,11 +27,18 @@ def test_credentials_are_issued_once_and_readable_by_their_owner_only(tmp_path):
 
 
 def test_a_region_may_only_use_its_own_feed_stream_and_inbox():
-    permissions = region_permissions("zuid-limburg")
+    permissions = region_permissions("zuid-limburg", "_INBOX.zuid-limburg.t0ken")
     published = permissions["publish"]["allow"]
     assert all("REGIEKAART_FEED_zuid-limburg" in subject for subject in published)
     assert not any("STREAM.DELETE" in s or "STREAM.UPDATE" in s or "STREAM.CREATE" in s for s in published)
-    assert permissions["subscribe"]["allow"] == ["_INBOX.zuid-limburg.>", "feed.zuid-limburg.>"]
+    assert permissions["subscribe"]["allow"] == ["_INBOX.zuid-limburg.t0ken.>"]
+
+
+def test_a_regions_inbox_cannot_be_guessed_by_another_region():
+    first = Credentials(user="region-zuid-limburg", password="one")
+    second = Credentials(user="region-zuid-limburg", password="two")
+    assert first.inbox_prefix.startswith("_INBOX.zuid-limburg.")
+    assert first.inbox_prefix != second.inbox_prefix and "one" not in first.inbox_prefix
 
 
 def test_a_region_slug_must_be_a_subject_token(tmp_path):

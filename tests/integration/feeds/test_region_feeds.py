@@ -19,7 +19,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.client import NatsClient
-from adapters.nats.feeds import FeedLayout, FeedPublisher
+from adapters.nats.feeds import MAX_CONSUMERS_PER_FEED, FeedLayout, FeedPublisher
 from adapters.nats.server import NatsServer
 from domain.values import PartialDate
 from projections.feeds import FeedProjection
@@ -193,6 +193,85 @@ def test_zuid_limburg_may_not_read_the_event_stream_nor_delete_streams(service: 
     assert f'publish to "$js.api.stream.delete.{events}"' in violations
     assert f'publish to "feed.{ZUID}.accountholdership.holdertransferred"' in violations
     assert feed_counts(service)[ZUID][0] > 0
+
+
+def test_zuid_limburg_cannot_deliver_its_feed_into_zaanstreek_waterlands_subscriptions(
+    service: Service,
+) -> None:
+    """A push consumer on Zuid-Limburg's own feed may name any deliver subject, and the server delivers
+    to whoever subscribes to it. Zaanstreek-Waterland subscribes only within its inbox, whose prefix
+    holds a token of its password that Zuid-Limburg cannot name, and may not subscribe to feed
+    subjects. Delivery into Zuid-Limburg's own inbox shows the consumers do deliver."""
+    zaanstreek_inbox = service.access.region(ZAANSTREEK).inbox_prefix
+    zuid_inbox = service.access.region(ZUID).inbox_prefix
+    before = feed_counts(service)[ZAANSTREEK]
+
+    async def scenario() -> tuple[int, list[Any], list[str]]:
+        errors: list[Exception] = []
+        zuid = await connect_as(service.server.url, service.access, ZUID)
+        zaanstreek = await connect_as(service.server.url, service.access, ZAANSTREEK, errors)
+        foreign: list[Any] = []
+
+        async def receive(message: Any) -> None:
+            foreign.append(message)
+
+        # Exact subscriptions, as a region system's own push consumer or live reader would make.
+        await zaanstreek.subscribe(f"{zaanstreek_inbox}.push", cb=receive)
+        await zaanstreek.subscribe(f"feed.{ZAANSTREEK}.Feed.Live", cb=receive)
+        await zaanstreek.flush()
+        own = await zuid.subscribe(f"{zuid_inbox}.control")
+        targets = {
+            "inbox": f"_INBOX.{ZAANSTREEK}.push",  # the inbox as another region can name it
+            "feed": f"feed.{ZAANSTREEK}.Feed.Live",
+            "control": f"{zuid_inbox}.control",
+        }
+        js = zuid.jetstream(timeout=5)
+        for name, subject in targets.items():
+            await js.add_consumer(
+                LAYOUT.stream(ZUID),
+                ConsumerConfig(durable_name=f"push-{name}", deliver_subject=subject),
+            )
+        # Once the control consumer has delivered the whole feed, so would the others have.
+        total = feed_counts(service)[ZUID][0]
+        for _ in range(total):
+            await own.next_msg(timeout=10)
+        await zaanstreek.flush()
+        for name in targets:
+            await js.delete_consumer(LAYOUT.stream(ZUID), f"push-{name}")
+        await zuid.close()
+        await zaanstreek.close()
+        return total, foreign, refused(errors)
+
+    delivered, foreign, violations = asyncio.run(scenario())
+    assert delivered > 0
+    assert [m.subject for m in foreign] == []
+    assert f'subscription to "feed.{ZAANSTREEK}.feed.live"' in str(violations)
+    assert feed_counts(service)[ZAANSTREEK] == before
+
+
+def test_a_region_system_may_keep_only_so_many_consumers(service: Service) -> None:
+    async def scenario() -> tuple[int, int, str]:
+        nc = await connect_as(service.server.url, service.access, ZUID)
+        js = nc.jetstream(timeout=5)
+        stream = LAYOUT.stream(ZUID)
+        existing = (await js.stream_info(stream)).state.consumer_count
+        created = 0
+        try:
+            while created <= MAX_CONSUMERS_PER_FEED:
+                await js.add_consumer(stream, ConsumerConfig(durable_name=f"many-{created}"))
+                created += 1
+            refusal = ""
+        except nats.js.errors.APIError as error:
+            refusal = str(error)
+        finally:
+            for number in range(created):
+                await js.delete_consumer(stream, f"many-{number}")
+            await nc.close()
+        return existing, created, refusal
+
+    existing, created, refusal = asyncio.run(scenario())
+    assert existing + created == MAX_CONSUMERS_PER_FEED
+    assert "maximum consumers limit reached" in refusal
 
 
 def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(service: Service) -> None:
