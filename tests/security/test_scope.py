@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.service import Service
+from tests.security.conftest import G7_AUTHORITY, EventLog
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "request_id", "errors", "rule"}
 
@@ -47,3 +48,69 @@ def test_auditors_and_admins_still_follow_every_feed(service: Service, role: str
     with service.client(token) as client:
         status, media_type, _ = feed_status(client, "zuid-limburg")
     assert (status, media_type.split(";")[0]) == (200, "text/event-stream")
+
+
+# -- a cooperation decides only for the regions that take part in it -------------------------------
+def g7_decision(path: str, body: dict) -> tuple[str, dict]:
+    return path, {**body, "authority": G7_AUTHORITY}
+
+
+# Zuid-Limburg takes no part in G7 Gelderland; each command names G7 and makes Zuid-Limburg a
+# participant, a holder or a party of a G7 decision.
+NAMING_A_REGION_OUTSIDE_THE_COOPERATION = [
+    g7_decision(
+        "/agreements/joint-procurements",
+        {
+            "agreement": "scope-g7-procurement-zl",
+            "owner": {"kind": "cooperation", "slug": "g7-gelderland"},
+            "participants": [{"kind": "region", "slug": "zuid-limburg"}],
+        },
+    ),
+    g7_decision(
+        "/agreements/account-holderships",
+        {
+            "agreement": "scope-g7-account-zl",
+            "cooperation": "g7-gelderland",
+            "organisation": "koraalgroep",
+            "holder_region": "zuid-limburg",
+        },
+    ),
+    g7_decision(
+        "/agreements",
+        {
+            "agreement": "scope-g7-agreement-zl",
+            "agreement_kind": "samenwerkingsafspraak",
+            "owner": {"kind": "cooperation", "slug": "g7-gelderland"},
+            "terms": {"parties": [{"kind": "region", "slug": "zuid-limburg"}]},
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), NAMING_A_REGION_OUTSIDE_THE_COOPERATION, ids=lambda v: str(v)[:40]
+)
+def test_a_coordinator_records_no_region_outside_their_cooperation_in_its_decisions(
+    g7_coordinator: httpx.Client, admin: httpx.Client, log: EventLog, path: str, body: dict
+) -> None:
+    before = log.end()
+    answer = g7_coordinator.post(path, json=body)
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "zuid-limburg" in answer.json()["detail"]
+    assert log.end() == before
+    zuid_limburg = admin.get("/regions/zuid-limburg/map").text
+    assert body["agreement"] not in zuid_limburg
+
+
+def test_a_coordinator_still_records_a_decision_naming_a_region_of_their_cooperation(
+    g7_coordinator: httpx.Client, admin: httpx.Client, log: EventLog
+) -> None:
+    path, body = NAMING_A_REGION_OUTSIDE_THE_COOPERATION[0]
+    own = {**body, "agreement": "scope-g7-procurement-achterhoek"}
+    own["participants"] = [{"kind": "region", "slug": "achterhoek"}]
+    before = log.end()
+    answer = g7_coordinator.post(path, json=own)
+    assert answer.status_code == 201, answer.text
+    assert [e["slug"] for e in log.after(before)] == [own["agreement"]]
+    assert own["agreement"] in admin.get("/regions/achterhoek/map").text

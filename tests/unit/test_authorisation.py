@@ -41,17 +41,30 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
     authorise_command(NMZ, TRANSFER_NMZ, facts)
 
 
-def test_a_cooperation_decides_whichever_region_it_names(facts) -> None:
+def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) -> None:
     lead = c.AssignLead(
         agreement="g7-lead-elsewhere",
         cooperation="g7-gelderland",
         item="inkoop",
-        lead_region="zuid-limburg",
+        lead_region="achterhoek",
         principal="x",
     )
     authorise_command(G7, lead, facts)
     with pytest.raises(NotAuthorised):
         authorise_command(NMZ, lead, facts)
+    # Zuid-Limburg takes no part in G7 Gelderland: its coordinator may not make it a holder there,
+    # nor may a coordinator of both cooperations carry Zuid-Limburg over from NMZ Limburg.
+    account = c.AssignAccountHoldership(
+        agreement="g7-account-elsewhere",
+        cooperation="g7-gelderland",
+        organisation="koraalgroep",
+        holder_region="zuid-limburg",
+        principal="x",
+    )
+    both = Principal(name="d", role=Role.COORDINATOR, cooperations=("g7-gelderland", "nmz-limburg"))
+    for coordinator in (G7, both):
+        with pytest.raises(NotAuthorised, match="does not coordinate zuid-limburg"):
+            authorise_command(coordinator, account, facts)
 
 
 @pytest.mark.parametrize(
