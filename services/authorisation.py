@@ -8,7 +8,9 @@ aggregate's history concerns. The rule:
 - a command is within scope when every cooperation it touches is one of the coordinator's, and every
   region it touches is the coordinator's own or takes part in a cooperation the command touches (with
   none, in one of the coordinator's): a cooperation decides only for the regions that take part in it,
-  so naming one's own cooperation never makes another region a holder, participant or party;
+  so naming one's own cooperation never makes another region a holder, participant or party; the
+  regions of the municipalities a command names count among the regions it touches (they only narrow
+  the scope: a command that touches no cooperation or region stays for admins);
 - a command that touches neither (registering a municipality or a source, a merger) is for admins only;
 - a registry command (``REGISTRY_COMMANDS``: registering regions, municipalities, cooperations,
   organisations, decision bodies and sources, and changing who takes part in a cooperation) is for admins
@@ -166,6 +168,16 @@ def participants(app: GovernanceApplication, cooperations: tuple[str, ...]) -> s
     return regions
 
 
+def regions_of(app: GovernanceApplication, municipalities: tuple[str, ...]) -> set[str]:
+    """The regions ``municipalities`` belong or belonged to (any membership, at any time): a fact that
+    names a municipality reaches its regions (``domain.audience``)."""
+    regions: set[str] = set()
+    for slug in municipalities:
+        if app.exists(Municipality, slug):
+            regions |= {m.region for m in app.get(Municipality, slug).memberships.values()}
+    return regions
+
+
 def authorise_command(principal: Principal, command: c.Command, app: GovernanceApplication) -> None:
     """Raises NotAuthorised unless ``principal`` may record ``command`` (see the module's rule)."""
     if principal.role is Role.ADMIN:
@@ -198,7 +210,10 @@ def authorise_command(principal: Principal, command: c.Command, app: GovernanceA
     # lets a coordinator record a holder, participant or party that is a region outside it.
     deciding = scope.cooperations or principal.cooperations
     own = set(principal.regions) | participants(app, deciding)
-    outside = [s for s in scope.regions if s not in own]
+    # A municipality's regions bound what a coordinator may say of it (they never widen the scope):
+    # a decision naming a municipality of a region outside the cooperation reaches that region too.
+    reached = (*scope.regions, *sorted(regions_of(app, scope.municipalities) - set(scope.regions)))
+    outside = [s for s in reached if s not in own]
     if outside:
         raise NotAuthorised(
             principal,

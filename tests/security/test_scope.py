@@ -114,3 +114,54 @@ def test_a_coordinator_still_records_a_decision_naming_a_region_of_their_coopera
     assert answer.status_code == 201, answer.text
     assert [e["slug"] for e in log.after(before)] == [own["agreement"]]
     assert own["agreement"] in admin.get("/regions/achterhoek/map").text
+
+
+# -- a municipality reaches its region: naming one is naming the region -----------------------------
+# Maastricht belongs to Zuid-Limburg, which takes no part in G7 Gelderland.
+NAMING_A_MUNICIPALITY_OUTSIDE_THE_COOPERATION = [
+    g7_decision(
+        "/agreements/mandates",
+        {
+            "agreement": "scope-g7-mandate-maastricht",
+            "cooperation": "g7-gelderland",
+            "holder_municipality": "maastricht",
+            "expertise_centre": "koraalgroep",
+        },
+    ),
+    g7_decision(
+        "/agreements",
+        {
+            "agreement": "scope-g7-agreement-maastricht",
+            "agreement_kind": "samenwerkingsregeling",
+            "owner": {"kind": "cooperation", "slug": "g7-gelderland"},
+            "terms": {"host_municipality": "maastricht"},
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), NAMING_A_MUNICIPALITY_OUTSIDE_THE_COOPERATION, ids=lambda v: str(v)[:40]
+)
+def test_a_coordinator_names_no_municipality_of_a_region_outside_their_cooperation(
+    g7_coordinator: httpx.Client, admin: httpx.Client, log: EventLog, path: str, body: dict
+) -> None:
+    before = log.end()
+    answer = g7_coordinator.post(path, json=body)
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "zuid-limburg" in answer.json()["detail"]
+    assert log.end() == before
+    reached = admin.get("/events", params={"region": "zuid-limburg", "after": before})
+    assert reached.json()["events"] == []
+
+
+def test_a_coordinator_still_names_a_municipality_of_their_cooperations_regions(
+    g7_coordinator: httpx.Client, log: EventLog
+) -> None:
+    path, body = NAMING_A_MUNICIPALITY_OUTSIDE_THE_COOPERATION[0]
+    own = {**body, "agreement": "scope-g7-mandate-nijmegen", "holder_municipality": "nijmegen"}
+    before = log.end()
+    answer = g7_coordinator.post(path, json=own)
+    assert answer.status_code == 201, answer.text
+    assert [e["slug"] for e in log.after(before)] == [own["agreement"]]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from domain.agreements import AgreementAggregate
 from domain.registry import Cooperation, Municipality
-from domain.values import PartialDate, PlanRef
+from domain.values import ChangeKind, PartialDate, PlanRef, SubjectKind, SubjectRef
 from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import NotAuthorised, Principal, Role, authorise_command, touched
@@ -157,3 +158,25 @@ def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registr
     registration = c.CorrectFact(aggregate_id=wijchen, version=1, reason="x", principal="x")
     with pytest.raises(NotAuthorised, match="registry fact"):
         authorise_command(NIJMEGEN, registration, facts)
+
+
+def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decisions(facts) -> None:
+    mandate = c.GrantExpertiseCentreMandate(
+        agreement="g7-mandate-elsewhere",
+        cooperation="g7-gelderland",
+        holder_municipality="maastricht",  # of Zuid-Limburg, which takes no part in G7
+        expertise_centre="koraalgroep",
+        principal="x",
+    )
+    with pytest.raises(NotAuthorised, match="does not coordinate zuid-limburg"):
+        authorise_command(G7, mandate, facts)
+    authorise_command(G7, msgspec.structs.replace(mandate, holder_municipality="nijmegen"), facts)
+    # a municipality's regions never widen the scope: a change about Wijchen alone stays for admins
+    change = c.RecordStructuralChange(
+        change="wijchen-elsewhere",
+        change_kind=ChangeKind.PARTIAL_WITHDRAWAL,
+        subject=SubjectRef(SubjectKind.MUNICIPALITY, "wijchen"),
+        principal="x",
+    )
+    with pytest.raises(NotAuthorised, match="only an admin"):
+        authorise_command(NIJMEGEN, change, facts)
