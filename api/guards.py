@@ -65,6 +65,22 @@ def require_region(request: ASGIConnection[Any, Any, Any, Any], region: str) -> 
         )
 
 
+def require_feed(request: ASGIConnection[Any, Any, Any, Any], region: str) -> None:
+    """Refuses a principal that may not follow ``region``'s feed: the feed is the event log as the
+    region receives it, so the log's rule decides (``may_read_log``), not the rule of maps."""
+    principal = _principal(request)
+    if not may_read_log(principal, region):
+        if principal.role is Role.REGION_SYSTEM:
+            own = ", ".join(principal.regions)
+            detail = f"{principal.id} follows only its own region's feed ({own})"
+        else:
+            detail = (
+                f"{principal.id} may not follow a region's feed: like the raw event log, it is for "
+                "auditors, admins and the region's own system"
+            )
+        raise PermissionDeniedException(detail)
+
+
 async def reads_log(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     principal = _principal(connection)
     if not may_read_log(principal, connection.query_params.get("region")):

@@ -5,10 +5,12 @@ command touches is what it names (``domain.concerns``, the same naming conventio
 command about an existing agreement, decision body, set of claims or corrected fact, everything that
 aggregate's history concerns. The rule:
 
-- a command that names a cooperation is within scope when every cooperation it touches is one of the
-  coordinator's: the cooperation decides, whichever regions it names (a holder region, an admitted region);
-- a command that names no cooperation is within scope when it touches regions and every one of them is the
-  coordinator's own or a participant of one of the coordinator's cooperations;
+- a command is within scope when every cooperation it touches is one of the coordinator's, and every
+  region it touches is the coordinator's own or takes part in a cooperation the command touches (with
+  none, in one of the coordinator's): a cooperation decides only for the regions that take part in it,
+  so naming one's own cooperation never makes another region a holder, participant or party; the
+  regions of the municipalities a command names count among the regions it touches (they only narrow
+  the scope: a command that touches no cooperation or region stays for admins);
 - a command that touches neither (registering a municipality or a source, a merger) is for admins only;
 - a registry command (``REGISTRY_COMMANDS``: registering regions, municipalities, cooperations,
   organisations, decision bodies and sources, and changing who takes part in a cooperation) is for admins
@@ -166,6 +168,16 @@ def participants(app: GovernanceApplication, cooperations: tuple[str, ...]) -> s
     return regions
 
 
+def regions_of(app: GovernanceApplication, municipalities: tuple[str, ...]) -> set[str]:
+    """The regions ``municipalities`` belong or belonged to (any membership, at any time): a fact that
+    names a municipality reaches its regions (``domain.audience``)."""
+    regions: set[str] = set()
+    for slug in municipalities:
+        if app.exists(Municipality, slug):
+            regions |= {m.region for m in app.get(Municipality, slug).memberships.values()}
+    return regions
+
+
 def authorise_command(principal: Principal, command: c.Command, app: GovernanceApplication) -> None:
     """Raises NotAuthorised unless ``principal`` may record ``command`` (see the module's rule)."""
     if principal.role is Role.ADMIN:
@@ -182,22 +194,26 @@ def authorise_command(principal: Principal, command: c.Command, app: GovernanceA
     if isinstance(command, c.CorrectFact):
         _authorise_correction(principal, command, app)
     scope = touched(command, app)
-    if scope.cooperations:
-        outside = [s for s in scope.cooperations if s not in principal.cooperations]
-        if outside:
-            raise NotAuthorised(
-                principal,
-                f"coordinates {_names(principal.cooperations)}, not {_names(outside)}: "
-                "a coordinator records decisions only within the cooperations they coordinate",
-            )
-        return
-    if not scope.regions:
+    if not scope.cooperations and not scope.regions:
         raise NotAuthorised(
             principal,
             "may not record this: it touches no cooperation or region, and only an admin records such facts",
         )
-    own = set(principal.regions) | participants(app, principal.cooperations)
-    outside = [s for s in scope.regions if s not in own]
+    outside = [s for s in scope.cooperations if s not in principal.cooperations]
+    if outside:
+        raise NotAuthorised(
+            principal,
+            f"coordinates {_names(principal.cooperations)}, not {_names(outside)}: "
+            "a coordinator records decisions only within the cooperations they coordinate",
+        )
+    # A cooperation decides only for the regions that take part in it: naming a cooperation never
+    # lets a coordinator record a holder, participant or party that is a region outside it.
+    deciding = scope.cooperations or principal.cooperations
+    own = set(principal.regions) | participants(app, deciding)
+    # A municipality's regions bound what a coordinator may say of it (they never widen the scope):
+    # a decision naming a municipality of a region outside the cooperation reaches that region too.
+    reached = (*scope.regions, *sorted(regions_of(app, scope.municipalities) - set(scope.regions)))
+    outside = [s for s in reached if s not in own]
     if outside:
         raise NotAuthorised(
             principal,

@@ -10,7 +10,7 @@ from litestar.response import ServerSentEvent
 from adapters.nats.feeds import FeedLayout
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
-from api.guards import require_region
+from api.guards import require_feed
 from api.security import token_still_valid
 
 
@@ -24,7 +24,7 @@ class FeedController(Controller):
         include_in_schema=False,
     )
     async def region_feed(self, request: Request, region: FromPath[str]) -> ServerSentEvent:
-        require_region(request, region)
+        require_feed(request, region)
         connection = request.app.state.feed_connection
         if connection is None:
             raise ServiceUnavailableException("the region feeds are not connected")

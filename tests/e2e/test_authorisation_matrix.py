@@ -59,6 +59,7 @@ READS: list[tuple[str, str, Query]] = [
     ("/asyncapi.yaml", "/asyncapi.yaml", ()),
     ("/audit/public-key", "/audit/public-key", ()),
     ("/audit/checkpoints", "/audit/checkpoints", ()),
+    ("/audit/set-aside-events", "/audit/set-aside-events", ()),
     ("/audit/export", "/audit/export", ()),
     ("/tokens", "/tokens", ()),
     ("/regions", "/regions", ()),
@@ -95,9 +96,12 @@ def read_expectation(role: str, template: str, path: str, query: Query) -> str:
         return "allowed"
     if template.startswith(("/tokens", "/audit/")):  # tokens: admins; checkpoints, export: auditors
         return "allowed" if role == "auditor" and template.startswith("/audit/") else "refused"
-    if template == "/events":
+    if template == "/events" or template.endswith("/feed"):  # the raw log, whole or a region's part
         if role == "auditor":
             return "allowed"
+        if template.endswith("/feed"):
+            own = role == "region-system" and path.startswith(f"/regions/{OWN_REGION}/")
+            return "allowed" if own else "refused"
         regions = {value for key, value in query if key == "region"}
         return "allowed" if role == "region-system" and regions == {OWN_REGION} else "refused"
     if template.startswith("/regions/{region}"):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from domain.agreements import AgreementAggregate
 from domain.registry import Cooperation, Municipality
-from domain.values import PartialDate, PlanRef
+from domain.values import ChangeKind, PartialDate, PlanRef, SubjectKind, SubjectRef
 from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import NotAuthorised, Principal, Role, authorise_command, touched
@@ -41,17 +42,30 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
     authorise_command(NMZ, TRANSFER_NMZ, facts)
 
 
-def test_a_cooperation_decides_whichever_region_it_names(facts) -> None:
+def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) -> None:
     lead = c.AssignLead(
         agreement="g7-lead-elsewhere",
         cooperation="g7-gelderland",
         item="inkoop",
-        lead_region="zuid-limburg",
+        lead_region="achterhoek",
         principal="x",
     )
     authorise_command(G7, lead, facts)
     with pytest.raises(NotAuthorised):
         authorise_command(NMZ, lead, facts)
+    # Zuid-Limburg takes no part in G7 Gelderland: its coordinator may not make it a holder there,
+    # nor may a coordinator of both cooperations carry Zuid-Limburg over from NMZ Limburg.
+    account = c.AssignAccountHoldership(
+        agreement="g7-account-elsewhere",
+        cooperation="g7-gelderland",
+        organisation="koraalgroep",
+        holder_region="zuid-limburg",
+        principal="x",
+    )
+    both = Principal(name="d", role=Role.COORDINATOR, cooperations=("g7-gelderland", "nmz-limburg"))
+    for coordinator in (G7, both):
+        with pytest.raises(NotAuthorised, match="does not coordinate zuid-limburg"):
+            authorise_command(coordinator, account, facts)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +158,25 @@ def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registr
     registration = c.CorrectFact(aggregate_id=wijchen, version=1, reason="x", principal="x")
     with pytest.raises(NotAuthorised, match="registry fact"):
         authorise_command(NIJMEGEN, registration, facts)
+
+
+def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decisions(facts) -> None:
+    mandate = c.GrantExpertiseCentreMandate(
+        agreement="g7-mandate-elsewhere",
+        cooperation="g7-gelderland",
+        holder_municipality="maastricht",  # of Zuid-Limburg, which takes no part in G7
+        expertise_centre="koraalgroep",
+        principal="x",
+    )
+    with pytest.raises(NotAuthorised, match="does not coordinate zuid-limburg"):
+        authorise_command(G7, mandate, facts)
+    authorise_command(G7, msgspec.structs.replace(mandate, holder_municipality="nijmegen"), facts)
+    # a municipality's regions never widen the scope: a change about Wijchen alone stays for admins
+    change = c.RecordStructuralChange(
+        change="wijchen-elsewhere",
+        change_kind=ChangeKind.PARTIAL_WITHDRAWAL,
+        subject=SubjectRef(SubjectKind.MUNICIPALITY, "wijchen"),
+        principal="x",
+    )
+    with pytest.raises(NotAuthorised, match="only an admin"):
+        authorise_command(NIJMEGEN, change, facts)
