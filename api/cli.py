@@ -20,6 +20,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import load_signing_key, public_key_path
+from adapters.data_dir import DataDirInUse
 from adapters.nats.access import FeedAccess, inbox_prefix
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
@@ -47,7 +48,16 @@ def _settings(data_dir: Path | None, nats_url: str | None = None, **overrides: o
         raise click.UsageError(str(error)) from error
 
 
-@click.group()
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DataDirInUse as error:
+            # Refused at once, before anything was started: a second process would fork the log.
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Regiekaart: the governance map of Dutch youth-care regions."""
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from granian import Granian
 from granian.constants import Interfaces
 
+from adapters.data_dir import owning
 from adapters.settings import Settings
 from api.tokens import TokenStore
 from services.authorisation import Role
@@ -62,7 +63,8 @@ def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: flo
 
 
 def serve(settings: Settings, echo: Callable[[str], None]) -> None:
-    with Runtime(settings) as runtime:
+    # Held before anything in the data directory is touched (the metrics directory is emptied below).
+    with owning(settings.data_dir, "regiekaart serve"), Runtime(settings) as runtime:
         report = runtime.import_facts()
         echo(f"event store: {runtime.nats_url} (data in {settings.data_dir.resolve()})")
         echo(

@@ -18,6 +18,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 
 from adapters.audit import load_signing_key
+from adapters.data_dir import owning
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
@@ -36,14 +37,16 @@ from services.importer import ImportReport, import_governance_facts
 @contextmanager
 def event_store(settings: Settings) -> Iterator[tuple[str, str]]:
     """The event store's NATS as (its URL, the URL the service connects with): the configured server,
-    or an embedded one run meanwhile that admits only the users of the access configuration."""
+    or an embedded one run meanwhile that admits only the users of the access configuration. The
+    embedded one needs the data directory to itself (``adapters.data_dir``): DataDirInUse otherwise."""
     if settings.nats_url:
         yield settings.nats_url, settings.nats_url
         return
-    access = FeedAccess(settings.access_dir)
-    access.write_server_config(settings.nats_data_dir)
-    with NatsServer(settings.nats_data_dir, extra_config=include_authorization()) as server:
-        yield server.url, url_with_credentials(server.url, access.service())
+    with owning(settings.data_dir, "a process running the embedded nats-server"):
+        access = FeedAccess(settings.access_dir)
+        access.write_server_config(settings.nats_data_dir)
+        with NatsServer(settings.nats_data_dir, extra_config=include_authorization()) as server:
+            yield server.url, url_with_credentials(server.url, access.service())
 
 
 def governance_application(settings: Settings, url: str) -> GovernanceApplication:
