@@ -29,6 +29,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_stream: str = "REGIEKAART_EVENTS"
     # Seconds between signed checkpoints over the event log (one is signed only when the log grew).
     checkpoint_interval: float = 60.0
+    # The Ed25519 key that signs every event and checkpoint (adapters.seal); empty: in the data dir.
+    signing_key_file: Path | None = None
 
     @property
     def nats_data_dir(self) -> Path:
@@ -38,6 +40,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def access_dir(self) -> Path:
         """Credentials of the service and of each region system (files readable by their owner only)."""
         return self.data_dir / "access"
+
+    @property
+    def effective_signing_key_file(self) -> Path:
+        from adapters.audit import signing_key_path
+
+        return self.signing_key_file or signing_key_path(self.data_dir)
 
     @property
     def effective_database_url(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import nats
-from litestar import Litestar
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -14,7 +14,8 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from adapters.audit import public_key_path
+from adapters.audit import event_log_status_path
+from adapters.seal import public_key_file
 from adapters.nats.client import server_urls
 from adapters.settings import Settings
 from api.context import ApiContext
@@ -27,7 +28,11 @@ from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.organisations import OrganisationController
 from api.controllers.regions import RegionController
-from api.controllers.system import SystemController
+from api.controllers.system import (
+    SystemController,
+    event_log_metrics,
+    read_event_log_status,
+)
 from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
@@ -50,6 +55,20 @@ class Metrics(PrometheusController):
     path = "/metrics"
     include_in_schema = False
     opt = {"exclude_from_auth": True}
+
+    @get(media_type="text/plain; version=0.0.4; charset=utf-8")
+    async def get(self, request: Request) -> Response:  # type: ignore[override]
+        """The workers' metrics, and whether the checkpoint writer (another process) last found the
+        event log intact (see ``api.controllers.system.event_log_state``)."""
+        response = await PrometheusController.get.fn(self)
+        status = read_event_log_status(request.app.state.event_log_status_file)
+        if status is None:
+            return response
+        return Response(
+            response.content + event_log_metrics(status),
+            status_code=response.status_code,
+            headers=dict(response.headers),
+        )
 
 
 def create_app(context: ApiContext | None = None, settings: Settings | None = None) -> Litestar:
@@ -106,7 +125,12 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             TokenController,
         ],
         lifespan=[lifespan],
-        state=State({"public_key_file": public_key_path(settings.data_dir)}),
+        state=State(
+            {
+                "public_key_file": public_key_file(settings.effective_signing_key_file),
+                "event_log_status_file": event_log_status_path(settings.data_dir),
+            }
+        ),
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,

@@ -17,13 +17,14 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
-from adapters.audit import load_signing_key
+from adapters.audit import event_log_status_path, write_event_log_status
 from adapters.data_dir import owning
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
+from adapters.seal import known_public_keys, load_signing_key
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
@@ -57,6 +58,7 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
             "NATS_URL": url,
             "NATS_STREAM": settings.nats_stream,
             "NATS_REPLICAS": str(settings.nats_replicas),
+            "NATS_SIGNING_KEY_FILE": str(settings.effective_signing_key_file),
         }
     )
 
@@ -87,11 +89,16 @@ class Runtime:
         client = NatsClient(self._service_url, name="regiekaart-checkpoints")
         self._stack.callback(client.close)
         stream = self.settings.nats_stream
+        key_file = self.settings.effective_signing_key_file
+        status_file = event_log_status_path(self.settings.data_dir)
+        status_file.unlink(missing_ok=True)  # what an earlier run found says nothing of this one
         writer = CheckpointWriter(
             NatsLog(client, stream),
             NatsCheckpointStore(client, stream).append,
-            load_signing_key(self.settings.data_dir),
+            load_signing_key(key_file),
             self.settings.checkpoint_interval,
+            trusted_keys=known_public_keys(key_file),
+            report=lambda status: write_event_log_status(status_file, status),
         )
         self._stack.callback(writer.stop)
         self.checkpoints = writer.start()

@@ -98,14 +98,15 @@ def test_the_log_on_nats_verifies_with_the_published_key(served, tmp_path):
     assert "verified up to position" in output and "checkpoint signed at" in output
 
 
-def test_a_checkpoint_signed_by_another_key_is_refused(served, tmp_path):
-    settings, _ = served
+def test_a_log_signed_by_another_key_is_refused_at_its_first_sealed_event(served, tmp_path):
+    settings, export = served
+    first = position(export.read_bytes().splitlines()[0])
     code, output = verify(
         "--nats-url", settings.nats_url, "--public-key", "00" * 32,
         stream=settings.nats_stream, data_dir=tmp_path,
     )
     assert code == 1
-    assert "bad checkpoint signature" in output
+    assert f"position {first}: sealed with another key" in output
 
 
 # --- a writer that bypasses the service ------------------------------------------------------------
