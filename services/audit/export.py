@@ -134,8 +134,8 @@ def _checkpoints_in(source: BinaryIO) -> list[Checkpoint]:
 def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: int) -> Verified:
     lines = read_lines(source)
     verifier: LogVerifier | None = None
-    # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE;
-    # its seal is on its last line.
+    # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE,
+    # and its seal is on its last line.
     message, first, count, last_hash, seal = -1, 0, 0, "", None
     try:
         for number, line in lines:
@@ -150,10 +150,11 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 continue
             if line.previousposition != verifier.position:
                 raise _order_fault(verifier.position, number, line, lines)
-            if line.position // EVENTS_PER_MESSAGE != message:
-                if count:
-                    verifier.sealed(first, count, last_hash, seal)
-                message, first, count = line.position // EVENTS_PER_MESSAGE, line.position, 0
+            if count and line.position // EVENTS_PER_MESSAGE != message:
+                verifier.sealed(first, count, last_hash, seal)
+                count = 0
+            if not count:
+                message, first = line.position // EVENTS_PER_MESSAGE, line.position
             try:
                 state = bytes(line.data) if line.data_base64 is None else state_of(line)
             except ValueError as error:
@@ -168,6 +169,9 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 line.hash,
             )
             count, last_hash, seal = count + 1, line.hash, line.seal
+            if seal is not None:  # a seal ends its message: a line after it is another message
+                verifier.sealed(first, count, last_hash, seal)
+                count = 0
             if line.loghash != verifier.log_hash:
                 raise LogFault(
                     line.position,
