@@ -29,6 +29,8 @@ from tests.integration.audit.conftest import run_audit
 
 REPO = Path(__file__).resolve().parents[3]
 TOPIC = "domain.registry:Municipality.Registered"
+# The main branch as it was when events began to be sealed: the last code that wrote unsealed logs.
+MAIN_BEFORE_SEALS = "345e229adeca5723dff8be5e6bcbe80ff2e86242"
 
 
 def register(app: GovernanceApplication, *slugs: str) -> list[uuid.UUID]:
@@ -189,11 +191,11 @@ def test_a_message_gone_from_the_stream_is_named_where_it_was(restartable_nats, 
 
 
 def _main_code(tmp_path: Path) -> Path:
-    """The code of the main branch, as the service ran before events were sealed."""
+    """The code of the main branch as the service ran before events were sealed."""
     target = tmp_path / "main-code"
     target.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "main"], capture_output=True, check=True
+        ["git", "-C", str(REPO), "archive", MAIN_BEFORE_SEALS], capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return target
@@ -240,3 +242,51 @@ def test_a_log_written_before_sealing_began_keeps_verifying(nats_server, stream_
     assert "the 3 before it were written before sealing began" in output
     assert f"every event is sealed from position {positions[3]} on" in output
     assert len(first_sealed) == 2 and len(positions) == 5
+
+
+def test_a_rotated_key_keeps_what_it_signed_verifying(nats_server, stream_name, tmp_path):
+    settings = Settings(
+        data_dir=tmp_path, nats_url=nats_server.url, nats_stream=stream_name, checkpoint_interval=3600
+    )
+    with Runtime(settings) as runtime:
+        writer = runtime.start_checkpoints()
+        register(runtime.app, "venlo", "venray")
+        writer.write_checkpoint()
+        assert writer.fault is None
+
+    code, rotated = run_audit("rotate-key", stream=stream_name, data_dir=tmp_path)
+    assert code == 0, rotated
+    old, new = (line.split(":")[1].strip() for line in rotated.splitlines()[:2])
+    key_file = settings.effective_signing_key_file
+    assert load_signing_key(key_file).verify_key.encode().hex() == new
+    assert all(
+        p.stat().st_mode & 0o777 == 0o600
+        for p in key_file.parent.iterdir()
+        if p.name.endswith((".key", ".old"))
+    )
+
+    with Runtime(settings) as runtime:
+        writer = runtime.start_checkpoints()
+        register(runtime.app, "gennep")
+        writer.write_checkpoint()
+        assert writer.fault is None
+    client = NatsClient(nats_server.url)
+    last = msgspec.json.decode(NatsLog(client, stream_name).checkpoint_payloads()[-1])
+    assert last["public_key"] == new
+
+    assert run_audit("public-key", stream=stream_name, data_dir=tmp_path)[1].split() == [old, new]
+    auditor = tmp_path / "auditor"
+    url = ["--nats-url", nats_server.url]
+    both = run_audit(
+        "verify", *url, "--public-key", old, "--public-key", new, stream=stream_name, data_dir=auditor
+    )
+    assert both[0] == 0, both[1]
+    assert "every event is sealed" in both[1]
+    # The key file's own keys (current and retired) are what verify trusts by default.
+    assert run_audit("verify", *url, stream=stream_name, data_dir=tmp_path)[0] == 0
+    only_new = run_audit("verify", *url, "--public-key", new, stream=stream_name, data_dir=auditor)
+    assert only_new[0] == 1
+    positions: list[int] = []
+    NatsLog(client, stream_name).scan(0, lambda _, events, __: positions.extend(p for p, _ in events))
+    client.close()
+    assert f"position {positions[0]}: sealed with another key" in only_new[1]
