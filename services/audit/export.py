@@ -3,6 +3,8 @@ and the service's public key(s) alone."""
 
 from __future__ import annotations
 
+import io
+import mmap
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -99,15 +101,15 @@ def export_log(log: EventLog, out: BinaryIO) -> Exported:
 
 
 def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -> Verified:
-    """Verifies an export file (see ``export_log``) from its contents alone. A file that can be read
-    twice is first searched for its checkpoints, so that the seals a trusted checkpoint covers need no
-    check one by one (see ``services.audit.verification``)."""
+    """Verifies an export file (see ``export_log``) from its contents alone. A file on disk is first
+    searched for its checkpoints, so that the seals a trusted checkpoint covers need no check one by
+    one (see ``services.audit.verification``)."""
     skip = 0
     if trusted_keys is not None and source.seekable():
         trusted_keys = list(trusted_keys)
         start = source.tell()
-        skip = trusted_up_to(_checkpoints_in(source), trusted_keys)
-        source.seek(start)
+        checkpoints = _checkpoints_in(source)
+        skip = 0 if checkpoints is None else trusted_up_to(checkpoints, trusted_keys)
     try:
         return _verify_export(source, trusted_keys, skip)
     except LogFault:
@@ -118,17 +120,34 @@ def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -
     return _verify_export(source, trusted_keys, 0)
 
 
-def _checkpoints_in(source: BinaryIO) -> list[Checkpoint]:
-    checkpoints = []
-    for raw in source:
-        if CHECKPOINT_TYPE.encode() in raw:
-            try:
-                line = msgspec.json.decode(raw, type=ExportLine)
-                if line.type == CHECKPOINT_TYPE:
-                    checkpoints.append(decode_checkpoint(bytes(line.data), line.position))
-            except (msgspec.DecodeError, msgspec.ValidationError, LogFault):
-                continue  # the verification proper names what cannot be read
+def _checkpoints_in(source: BinaryIO) -> list[Checkpoint] | None:
+    """The checkpoints of an export file, found by a byte search for their type over the file mapped
+    into memory: a fraction of the cost of decoding its lines. None if the source is not a file."""
+    try:
+        mapped = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    marker = f'"type":"{CHECKPOINT_TYPE}"'.encode()
+    checkpoints: list[Checkpoint] = []
+    with mapped:
+        hit = mapped.find(marker)
+        while hit >= 0:
+            start = mapped.rfind(b"\n", 0, hit) + 1
+            stop = mapped.find(b"\n", hit)
+            stop = len(mapped) if stop < 0 else stop
+            checkpoints.extend(_checkpoint_of(mapped[start:stop]))
+            hit = mapped.find(marker, stop)
     return checkpoints
+
+
+def _checkpoint_of(raw: bytes) -> list[Checkpoint]:
+    try:
+        line = msgspec.json.decode(raw, type=ExportLine)
+        if line.type == CHECKPOINT_TYPE:
+            return [decode_checkpoint(bytes(line.data), line.position)]
+    except (msgspec.DecodeError, msgspec.ValidationError, LogFault):
+        pass  # the verification proper names what cannot be read
+    return []
 
 
 def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: int) -> Verified:
@@ -136,31 +155,30 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
     verifier: LogVerifier | None = None
     # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE,
     # and its seal is on its last line.
-    message, first, count, last_hash, seal = -1, 0, 0, "", None
+    message, first, count, last_hash = -1, 0, 0, ""
     try:
         for number, line in lines:
             if verifier is None:
                 verifier = LogVerifier(_stream_of(line, number), trusted_keys, skip)
-                event = verifier.event
+                event, sealed = verifier.event, verifier.sealed
             if line.type == CHECKPOINT_TYPE:
                 if count:
-                    verifier.sealed(first, count, last_hash, seal)
+                    verifier.sealed(first, count, last_hash, None)
                     count = 0
                 verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
                 continue
             if line.previousposition != verifier.position:
                 raise _order_fault(verifier.position, number, line, lines)
-            if count and line.position // EVENTS_PER_MESSAGE != message:
-                verifier.sealed(first, count, last_hash, seal)
+            position, seal = line.position, line.seal
+            if count and position // EVENTS_PER_MESSAGE != message:
+                verifier.sealed(first, count, last_hash, None)  # a message whose seal is missing
                 count = 0
-            if not count:
-                message, first = line.position // EVENTS_PER_MESSAGE, line.position
             try:
                 state = bytes(line.data) if line.data_base64 is None else state_of(line)
             except ValueError as error:
-                raise LogFault(line.position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
+                raise LogFault(position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
             event(
-                line.position,
+                position,
                 line.subject,
                 line.aggregateversion,
                 line.type,
@@ -168,10 +186,13 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 line.predecessorhash,
                 line.hash,
             )
-            count, last_hash, seal = count + 1, line.hash, line.seal
             if seal is not None:  # a seal ends its message: a line after it is another message
-                verifier.sealed(first, count, last_hash, seal)
+                sealed(first if count else position, count + 1, line.hash, seal)
                 count = 0
+            else:
+                if not count:
+                    message, first = position // EVENTS_PER_MESSAGE, position
+                count, last_hash = count + 1, line.hash
             if line.loghash != verifier.log_hash:
                 raise LogFault(
                     line.position,
@@ -180,7 +201,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                     "export: the event's position or hash was altered",
                 )
         if verifier is not None and count:
-            verifier.sealed(first, count, last_hash, seal)
+            verifier.sealed(first, count, last_hash, None)
     except UnreadableLine as error:
         raise LogFault(
             verifier.position + 1 if verifier else None, FaultKind.UNREADABLE, str(error)
