@@ -106,12 +106,16 @@ def kill_nodes_at_random(cluster, stop: threading.Event, kills: list[str], seed:
 
 @pytest.mark.slow
 def test_soak_no_acknowledged_command_is_lost_or_duplicated_and_no_server_error(
-    nats_cluster, postgres_server, tmp_path
+    nats_cluster, postgres_server, tmp_path, cluster_signing_key
 ):
     service = start_service(
         tmp_path / "service",
         database_url=postgres_server.create_database(f"soak_{uuid.uuid4().hex[:8]}"),
-        settings={"REGIEKAART_NATS_URL": nats_cluster.urls, "REGIEKAART_NATS_REPLICAS": "3"},
+        settings={
+            "REGIEKAART_NATS_URL": nats_cluster.urls,
+            "REGIEKAART_NATS_REPLICAS": "3",
+            "REGIEKAART_SIGNING_KEY_FILE": cluster_signing_key,
+        },
         log_level="WARNING",
     )
     tally, kills, stop = Tally(), [], threading.Event()
