@@ -6,8 +6,10 @@ recomputed by anyone; a seal cannot be made without the signing key, which lives
 signature over ``seal_claim(stream, hash)``, where ``hash`` is the hash of the message's last event:
 each event's hash covers its content and its aggregate's previous event's hash, so one signature covers
 every event of the message and its link into the aggregate's chain. It travels in the message's header
-``Regiekaart-Seal`` as ``<public key hex>:<signature hex>``, and in an export as the ``seal`` attribute of
-the message's last event.
+``Regiekaart-Seal`` as ``<public key>:<signature>``, both in unpadded URL-safe base64 (130 characters:
+hex would make every message and export line 64 characters longer, which reading the log pays for), and
+in an export as the ``seal`` attribute of the message's last event. Keys are given and printed in hex
+everywhere else.
 
 The same key signs the checkpoints (``services.audit``); a verifier checks seals against the public keys
 it trusts.
@@ -15,6 +17,7 @@ it trusts.
 
 from __future__ import annotations
 
+import base64
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -38,22 +41,25 @@ class Sealer:
     def __init__(self, key: SigningKey) -> None:
         self._key = key
         self.public_key = key.verify_key.encode().hex()
+        self._prefix = f"{_b64(key.verify_key.encode())}:"
 
     def seal(self, stream: str, last_hash: str) -> str:
-        signature = self._key.sign(seal_claim(stream, last_hash)).signature
-        return f"{self.public_key}:{signature.hex()}"
+        return self._prefix + _b64(self._key.sign(seal_claim(stream, last_hash)).signature)
 
 
 def seal_key(seal: str) -> str:
-    """The public key a seal names (hex)."""
-    return seal.partition(":")[0]
+    """The public key a seal names, in hex (empty if it names none that can be read)."""
+    try:
+        return _unb64(seal.partition(":")[0]).hex()
+    except ValueError:
+        return ""
 
 
 def seal_holds(stream: str, last_hash: str, seal: str) -> bool:
     """Whether `seal` is a valid signature over the message by the key it names."""
     public_key, _, signature = seal.partition(":")
     try:
-        _verify_key(public_key).verify(seal_claim(stream, last_hash), bytes.fromhex(signature))
+        _verify_key(public_key).verify(seal_claim(stream, last_hash), _unb64(signature))
     except (BadSignatureError, ValueError, TypeError):
         return False
     return True
@@ -61,7 +67,15 @@ def seal_holds(stream: str, last_hash: str, seal: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _verify_key(public_key: str) -> VerifyKey:
-    return VerifyKey(bytes.fromhex(public_key))
+    return VerifyKey(_unb64(public_key))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def seal_in_headers(headers: bytes | None) -> str | None:

@@ -175,7 +175,7 @@ class LogVerifier:
         self.sequence = 0
         self.sealed_since: int | None = None
         self._unsealed = 0
-        self._key_accepted = "\0"  # the "<key>:" prefix of the last seal whose key was accepted
+        self._key_accepted = "\0"  # the "<key>:" start of the last seal whose key was accepted
         self._log_hash = GENESIS_LOG_HASH
         # Per aggregate: the version, hash and position of its last event so far.
         self._heads: dict[str, tuple[int, str, int]] = {}
@@ -304,7 +304,7 @@ class LogVerifier:
                     f"the event message at position {first_position} is sealed by key {key[:16]}…, "
                     "which is not one of the service's keys",
                 )
-            self._key_accepted = f"{key}:"
+            self._key_accepted = seal.partition(":")[0] + ":"
         if first_position > self.seals_checked_after and not seal_holds(
             self.stream, last_hash, seal
         ):

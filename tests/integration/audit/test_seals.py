@@ -19,7 +19,7 @@ from nacl.signing import SigningKey
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import NatsApplicationRecorder
-from adapters.seal import Sealer, load_signing_key
+from adapters.seal import Sealer, load_signing_key, seal_key
 from adapters.settings import Settings
 from services.application import GovernanceApplication
 from services.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
@@ -125,7 +125,7 @@ def test_an_event_whose_seal_was_copied_from_another_is_named(service, stream_na
     copied = genuine[0]
 
     class Copier:
-        public_key = copied.partition(":")[0]
+        public_key = seal_key(copied)
 
         def seal(self, stream: str, last_hash: str) -> str:
             return copied
