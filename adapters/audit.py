@@ -8,7 +8,9 @@
 - extensions: ``recordedtime`` (when the event was recorded), ``position`` (its notification id in the
   log), ``previousposition`` (the position of the log's previous event, 0 for the first),
   ``aggregateversion``, ``predecessorhash`` (the hash of the aggregate's previous event, empty for its
-  first), ``hash`` (the event's hash) and ``loghash`` (the log hash up to and including it);
+  first), ``hash`` (the event's hash), ``loghash`` (the log hash up to and including it) and, on the
+  last event of each stored message that carries one, ``seal`` (see ``adapters.seal``; the events of a
+  message share ``position // 1000``);
 - ``data``: the event exactly as stored — its JSON bytes inserted verbatim, so the authority, principal
   and provenance read as JSON and the hashes can be recomputed from the file alone. Changing so much as
   a space inside ``data`` changes the content. A stored state that is not JSON (compressed or
@@ -17,14 +19,15 @@
 Signed checkpoints appear in the same file as lines of type ``regiekaart.audit.checkpoint`` right after the
 last event they cover, their ``data`` the checkpoint as stored, so the file can be verified offline.
 
-**Signing key**: the service's Ed25519 key is generated on first use and kept in the data directory,
-readable by its owner only (mode 0600); the public key is kept beside it for publishing.
+**Signing key**: the service's Ed25519 key (``adapters.seal``) signs every event message and every
+checkpoint. It is generated on first use, readable by its owner only (mode 0600), at
+``REGIEKAART_SIGNING_KEY_FILE`` (default ``<data dir>/audit/checkpoint-signing.key``); the public key is
+kept beside it for publishing.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,7 +35,7 @@ from typing import Any, BinaryIO
 import msgspec
 from nacl.signing import SigningKey
 
-from adapters.private_files import private_directory
+from adapters import seal
 
 CHECKPOINT_TYPE = "regiekaart.audit.checkpoint"
 SPEC_VERSION = "1.0"
@@ -55,6 +58,8 @@ class ExportLine(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     predecessorhash: str = ""
     hash: str = ""
     loghash: str = ""
+    # On the last event of a message: the message's seal (see ``adapters.seal``).
+    seal: str | None = None
     data: msgspec.Raw = _NO_DATA
     data_base64: str | None = None
 
@@ -108,6 +113,7 @@ def event_line(
     prev_hash: str,
     hash_hex: str,
     log_hash: str,
+    seal: str | None = None,
 ) -> bytes:
     line = _line(
         stream,
@@ -120,6 +126,7 @@ def event_line(
         predecessorhash=prev_hash,
         hash=hash_hex,
         loghash=log_hash,
+        seal=seal,
     )
     try:
         times = _decode_times(state)
@@ -169,27 +176,29 @@ def read_lines(source: BinaryIO) -> Iterator[tuple[int, ExportLine]]:
 
 
 def load_signing_key(data_dir: Path) -> SigningKey:
-    """The service's checkpoint signing key, created on first use (readable by its owner only)."""
-    path = signing_key_path(data_dir)
-    try:
-        seed = bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        key = SigningKey.generate()
-        private_directory(path.parent)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return load_signing_key(data_dir)  # another process made it first: use theirs
-        with os.fdopen(fd, "w") as file:
-            file.write(key.encode().hex() + "\n")
-        public_key_path(data_dir).write_text(key.verify_key.encode().hex() + "\n")
-        return key
-    return SigningKey(seed)
+    """The signing key at its default place in the data directory (see ``adapters.seal``)."""
+    return seal.load_signing_key(signing_key_path(data_dir))
 
 
 def signing_key_path(data_dir: Path) -> Path:
+    """Where the signing key lives unless ``REGIEKAART_SIGNING_KEY_FILE`` says otherwise."""
     return Path(data_dir) / "audit" / "checkpoint-signing.key"
 
 
 def public_key_path(data_dir: Path) -> Path:
-    return Path(data_dir) / "audit" / "checkpoint-signing.pub"
+    return seal.public_key_file(signing_key_path(data_dir))
+
+
+def event_log_status_path(data_dir: Path) -> Path:
+    """What the checkpoint writer last found (``services.audit.LogStatus`` as JSON): it runs in the
+    service's main process, the API workers that report it on /ready and /metrics are processes of
+    their own."""
+    return Path(data_dir) / "audit" / "event-log-status.json"
+
+
+def write_event_log_status(path: Path, status: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_suffix(".tmp")
+    staged.write_bytes(msgspec.json.encode(status))
+    staged.replace(path)  # readers see the old status or the new one, never half of one
+

@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_max_header_bytes: int = 16 * 1024
     # Connections each API worker holds open at most; more wait in the listen backlog:
     api_max_connections_per_worker: int = 2048
+    # The Ed25519 key that signs every event and checkpoint (adapters.seal); empty: in the data dir.
+    signing_key_file: Path | None = None
 
     @property
     def nats_data_dir(self) -> Path:
@@ -55,6 +57,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def access_dir(self) -> Path:
         """Credentials of the service and of each region system (files readable by their owner only)."""
         return self.data_dir / "access"
+
+    @property
+    def effective_signing_key_file(self) -> Path:
+        from adapters.audit import signing_key_path
+
+        return self.signing_key_file or signing_key_path(self.data_dir)
 
     @property
     def effective_database_url(self) -> str:

@@ -30,7 +30,8 @@ from prometheus_client.core import CounterMetricFamily
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.audit import public_key_path
+from adapters.audit import event_log_status_path
+from adapters.seal import public_key_file
 from adapters.nats.client import server_urls
 from adapters.settings import Settings
 from api.context import ApiContext
@@ -43,7 +44,11 @@ from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.organisations import OrganisationController
 from api.controllers.regions import RegionController
-from api.controllers.system import SystemController
+from api.controllers.system import (
+    SystemController,
+    event_log_metrics,
+    read_event_log_status,
+)
 from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
@@ -101,6 +106,10 @@ class Metrics(PrometheusController):
         own.register(SetAsideCollector(request.app.state.context.engine))
         body = generate_latest(registry)
         body += await anyio.to_thread.run_sync(generate_latest, own)
+        # Whether the checkpoint writer (another process) last found the event log intact.
+        status = read_event_log_status(request.app.state.event_log_status_file)
+        if status is not None:
+            body += event_log_metrics(status)
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -173,7 +182,12 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             TokenController,
         ],
         lifespan=[lifespan],
-        state=State({"public_key_file": public_key_path(settings.data_dir)}),
+        state=State(
+            {
+                "public_key_file": public_key_file(settings.effective_signing_key_file),
+                "event_log_status_file": event_log_status_path(settings.data_dir),
+            }
+        ),
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,

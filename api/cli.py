@@ -19,12 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.audit import load_signing_key, public_key_path
+from adapters.data_dir import DataDirInUse
 from adapters.nats.access import Credentials, FeedAccess, url_without_credentials
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.nats.feeds import FeedLayout, check_region
 from adapters.nats.server import reload_running_server
+from adapters.seal import known_public_keys, rotate_signing_key
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from api.map_tables import cooperation_tables, organisation_tables, print_tables, region_tables
@@ -47,7 +48,16 @@ def _settings(data_dir: Path | None, nats_url: str | None = None, **overrides: o
         raise click.UsageError(str(error)) from error
 
 
-@click.group()
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DataDirInUse as error:
+            # Refused at once, before anything was started: a second process would fork the log.
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Regiekaart: the governance map of Dutch youth-care regions."""
 
@@ -446,20 +456,23 @@ def _public_key(value: str | None) -> str | None:
 )
 @click.option(
     "--public-key",
-    callback=lambda _ctx, _param, value: _public_key(value),
-    help="The service's published public key (hex) that checkpoints must be signed with. "
-    "Without it, the key found in the data directory is used, or else the one the log names.",
+    multiple=True,
+    callback=lambda _ctx, _param, values: [_public_key(value) for value in values],
+    help="A public key (hex) of the service that seals and checkpoints may be signed with; repeat it "
+    "for keys the service had before a rotation. Without it, the keys of the signing key file (its "
+    "current and retired ones) are used if it is here, or else those the log names.",
 )
 @data_dir_option
 @nats_url_option
 def verify(
-    export_file: Path | None, public_key: str | None, data_dir: Path | None, nats_url: str | None
+    export_file: Path | None, public_key: list[str], data_dir: Path | None, nats_url: str | None
 ) -> None:
-    """Verify every event's hash and link and every signed checkpoint; exit 1 at the first fault."""
+    """Verify every event's hash, link and seal, that no message is missing, and every signed
+    checkpoint; exit 1 at the first fault."""
     settings = _settings(data_dir, nats_url)
-    if public_key is None and public_key_path(settings.data_dir).exists():
-        public_key = public_key_path(settings.data_dir).read_text().strip()
-    trusted = None if public_key is None else [public_key]
+    trusted: list[str] | None = list(public_key) or None
+    if trusted is None and settings.effective_signing_key_file.exists():
+        trusted = known_public_keys(settings.effective_signing_key_file)
     try:
         if export_file is not None:
             with export_file.open("rb") as source:
@@ -499,9 +512,23 @@ def export(output: Path | None, data_dir: Path | None, nats_url: str | None) -> 
 @audit.command("public-key")
 @data_dir_option
 def public_key(data_dir: Path | None) -> None:
-    """Print the public key (hex) that the service signs its checkpoints with."""
+    """Print the public key (hex) the service signs events and checkpoints with, after the keys it
+    replaced (one a line, oldest first): an auditor needs them all to verify the whole log."""
     settings = _settings(data_dir, None)
-    click.echo(load_signing_key(settings.data_dir).verify_key.encode().hex())
+    for key in known_public_keys(settings.effective_signing_key_file):
+        click.echo(key)
+
+
+@audit.command("rotate-key")
+@data_dir_option
+def rotate_key(data_dir: Path | None) -> None:
+    """Replace the signing key by a new one. The old public key stays valid for what it signed (it is
+    kept in the retired keys); restart the service to sign with the new key, and publish it."""
+    settings = _settings(data_dir, None)
+    old, new = rotate_signing_key(settings.effective_signing_key_file)
+    click.echo(f"retired key: {old}")
+    click.echo(f"new key:     {new}")
+    click.echo("restart `regiekaart serve` to sign with the new key; publish both public keys")
 
 
 @audit.command()

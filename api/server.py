@@ -27,6 +27,7 @@ from pathlib import Path
 from granian import Granian
 from granian.constants import Interfaces
 
+from adapters.data_dir import owning
 from adapters.private_files import write_private_file
 from adapters.settings import Settings, redacted
 from api.connection_limits import allow_open_files, granian_options
@@ -79,7 +80,8 @@ def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: flo
 
 
 def serve(settings: Settings, echo: Callable[[str], None]) -> None:
-    with Runtime(settings, echo) as runtime:
+    # Held before anything in the data directory is touched (the metrics directory is emptied below).
+    with owning(settings.data_dir, "regiekaart serve"), Runtime(settings, echo) as runtime:
         report = runtime.import_facts()
         echo(f"event store: {redacted(runtime.nats_url)} (data in {settings.data_dir.resolve()})")
         echo(

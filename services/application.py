@@ -85,6 +85,9 @@ class VersionConflict(Exception):
 @dataclass
 class _Recording:
     expected_version: int | None
+    # The kind of aggregate the command changes when it exists already (see _TARGETS): the one whose
+    # version ``expected_version`` names, checked as soon as it is loaded, before any domain rule runs.
+    target: type[Aggregate] | None = None
     aggregate: Aggregate | None = None
     recordings: list[Recording[UUID]] = field(default_factory=list)
 
@@ -112,7 +115,20 @@ class GovernanceApplication(Application[UUID]):
             raise UnknownReference(
                 f"{cls.kind} {slug!r} is a {type(aggregate).__name__}, not a {cls.__name__} — {UnknownReference.rule}"
             )
+        self._check_precondition(aggregate)
         return aggregate
+
+    def _check_precondition(self, aggregate: Aggregate) -> None:
+        """Refuses a command whose ``If-Match`` names another version of the aggregate it changes, as
+        soon as that aggregate is loaded: a stale precondition is a conflict (409), whatever the domain
+        rules would say about the command applied to the newer version."""
+        recording = _current.get()
+        if recording is None or recording.expected_version is None or recording.target is None:
+            return
+        if isinstance(aggregate, recording.target):
+            recording.target = None  # only the first aggregate of that kind is the command's
+            if aggregate.version != recording.expected_version:
+                raise VersionConflict(aggregate.id, aggregate.version, recording.expected_version)
 
     def exists(self, cls: type[GovernanceAggregate], slug: str) -> bool:
         return cls.id_for(slug) in self.repository
@@ -143,6 +159,7 @@ class GovernanceApplication(Application[UUID]):
         saves it concurrently."""
         method: Callable[[Any], UUID] = getattr(self, _HANDLERS[type(command)])
         with self._recording(expected_version) as recording:
+            recording.target = _TARGETS.get(type(command))
             aggregate_id = method(command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
         version = recording.aggregate.version if recording.aggregate else 0
@@ -436,6 +453,7 @@ class GovernanceApplication(Application[UUID]):
             raise UnknownReference(
                 f"no aggregate {cmd.aggregate_id} — {UnknownReference.rule}"
             ) from None
+        self._check_precondition(aggregate)
         aggregate.correct(version=cmd.version, reason=cmd.reason, attribution=cmd.attribution)
         self.save(aggregate)
         return aggregate.id
@@ -719,3 +737,26 @@ _HANDLERS: dict[type, str] = {
     and cls not in (c.Command, c.FactCommand)
 }
 assert all(hasattr(GovernanceApplication, name) for name in _HANDLERS.values()), _HANDLERS
+
+# The aggregate each command changes when it exists before the command (those that register a new
+# aggregate check ``If-Match`` when saving): ``_check_precondition`` compares its version on loading.
+_TARGETS: dict[type, type[Aggregate]] = {
+    c.StartMembership: Municipality,
+    c.EndMembership: Municipality,
+    c.AdmitRegionToCooperation: Cooperation,
+    c.InvolveOrganisationInCooperation: Cooperation,
+    c.ChangeBodyRole: DecisionBody,
+    c.AddClaim: ConflictingClaims,
+    c.CorrectFact: GovernanceAggregate,
+    c.AssignAccountHoldership: AccountHoldership,
+    c.TransferAccountHoldership: AccountHoldership,
+    c.EndAccountHoldership: AccountHoldership,
+    c.OptOutOfProcurement: JointProcurement,
+    c.ExerciseExtensionOption: JointProcurement,
+    c.DeclineExtensionOption: JointProcurement,
+    c.RecordPlanStep: ExpertiseCentreMandate,
+    c.AdoptPlan: ExpertiseCentreMandate,
+    c.ReassignLead: Trekkerschap,
+    c.RecordMilestone: AgreementAggregate,
+    c.ChangeAgreementStatus: AgreementAggregate,
+}

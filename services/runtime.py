@@ -17,13 +17,15 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
-from adapters.audit import load_signing_key
+from adapters.audit import event_log_status_path, write_event_log_status
+from adapters.data_dir import owning
 from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
 from adapters.nats.server import NatsServer
 from adapters.private_files import private_directory
+from adapters.seal import known_public_keys, load_signing_key
 from adapters.settings import Settings
 from adapters.supervision import Supervisor
 from adapters.sql import create_engine, migrate
@@ -42,20 +44,23 @@ def event_store(
 ) -> Iterator[tuple[str, str]]:
     """The event store's NATS as (its URL, the URL the service connects with): the configured server,
     or an embedded one run meanwhile that admits only the users of the access configuration, on the
-    configured port, restarted from its data directory whenever it dies (``adapters.supervision``)."""
+    configured port, restarted from its data directory whenever it dies (``adapters.supervision``).
+    The embedded one needs the data directory to itself (``adapters.data_dir``): DataDirInUse
+    otherwise."""
     if settings.nats_url:
         yield settings.nats_url, settings.nats_url
         return
-    access = FeedAccess(settings.access_dir)
-    access.write_server_config(settings.nats_data_dir)
-    server = NatsServer(
-        settings.nats_data_dir,
-        port=settings.nats_port or None,
-        extra_config=include_authorization(),
-        supervised_child=True,
-    )
-    with server, Supervisor("nats-server", lambda: server.running, server.start, echo):
-        yield server.url, url_with_credentials(server.url, access.service())
+    with owning(settings.data_dir, "a process running the embedded nats-server"):
+        access = FeedAccess(settings.access_dir)
+        access.write_server_config(settings.nats_data_dir)
+        server = NatsServer(
+            settings.nats_data_dir,
+            port=settings.nats_port or None,
+            extra_config=include_authorization(),
+            supervised_child=True,
+        )
+        with server, Supervisor("nats-server", lambda: server.running, server.start, echo):
+            yield server.url, url_with_credentials(server.url, access.service())
 
 
 def governance_application(settings: Settings, url: str) -> GovernanceApplication:
@@ -66,6 +71,7 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
             "NATS_URL": url,
             "NATS_STREAM": settings.nats_stream,
             "NATS_REPLICAS": str(settings.nats_replicas),
+            "NATS_SIGNING_KEY_FILE": str(settings.effective_signing_key_file),
         }
     )
 
@@ -102,11 +108,16 @@ class Runtime:
         client = NatsClient(self._service_url, name="regiekaart-checkpoints")
         self._checkpointing.callback(client.close)
         stream = self.settings.nats_stream
+        key_file = self.settings.effective_signing_key_file
+        status_file = event_log_status_path(self.settings.data_dir)
+        status_file.unlink(missing_ok=True)  # what an earlier run found says nothing of this one
         writer = CheckpointWriter(
             NatsLog(client, stream),
             NatsCheckpointStore(client, stream).append,
-            load_signing_key(self.settings.data_dir),
+            load_signing_key(key_file),
             self.settings.checkpoint_interval,
+            trusted_keys=known_public_keys(key_file),
+            report=lambda status: write_event_log_status(status_file, status),
         )
         self._checkpointing.callback(self._final_checkpoint, writer)
         self.checkpoints = writer.start()

@@ -1,4 +1,12 @@
-"""Who may do what on NATS: the service user, and one user per region system limited to its own feed.
+"""Who may do what on NATS: the service user, the set-up user, and one user per region system limited to
+its own feed.
+
+The service user (every process of the service holds it, API workers included) may publish to the log
+and read it, create the streams it needs and manage its consumers, but not delete, change, purge or
+restore a stream, nor delete a message: the streams' own ``deny_delete`` stops message deletes, not a
+``STREAM.DELETE`` or a ``STREAM.UPDATE`` that lifts it. Changing or removing a stream is for the set-up
+user (``regiekaart-setup``), whose credentials are issued beside the others and held by no process of the
+service: an operator uses them by hand, e.g. to change a stream's replicas.
 
 A region system may, on its own feed stream only: look it up, create, inspect, list and delete consumers,
 pull and acknowledge messages (and answer flow control), and read messages by sequence; it subscribes
@@ -33,6 +41,12 @@ from adapters.nats.feeds import FeedLayout, check_region
 from adapters.private_files import private_directory, write_private_file
 
 SERVICE_USER = "regiekaart"
+SETUP_USER = "regiekaart-setup"
+# What the service user may not ask of JetStream (see the module docstring).
+SERVICE_DENIED = [
+    f"$JS.API.STREAM.{action}.>"
+    for action in ("DELETE", "UPDATE", "PURGE", "MSG.DELETE", "RESTORE")
+]
 AUTHORIZATION_FILE = "authorization.conf"
 
 
@@ -93,6 +107,10 @@ class FeedAccess:
     def service(self) -> Credentials:
         return self._issue(SERVICE_USER)
 
+    def setup(self) -> Credentials:
+        """The set-up user's credentials: streams may be changed or removed with these only."""
+        return self._issue(SETUP_USER)
+
     def region(self, region: str) -> Credentials:
         """The region system's credentials, issued on first request."""
         return self._issue(region_user(region))
@@ -136,9 +154,17 @@ class FeedAccess:
         return credentials
 
     def authorization_config(self) -> str:
-        """The nats-server ``authorization`` block: the service may do anything, regions their feed."""
-        service = self.service()
-        users = [{"user": service.user, "password": service.password}]
+        """The nats-server ``authorization`` block: the set-up user may do anything, the service
+        anything but change or remove streams and messages, regions read their feed."""
+        service, setup = self.service(), self.setup()
+        users: list[dict[str, Any]] = [
+            {"user": setup.user, "password": setup.password},
+            {
+                "user": service.user,
+                "password": service.password,
+                "permissions": {"publish": {"allow": [">"], "deny": SERVICE_DENIED}},
+            },
+        ]
         for region in self.regions():
             credentials = self.region(region)
             users.append(

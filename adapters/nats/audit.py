@@ -17,6 +17,7 @@ import msgspec
 from adapters.nats import recorders
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, JetStreamRecorder, scan_log
+from adapters.seal import seal_in_headers
 
 
 class UnreadableEntry(Exception):
@@ -74,19 +75,23 @@ class NatsLog:
         self.client = client
         self.stream = stream
 
-    def scan(self, after: int, accept: Callable[[int, EventRecord], None]) -> None:
-        """Hands every event after position `after`, up to the log's end as it was when the scan
-        began, to `accept(position, record)` in log order (on the client's loop)."""
+    def scan(
+        self, after: int, accept: Callable[[int, list[tuple[int, EventRecord]], str | None], None]
+    ) -> None:
+        """Hands every message from the one holding position `after` on (from the first if 0), up to
+        the log's end as it was when the scan began, to `accept(sequence, events with their positions,
+        seal)` in log order (on the client's loop). Tracking records come as messages without events,
+        so that the reader sees every sequence."""
         stream = self.stream
 
-        def accept_message(sequence: int, subject: str, data: bytes) -> bool:
-            for position, record in log_entries(stream, sequence, subject, data):
-                if position > after:
-                    accept(position, record)
+        def accept_message(sequence: int, subject: str, data: bytes, headers: bytes | None) -> bool:
+            accept(sequence, log_entries(stream, sequence, subject, data), seal_in_headers(headers))
             return True
 
         first = max(after // EVENTS_PER_MESSAGE, 1)
-        self.client.run(scan_log(self.client, stream, first, accept_message))
+        self.client.run(
+            scan_log(self.client, stream, first, accept_message, with_headers=True)
+        )
 
     def checkpoint_payloads(self) -> list[bytes]:
         payloads: list[bytes] = []

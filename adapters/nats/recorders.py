@@ -69,6 +69,7 @@ from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
+from adapters.seal import SEAL_HEADER, Sealer
 
 EVENTS_PER_MESSAGE = 1000
 WRONG_LAST_SEQUENCE = 10071
@@ -191,10 +192,14 @@ class _Message(msgspec.Struct):
 
 
 class JetStreamRecorder:
-    def __init__(self, client: NatsClient, stream: str, replicas: int = 1) -> None:
+    def __init__(
+        self, client: NatsClient, stream: str, replicas: int = 1, sealer: Sealer | None = None
+    ) -> None:
         self.client = client
         self.stream = stream
         self.replicas = replicas
+        # Signs every event message (adapters.seal); without one, messages go unsealed (tests, tools).
+        self.sealer = sealer
         self._heads: OrderedDict[str, _Head] = OrderedDict()
         self._heads_lock = threading.Lock()
         self._run(self._ensure_stream())
@@ -438,6 +443,9 @@ class JetStreamRecorder:
             messages[first_message].headers["Nats-Expected-Last-Subject-Sequence"] = str(
                 head.sequence
             )
+        if self.sealer is not None:
+            for message in messages:
+                message.headers[SEAL_HEADER] = self.sealer.seal(self.stream, message.head.hash)
         return messages
 
     async def _publish(self, messages: list[_Message]) -> list[int]:
@@ -528,15 +536,21 @@ class JetStreamRecorder:
 
 
 async def scan_log(
-    client: NatsClient, stream: str, first_sequence: int, accept: Callable[[int, str, bytes], bool]
+    client: NatsClient,
+    stream: str,
+    first_sequence: int,
+    accept: Callable[..., bool],
+    *,
+    with_headers: bool = False,
 ) -> None:
-    """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`,
-    in log order, until `accept` returns False or the messages the log held when the scan began are
-    done. A scan that stalls or misses a delivery resumes after the last message it handed on."""
+    """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`
+    (with `with_headers`, `accept(sequence, subject, data, raw header block or None)`), in log order,
+    until `accept` returns False or the messages the log held when the scan began are done. A scan that
+    stalls or misses a delivery resumes after the last message it handed on."""
     attempts = 0
     while attempts < _READ_ATTEMPTS:
         attempts += 1
-        reader = _ConsumerRead(client, stream, first_sequence, accept)
+        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers)
         finished = await reader.run()
         if finished:
             return
@@ -557,12 +571,14 @@ class _ConsumerRead:
         client: NatsClient,
         stream: str,
         first_sequence: int,
-        accept: Callable[[int, str, bytes], bool],
+        accept: Callable[..., bool],
+        with_headers: bool = False,
     ) -> None:
         self.client = client
         self.stream = stream
         self.first_sequence = first_sequence
         self.accept = accept
+        self.with_headers = with_headers
         self.last_sequence = 0
         self._deliveries = 0
         self._page_end = 0
@@ -652,7 +668,12 @@ class _ConsumerRead:
             sequence = int(tokens[offset])
             self._deliveries = delivery
             self.last_sequence = sequence
-            if not self.accept(sequence, subject.decode(), data):
+            accepted = (
+                self.accept(sequence, subject.decode(), data, headers)
+                if self.with_headers
+                else self.accept(sequence, subject.decode(), data)
+            )
+            if not accepted:
                 self._stop("accepted all it wants")
             elif delivery == self._page_end:
                 self._stop(None)

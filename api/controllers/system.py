@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio.to_thread
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -10,8 +13,8 @@ from adapters.nats.recorders import EVENTS_PER_MESSAGE
 from api.context import ApiContext, event_store_connected
 from api.schemas import Health
 from api.security import PublicOperation
-from services.application import GovernanceApplication
 from projections.work_status import FEEDS_WORKER, set_aside_events, worker_positions
+from services.audit import LogStatus
 
 # The read models count as caught up while they trail the log by at most about a hundred saves (a log
 # position is a message's stream sequence × EVENTS_PER_MESSAGE + the event's index in it).
@@ -49,9 +52,11 @@ class SystemController(Controller):
             checks = {"event_store": "unreachable (reconnecting)"}
         else:
             checks = await anyio.to_thread.run_sync(lambda: work_checks(context))
-        ready = all(
-            value in ("connected", CAUGHT_UP) for name, value in checks.items()
-            if name != "set_aside_events"
+        checks["event_log"] = event_log_state(request.app.state.event_log_status_file)
+        ready = not checks["event_log"].startswith("fault") and all(
+            value in ("connected", CAUGHT_UP)
+            for name, value in checks.items()
+            if name not in ("set_aside_events", "event_log")
         )
         return Response(
             Health(status="ready" if ready else "not ready", checks=checks),
@@ -87,3 +92,34 @@ def work_checks(context: ApiContext) -> dict[str, str]:
 def _lag(position: int, head: int) -> str:
     return CAUGHT_UP if head - position <= READY_LAG else f"behind ({position} of {head})"
 
+
+def read_event_log_status(path: Path) -> LogStatus | None:
+    """What the checkpoint writer last found, or None if it has not run (yet) on this data directory."""
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=LogStatus)
+    except (FileNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def event_log_state(status_file: Path) -> str:
+    """``verified up to N``; ``fault at …`` when the checkpoint writer found an event it cannot verify
+    (it signs nothing past it, and the service is not ready until the log is mended); ``not checked``
+    while no writer has reported on this data directory."""
+    status = read_event_log_status(status_file)
+    if status is None:
+        return "not checked"
+    if status.verified:
+        return f"verified up to {status.position}"
+    return f"fault at {status.fault}"
+
+
+def event_log_metrics(status: LogStatus) -> bytes:
+    return (
+        "# HELP regiekaart_event_log_verified 1 while the checkpoint writer verifies the whole event "
+        "log, 0 once it found an event it cannot verify (and signs nothing past it).\n"
+        "# TYPE regiekaart_event_log_verified gauge\n"
+        f"regiekaart_event_log_verified {int(status.verified)}\n"
+        "# HELP regiekaart_event_log_verified_position The log position verified up to.\n"
+        "# TYPE regiekaart_event_log_verified_position gauge\n"
+        f"regiekaart_event_log_verified_position {status.position}\n"
+    ).encode()

@@ -31,6 +31,7 @@ from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import EventRecord, JetStreamRecorder, event_hash, subject_token
 from adapters.nats.server import NatsServer
+from adapters.seal import SEAL_HEADER, Sealer
 from services.audit import CheckpointWriter, export_log, verify_export, verify_log
 from tests.benchmarks.results import write_section
 
@@ -63,8 +64,9 @@ def _state(n: int) -> bytes:
     )
 
 
-async def _fill(url: str, events: int, aggregates: int) -> None:
-    """Publishes `events` chained events over `aggregates` aggregates, round robin, pipelined."""
+async def _fill(url: str, events: int, aggregates: int, sealer: Sealer) -> None:
+    """Publishes `events` chained events over `aggregates` aggregates, round robin, pipelined, each
+    message sealed as the service seals it."""
     import nats
 
     nc = await nats.connect(url, pending_size=256 * 1024 * 1024)
@@ -93,7 +95,12 @@ async def _fill(url: str, events: int, aggregates: int) -> None:
         hash_hex = event_hash(heads[a], ids[a], version, TOPIC, state)
         record = EventRecord(ids[a], True, version, TOPIC, state, heads[a], hash_hex)
         heads[a] = hash_hex
-        await nc.publish(subjects[a], encode([record]), reply=inbox)
+        await nc.publish(
+            subjects[a],
+            encode([record]),
+            reply=inbox,
+            headers={SEAL_HEADER: sealer.seal(STREAM, hash_hex)},
+        )
         sent += 1
         if sent - acked > _IN_FLIGHT:
             drained.clear()
@@ -128,12 +135,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats", sync_interval="2m") as server:
         client = NatsClient(server.url, timeout=30)
         JetStreamRecorder(client, STREAM)
+        key = SigningKey.generate()
         fill_seconds, _ = _timed(
-            lambda: asyncio.run(_fill(server.url, args.events, args.aggregates)), 1
+            lambda: asyncio.run(_fill(server.url, args.events, args.aggregates, Sealer(key))), 1
         )
         log = NatsLog(client, STREAM)
 
-        key = SigningKey.generate()
         writer = CheckpointWriter(log, NatsCheckpointStore(client, STREAM).append, key, interval=3600)
         sign_seconds, checkpoint = _timed(writer.write_checkpoint, 1)
         assert checkpoint is not None, writer.fault
@@ -163,8 +170,8 @@ def main() -> None:
     rows = "\n".join(
         f"| {step} | {wall:.1f} | {n / wall:,.0f} | {cpu:.1f} | {n / cpu:,.0f} |"
         for step, (wall, cpu) in (
-            (f"generate the log (pipelined publishes, {_IN_FLIGHT:,} in flight)", fill_seconds),
-            ("checkpoint writer: read, verify and sign the whole log once", sign_seconds),
+            (f"generate the log, sealed (pipelined publishes, {_IN_FLIGHT:,} in flight)", fill_seconds),
+            ("checkpoint writer: read and verify the whole log, every seal, and sign it once", sign_seconds),
             ("`audit verify` from NATS (short-lived consumers, no acks)", nats_seconds),
             (f"`audit export` to a file ({size / 1e6:,.0f} MB)", export_seconds),
             ("`audit verify --file` (offline)", file_seconds),
@@ -172,7 +179,8 @@ def main() -> None:
     )
     body = f"""{SECTION}
 
-Verifying the event log: every event's hash and link and the signed checkpoint over the whole log.
+Verifying the event log: every event's hash, link and seal, that no message is missing, and the signed
+checkpoint over the whole log (whose seals the checkpoint covers are checked by the writer, not again).
 {n:,} events over {args.aggregates:,} aggregates (one event per message, ~330-byte states), generated
 in the recorder's envelope on a nats-server of the benchmark's own. Median of {args.rounds} runs for the
 two verifications, one run for the other steps. Target: at least 100,000 events/s.

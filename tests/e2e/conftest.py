@@ -42,3 +42,10 @@ def service(tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str) -> 
     running = start_service(tmp_path_factory.mktemp("e2e"), database_url=e2e_database_url)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster_signing_key(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The one signing key of every service on the session's NATS cluster, whose log they share: as in
+    production (deploy/), replicas seal with the same key, or each would refuse the others' events."""
+    return str(tmp_path_factory.mktemp("keys") / "signing.key")

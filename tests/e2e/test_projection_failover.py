@@ -44,13 +44,14 @@ def wait_until_applied(engine: Engine, app: GovernanceApplication) -> None:
 
 @pytest.mark.slow
 def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_rebuild(
-    nats_cluster, postgres_server, tmp_path, own_service
+    nats_cluster, postgres_server, tmp_path, own_service, cluster_signing_key
 ):
     database_url = postgres_server.create_database(f"failover_{uuid.uuid4().hex[:8]}")
     settings = {
         "REGIEKAART_NATS_URL": nats_cluster.urls,
         "REGIEKAART_NATS_REPLICAS": "3",
         "REGIEKAART_PROJECTION_LEASE_SECONDS": str(LEASE_SECONDS),
+        "REGIEKAART_SIGNING_KEY_FILE": cluster_signing_key,
     }
     services = {}
     for name in ("first", "second"):
@@ -64,6 +65,7 @@ def test_the_standby_service_takes_over_the_projections_and_the_maps_equal_a_reb
             "PERSISTENCE_MODULE": "adapters.nats",
             "NATS_URL": nats_cluster.urls,
             "NATS_REPLICAS": "3",
+            "NATS_SIGNING_KEY_FILE": cluster_signing_key,
         }
     )
     try:

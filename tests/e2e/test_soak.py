@@ -146,12 +146,16 @@ def _kill_until_stopped(  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_soak_no_acknowledged_command_is_lost_or_duplicated_and_no_server_error(
-    nats_cluster, postgres_server, tmp_path, own_service
+    nats_cluster, postgres_server, tmp_path, own_service, cluster_signing_key
 ):
     service = own_service(
         tmp_path / "service",
         database_url=postgres_server.create_database(f"soak_{uuid.uuid4().hex[:8]}"),
-        settings={"REGIEKAART_NATS_URL": nats_cluster.urls, "REGIEKAART_NATS_REPLICAS": "3"},
+        settings={
+            "REGIEKAART_NATS_URL": nats_cluster.urls,
+            "REGIEKAART_NATS_REPLICAS": "3",
+            "REGIEKAART_SIGNING_KEY_FILE": cluster_signing_key,
+        },
         log_level="WARNING",
     )
     tally, kills, stop = Tally(), [], threading.Event()

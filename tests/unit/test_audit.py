@@ -31,11 +31,13 @@ class FakeLog:
     def __init__(self, entries: list[tuple[int, EventRecord]]) -> None:
         self.events = entries
         self.checkpoints: list[bytes] = []
+        # Seals by position, as a sealing recorder adds them (each event is a message of its own).
+        self.seals: dict[int, str] = {}
 
     def scan(self, after, accept) -> None:
-        for position, record in self.events:
-            if position > after:
-                accept(position, record)
+        for sequence, (position, record) in enumerate(self.events, start=1):
+            if position >= after:
+                accept(sequence, [(position, record)], self.seals.get(position))
 
     def checkpoint_payloads(self) -> list[bytes]:
         return list(self.checkpoints)

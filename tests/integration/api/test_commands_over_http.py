@@ -117,6 +117,36 @@ def test_if_match_records_only_at_the_expected_version(client, nmz) -> None:
     assert fresh.json()["version"] == version + 1
 
 
+def test_a_stale_if_match_is_a_conflict_before_any_domain_rule(client, nmz) -> None:
+    """A transfer with the If-Match of the version before the winning transfer answers 409 with the
+    current version, although applied to the current version it would break a domain rule (422)."""
+    body = {
+        **TRANSFER_BODY,
+        "handover": {"value": "2027-03-01", "precision": "day"},
+        "authority": {
+            "body": "nmz-bestuurlijk-overleg",
+            "decision_date": {"value": "2026-01-15", "precision": "day"},
+            "document": "Besluitenlijst NMZ 2026-01",
+        },
+    }
+    auditor = bearer(client.app.state.context, Role.AUDITOR)
+    won = client.post(TRANSFER, json=body, headers=nmz)
+    assert won.status_code == 201, won.text
+    version = won.json()["version"]
+    after_won = f"/events?after={won.json()['event_ids'][-1]}"
+    assert client.get(after_won, headers=auditor).json()["events"] == []
+
+    stale = client.post(TRANSFER, json=body, headers={**nmz, "If-Match": f'"{version - 1}"'})
+
+    assert stale.status_code == 409, stale.text
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert stale.json()["current_version"] == version
+    assert client.get(after_won, headers=auditor).json()["events"] == []
+    # Without the precondition the same transfer breaks a rule of the domain: that is what a stale
+    # If-Match used to answer.
+    assert client.post(TRANSFER, json=body, headers=nmz).status_code == 422
+
+
 def test_if_match_must_be_a_version(client, nmz) -> None:
     answer = client.post(TRANSFER, json=TRANSFER_BODY, headers={**nmz, "If-Match": "yesterday"})
     assert answer.status_code == 400

@@ -10,12 +10,12 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from adapters.audit import load_signing_key, public_key_path
+from adapters.audit import CHECKPOINT_TYPE, load_signing_key, public_key_path
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from services.application import GovernanceApplication
-from services.audit import CheckpointWriter
+from services.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.commands import RegisterMunicipality
 from tests.integration.audit.conftest import run_audit
 
@@ -87,6 +87,110 @@ def test_two_swapped_events_are_named_as_reordered(auditor):
     assert f"position {position(auditor['lines'][101])}" in output
 
 
+# --- an export altered and made consistent again: hashes, links and log hashes recomputed ----------
+
+
+def relinked(lines: list[bytes]) -> list[bytes]:
+    """The lines with every previous position and log hash recomputed, as someone who altered the
+    export would, so that only the seals and the signed checkpoint can tell."""
+    out, previous, log_hash = [], 0, GENESIS_LOG_HASH
+    for raw in lines:
+        line = msgspec.json.decode(raw)
+        if line["type"] != CHECKPOINT_TYPE:
+            line["previousposition"] = previous
+            log_hash = next_log_hash(log_hash, line["position"], line["hash"])
+            line["loghash"] = log_hash.hex()
+            previous = line["position"]
+        out.append(msgspec.json.encode(line) + b"\n")
+    return out
+
+
+def rehashed(raw: bytes, **changes: object) -> dict:
+    """An export line with `changes` and its event hash recomputed."""
+    line = {**msgspec.json.decode(raw), **changes}
+    state = msgspec.json.encode(line["data"])
+    line["data"] = msgspec.Raw(state)
+    line["hash"] = event_hash(
+        line.get("predecessorhash", ""), line["subject"], line["aggregateversion"], line["type"], state
+    )
+    return line
+
+
+def event_lines(lines: list[bytes]) -> list[int]:
+    return [i for i, raw in enumerate(lines) if CHECKPOINT_TYPE.encode() not in raw]
+
+
+def test_an_edited_event_with_recomputed_hashes_is_named_by_its_seal(auditor):
+    lines = list(auditor["lines"])
+    index = event_lines(lines)[200]
+    data = msgspec.json.decode(lines[index])["data"]
+    assert data["principal"] != "mallory"
+    line = rehashed(lines[index], data={**data, "principal": "mallory"})
+    lines[index] = msgspec.json.encode(line) + b"\n"
+    code, output = verify_copy(auditor, relinked(lines))
+    assert code == 1
+    assert f"position {line['position']}: bad event seal" in output
+
+
+def test_an_inserted_event_with_recomputed_hashes_is_named_as_unsealed(auditor):
+    lines = list(auditor["lines"])
+    index = event_lines(lines)[300]
+    original = msgspec.json.decode(lines[index])
+    # A new first event of a new aggregate, one position after a real one: hash and links all hold.
+    forged = rehashed(
+        lines[index],
+        subject=str(uuid.uuid4()),
+        id="forged",
+        position=original["position"] + 1,
+        aggregateversion=1,
+        predecessorhash="",
+        seal=None,
+    )
+    lines.insert(index + 1, msgspec.json.encode(forged) + b"\n")
+    code, output = verify_copy(auditor, relinked(lines))
+    assert code == 1
+    assert f"position {forged['position']}: unsealed event" in output
+
+
+def test_a_removed_event_with_its_successor_relinked_is_named_at_the_successor(auditor):
+    lines = list(auditor["lines"])
+    decoded = [msgspec.json.decode(raw) for raw in lines]
+    # An event with a later event of the same aggregate: remove it, relink the later one to its
+    # predecessor and recompute its hash.
+    index, successor = next(
+        (i, j)
+        for i in event_lines(lines)[100:]
+        for j in range(i + 1, len(lines))
+        if decoded[j]["type"] != CHECKPOINT_TYPE and decoded[j]["subject"] == decoded[i]["subject"]
+    )
+    relinked_successor = rehashed(
+        lines[successor], predecessorhash=decoded[index].get("predecessorhash", "")
+    )
+    lines[successor] = msgspec.json.encode(relinked_successor) + b"\n"
+    del lines[index]
+    code, output = verify_copy(auditor, relinked(lines))
+    assert code == 1
+    assert f"position {decoded[successor]['position']}: bad event seal" in output
+
+
+def test_events_of_one_aggregate_reordered_with_recomputed_log_hashes_are_named(auditor):
+    lines = list(auditor["lines"])
+    decoded = [msgspec.json.decode(raw) for raw in lines]
+    first, second = next(
+        (i, j)
+        for i in event_lines(lines)[100:]
+        for j in range(i + 1, len(lines))
+        if decoded[j]["type"] != CHECKPOINT_TYPE and decoded[j]["subject"] == decoded[i]["subject"]
+    )
+    # Swap their places and positions, so positions still increase down the file.
+    a, b = decoded[first], decoded[second]
+    a["position"], b["position"] = b["position"], a["position"]
+    lines[first], lines[second] = msgspec.json.encode(b) + b"\n", msgspec.json.encode(a) + b"\n"
+    code, output = verify_copy(auditor, relinked(lines))
+    assert code == 1
+    assert f"position {b['position']}: broken link" in output
+
+
 def test_the_log_on_nats_verifies_with_the_published_key(served, tmp_path):
     settings, _ = served
     code, output = verify(
@@ -98,14 +202,15 @@ def test_the_log_on_nats_verifies_with_the_published_key(served, tmp_path):
     assert "verified up to position" in output and "checkpoint signed at" in output
 
 
-def test_a_checkpoint_signed_by_another_key_is_refused(served, tmp_path):
-    settings, _ = served
+def test_a_log_signed_by_another_key_is_refused_at_its_first_sealed_event(served, tmp_path):
+    settings, export = served
+    first = position(export.read_bytes().splitlines()[0])
     code, output = verify(
         "--nats-url", settings.nats_url, "--public-key", "00" * 32,
         stream=settings.nats_stream, data_dir=tmp_path,
     )
     assert code == 1
-    assert "bad checkpoint signature" in output
+    assert f"position {first}: sealed with another key" in output
 
 
 # --- a writer that bypasses the service ------------------------------------------------------------

@@ -7,6 +7,7 @@ consumer resumes after a restart without loss or duplicates; re-running the fan-
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -301,8 +302,9 @@ def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(s
 
 
 def shorten_duplicate_windows(service: Service, regions: list[str]) -> None:
-    """So that the server's own deduplication (Nats-Msg-Id) would no longer catch a re-publish."""
-    client = NatsClient(service.url)
+    """So that the server's own deduplication (Nats-Msg-Id) would no longer catch a re-publish. Changing
+    a stream takes the set-up user: the service's own may not."""
+    client = NatsClient(url_with_credentials(service.server.url, service.access.setup()))
     try:
         for region in regions:
             stream = LAYOUT.stream(region)
@@ -321,3 +323,46 @@ def test_rerunning_the_fan_out_from_the_start_leaves_every_feed_unchanged(servic
     service.start_fan_out()
     service.caught_up()
     assert feed_counts(service) == before
+
+
+def test_the_service_user_may_not_delete_change_or_purge_a_stream(service: Service) -> None:
+    events_stream = service.app.recorder.stream
+    feed = LAYOUT.stream(ZUID)
+
+    async def scenario() -> list[Exception]:
+        errors: list[Exception] = []
+
+        async def collect(error: Exception) -> None:
+            errors.append(error)
+
+        nc = await nats.connect(service.url, error_cb=collect, max_reconnect_attempts=0)
+        js = nc.jetstream(timeout=1)
+        info = await js.stream_info(events_stream)
+        for stream in (events_stream, feed):
+            with pytest.raises(nats.errors.TimeoutError):
+                await js.delete_stream(stream)
+            with pytest.raises(nats.errors.TimeoutError):
+                await js.purge_stream(stream)
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.update_stream(dataclasses.replace(info.config, deny_delete=False))
+        await nc.flush()
+        await asyncio.sleep(0.2)
+        await nc.close()
+        return errors
+
+    before = feed_counts(service)[ZUID]
+    head = service.app.recorder.max_notification_id()
+    violations = str(refused(asyncio.run(scenario())))
+    for stream in (events_stream.lower(), feed.lower()):
+        assert f'publish to "$js.api.stream.delete.{stream}"' in violations
+        assert f'publish to "$js.api.stream.purge.{stream}"' in violations
+    assert f'publish to "$js.api.stream.update.{events_stream.lower()}"' in violations
+    # Nothing was removed, and the log still denies deletes.
+    assert feed_counts(service)[ZUID] == before
+    assert service.app.recorder.max_notification_id() == head
+    client = NatsClient(service.url)
+    try:
+        config = client.run(client.api(f"$JS.API.STREAM.INFO.{events_stream}"))["config"]
+    finally:
+        client.close()
+    assert config["deny_delete"] is True and config["deny_purge"] is True

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate

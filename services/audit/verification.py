@@ -9,46 +9,42 @@ Three things make the log tamper-evident:
   ``L_i = sha256(L_(i-1) || position_i as 8 bytes big-endian || hash_i as 32 bytes)``. It commits to which
   events the log holds and in which order, across aggregates. Only events count: tracking records of
   process applications are bookkeeping, not facts, and are left out.
+- **Event seals** (``adapters.seal``): every event message the service writes carries an Ed25519
+  signature over the hash of its last event, by a key that the NATS credentials do not give. An event
+  published past the service, with its hashes recomputed or not, has no valid seal by a trusted key and is
+  named at its position. Events written before sealing began (by versions without seals) are accepted up
+  to the first sealed message; after it, every event message must be sealed.
+- **Contiguous messages**: the log's stream never deletes a message, so its sequences run 1, 2, 3, …; a
+  message gone from the store (a deleted or corrupted one) is named where it was.
 - **Signed checkpoints**: the service periodically signs (Ed25519) the claim "the log up to position N
   holds E events and has log hash L", and stores it immutably. Whoever holds the published public key can
   check that nothing up to N was changed, removed, inserted or reordered since, even by the operators, who
-  cannot sign without the private key.
+  cannot sign without the private key. The writer signs only what it verified, seals included, so the
+  seals of the events a trusted checkpoint covers need not be checked one by one (which is what keeps
+  verification fast); when such a checkpoint does not match the log, they are, to name the exact event.
 
 ``LogVerifier`` checks a log fed to it in order and raises ``LogFault`` at the first position where a
-hash, link or signature does not hold, saying what is wrong there. It knows nothing of the governance
-domain or of where the log comes from (NATS or an export file).
+hash, link, seal or signature does not hold, saying what is wrong there. It knows nothing of the
+governance domain or of where the log comes from (NATS or an export file).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 import msgspec
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from adapters.audit import (
-    CHECKPOINT_TYPE,
-    ExportLine,
-    UnreadableLine,
-    checkpoint_line,
-    event_line,
-    read_lines,
-    source_of,
-    state_of,
-)
 from adapters.nats.audit import UnreadableEntry
-from adapters.nats.recorders import EventRecord, event_hash
+from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash
+from adapters.seal import seal_holds, seal_key
 
 GENESIS_LOG_HASH = bytes(32)
-
-logger = logging.getLogger(__name__)
 
 
 def next_log_hash(log_hash: bytes, position: int, hash_hex: str) -> bytes:
@@ -65,6 +61,9 @@ class FaultKind(StrEnum):
     INSERTED = "inserted event"
     BAD_SIGNATURE = "bad checkpoint signature"
     CHECKPOINT_MISMATCH = "checkpoint does not match the log"
+    UNSEALED = "unsealed event"
+    BAD_SEAL = "bad event seal"
+    OTHER_KEY = "sealed with another key"
 
 
 class LogFault(Exception):
@@ -129,13 +128,16 @@ class Verified(msgspec.Struct, frozen=True, kw_only=True):
     uncovered: int
     # Whether the checkpoints were checked against a key given by the auditor, not one the log names.
     key_given: bool
+    # Where sealing began (None: no event is sealed) and how many events came before it.
+    sealed_since: int | None = None
+    unsealed: int = 0
 
     def summary(self) -> str:
         if self.events == 0:
             return "verified: the log is empty"
         text = f"verified up to position {self.position} ({self.events} events)"
         if self.checkpoint is None:
-            return f"{text}; no signed checkpoint covers it yet"
+            return f"{text}; no signed checkpoint covers it yet" + self._sealing()
         text += (
             f", checkpoint signed at {self.checkpoint.signed_at} by key "
             f"{self.checkpoint.public_key[:16]}… covers position {self.checkpoint.position}"
@@ -144,17 +146,36 @@ class Verified(msgspec.Struct, frozen=True, kw_only=True):
             text += " (key as named in the log: compare it with the key the service publishes)"
         if self.uncovered:
             text += f"; the {self.uncovered} events after it are linked but not yet signed"
-        return text
+        return text + self._sealing()
+
+    def _sealing(self) -> str:
+        if self.sealed_since is None:
+            return "; no event is sealed (all were written before sealing began)"
+        if self.unsealed:
+            return (
+                f"; every event is sealed from position {self.sealed_since} on, the {self.unsealed} "
+                "before it were written before sealing began"
+            )
+        return "; every event is sealed"
 
 
 class LogVerifier:
     """Checks a log fed to it in order: events with ``event``, checkpoints with ``checkpoint``."""
 
-    def __init__(self, stream: str, trusted_keys: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, stream: str, trusted_keys: Iterable[str] | None = None, seals_checked_after: int = 0
+    ) -> None:
         self.stream = stream
         self.trusted_keys = None if trusted_keys is None else set(trusted_keys)
+        # Seals of events up to here are covered by a checkpoint signed with a trusted key: the
+        # signature is not checked again (its key and presence are).
+        self.seals_checked_after = seals_checked_after
         self.position = 0
         self.events = 0
+        self.sequence = 0
+        self.sealed_since: int | None = None
+        self._unsealed = 0
+        self._key_accepted = "\0"  # the "<key>:" start of the last seal whose key was accepted
         self._log_hash = GENESIS_LOG_HASH
         # Per aggregate: the version, hash and position of its last event so far.
         self._heads: dict[str, tuple[int, str, int]] = {}
@@ -227,6 +248,79 @@ class LogVerifier:
             "removed or inserted between them"
         )
 
+    def message(
+        self, sequence: int, entries: list[tuple[int, EventRecord]], seal: str | None
+    ) -> None:
+        """One stored message of the log, in stream order: its events (none for a tracking record)
+        and its seal. Messages seen before (a scan resuming at the last one) are passed over."""
+        if sequence <= self.sequence:
+            return
+        if sequence != self.sequence + 1:
+            first_missing = self.sequence + 1
+            raise LogFault(
+                first_missing * EVENTS_PER_MESSAGE,
+                FaultKind.MISSING,
+                f"stream message {first_missing} is missing: the log goes from message "
+                f"{self.sequence} to message {sequence}, and nothing is ever deleted from it "
+                f"({sequence - first_missing} message(s) removed or lost)",
+            )
+        self.sequence = sequence
+        if not entries:
+            return
+        event = self.event
+        for position, record in entries:
+            event(
+                position,
+                record.originator_id,
+                record.originator_version,
+                record.topic,
+                record.state,
+                record.prev_hash,
+                record.hash,
+            )
+        self.sealed(entries[0][0], len(entries), entries[-1][1].hash, seal)
+
+    def sealed(self, first_position: int, count: int, last_hash: str, seal: str | None) -> None:
+        """Checks the seal of the message whose `count` events, from `first_position` on, were just fed."""
+        if (
+            first_position <= self.seals_checked_after
+            and seal is not None
+            and seal.startswith(self._key_accepted)
+        ):
+            return  # by an accepted key, under a trusted checkpoint: the common case, kept short
+        if seal is None:
+            if self.sealed_since is not None:
+                raise LogFault(
+                    first_position,
+                    FaultKind.UNSEALED,
+                    f"the event message at position {first_position} carries no seal, although every "
+                    f"message since position {self.sealed_since} is sealed: the service did not "
+                    "write it",
+                )
+            self._unsealed += count
+            return
+        if self.sealed_since is None:
+            self.sealed_since = first_position
+        if not seal.startswith(self._key_accepted):  # most seals name the key the previous one did
+            key = seal_key(seal)
+            if self.trusted_keys is not None and key not in self.trusted_keys:
+                raise LogFault(
+                    first_position,
+                    FaultKind.OTHER_KEY,
+                    f"the event message at position {first_position} is sealed by key {key[:16]}…, "
+                    "which is not one of the service's keys",
+                )
+            self._key_accepted = seal.partition(":")[0] + ":"
+        if first_position > self.seals_checked_after and not seal_holds(
+            self.stream, last_hash, seal
+        ):
+            raise LogFault(
+                first_position,
+                FaultKind.BAD_SEAL,
+                f"the seal of the event message at position {first_position} does not hold: its "
+                "events were altered, or it was not sealed with the key it names",
+            )
+
     def expect(self, checkpoints: Iterable[Checkpoint]) -> None:
         """Checkpoints to check when the log has been fed up to their positions."""
         self._pending = sorted([*self._pending, *checkpoints], key=lambda c: c.position)
@@ -251,6 +345,8 @@ class LogVerifier:
             checkpoint=self.last_checkpoint,
             uncovered=self.events - self._covered_events,
             key_given=self.trusted_keys is not None,
+            sealed_since=self.sealed_since,
+            unsealed=self._unsealed,
         )
 
     def _settle_checkpoints(self, before: int | None) -> None:
@@ -315,12 +411,15 @@ class LogVerifier:
 
 
 class EventLog(Protocol):
-    """The read side of a stored log: its events in order and its checkpoints as stored."""
+    """The read side of a stored log: its messages in order and its checkpoints as stored."""
 
     stream: str
 
-    def scan(self, after: int, accept: Callable[[int, EventRecord], None]) -> None:
-        """Hands every event after position `after` to `accept(position, record)`, in log order."""
+    def scan(
+        self, after: int, accept: Callable[[int, list[tuple[int, EventRecord]], str | None], None]
+    ) -> None:
+        """Hands every message from the one holding position `after` on (from the first if 0) to
+        `accept(sequence, events with their positions, seal)`, in log order."""
         ...
 
     def checkpoint_payloads(self) -> list[bytes]: ...
@@ -337,253 +436,46 @@ def decode_checkpoint(payload: bytes, position: int | None = None) -> Checkpoint
         raise LogFault(position, FaultKind.UNREADABLE, reason) from None
 
 
+def trusted_up_to(checkpoints: Iterable[Checkpoint], trusted_keys: Iterable[str] | None) -> int:
+    """The last position a validly signed checkpoint by a trusted key covers (0: none). Without
+    trusted keys nothing is trusted beforehand: anyone who can write to the log can sign a checkpoint
+    with a key of their own."""
+    if trusted_keys is None:
+        return 0
+    keys = set(trusted_keys)
+    return max(
+        (c.position for c in checkpoints if c.public_key in keys and c.signature_holds()),
+        default=0,
+    )
+
+
 def verify_log(log: EventLog, trusted_keys: Iterable[str] | None = None) -> Verified:
     """Verifies a stored log and all its checkpoints; raises LogFault at the first fault."""
-    verifier = LogVerifier(log.stream, trusted_keys)
-    verifier.expect(decode_checkpoint(payload) for payload in log.checkpoint_payloads())
+    checkpoints = [decode_checkpoint(payload) for payload in log.checkpoint_payloads()]
+    skip = trusted_up_to(checkpoints, trusted_keys)
+    try:
+        return _verify(log, checkpoints, trusted_keys, skip)
+    except LogFault:
+        if not skip:
+            raise
+    # The log does not hold where a trusted checkpoint said it did: an event was altered after that
+    # checkpoint was signed. Every seal is checked now, so the fault named is the first altered event
+    # (an altered event's seal fails before a later link or the checkpoint does).
+    return _verify(log, checkpoints, trusted_keys, 0)
+
+
+def _verify(
+    log: EventLog, checkpoints: list[Checkpoint], trusted_keys: Iterable[str] | None, skip: int
+) -> Verified:
+    verifier = LogVerifier(log.stream, trusted_keys, seals_checked_after=skip)
+    verifier.expect(checkpoints)
     feed(verifier, log)
     return verifier.finish()
 
 
 def feed(verifier: LogVerifier, log: EventLog, after: int = 0) -> None:
-    """Feeds the log's events after position `after` to the verifier."""
-    event = verifier.event
-
-    def accept(position: int, record: EventRecord) -> None:
-        event(
-            position,
-            record.originator_id,
-            record.originator_version,
-            record.topic,
-            record.state,
-            record.prev_hash,
-            record.hash,
-        )
-
+    """Feeds the log's messages from the one holding position `after` on to the verifier."""
     try:
-        log.scan(after, accept)
+        log.scan(after, verifier.message)
     except UnreadableEntry as error:
         raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
-
-
-class Exported(msgspec.Struct, frozen=True):
-    events: int
-    checkpoints: int
-    position: int
-
-
-def export_log(log: EventLog, out: BinaryIO) -> Exported:
-    """Writes the log as CloudEvents JSON Lines (see ``adapters.audit``), checkpoints after the last event
-    they cover. A message that is not an event ends the export with a LogFault; what came before it has
-    been written."""
-    stream = log.stream
-    pending = sorted(
-        ((decode_checkpoint(payload), payload) for payload in log.checkpoint_payloads()),
-        key=lambda pair: pair[0].position,
-    )
-    written_checkpoints = 0
-    log_hash = GENESIS_LOG_HASH
-    previous = events = 0
-    write = out.write
-
-    def write_checkpoints(before: int | None) -> None:
-        nonlocal written_checkpoints
-        while pending and (before is None or pending[0][0].position < before):
-            checkpoint, payload = pending.pop(0)
-            write(
-                checkpoint_line(
-                    stream, checkpoint.position, checkpoint.signed_at, checkpoint.signature, payload
-                )
-            )
-            written_checkpoints += 1
-
-    def accept(position: int, record: EventRecord) -> None:
-        nonlocal log_hash, previous, events
-        if pending and pending[0][0].position < position:
-            write_checkpoints(before=position)
-        log_hash = next_log_hash(log_hash, position, record.hash)
-        write(
-            event_line(
-                stream,
-                position,
-                previous,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                record.prev_hash,
-                record.hash,
-                log_hash.hex(),
-            )
-        )
-        previous = position
-        events += 1
-
-    try:
-        log.scan(0, accept)
-    except UnreadableEntry as error:
-        raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
-    write_checkpoints(before=None)
-    return Exported(events=events, checkpoints=written_checkpoints, position=previous)
-
-
-def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -> Verified:
-    """Verifies an export file (see ``export_log``) from its contents alone."""
-    lines = read_lines(source)
-    verifier: LogVerifier | None = None
-    try:
-        for number, line in lines:
-            if verifier is None:
-                verifier = LogVerifier(_stream_of(line, number), trusted_keys)
-                event = verifier.event
-            if line.type == CHECKPOINT_TYPE:
-                verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
-                continue
-            if line.previousposition != verifier.position:
-                raise _order_fault(verifier.position, number, line, lines)
-            try:
-                state = bytes(line.data) if line.data_base64 is None else state_of(line)
-            except ValueError as error:
-                raise LogFault(line.position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
-            event(
-                line.position,
-                line.subject,
-                line.aggregateversion,
-                line.type,
-                state,
-                line.predecessorhash,
-                line.hash,
-            )
-            if line.loghash != verifier.log_hash:
-                raise LogFault(
-                    line.position,
-                    FaultKind.CHANGED,
-                    f"line {number}: the log hash up to this event differs from the one recorded at "
-                    "export: the event's position or hash was altered",
-                )
-    except UnreadableLine as error:
-        raise LogFault(
-            verifier.position + 1 if verifier else None, FaultKind.UNREADABLE, str(error)
-        ) from None
-    if verifier is None:
-        raise LogFault(None, FaultKind.UNREADABLE, "the file holds no events")
-    return verifier.finish()
-
-
-def _stream_of(line: ExportLine, number: int) -> str:
-    prefix = source_of("")
-    if not line.source.startswith(prefix):
-        raise LogFault(
-            line.position, FaultKind.UNREADABLE, f"line {number}: not from a Regiekaart log ({line.source})"
-        )
-    return line.source[len(prefix) :]
-
-
-def _order_fault(
-    previous: int, number: int, line: ExportLine, rest: Iterator[tuple[int, ExportLine]]
-) -> LogFault:
-    """Why the line at `number` does not follow the file's previous event (at position `previous`).
-
-    Its event followed `line.previousposition` in the exported log. Either events were moved (a later
-    line has an earlier position), or an event is missing, or one was inserted."""
-    here = f"line {number} (position {line.position})"
-    if line.position <= previous:
-        return LogFault(line.position, FaultKind.REORDERED, f"{here} comes after position {previous}")
-    for later_number, later in rest:
-        if later.type != CHECKPOINT_TYPE and later.previousposition == previous:
-            return LogFault(
-                later.position,
-                FaultKind.REORDERED,
-                f"the event at position {later.position} belongs after position {previous} but "
-                f"stands at line {later_number}; {here} stands in its place: events were moved",
-            )
-    if line.previousposition > previous:
-        return LogFault(
-            line.previousposition,
-            FaultKind.MISSING,
-            f"the event at position {line.previousposition} is missing: in the exported log it came "
-            f"before {here}, but the file goes from position {previous} to {line.position}",
-        )
-    return LogFault(
-        previous,
-        FaultKind.INSERTED,
-        f"the event at position {previous} was not in the exported log: there, {here} followed "
-        f"position {line.previousposition}",
-    )
-
-
-class CheckpointWriter:
-    """Signs a checkpoint over the whole log every `interval` seconds while the log grows.
-
-    It verifies the log as it reads it (its own earlier checkpoints included) and never signs past a
-    fault: a log that an outside writer has altered gets no signature over the alteration.
-    """
-
-    def __init__(
-        self,
-        log: EventLog,
-        append: Callable[[bytes], None],
-        key: SigningKey,
-        interval: float,
-    ) -> None:
-        self.log = log
-        self._append = append
-        self.key = key
-        self.interval = interval
-        self.fault: LogFault | None = None
-        self._verifier: LogVerifier | None = None
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> CheckpointWriter:
-        self._thread = threading.Thread(target=self._run, name="checkpoint-writer", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> Checkpoint | None:
-        """Stops the periodic writing and signs a last checkpoint over what the log holds now (that
-        checkpoint; None if the log did not grow or signing failed)."""
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        return self._write_logging_errors()
-
-    def _run(self) -> None:
-        while not self._stopped.is_set():
-            self._write_logging_errors()
-            self._stopped.wait(self.interval)
-
-    def _write_logging_errors(self) -> Checkpoint | None:
-        try:
-            return self.write_checkpoint()
-        except Exception:  # noqa: BLE001 - a failed round (e.g. NATS away) is retried on the next
-            logger.exception("writing a checkpoint failed; retrying at the next interval")
-            return None
-
-    def write_checkpoint(self) -> Checkpoint | None:
-        """Reads and verifies what was added to the log, then signs it; None if nothing was added."""
-        with self._lock:
-            if self.fault is not None:
-                return None
-            verifier = self._verifier
-            if verifier is None:
-                verifier = LogVerifier(self.log.stream, [self.key.verify_key.encode().hex()])
-                verifier.expect(map(decode_checkpoint, self.log.checkpoint_payloads()))
-            try:
-                feed(verifier, self.log, after=verifier.position)
-                verified = verifier.finish()
-            except LogFault as fault:
-                self.fault = fault
-                logger.error("not signing the log: %s", fault)
-                return None
-            self._verifier = verifier
-            if not verified.uncovered:
-                return None
-            checkpoint = Checkpoint.sign(
-                self.key, self.log.stream, verified.position, verified.events, verified.log_hash
-            )
-            self._append(msgspec.json.encode(checkpoint))
-            verifier.covered_by(checkpoint)
-            return checkpoint

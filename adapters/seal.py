@@ -1,0 +1,150 @@
+"""Event seals: every event message the service writes is signed (Ed25519) with the service's key.
+
+The NATS credentials let whoever holds them publish to the log, and the hash chain alone can be
+recomputed by anyone; a seal cannot be made without the signing key, which lives in a file of its own
+(``REGIEKAART_SIGNING_KEY_FILE``), not in NATS and not in the access files. The seal of a message is the
+signature over ``seal_claim(stream, hash)``, where ``hash`` is the hash of the message's last event:
+each event's hash covers its content and its aggregate's previous event's hash, so one signature covers
+every event of the message and its link into the aggregate's chain. It travels in the message's header
+``Regiekaart-Seal`` as ``<public key>:<signature>``, both in unpadded URL-safe base64 (130 characters:
+hex would make every message and export line 64 characters longer, which reading the log pays for), and
+in an export as the ``seal`` attribute of the message's last event. Keys are given and printed in hex
+everywhere else.
+
+The same key signs the checkpoints (``services.audit``); a verifier checks seals against the public keys
+it trusts.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from adapters.private_files import private_directory
+
+SEAL_HEADER = "Regiekaart-Seal"
+_HEADER_LINE = f"\r\n{SEAL_HEADER}: ".encode()
+_CONTEXT = b"regiekaart-event-seal-v1\x00"
+
+
+def seal_claim(stream: str, last_hash: str) -> bytes:
+    """The bytes a seal signs: the log's name and the hash of the message's last event."""
+    return _CONTEXT + stream.encode() + b"\x00" + bytes.fromhex(last_hash)
+
+
+class Sealer:
+    """Seals the messages one process writes."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self._key = key
+        self.public_key = key.verify_key.encode().hex()
+        self._prefix = f"{_b64(key.verify_key.encode())}:"
+
+    def seal(self, stream: str, last_hash: str) -> str:
+        return self._prefix + _b64(self._key.sign(seal_claim(stream, last_hash)).signature)
+
+
+def seal_key(seal: str) -> str:
+    """The public key a seal names, in hex (empty if it names none that can be read)."""
+    try:
+        return _unb64(seal.partition(":")[0]).hex()
+    except ValueError:
+        return ""
+
+
+def seal_holds(stream: str, last_hash: str, seal: str) -> bool:
+    """Whether `seal` is a valid signature over the message by the key it names."""
+    public_key, _, signature = seal.partition(":")
+    try:
+        _verify_key(public_key).verify(seal_claim(stream, last_hash), _unb64(signature))
+    except (BadSignatureError, ValueError, TypeError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _verify_key(public_key: str) -> VerifyKey:
+    return VerifyKey(_unb64(public_key))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal_in_headers(headers: bytes | None) -> str | None:
+    """The seal in a message's raw header block (``NATS/1.0\\r\\nName: value\\r\\n…``), or None."""
+    if not headers:
+        return None
+    start = headers.find(_HEADER_LINE)
+    if start < 0:
+        return None
+    start += len(_HEADER_LINE)
+    return headers[start : headers.index(b"\r\n", start)].decode("ascii", "replace").strip()
+
+
+def load_signing_key(path: Path) -> SigningKey:
+    """The service's signing key at `path`, created on first use (readable by its owner only), with its
+    public key beside it (the same name ending in ``.pub``) for publishing."""
+    path = Path(path)
+    try:
+        seed = bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        key = SigningKey.generate()
+        private_directory(path.parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return load_signing_key(path)  # another process made it first: use theirs
+        with os.fdopen(fd, "w") as file:
+            file.write(key.encode().hex() + "\n")
+        public_key_file(path).write_text(key.verify_key.encode().hex() + "\n")
+        return key
+    return SigningKey(seed)
+
+
+def public_key_file(key_file: Path) -> Path:
+    return Path(key_file).with_suffix(".pub")
+
+
+def retired_keys_file(key_file: Path) -> Path:
+    """The public keys the key at `key_file` replaced, one a line, oldest first."""
+    return Path(key_file).with_suffix(".retired")
+
+
+def rotate_signing_key(path: Path) -> tuple[str, str]:
+    """Replaces the key at `path` by a new one; the old private key is kept beside it as
+    ``<path>.<old public key prefix>.old`` (mode 0600) and its public key is added to the retired keys, so
+    what it signed keeps verifying. Returns (old public key, new public key)."""
+    path = Path(path)
+    old = load_signing_key(path)
+    old_public = old.verify_key.encode().hex()
+    backup = Path(f"{path}.{old_public[:16]}.old")
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(old.encode().hex() + "\n")
+    with retired_keys_file(path).open("a") as retired:
+        retired.write(old_public + "\n")
+    new = SigningKey.generate()
+    staged = Path(f"{path}.new")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(new.encode().hex() + "\n")
+    os.replace(staged, path)
+    public_key_file(path).write_text(new.verify_key.encode().hex() + "\n")
+    return old_public, new.verify_key.encode().hex()
+
+
+def known_public_keys(path: Path) -> list[str]:
+    """The public keys of the key at `path`: the retired ones, then the current one."""
+    retired = retired_keys_file(path)
+    keys = retired.read_text().split() if retired.exists() else []
+    return [*keys, load_signing_key(path).verify_key.encode().hex()]

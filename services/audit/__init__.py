@@ -1,0 +1,40 @@
+"""The audit of the event log: verification (``verification``), the export file (``export``) and the
+checkpoint writer (``checkpoints``); see ``services.audit.verification`` for what makes the log
+tamper-evident."""
+
+from services.audit.checkpoints import CheckpointWriter, LogStatus
+from services.audit.export import Exported, export_log, verify_export
+from services.audit.verification import (
+    GENESIS_LOG_HASH,
+    Checkpoint,
+    EventLog,
+    FaultKind,
+    LogFault,
+    LogVerifier,
+    Verified,
+    decode_checkpoint,
+    feed,
+    next_log_hash,
+    trusted_up_to,
+    verify_log,
+)
+
+__all__ = [
+    "GENESIS_LOG_HASH",
+    "Checkpoint",
+    "CheckpointWriter",
+    "EventLog",
+    "Exported",
+    "FaultKind",
+    "LogFault",
+    "LogStatus",
+    "LogVerifier",
+    "Verified",
+    "decode_checkpoint",
+    "export_log",
+    "feed",
+    "next_log_hash",
+    "trusted_up_to",
+    "verify_export",
+    "verify_log",
+]

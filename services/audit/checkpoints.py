@@ -1,0 +1,122 @@
+"""The service's side of the audit: signing checkpoints over the log it verified."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+import msgspec
+from nacl.signing import SigningKey
+
+from services.audit.verification import (
+    Checkpoint,
+    EventLog,
+    LogFault,
+    LogVerifier,
+    decode_checkpoint,
+    feed,
+    trusted_up_to,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class LogStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """What the checkpoint writer last found: the log verified up to `position`, or a fault there."""
+
+    verified: bool
+    position: int
+    fault: str | None = None
+
+
+class CheckpointWriter:
+    """Signs a checkpoint over the whole log every `interval` seconds while the log grows.
+
+    It verifies the log as it reads it (seals, gaps and its own earlier checkpoints included) and never
+    signs past a fault: a log that an outside writer has altered or added to gets no signature over it,
+    and ``report`` says so, every round, until the log is mended by hand.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        append: Callable[[bytes], None],
+        key: SigningKey,
+        interval: float,
+        trusted_keys: Iterable[str] | None = None,
+        report: Callable[[LogStatus], None] | None = None,
+    ) -> None:
+        self.log = log
+        self._append = append
+        self.key = key
+        self.interval = interval
+        # The keys whose seals and checkpoints are the service's own: this key and those it replaced.
+        own = key.verify_key.encode().hex()
+        self.trusted_keys = sorted({own, *(trusted_keys or ())})
+        # Told after every round whether the log verified (the API shows it on /ready and /metrics).
+        self._report = report or (lambda status: None)
+        self.fault: LogFault | None = None
+        self._verifier: LogVerifier | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> CheckpointWriter:
+        self._thread = threading.Thread(target=self._run, name="checkpoint-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> Checkpoint | None:
+        """Stops the periodic writing and signs a last checkpoint over what the log holds now (that
+        checkpoint; None if the log did not grow or signing failed)."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        return self._write_logging_errors()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._write_logging_errors()
+            self._stopped.wait(self.interval)
+
+    def _write_logging_errors(self) -> Checkpoint | None:
+        try:
+            return self.write_checkpoint()
+        except Exception:  # noqa: BLE001 - a failed round (e.g. NATS away) is retried on the next
+            logger.exception("writing a checkpoint failed; retrying at the next interval")
+            return None
+
+    def write_checkpoint(self) -> Checkpoint | None:
+        """Reads and verifies what was added to the log, then signs it; None if nothing was added."""
+        with self._lock:
+            if self.fault is not None:
+                return None
+            verifier = self._verifier
+            if verifier is None:
+                checkpoints = list(map(decode_checkpoint, self.log.checkpoint_payloads()))
+                verifier = LogVerifier(
+                    self.log.stream,
+                    self.trusted_keys,
+                    seals_checked_after=trusted_up_to(checkpoints, self.trusted_keys),
+                )
+                verifier.expect(checkpoints)
+            try:
+                feed(verifier, self.log, after=verifier.position)
+                verified = verifier.finish()
+            except LogFault as fault:
+                self.fault = fault
+                logger.error("not signing the log: %s", fault)
+                self._report(LogStatus(verified=False, position=verifier.position, fault=str(fault)))
+                return None
+            self._verifier = verifier
+            self._report(LogStatus(verified=True, position=verified.position))
+            if not verified.uncovered:
+                return None
+            checkpoint = Checkpoint.sign(
+                self.key, self.log.stream, verified.position, verified.events, verified.log_hash
+            )
+            self._append(msgspec.json.encode(checkpoint))
+            verifier.covered_by(checkpoint)
+            return checkpoint

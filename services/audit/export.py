@@ -1,0 +1,253 @@
+"""The log as an export file (``adapters.audit``), and verifying such a file offline, from its contents
+and the service's public key(s) alone."""
+
+from __future__ import annotations
+
+import io
+import mmap
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+import msgspec
+
+from adapters.audit import (
+    CHECKPOINT_TYPE,
+    ExportLine,
+    UnreadableLine,
+    checkpoint_line,
+    event_line,
+    read_lines,
+    source_of,
+    state_of,
+)
+from adapters.nats.audit import UnreadableEntry
+from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord
+from services.audit.verification import (
+    GENESIS_LOG_HASH,
+    Checkpoint,
+    EventLog,
+    FaultKind,
+    LogFault,
+    LogVerifier,
+    Verified,
+    decode_checkpoint,
+    next_log_hash,
+    trusted_up_to,
+)
+
+
+class Exported(msgspec.Struct, frozen=True):
+    events: int
+    checkpoints: int
+    position: int
+
+
+def export_log(log: EventLog, out: BinaryIO) -> Exported:
+    """Writes the log as CloudEvents JSON Lines (see ``adapters.audit``), checkpoints after the last event
+    they cover. A message that is not an event ends the export with a LogFault; what came before it has
+    been written."""
+    stream = log.stream
+    pending = sorted(
+        ((decode_checkpoint(payload), payload) for payload in log.checkpoint_payloads()),
+        key=lambda pair: pair[0].position,
+    )
+    written_checkpoints = 0
+    log_hash = GENESIS_LOG_HASH
+    previous = events = 0
+    write = out.write
+
+    def write_checkpoints(before: int | None) -> None:
+        nonlocal written_checkpoints
+        while pending and (before is None or pending[0][0].position < before):
+            checkpoint, payload = pending.pop(0)
+            write(
+                checkpoint_line(
+                    stream, checkpoint.position, checkpoint.signed_at, checkpoint.signature, payload
+                )
+            )
+            written_checkpoints += 1
+
+    def accept(_: int, entries: list[tuple[int, EventRecord]], seal: str | None) -> None:
+        nonlocal log_hash, previous, events
+        last = len(entries) - 1
+        for index, (position, record) in enumerate(entries):
+            if pending and pending[0][0].position < position:
+                write_checkpoints(before=position)
+            log_hash = next_log_hash(log_hash, position, record.hash)
+            write(
+                event_line(
+                    stream,
+                    position,
+                    previous,
+                    record.originator_id,
+                    record.originator_version,
+                    record.topic,
+                    record.state,
+                    record.prev_hash,
+                    record.hash,
+                    log_hash.hex(),
+                    seal if index == last else None,
+                )
+            )
+            previous = position
+            events += 1
+
+    try:
+        log.scan(0, accept)
+    except UnreadableEntry as error:
+        raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
+    write_checkpoints(before=None)
+    return Exported(events=events, checkpoints=written_checkpoints, position=previous)
+
+
+def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -> Verified:
+    """Verifies an export file (see ``export_log``) from its contents alone. A file on disk is first
+    searched for its checkpoints, so that the seals a trusted checkpoint covers need no check one by
+    one (see ``services.audit.verification``)."""
+    skip = 0
+    if trusted_keys is not None and source.seekable():
+        trusted_keys = list(trusted_keys)
+        start = source.tell()
+        checkpoints = _checkpoints_in(source)
+        skip = 0 if checkpoints is None else trusted_up_to(checkpoints, trusted_keys)
+    try:
+        return _verify_export(source, trusted_keys, skip)
+    except LogFault:
+        if not skip:
+            raise
+    # As in ``verification.verify_log``: check every seal, to name the first altered event.
+    source.seek(start)
+    return _verify_export(source, trusted_keys, 0)
+
+
+def _checkpoints_in(source: BinaryIO) -> list[Checkpoint] | None:
+    """The checkpoints of an export file, found by a byte search for their type over the file mapped
+    into memory: a fraction of the cost of decoding its lines. None if the source is not a file."""
+    try:
+        mapped = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    marker = f'"type":"{CHECKPOINT_TYPE}"'.encode()
+    checkpoints: list[Checkpoint] = []
+    with mapped:
+        hit = mapped.find(marker)
+        while hit >= 0:
+            start = mapped.rfind(b"\n", 0, hit) + 1
+            stop = mapped.find(b"\n", hit)
+            stop = len(mapped) if stop < 0 else stop
+            checkpoints.extend(_checkpoint_of(mapped[start:stop]))
+            hit = mapped.find(marker, stop)
+    return checkpoints
+
+
+def _checkpoint_of(raw: bytes) -> list[Checkpoint]:
+    try:
+        line = msgspec.json.decode(raw, type=ExportLine)
+        if line.type == CHECKPOINT_TYPE:
+            return [decode_checkpoint(bytes(line.data), line.position)]
+    except (msgspec.DecodeError, msgspec.ValidationError, LogFault):
+        pass  # the verification proper names what cannot be read
+    return []
+
+
+def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: int) -> Verified:
+    lines = read_lines(source)
+    verifier: LogVerifier | None = None
+    # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE,
+    # and its seal is on its last line.
+    message, first, count, last_hash = -1, 0, 0, ""
+    try:
+        for number, line in lines:
+            if verifier is None:
+                verifier = LogVerifier(_stream_of(line, number), trusted_keys, skip)
+                event, sealed = verifier.event, verifier.sealed
+            if line.type == CHECKPOINT_TYPE:
+                if count:
+                    verifier.sealed(first, count, last_hash, None)
+                    count = 0
+                verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
+                continue
+            if line.previousposition != verifier.position:
+                raise _order_fault(verifier.position, number, line, lines)
+            position, seal = line.position, line.seal
+            if count and position // EVENTS_PER_MESSAGE != message:
+                verifier.sealed(first, count, last_hash, None)  # a message whose seal is missing
+                count = 0
+            try:
+                state = bytes(line.data) if line.data_base64 is None else state_of(line)
+            except ValueError as error:
+                raise LogFault(position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
+            event(
+                position,
+                line.subject,
+                line.aggregateversion,
+                line.type,
+                state,
+                line.predecessorhash,
+                line.hash,
+            )
+            if seal is not None:  # a seal ends its message: a line after it is another message
+                sealed(first if count else position, count + 1, line.hash, seal)
+                count = 0
+            else:
+                if not count:
+                    message, first = position // EVENTS_PER_MESSAGE, position
+                count, last_hash = count + 1, line.hash
+            if line.loghash != verifier.log_hash:
+                raise LogFault(
+                    line.position,
+                    FaultKind.CHANGED,
+                    f"line {number}: the log hash up to this event differs from the one recorded at "
+                    "export: the event's position or hash was altered",
+                )
+        if verifier is not None and count:
+            verifier.sealed(first, count, last_hash, None)
+    except UnreadableLine as error:
+        raise LogFault(
+            verifier.position + 1 if verifier else None, FaultKind.UNREADABLE, str(error)
+        ) from None
+    if verifier is None:
+        raise LogFault(None, FaultKind.UNREADABLE, "the file holds no events")
+    return verifier.finish()
+
+
+def _stream_of(line: ExportLine, number: int) -> str:
+    prefix = source_of("")
+    if not line.source.startswith(prefix):
+        raise LogFault(
+            line.position, FaultKind.UNREADABLE, f"line {number}: not from a Regiekaart log ({line.source})"
+        )
+    return line.source[len(prefix) :]
+
+
+def _order_fault(
+    previous: int, number: int, line: ExportLine, rest: Iterator[tuple[int, ExportLine]]
+) -> LogFault:
+    """Why the line at `number` does not follow the file's previous event (at position `previous`).
+
+    Its event followed `line.previousposition` in the exported log. Either events were moved (a later
+    line has an earlier position), or an event is missing, or one was inserted."""
+    here = f"line {number} (position {line.position})"
+    if line.position <= previous:
+        return LogFault(line.position, FaultKind.REORDERED, f"{here} comes after position {previous}")
+    for later_number, later in rest:
+        if later.type != CHECKPOINT_TYPE and later.previousposition == previous:
+            return LogFault(
+                later.position,
+                FaultKind.REORDERED,
+                f"the event at position {later.position} belongs after position {previous} but "
+                f"stands at line {later_number}; {here} stands in its place: events were moved",
+            )
+    if line.previousposition > previous:
+        return LogFault(
+            line.previousposition,
+            FaultKind.MISSING,
+            f"the event at position {line.previousposition} is missing: in the exported log it came "
+            f"before {here}, but the file goes from position {previous} to {line.position}",
+        )
+    return LogFault(
+        previous,
+        FaultKind.INSERTED,
+        f"the event at position {previous} was not in the exported log: there, {here} followed "
+        f"position {line.previousposition}",
+    )
