@@ -102,7 +102,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes
         request,
         exc.status_code,
         _TITLES.get(exc.status_code, "The request could not be served"),
-        kind="invalid-request" if exc.status_code == 400 else None,
+        kind=_KINDS.get(exc.status_code),
         detail=str(exc.detail) if exc.detail else None,
         headers=headers,
         errors=errors,
@@ -192,6 +192,8 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
         detail="the error was logged with this request's id",
     )
 
+
+_KINDS = {400: "invalid-request", 413: "body-too-large", 415: "unsupported-media-type"}
 
 _TITLES = {
     400: "The request is not valid",

@@ -59,7 +59,9 @@ def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None
     assert problem["status"] == 400
     assert problem["type"].endswith("/invalid-request")
     assert {"pointer": "#/cooperation", "detail": "Expected `str`, got `int`"} in problem["errors"]
-    malformed = client.post(TRANSFER, content=b"{not json", headers=nmz)
+    malformed = client.post(
+        TRANSFER, content=b"{not json", headers={**nmz, "Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert "traceback" not in malformed.text.lower()
 
