@@ -1,10 +1,10 @@
-"""The gate every request body passes before anything parses it: JSON only, bounded in size and depth.
+"""The gate each request body passes before it is parsed: JSON only, bounded in size and depth.
 
-A body that is too large is refused (413) from its ``Content-Length`` before it is read, or as soon as
-more than the limit has arrived; a body sent as anything but ``application/json`` gets 415; one that is
-not UTF-8, or whose arrays and objects nest deeper than any command needs, gets 400. Refusing here keeps
-those bodies away from the JSON decoder, whose recursion on deep nesting was a 500, and from the event
-store, where an oversized command would no longer fit one message.
+A body that is too large is refused (413) from its ``Content-Length`` before it is read, or as soon
+as more than the limit has arrived; a body sent as anything but ``application/json`` gets 415; one
+that is not UTF-8, or whose arrays and objects nest deeper than any command needs, gets 400.
+Refusing here keeps those bodies away from the JSON decoder, whose recursion on deep nesting was a
+500, and from the event store, where an oversized command would no longer fit one message.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from litestar.exceptions import ClientException, HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-# A command body is a few kilobytes; the largest real command (a cooperation with its agenda) is under
-# 10 KiB. 256 KiB leaves room for every bounded field at its maximum.
+# A command body is a few kilobytes; the largest real command (a cooperation with its agenda) is
+# under 10 KiB. 256 KiB leaves room for every bounded field at its maximum.
 MAX_BODY_BYTES = 256 * 1024
 # The deepest command body nests five levels (command, terms, contract, term, options).
 MAX_JSON_DEPTH = 32
@@ -56,7 +56,7 @@ def _check_media_type(content_type: str | None) -> None:
 
 def _too_large(size: int) -> BodyTooLarge:
     return BodyTooLarge(
-        f"the request body ({size} bytes or more) is larger than the limit of {MAX_BODY_BYTES} bytes"
+        f"the request body ({size} bytes or more) exceeds the limit of {MAX_BODY_BYTES} bytes"
     )
 
 
@@ -89,7 +89,7 @@ def check_body(body: bytes) -> None:
 
 
 class RequestBodyGate:
-    """ASGI middleware: reads a POST/PUT/PATCH body once, checks it, and hands it on unchanged."""
+    """ASGI middleware: reads a POST/PUT/PATCH body once, checks it, hands it on unchanged."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

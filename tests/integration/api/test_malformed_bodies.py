@@ -1,4 +1,4 @@
-"""Bodies that are not JSON a command could be: each a 4xx problem naming what was wrong, nothing recorded."""
+"""Bodies no command could be: each a 4xx problem naming what was wrong, and nothing recorded."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_parsed(client, context, adm
     problem = _refused(client, context, admin, content, JSON)
     assert problem["status"] == 413
     assert problem["type"].endswith("/body-too-large")
-    assert f"limit of {MAX_BODY_BYTES} bytes" in problem["detail"]
+    assert f"the limit of {MAX_BODY_BYTES} bytes" in problem["detail"]
 
 
 def test_a_megabyte_text_field_is_a_413(client, context, admin) -> None:
