@@ -32,6 +32,7 @@ from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
+from api.openapi import StrictStructSchemaPlugin
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from services.runtime import Runtime
@@ -115,6 +116,7 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         openapi_config=OpenAPIConfig(

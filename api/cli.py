@@ -28,6 +28,7 @@ from adapters.nats.server import reload_running_server
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from api.map_tables import cooperation_tables, organisation_tables, print_tables, region_tables
+from api.scopes import require_known_scopes
 from api.tokens import TokenStore
 from domain.errors import UnknownReference
 from projections.queries import GovernanceMaps
@@ -268,6 +269,10 @@ def create_token(
 ) -> None:
     """Create a token and print it (this once)."""
     try:
+        if regions or cooperations:
+            require_known_scopes(
+                _maps(_settings(data_dir)), regions=regions, cooperations=cooperations
+            )
         issued = _token_store(data_dir).create(
             name=name, role=Role(role), cooperations=cooperations, regions=regions
         )
@@ -314,6 +319,7 @@ def credentials(region: str, data_dir: Path | None) -> None:
     access = FeedAccess(settings.access_dir)
     layout = FeedLayout()
     try:
+        require_known_scopes(_maps(settings), regions=(region,))
         issued = access.region(region)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="REGION") from error

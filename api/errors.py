@@ -69,6 +69,7 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
             continue
         key = item.get("key")
         source = item.get("source")
+        source = getattr(source, "value", source)  # litestar names parameter sources by an enum
         pointer = None
         if key == "data":  # the body as a whole (e.g. an unknown field)
             pointer = "#"

@@ -100,6 +100,11 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(
         "organisation": "koraalgroep",
         "agreement": "nmz-accounthouder-koraalgroep",
         "holder_region": "zuid-limburg",
+        "authority": {
+            "body": "nmz-bestuurlijk-overleg",
+            "decision_date": "2026-01-15",
+            "document": "Besluitenlijst NMZ 2026-01",
+        },
     }
     with service.client(tokens["coordinator"]) as client:
         refused = client.post("/agreements/account-holderships", json=body)
@@ -112,6 +117,11 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(
                 "cooperation": "g7-gelderland",
                 "holder_region": "achterhoek",
                 "agreement": "g7-accounthouder-koraalgroep",
+                "authority": {
+                    "body": "g7-bestuurlijk-overleg",
+                    "decision_date": "2026-01-15",
+                    "document": "Besluitenlijst G7 2026-01",
+                },
             },
         )
         assert own.status_code == 201, own.text

@@ -13,8 +13,10 @@ import nats
 from tests.e2e.service import start_service
 
 
-def issue(data_dir, region: str) -> dict:
+def issue(data_dir, region: str, database_url: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    if database_url:  # the command line checks the region against the service's registry
+        env["REGIEKAART_DATABASE_URL"] = database_url
     result = subprocess.run(
         [sys.executable, "-m", "api", "feeds", "credentials", region, "--data-dir", str(data_dir)],
         capture_output=True,
@@ -30,7 +32,7 @@ def test_credentials_issued_to_a_running_service_admit_the_region_system(tmp_pat
     service = start_service(tmp_path, database_url=own_database_url, workers=1)
     try:
         url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
-        credentials = issue(tmp_path, "zuid-limburg")
+        credentials = issue(tmp_path, "zuid-limburg", own_database_url)
 
         async def read_feed() -> list:
             nc = await nats.connect(

@@ -53,7 +53,16 @@ class Tally:
 
 def register(client: httpx.Client, tally: Tally, slug: str) -> None:
     key = uuid.uuid4().hex
-    body = {"municipality": slug, "name": slug.replace("-", " ").title()}
+    body = {
+        "municipality": slug,
+        "name": slug.replace("-", " ").title(),
+        "authority": {
+            "kind": "external",
+            "external": "Ministerie van BZK",
+            "decision_date": "2026-01-15",
+            "document": "Staatscourant 2026-01",
+        },
+    }
     deadline = time.monotonic() + RETRY_SECONDS
     while time.monotonic() < deadline:
         try:

@@ -9,6 +9,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import NotAuthorised, Principal, Role, authorise_command, touched
 from services.importer import import_governance_facts
+from tests.authorities import EXTERNAL
 
 D = PartialDate.parse
 G7 = Principal(name="alice", role=Role.COORDINATOR, cooperations=("g7-gelderland",))
@@ -24,6 +25,7 @@ def facts() -> GovernanceApplication:
 
 
 TRANSFER_NMZ = c.TransferAccountHoldership(
+    authority=EXTERNAL,
     cooperation="nmz-limburg",
     organisation="pactum",
     agreement="nmz-pactum-2027",
@@ -41,6 +43,7 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
 
 def test_a_cooperation_decides_whichever_region_it_names(facts) -> None:
     admit = c.AdmitRegionToCooperation(
+        authority=EXTERNAL,
         cooperation="g7-gelderland", region="zuid-limburg", principal="x"
     )
     authorise_command(G7, admit, facts)
@@ -50,6 +53,7 @@ def test_a_cooperation_decides_whichever_region_it_names(facts) -> None:
 
 def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_concerns(facts) -> None:
     step = c.RecordPlanStep(
+        authority=EXTERNAL,
         agreement="nmz-expertisecentrum-mandaat-roermond",
         plan=PlanRef(plan_kind="jaarplan", year=2027),
         step_number=1,
@@ -62,17 +66,17 @@ def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_conc
 
 
 def test_without_a_cooperation_a_coordinator_records_only_in_their_regions(facts) -> None:
-    opt_out = c.StartMembership(municipality="wijchen", region="regio-nijmegen", principal="x")
+    opt_out = c.StartMembership(municipality="wijchen", region="regio-nijmegen", principal="x", authority=EXTERNAL)
     authorise_command(NIJMEGEN, opt_out, facts)
     # regio Nijmegen takes part in G7 Gelderland, so its coordinators may record there too
     authorise_command(G7, opt_out, facts)
-    elsewhere = c.StartMembership(municipality="venlo", region="noord-limburg", principal="x")
+    elsewhere = c.StartMembership(municipality="venlo", region="noord-limburg", principal="x", authority=EXTERNAL)
     with pytest.raises(NotAuthorised, match="does not coordinate noord-limburg"):
         authorise_command(G7, elsewhere, facts)
 
 
 def test_facts_outside_any_cooperation_or_region_are_for_admins(facts) -> None:
-    municipality = c.RegisterMunicipality(municipality="nieuwstad", name="Nieuwstad", principal="x")
+    municipality = c.RegisterMunicipality(municipality="nieuwstad", name="Nieuwstad", principal="x", authority=EXTERNAL)
     with pytest.raises(NotAuthorised, match="only an admin"):
         authorise_command(G7, municipality, facts)
     authorise_command(Principal(name="root", role=Role.ADMIN), municipality, facts)

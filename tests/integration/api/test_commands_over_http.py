@@ -17,7 +17,11 @@ TRANSFER_BODY = {
     "agreement": "nmz-pactum-2027",
     "handover": {"value": "2027-01-01", "precision": "day"},
     "holder_region": "zuid-limburg",
-    "authority": {"body": "nmz-bestuurlijk-overleg", "document": "besluitenlijst 2026-11"},
+    "authority": {
+        "body": "nmz-bestuurlijk-overleg",
+        "decision_date": "2026-11-20",
+        "document": "besluitenlijst 2026-11",
+    },
 }
 
 
@@ -103,6 +107,7 @@ def test_if_match_records_only_at_the_expected_version(client, nmz) -> None:
         "cooperation": "nmz-limburg",
         "organisation": "pactum",
         "valid_until": {"value": "2028-12-31", "precision": "day"},
+        "authority": TRANSFER_BODY["authority"],
     }
     stale = client.post(
         "/agreements/account-holderships/end",

@@ -27,6 +27,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.integration.region_systems import connect_as, drain, refused
+from tests.authorities import EXTERNAL
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -76,6 +77,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 def transfer_xonar(service: Service, to_region: str, agreement: str, handover: str) -> None:
     service.app.handle(
         c.TransferAccountHoldership(
+            authority=EXTERNAL,
             cooperation="nmz-limburg",
             organisation="xonar",
             agreement=agreement,
