@@ -54,6 +54,8 @@ from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
 from api.query import SingleValuedQueryMiddleware
+from api.openapi import StrictStructSchemaPlugin
+from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
 from services.runtime import Runtime
@@ -192,9 +194,12 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             RequestIdMiddleware,
             prometheus.middleware,
             SingleValuedQueryMiddleware,
+            RequestBodyGate,
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[StrictStructSchemaPlugin()],
+        request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         openapi_config=OpenAPIConfig(
             title=API_TITLE,

@@ -29,6 +29,7 @@ from adapters.seal import known_public_keys, rotate_signing_key
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from api.map_tables import cooperation_tables, organisation_tables, print_tables, region_tables
+from api.scopes import require_known_scopes
 from api.tokens import TokenStore
 from domain.errors import UnknownReference
 from projections.queries import GovernanceMaps
@@ -278,6 +279,10 @@ def create_token(
 ) -> None:
     """Create a token and print it (this once)."""
     try:
+        if regions or cooperations:
+            require_known_scopes(
+                _maps(_settings(data_dir)), regions=regions, cooperations=cooperations
+            )
         issued = _token_store(data_dir).create(
             name=name, role=Role(role), cooperations=cooperations, regions=regions
         )
@@ -349,6 +354,7 @@ def _region_access(data_dir: Path | None, region: str) -> tuple[Settings, FeedAc
     settings = _settings(data_dir, None)
     try:
         check_region(region)
+        require_known_scopes(_maps(settings), regions=(region,))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="REGION") from error
     return settings, FeedAccess(settings.access_dir)

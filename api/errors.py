@@ -77,6 +77,7 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
             continue
         key = item.get("key")
         source = item.get("source")
+        source = getattr(source, "value", source)  # litestar names parameter sources by an enum
         pointer = None
         if key == "data":  # the body as a whole (e.g. an unknown field)
             pointer = "#"
@@ -111,7 +112,7 @@ def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         request,
         exc.status_code,
         _TITLES.get(exc.status_code, "The request could not be served"),
-        kind="invalid-request" if exc.status_code == 400 else None,
+        kind=_KINDS.get(exc.status_code),
         detail=str(exc.detail) if exc.detail else None,
         headers=headers,
         errors=errors,
@@ -221,6 +222,8 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
         detail="the error was logged with this request's id",
     )
 
+
+_KINDS = {400: "invalid-request", 413: "body-too-large", 415: "unsupported-media-type"}
 
 _TITLES = {
     400: "The request is not valid",

@@ -38,7 +38,7 @@ def _authority(fact: Fact) -> str:
     """The deciding body, or else the cited document's source id, and the decision date."""
     authority = fact.authority
     document = authority.document.split(":")[0] if authority.document else None
-    parts = [authority.body or document or "—"]
+    parts = [authority.decided_by or document or "—"]
     if authority.decision_date.is_known:
         parts.append(str(authority.decision_date))
     return ", ".join(parts)

@@ -34,6 +34,9 @@ class Concerns(msgspec.Struct, frozen=True, kw_only=True):
     municipalities: tuple[str, ...] = ()
 
 
+# Who decided and where it is written say nothing about what a fact concerns: a municipality's
+# college deciding for its region does not make the decision concern that municipality.
+_NEVER_TELLING = frozenset({"authority", "provenance"})
 _ORGANISATION_FIELDS = frozenset({"expertise_centre", "suppliers", "recipients", "provider"})
 _CATEGORY_BY_KIND = {
     SubjectKind.REGION: "regions",
@@ -96,7 +99,8 @@ def _telling_fields(struct_type: type[msgspec.Struct]) -> _Telling:
     return tuple(
         (field.name, _index(field.name))
         for field in msgspec.structs.fields(struct_type)
-        if _category(field.name) or _type_may_concern(field.type)
+        if field.name not in _NEVER_TELLING
+        and (_category(field.name) or _type_may_concern(field.type))
     )
 
 
@@ -118,7 +122,8 @@ def _telling_attributes(event_class: type) -> _Telling | None:
     return tuple(
         (field.name, _index(field.name))
         for field in dataclasses.fields(event_class)
-        if _category(field.name) or _type_may_concern(hints[field.name])
+        if field.name not in _NEVER_TELLING
+        and (_category(field.name) or _type_may_concern(hints[field.name]))
     )
 
 

@@ -87,3 +87,15 @@ class NotCorrectable(DomainError):
 
 class InvalidMerger(DomainError):
     rule = "a merger names registered municipalities and a date"
+
+
+class MissingAuthority(DomainError):
+    rule = "every decision cites an authority"
+
+
+class UnknownAuthority(DomainError, LookupError):
+    rule = "an authority names a registered decision body, municipality or source"
+
+
+class IncompetentAuthority(DomainError):
+    rule = "an authority is competent for the subject it decides on"

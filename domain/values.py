@@ -175,13 +175,77 @@ def _is_source_ref(ref: str) -> bool:
     return _SOURCE_REF.match(ref) is not None
 
 
+class AuthorityKind(StrEnum):
+    """The forms of authority a decision can cite."""
+
+    BODY = "body"  # a registered decision body competent for the subject
+    MUNICIPALITY = "municipality"  # the college, raad or burgemeester of a registered municipality
+    EXTERNAL = "external"  # a named authority outside the registry, e.g. a ministry
+    SOURCE = "source"  # imported facts: the cited sources document it (naming the body, if any)
+
+
+class MunicipalOrgan(StrEnum):
+    COLLEGE = "college"  # college van burgemeester en wethouders
+    RAAD = "raad"  # gemeenteraad
+    BURGEMEESTER = "burgemeester"
+
+
+# Which fields each form of authority must give, and which it may give; any other is refused.
+_AUTHORITY_FIELDS: dict[AuthorityKind, tuple[frozenset[str], frozenset[str]]] = {
+    AuthorityKind.BODY: (frozenset({"body", "decision_date", "document"}), frozenset()),
+    AuthorityKind.MUNICIPALITY: (
+        frozenset({"municipality", "organ", "decision_date", "document"}),
+        frozenset(),
+    ),
+    AuthorityKind.EXTERNAL: (frozenset({"external", "decision_date", "document"}), frozenset()),
+    AuthorityKind.SOURCE: (frozenset({"document"}), frozenset({"body", "decision_date"})),
+}
+
+
 class Authority(msgspec.Struct, frozen=True, kw_only=True):
-    """The decision behind a state change: the deciding body (None when the sources do not name
-    it), the date of the decision, and a reference to the document that records it."""
+    """The decision behind a state change, in one of the forms of :class:`AuthorityKind`: who
+    decided (a registered body, a municipality's organ, a named external authority), when (a date
+    with its precision) and the document that records it. An imported fact cites its sources (the
+    command's provenance) and the body they name, if any.
+
+    ``kind`` None marks an event recorded before every decision had to cite an authority: such
+    events keep loading as they were stored (body, date and document each possibly unknown), and
+    no command may record one any more.
+    """
 
     body: str | None = None
     decision_date: PartialDate = UNKNOWN_DATE
     document: str | None = None
+    kind: AuthorityKind | None = None
+    municipality: str | None = None
+    organ: MunicipalOrgan | None = None
+    external: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is None:
+            return
+        required, optional = _AUTHORITY_FIELDS[self.kind]
+        given = {
+            name
+            for name in ("body", "decision_date", "document", "municipality", "organ", "external")
+            if getattr(self, name) not in (None, "", UNKNOWN_DATE)
+        }
+        if missing := sorted(required - given):
+            raise InvalidValue(
+                f"an authority of kind {self.kind} must give {', '.join(missing)}"
+                + (" (a date with its precision)" if "decision_date" in missing else "")
+            )
+        if extra := sorted(given - required - optional):
+            raise InvalidValue(
+                f"an authority of kind {self.kind} does not give {', '.join(extra)}"
+            )
+
+    @property
+    def decided_by(self) -> str | None:
+        """Who decided, as one line: the body, the municipality's organ or the external authority."""
+        if self.municipality is not None:
+            return f"{self.organ or 'gemeente'} {self.municipality}"
+        return self.body or self.external
 
 
 class Provenance(msgspec.Struct, frozen=True, kw_only=True):

@@ -203,8 +203,9 @@ class FeedProjection:
 
     def _report_progress(self) -> None:
         """Tells the shared database how far the fan-out got, every _REPORT_SECONDS while it moves
-        (``/ready`` reports a feed that stays behind the log)."""
-        reported = None
+        (``/ready`` reports a feed that stays behind the log). Nothing is reported before this
+        process moves: a stand-by would otherwise overwrite the lease holder's position with its own."""
+        reported = self._position
         while not self._stopped.wait(_REPORT_SECONDS):
             if self._position != reported and self.status is not None:
                 reported = self._position

@@ -42,6 +42,7 @@ from domain.registry import (
 )
 from domain.values import UNKNOWN_DATE, ChangeKind, SubjectKind, SubjectRef, ValidPeriod
 from services import commands as c
+from services.command_checks import checked
 
 A = TypeVar("A", bound=GovernanceAggregate)
 
@@ -158,6 +159,7 @@ class GovernanceApplication(Application[UUID]):
         first aggregate must be at that version, else VersionConflict; so must it be if another command
         saves it concurrently."""
         method: Callable[[Any], UUID] = getattr(self, _HANDLERS[type(command)])
+        command = checked(command, self)
         with self._recording(expected_version) as recording:
             recording.target = _TARGETS.get(type(command))
             aggregate_id = method(command)

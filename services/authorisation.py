@@ -30,11 +30,8 @@ from typing import Any
 
 import msgspec
 
-from domain.agreements import AgreementAggregate
 from domain.base import GovernanceAggregate
-from domain.concerns import Concerns, concerns
 from domain.registry import (
-    ConflictingClaims,
     Cooperation,
     DecisionBody,
     Municipality,
@@ -44,6 +41,7 @@ from domain.registry import (
 )
 from services import commands as c
 from services.application import GovernanceApplication
+from services.subjects import touched
 
 
 class Role(StrEnum):
@@ -112,51 +110,6 @@ def records_registry_fact(aggregate: GovernanceAggregate, version: int) -> bool:
             return True
         return not isinstance(history[version - 1], _COORDINATOR_MUNICIPALITY_EVENTS)
     return False
-
-
-# The command attribute that names an existing aggregate whose history tells what the command touches.
-_SUBJECT_BY_ATTRIBUTE: dict[str, type[GovernanceAggregate]] = {
-    "agreement": AgreementAggregate,
-    "body": DecisionBody,
-    "claims": ConflictingClaims,
-}
-
-
-def _merge(*parts: Concerns) -> Concerns:
-    def union(category: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s for part in parts for s in getattr(part, category)))
-
-    return Concerns(
-        regions=union("regions"),
-        cooperations=union("cooperations"),
-        organisations=union("organisations"),
-        municipalities=union("municipalities"),
-    )
-
-
-def _history_concerns(aggregate: GovernanceAggregate, *, only: Any = None) -> list[Concerns]:
-    return [concerns(e) for e in aggregate.history() if only is None or only(e)]
-
-
-def touched(command: c.Command, app: GovernanceApplication) -> Concerns:
-    """The regions, cooperations, organisations and municipalities ``command`` touches."""
-    parts = [concerns(command)]
-    for attribute, cls in _SUBJECT_BY_ATTRIBUTE.items():
-        slug = getattr(command, attribute, None)
-        if isinstance(slug, str) and app.exists(cls, slug):
-            parts += _history_concerns(app.get(cls, slug))
-    if isinstance(command, c.CorrectFact) and command.aggregate_id in app.repository:
-        aggregate = app.repository.get(command.aggregate_id)
-        if isinstance(aggregate, GovernanceAggregate):
-            parts += _history_concerns(aggregate)
-    if isinstance(command, c.EndMembership) and app.exists(Municipality, command.municipality):
-        membership = command.membership_id
-        parts += [
-            Concerns(regions=(e.region,))
-            for e in app.get(Municipality, command.municipality).history()
-            if getattr(e, "membership_id", None) == membership
-        ]
-    return _merge(*parts)
 
 
 def participants(app: GovernanceApplication, cooperations: tuple[str, ...]) -> set[str]:

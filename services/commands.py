@@ -1,9 +1,11 @@
 """Commands: what a coordinator (or the importer) asks the application to record.
 
 Each command is a frozen msgspec Struct, so an API can decode a request body straight into it. Every
-command names the recording ``principal`` and may cite an ``authority`` (deciding body, decision date,
-document) and ``provenance`` (source references, inferred flag). Commands that state a fact with a valid
-time carry ``valid_from``/``valid_until`` (PartialDates; unknown by default).
+command names the recording ``principal`` and cites an ``authority`` (who decided, when, in which
+document; see ``domain.values.Authority``), and may give ``provenance`` (source references, inferred
+flag). Only the two commands that decide nothing, registering a source and correcting the record,
+may go without an authority. Commands that state a fact with a valid time carry
+``valid_from``/``valid_until`` (PartialDates; unknown by default).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from domain.values import (
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
     principal: str
-    authority: Authority = Authority()
+    # Every decision cites its authority; the application checks that it is competent.
+    authority: Authority
     provenance: Provenance = Provenance()
 
     @property
@@ -65,6 +68,7 @@ class FactCommand(Command, frozen=True, kw_only=True):
 
 # -- registry ------------------------------------------------------------------------------------
 class RegisterSource(FactCommand, frozen=True, kw_only=True):
+    authority: Authority = Authority()  # a source document records decisions, it takes none
     source: str
     file: str
     title: str
@@ -216,6 +220,7 @@ class AddClaim(Command, frozen=True, kw_only=True):
 class CorrectFact(Command, frozen=True, kw_only=True):
     """Correct the fact recorded by event ``version`` of aggregate ``aggregate_id``, saying why."""
 
+    authority: Authority = Authority()  # corrects the record; ``reason`` says why
     aggregate_id: UUID
     version: int
     reason: str

@@ -50,6 +50,7 @@ from domain.values import (
     AgendaItem,
     AgreementKind,
     Authority,
+    AuthorityKind,
     Claim,
     Contract,
     CooperationScope,
@@ -137,7 +138,9 @@ class GovernanceFactsImporter:
         source_id = sources[0].split(":")[0]
         return {
             "principal": PRINCIPAL,
+            # The sources document every imported fact; the body they name, if any, decided it.
             "authority": Authority(
+                kind=AuthorityKind.SOURCE,
                 body=record.get("decided_by"),
                 document=f"{source_id}: {self.source_titles.get(source_id, source_id)}",
             ),

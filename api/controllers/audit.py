@@ -87,7 +87,7 @@ class AuditController(Controller):
             "cannot process however often they try (a region slug no feed can carry, an event that "
             "does not decode) is recorded here with the reason, and they go on with the next."
         ),
-        responses=problems(401, 403),
+        responses=problems(400, 401, 403),
     )
     def set_aside(
         self,

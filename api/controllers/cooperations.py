@@ -1,7 +1,6 @@
 """Supra-regional cooperations (bovenregionale samenwerkingsverbanden) and who takes part."""
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import (
@@ -15,6 +14,7 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
+from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from projections.views import CooperationMap, HistoryEntry, Summary
@@ -45,7 +45,7 @@ class CooperationController(Controller):
     async def cooperation_map(
         self,
         request: Request,
-        cooperation: FromPath[str],
+        cooperation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
@@ -61,6 +61,6 @@ class CooperationController(Controller):
         responses=READ_PROBLEMS,
     )
     async def cooperation_history(
-        self, request: Request, cooperation: FromPath[str], known_at: KnownAt = None
+        self, request: Request, cooperation: SlugPath, known_at: KnownAt = None
     ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.COOPERATION, cooperation, known_at)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.exceptions import ServiceUnavailableException
-from litestar.params import FromPath
 from litestar.response import ServerSentEvent
 
 from adapters.nats.feeds import FeedLayout
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
 from api.guards import require_feed
+from api.schemas import SlugPath
 from api.security import token_still_valid
 
 
@@ -23,7 +23,7 @@ class FeedController(Controller):
         responses=problems(400, 401, 403, 404, 503),
         include_in_schema=False,
     )
-    async def region_feed(self, request: Request, region: FromPath[str]) -> ServerSentEvent:
+    async def region_feed(self, request: Request, region: SlugPath) -> ServerSentEvent:
         require_feed(request, region)
         connection = request.app.state.feed_connection
         if connection is None:

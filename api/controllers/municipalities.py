@@ -1,11 +1,11 @@
 """Municipalities (gemeenten): registration, region memberships and mergers."""
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
 from api.guards import reads_everything
+from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, Summary
@@ -38,6 +38,6 @@ class MunicipalityController(Controller):
         responses=READ_PROBLEMS,
     )
     async def municipality_history(
-        self, request: Request, municipality: FromPath[str], known_at: KnownAt = None
+        self, request: Request, municipality: SlugPath, known_at: KnownAt = None
     ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.MUNICIPALITY, municipality, known_at)

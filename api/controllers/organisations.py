@@ -1,7 +1,6 @@
 """Organisations: care providers, expertise centres, procurement bureaus, ..."""
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import (
@@ -15,6 +14,7 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
+from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, OrganisationView, Summary
@@ -39,7 +39,7 @@ class OrganisationController(Controller):
     async def organisation_view(
         self,
         request: Request,
-        organisation: FromPath[str],
+        organisation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
@@ -55,6 +55,6 @@ class OrganisationController(Controller):
         responses=READ_PROBLEMS,
     )
     async def organisation_history(
-        self, request: Request, organisation: FromPath[str], known_at: KnownAt = None
+        self, request: Request, organisation: SlugPath, known_at: KnownAt = None
     ) -> list[HistoryEntry]:
         return await history(request, SubjectKind.ORGANISATION, organisation, known_at)

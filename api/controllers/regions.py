@@ -1,7 +1,6 @@
 """Youth-care regions (jeugdzorgregio's)."""
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath
 
 from api.commands import command_route
 from api.controllers.reads import (
@@ -15,6 +14,7 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything, require_region
+from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, RegionMap, Summary
@@ -38,7 +38,7 @@ class RegionController(Controller):
     async def region_map(
         self,
         request: Request,
-        region: FromPath[str],
+        region: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
@@ -54,7 +54,7 @@ class RegionController(Controller):
         responses=READ_PROBLEMS,
     )
     async def region_history(
-        self, request: Request, region: FromPath[str], known_at: KnownAt = None
+        self, request: Request, region: SlugPath, known_at: KnownAt = None
     ) -> list[HistoryEntry]:
         require_region(request, region)
         return await history(request, SubjectKind.REGION, region, known_at)

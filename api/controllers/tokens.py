@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 from api.errors import problems
 from api.guards import ADMINS
 from api.schemas import TokenRequest
+from api.scopes import require_known_scopes
 from api.tokens import IssuedToken, TokenInfo
 
 
@@ -34,6 +35,11 @@ class TokenController(Controller):
     )
     def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
         try:
+            require_known_scopes(
+                request.app.state.context.maps,
+                regions=data.regions,
+                cooperations=data.cooperations,
+            )
             return request.app.state.context.tokens.create(
                 name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
             )

@@ -89,6 +89,11 @@ def command_latency(url: str, token: str, commands: int) -> list[float]:
                 "/agreements/milestones",
                 json={
                     "agreement": "zl-governance-afspraken",
+                    "authority": {
+                        "body": "g16zlb",
+                        "decision_date": "2026-01-15",
+                        "document": "Besluitenlijst G16zLB 2026-01",
+                    },
                     "milestone": {
                         "date": {"value": "2027-01-01", "precision": "day"},
                         "what": f"voortgangsrapportage {number}",

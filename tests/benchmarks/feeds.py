@@ -37,6 +37,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.benchmarks.results import write_section
+from tests.authorities import EXTERNAL
 
 REGION = "zuid-limburg"
 SECTION = "## Region feeds"
@@ -90,6 +91,7 @@ class RegionSystem:
 
 def decision(number: int) -> c.RecordAgreement:
     return c.RecordAgreement(
+        authority=EXTERNAL,
         agreement=f"benchmark-afspraak-{number}",
         agreement_kind=AgreementKind.SAMENWERKINGSAFSPRAAK,
         terms=c.AgreementTerms(parties=(SubjectRef(SubjectKind.REGION, REGION),)),

@@ -23,12 +23,14 @@ from domain.values import (
     AgreementKind,
     AgreementStatus,
     Authority,
+    AuthorityKind,
     BodyRole,
     ChangeKind,
     Claim,
     Contract,
     CooperationKind,
     Milestone,
+    MunicipalOrgan,
     PartialDate,
     PlanKind,
     PlanRef,
@@ -37,6 +39,7 @@ from domain.values import (
     TermStructure,
 )
 from services import commands as c
+from tests.authorities import EXTERNAL, decided_by
 
 DAY = PartialDate.day(date(2026, 1, 15))
 EARLIER = PartialDate.day(date(2020, 1, 1))
@@ -53,12 +56,25 @@ class World:
     source_ref: str
 
     def authority(self) -> Authority:
-        return Authority(
-            body=self.body, decision_date=DAY, document=f"Besluitenlijst {self.body} 2026-01"
-        )
+        return decided_by(self.body)
 
     def command(self, cls: type[c.Command], **fields: Any) -> c.Command:
-        return cls(principal="matrix", authority=self.authority(), **fields)
+        # The registry (regions, municipalities, who takes part in what) is set by authorities above
+        # the cooperation, e.g. a ministry; the cooperation's own body decides its agreements.
+        # A municipality decides on its own membership of a region (its college).
+        if cls.__name__ in ADMIN_ONLY or cls is c.CorrectFact:
+            authority = EXTERNAL
+        elif cls in (c.StartMembership, c.EndMembership):
+            authority = Authority(
+                kind=AuthorityKind.MUNICIPALITY,
+                municipality=fields["municipality"],
+                organ=MunicipalOrgan.COLLEGE,
+                decision_date=DAY,
+                document="Collegebesluit 2026-01",
+            )
+        else:
+            authority = self.authority()
+        return cls(principal="matrix", authority=authority, **fields)
 
     @property
     def owner(self) -> SubjectRef:

@@ -68,23 +68,19 @@ def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
         time.sleep(0.2)
 
 
+# Registering a municipality is decided above any region or cooperation (the registry's own source).
 AUTHORITY = {
-    "body": "g16zlb",
+    "kind": "external",
+    "external": "Ministerie van BZK",
     "decision_date": "2026-01-15",
-    "document": "Besluitenlijst G16zLB 2026-01",
+    "document": "Gemeentelijke indeling 2026",
 }
 
 
 def register_municipality(client: httpx.Client, slug: str, **kwargs: object) -> httpx.Response:
-    """Registers a municipality with a full authority; its decision date is sent as a plain day, or,
-    where the service still wants a partial date, as one."""
+    """Registers a municipality, citing a full authority."""
     body = {"municipality": slug, "name": slug, "authority": AUTHORITY}
-    response = client.post("/municipalities/", json=body, **kwargs)
-    if response.status_code == 400 and "decision_date" in response.text:
-        partial = {"value": AUTHORITY["decision_date"], "precision": "day"}
-        body["authority"] = {**AUTHORITY, "decision_date": partial}
-        response = client.post("/municipalities/", json=body, **kwargs)
-    return response
+    return client.post("/municipalities/", json=body, **kwargs)
 
 
 @dataclass

@@ -46,6 +46,13 @@ def holders_of(
     }
 
 
+G7_AUTHORITY = {
+    "body": "g7-bestuurlijk-overleg",
+    "decision_date": "2025-12",
+    "document": "G7 besluitenlijst 2025-12",
+}
+
+
 def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str) -> None:
     assert holders_of(service, g7, "leger-des-heils", as_of="2026-06-01") == set()
     with service.client(g7) as client:
@@ -57,7 +64,7 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
                 "organisation": "leger-des-heils",
                 "holder_region": "regio-nijmegen",
                 "valid_from": {"value": "2026-01-01", "precision": "day"},
-                "authority": {"body": None, "document": "G7 besluitenlijst 2025-12"},
+                "authority": G7_AUTHORITY,
             },
         )
         assert assigned.status_code == 201, assigned.text
@@ -70,6 +77,7 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
                 "agreement": "g7-accounthouder-leger-des-heils-2027",
                 "handover": {"value": "2027-01-01", "precision": "day"},
                 "holder_region": "achterhoek",
+                "authority": G7_AUTHORITY,
             },
             headers={"If-Match": f'"{account["version"]}"'},
         )
@@ -81,6 +89,7 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
                 "organisation": "leger-des-heils",
                 "valid_until": {"value": "2028-12-31", "precision": "day"},
                 "reason": "the care moved to a national contract",
+                "authority": G7_AUTHORITY,
             },
         )
         assert ended.status_code == 201, ended.text
@@ -108,6 +117,7 @@ def test_a_retried_command_with_the_same_idempotency_key_records_once(
 ) -> None:
     body = {
         "agreement": "g7-trekker-essentiele-functies",
+        "authority": G7_AUTHORITY,
         "milestone": {
             "date": {"value": "2026-06-01", "precision": "month"},
             "what": "tussenrapportage",
@@ -128,6 +138,7 @@ def test_a_retried_command_with_the_same_idempotency_key_records_once(
 def test_concurrent_retries_with_one_key_record_once(service: Service, g7: str) -> None:
     body = {
         "agreement": "g7-trekker-essentiele-functies",
+        "authority": G7_AUTHORITY,
         "milestone": {
             "date": {"value": "2026-09-01", "precision": "month"},
             "what": "eindrapportage",
@@ -163,6 +174,7 @@ def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(
             "/agreements/milestones",
             json={
                 "agreement": "g7-trekker-uha-gelderland",
+                "authority": G7_AUTHORITY,
                 "milestone": {"what": "start", "date": {"value": "2026-01-01", "precision": "day"}},
             },
         )
@@ -175,6 +187,7 @@ def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(
                 "/agreements/milestones",
                 json={
                     "agreement": "g7-trekker-uha-gelderland",
+                    "authority": G7_AUTHORITY,
                     "milestone": {
                         "what": what,
                         "date": {"value": "2026-02-01", "precision": "day"},

@@ -12,8 +12,12 @@ import nats
 from tests.fixtures.processes import free_port, process_environment, start_service
 
 
-def feeds_command(data_dir, *args: str, nats_port: int | None = None) -> subprocess.CompletedProcess:
+def feeds_command(
+    data_dir, *args: str, nats_port: int | None = None, database_url: str | None = None
+) -> subprocess.CompletedProcess:
     env = process_environment()
+    if database_url:  # the command line checks the region against the service's registry
+        env["REGIEKAART_DATABASE_URL"] = database_url
     if nats_port is not None:
         env["REGIEKAART_NATS_PORT"] = str(nats_port)
     result = subprocess.run(
@@ -27,8 +31,13 @@ def feeds_command(data_dir, *args: str, nats_port: int | None = None) -> subproc
     return result
 
 
-def issue(data_dir, region: str, nats_port: int | None = None) -> dict:
-    return json.loads(feeds_command(data_dir, "credentials", region, nats_port=nats_port).stdout)
+def issue(
+    data_dir, region: str, nats_port: int | None = None, database_url: str | None = None
+) -> dict:
+    command = feeds_command(
+        data_dir, "credentials", region, nats_port=nats_port, database_url=database_url
+    )
+    return json.loads(command.stdout)
 
 
 def test_credentials_issued_to_a_running_service_admit_the_region_system(
@@ -36,7 +45,7 @@ def test_credentials_issued_to_a_running_service_admit_the_region_system(
 ):
     service = own_service(tmp_path, database_url=own_database_url, workers=1)
     url = next(line.split()[2] for line in service.lines if line.startswith("event store:"))
-    credentials = issue(tmp_path, "zuid-limburg")
+    credentials = issue(tmp_path, "zuid-limburg", database_url=own_database_url)
 
     async def read_feed() -> list:
         nc = await nats.connect(
@@ -97,24 +106,27 @@ def test_credentials_name_a_stable_url_and_are_rotated_and_revoked_without_resta
     settings = {"REGIEKAART_NATS_PORT": str(nats_port)}
     service = start_service(tmp_path, database_url=own_database_url, workers=1, settings=settings)
     try:
-        first = issue(tmp_path, "zuid-limburg", nats_port)
+        first = issue(tmp_path, "zuid-limburg", nats_port, own_database_url)
         assert first["url"] == f"nats://127.0.0.1:{nats_port}"
         service.stop()
         service = start_service(tmp_path, database_url=own_database_url, workers=1, settings=settings)
-        assert issue(tmp_path, "zuid-limburg", nats_port) == first, "issued once, the same URL"
+        assert issue(tmp_path, "zuid-limburg", nats_port, own_database_url) == first, "issued once, the same URL"
 
         async def rotate_then_revoke() -> None:
             before = await connect(first)
             assert (await before.jetstream().stream_info(first["stream"])).config.name
             rotated = json.loads(
-                feeds_command(tmp_path, "rotate", "zuid-limburg", nats_port=nats_port).stdout
+                feeds_command(tmp_path, "rotate", "zuid-limburg", nats_port=nats_port, database_url=own_database_url
+                ).stdout
             )
             assert rotated["password"] != first["password"] and rotated["url"] == first["url"]
             assert await wait_closed(before), "the connection with the old password stayed open"
             assert await refused(first)
             after = await connect(rotated)
             assert (await after.jetstream().stream_info(rotated["stream"])).config.name
-            feeds_command(tmp_path, "revoke", "zuid-limburg", nats_port=nats_port)
+            feeds_command(
+                tmp_path, "revoke", "zuid-limburg", nats_port=nats_port, database_url=own_database_url
+            )
             assert await wait_closed(after), "the connection with revoked credentials stayed open"
             assert await refused(rotated)
 

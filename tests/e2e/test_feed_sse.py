@@ -89,6 +89,11 @@ def test_a_reconnecting_reader_gets_exactly_the_rest(service: Service, region_to
                 "agreement": "nmz-xonar-sse",
                 "handover": {"value": "2025-01-01", "precision": "day"},
                 "holder_region": "noord-limburg",
+                "authority": {
+                    "body": "nmz-bestuurlijk-overleg",
+                    "decision_date": "2024-11",
+                    "document": "Besluitenlijst NMZ 2024-11",
+                },
             },
         )
         assert recorded.status_code == 201, recorded.text

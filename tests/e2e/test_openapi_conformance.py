@@ -126,12 +126,6 @@ def a_decision_reaches_the_feed(service: Service) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-@pytest.mark.xfail(
-    strict=True,
-    raises=FeedStopped,
-    reason="issue 19 finding 7: fuzzing registers a region with the slug '', on which the region "
-    "feeds' fan-out fails and retries for ever, so no later decision reaches any feed",
-)
 def test_generated_requests_pass_the_default_checks_and_the_service_still_works(
     own_service, own_database_url, tmp_path
 ) -> None:

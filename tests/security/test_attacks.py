@@ -144,12 +144,8 @@ class ForeignBody:
             }
             if component in special:
                 return special[component]
-            if component == "Authority":  # in full, naming the foreign cooperation's body
-                fields = self.schemas[component]["properties"]
-                return {
-                    **NMZ_AUTHORITY,
-                    "decision_date": self._value(fields["decision_date"], "decision_date"),
-                }
+            if component.startswith("Authority"):  # in full, naming the foreign cooperation's body
+                return NMZ_AUTHORITY
             return self._value(self.schemas[component], name)
         if "oneOf" in schema:
             return self._value(next(s for s in schema["oneOf"] if s.get("type") != "null"), name)
@@ -174,6 +170,8 @@ class ForeignBody:
             return self.foreign_aggregate
         if schema.get("format") == "date":
             return "2026-06-01"
+        if name == "membership_id":  # <region>:<municipality>, the form its pattern asks for
+            return f"{FOREIGN['region']}:{FOREIGN['municipality']}"
         return _slug_for(name) or f"attack-{name or 'value'}"
 
 

@@ -13,6 +13,9 @@ import msgspec
 from hypothesis import strategies as st
 
 from domain.values import (
+    Authority,
+    AuthorityKind,
+    MunicipalOrgan,
     UNKNOWN_DATE,
     Contract,
     PartialDate,
@@ -79,6 +82,49 @@ st.register_type_strategy(
         inferred_note=st.none() | st.text(max_size=20),
     ),
 )
+_known_dates = partial_dates.filter(lambda d: d.is_known)
+_texts = st.text(min_size=1, max_size=20)
+st.register_type_strategy(
+    Authority,
+    st.one_of(
+        # as events recorded before every decision had to cite one: any part may be missing
+        st.builds(
+            Authority,
+            body=st.none() | slugs,
+            decision_date=partial_dates,
+            document=st.none() | _texts,
+        ),
+        st.builds(
+            Authority,
+            kind=st.just(AuthorityKind.BODY),
+            body=slugs,
+            decision_date=_known_dates,
+            document=_texts,
+        ),
+        st.builds(
+            Authority,
+            kind=st.just(AuthorityKind.MUNICIPALITY),
+            municipality=slugs,
+            organ=st.sampled_from(MunicipalOrgan),
+            decision_date=_known_dates,
+            document=_texts,
+        ),
+        st.builds(
+            Authority,
+            kind=st.just(AuthorityKind.EXTERNAL),
+            external=_texts,
+            decision_date=_known_dates,
+            document=_texts,
+        ),
+        st.builds(
+            Authority,
+            kind=st.just(AuthorityKind.SOURCE),
+            body=st.none() | slugs,
+            decision_date=partial_dates,
+            document=_texts,
+        ),
+    ),
+)
 st.register_type_strategy(
     Contract,
     st.builds(
@@ -95,7 +141,7 @@ st.register_type_strategy(
 def for_type(hint: Any) -> st.SearchStrategy[Any]:
     """Like st.from_type, but building msgspec Structs field by field (with registered overrides)."""
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
-        registered = (PartialDate, ValidPeriod, TermStructure, Provenance, Contract)
+        registered = (PartialDate, ValidPeriod, TermStructure, Provenance, Contract, Authority)
         return st.from_type(hint) if hint in registered else _struct(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)

@@ -31,6 +31,7 @@ from domain.values import (
 )
 from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 
 WHO = Attribution(principal="test")
 D = PartialDate.parse
@@ -275,18 +276,20 @@ def test_a_generic_agreement_records_the_other_kinds_only() -> None:
 # -- trekkerschap through the application ----------------------------------------------------------------
 def g7(app: GovernanceApplication) -> None:
     for region in ("achterhoek", "centraal-gelderland", "regio-haarlemmermeer"):
-        app.register_region(c.RegisterRegion(region=region, name=region.title(), principal="test"))
+        app.register_region(c.RegisterRegion(region=region, name=region.title(), principal="test", authority=EXTERNAL))
     app.register_cooperation(
         c.RegisterCooperation(
+            authority=EXTERNAL,
             cooperation="g7-gelderland", name="G7", cooperation_kind="netwerk", principal="test"
         )
     )
     for region in ("achterhoek", "centraal-gelderland"):
         app.admit_region_to_cooperation(
-            c.AdmitRegionToCooperation(cooperation="g7-gelderland", region=region, principal="test")
+            c.AdmitRegionToCooperation(cooperation="g7-gelderland", region=region, principal="test", authority=EXTERNAL)
         )
     app.admit_region_to_cooperation(
         c.AdmitRegionToCooperation(
+            authority=EXTERNAL,
             cooperation="g7-gelderland",
             region="regio-haarlemmermeer",
             participation="invited",
@@ -299,6 +302,7 @@ def test_the_lead_region_must_be_a_member_of_the_cooperation(app: GovernanceAppl
     g7(app)
     app.assign_lead(
         c.AssignLead(
+            authority=EXTERNAL,
             agreement="g7-trekker-uha",
             cooperation="g7-gelderland",
             module=7,
@@ -310,6 +314,7 @@ def test_the_lead_region_must_be_a_member_of_the_cooperation(app: GovernanceAppl
     with pytest.raises(LeadNotMember) as error:
         app.assign_lead(
             c.AssignLead(
+                authority=EXTERNAL,
                 agreement="g7-trekker-x",
                 cooperation="g7-gelderland",
                 module=2,
@@ -324,12 +329,14 @@ def test_the_lead_region_must_be_a_member_of_the_cooperation(app: GovernanceAppl
     )
     app.reassign_lead(
         c.ReassignLead(
+            authority=EXTERNAL,
             agreement="g7-trekker-uha", lead_region="centraal-gelderland", principal="test"
         )
     )
     with pytest.raises(LeadNotMember):
         app.reassign_lead(
             c.ReassignLead(
+                authority=EXTERNAL,
                 agreement="g7-trekker-uha", lead_region="regio-haarlemmermeer", principal="test"
             )
         )
@@ -338,6 +345,7 @@ def test_the_lead_region_must_be_a_member_of_the_cooperation(app: GovernanceAppl
 def test_an_agreement_slug_is_recorded_once(app: GovernanceApplication) -> None:
     g7(app)
     command = c.AssignLead(
+        authority=EXTERNAL,
         agreement="g7-trekker-uha",
         cooperation="g7-gelderland",
         item="UHA",

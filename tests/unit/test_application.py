@@ -11,6 +11,7 @@ from domain.registry import Municipality
 from domain.values import UNKNOWN_DATE, Authority, PartialDate, Provenance, SubjectKind, ValidPeriod
 from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 
 D = PartialDate.parse
 
@@ -18,21 +19,23 @@ D = PartialDate.parse
 def limburg(app: GovernanceApplication) -> None:
     for command in (
         c.RegisterCooperation(
+            authority=EXTERNAL,
             cooperation="nmz-limburg",
             name="NMZ Limburg",
             cooperation_kind="bestuurlijk-overleg",
             principal="test",
         ),
         c.RegisterOrganisation(
+            authority=EXTERNAL,
             organisation="pactum",
             name="Pactum",
             organisation_kind="zorgaanbieder",
             principal="test",
         ),
-        c.RegisterRegion(region="noord-limburg", name="Noord-Limburg", principal="test"),
-        c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test"),
-        c.RegisterMunicipality(municipality="venlo", name="Venlo", principal="test"),
-        c.RegisterMunicipality(municipality="maastricht", name="Maastricht", principal="test"),
+        c.RegisterRegion(region="noord-limburg", name="Noord-Limburg", principal="test", authority=EXTERNAL),
+        c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL),
+        c.RegisterMunicipality(municipality="venlo", name="Venlo", principal="test", authority=EXTERNAL),
+        c.RegisterMunicipality(municipality="maastricht", name="Maastricht", principal="test", authority=EXTERNAL),
     ):
         app.handle(command)
 
@@ -60,6 +63,7 @@ def test_the_second_holder_error_names_rule_and_conflicting_fact(
     with pytest.raises(OverlappingAccountHolder) as error:
         app.assign_account_holdership(
             c.AssignAccountHoldership(
+                authority=EXTERNAL,
                 agreement="other",
                 cooperation="nmz-limburg",
                 organisation="pactum",
@@ -81,6 +85,7 @@ def test_transfer_and_end_through_the_application(app: GovernanceApplication) ->
     app.assign_account_holdership(ASSIGN)
     app.transfer_account_holdership(
         c.TransferAccountHoldership(
+            authority=EXTERNAL,
             cooperation="nmz-limburg",
             organisation="pactum",
             agreement="pactum-2025",
@@ -92,6 +97,7 @@ def test_transfer_and_end_through_the_application(app: GovernanceApplication) ->
     )
     app.end_account_holdership(
         c.EndAccountHoldership(
+            authority=EXTERNAL,
             cooperation="nmz-limburg",
             organisation="pactum",
             valid_until=D("2026-06-30"),
@@ -106,6 +112,7 @@ def test_transfer_and_end_through_the_application(app: GovernanceApplication) ->
     with pytest.raises(UnknownReference, match="pactum has no account holdership in g7-gelderland"):
         app.end_account_holdership(
             c.EndAccountHoldership(
+                authority=EXTERNAL,
                 cooperation="g7-gelderland",
                 organisation="pactum",
                 valid_until=D("2026"),
@@ -118,11 +125,12 @@ def test_commands_naming_unregistered_things_are_refused(app: GovernanceApplicat
     limburg(app)
     with pytest.raises(UnknownReference, match="region 'noord-limbrug' is not registered"):
         app.handle(
-            c.StartMembership(municipality="venlo", region="noord-limbrug", principal="test")
+            c.StartMembership(municipality="venlo", region="noord-limbrug", principal="test", authority=EXTERNAL)
         )
     with pytest.raises(UnknownReference, match="organisation 'mondriaan' is not registered"):
         app.handle(
             c.AssignAccountHoldership(
+                authority=EXTERNAL,
                 agreement="x", cooperation="nmz-limburg", organisation="mondriaan", principal="test"
             )
         )
@@ -144,7 +152,7 @@ def test_a_correction_names_what_it_corrects_and_the_fact_stops_counting(
     app: GovernanceApplication,
 ) -> None:
     limburg(app)
-    app.handle(c.StartMembership(municipality="venlo", region="zuid-limburg", principal="test"))
+    app.handle(c.StartMembership(municipality="venlo", region="zuid-limburg", principal="test", authority=EXTERNAL))
     venlo = app.get(Municipality, "venlo")
     app.correct_fact(
         c.CorrectFact(
@@ -170,7 +178,7 @@ def test_a_correction_names_what_it_corrects_and_the_fact_stops_counting(
         "MembershipStarted",
         "FactCorrected",
     ]
-    app.handle(c.StartMembership(municipality="venlo", region="noord-limburg", principal="test"))
+    app.handle(c.StartMembership(municipality="venlo", region="noord-limburg", principal="test", authority=EXTERNAL))
     with pytest.raises(
         NotCorrectable, match="version 2 of municipality venlo was already corrected"
     ):
@@ -197,7 +205,7 @@ def test_a_retracted_registration_takes_no_further_facts(app: GovernanceApplicat
     )
     with pytest.raises(Retracted, match="municipality maastricht was retracted"):
         app.handle(
-            c.StartMembership(municipality="maastricht", region="zuid-limburg", principal="test")
+            c.StartMembership(municipality="maastricht", region="zuid-limburg", principal="test", authority=EXTERNAL)
         )
 
 
@@ -205,7 +213,9 @@ def test_commands_decode_from_json_as_an_api_would(app: GovernanceApplication) -
     limburg(app)
     body = b"""{"agreement": "nmz-accounthouder-pactum", "cooperation": "nmz-limburg", "organisation": "pactum",
                "holder_region": "noord-limburg", "executing_municipality": "venlo",
-               "valid_from": {"value": "2018-01-01", "precision": "day"}, "principal": "coordinator:alice"}"""
+               "valid_from": {"value": "2018-01-01", "precision": "day"}, "principal": "coordinator:alice",
+               "authority": {"kind": "external", "external": "Ministerie van VWS", "document": "Kamerbrief",
+                             "decision_date": {"value": "2017-12-01", "precision": "month"}}}"""
     command = msgspec.json.decode(body, type=c.AssignAccountHoldership)
     assert app.handle(command).aggregate_id == AccountHoldership.id_for("nmz-limburg:pactum")
 

@@ -8,6 +8,7 @@ from adapters.nats.feeds import cloudevent_body, cloudevent_headers, event_type
 from api.asyncapi import DOCUMENT_PATH, asyncapi_document
 from domain.events import EVENT_CLASSES
 from services import commands as c
+from tests.authorities import EXTERNAL
 
 
 def committed() -> dict:
@@ -45,7 +46,7 @@ def test_it_names_the_feed_channel_every_event_and_the_cloudevents_headers():
 
 
 def test_a_message_sent_matches_its_description(app):
-    app.handle(c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test"))
+    app.handle(c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL))
     [notification] = app.recorder.select_notifications(start=1, limit=1)
     event = app.mapper.to_domain_event(notification)
     document = committed()

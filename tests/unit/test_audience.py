@@ -22,9 +22,10 @@ from domain.values import (
 from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
+from tests.authorities import EXTERNAL
 
 D = PartialDate.parse
-WHO = {"principal": "test"}
+WHO = {"principal": "test", "authority": EXTERNAL}
 
 
 def routed(app: GovernanceApplication) -> list[tuple[Any, frozenset[str]]]:

@@ -12,6 +12,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import NotAuthorised, Principal, Role, authorise_command, touched
 from services.importer import import_governance_facts
+from tests.authorities import EXTERNAL
 
 D = PartialDate.parse
 G7 = Principal(name="alice", role=Role.COORDINATOR, cooperations=("g7-gelderland",))
@@ -27,6 +28,7 @@ def facts() -> GovernanceApplication:
 
 
 TRANSFER_NMZ = c.TransferAccountHoldership(
+    authority=EXTERNAL,
     cooperation="nmz-limburg",
     organisation="pactum",
     agreement="nmz-pactum-2027",
@@ -43,7 +45,7 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
 
 
 def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) -> None:
-    lead = c.AssignLead(
+    lead = c.AssignLead(authority=EXTERNAL, 
         agreement="g7-lead-elsewhere",
         cooperation="g7-gelderland",
         item="inkoop",
@@ -55,7 +57,7 @@ def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) 
         authorise_command(NMZ, lead, facts)
     # Zuid-Limburg takes no part in G7 Gelderland: its coordinator may not make it a holder there,
     # nor may a coordinator of both cooperations carry Zuid-Limburg over from NMZ Limburg.
-    account = c.AssignAccountHoldership(
+    account = c.AssignAccountHoldership(authority=EXTERNAL, 
         agreement="g7-account-elsewhere",
         cooperation="g7-gelderland",
         organisation="koraalgroep",
@@ -71,13 +73,13 @@ def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) 
 @pytest.mark.parametrize(
     "command",
     [
-        c.AdmitRegionToCooperation(
+        c.AdmitRegionToCooperation(authority=EXTERNAL, 
             cooperation="g7-gelderland", region="amsterdam-amstelland", principal="x"
         ),
-        c.InvolveOrganisationInCooperation(
+        c.InvolveOrganisationInCooperation(authority=EXTERNAL, 
             cooperation="g7-gelderland", organisation="pactum", principal="x"
         ),
-        c.RegisterRegion(region="nieuw", name="Nieuw", principal="x"),
+        c.RegisterRegion(authority=EXTERNAL, region="nieuw", name="Nieuw", principal="x"),
     ],
     ids=type,
 )
@@ -89,6 +91,7 @@ def test_changing_who_takes_part_in_a_cooperation_is_for_admins(facts, command) 
 
 def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_concerns(facts) -> None:
     step = c.RecordPlanStep(
+        authority=EXTERNAL,
         agreement="nmz-expertisecentrum-mandaat-roermond",
         plan=PlanRef(plan_kind="jaarplan", year=2027),
         step_number=1,
@@ -101,17 +104,19 @@ def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_conc
 
 
 def test_without_a_cooperation_a_coordinator_records_only_in_their_regions(facts) -> None:
-    opt_out = c.StartMembership(municipality="wijchen", region="regio-nijmegen", principal="x")
+    opt_out = c.StartMembership(municipality="wijchen", region="regio-nijmegen", principal="x", authority=EXTERNAL)
     authorise_command(NIJMEGEN, opt_out, facts)
     # regio Nijmegen takes part in G7 Gelderland, so its coordinators may record there too
     authorise_command(G7, opt_out, facts)
-    elsewhere = c.StartMembership(municipality="venlo", region="noord-limburg", principal="x")
+    elsewhere = c.StartMembership(municipality="venlo", region="noord-limburg", principal="x", authority=EXTERNAL)
     with pytest.raises(NotAuthorised, match="does not coordinate noord-limburg"):
         authorise_command(G7, elsewhere, facts)
 
 
 def test_facts_outside_any_cooperation_or_region_are_for_admins(facts) -> None:
-    municipality = c.RegisterMunicipality(municipality="nieuwstad", name="Nieuwstad", principal="x")
+    municipality = c.RegisterMunicipality(
+        municipality="nieuwstad", name="Nieuwstad", principal="x", authority=EXTERNAL
+    )
     with pytest.raises(NotAuthorised, match="for admins"):
         authorise_command(G7, municipality, facts)
     authorise_command(Principal(name="root", role=Role.ADMIN), municipality, facts)
@@ -161,7 +166,7 @@ def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registr
 
 
 def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decisions(facts) -> None:
-    mandate = c.GrantExpertiseCentreMandate(
+    mandate = c.GrantExpertiseCentreMandate(authority=EXTERNAL, 
         agreement="g7-mandate-elsewhere",
         cooperation="g7-gelderland",
         holder_municipality="maastricht",  # of Zuid-Limburg, which takes no part in G7
@@ -172,7 +177,7 @@ def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decis
         authorise_command(G7, mandate, facts)
     authorise_command(G7, msgspec.structs.replace(mandate, holder_municipality="nijmegen"), facts)
     # a municipality's regions never widen the scope: a change about Wijchen alone stays for admins
-    change = c.RecordStructuralChange(
+    change = c.RecordStructuralChange(authority=EXTERNAL, 
         change="wijchen-elsewhere",
         change_kind=ChangeKind.PARTIAL_WITHDRAWAL,
         subject=SubjectRef(SubjectKind.MUNICIPALITY, "wijchen"),

@@ -14,7 +14,9 @@ from adapters.codec import MsgspecMapper, MsgspecTranscoder
 from domain.events import EVENT_CLASSES, describe
 from domain.registry import Municipality
 from domain.values import UNKNOWN_DATE, Attribution, PartialDate, ValidPeriod
+from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 from tests.unit.strategies import events_of
 
 mapper = MsgspecMapper()
@@ -102,3 +104,32 @@ def test_decimal_is_exact() -> None:
     assert msgspec.json.decode(MsgspecTranscoder().encode(Decimal("9.5")), type=Decimal) == Decimal(
         "9.5"
     )
+
+
+def test_an_event_recorded_before_authorities_were_required_still_loads() -> None:
+    """Today's logs hold authorities of the old shape (no kind; body, date, document each optional):
+    they load as they were stored, never rewritten, with ``kind`` None."""
+    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.handle(
+        c.RegisterMunicipality(
+            municipality="venlo", name="Venlo", principal="importer:x", authority=EXTERNAL
+        )
+    )
+    stored = app.recorder.select_notifications(start=1, limit=1)[0]
+    state = msgspec.json.decode(stored.state)
+    state["authority"] = {
+        "body": None,
+        "decision_date": {"value": None, "precision": "unknown"},
+        "document": "gemeenten-2026: Gemeentelijke indeling 2026",
+    }
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=msgspec.json.encode(state),
+    )
+    event = MsgspecMapper().to_domain_event(old)
+    assert event.authority.kind is None
+    assert event.authority.body is None
+    assert event.authority.document == "gemeenten-2026: Gemeentelijke indeling 2026"
+    assert event.municipality == "venlo"

@@ -16,6 +16,7 @@ from domain.values import UNKNOWN_DATE, Attribution, PartialDate, ValidPeriod
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.unit.strategies import partial_dates
+from tests.authorities import EXTERNAL
 
 WHO = Attribution(principal="test")
 D = PartialDate.parse
@@ -156,10 +157,10 @@ def test_random_memberships_never_overlap_for_the_same_scope(script: list[tuple]
 # -- mergers through the application ----------------------------------------------------------------------
 def setup(app: GovernanceApplication, *municipalities: str) -> None:
     for region in ("noord-kennemerland", "zaanstreek-waterland"):
-        app.register_region(c.RegisterRegion(region=region, name=region, principal="test"))
+        app.register_region(c.RegisterRegion(region=region, name=region, principal="test", authority=EXTERNAL))
     for slug in municipalities:
         app.register_municipality(
-            c.RegisterMunicipality(municipality=slug, name=slug.title(), principal="test")
+            c.RegisterMunicipality(municipality=slug, name=slug.title(), principal="test", authority=EXTERNAL)
         )
 
 
@@ -169,10 +170,11 @@ def test_a_new_municipality_takes_over_the_memberships_of_the_merged_ones(
     setup(app, "heerhugowaard", "langedijk", "dijk-en-waard")
     for old in ("heerhugowaard", "langedijk"):
         app.start_membership(
-            c.StartMembership(municipality=old, region="noord-kennemerland", principal="test")
+            c.StartMembership(municipality=old, region="noord-kennemerland", principal="test", authority=EXTERNAL)
         )
     app.merge_municipalities(
         c.MergeMunicipalities(
+            authority=EXTERNAL,
             change="merger",
             from_municipalities=("heerhugowaard", "langedijk"),
             into_municipality="dijk-en-waard",
@@ -195,10 +197,11 @@ def test_an_absorbing_municipality_keeps_its_own_memberships(app: GovernanceAppl
     setup(app, "beemster", "purmerend")
     for slug in ("beemster", "purmerend"):
         app.start_membership(
-            c.StartMembership(municipality=slug, region="zaanstreek-waterland", principal="test")
+            c.StartMembership(municipality=slug, region="zaanstreek-waterland", principal="test", authority=EXTERNAL)
         )
     app.merge_municipalities(
         c.MergeMunicipalities(
+            authority=EXTERNAL,
             change="merger",
             from_municipalities=("beemster", "purmerend"),
             into_municipality="purmerend",
@@ -220,6 +223,7 @@ def test_a_merger_needs_a_date_and_registered_municipalities(app: GovernanceAppl
     with pytest.raises(InvalidMerger, match="has no date"):
         app.merge_municipalities(
             c.MergeMunicipalities(
+                authority=EXTERNAL,
                 change="x",
                 from_municipalities=("a",),
                 into_municipality="b",
@@ -230,6 +234,7 @@ def test_a_merger_needs_a_date_and_registered_municipalities(app: GovernanceAppl
     with pytest.raises(DomainError, match="municipality 'b' is not registered"):
         app.merge_municipalities(
             c.MergeMunicipalities(
+                authority=EXTERNAL,
                 change="x",
                 from_municipalities=("a",),
                 into_municipality="b",

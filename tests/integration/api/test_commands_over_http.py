@@ -17,7 +17,11 @@ TRANSFER_BODY = {
     "agreement": "nmz-pactum-2027",
     "handover": {"value": "2027-01-01", "precision": "day"},
     "holder_region": "zuid-limburg",
-    "authority": {"body": "nmz-bestuurlijk-overleg", "document": "besluitenlijst 2026-11"},
+    "authority": {
+        "body": "nmz-bestuurlijk-overleg",
+        "decision_date": "2026-11-20",
+        "document": "besluitenlijst 2026-11",
+    },
 }
 
 
@@ -59,7 +63,9 @@ def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None
     assert problem["status"] == 400
     assert problem["type"].endswith("/invalid-request")
     assert {"pointer": "#/cooperation", "detail": "Expected `str`, got `int`"} in problem["errors"]
-    malformed = client.post(TRANSFER, content=b"{not json", headers=nmz)
+    malformed = client.post(
+        TRANSFER, content=b"{not json", headers={**nmz, "Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert "traceback" not in malformed.text.lower()
 
@@ -101,6 +107,7 @@ def test_if_match_records_only_at_the_expected_version(client, nmz) -> None:
         "cooperation": "nmz-limburg",
         "organisation": "pactum",
         "valid_until": {"value": "2028-12-31", "precision": "day"},
+        "authority": TRANSFER_BODY["authority"],
     }
     stale = client.post(
         "/agreements/account-holderships/end",

@@ -94,6 +94,11 @@ TRANSFER_TO_ZUID_LIMBURG = {
     "agreement": "nmz-pactum-2020",
     "handover": {"value": "2020-01-01", "precision": "day"},
     "holder_region": "zuid-limburg",
+    "authority": {
+        "body": "nmz-bestuurlijk-overleg",
+        "decision_date": "2019-11",
+        "document": "Besluitenlijst NMZ 2019-11",
+    },
 }
 
 

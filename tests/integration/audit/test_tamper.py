@@ -18,6 +18,7 @@ from services.application import GovernanceApplication
 from services.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.commands import RegisterMunicipality
 from tests.integration.audit.conftest import run_audit
+from tests.authorities import EXTERNAL
 
 
 def verify(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:
@@ -222,7 +223,7 @@ def small_log(nats_env, stream_name, tmp_path):
     app = GovernanceApplication(env=nats_env)
     ids = [
         app.register_municipality(
-            RegisterMunicipality(principal="importer:test", municipality=slug, name=slug.title())
+            RegisterMunicipality(principal="importer:test", municipality=slug, name=slug.title(), authority=EXTERNAL)
         )
         for slug in ("venlo", "venray", "horst-aan-de-maas")
     ]

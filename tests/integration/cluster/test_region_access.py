@@ -22,6 +22,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from tests.fixtures.nats_cluster import NatsCluster
 from tests.integration.region_systems import connect_as, refused
+from tests.authorities import EXTERNAL
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -44,7 +45,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsClus
         publisher = FeedPublisher(NatsClient(cluster.urls), LAYOUT, replicas=3)
         try:
             for region in REGIONS:
-                app.handle(c.RegisterRegion(region=region, name=region.title(), principal="test"))
+                app.handle(c.RegisterRegion(region=region, name=region.title(), principal="test", authority=EXTERNAL))
             for notification in app.recorder.select_notifications(start=1, limit=len(REGIONS)):
                 event = app.mapper.to_domain_event(notification)
                 assert publisher.publish(event, notification.id, frozenset({ZUID, ZAANSTREEK})) == 2

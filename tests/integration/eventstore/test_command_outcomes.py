@@ -8,6 +8,7 @@ import pytest
 from domain.registry import Cooperation
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
+from tests.authorities import EXTERNAL
 
 
 def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_conflict(
@@ -17,6 +18,7 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
     try:
         registered = first.handle(
             c.RegisterCooperation(
+                authority=EXTERNAL,
                 cooperation="g7-gelderland",
                 name="G7",
                 cooperation_kind="bestuurlijk-overleg",
@@ -26,11 +28,12 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
         assert registered.version == 1
         assert registered.notification_ids == (first.recorder.max_notification_id(),)
         for region in ("achterhoek", "regio-nijmegen"):
-            first.handle(c.RegisterRegion(region=region, name=region, principal="t"))
+            first.handle(c.RegisterRegion(region=region, name=region, principal="t", authority=EXTERNAL))
 
         stale = second.repository.get(Cooperation.id_for("g7-gelderland"))
         first.handle(
             c.AdmitRegionToCooperation(
+                authority=EXTERNAL,
                 cooperation="g7-gelderland", region="achterhoek", principal="t"
             )
         )
@@ -42,6 +45,7 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
         with pytest.raises(VersionConflict) as conflict:
             second.handle(
                 c.AdmitRegionToCooperation(
+                    authority=EXTERNAL,
                     cooperation="g7-gelderland", region="regio-nijmegen", principal="t"
                 )
             )

@@ -12,13 +12,14 @@ from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher, follow_feed
 from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 
 
 def test_a_reader_resumes_after_a_sequence_and_then_follows_live(nats_server):
     layout = FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
     app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     for number in range(5):
-        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test"))
+        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL))
     notifications = app.recorder.select_notifications(start=1, limit=10)
     events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
     client = NatsClient(nats_server.url)
@@ -59,7 +60,7 @@ def test_two_publishers_racing_store_each_event_once(nats_server):
     layout = FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
     app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     for number in range(20):
-        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test"))
+        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL))
     events = [(n.id, app.mapper.to_domain_event(n)) for n in app.recorder.select_notifications(1, 100)]
     clients = [NatsClient(nats_server.url) for _ in range(2)]
     publishers = [FeedPublisher(client, layout) for client in clients]

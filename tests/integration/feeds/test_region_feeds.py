@@ -7,6 +7,7 @@ consumer resumes after a restart without loss or duplicates; re-running the fan-
 from __future__ import annotations
 
 import asyncio
+import itertools
 import dataclasses
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.integration.region_systems import connect_as, drain, refused
+from tests.authorities import EXTERNAL
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -74,9 +76,30 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         running.app.close()
 
 
+# Xonar's account holdership moves on each transfer; the tests run in any order, so each handover
+# falls after the one before it, whichever test made that.
+_HANDOVER_YEARS = itertools.count(2030)
+
+
+def next_handover() -> str:
+    return f"{next(_HANDOVER_YEARS)}-01-01"
+
+
+# Who holds Xonar's account in NMZ Limburg now: Zuid-Limburg in the real facts.
+_holder = {"region": ZUID}
+
+
+def hold_at(service: Service, region: str) -> None:
+    """Makes ``region`` Xonar's account holder (if it is not already), so that a test starts from the
+    holder it needs whichever tests ran before it."""
+    if _holder["region"] != region:
+        transfer_xonar(service, region, f"nmz-xonar-{region}-{next(_HANDOVER_YEARS)}", next_handover())
+
+
 def transfer_xonar(service: Service, to_region: str, agreement: str, handover: str) -> None:
     service.app.handle(
         c.TransferAccountHoldership(
+            authority=EXTERNAL,
             cooperation="nmz-limburg",
             organisation="xonar",
             agreement=agreement,
@@ -85,6 +108,7 @@ def transfer_xonar(service: Service, to_region: str, agreement: str, handover: s
             principal="coordinator:test",
         )
     )
+    _holder["region"] = to_region
     service.caught_up()
 
 
@@ -101,6 +125,10 @@ def feed_counts(service: Service) -> dict[str, tuple[int, int]]:
 
 
 def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> None:
+    handover: dict[str, str] = {}
+
+    hold_at(service, ZUID)  # before the consumer: it sees only the transfer below
+
     async def scenario() -> list[Any]:
         nc = await connect_as(service.server.url, service.access, ZUID)
         js = nc.jetstream()
@@ -110,7 +138,10 @@ def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> Non
             stream=LAYOUT.stream(ZUID),
             config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
         )
-        await asyncio.to_thread(transfer_xonar, service, "noord-limburg", "nmz-xonar-noord", "2025-01-01")
+        handover["day"] = next_handover()
+        await asyncio.to_thread(
+            transfer_xonar, service, "noord-limburg", "nmz-xonar-noord", handover["day"]
+        )
         messages = await drain(subscription, expected=1)
         await nc.close()
         return messages
@@ -121,7 +152,7 @@ def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> Non
     assert headers["ce-specversion"] == "1.0"
     assert headers["ce-type"] == "nl.regiekaart.AccountHoldership.HolderTransferred"
     assert headers["ce-subject"] == "account-holdership/nmz-limburg:xonar"
-    assert headers["ce-time"] == "2025-01-01T00:00:00Z"
+    assert headers["ce-time"] == f"{handover['day']}T00:00:00Z"
     assert headers["ce-recordedtime"].endswith("Z")
     assert int(headers["ce-sequence"]) > 0
     assert headers["Nats-Msg-Id"] == f"{headers['ce-id']}:{ZUID}"
@@ -131,8 +162,9 @@ def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> Non
 
 
 def test_the_transfer_reaches_the_other_side_and_not_noord_holland(service: Service) -> None:
+    hold_at(service, "noord-limburg")
     before = feed_counts(service)
-    transfer_xonar(service, ZUID, "nmz-xonar-zuid", "2026-01-01")
+    transfer_xonar(service, ZUID, "nmz-xonar-zuid", next_handover())
     after = feed_counts(service)
     assert after["noord-limburg"][0] == before["noord-limburg"][0] + 1
     assert after[ZUID][0] == before[ZUID][0] + 1
@@ -291,9 +323,10 @@ def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(s
         await nc.close()  # the region system stops (or crashes after acknowledging)
         return received
 
+    hold_at(service, ZUID)
     total = feed_counts(service)[ZUID][0]
     first = asyncio.run(read(10))
-    transfer_xonar(service, "noord-limburg", "nmz-xonar-noord-2", "2027-01-01")
+    transfer_xonar(service, "noord-limburg", "nmz-xonar-noord-2", next_handover())
     rest = asyncio.run(read(None))
     sequences = [m.metadata.sequence.stream for m in first + rest]
     assert sequences == list(range(1, total + 2))

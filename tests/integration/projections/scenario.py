@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from adapters.nats.server import NatsServer
 
-from domain.values import Authority, CooperationKind, PartialDate, Provenance
+from domain.values import Authority, AuthorityKind, CooperationKind, PartialDate, Provenance
 from projections.schema import read_model_tables
 from services import commands as c
 from services.application import GovernanceApplication
@@ -40,7 +40,10 @@ def fresh_database_url(request: pytest.FixtureRequest, folder: Path, backend: st
 
 COORDINATOR = "coordinator:alice"
 DECISION = Authority(
-    body=None, decision_date=PartialDate.parse("2026-11-20"), document="besluit 2026-17"
+    kind=AuthorityKind.EXTERNAL,
+    external="Ministerie van VWS",
+    decision_date=PartialDate.parse("2026-11-20"),
+    document="besluit 2026-17",
 )
 SOURCES = Provenance(sources=("besluit-2026-17:L3",))
 

@@ -1,0 +1,84 @@
+"""Who may decide what: the rule that says whether a cited authority is competent for a decision.
+
+A decision concerns the regions, cooperations, organisations and municipalities it names (see
+``domain.concerns``), plus those of the agreement, body or set of claims it changes. The rule:
+
+- a **decision body** decides for what it is "of": a region's body for decisions that concern the
+  region, a cooperation's body for decisions that concern the cooperation (an aligning body such as
+  a bestuurlijk overleg included: cooperations that align decide by aligning);
+- a **municipality** (its college, raad or burgemeester) decides for itself, and for the regions it
+  is (or was) a member of;
+- an **external** authority (a ministry, a court, a law) is named, not registered: it is recorded as
+  cited, marked as external;
+- an imported fact is **documented in its sources**; a body they name must be registered and is held
+  to the same rule as any body.
+
+The application loads the facts this rule needs from the registry (``CompetenceFacts``) and calls
+:func:`check_competence`; the rule itself does no I/O.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from domain.concerns import Concerns
+from domain.errors import IncompetentAuthority, MissingAuthority
+from domain.values import Authority, AuthorityKind, SubjectKind, SubjectRef
+
+_CATEGORY = {
+    SubjectKind.REGION: "regions",
+    SubjectKind.COOPERATION: "cooperations",
+    SubjectKind.ORGANISATION: "organisations",
+    SubjectKind.MUNICIPALITY: "municipalities",
+}
+
+
+class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What the registry says about the cited authority: the subject the cited body is "of", and the
+    regions the cited municipality is or was a member of."""
+
+    body_of: SubjectRef | None = None
+    municipality_regions: tuple[str, ...] = ()
+
+
+def check_competence(authority: Authority, subject: Concerns, facts: CompetenceFacts) -> None:
+    """Raises unless ``authority`` may decide on a matter concerning ``subject``."""
+    if authority.kind is None:
+        raise MissingAuthority(
+            f"the command cites no authority — {MissingAuthority.rule} "
+            "(a decision body, a municipality, or an external authority)"
+        )
+    if authority.kind in (AuthorityKind.BODY, AuthorityKind.SOURCE) and authority.body:
+        assert facts.body_of is not None, "the application loads the body it checks"
+        _check_body(authority.body, facts.body_of, subject)
+    if authority.kind is AuthorityKind.MUNICIPALITY:
+        assert authority.municipality is not None
+        _check_municipality(authority.municipality, facts.municipality_regions, subject)
+
+
+def _check_body(body: str, of: SubjectRef, subject: Concerns) -> None:
+    category = _CATEGORY.get(of.kind)
+    if category is not None and of.slug in getattr(subject, category):
+        return
+    raise IncompetentAuthority(
+        f"decision body {body!r} is a body of {of}, which this decision does not concern "
+        f"({_describe(subject)}) — {IncompetentAuthority.rule}"
+    )
+
+
+def _check_municipality(municipality: str, regions: tuple[str, ...], subject: Concerns) -> None:
+    if municipality in subject.municipalities or set(regions) & set(subject.regions):
+        return
+    raise IncompetentAuthority(
+        f"municipality {municipality!r} is neither concerned by this decision nor a member of a "
+        f"region it concerns ({_describe(subject)}) — {IncompetentAuthority.rule}"
+    )
+
+
+def _describe(subject: Concerns) -> str:
+    named = [
+        f"{category} {', '.join(getattr(subject, category))}"
+        for category in ("regions", "cooperations", "organisations", "municipalities")
+        if getattr(subject, category)
+    ]
+    return "; ".join(named) or "it names no region, cooperation, organisation or municipality"

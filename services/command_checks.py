@@ -1,0 +1,112 @@
+"""What every command passes before the application records it, whoever sends it (API or importer).
+
+- The slugs it names are slugs, and the display names it registers are NFC-normalised names in one
+  script (``domain.text``).
+- It cites an authority, and the authority is real and competent: a registered decision body of
+  what the decision concerns, a registered municipality concerned by it (or a member of a region it
+  concerns), a named external authority, or, for imported facts, the registered sources that
+  document it (``domain.competence`` holds the rule; this module loads the registry facts it needs).
+
+Only registering a source and correcting the record decide nothing and may cite no authority.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from domain.competence import CompetenceFacts, check_competence
+from domain.concerns import Concerns
+from domain.errors import MissingAuthority, UnknownAuthority
+from domain.registry import DecisionBody, Municipality, SourceDocument
+from domain.text import SLUG_FIELDS, display_name, require_slug
+from domain.values import AuthorityKind, SubjectRef
+from services import commands as c
+from services.subjects import touched
+
+if TYPE_CHECKING:
+    from services.application import GovernanceApplication
+
+_DECIDING_NOTHING = (c.RegisterSource, c.CorrectFact)
+_DISPLAY_NAME_FIELDS = ("name", "aliases", "from_names")
+
+
+def checked(command: c.Command, app: GovernanceApplication) -> c.Command:
+    """``command`` with its display names normalised; raises a DomainError naming the rule it
+    breaks (a slug that is none, a mixed-script name, a missing, unknown or incompetent authority)."""
+    command = _with_display_names(command)
+    _check_slugs(command)
+    _check_authority(command, app)
+    return command
+
+
+def _with_display_names(command: c.Command) -> c.Command:
+    changes: dict[str, Any] = {}
+    for name in _DISPLAY_NAME_FIELDS:
+        value = getattr(command, name, None)
+        if isinstance(value, str):
+            changes[name] = display_name(value, name)
+        elif isinstance(value, tuple):
+            changes[name] = tuple(display_name(item, name) for item in value)
+    return msgspec.structs.replace(command, **changes) if changes else command
+
+
+def _check_slugs(command: c.Command) -> None:
+    for field in msgspec.structs.fields(type(command)):
+        if field.name not in SLUG_FIELDS:
+            continue
+        value = getattr(command, field.name)
+        for slug in value if isinstance(value, tuple) else (value,):
+            if isinstance(slug, str):
+                require_slug(slug, field.name)
+
+
+def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
+    authority = command.authority
+    if authority.kind is None and isinstance(command, _DECIDING_NOTHING):
+        return
+    if authority.kind is AuthorityKind.SOURCE:
+        _check_sources(command, app)
+    facts = CompetenceFacts(
+        body_of=_body_of(app, authority.body) if authority.body else None,
+        municipality_regions=_regions_of(app, authority.municipality)
+        if authority.municipality
+        else (),
+    )
+    check_competence(authority, subject_of(command, app), facts)
+
+
+def _check_sources(command: c.Command, app: GovernanceApplication) -> None:
+    if not command.provenance.sources:
+        raise MissingAuthority(
+            f"a fact documented in its sources cites at least one source — {MissingAuthority.rule}"
+        )
+    registering = command.source if isinstance(command, c.RegisterSource) else None
+    for ref in command.provenance.sources:
+        source = ref.split(":")[0]
+        if source != registering and not app.exists(SourceDocument, source):
+            raise UnknownAuthority(f"source {source!r} is not registered — {UnknownAuthority.rule}")
+
+
+def _body_of(app: GovernanceApplication, body: str) -> SubjectRef:
+    if not app.exists(DecisionBody, body) or app.get(DecisionBody, body).retracted:
+        raise UnknownAuthority(
+            f"decision body {body!r} is not registered — {UnknownAuthority.rule}"
+        )
+    of: SubjectRef = app.get(DecisionBody, body).of
+    return of
+
+
+def _regions_of(app: GovernanceApplication, municipality: str) -> tuple[str, ...]:
+    if not app.exists(Municipality, municipality):
+        raise UnknownAuthority(
+            f"municipality {municipality!r} is not registered — {UnknownAuthority.rule}"
+        )
+    memberships = app.get(Municipality, municipality).memberships.values()
+    return tuple(dict.fromkeys(m.region for m in memberships))
+
+
+def subject_of(command: c.Command, app: GovernanceApplication) -> Concerns:
+    """What ``command`` decides on: what it touches (``services.subjects``)."""
+    return touched(command, app)

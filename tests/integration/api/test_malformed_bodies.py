@@ -1,0 +1,98 @@
+"""Bodies no command could be: each a 4xx problem naming what was wrong, and nothing recorded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.request_body import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from services.authorisation import Role
+from tests.integration.api.conftest import bearer
+
+TRANSFER = "/agreements/account-holderships/transfer"
+TRANSFER_BODY = {
+    "cooperation": "nmz-limburg",
+    "organisation": "pactum",
+    "agreement": "nmz-pactum-2027",
+    "handover": {"value": "2027-01-01", "precision": "day"},
+    "holder_region": "noord-limburg",
+    "authority": {
+        "body": "nmz-bestuurlijk-overleg",
+        "decision_date": {"value": "2026-11-20", "precision": "day"},
+        "document": "Besluitenlijst NMZ 2026-11",
+    },
+}
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def admin(context):
+    return bearer(context, Role.ADMIN, "root")
+
+
+def _refused(client, context, admin, content: bytes, headers: dict[str, str]) -> dict:
+    before = context.app.recorder.max_notification_id()
+    answer = client.post(TRANSFER, content=content, headers={**admin, **headers})
+    assert answer.headers["content-type"] == "application/problem+json", answer.text
+    assert context.app.recorder.max_notification_id() == before
+    return {"status": answer.status_code, **answer.json()}
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client, context, admin) -> None:
+    content = json.dumps(TRANSFER_BODY).encode().replace(b"pactum", b"pact\xffm")
+    problem = _refused(client, context, admin, content, JSON)
+    assert problem["status"] == 400
+    assert "not UTF-8" in problem["detail"]
+
+
+@pytest.mark.parametrize("opening, closing", [(b"[", b"]"), (b'{"a":', b"}")])
+def test_json_nested_ten_thousand_levels_is_a_400(
+    client, context, admin, opening, closing
+) -> None:
+    content = opening * 10_000 + b"1" + closing * 10_000
+    problem = _refused(client, context, admin, content, JSON)
+    assert problem["status"] == 400
+    assert f"deeper than {MAX_JSON_DEPTH} levels" in problem["detail"]
+
+
+def test_brackets_inside_strings_nest_nothing(client, context, admin) -> None:
+    body = {**TRANSFER_BODY, "notes": "[[[[" * 20 + "{{{{" * 20}
+    answer = client.post(TRANSFER, json=body, headers=admin)
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_parsed(client, context, admin) -> None:
+    # Not even JSON: the size alone refuses it, so nothing tries to parse it.
+    content = b"{" + b"x" * MAX_BODY_BYTES
+    problem = _refused(client, context, admin, content, JSON)
+    assert problem["status"] == 413
+    assert problem["type"].endswith("/body-too-large")
+    assert f"the limit of {MAX_BODY_BYTES} bytes" in problem["detail"]
+
+
+def test_a_megabyte_text_field_is_a_413(client, context, admin) -> None:
+    content = json.dumps({**TRANSFER_BODY, "notes": "x" * 1_000_000}).encode()
+    problem = _refused(client, context, admin, content, JSON)
+    assert problem["status"] == 413
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"],
+)
+def test_json_sent_as_another_media_type_is_a_415(client, context, admin, content_type) -> None:
+    content = json.dumps(TRANSFER_BODY).encode()
+    problem = _refused(client, context, admin, content, {"Content-Type": content_type})
+    assert problem["status"] == 415
+    assert problem["type"].endswith("/unsupported-media-type")
+    assert "application/json" in problem["detail"] or "UTF-8" in problem["detail"]
+
+
+def test_json_with_a_utf8_charset_is_accepted(client, admin) -> None:
+    answer = client.post(
+        TRANSFER,
+        content=json.dumps(TRANSFER_BODY).encode(),
+        headers={**admin, "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert answer.status_code == 201, answer.text
