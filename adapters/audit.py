@@ -143,7 +143,9 @@ def event_line(
     return _encode_line(line) + b"\n"
 
 
-def checkpoint_line(stream: str, position: int, signed_at: str, signature: str, payload: bytes) -> bytes:
+def checkpoint_line(
+    stream: str, position: int, signed_at: str, signature: str, payload: bytes
+) -> bytes:
     line = _line(
         stream,
         CHECKPOINT_TYPE,
@@ -201,4 +203,3 @@ def write_event_log_status(path: Path, status: object) -> None:
     staged = path.with_suffix(".tmp")
     staged.write_bytes(msgspec.json.encode(status))
     staged.replace(path)  # readers see the old status or the new one, never half of one
-

@@ -11,6 +11,7 @@ lives as long as they should (the main thread, or the supervisor's).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -30,10 +31,10 @@ _BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0)
 def child_setup() -> None:
     """Runs in the child between fork and exec (``subprocess.Popen(preexec_fn=...)``)."""
     os.setpgid(0, 0)
-    try:
+    with contextlib.suppress(
+        OSError, AttributeError
+    ):  # not Linux: the child may outlive its parent
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the child may outlive a killed parent
-        pass
 
 
 class Supervisor:
@@ -57,7 +58,9 @@ class Supervisor:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Supervisor:
-        self._thread = threading.Thread(target=self._watch, name=f"supervise-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name=f"supervise-{self.name}", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -31,8 +31,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import event_log_status_path
-from adapters.seal import public_key_file
 from adapters.nats.client import server_urls
+from adapters.seal import public_key_file
 from adapters.settings import Settings
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
@@ -53,8 +53,8 @@ from api.controllers.tokens import TokenController
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
-from api.query import SingleValuedQueryMiddleware
 from api.openapi import StrictStructSchemaPlugin
+from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts

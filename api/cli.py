@@ -169,13 +169,17 @@ def rebuild_projections(data_dir: Path | None, nats_url: str | None) -> None:
 class _Moment(click.ParamType):
     name = "moment"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a moment like 2024-05-01T12:00:00 or 2024-05-01", param, ctx)
+            self.fail(
+                f"{value!r} is not a moment like 2024-05-01T12:00:00 or 2024-05-01", param, ctx
+            )
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -237,7 +241,10 @@ def map_group() -> None:
 
 _map_command("region", "The map of the region SLUG.", GovernanceMaps.region_map, region_tables)
 _map_command(
-    "cooperation", "The map of the cooperation SLUG.", GovernanceMaps.cooperation_map, cooperation_tables
+    "cooperation",
+    "The map of the cooperation SLUG.",
+    GovernanceMaps.cooperation_map,
+    cooperation_tables,
 )
 _map_command(
     "organisation",
@@ -372,7 +379,9 @@ def credentials(region: str, data_dir: Path | None) -> None:
     settings, access = _region_access(data_dir, region)
     issued = access.region(region)
     _admit(settings, access, "credentials issued")
-    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+    click.echo(
+        msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode()
+    )
 
 
 @feeds.command()
@@ -384,7 +393,9 @@ def rotate(region: str, data_dir: Path | None) -> None:
     settings, access = _region_access(data_dir, region)
     issued = access.rotate(region)
     _admit(settings, access, "credentials rotated")
-    click.echo(msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode())
+    click.echo(
+        msgspec.json.format(msgspec.json.encode(_connection(settings, region, issued))).decode()
+    )
 
 
 @feeds.command()
@@ -502,12 +513,14 @@ def verify(
 def export(output: Path | None, data_dir: Path | None, nats_url: str | None) -> None:
     """Export the event log as CloudEvents JSON Lines, with hashes, authority and checkpoints."""
     settings = _settings(data_dir, nats_url)
-    with _event_log(settings) as log:
-        with (output.open("wb") if output else nullcontext(sys.stdout.buffer)) as out:
-            try:
-                exported = export_log(log, out)
-            except LogFault as fault:
-                _fail(f"export stopped at {fault}", 1)
+    with (
+        _event_log(settings) as log,
+        output.open("wb") if output else nullcontext(sys.stdout.buffer) as out,
+    ):
+        try:
+            exported = export_log(log, out)
+        except LogFault as fault:
+            _fail(f"export stopped at {fault}", 1)
     click.echo(
         f"exported {exported.events} events up to position {exported.position} "
         f"and {exported.checkpoints} checkpoints",

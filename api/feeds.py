@@ -57,7 +57,9 @@ async def _check_feed_exists(nc: Any, layout: FeedLayout, region: str) -> None:
         raise NotFoundException(f"no region {region!r}: {error}") from error
     except JetStreamApiError as error:
         if error.code == 404:
-            raise NotFoundException(f"region {region!r} has no feed (not a registered region)") from None
+            raise NotFoundException(
+                f"region {region!r} has no feed (not a registered region)"
+            ) from None
         raise
 
 

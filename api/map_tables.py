@@ -77,7 +77,9 @@ def _role_rows(roles: Iterable[Role]) -> Iterable[Sequence[str]]:
 _ROLE_COLUMNS = ("role", "for / about", "cooperation", "held by", "valid", "authority")
 
 
-def _participation_rows(participations: Iterable[Participation], of: str) -> Iterable[Sequence[str]]:
+def _participation_rows(
+    participations: Iterable[Participation], of: str
+) -> Iterable[Sequence[str]]:
     for p in participations:
         yield (
             _name(p.cooperation if of == "cooperation" else p.region),
@@ -174,7 +176,9 @@ def organisation_tables(view: OrganisationView) -> Group:
     return Group(
         _header(f"Organisation {_name(view.organisation)} ({view.organisation.slug})", view),
         _table("Account holders", _ROLE_COLUMNS, _role_rows(view.account_holders)),
-        _table("Procurements it supplies", _PROCUREMENT_COLUMNS, _procurement_rows(view.procurements)),
+        _table(
+            "Procurements it supplies", _PROCUREMENT_COLUMNS, _procurement_rows(view.procurements)
+        ),
         _table("Mandates for it", _ROLE_COLUMNS, _role_rows(view.mandates)),
         _table(
             "Agreements",

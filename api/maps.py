@@ -53,7 +53,7 @@ class PositionWatch:
         while not self._stopped.wait(POLL_SECONDS):
             try:
                 self.position = self._probe()
-            except Exception:  # noqa: BLE001 - a database hiccup: keep the last known position
+            except Exception:
                 log.warning("could not read the read model's position", exc_info=True)
 
 

@@ -35,7 +35,6 @@ from api.tokens import TokenStore
 from services.authorisation import Role
 from services.runtime import Runtime
 
-
 FIRST_ADMIN_TOKEN_FILE = "first-admin-token"
 
 

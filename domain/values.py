@@ -236,9 +236,7 @@ class Authority(msgspec.Struct, frozen=True, kw_only=True):
                 + (" (a date with its precision)" if "decision_date" in missing else "")
             )
         if extra := sorted(given - required - optional):
-            raise InvalidValue(
-                f"an authority of kind {self.kind} does not give {', '.join(extra)}"
-            )
+            raise InvalidValue(f"an authority of kind {self.kind} does not give {', '.join(extra)}")
 
     @property
     def decided_by(self) -> str | None:

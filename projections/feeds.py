@@ -108,7 +108,7 @@ class FeedProjection:
                     self._stopped.wait(self.lease.retry_seconds)
                     continue
                 self._follow()
-            except Exception:  # noqa: BLE001 - the log, NATS or the database is away; resume
+            except Exception:
                 log.exception("region feeds: reading the event log failed; retrying")
                 self._stopped.wait(_RETRY_SECONDS)
 
@@ -142,7 +142,7 @@ class FeedProjection:
                 if lease.renew():
                     continue
                 log.info("region feeds: another process holds the lease now; standing by")
-            except Exception:  # noqa: BLE001 - unrenewable is as good as lost once it expires
+            except Exception:
                 log.exception("region feeds: renewing the lease failed; standing by")
             subscription.stop()
             return
@@ -182,7 +182,7 @@ class FeedProjection:
                         self.publisher.ensure_feed(region)
                 self.publisher.publish(event, position, regions)
                 return
-            except Exception as error:  # noqa: BLE001 - retried, or set aside if it keeps failing
+            except Exception as error:
                 if self._stopped.is_set():
                     raise
                 if not unreachable(error):
@@ -196,7 +196,9 @@ class FeedProjection:
                 self._stopped.wait(_RETRY_SECONDS)
 
     def _set_aside(self, position: int, event_type: str, reason: str) -> None:
-        log.error("region feeds: setting aside log position %s (%s): %s", position, event_type, reason)
+        log.error(
+            "region feeds: setting aside log position %s (%s): %s", position, event_type, reason
+        )
         self.set_aside.append(position)
         if self.status is not None:
             self._reporting(lambda status: status.set_aside(position, event_type, reason))
@@ -209,11 +211,11 @@ class FeedProjection:
         while not self._stopped.wait(_REPORT_SECONDS):
             if self._position != reported and self.status is not None:
                 reported = self._position
-                self._reporting(lambda status: status.reached(reported))
+                self._reporting(lambda status, at=reported: status.reached(at))
 
     def _reporting(self, report: Callable[[WorkStatus], None]) -> None:
         assert self.status is not None
         try:
             report(self.status)
-        except Exception:  # noqa: BLE001 - a report lost to a busy database must not stop the fan-out
+        except Exception:
             log.exception("region feeds: reporting to the database failed")

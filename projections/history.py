@@ -43,8 +43,9 @@ EVENT_COLUMNS = (
     "corrects_position",
 )
 SUBJECT_COLUMNS = ("subject_kind", "subject_slug", "position")
-_ORIGINATOR_ID, _ORIGINATOR_VERSION = EVENT_COLUMNS.index("originator_id"), EVENT_COLUMNS.index(
-    "originator_version"
+_ORIGINATOR_ID, _ORIGINATOR_VERSION = (
+    EVENT_COLUMNS.index("originator_id"),
+    EVENT_COLUMNS.index("originator_version"),
 )
 
 _encoder = msgspec.json.Encoder()
@@ -122,10 +123,8 @@ class History(NamedTuple):
         )
 
     def positions(self) -> dict[str, int]:
-        """"<originator id>:<version>" → position, of the events in these rows."""
-        return {
-            f"{row[_ORIGINATOR_ID]}:{row[_ORIGINATOR_VERSION]}": row[0] for row in self.events
-        }
+        """ "<originator id>:<version>" → position, of the events in these rows."""
+        return {f"{row[_ORIGINATOR_ID]}:{row[_ORIGINATOR_VERSION]}": row[0] for row in self.events}
 
 
 def history_of(
@@ -165,7 +164,9 @@ def history_of(
 
 
 # The text of an enumeration's member, looked up rather than converted: three per history row.
-_TEXT: dict[Any, str] = {member: member.value for enum in (SubjectKind, Precision) for member in enum}
+_TEXT: dict[Any, str] = {
+    member: member.value for enum in (SubjectKind, Precision) for member in enum
+}
 
 
 def _iso(day: PartialDate) -> str | None:

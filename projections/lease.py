@@ -62,7 +62,9 @@ class Lease:
             try:
                 with self.engine.begin() as connection:
                     connection.execute(
-                        insert(_leases).values(name=self.name, holder=self.holder, expires_at=expires)
+                        insert(_leases).values(
+                            name=self.name, holder=self.holder, expires_at=expires
+                        )
                     )
             except IntegrityError:
                 return False  # someone else holds it

@@ -146,7 +146,9 @@ class _Batch:
         self.connection = connection
         self.tables = tables
         # History rows are built as tuples in the form the driver stores (see _BulkWriter).
-        self.record_time = sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
+        self.record_time = (
+            sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
+        )
         self.current: dict[str, dict[str, Any] | None] = {}
         self.inserts: dict[int, dict[str, Any]] = {}
         self.supersessions: list[tuple[int, datetime, int]] = []
@@ -161,7 +163,9 @@ class _Batch:
             chunk = wanted[start : start + PREFETCH_CHUNK]
             self.current.update(dict.fromkeys(chunk))
             for row in self.connection.execute(
-                select(facts).where(facts.c.fact_key.in_(chunk), facts.c.superseded_position.is_(None))
+                select(facts).where(
+                    facts.c.fact_key.in_(chunk), facts.c.superseded_position.is_(None)
+                )
             ).mappings():
                 self.current[row["fact_key"]] = dict(row)
 
@@ -360,7 +364,9 @@ class _BulkWriter:
             converted.append(values)
         self.insert_rows(table, names, converted)
 
-    def insert_rows(self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(
+        self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         """Rows as sequences of values in the order of ``names``, already in the driver's form."""
         columns = ", ".join(self.quote(name) for name in names)
         cursor = self.connection.connection.cursor()
@@ -488,17 +494,18 @@ class GovernanceProjector:
         for version in stated:
             batch.retract(at, version)
         for version in batch.current_where(facts.c.changed_by == corrected):
-            before = batch.connection.execute(
-                select(facts).where(
-                    facts.c.fact_key == version["fact_key"],
-                    facts.c.superseded_position == version["recorded_position"],
+            before = (
+                batch.connection.execute(
+                    select(facts).where(
+                        facts.c.fact_key == version["fact_key"],
+                        facts.c.superseded_position == version["recorded_position"],
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             if before is not None:
-                restored = {
-                    name: before[name]
-                    for name in (*_PERIOD_COLUMNS, "status", "role")
-                }
+                restored = {name: before[name] for name in (*_PERIOD_COLUMNS, "status", "role")}
                 batch.revise_version(at, version, **restored)
 
     def _resolve_corrections(self, connection: Connection, history: History) -> None:
@@ -639,9 +646,7 @@ def _region_joined(batch: _Batch, at: _Event, e: Cooperation.RegionJoined) -> No
     )
 
 
-def _organisation_involved(
-    batch: _Batch, at: _Event, e: Cooperation.OrganisationInvolved
-) -> None:
+def _organisation_involved(batch: _Batch, at: _Event, e: Cooperation.OrganisationInvolved) -> None:
     batch.state(
         at,
         f"involvement:{e.cooperation}:{e.organisation}",
@@ -704,9 +709,7 @@ def _holder_assigned(batch: _Batch, at: _Event, e: AccountHoldership.HolderAssig
     )
 
 
-def _holder_transferred(
-    batch: _Batch, at: _Event, e: AccountHoldership.HolderTransferred
-) -> None:
+def _holder_transferred(batch: _Batch, at: _Event, e: AccountHoldership.HolderTransferred) -> None:
     batch.revise(
         at, _holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
     )

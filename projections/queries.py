@@ -263,7 +263,9 @@ class _Query:
             agreement=row["agreement"],
             status=row["status"],
             owner=self.owner(row),
-            participants=self.parties([p for p in parts if p["fact_kind"] == "procurement-participant"]),
+            participants=self.parties(
+                [p for p in parts if p["fact_kind"] == "procurement-participant"]
+            ),
             suppliers=tuple(
                 self.named(SubjectKind.ORGANISATION, p["organisation"])
                 for p in parts
@@ -387,7 +389,9 @@ class GovernanceMaps:
             return tracking_position(connection, self.tables)
 
     @contextmanager
-    def _reading(self, as_of: date | None = None, known_at: datetime | None = None) -> Iterator[_Query]:
+    def _reading(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> Iterator[_Query]:
         """One map's statements read one snapshot (a runner may commit meanwhile), so a map and the
         position it reports always agree: SQLite gives a read transaction that, PostgreSQL needs
         REPEATABLE READ for it."""
@@ -413,7 +417,9 @@ class GovernanceMaps:
         via_members = (
             q.rows(
                 facts.c.municipality.in_(municipalities),
-                facts.c.fact_kind.in_(("account-holder", "mandate", "agreement", "opt-out", "procurement-participant")),
+                facts.c.fact_kind.in_(
+                    ("account-holder", "mandate", "agreement", "opt-out", "procurement-participant")
+                ),
             )
             if municipalities
             else []
@@ -429,7 +435,9 @@ class GovernanceMaps:
             if r["fact_kind"] in ("procurement-participant", "procurement", "opt-out")
         }
         parts = q.agreement_parts(procurement_slugs)
-        q.want_rows((*own, *via_members, *in_cooperations, *(p for ps in parts.values() for p in ps)))
+        q.want_rows(
+            (*own, *via_members, *in_cooperations, *(p for ps in parts.values() for p in ps))
+        )
         q.load_names()
 
         def held_here(row: Any) -> bool:
@@ -440,11 +448,7 @@ class GovernanceMaps:
             for r in (*own, *via_members, *in_cooperations)
             if r["fact_kind"] in _ROLE_KINDS and held_here(r) and _is_role(r)
         }
-        towards = {
-            r["version_id"]: r
-            for r in in_cooperations
-            if not held_here(r) and _is_role(r)
-        }
+        towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and _is_role(r)}
         procurements = [
             q.procurement(r, parts[r["agreement"]])
             for ps in parts.values()
@@ -457,9 +461,12 @@ class GovernanceMaps:
             region=q.named(SubjectKind.REGION, region),
             region_kind=details.get("region_kind"),
             province=details.get("province"),
-            members=_sorted((q.member(r) for r in own if r["fact_kind"] == "membership"), "municipality"),
+            members=_sorted(
+                (q.member(r) for r in own if r["fact_kind"] == "membership"), "municipality"
+            ),
             cooperations=_sorted(
-                (q.participation(r) for r in own if r["fact_kind"] == "participation"), "cooperation"
+                (q.participation(r) for r in own if r["fact_kind"] == "participation"),
+                "cooperation",
             ),
             roles=_sorted((q.role(r) for r in roles.values()), "cooperation", "role", "agreement"),
             procurements=_sorted(procurements, "agreement"),
@@ -508,7 +515,11 @@ class GovernanceMaps:
                 )
             ),
             roles=_sorted(
-                (q.role(r) for r in rows if r["fact_kind"] in ("account-holder", "lead", "mandate")),
+                (
+                    q.role(r)
+                    for r in rows
+                    if r["fact_kind"] in ("account-holder", "lead", "mandate")
+                ),
                 "role",
                 "agreement",
             ),
@@ -521,7 +532,11 @@ class GovernanceMaps:
                 "agreement",
             ),
             agreements=_sorted(
-                (q.agreement(r, parts[r["agreement"]]) for r in rows if r["fact_kind"] == "agreement"),
+                (
+                    q.agreement(r, parts[r["agreement"]])
+                    for r in rows
+                    if r["fact_kind"] == "agreement"
+                ),
                 "agreement",
             ),
         )
@@ -545,21 +560,33 @@ class GovernanceMaps:
         parts = q.agreement_parts(related)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
-        heads = [p for ps in parts.values() for p in ps if p["fact_kind"] in ("procurement", "agreement")]
+        heads = [
+            p for ps in parts.values() for p in ps if p["fact_kind"] in ("procurement", "agreement")
+        ]
         return OrganisationView(
             **q.header(),
             organisation=q.named(SubjectKind.ORGANISATION, organisation),
             organisation_kind=_details(registration).get("organisation_kind"),
             account_holders=_sorted(
-                (q.role(r) for r in rows if r["fact_kind"] == "account-holder"), "cooperation", "agreement"
+                (q.role(r) for r in rows if r["fact_kind"] == "account-holder"),
+                "cooperation",
+                "agreement",
             ),
             procurements=_sorted(
-                (q.procurement(r, parts[r["agreement"]]) for r in heads if r["fact_kind"] == "procurement"),
+                (
+                    q.procurement(r, parts[r["agreement"]])
+                    for r in heads
+                    if r["fact_kind"] == "procurement"
+                ),
                 "agreement",
             ),
             mandates=_sorted((q.role(r) for r in rows if r["fact_kind"] == "mandate"), "agreement"),
             agreements=_sorted(
-                (q.agreement(r, parts[r["agreement"]]) for r in heads if r["fact_kind"] == "agreement"),
+                (
+                    q.agreement(r, parts[r["agreement"]])
+                    for r in heads
+                    if r["fact_kind"] == "agreement"
+                ),
                 "agreement",
             ),
             cooperations=tuple(
@@ -620,7 +647,9 @@ class GovernanceMaps:
             )
         return entries
 
-    def _summaries(self, kind: SubjectKind, known_at: datetime | None, category: str) -> list[Summary]:
+    def _summaries(
+        self, kind: SubjectKind, known_at: datetime | None, category: str
+    ) -> list[Summary]:
         facts = self.tables.facts
         with self._reading(None, known_at) as q:
             rows = q.connection.execute(

@@ -84,7 +84,9 @@ def _swap(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in SWAPPED_TABLES:
             connection.execute(text(f"ALTER TABLE {q(table)} RENAME TO {q(table + OLD_SUFFIX)}"))
-            connection.execute(text(f"ALTER TABLE {q(table + REBUILD_SUFFIX)} RENAME TO {q(table)}"))
+            connection.execute(
+                text(f"ALTER TABLE {q(table + REBUILD_SUFFIX)} RENAME TO {q(table)}")
+            )
     with engine.begin() as connection:
         for table in SWAPPED_TABLES:
             connection.execute(text(f"DROP TABLE {q(table + OLD_SUFFIX)}"))

@@ -214,7 +214,7 @@ class ProjectionRunner:
                     self._stopped.wait(self.lease.retry_seconds)
                     continue
                 self._follow()
-            except Exception as error:  # noqa: BLE001 - keep following; the log says what went wrong
+            except Exception as error:
                 self.error = error
                 log.exception("projection runner failed; retrying")
                 self._stopped.wait(1.0)
@@ -247,7 +247,6 @@ class ProjectionRunner:
                 _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
             feeder.join()
 
-
     def _apply_setting_aside(
         self, batch: Sequence[Notification], position: int | None
     ) -> int | None:
@@ -257,7 +256,7 @@ class ProjectionRunner:
             return self.apply(batch, position)
         except _PASSING_ERRORS:
             raise
-        except Exception:  # noqa: BLE001 - find the event that fails, below
+        except Exception:
             log.exception("projection runner: a batch failed; applying it an event at a time")
         for notification in batch:
             for attempt in range(1, ATTEMPTS_BEFORE_SETTING_ASIDE + 1):
@@ -282,7 +281,9 @@ class ProjectionRunner:
             error,
         )
         if self.status is not None:
-            self.status.set_aside(notification.id, notification.topic, f"applying failed: {error!r}")
+            self.status.set_aside(
+                notification.id, notification.topic, f"applying failed: {error!r}"
+            )
         self.set_aside.append(notification.id)
         return self.apply([], position, up_to=notification.id)
 

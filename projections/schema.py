@@ -150,7 +150,9 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         ("stated_by", ("stated_by",), CORRECTION_INDEX),
         ("changed_by", ("changed_by",), CORRECTION_INDEX),
     ):
-        facts.append_constraint(index(FACTS, purpose, *columns, info={needed: True} if needed else {}))
+        facts.append_constraint(
+            index(FACTS, purpose, *columns, info={needed: True} if needed else {})
+        )
     facts.append_constraint(
         index(
             FACTS,

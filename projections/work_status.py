@@ -120,9 +120,7 @@ def set_aside_events(engine: Engine, after: int = 0, limit: int = 1000) -> list[
     )
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [
-        SetAsideEvent(**{**row, "set_aside_at": _utc(row["set_aside_at"])}) for row in rows
-    ]
+    return [SetAsideEvent(**{**row, "set_aside_at": _utc(row["set_aside_at"])}) for row in rows]
 
 
 def set_aside_counts(engine: Engine) -> dict[str, int]:

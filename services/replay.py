@@ -44,7 +44,9 @@ class GovernanceSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     organisations: list[Any]
 
 
-def snapshot(maps: GovernanceMaps, as_of: date | None, known_at: datetime | None) -> GovernanceSnapshot:
+def snapshot(
+    maps: GovernanceMaps, as_of: date | None, known_at: datetime | None
+) -> GovernanceSnapshot:
     at = {"as_of": as_of, "known_at": known_at}
     return GovernanceSnapshot(
         position=maps.position(),
@@ -74,7 +76,9 @@ class RowDifference(msgspec.Struct, frozen=True, kw_only=True):
         if self.only_in == "live":
             return f"{self.table} [{key}]: in the live read model, but the log does not produce it"
         if self.only_in == "replay":
-            return f"{self.table} [{key}]: produced by the log, but missing from the live read model"
+            return (
+                f"{self.table} [{key}]: produced by the log, but missing from the live read model"
+            )
         changes = "; ".join(
             f"{column} is {live!r} live, {replayed!r} from the log"
             for column, (live, replayed) in self.columns.items()
@@ -106,7 +110,9 @@ def _compare_table(table: Table, live: Engine, replayed: Engine) -> list[RowDiff
         named_key = dict(zip(key_names, key, strict=True))
         live_row, replayed_row = live_rows.get(key), replayed_rows.get(key)
         if replayed_row is None:
-            differences.append(RowDifference(table=table.name, key=named_key, columns={}, only_in="live"))
+            differences.append(
+                RowDifference(table=table.name, key=named_key, columns={}, only_in="live")
+            )
         elif live_row is None:
             differences.append(
                 RowDifference(table=table.name, key=named_key, columns={}, only_in="replay")

@@ -27,8 +27,8 @@ from adapters.nats.server import NatsServer
 from adapters.private_files import private_directory
 from adapters.seal import known_public_keys, load_signing_key
 from adapters.settings import Settings
-from adapters.supervision import Supervisor
 from adapters.sql import create_engine, migrate
+from adapters.supervision import Supervisor
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
@@ -94,7 +94,9 @@ class Runtime:
 
     def start(self) -> Runtime:
         private_directory(self.settings.data_dir)  # secrets live here (adapters.private_files)
-        self.nats_url, self._service_url = self._stack.enter_context(event_store(self.settings, self.echo))
+        self.nats_url, self._service_url = self._stack.enter_context(
+            event_store(self.settings, self.echo)
+        )
         self.app = governance_application(self.settings, self._service_url)
         self._stack.callback(self.app.close)
         self.engine = create_engine(self.settings.effective_database_url)
@@ -170,7 +172,9 @@ class Runtime:
                 self._checkpointing.close()
             finally:
                 self._stack.close()
-                self._say("stopped the event store" if not self.settings.nats_url else "disconnected")
+                self._say(
+                    "stopped the event store" if not self.settings.nats_url else "disconnected"
+                )
 
     def _final_checkpoint(self, writer: CheckpointWriter) -> None:
         checkpoint = writer.stop()

@@ -21,7 +21,6 @@ from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment, EnvType, resolve_topic
 
 from adapters.nats.client import NatsClient
-from adapters.seal import Sealer, load_signing_key
 from adapters.nats.recorders import (
     NatsAggregateRecorder,
     NatsApplicationRecorder,
@@ -29,11 +28,12 @@ from adapters.nats.recorders import (
     NatsTrackingRecorder,
     PublishOutcomeUnknown,
 )
+from adapters.seal import Sealer, load_signing_key
 
 __all__ = [
-    "NatsFactory",
     "NatsAggregateRecorder",
     "NatsApplicationRecorder",
+    "NatsFactory",
     "NatsProcessRecorder",
     "NatsTrackingRecorder",
     "PublishOutcomeUnknown",

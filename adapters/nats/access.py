@@ -10,13 +10,15 @@ service: an operator uses them by hand, e.g. to change a stream's replicas.
 
 A region system may, on its own feed stream only: look it up, create, inspect, list and delete consumers,
 pull and acknowledge messages (and answer flow control), and read messages by sequence; it subscribes
-only within its inbox (push consumers deliver there too). It receives replies on its own inbox prefix (set ``inbox_prefix`` when
-connecting): a shared ``_INBOX.>`` would let one region read the replies meant for another. The prefix
-holds a token derived from the region system's password (``_INBOX.<region>.<token>``), because another
-region may name any subject as the deliver subject of a push consumer on its own feed, and the server
-then delivers that region's messages there: into a guessable inbox, they would arrive in the
-subscriptions of the region system that owns it. Rotating the password changes the token. Everything else is refused by the server with a permissions violation: other regions' feeds and
-consumers, the event stream, creating, changing or deleting streams, publishing anywhere.
+only within its inbox (push consumers deliver there too). It receives replies on its own inbox prefix
+(set ``inbox_prefix`` when connecting): a shared ``_INBOX.>`` would let one region read the replies
+meant for another. The prefix holds a token derived from the region system's password
+(``_INBOX.<region>.<token>``), because another region may name any subject as the deliver subject of a
+push consumer on its own feed, and the server then delivers that region's messages there: into a
+guessable inbox, they would arrive in the subscriptions of the region system that owns it. Rotating the
+password changes the token. Everything else is refused by the server with a permissions violation: other
+regions' feeds and consumers, the event stream, creating, changing or deleting streams, publishing
+anywhere.
 
 Credentials are user names with random passwords, one file per user (mode 0600) in the access
 directory; the server's ``authorization`` block is generated from them into a file of its own (mode 0600)
@@ -127,7 +129,9 @@ class FeedAccess:
         """New credentials for the region system; the old ones stop working once the server reloads
         its configuration (which also closes connections made with them)."""
         credentials = Credentials(user=region_user(region), password=secrets.token_urlsafe(24))
-        write_private_file(self.directory / f"{credentials.user}.json", msgspec.json.encode(credentials))
+        write_private_file(
+            self.directory / f"{credentials.user}.json", msgspec.json.encode(credentials)
+        )
         return credentials
 
     def revoke(self, region: str) -> bool:
@@ -182,7 +186,9 @@ class FeedAccess:
     def write_server_config(self, server_dir: Path) -> Path:
         """Writes the authorization block beside the server's configuration (which includes it)."""
         private_directory(Path(server_dir))
-        return write_private_file(Path(server_dir) / AUTHORIZATION_FILE, self.authorization_config())
+        return write_private_file(
+            Path(server_dir) / AUTHORIZATION_FILE, self.authorization_config()
+        )
 
 
 def include_authorization() -> str:

@@ -89,9 +89,7 @@ class NatsLog:
             return True
 
         first = max(after // EVENTS_PER_MESSAGE, 1)
-        self.client.run(
-            scan_log(self.client, stream, first, accept_message, with_headers=True)
-        )
+        self.client.run(scan_log(self.client, stream, first, accept_message, with_headers=True))
 
     def checkpoint_payloads(self) -> list[bytes]:
         payloads: list[bytes] = []

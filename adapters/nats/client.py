@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -29,6 +30,8 @@ from nats.errors import (
     ConnectionClosedError,
     NoRespondersError,
     ProtocolError,
+)
+from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
 from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
@@ -150,7 +153,9 @@ class NatsClient:
         self.url = url
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="nats-client", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="nats-client", daemon=True
+        )
         self._thread.start()
         self.nc: _Connection = self.run(self._connect(name, reconnect))
 
@@ -225,7 +230,9 @@ class NatsClient:
                     )
                 )
                 answered, sent = await asyncio.wait(
-                    sent, timeout=min(REPEAT_SECONDS, remaining), return_when=asyncio.FIRST_COMPLETED
+                    sent,
+                    timeout=min(REPEAT_SECONDS, remaining),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 for request in answered:
                     if not isinstance(request.exception(), NatsTimeoutError):
@@ -258,22 +265,19 @@ class NatsClient:
             yield
         finally:
             self.nc.raw_handlers.pop(subscription._id, None)
-            try:
+            with contextlib.suppress(
+                NoAnswer
+            ):  # the connection is gone, and the subscription with it
                 await subscription.unsubscribe()
-            except NoAnswer:
-                pass  # the connection is gone, and the subscription with it
 
     def close(self) -> None:
         if self._loop.is_closed():
             return
-        try:
+        # Closing a broken connection must not hide the error that broke it.
+        with contextlib.suppress(Exception):
             self.run(self.nc.close(), timeout=self.timeout)
-        except Exception:  # noqa: BLE001 - closing a broken connection must not hide the real error
-            pass
-        try:
+        with contextlib.suppress(Exception):
             self.run(_cancel_remaining_tasks(), timeout=self.timeout)
-        except Exception:  # noqa: BLE001 - as above
-            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         self._loop.close()

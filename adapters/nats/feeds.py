@@ -258,9 +258,7 @@ class FeedMessage(msgspec.Struct, frozen=True):
             if name.startswith("ce-")
         }
         attributes["datacontenttype"] = self.headers.get("Content-Type", "application/json")
-        return b"".join(
-            (_encode(attributes)[:-1], b',"data":', self.data or b"null", b"}")
-        )
+        return b"".join((_encode(attributes)[:-1], b',"data":', self.data or b"null", b"}"))
 
 
 async def follow_feed(
@@ -273,7 +271,10 @@ async def follow_feed(
     """
     js = nc.jetstream()
     options: dict[str, Any] = (
-        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "config": ConsumerConfig(opt_start_seq=after + 1)}
+        {
+            "deliver_policy": DeliverPolicy.BY_START_SEQUENCE,
+            "config": ConsumerConfig(opt_start_seq=after + 1),
+        }
         if after
         else {"deliver_policy": DeliverPolicy.ALL}
     )

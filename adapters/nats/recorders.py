@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import threading
 import uuid
@@ -226,10 +227,14 @@ class JetStreamRecorder:
         try:
             return self.client.run(coro)
         except NoAnswer as error:
-            raise OperationalError(f"NATS did not answer in time ({type(error).__name__})") from error
+            raise OperationalError(
+                f"NATS did not answer in time ({type(error).__name__})"
+            ) from error
         except JetStreamApiError as error:
             if error.code == _UNAVAILABLE:  # e.g. a cluster electing a stream leader
-                raise OperationalError(f"JetStream is not available at the moment: {error}") from error
+                raise OperationalError(
+                    f"JetStream is not available at the moment: {error}"
+                ) from error
             raise
 
     def event_subject(self, originator_id: UUID | str) -> str:
@@ -259,7 +264,11 @@ class JetStreamRecorder:
                     return None
                 raise
             message = answer["message"]
-            return int(message["seq"]), message["subject"], base64.b64decode(message.get("data", ""))
+            return (
+                int(message["seq"]),
+                message["subject"],
+                base64.b64decode(message.get("data", "")),
+            )
         reply = await self.client.request(
             f"$JS.API.DIRECT.GET.{self.stream}",
             msgspec.json.encode({"last_by_subj": subject}),
@@ -299,9 +308,7 @@ class JetStreamRecorder:
             for key in keys:
                 self._heads.pop(key, None)
 
-    async def _scan(
-        self, first_sequence: int, accept: Callable[[int, str, bytes], bool]
-    ) -> None:
+    async def _scan(self, first_sequence: int, accept: Callable[[int, str, bytes], bool]) -> None:
         await scan_log(self.client, self.stream, first_sequence, accept)
 
     def select_events(
@@ -359,7 +366,7 @@ class JetStreamRecorder:
             done = asyncio.get_running_loop().create_future()
             messages: list[Msg] = []
 
-            async def collect(message: Msg) -> None:
+            async def collect(message: Msg, messages=messages, done=done) -> None:
                 status = message.headers.get("Status") if message.headers else None
                 if status is None:
                     messages.append(message)
@@ -387,7 +394,9 @@ class JetStreamRecorder:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    async def _prepare(self, stored_events: Sequence[StoredEvent], *, look_up: bool) -> list[_Message]:
+    async def _prepare(
+        self, stored_events: Sequence[StoredEvent], *, look_up: bool
+    ) -> list[_Message]:
         """The messages of a save, one per aggregate (more only for a very large save), with the
         optimistic-lock header on each aggregate's first message and each message's new head."""
         by_aggregate: dict[UUID | str, list[int]] = {}
@@ -492,7 +501,11 @@ class JetStreamRecorder:
         batch_id = uuid.uuid4().hex
         last = len(messages)
         for number, message in enumerate(messages[:-1], start=1):
-            headers = {**message.headers, "Nats-Batch-Id": batch_id, "Nats-Batch-Sequence": str(number)}
+            headers = {
+                **message.headers,
+                "Nats-Batch-Id": batch_id,
+                "Nats-Batch-Sequence": str(number),
+            }
             await self.client.nc.publish(message.subject, message.payload, headers=headers)
         message = messages[-1]
         commit_headers = {
@@ -556,7 +569,9 @@ async def scan_log(
             return
         if reader.last_sequence >= first_sequence:
             first_sequence, attempts = reader.last_sequence + 1, 0
-    raise OperationalError(f"reading stream {stream} from sequence {first_sequence} made no progress")
+    raise OperationalError(
+        f"reading stream {stream} from sequence {first_sequence} made no progress"
+    )
 
 
 class _ConsumerRead:
@@ -629,10 +644,8 @@ class _ConsumerRead:
             return True
         finally:
             # The consumer also goes by itself once inactive; deleting it spares the server the wait.
-            try:
+            with contextlib.suppress(NoAnswer):
                 await client.nc.publish(f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}")
-            except NoAnswer:
-                pass
 
     async def _wait_for_page(self) -> None:
         assert self._page_done is not None
@@ -641,14 +654,12 @@ class _ConsumerRead:
             try:
                 await asyncio.wait_for(self._page_done.wait(), self.client.timeout)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if self._deliveries == deliveries:
                     self._stop("stalled")
                     return
 
-    def _on_message(
-        self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
-    ) -> None:
+    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
         if self._stopped:
             return
         try:
@@ -815,10 +826,8 @@ class NatsSubscription(ListenNotifySubscription[NatsApplicationRecorder]):
 
     def stop(self) -> None:
         if not self._has_been_stopped:
-            try:
+            with contextlib.suppress(Exception):  # the connection may already be gone
                 self._recorder.client.run(self._wake_subscription.unsubscribe(), timeout=5)
-            except Exception:  # noqa: BLE001 - the connection may already be gone
-                pass
         super().stop()
 
 
@@ -863,7 +872,9 @@ def _direct_get_entries(message: Msg) -> list[tuple[int, EventRecord]]:
 
 def _originator_id(record: EventRecord) -> UUID | str:
     # msgspec parses a UUID about three times faster than UUID(str): it counts when reading the log.
-    return msgspec.convert(record.originator_id, UUID) if record.id_is_uuid else record.originator_id
+    return (
+        msgspec.convert(record.originator_id, UUID) if record.id_is_uuid else record.originator_id
+    )
 
 
 def _stored_event(record: EventRecord) -> StoredEvent:
@@ -874,7 +885,11 @@ def _stored_event(record: EventRecord) -> StoredEvent:
 
 def _notification(notification_id: int, record: EventRecord) -> Notification:
     return Notification(
-        _originator_id(record), record.originator_version, record.topic, record.state, notification_id
+        _originator_id(record),
+        record.originator_version,
+        record.topic,
+        record.state,
+        notification_id,
     )
 
 
@@ -892,4 +907,6 @@ def _raise_for_write_error(answer: dict[str, Any]) -> None:
         error.get("description", "")
     ):
         raise _WrongLastSequence(error.get("description"))
-    raise JetStreamApiError(error.get("code", 0), error.get("err_code", 0), error.get("description", ""))
+    raise JetStreamApiError(
+        error.get("code", 0), error.get("err_code", 0), error.get("description", "")
+    )

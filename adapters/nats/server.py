@@ -153,19 +153,19 @@ class NatsServer:
         if self.running:
             return
         self.write_config()
-        log = open(private_file(self.log_path), "ab")
         environment = {
             **os.environ,
             **{name: config_literal(value) for name, value in self.variables.items()},
         }
-        self._process = subprocess.Popen(
-            [nats_server_binary(), "-c", str(self.config_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            preexec_fn=child_setup if self.supervised_child else None,
-        )
-        log.close()
+        # The child keeps its own descriptor of the log; ours closes once it is started.
+        with open(private_file(self.log_path), "ab") as log:
+            self._process = subprocess.Popen(
+                [nats_server_binary(), "-c", str(self.config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                preexec_fn=child_setup if self.supervised_child else None,
+            )
         self._wait_until_ready()
 
     @property
@@ -182,7 +182,9 @@ class NatsServer:
         same as JetStream being enabled."""
         query = "?js-enabled-only=true" if jetstream_enabled_only else ""
         try:
-            with urllib.request.urlopen(f"{self.monitor_url}/healthz{query}", timeout=1) as response:
+            with urllib.request.urlopen(
+                f"{self.monitor_url}/healthz{query}", timeout=1
+            ) as response:
                 return response.status == 200
         except OSError:
             return False
@@ -193,8 +195,7 @@ class NatsServer:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(
-                    f"nats-server exited with code {self._process.returncode}; "
-                    f"see {self.log_path}"
+                    f"nats-server exited with code {self._process.returncode}; see {self.log_path}"
                 )
             if self.healthy(jetstream_enabled_only=True):
                 return

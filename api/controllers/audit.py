@@ -17,8 +17,8 @@ from litestar.response import Stream
 from adapters.nats.audit import NatsLog
 from api.errors import problems
 from api.guards import AUDITORS
-from api.security import PublicOperation
 from api.schemas import LOG_POSITION_MAX
+from api.security import PublicOperation
 from projections.work_status import SetAsideEvent, set_aside_events
 from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 
@@ -72,7 +72,9 @@ class AuditController(Controller):
     def checkpoints(
         self,
         request: Request[Any, Any, Any],
-        after: Annotated[int, QueryParameter(ge=0, description="Checkpoints after this position")] = 0,
+        after: Annotated[
+            int, QueryParameter(ge=0, description="Checkpoints after this position")
+        ] = 0,
     ) -> list[Checkpoint]:
         signed = map(decode_checkpoint, _log(request).checkpoint_payloads())
         return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
@@ -108,12 +110,15 @@ class AuditController(Controller):
         responses=problems(401, 403, 500, 503),
     )
     def export(self, request: Request[Any, Any, Any]) -> Stream:
-        spool = tempfile.TemporaryFile()
+        # Closed by _chunks once streamed, or here when the export fails.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115
         try:
             export_log(_log(request), spool)
         except LogFault as fault:
             spool.close()
-            raise HTTPException(status_code=500, detail=f"the log cannot be exported: {fault}") from None
+            raise HTTPException(
+                status_code=500, detail=f"the log cannot be exported: {fault}"
+            ) from None
         except BaseException:
             spool.close()
             raise

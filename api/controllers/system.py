@@ -28,7 +28,9 @@ class SystemController(Controller):
     tags = ["system"]
     opt = {"exclude_from_auth": True}
 
-    @get("/health", summary="Liveness: the process serves requests", operation_class=PublicOperation)
+    @get(
+        "/health", summary="Liveness: the process serves requests", operation_class=PublicOperation
+    )
     async def health(self) -> Health:
         return Health(status="ok")
 
@@ -83,7 +85,8 @@ def work_checks(context: ApiContext) -> dict[str, str]:
         checks["region_feeds"] = _lag(feeds, head)
     if set_aside:
         named = ", ".join(
-            f"{event.worker} at {event.position} ({event.event_type})" for event in set_aside[:_NAMED]
+            f"{event.worker} at {event.position} ({event.event_type})"
+            for event in set_aside[:_NAMED]
         )
         checks["set_aside_events"] = named + (", …" if len(set_aside) > _NAMED else "")
     return checks

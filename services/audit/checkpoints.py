@@ -84,7 +84,7 @@ class CheckpointWriter:
     def _write_logging_errors(self) -> Checkpoint | None:
         try:
             return self.write_checkpoint()
-        except Exception:  # noqa: BLE001 - a failed round (e.g. NATS away) is retried on the next
+        except Exception:
             logger.exception("writing a checkpoint failed; retrying at the next interval")
             return None
 
@@ -108,7 +108,9 @@ class CheckpointWriter:
             except LogFault as fault:
                 self.fault = fault
                 logger.error("not signing the log: %s", fault)
-                self._report(LogStatus(verified=False, position=verifier.position, fault=str(fault)))
+                self._report(
+                    LogStatus(verified=False, position=verifier.position, fault=str(fault))
+                )
                 return None
             self._verifier = verifier
             self._report(LogStatus(verified=True, position=verified.position))

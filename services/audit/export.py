@@ -215,7 +215,9 @@ def _stream_of(line: ExportLine, number: int) -> str:
     prefix = source_of("")
     if not line.source.startswith(prefix):
         raise LogFault(
-            line.position, FaultKind.UNREADABLE, f"line {number}: not from a Regiekaart log ({line.source})"
+            line.position,
+            FaultKind.UNREADABLE,
+            f"line {number}: not from a Regiekaart log ({line.source})",
         )
     return line.source[len(prefix) :]
 
@@ -229,7 +231,9 @@ def _order_fault(
     line has an earlier position), or an event is missing, or one was inserted."""
     here = f"line {number} (position {line.position})"
     if line.position <= previous:
-        return LogFault(line.position, FaultKind.REORDERED, f"{here} comes after position {previous}")
+        return LogFault(
+            line.position, FaultKind.REORDERED, f"{here} comes after position {previous}"
+        )
     for later_number, later in rest:
         if later.type != CHECKPOINT_TYPE and later.previousposition == previous:
             return LogFault(

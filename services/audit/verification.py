@@ -91,11 +91,20 @@ class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
     def claim(self) -> bytes:
         """The bytes that are signed: every field but the signature, in this fixed order."""
         return msgspec.json.encode(
-            [self.stream, self.position, self.events, self.log_hash, self.signed_at, self.public_key]
+            [
+                self.stream,
+                self.position,
+                self.events,
+                self.log_hash,
+                self.signed_at,
+                self.public_key,
+            ]
         )
 
     @classmethod
-    def sign(cls, key: SigningKey, stream: str, position: int, events: int, log_hash: str) -> Checkpoint:
+    def sign(
+        cls, key: SigningKey, stream: str, position: int, events: int, log_hash: str
+    ) -> Checkpoint:
         unsigned = cls(
             stream=stream,
             position=position,
@@ -235,14 +244,18 @@ class LogVerifier:
         originator_id: str, version: int, prev_hash: str, head: tuple[int, str, int]
     ) -> str:
         head_version, _, head_position = head
-        previous = f"the aggregate's previous event (version {head_version} at position {head_position})"
+        previous = (
+            f"the aggregate's previous event (version {head_version} at position {head_position})"
+        )
         if not prev_hash:
             return (
                 f"event {version} of aggregate {originator_id} claims to be its first, but {previous} "
                 "precedes it: it was written past the service's optimistic lock"
             )
         if version <= head_version:
-            return f"event version {version} of aggregate {originator_id} does not follow {previous}"
+            return (
+                f"event version {version} of aggregate {originator_id} does not follow {previous}"
+            )
         return (
             f"event {version} of aggregate {originator_id} does not link to {previous}: an event was "
             "removed or inserted between them"
@@ -387,7 +400,10 @@ class LogVerifier:
                     else f"the event at position {at} is missing"
                 )
             else:
-                kind, what = FaultKind.INSERTED, f"{-missing} event(s) up to position {at} were added"
+                kind, what = (
+                    FaultKind.INSERTED,
+                    f"{-missing} event(s) up to position {at} were added",
+                )
             raise LogFault(
                 at,
                 kind,

@@ -168,7 +168,8 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
 load average {load_before:.1f} before the run and {load_after:.1f} after it; wrk shares the 2 cores
-with the service, and on a busy machine the ratio says more than absolute figures and p99s), Python {platform.python_version()}:
+with the service, and on a busy machine the ratio says more than absolute figures and p99s),
+Python {platform.python_version()}:
 `.venv/bin/python -m tests.benchmarks.api {seconds} {commands}`.
 """
     write_section(SECTION, body)

@@ -132,7 +132,10 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
 
-    with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats", sync_interval="2m") as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        NatsServer(Path(tmp) / "nats", sync_interval="2m") as server,
+    ):
         client = NatsClient(server.url, timeout=30)
         JetStreamRecorder(client, STREAM)
         key = SigningKey.generate()
@@ -141,7 +144,9 @@ def main() -> None:
         )
         log = NatsLog(client, STREAM)
 
-        writer = CheckpointWriter(log, NatsCheckpointStore(client, STREAM).append, key, interval=3600)
+        writer = CheckpointWriter(
+            log, NatsCheckpointStore(client, STREAM).append, key, interval=3600
+        )
         sign_seconds, checkpoint = _timed(writer.write_checkpoint, 1)
         assert checkpoint is not None, writer.fault
         trusted = [key.verify_key.encode().hex()]
@@ -170,8 +175,14 @@ def main() -> None:
     rows = "\n".join(
         f"| {step} | {wall:.1f} | {n / wall:,.0f} | {cpu:.1f} | {n / cpu:,.0f} |"
         for step, (wall, cpu) in (
-            (f"generate the log, sealed (pipelined publishes, {_IN_FLIGHT:,} in flight)", fill_seconds),
-            ("checkpoint writer: read and verify the whole log, every seal, and sign it once", sign_seconds),
+            (
+                f"generate the log, sealed (pipelined publishes, {_IN_FLIGHT:,} in flight)",
+                fill_seconds,
+            ),
+            (
+                "checkpoint writer: read and verify the whole log, every seal, and sign it once",
+                sign_seconds,
+            ),
             ("`audit verify` from NATS (short-lived consumers, no acks)", nats_seconds),
             (f"`audit export` to a file ({size / 1e6:,.0f} MB)", export_seconds),
             ("`audit verify --file` (offline)", file_seconds),

@@ -5,7 +5,8 @@ recorder, on the same machine and the same nats-server in one run.
 
 Writes are sequential (each save awaits its acknowledgement before the next), as one command handler
 makes them, each run on a fresh stream. Every figure is the median of three rounds, and each round runs
-every measure once, so that a burst of load from elsewhere on a shared machine hits all columns alike. The log that is read back
+every measure once, so that a burst of load from elsewhere on a shared machine hits all columns alike.
+The log that is read back
 holds `--events` single-event saves (the most messages per event a log can have), written through the
 recorder itself so that reads see exactly what the service stores.
 """
@@ -32,7 +33,9 @@ from adapters.nats import NatsApplicationRecorder
 from adapters.nats.client import NatsClient
 from adapters.nats.server import NatsServer
 
-STATE = b'{"valid_from":{"value":"2024-01-01","precision":"day"},"principal":"bench","sources":[]}' * 2
+STATE = (
+    b'{"valid_from":{"value":"2024-01-01","precision":"day"},"principal":"bench","sources":[]}' * 2
+)
 READ_PAGE = 10_000
 FILL_WRITERS = 16
 
@@ -70,7 +73,10 @@ def sequential_saves(
     """`saves` saves of a new aggregate each, one after the other; returns (saves, seconds)."""
     aggregates = [uuid.uuid4() for _ in range(saves)]
     batches = [
-        [StoredEvent(aggregate, version, "bench", STATE) for version in range(1, events_per_save + 1)]
+        [
+            StoredEvent(aggregate, version, "bench", STATE)
+            for version in range(1, events_per_save + 1)
+        ]
         for aggregate in aggregates
     ]
     started = time.perf_counter()
@@ -208,7 +214,11 @@ def main() -> None:
             f"{single:,.0f} ({single / raw:.2f}× raw)",
             f"{writes.rate['single sqlite']:,.0f}",
         ),
-        ("10-event save (saves/s)", f"{writes.rate['ten']:,.0f}", f"{writes.rate['ten sqlite']:,.0f}"),
+        (
+            "10-event save (saves/s)",
+            f"{writes.rate['ten']:,.0f}",
+            f"{writes.rate['ten sqlite']:,.0f}",
+        ),
         (
             f"read {args.events:,} events, `select_notifications` (events/s)",
             f"{reads.rate['select']:,.0f}",

@@ -36,8 +36,8 @@ from projections.feeds import FeedProjection
 from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
-from tests.benchmarks.results import write_section
 from tests.authorities import EXTERNAL
+from tests.benchmarks.results import write_section
 
 REGION = "zuid-limburg"
 SECTION = "## Region feeds"
@@ -107,7 +107,9 @@ def measure(decisions: int) -> dict[str, float]:
         access.write_server_config(Path(directory) / "nats")
         with NatsServer(Path(directory) / "nats", extra_config=include_authorization()) as server:
             url = url_with_credentials(server.url, access.service())
-            app = GovernanceApplication(env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": url})
+            app = GovernanceApplication(
+                env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": url}
+            )
             import_governance_facts(app)
             publisher_client = NatsClient(url)
             projection = FeedProjection(app, FeedPublisher(publisher_client, layout)).start()
@@ -121,7 +123,9 @@ def measure(decisions: int) -> dict[str, float]:
             elapsed = time.perf_counter() - started
             region.wait_for(list(acknowledged), timeout=120)
             latencies = sorted(
-                (region.arrivals[i] - t) * 1000 for i, t in acknowledged.items() if i in region.arrivals
+                (region.arrivals[i] - t) * 1000
+                for i, t in acknowledged.items()
+                if i in region.arrivals
             )
             region.close()
             projection.stop()

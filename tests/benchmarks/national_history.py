@@ -173,7 +173,10 @@ class NationalHistory:
     def year(self, year: int, filler: int) -> Iterator[DomainEventProtocol[UUID]]:
         rng = self.rng
         for _ in range(self._scaled(25)):  # new accounts
-            cooperation, organisation = rng.choice(self.cooperations), rng.choice(self.organisations)
+            cooperation, organisation = (
+                rng.choice(self.cooperations),
+                rng.choice(self.organisations),
+            )
             account = f"{cooperation}:{organisation}"
             if account in self.accounts:
                 continue
@@ -191,7 +194,9 @@ class NationalHistory:
                 obligations=(), notes=None,
             )  # fmt: skip
             self.accounts[account] = {"term": term, "region": region, "municipality": municipality}
-        for account in rng.sample(sorted(self.accounts), min(len(self.accounts), self._scaled(300))):  # handovers
+        for account in rng.sample(
+            sorted(self.accounts), min(len(self.accounts), self._scaled(300))
+        ):  # handovers
             current = self.accounts[account]
             cooperation, organisation = account.split(":")
             region, municipality = self._holder(cooperation)
@@ -294,7 +299,9 @@ class NationalHistory:
                 )  # fmt: skip
         for _ in range(filler):  # milestones and status changes of agreements recorded before
             cls, slug, owner = rng.choice(self.agreements)
-            kind = cls.agreement_kind if cls is not Agreement else AgreementKind.SAMENWERKINGSAFSPRAAK
+            kind = (
+                cls.agreement_kind if cls is not Agreement else AgreementKind.SAMENWERKINGSAFSPRAAK
+            )
             day = self._some_day(year)
             if rng.random() < 0.9:
                 yield self._event(

@@ -70,7 +70,9 @@ def timed_rebuild(app: GovernanceApplication, url: str) -> tuple[float, float]:
     return seconds, cpu_seconds
 
 
-def timed_sqlite_rebuilds(app: GovernanceApplication, folder: Path, runs: int) -> tuple[str, float, str]:
+def timed_sqlite_rebuilds(
+    app: GovernanceApplication, folder: Path, runs: int
+) -> tuple[str, float, str]:
     """Rebuilds into ``runs`` fresh SQLite files; returns the last one's URL, the median seconds and
     the figures as text (the same rebuild varies by a fifth from run to run on these machines)."""
     timings = []
@@ -80,7 +82,11 @@ def timed_sqlite_rebuilds(app: GovernanceApplication, folder: Path, runs: int) -
     seconds = statistics.median(wall for wall, _ in timings)
     cpu = statistics.median(cpu for _, cpu in timings)
     spread = ", ".join(f"{wall:.1f}" for wall, _ in timings)
-    return url, seconds, f"{seconds:.1f} s median (runs: {spread} s; CPU of this process {cpu:.1f} s)"
+    return (
+        url,
+        seconds,
+        f"{seconds:.1f} s median (runs: {spread} s; CPU of this process {cpu:.1f} s)",
+    )
 
 
 def latencies(url: str, as_of: date, queries: int) -> tuple[float, float, int]:
@@ -135,12 +141,18 @@ def nats_figures(
     catch-up's seconds."""
     with NatsServer(folder / "nats") as server:
         app = GovernanceApplication(
-            env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": server.url, "NATS_STREAM": "BENCH"}
+            env={
+                "PERSISTENCE_MODULE": "adapters.nats",
+                "NATS_URL": server.url,
+                "NATS_STREAM": "BENCH",
+            }
         )
         copied, position, catch_up_until = 0, None, None
         while copied < events:
             page = sqlite_source.recorder.select_notifications(
-                start=position, limit=min(NATS_WRITE_CHUNK, events - copied), inclusive_of_start=False
+                start=position,
+                limit=min(NATS_WRITE_CHUNK, events - copied),
+                inclusive_of_start=False,
             )
             if not page:
                 break
@@ -183,7 +195,8 @@ second process reading the log and computing the history rows of the events that
 while the first applies the others and writes every row, build the query indexes, swap) from a
 synthetic national history (`tests/benchmarks/national_history.py`: 42 regions, 342 municipalities
 with mergers, 40 cooperations, 300 organisations, forty years of account handovers, procurements,
-agreements, leads, mandates and milestones), read from the library's SQLite event store and, as in production, from JetStream;
+agreements, leads, mandates and milestones), read from the library's SQLite event store and, as in
+production, from JetStream;
 catch-up of a live runner from JetStream; region-map latency as of today and ten years ago; peak memory
 of a process that serves region maps. Targets: rebuild of 1M events under 60 s on SQLite; as-of queries
 within 2x the latency of the current map; the serving process under 300 MB at 1M events."""
@@ -199,13 +212,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="regiekaart-bench-"))
     source = GovernanceApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "log.sqlite")}
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(folder / "log.sqlite"),
+        }
     )
     print("| measurement | rate / latency | total |")
     print("| --- | ---: | ---: |")
     rows = _Rows()
     fill_seconds = fill_event_store(source, args.events)
-    rows += [("synthetic history written to the event store", f"{args.events:,} events", f"{fill_seconds:.1f} s")]
+    rows += [
+        (
+            "synthetic history written to the event store",
+            f"{args.events:,} events",
+            f"{fill_seconds:.1f} s",
+        )
+    ]
     sqlite_url, seconds, figures = timed_sqlite_rebuilds(source, folder, args.rebuilds)
     rows.append(("rebuild into SQLite", f"{args.events / seconds:,.0f} events/s", figures))
     with running_postgres() as postgres:
@@ -224,10 +246,20 @@ def main(argv: list[str] | None = None) -> None:
             for label, as_of in (("today", today), ("ten years ago", ten_years_ago)):
                 p50, p99, size = latencies(url, as_of, args.queries)
                 rows.append(
-                    (f"region map as of {label}, {name} ({size} roles and procurements)", f"p50 {p50:.1f} ms", f"p99 {p99:.1f} ms")
+                    (
+                        f"region map as of {label}, {name} ({size} roles and procurements)",
+                        f"p50 {p50:.1f} ms",
+                        f"p99 {p99:.1f} ms",
+                    )
                 )
     rss = serving_rss_mb(sqlite_url, args.queries * 4)
-    rows.append(("peak RSS of a process serving region maps (SQLite)", f"{rss:.0f} MB", f"{args.queries * 4} maps"))
+    rows.append(
+        (
+            "peak RSS of a process serving region maps (SQLite)",
+            f"{rss:.0f} MB",
+            f"{args.queries * 4} maps",
+        )
+    )
     if args.nats_events:
         copied, seconds, figures, catch_up_seconds = nats_figures(
             source, args.nats_events, args.catch_up_events, args.rebuilds, folder
@@ -258,7 +290,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     print()
     print(measured)
-    table = ["| measurement | rate / latency | total |", "| --- | ---: | ---: |", *map(_table_row, rows)]
+    table = [
+        "| measurement | rate / latency | total |",
+        "| --- | ---: | ---: |",
+        *map(_table_row, rows),
+    ]
     write_section(SECTION, "\n\n".join([SECTION, ABOUT, "\n".join(table), measured]))
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from tests.fixtures.processes import Service, start_service
 
-
 # The read-model databases the suite runs on: both unless E2E_DATABASES names fewer.
 E2E_DATABASES = [
     name.strip() for name in os.environ.get("E2E_DATABASES", "sqlite,postgresql").split(",")
@@ -20,7 +19,9 @@ E2E_DATABASES = [
 
 
 @pytest.fixture(scope="session", params=E2E_DATABASES)
-def e2e_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def e2e_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """The service's SQL database: SQLite or PostgreSQL, one run of the suite each."""
     if request.param == "postgresql":
         return request.getfixturevalue("postgres_server").create_database("regiekaart_e2e")

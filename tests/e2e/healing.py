@@ -132,7 +132,6 @@ class Burst:
                     self.answers.append(answer)
                 self._stopped.wait(self.pause)
 
-
     def _post(self, client: httpx.Client, slug: str) -> Answer:
         """The command's answer; a connection dropped by a worker killed mid-request is retried with
         the same Idempotency-Key, as a client does."""

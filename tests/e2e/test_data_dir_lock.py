@@ -46,12 +46,18 @@ def test_a_second_instance_on_a_data_dir_in_use_is_refused_and_the_first_keeps_s
         before = httpx.get(f"{first.url}/events?limit=500", headers=admin).json()
         ends_at = before["position"]
         while before["more"]:
-            before = httpx.get(f"{first.url}/events?after={ends_at}&limit=500", headers=admin).json()
+            before = httpx.get(
+                f"{first.url}/events?after={ends_at}&limit=500", headers=admin
+            ).json()
             ends_at = before["position"]
 
         second_port = free_port()
         second = regiekaart(
-            "serve", "--data-dir", str(tmp_path), "--port", str(second_port),
+            "serve",
+            "--data-dir",
+            str(tmp_path),
+            "--port",
+            str(second_port),
             database_url=own_database_url,
         )
 
@@ -70,12 +76,16 @@ def test_a_second_instance_on_a_data_dir_in_use_is_refused_and_the_first_keeps_s
         assert after["events"] == [], "the log grew while nothing was recorded"
 
         for command in (["import-facts"], ["projections", "rebuild"], ["audit", "export"]):
-            refused = regiekaart(*command, "--data-dir", str(tmp_path), database_url=own_database_url)
+            refused = regiekaart(
+                *command, "--data-dir", str(tmp_path), database_url=own_database_url
+            )
             assert refused.returncode != 0, command
             assert f"in use by process {first.process.pid}" in refused.stdout + refused.stderr
 
         # Tokens live in the SQL database, which keeps concurrent writers apart itself: shared safely.
-        listed = regiekaart("tokens", "list", "--data-dir", str(tmp_path), database_url=own_database_url)
+        listed = regiekaart(
+            "tokens", "list", "--data-dir", str(tmp_path), database_url=own_database_url
+        )
         assert listed.returncode == 0, listed.stderr
         assert "first-admin" in listed.stdout
     finally:

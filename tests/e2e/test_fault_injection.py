@@ -39,9 +39,21 @@ def start_runner(nats_url: str, database_url: str, data_dir) -> subprocess.Popen
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "projections", "run", "--nats-url", nats_url,
-         "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "projections",
+            "run",
+            "--nats-url",
+            nats_url,
+            "--data-dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
 
 

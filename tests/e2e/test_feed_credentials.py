@@ -109,14 +109,23 @@ def test_credentials_name_a_stable_url_and_are_rotated_and_revoked_without_resta
         first = issue(tmp_path, "zuid-limburg", nats_port, own_database_url)
         assert first["url"] == f"nats://127.0.0.1:{nats_port}"
         service.stop()
-        service = start_service(tmp_path, database_url=own_database_url, workers=1, settings=settings)
-        assert issue(tmp_path, "zuid-limburg", nats_port, own_database_url) == first, "issued once, the same URL"
+        service = start_service(
+            tmp_path, database_url=own_database_url, workers=1, settings=settings
+        )
+        assert issue(tmp_path, "zuid-limburg", nats_port, own_database_url) == first, (
+            "issued once, the same URL"
+        )
 
         async def rotate_then_revoke() -> None:
             before = await connect(first)
             assert (await before.jetstream().stream_info(first["stream"])).config.name
             rotated = json.loads(
-                feeds_command(tmp_path, "rotate", "zuid-limburg", nats_port=nats_port, database_url=own_database_url
+                feeds_command(
+                    tmp_path,
+                    "rotate",
+                    "zuid-limburg",
+                    nats_port=nats_port,
+                    database_url=own_database_url,
                 ).stdout
             )
             assert rotated["password"] != first["password"] and rotated["url"] == first["url"]
@@ -125,7 +134,11 @@ def test_credentials_name_a_stable_url_and_are_rotated_and_revoked_without_resta
             after = await connect(rotated)
             assert (await after.jetstream().stream_info(rotated["stream"])).config.name
             feeds_command(
-                tmp_path, "revoke", "zuid-limburg", nats_port=nats_port, database_url=own_database_url
+                tmp_path,
+                "revoke",
+                "zuid-limburg",
+                nats_port=nats_port,
+                database_url=own_database_url,
             )
             assert await wait_closed(after), "the connection with revoked credentials stayed open"
             assert await refused(rotated)

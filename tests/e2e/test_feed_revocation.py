@@ -10,13 +10,16 @@ import httpx
 from tests.e2e.service import Service
 
 REGION = "zuid-limburg"
-DEADLINE_SECONDS = 20.0  # the stream's keep-alives come every 15 s: an open stream shows within this
+DEADLINE_SECONDS = (
+    20.0  # the stream's keep-alives come every 15 s: an open stream shows within this
+)
 
 
 def test_a_revoked_tokens_open_stream_ends(service: Service) -> None:
     with service.client(service.admin_token) as admin:
         issued = admin.post(
-            "/tokens", json={"name": "feed-revocation", "role": "region-system", "regions": [REGION]}
+            "/tokens",
+            json={"name": "feed-revocation", "role": "region-system", "regions": [REGION]},
         )
         assert issued.status_code == 201, issued.text
     token, token_id = issued.json()["token"], issued.json()["info"]["token_id"]

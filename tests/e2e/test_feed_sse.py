@@ -47,8 +47,13 @@ def events(response: httpx.Response, deadline: float) -> Iterator[SseEvent]:
             current[name] = value.removeprefix(" ")
 
 
-def read(service: Service, token: str, count: int | None = None, last_event_id: str | None = None,
-         until_agreement: str | None = None) -> list[SseEvent]:
+def read(
+    service: Service,
+    token: str,
+    count: int | None = None,
+    last_event_id: str | None = None,
+    until_agreement: str | None = None,
+) -> list[SseEvent]:
     """Reads `count` events, or until an event of agreement `until_agreement`; then disconnects."""
     headers = {"Authorization": f"Bearer {token}"}
     if last_event_id is not None:
@@ -65,7 +70,9 @@ def read(service: Service, token: str, count: int | None = None, last_event_id: 
         for event in events(answer, deadline):
             received.append(event)
             data = event.cloudevent["data"]
-            if len(received) == count or (until_agreement and data.get("agreement") == until_agreement):
+            if len(received) == count or (
+                until_agreement and data.get("agreement") == until_agreement
+            ):
                 break
     return received
 
@@ -108,7 +115,9 @@ def test_a_reconnecting_reader_gets_exactly_the_rest(service: Service, region_to
     assert len(set(ids)) == len(ids)
 
 
-def test_a_region_system_may_not_follow_another_regions_feed(service: Service, region_token: str) -> None:
+def test_a_region_system_may_not_follow_another_regions_feed(
+    service: Service, region_token: str
+) -> None:
     with service.client(region_token) as client:
         refused = client.get("/regions/zaanstreek-waterland/feed")
     assert refused.status_code == 403

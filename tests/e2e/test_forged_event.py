@@ -55,7 +55,11 @@ def test_a_forged_event_is_named_and_the_service_signs_nothing_past_it(tmp_path,
         venlo = Municipality.id_for("venlo")
         head = recorder.select_events(venlo, desc=True, limit=1)[0]
         state = msgspec.json.encode(
-            {"timestamp": "2026-12-05T08:00:00Z", "principal": "coordinator:mallory", "name": "Venlo"}
+            {
+                "timestamp": "2026-12-05T08:00:00Z",
+                "principal": "coordinator:mallory",
+                "name": "Venlo",
+            }
         )
         [forged] = recorder.insert_events(
             [StoredEvent(venlo, head.originator_version + 1, head.topic, state)]
@@ -72,10 +76,17 @@ def test_a_forged_event_is_named_and_the_service_signs_nothing_past_it(tmp_path,
 
         verified = subprocess.run(
             [
-                sys.executable, "-m", "api", "audit", "verify",
-                "--nats-url", nats_url.replace("://", f"://{credentials.user}@", 1),
-                "--public-key", public_key_path(tmp_path).read_text().strip(),
-                "--data-dir", str(tmp_path / "auditor"),
+                sys.executable,
+                "-m",
+                "api",
+                "audit",
+                "verify",
+                "--nats-url",
+                nats_url.replace("://", f"://{credentials.user}@", 1),
+                "--public-key",
+                public_key_path(tmp_path).read_text().strip(),
+                "--data-dir",
+                str(tmp_path / "auditor"),
             ],
             capture_output=True,
             text=True,

@@ -117,9 +117,20 @@ def test_ctrl_c_stops_in_order_with_one_line_each_and_the_log_signed(tmp_path, o
     ]
     assert not any("Traceback" in line or '"error"' in line for line in service.lines[started:])
     verified = subprocess.run(
-        [sys.executable, "-m", "api", "audit", "verify", "--data-dir", str(tmp_path),
-         "--public-key", key],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "audit",
+            "verify",
+            "--data-dir",
+            str(tmp_path),
+            "--public-key",
+            key,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")},
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -7,7 +7,6 @@ import json
 import re
 import time
 
-
 from tests.e2e.service import Service
 
 MAP_PATH = "/regions/{region}/map"
@@ -18,7 +17,9 @@ def _count(metrics: str, status: int) -> float:
         r'^regiekaart_requests_total\{[^}]*path="' + re.escape(MAP_PATH) + r'"[^}]*'
         r'status_code="' + str(status) + r'"[^}]*\} (\S+)$'
     )
-    return sum(float(match.group(1)) for line in metrics.splitlines() if (match := pattern.match(line)))
+    return sum(
+        float(match.group(1)) for line in metrics.splitlines() if (match := pattern.match(line))
+    )
 
 
 def _log_line(service: Service, request_id: str, timeout: float = 10.0) -> dict:
@@ -43,7 +44,10 @@ def test_refused_tokens_are_logged_and_counted_with_their_status(service: Servic
         )
         forbidden = client.get(
             "/regions/noord-limburg/map",
-            headers={"Authorization": f"Bearer {region_token}", "X-Request-ID": "refused-403-check"},
+            headers={
+                "Authorization": f"Bearer {region_token}",
+                "X-Request-ID": "refused-403-check",
+            },
         )
         after = client.get("/metrics").text
 

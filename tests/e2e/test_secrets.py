@@ -27,7 +27,9 @@ def test_serve_keeps_its_secrets_to_its_owner(tmp_path: Path, own_database_url: 
     service = start_service(data_dir, database_url=own_database_url, workers=1)
     try:
         token_file = data_dir / "first-admin-token"
-        assert f"admin token written to {token_file.resolve()} (readable by you only)" in service.lines
+        assert (
+            f"admin token written to {token_file.resolve()} (readable by you only)" in service.lines
+        )
         token = token_file.read_text().strip()
         assert token.startswith("rk_")
         assert not any(token in line for line in service.lines), "the token was printed"
@@ -67,7 +69,9 @@ def _nats_port(service: Service) -> str:
     return found.group(1)
 
 
-def _verify(service: Service, nats_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
+def _verify(
+    service: Service, nats_url: str, **environment: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     env.update(environment)
     command = [sys.executable, "-m", "api", "audit", "verify", "--nats-url", nats_url]

@@ -42,7 +42,9 @@ def test_an_unusable_region_slug_is_set_aside_and_the_feeds_go_on(tmp_path, own_
         with service.client(service.admin_token) as admin:
             set_aside = admin.get("/audit/set-aside-events").json()
             ready = wait_for(
-                lambda: (r := httpx.get(f"{service.url}/ready")).status_code == 200 and r, 60, "ready"
+                lambda: (r := httpx.get(f"{service.url}/ready")).status_code == 200 and r,
+                60,
+                "ready",
             ).json()
             metrics = admin.get("/metrics").text
         feeds_set_aside = [e for e in set_aside if e["worker"] == "region-feeds"]
@@ -51,7 +53,10 @@ def test_an_unusable_region_slug_is_set_aside_and_the_feeds_go_on(tmp_path, own_
         assert "'evil.>'" in feeds_set_aside[0]["reason"]
         assert "'Bad Region'" in feeds_set_aside[1]["reason"]
         assert ready["checks"]["region_feeds"] == "caught up"
-        assert f"region-feeds at {poisoned[0]} (Region.Registered)" in ready["checks"]["set_aside_events"]
+        assert (
+            f"region-feeds at {poisoned[0]} (Region.Registered)"
+            in ready["checks"]["set_aside_events"]
+        )
         assert 'regiekaart_events_set_aside_total{worker="region-feeds"} 2.0' in metrics
     finally:
         client.close()

@@ -1,7 +1,8 @@
 """Soak: many clients send commands and read maps over HTTP to `regiekaart serve` on the 3-node cluster
 and PostgreSQL, while NATS nodes are killed (SIGKILL) at random and restarted. Bounded: ~45 s of load by
 default, REGIEKAART_SOAK_SECONDS for longer. Well-behaved clients retry with the same
-Idempotency-Key (and any 5xx, which is counted). Reported: commands acknowledged, lost (acknowledged but not in the log), duplicated
+Idempotency-Key (and any 5xx, which is counted). Reported: commands acknowledged, lost (acknowledged
+but not in the log), duplicated
 (recorded twice), 5xx responses, 503s that report a write's outcome as unknown (retried), and
 transport errors (the connection dropped: retried, counted). A client thread never asserts: what
 goes wrong in it (an answer no client should get, an exception) is collected and the test fails on
@@ -120,7 +121,9 @@ def _send_until_stopped(
     url: str, token: str, stop: threading.Event, tally: Tally, seed: int
 ) -> None:
     rng = random.Random(seed)
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
         while not stop.is_set():
             if rng.random() < 0.5:
                 register(client, tally, f"soak-{seed}-{uuid.uuid4().hex[:10]}")

@@ -6,6 +6,7 @@ notes in tests/benchmarks/RESULTS.md."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
 import secrets
 import statistics
@@ -18,7 +19,9 @@ from tests.e2e.service import Service
 
 MIB = 1024 * 1024
 BAD_TOKENS = 10_000
-BAD_TOKEN_CHARACTERS = 8_000  # a few KB: under the header bound, so each one reaches the token check
+BAD_TOKEN_CHARACTERS = (
+    8_000  # a few KB: under the header bound, so each one reaches the token check
+)
 SLOW_CLIENTS = 1_100
 HEALTH_DEADLINE_SECONDS = 10.0
 
@@ -130,10 +133,8 @@ async def _slow_client(host: str, port: int, stop: asyncio.Event, connected: lis
             await writer.drain()
             line = 0
             while not stop.is_set():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2)
-                except TimeoutError:
-                    pass
                 if reader.at_eof():
                     break
                 line += 1

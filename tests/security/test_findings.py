@@ -77,15 +77,17 @@ def test_every_single_valued_parameter_is_refused_when_repeated(service: Service
 def feed_positions(service: Service, region: str, until: int, deadline: float) -> list[int]:
     """The log positions in ``region``'s feed (SSE), read until the one at ``until`` arrived."""
     positions: list[int] = []
-    with service.client(service.admin_token) as admin:
-        with admin.stream("GET", f"/regions/{region}/feed", timeout=10) as stream:
-            assert stream.status_code == 200, stream.read()
-            for line in stream.iter_lines():
-                if line.startswith("data:"):
-                    positions.append(int(json.loads(line[5:])["sequence"]))
-                    if positions[-1] >= until:
-                        return positions
-                assert time.monotonic() < deadline, f"the feed stopped short of {until}"
+    with (
+        service.client(service.admin_token) as admin,
+        admin.stream("GET", f"/regions/{region}/feed", timeout=10) as stream,
+    ):
+        assert stream.status_code == 200, stream.read()
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                positions.append(int(json.loads(line[5:])["sequence"]))
+                if positions[-1] >= until:
+                    return positions
+            assert time.monotonic() < deadline, f"the feed stopped short of {until}"
     raise AssertionError("the feed ended")
 
 

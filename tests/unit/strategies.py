@@ -13,11 +13,11 @@ import msgspec
 from hypothesis import strategies as st
 
 from domain.values import (
+    UNKNOWN_DATE,
     Authority,
     AuthorityKind,
-    MunicipalOrgan,
-    UNKNOWN_DATE,
     Contract,
+    MunicipalOrgan,
     PartialDate,
     Precision,
     Provenance,

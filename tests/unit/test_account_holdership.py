@@ -140,7 +140,7 @@ def test_a_transfer_with_an_imprecise_handover_is_ordered_by_the_transfer() -> N
 
 def test_transfer_and_end_need_a_current_holder() -> None:
     acc = account()
-    with pytest.raises(NoCurrentAccountHolder, match="no current .* to transfer"):
+    with pytest.raises(NoCurrentAccountHolder, match=r"no current .* to transfer"):
         acc.transfer(
             agreement="b",
             holder_region="x",

@@ -73,9 +73,7 @@ def test_extension_options_are_exercised_in_order_with_their_valid_time() -> Non
     assert ValidPeriod(exercised.valid_from, exercised.valid_until) == ValidPeriod(
         D("2027-01-01"), D("2029-12-31")
     )
-    with pytest.raises(
-        ExtensionOptionInvalid, match="has options 1..2 \\(term 4\\+3\\+3\\), not 3"
-    ):
+    with pytest.raises(ExtensionOptionInvalid, match=r"has options 1..2 \(term 4\+3\+3\), not 3"):
         p.exercise_extension_option(option_number=3, attribution=WHO)
 
 
@@ -185,7 +183,7 @@ def test_a_plan_is_adopted_after_its_route_in_order() -> None:
     m.adopt_plan(plan=PLAN_2024, period=ValidPeriod(D("2024-03"), UNKNOWN_DATE), attribution=WHO)
     adopted = m.collect_events()[-1]
     assert adopted.step == ROUTE[-1] and adopted.holder_municipality == "roermond"
-    with pytest.raises(AlreadyRecorded, match="annual plan 2024 .* is already adopted"):
+    with pytest.raises(AlreadyRecorded, match=r"annual plan 2024 .* is already adopted"):
         m.adopt_plan(plan=PLAN_2024, period=ValidPeriod(), attribution=WHO)
 
 
@@ -276,16 +274,25 @@ def test_a_generic_agreement_records_the_other_kinds_only() -> None:
 # -- trekkerschap through the application ----------------------------------------------------------------
 def g7(app: GovernanceApplication) -> None:
     for region in ("achterhoek", "centraal-gelderland", "regio-haarlemmermeer"):
-        app.register_region(c.RegisterRegion(region=region, name=region.title(), principal="test", authority=EXTERNAL))
+        app.register_region(
+            c.RegisterRegion(
+                region=region, name=region.title(), principal="test", authority=EXTERNAL
+            )
+        )
     app.register_cooperation(
         c.RegisterCooperation(
             authority=EXTERNAL,
-            cooperation="g7-gelderland", name="G7", cooperation_kind="netwerk", principal="test"
+            cooperation="g7-gelderland",
+            name="G7",
+            cooperation_kind="netwerk",
+            principal="test",
         )
     )
     for region in ("achterhoek", "centraal-gelderland"):
         app.admit_region_to_cooperation(
-            c.AdmitRegionToCooperation(cooperation="g7-gelderland", region=region, principal="test", authority=EXTERNAL)
+            c.AdmitRegionToCooperation(
+                cooperation="g7-gelderland", region=region, principal="test", authority=EXTERNAL
+            )
         )
     app.admit_region_to_cooperation(
         c.AdmitRegionToCooperation(
@@ -330,14 +337,18 @@ def test_the_lead_region_must_be_a_member_of_the_cooperation(app: GovernanceAppl
     app.reassign_lead(
         c.ReassignLead(
             authority=EXTERNAL,
-            agreement="g7-trekker-uha", lead_region="centraal-gelderland", principal="test"
+            agreement="g7-trekker-uha",
+            lead_region="centraal-gelderland",
+            principal="test",
         )
     )
     with pytest.raises(LeadNotMember):
         app.reassign_lead(
             c.ReassignLead(
                 authority=EXTERNAL,
-                agreement="g7-trekker-uha", lead_region="regio-haarlemmermeer", principal="test"
+                agreement="g7-trekker-uha",
+                lead_region="regio-haarlemmermeer",
+                principal="test",
             )
         )
 

@@ -32,10 +32,18 @@ def limburg(app: GovernanceApplication) -> None:
             organisation_kind="zorgaanbieder",
             principal="test",
         ),
-        c.RegisterRegion(region="noord-limburg", name="Noord-Limburg", principal="test", authority=EXTERNAL),
-        c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL),
-        c.RegisterMunicipality(municipality="venlo", name="Venlo", principal="test", authority=EXTERNAL),
-        c.RegisterMunicipality(municipality="maastricht", name="Maastricht", principal="test", authority=EXTERNAL),
+        c.RegisterRegion(
+            region="noord-limburg", name="Noord-Limburg", principal="test", authority=EXTERNAL
+        ),
+        c.RegisterRegion(
+            region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL
+        ),
+        c.RegisterMunicipality(
+            municipality="venlo", name="Venlo", principal="test", authority=EXTERNAL
+        ),
+        c.RegisterMunicipality(
+            municipality="maastricht", name="Maastricht", principal="test", authority=EXTERNAL
+        ),
     ):
         app.handle(command)
 
@@ -125,13 +133,18 @@ def test_commands_naming_unregistered_things_are_refused(app: GovernanceApplicat
     limburg(app)
     with pytest.raises(UnknownReference, match="region 'noord-limbrug' is not registered"):
         app.handle(
-            c.StartMembership(municipality="venlo", region="noord-limbrug", principal="test", authority=EXTERNAL)
+            c.StartMembership(
+                municipality="venlo", region="noord-limbrug", principal="test", authority=EXTERNAL
+            )
         )
     with pytest.raises(UnknownReference, match="organisation 'mondriaan' is not registered"):
         app.handle(
             c.AssignAccountHoldership(
                 authority=EXTERNAL,
-                agreement="x", cooperation="nmz-limburg", organisation="mondriaan", principal="test"
+                agreement="x",
+                cooperation="nmz-limburg",
+                organisation="mondriaan",
+                principal="test",
             )
         )
 
@@ -152,7 +165,11 @@ def test_a_correction_names_what_it_corrects_and_the_fact_stops_counting(
     app: GovernanceApplication,
 ) -> None:
     limburg(app)
-    app.handle(c.StartMembership(municipality="venlo", region="zuid-limburg", principal="test", authority=EXTERNAL))
+    app.handle(
+        c.StartMembership(
+            municipality="venlo", region="zuid-limburg", principal="test", authority=EXTERNAL
+        )
+    )
     venlo = app.get(Municipality, "venlo")
     app.correct_fact(
         c.CorrectFact(
@@ -178,7 +195,11 @@ def test_a_correction_names_what_it_corrects_and_the_fact_stops_counting(
         "MembershipStarted",
         "FactCorrected",
     ]
-    app.handle(c.StartMembership(municipality="venlo", region="noord-limburg", principal="test", authority=EXTERNAL))
+    app.handle(
+        c.StartMembership(
+            municipality="venlo", region="noord-limburg", principal="test", authority=EXTERNAL
+        )
+    )
     with pytest.raises(
         NotCorrectable, match="version 2 of municipality venlo was already corrected"
     ):
@@ -205,7 +226,12 @@ def test_a_retracted_registration_takes_no_further_facts(app: GovernanceApplicat
     )
     with pytest.raises(Retracted, match="municipality maastricht was retracted"):
         app.handle(
-            c.StartMembership(municipality="maastricht", region="zuid-limburg", principal="test", authority=EXTERNAL)
+            c.StartMembership(
+                municipality="maastricht",
+                region="zuid-limburg",
+                principal="test",
+                authority=EXTERNAL,
+            )
         )
 
 

@@ -46,7 +46,11 @@ def test_it_names_the_feed_channel_every_event_and_the_cloudevents_headers():
 
 
 def test_a_message_sent_matches_its_description(app):
-    app.handle(c.RegisterRegion(region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL))
+    app.handle(
+        c.RegisterRegion(
+            region="zuid-limburg", name="Zuid-Limburg", principal="test", authority=EXTERNAL
+        )
+    )
     [notification] = app.recorder.select_notifications(start=1, limit=1)
     event = app.mapper.to_domain_event(notification)
     document = committed()

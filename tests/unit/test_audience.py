@@ -49,7 +49,11 @@ def world(app: GovernanceApplication) -> GovernanceApplication:
         app.handle(c.RegisterMunicipality(municipality=municipality, name=municipality, **WHO))
     app.handle(
         c.StartMembership(
-            municipality="aa", region="noord", valid_from=D("2015"), valid_until=D("2019-12-31"), **WHO
+            municipality="aa",
+            region="noord",
+            valid_from=D("2015"),
+            valid_until=D("2019-12-31"),
+            **WHO,
         )
     )
     app.handle(
@@ -77,7 +81,9 @@ def world(app: GovernanceApplication) -> GovernanceApplication:
             )
         )
     app.handle(
-        c.RegisterOrganisation(organisation="zorg", name="Zorg", organisation_kind="aanbieder", **WHO)
+        c.RegisterOrganisation(
+            organisation="zorg", name="Zorg", organisation_kind="aanbieder", **WHO
+        )
     )
     return app
 
@@ -88,7 +94,9 @@ def test_an_event_concerns_the_regions_it_names(world):
 
 
 def test_a_cooperation_decision_reaches_its_members_not_invited_participants(world):
-    world.handle(c.InvolveOrganisationInCooperation(cooperation="samen", organisation="zorg", **WHO))
+    world.handle(
+        c.InvolveOrganisationInCooperation(cooperation="samen", organisation="zorg", **WHO)
+    )
     assert last_of(world, Cooperation.OrganisationInvolved) == {"noord", "zuid"}
 
 
@@ -102,7 +110,11 @@ def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
     world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
     world.handle(
         c.AssignAccountHoldership(
-            agreement="samen-zorg-1", cooperation="samen", organisation="zorg", holder_region="oost", **WHO
+            agreement="samen-zorg-1",
+            cooperation="samen",
+            organisation="zorg",
+            holder_region="oost",
+            **WHO,
         )
     )
     world.handle(
@@ -121,7 +133,7 @@ def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
 def test_a_municipality_reaches_the_regions_it_belongs_to_in_the_events_valid_time(world):
     world.handle(c.RegisterRegion(region="oost", name="Oost", contact_municipality="aa", **WHO))
     # Region.Registered with unknown valid time: aa could belong to noord or zuid then.
-    regions = [r for e, r in routed(world) if getattr(e, "region", None) == "oost"][0]
+    regions = next(r for e, r in routed(world) if getattr(e, "region", None) == "oost")
     assert regions == {"oost", "noord", "zuid"}
     world.handle(
         c.RecordAgreement(
@@ -139,7 +151,11 @@ def test_a_merger_reaches_the_regions_of_the_merged_municipalities(world):
     world.handle(c.RegisterMunicipality(municipality="cee", name="Cee", **WHO))
     world.handle(
         c.MergeMunicipalities(
-            change="aa-bee-cee", from_municipalities=("aa", "bee"), into_municipality="cee", date=D("2023-01-01"), **WHO
+            change="aa-bee-cee",
+            from_municipalities=("aa", "bee"),
+            into_municipality="cee",
+            date=D("2023-01-01"),
+            **WHO,
         )
     )
     merged = [r for e, r in routed(world) if isinstance(e, Municipality.Merged)]
@@ -159,7 +175,9 @@ def test_later_decisions_on_an_agreement_reach_its_parties(world):
         )
     )
     world.handle(
-        c.RecordMilestone(agreement="afspraak", milestone=Milestone(date=D("2024"), what="signed"), **WHO)
+        c.RecordMilestone(
+            agreement="afspraak", milestone=Milestone(date=D("2024"), what="signed"), **WHO
+        )
     )
     world.handle(c.ChangeAgreementStatus(agreement="afspraak", status=AgreementStatus.ENDED, **WHO))
     assert last_of(world, AgreementAggregate.MilestoneRecorded) == {"west"}
@@ -172,7 +190,8 @@ def test_the_real_facts_keep_noord_holland_out_of_limburg_decisions(app):
     xonar = [
         regions
         for event, regions in audience_by_event
-        if isinstance(event, AccountHoldership.HolderAssigned) and event.agreement == "nmz-accounthouder-xonar"
+        if isinstance(event, AccountHoldership.HolderAssigned)
+        and event.agreement == "nmz-accounthouder-xonar"
     ]
     assert xonar and "zuid-limburg" in xonar[0]
     assert "zaanstreek-waterland" not in xonar[0]

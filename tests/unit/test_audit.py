@@ -43,7 +43,9 @@ class FakeLog:
         return list(self.checkpoints)
 
 
-def chained(count: int, aggregates: int = 3, state: bytes | None = None) -> list[tuple[int, EventRecord]]:
+def chained(
+    count: int, aggregates: int = 3, state: bytes | None = None
+) -> list[tuple[int, EventRecord]]:
     """`count` events over `aggregates` aggregates, each chained to its predecessor; positions 1, 3, 5…"""
     ids = [str(uuid.UUID(int=n + 1)) for n in range(aggregates)]
     heads: dict[str, tuple[int, str]] = {}
@@ -55,7 +57,12 @@ def chained(count: int, aggregates: int = 3, state: bytes | None = None) -> list
             {"timestamp": "2026-01-01T00:00:00Z", "valid_from": {"value": "2020-01-01"}, "n": n}
         )
         hash_hex = event_hash(prev_hash, originator, version + 1, TOPIC, body)
-        log.append((2 * n + 1, EventRecord(originator, True, version + 1, TOPIC, body, prev_hash, hash_hex)))
+        log.append(
+            (
+                2 * n + 1,
+                EventRecord(originator, True, version + 1, TOPIC, body, prev_hash, hash_hex),
+            )
+        )
         heads[originator] = (version + 1, hash_hex)
     return log
 
@@ -96,13 +103,19 @@ def test_events_after_the_last_checkpoint_are_reported_as_not_yet_signed(key):
     signed(log, key)
     log.events += later
     verified = verify_log(log, [public(key)])
-    assert verified.uncovered == 4 and "4 events after it are linked but not yet signed" in verified.summary()
+    assert (
+        verified.uncovered == 4
+        and "4 events after it are linked but not yet signed" in verified.summary()
+    )
 
 
 def test_changed_content_is_named_by_position():
     log = FakeLog(chained(10))
     position, record = log.events[4]
-    log.events[4] = (position, msgspec.structs.replace(record, state=record.state.replace(b"4", b"5")))
+    log.events[4] = (
+        position,
+        msgspec.structs.replace(record, state=record.state.replace(b"4", b"5")),
+    )
     fault = fault_of(log)
     assert (fault.position, fault.kind) == (9, FaultKind.CHANGED)
 
@@ -119,7 +132,9 @@ def test_an_event_claiming_to_start_an_existing_aggregate_breaks_the_link():
     log = FakeLog(chained(4, aggregates=1))
     originator = log.events[0][1].originator_id
     state = b"{}"
-    forged = EventRecord(originator, True, 9, TOPIC, state, "", event_hash("", originator, 9, TOPIC, state))
+    forged = EventRecord(
+        originator, True, 9, TOPIC, state, "", event_hash("", originator, 9, TOPIC, state)
+    )
     log.events.append((100, forged))
     fault = fault_of(log)
     assert (fault.position, fault.kind) == (100, FaultKind.BROKEN_LINK)
@@ -222,7 +237,9 @@ def test_an_export_is_cloudevents_with_the_stored_event_verbatim(key):
     lines = exported(log)
     first = msgspec.json.decode(lines[0])
     assert first["specversion"] == "1.0" and first["type"] == TOPIC
-    assert first["time"] == "2020-01-01T00:00:00Z" and first["recordedtime"] == "2026-01-01T00:00:00Z"
+    assert (
+        first["time"] == "2020-01-01T00:00:00Z" and first["recordedtime"] == "2026-01-01T00:00:00Z"
+    )
     assert msgspec.json.encode(first["data"]) == log.events[0][1].state
     assert msgspec.json.decode(lines[-1])["type"] == "regiekaart.audit.checkpoint"
     assert verify_export(io.BytesIO(b"".join(lines)), [public(key)]).checkpoint is not None

@@ -45,7 +45,8 @@ def test_a_coordinator_of_g7_gelderland_cannot_record_in_nmz_limburg(facts) -> N
 
 
 def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) -> None:
-    lead = c.AssignLead(authority=EXTERNAL, 
+    lead = c.AssignLead(
+        authority=EXTERNAL,
         agreement="g7-lead-elsewhere",
         cooperation="g7-gelderland",
         item="inkoop",
@@ -57,7 +58,8 @@ def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) 
         authorise_command(NMZ, lead, facts)
     # Zuid-Limburg takes no part in G7 Gelderland: its coordinator may not make it a holder there,
     # nor may a coordinator of both cooperations carry Zuid-Limburg over from NMZ Limburg.
-    account = c.AssignAccountHoldership(authority=EXTERNAL, 
+    account = c.AssignAccountHoldership(
+        authority=EXTERNAL,
         agreement="g7-account-elsewhere",
         cooperation="g7-gelderland",
         organisation="koraalgroep",
@@ -73,11 +75,14 @@ def test_a_cooperation_decides_only_for_the_regions_that_take_part_in_it(facts) 
 @pytest.mark.parametrize(
     "command",
     [
-        c.AdmitRegionToCooperation(authority=EXTERNAL, 
-            cooperation="g7-gelderland", region="amsterdam-amstelland", principal="x"
+        c.AdmitRegionToCooperation(
+            authority=EXTERNAL,
+            cooperation="g7-gelderland",
+            region="amsterdam-amstelland",
+            principal="x",
         ),
-        c.InvolveOrganisationInCooperation(authority=EXTERNAL, 
-            cooperation="g7-gelderland", organisation="pactum", principal="x"
+        c.InvolveOrganisationInCooperation(
+            authority=EXTERNAL, cooperation="g7-gelderland", organisation="pactum", principal="x"
         ),
         c.RegisterRegion(authority=EXTERNAL, region="nieuw", name="Nieuw", principal="x"),
     ],
@@ -104,11 +109,15 @@ def test_a_command_on_an_existing_agreement_is_scoped_by_what_the_agreement_conc
 
 
 def test_without_a_cooperation_a_coordinator_records_only_in_their_regions(facts) -> None:
-    opt_out = c.StartMembership(municipality="wijchen", region="regio-nijmegen", principal="x", authority=EXTERNAL)
+    opt_out = c.StartMembership(
+        municipality="wijchen", region="regio-nijmegen", principal="x", authority=EXTERNAL
+    )
     authorise_command(NIJMEGEN, opt_out, facts)
     # regio Nijmegen takes part in G7 Gelderland, so its coordinators may record there too
     authorise_command(G7, opt_out, facts)
-    elsewhere = c.StartMembership(municipality="venlo", region="noord-limburg", principal="x", authority=EXTERNAL)
+    elsewhere = c.StartMembership(
+        municipality="venlo", region="noord-limburg", principal="x", authority=EXTERNAL
+    )
     with pytest.raises(NotAuthorised, match="does not coordinate noord-limburg"):
         authorise_command(G7, elsewhere, facts)
 
@@ -166,7 +175,8 @@ def test_a_coordinator_corrects_a_membership_in_their_region_but_not_the_registr
 
 
 def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decisions(facts) -> None:
-    mandate = c.GrantExpertiseCentreMandate(authority=EXTERNAL, 
+    mandate = c.GrantExpertiseCentreMandate(
+        authority=EXTERNAL,
         agreement="g7-mandate-elsewhere",
         cooperation="g7-gelderland",
         holder_municipality="maastricht",  # of Zuid-Limburg, which takes no part in G7
@@ -177,7 +187,8 @@ def test_a_municipality_of_a_region_outside_the_cooperation_is_outside_its_decis
         authorise_command(G7, mandate, facts)
     authorise_command(G7, msgspec.structs.replace(mandate, holder_municipality="nijmegen"), facts)
     # a municipality's regions never widen the scope: a change about Wijchen alone stays for admins
-    change = c.RecordStructuralChange(authority=EXTERNAL, 
+    change = c.RecordStructuralChange(
+        authority=EXTERNAL,
         change="wijchen-elsewhere",
         change_kind=ChangeKind.PARTIAL_WITHDRAWAL,
         subject=SubjectRef(SubjectKind.MUNICIPALITY, "wijchen"),

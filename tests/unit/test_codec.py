@@ -80,7 +80,10 @@ class NoteRecorded(DomainEvent):
 
 
 def test_an_older_stored_event_is_upcast_then_decoded_typed() -> None:
-    v1_state = b'{"timestamp":"2024-01-02T03:04:05+00:00","notes":"medio 2018","when":{"value":"2018-01-01","precision":"year"}}'
+    v1_state = (
+        b'{"timestamp":"2024-01-02T03:04:05+00:00","notes":"medio 2018",'
+        b'"when":{"value":"2018-01-01","precision":"year"}}'
+    )
     stored = StoredEvent(uuid4(), 1, f"{__name__}:NoteRecorded", v1_state)
     decoded = mapper.to_domain_event(stored)
     assert decoded.remarks == "medio 2018"

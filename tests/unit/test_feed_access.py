@@ -30,7 +30,9 @@ def test_a_region_may_only_use_its_own_feed_stream_and_inbox():
     permissions = region_permissions("zuid-limburg", "_INBOX.zuid-limburg.t0ken")
     published = permissions["publish"]["allow"]
     assert all("REGIEKAART_FEED_zuid-limburg" in subject for subject in published)
-    assert not any("STREAM.DELETE" in s or "STREAM.UPDATE" in s or "STREAM.CREATE" in s for s in published)
+    assert not any(
+        "STREAM.DELETE" in s or "STREAM.UPDATE" in s or "STREAM.CREATE" in s for s in published
+    )
     assert permissions["subscribe"]["allow"] == ["_INBOX.zuid-limburg.t0ken.>"]
 
 

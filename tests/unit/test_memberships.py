@@ -15,8 +15,8 @@ from domain.registry import Municipality
 from domain.values import UNKNOWN_DATE, Attribution, PartialDate, ValidPeriod
 from services import commands as c
 from services.application import GovernanceApplication
-from tests.unit.strategies import partial_dates
 from tests.authorities import EXTERNAL
+from tests.unit.strategies import partial_dates
 
 WHO = Attribution(principal="test")
 D = PartialDate.parse
@@ -157,10 +157,14 @@ def test_random_memberships_never_overlap_for_the_same_scope(script: list[tuple]
 # -- mergers through the application ----------------------------------------------------------------------
 def setup(app: GovernanceApplication, *municipalities: str) -> None:
     for region in ("noord-kennemerland", "zaanstreek-waterland"):
-        app.register_region(c.RegisterRegion(region=region, name=region, principal="test", authority=EXTERNAL))
+        app.register_region(
+            c.RegisterRegion(region=region, name=region, principal="test", authority=EXTERNAL)
+        )
     for slug in municipalities:
         app.register_municipality(
-            c.RegisterMunicipality(municipality=slug, name=slug.title(), principal="test", authority=EXTERNAL)
+            c.RegisterMunicipality(
+                municipality=slug, name=slug.title(), principal="test", authority=EXTERNAL
+            )
         )
 
 
@@ -170,7 +174,9 @@ def test_a_new_municipality_takes_over_the_memberships_of_the_merged_ones(
     setup(app, "heerhugowaard", "langedijk", "dijk-en-waard")
     for old in ("heerhugowaard", "langedijk"):
         app.start_membership(
-            c.StartMembership(municipality=old, region="noord-kennemerland", principal="test", authority=EXTERNAL)
+            c.StartMembership(
+                municipality=old, region="noord-kennemerland", principal="test", authority=EXTERNAL
+            )
         )
     app.merge_municipalities(
         c.MergeMunicipalities(
@@ -197,7 +203,12 @@ def test_an_absorbing_municipality_keeps_its_own_memberships(app: GovernanceAppl
     setup(app, "beemster", "purmerend")
     for slug in ("beemster", "purmerend"):
         app.start_membership(
-            c.StartMembership(municipality=slug, region="zaanstreek-waterland", principal="test", authority=EXTERNAL)
+            c.StartMembership(
+                municipality=slug,
+                region="zaanstreek-waterland",
+                principal="test",
+                authority=EXTERNAL,
+            )
         )
     app.merge_municipalities(
         c.MergeMunicipalities(

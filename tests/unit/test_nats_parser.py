@@ -13,7 +13,6 @@ from nats.protocol.parser import Parser
 from adapters.nats.client import LeanParser
 
 
-
 def hmsg(subject_sid_reply: bytes, headers: bytes, payload: bytes) -> bytes:
     sizes = b"%d %d" % (len(headers), len(headers) + len(payload))
     return b"HMSG " + subject_sid_reply + b" " + sizes + b"\r\n" + headers + payload + b"\r\n"
@@ -71,7 +70,7 @@ def test_the_lean_parser_dispatches_what_the_stock_parser_does(seed):
     frames = [rng.choice(FRAMES) for _ in range(60)]
     wire = b"".join(frames)
     cuts = sorted(rng.sample(range(1, len(wire)), rng.randint(0, 40)))
-    reads = [wire[a:b] for a, b in zip([0, *cuts], [*cuts, len(wire)])]
+    reads = [wire[a:b] for a, b in zip([0, *cuts], [*cuts, len(wire)], strict=False)]
 
     expected = dispatched(Parser, [wire])
     assert dispatched(LeanParser, reads) == expected

@@ -41,13 +41,18 @@ def _tokens(data_dir: Path) -> int:
 @pytest.mark.parametrize(
     "scope, message",
     [
-        (["--region", "zuid-limburgg"], "region 'zuid-limburgg' is not registered (did you mean zuid-limburg?)"),
+        (
+            ["--region", "zuid-limburgg"],
+            "region 'zuid-limburgg' is not registered (did you mean zuid-limburg?)",
+        ),
         (["--cooperation", "g7-gelderlnd"], "cooperation 'g7-gelderlnd' is not registered"),
     ],
 )
 def test_a_token_for_a_scope_that_does_not_exist_is_refused(data_dir, scope, message) -> None:
     before = _tokens(data_dir)
-    code, output = run(data_dir, "tokens", "create", "--role", "coordinator", "--name", "typo", *scope)
+    code, output = run(
+        data_dir, "tokens", "create", "--role", "coordinator", "--name", "typo", *scope
+    )
     assert code != 0
     assert message in output
     assert "Traceback" not in output
@@ -56,7 +61,15 @@ def test_a_token_for_a_scope_that_does_not_exist_is_refused(data_dir, scope, mes
 
 def test_a_token_for_a_registered_scope_is_created(data_dir) -> None:
     code, output = run(
-        data_dir, "tokens", "create", "--role", "coordinator", "--name", "ok", "--region", "zuid-limburg"
+        data_dir,
+        "tokens",
+        "create",
+        "--role",
+        "coordinator",
+        "--name",
+        "ok",
+        "--region",
+        "zuid-limburg",
     )
     assert code == 0, output
     assert "token " in output

@@ -47,9 +47,7 @@ def test_a_body_that_is_not_utf8_is_a_400(client, context, admin) -> None:
 
 
 @pytest.mark.parametrize("opening, closing", [(b"[", b"]"), (b'{"a":', b"}")])
-def test_json_nested_ten_thousand_levels_is_a_400(
-    client, context, admin, opening, closing
-) -> None:
+def test_json_nested_ten_thousand_levels_is_a_400(client, context, admin, opening, closing) -> None:
     content = opening * 10_000 + b"1" + closing * 10_000
     problem = _refused(client, context, admin, content, JSON)
     assert problem["status"] == 400

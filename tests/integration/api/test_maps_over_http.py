@@ -14,11 +14,16 @@ from projections.runner import ProjectionRunner
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
 
-
 # Noord-Limburg's members in the real facts (services/data/governance-facts.yaml), since a date the
 # sources do not give: so they could be members on any day, and certainly on none.
 NOORD_LIMBURG = {
-    "beesel", "bergen-limburg", "gennep", "horst-aan-de-maas", "peel-en-maas", "venlo", "venray"
+    "beesel",
+    "bergen-limburg",
+    "gennep",
+    "horst-aan-de-maas",
+    "peel-en-maas",
+    "venlo",
+    "venray",
 }
 
 

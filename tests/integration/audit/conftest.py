@@ -48,5 +48,3 @@ def served(nats_server, tmp_path_factory) -> tuple[Settings, Path]:
     finally:
         client.close()
     return settings, export
-
-

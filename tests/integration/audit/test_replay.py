@@ -23,7 +23,9 @@ def live(request, served, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'maps.sqlite'}"
     else:
-        url = request.getfixturevalue("postgres_server").create_database(f"a_{uuid.uuid4().hex[:12]}")
+        url = request.getfixturevalue("postgres_server").create_database(
+            f"a_{uuid.uuid4().hex[:12]}"
+        )
     engine = create_engine(url)
     migrate(engine)
     app = GovernanceApplication(
@@ -41,8 +43,14 @@ def live(request, served, tmp_path):
 
 def compare(settings, url, tmp_path) -> tuple[int, str]:
     return run_audit(
-        "replay", "--compare", "--nats-url", settings.nats_url, "--database-url", url,
-        stream=settings.nats_stream, data_dir=tmp_path,
+        "replay",
+        "--compare",
+        "--nats-url",
+        settings.nats_url,
+        "--database-url",
+        url,
+        stream=settings.nats_stream,
+        data_dir=tmp_path,
     )
 
 
@@ -58,8 +66,9 @@ def test_a_row_changed_behind_the_services_back_is_the_one_difference(live, tmp_
     facts = read_model_tables().facts
     with engine.begin() as connection:
         version_id, name = connection.execute(
-            select(facts.c.version_id, facts.c.name)
-            .where(facts.c.fact_kind == "registered", facts.c.subject_slug == "zuid-limburg")
+            select(facts.c.version_id, facts.c.name).where(
+                facts.c.fact_kind == "registered", facts.c.subject_slug == "zuid-limburg"
+            )
         ).one()
         connection.execute(
             update(facts).where(facts.c.version_id == version_id).values(name="Regio Nergens")
@@ -87,8 +96,13 @@ def test_a_row_removed_behind_the_services_back_is_reported_missing(live, tmp_pa
 def test_the_maps_rebuilt_from_the_log_are_printed_for_a_valid_date(served, tmp_path):
     settings, _ = served
     code, output = run_audit(
-        "replay", "--nats-url", settings.nats_url, "--as-of", "2023-06-01",
-        stream=settings.nats_stream, data_dir=tmp_path,
+        "replay",
+        "--nats-url",
+        settings.nats_url,
+        "--as-of",
+        "2023-06-01",
+        stream=settings.nats_stream,
+        data_dir=tmp_path,
     )
     assert code == 0, output
     maps = json.loads(output)

@@ -78,7 +78,9 @@ def verify(service, stream_name, tmp_path, *keys: str) -> tuple[int, str]:
     return run_audit("verify", *args, stream=stream_name, data_dir=tmp_path / "auditor")
 
 
-def write_past_the_service(client: NatsClient, stream: str, aggregate: uuid.UUID, sealer=None) -> int:
+def write_past_the_service(
+    client: NatsClient, stream: str, aggregate: uuid.UUID, sealer=None
+) -> int:
     """Appends version 2 of `aggregate`, linked to its real version 1 with the hash recomputed, as our
     own recorder would write it with the NATS credentials alone (no key) or with `sealer`'s key."""
     recorder = NatsApplicationRecorder(client, stream, sealer=sealer)
@@ -143,7 +145,9 @@ def test_a_forged_checkpoint_fails_its_signature(service, stream_name, tmp_path)
     genuine = verify_log(log, [service["key"]])
     # A checkpoint over the grown log that names the service's key but was signed with another.
     mallory = SigningKey.generate()
-    forged = Checkpoint.sign(mallory, stream_name, genuine.position, genuine.events, genuine.log_hash)
+    forged = Checkpoint.sign(
+        mallory, stream_name, genuine.position, genuine.events, genuine.log_hash
+    )
     forged = msgspec.structs.replace(forged, public_key=service["key"])
     NatsCheckpointStore(client, stream_name).append(msgspec.json.encode(forged))
 
@@ -170,7 +174,9 @@ def test_a_message_gone_from_the_stream_is_named_where_it_was(restartable_nats, 
     NatsLog(client, stream).scan(0, lambda sequence, events, _: entries.append((sequence, events)))
     client.close()
     [(gone_sequence, [(gone_position, _)])] = [
-        (sequence, events) for sequence, events in entries if b"marker-maasgouw" in events[0][1].state
+        (sequence, events)
+        for sequence, events in entries
+        if b"marker-maasgouw" in events[0][1].state
     ]
     restartable_nats.stop()
     [block] = list((tmp_path / "nats").rglob(f"streams/{stream}/msgs/*.blk"))
@@ -180,9 +186,13 @@ def test_a_message_gone_from_the_stream_is_named_where_it_was(restartable_nats, 
     restartable_nats.start()
 
     code, output = run_audit(
-        "verify", "--nats-url", restartable_nats.url, "--public-key",
+        "verify",
+        "--nats-url",
+        restartable_nats.url,
+        "--public-key",
         load_signing_key(tmp_path / "signing.key").verify_key.encode().hex(),
-        stream=stream, data_dir=tmp_path / "auditor",
+        stream=stream,
+        data_dir=tmp_path / "auditor",
     )
 
     assert code == 1, output
@@ -204,7 +214,10 @@ def _main_code(tmp_path: Path) -> Path:
 def test_a_log_written_before_sealing_began_keeps_verifying(nats_server, stream_name, tmp_path):
     data_dir = tmp_path / "service"
     settings = Settings(
-        data_dir=data_dir, nats_url=nats_server.url, nats_stream=stream_name, checkpoint_interval=3600
+        data_dir=data_dir,
+        nats_url=nats_server.url,
+        nats_stream=stream_name,
+        checkpoint_interval=3600,
     )
     # main's service records some facts and signs a checkpoint over them with the data dir's key.
     script = (
@@ -237,7 +250,9 @@ def test_a_log_written_before_sealing_began_keeps_verifying(nats_server, stream_
     assert code == 0, output
     client = NatsClient(nats_server.url)
     positions: list[int] = []
-    NatsLog(client, stream_name).scan(0, lambda _, events, __: positions.extend(p for p, _ in events))
+    NatsLog(client, stream_name).scan(
+        0, lambda _, events, __: positions.extend(p for p, _ in events)
+    )
     client.close()
     assert "the 3 before it were written before sealing began" in output
     assert f"every event is sealed from position {positions[3]} on" in output
@@ -246,7 +261,10 @@ def test_a_log_written_before_sealing_began_keeps_verifying(nats_server, stream_
 
 def test_a_rotated_key_keeps_what_it_signed_verifying(nats_server, stream_name, tmp_path):
     settings = Settings(
-        data_dir=tmp_path, nats_url=nats_server.url, nats_stream=stream_name, checkpoint_interval=3600
+        data_dir=tmp_path,
+        nats_url=nats_server.url,
+        nats_stream=stream_name,
+        checkpoint_interval=3600,
     )
     with Runtime(settings) as runtime:
         writer = runtime.start_checkpoints()
@@ -278,7 +296,14 @@ def test_a_rotated_key_keeps_what_it_signed_verifying(nats_server, stream_name, 
     auditor = tmp_path / "auditor"
     url = ["--nats-url", nats_server.url]
     both = run_audit(
-        "verify", *url, "--public-key", old, "--public-key", new, stream=stream_name, data_dir=auditor
+        "verify",
+        *url,
+        "--public-key",
+        old,
+        "--public-key",
+        new,
+        stream=stream_name,
+        data_dir=auditor,
     )
     assert both[0] == 0, both[1]
     assert "every event is sealed" in both[1]
@@ -287,6 +312,8 @@ def test_a_rotated_key_keeps_what_it_signed_verifying(nats_server, stream_name, 
     only_new = run_audit("verify", *url, "--public-key", new, stream=stream_name, data_dir=auditor)
     assert only_new[0] == 1
     positions: list[int] = []
-    NatsLog(client, stream_name).scan(0, lambda _, events, __: positions.extend(p for p, _ in events))
+    NatsLog(client, stream_name).scan(
+        0, lambda _, events, __: positions.extend(p for p, _ in events)
+    )
     client.close()
     assert f"position {positions[0]}: sealed with another key" in only_new[1]

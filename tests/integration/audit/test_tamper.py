@@ -17,8 +17,8 @@ from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash,
 from services.application import GovernanceApplication
 from services.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.commands import RegisterMunicipality
-from tests.integration.audit.conftest import run_audit
 from tests.authorities import EXTERNAL
+from tests.integration.audit.conftest import run_audit
 
 
 def verify(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:
@@ -41,8 +41,12 @@ def verify_copy(auditor, lines: list[bytes]) -> tuple[int, str]:
     copy = auditor["data_dir"] / "altered.jsonl"
     copy.write_bytes(b"".join(lines))
     return verify(
-        "--file", str(copy), "--public-key", auditor["key"],
-        stream=auditor["stream"], data_dir=auditor["data_dir"],
+        "--file",
+        str(copy),
+        "--public-key",
+        auditor["key"],
+        stream=auditor["stream"],
+        data_dir=auditor["data_dir"],
     )
 
 
@@ -65,7 +69,9 @@ def test_a_changed_event_is_named_by_its_position(auditor):
     index = 200
     original = lines[index]
     assert b'"principal":"importer:governance-facts"' in original
-    lines[index] = original.replace(b'"principal":"importer:governance-facts"', b'"principal":"mallory"')
+    lines[index] = original.replace(
+        b'"principal":"importer:governance-facts"', b'"principal":"mallory"'
+    )
     code, output = verify_copy(auditor, lines)
     assert code == 1
     assert f"position {position(original)}: changed content" in output
@@ -112,7 +118,11 @@ def rehashed(raw: bytes, **changes: object) -> dict:
     state = msgspec.json.encode(line["data"])
     line["data"] = msgspec.Raw(state)
     line["hash"] = event_hash(
-        line.get("predecessorhash", ""), line["subject"], line["aggregateversion"], line["type"], state
+        line.get("predecessorhash", ""),
+        line["subject"],
+        line["aggregateversion"],
+        line["type"],
+        state,
     )
     return line
 
@@ -195,9 +205,12 @@ def test_events_of_one_aggregate_reordered_with_recomputed_log_hashes_are_named(
 def test_the_log_on_nats_verifies_with_the_published_key(served, tmp_path):
     settings, _ = served
     code, output = verify(
-        "--nats-url", settings.nats_url, "--public-key",
+        "--nats-url",
+        settings.nats_url,
+        "--public-key",
         public_key_path(settings.data_dir).read_text().strip(),
-        stream=settings.nats_stream, data_dir=tmp_path,
+        stream=settings.nats_stream,
+        data_dir=tmp_path,
     )
     assert code == 0, output
     assert "verified up to position" in output and "checkpoint signed at" in output
@@ -207,8 +220,12 @@ def test_a_log_signed_by_another_key_is_refused_at_its_first_sealed_event(served
     settings, export = served
     first = position(export.read_bytes().splitlines()[0])
     code, output = verify(
-        "--nats-url", settings.nats_url, "--public-key", "00" * 32,
-        stream=settings.nats_stream, data_dir=tmp_path,
+        "--nats-url",
+        settings.nats_url,
+        "--public-key",
+        "00" * 32,
+        stream=settings.nats_stream,
+        data_dir=tmp_path,
     )
     assert code == 1
     assert f"position {first}: sealed with another key" in output
@@ -223,14 +240,19 @@ def small_log(nats_env, stream_name, tmp_path):
     app = GovernanceApplication(env=nats_env)
     ids = [
         app.register_municipality(
-            RegisterMunicipality(principal="importer:test", municipality=slug, name=slug.title(), authority=EXTERNAL)
+            RegisterMunicipality(
+                principal="importer:test", municipality=slug, name=slug.title(), authority=EXTERNAL
+            )
         )
         for slug in ("venlo", "venray", "horst-aan-de-maas")
     ]
     client = NatsClient(nats_env["NATS_URL"])
     log = NatsLog(client, stream_name)
     writer = CheckpointWriter(
-        log, NatsCheckpointStore(client, stream_name).append, load_signing_key(tmp_path), interval=3600
+        log,
+        NatsCheckpointStore(client, stream_name).append,
+        load_signing_key(tmp_path),
+        interval=3600,
     )
     writer.write_checkpoint()
     yield client, log, writer, ids
@@ -247,7 +269,7 @@ def _publish(client: NatsClient, subject: str, payload: bytes) -> int:
 
 
 def test_an_event_appended_past_the_service_is_flagged(small_log, stream_name, tmp_path):
-    client, log, writer, ids = small_log
+    client, _log, writer, ids = small_log
     target = ids[1]
     state = b'{"principal":"mallory","name":"Venray-Oost"}'
     forged_prev = "f" * 64
@@ -258,14 +280,19 @@ def test_an_event_appended_past_the_service_is_flagged(small_log, stream_name, t
         topic="domain.registry:Municipality.Registered",
         state=state,
         prev_hash=forged_prev,
-        hash=event_hash(forged_prev, str(target), 2, "domain.registry:Municipality.Registered", state),
+        hash=event_hash(
+            forged_prev, str(target), 2, "domain.registry:Municipality.Registered", state
+        ),
     )
     subject, payload = f"{stream_name}.e.{target.hex}", msgspec.msgpack.encode([record])
     sequence = _publish(client, subject, payload)
     [(position, _)] = log_entries(sequence, subject, payload)
 
     code, output = verify(
-        "--nats-url", client.url, stream=stream_name, data_dir=tmp_path,
+        "--nats-url",
+        client.url,
+        stream=stream_name,
+        data_dir=tmp_path,
     )
     assert code == 1
     assert f"position {position}: broken link" in output

@@ -42,7 +42,12 @@ class Writer:
 
     def run(self) -> None:
         factory = NatsFactory(
-            {"NATS_URL": self.urls, "NATS_STREAM": STREAM, "NATS_REPLICAS": "3", "NATS_TIMEOUT": "2"}
+            {
+                "NATS_URL": self.urls,
+                "NATS_STREAM": STREAM,
+                "NATS_REPLICAS": "3",
+                "NATS_TIMEOUT": "2",
+            }
         )
         try:
             recorder = factory.application_recorder()
@@ -91,7 +96,9 @@ class Writer:
 def wait_until_every_writer_resumed(writers: list[Writer], killed_at: float) -> float:
     deadline = killed_at + RESUME_BOUND_SECONDS
     while not all(w.acknowledged_since(killed_at) for w in writers):
-        assert time.monotonic() < deadline, "writes did not resume after the stream leader was killed"
+        assert time.monotonic() < deadline, (
+            "writes did not resume after the stream leader was killed"
+        )
         assert not any(w.error for w in writers), [w.error for w in writers]
         time.sleep(0.01)
     return time.monotonic() - killed_at

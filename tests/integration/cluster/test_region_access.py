@@ -20,9 +20,9 @@ from adapters.nats.feeds import FeedLayout, FeedPublisher
 from api.cli import main
 from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 from tests.fixtures.nats_cluster import NatsCluster
 from tests.integration.region_systems import connect_as, refused
-from tests.authorities import EXTERNAL
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -40,12 +40,20 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsClus
         cluster.access.region(region)
     with cluster:
         app = GovernanceApplication(
-            env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": cluster.urls, "NATS_REPLICAS": "3"}
+            env={
+                "PERSISTENCE_MODULE": "adapters.nats",
+                "NATS_URL": cluster.urls,
+                "NATS_REPLICAS": "3",
+            }
         )
         publisher = FeedPublisher(NatsClient(cluster.urls), LAYOUT, replicas=3)
         try:
             for region in REGIONS:
-                app.handle(c.RegisterRegion(region=region, name=region.title(), principal="test", authority=EXTERNAL))
+                app.handle(
+                    c.RegisterRegion(
+                        region=region, name=region.title(), principal="test", authority=EXTERNAL
+                    )
+                )
             for notification in app.recorder.select_notifications(start=1, limit=len(REGIONS)):
                 event = app.mapper.to_domain_event(notification)
                 assert publisher.publish(event, notification.id, frozenset({ZUID, ZAANSTREEK})) == 2
@@ -55,7 +63,9 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsClus
             app.close()
 
 
-def test_a_region_system_follows_its_feed_through_any_node(secured: tuple[NatsCluster, str]) -> None:
+def test_a_region_system_follows_its_feed_through_any_node(
+    secured: tuple[NatsCluster, str],
+) -> None:
     cluster, _ = secured
 
     async def read_one_through(node: int) -> Any:

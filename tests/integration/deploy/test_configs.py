@@ -155,14 +155,18 @@ def test_kubernetes_nodes_are_given_the_authorization_and_the_service_its_user()
     pod = resources[("StatefulSet", "regiekaart-nats")]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == AUTHORIZATION_IN_IMAGE]
-    assert mount["subPath"] == AUTHORIZATION_FILE, "a file beside cluster-node.conf, not over its folder"
+    assert mount["subPath"] == AUTHORIZATION_FILE, (
+        "a file beside cluster-node.conf, not over its folder"
+    )
     (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
     secret = volume["secret"]["secretName"]
     env = {variable["name"]: variable for variable in container["env"]}
     assert env["NATS_ROUTE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == secret
     assert list(env).index("NATS_ROUTE_PASSWORD") < list(env).index("NATS_ROUTE_1")
     for number in (1, 2, 3):
-        assert ROUTE.fullmatch(env[f"NATS_ROUTE_{number}"]["value"]), "routes carry the route password"
+        assert ROUTE.fullmatch(env[f"NATS_ROUTE_{number}"]["value"]), (
+            "routes carry the route password"
+        )
     for kind, name in (("Job", "regiekaart-import-facts"), ("Deployment", "regiekaart-api")):
         (service,) = resources[(kind, name)]["spec"]["template"]["spec"]["containers"]
         service_env = {variable["name"]: variable for variable in service["env"]}

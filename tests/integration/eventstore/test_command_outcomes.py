@@ -28,13 +28,14 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
         assert registered.version == 1
         assert registered.notification_ids == (first.recorder.max_notification_id(),)
         for region in ("achterhoek", "regio-nijmegen"):
-            first.handle(c.RegisterRegion(region=region, name=region, principal="t", authority=EXTERNAL))
+            first.handle(
+                c.RegisterRegion(region=region, name=region, principal="t", authority=EXTERNAL)
+            )
 
         stale = second.repository.get(Cooperation.id_for("g7-gelderland"))
         first.handle(
             c.AdmitRegionToCooperation(
-                authority=EXTERNAL,
-                cooperation="g7-gelderland", region="achterhoek", principal="t"
+                authority=EXTERNAL, cooperation="g7-gelderland", region="achterhoek", principal="t"
             )
         )
         # the second writer still holds version 1 when it decides (as a concurrent request would)
@@ -46,7 +47,9 @@ def test_a_command_reports_positions_and_version_and_a_stale_writer_gets_a_confl
             second.handle(
                 c.AdmitRegionToCooperation(
                     authority=EXTERNAL,
-                    cooperation="g7-gelderland", region="regio-nijmegen", principal="t"
+                    cooperation="g7-gelderland",
+                    region="regio-nijmegen",
+                    principal="t",
                 )
             )
         assert conflict.value.current_version == 2

@@ -80,7 +80,9 @@ def test_acknowledged_saves_survive_a_server_kill(restartable_nats, stream_name)
             found = position[(saved.originator_id, saved.originator_version)]
             assert (found.topic, found.state) == (saved.topic, saved.state)
         ids = [position[(s.originator_id, s.originator_version)].id for s in acknowledged]
-        assert ids == sorted(ids), "acknowledged saves must be read back in the order they were made"
+        assert ids == sorted(ids), (
+            "acknowledged saves must be read back in the order they were made"
+        )
         # A save whose acknowledgement was lost may have been stored: continue after what is there.
         for aggregate in aggregates:
             versions[aggregate] = max(

@@ -16,7 +16,9 @@ from adapters.nats.client import NatsClient
 
 
 def event(originator_id: uuid.UUID, version: int, state: bytes = b"{}") -> StoredEvent:
-    return StoredEvent(originator_id=originator_id, originator_version=version, topic="t", state=state)
+    return StoredEvent(
+        originator_id=originator_id, originator_version=version, topic="t", state=state
+    )
 
 
 @pytest.fixture
@@ -71,7 +73,9 @@ def test_a_save_with_one_conflicting_aggregate_stores_nothing(recorder):
     assert recorder.max_notification_id() == before
 
 
-def test_a_conflict_from_another_process_is_detected_despite_a_stale_cache(nats_server, stream_name):
+def test_a_conflict_from_another_process_is_detected_despite_a_stale_cache(
+    nats_server, stream_name
+):
     clients = [NatsClient(nats_server.url) for _ in range(2)]
     mine, theirs = (NatsApplicationRecorder(c, stream_name) for c in clients)
     aggregate = uuid.uuid4()

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 
 import nats
 import pytest
 from eventsourcing.persistence import PersistenceError, StoredEvent, Tracking
 
-from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder
-from adapters.nats import recorders
+from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, recorders
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import EVENTS_PER_MESSAGE, event_hash, log_entries
 
@@ -97,7 +97,7 @@ def test_a_save_larger_than_one_message_continues_on_the_same_subject(nats_serve
     stored = recorder.select_events(aggregate)
     assert [e.originator_version for e in stored] == [e.originator_version for e in save]
     records = [record for message in log for _, record in log_entries(*message)]
-    assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(records))
 
 
 def test_tracking_records_are_no_log_entries(nats_server, client, stream_name):

@@ -30,13 +30,17 @@ CATCH_UP_SECONDS = 60
 class Process:
     """What one service process runs of the fan-out: its own application, connection and lease."""
 
-    def __init__(self, env: dict[str, str], url: str, layout: FeedLayout, engine: Engine, holder: str):
+    def __init__(
+        self, env: dict[str, str], url: str, layout: FeedLayout, engine: Engine, holder: str
+    ):
         self.app = GovernanceApplication(env=env)
         lease = Lease(engine, LEASE_SECONDS, name=FEEDS_LEASE_NAME, holder=holder)
         self.projection = FeedProjection(self.app, FeedPublisher(NatsClient(url), layout), lease)
 
     def caught_up(self) -> bool:
-        return self.projection.wait_for(self.app.recorder.max_notification_id() or 0, CATCH_UP_SECONDS)
+        return self.projection.wait_for(
+            self.app.recorder.max_notification_id() or 0, CATCH_UP_SECONDS
+        )
 
     def stop(self) -> None:
         self.projection.stop()
@@ -46,7 +50,9 @@ class Process:
 
 @pytest.fixture
 def layout() -> FeedLayout:
-    return FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
+    return FeedLayout(
+        stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}"
+    )
 
 
 @pytest.fixture

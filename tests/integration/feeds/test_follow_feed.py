@@ -16,10 +16,16 @@ from tests.authorities import EXTERNAL
 
 
 def test_a_reader_resumes_after_a_sequence_and_then_follows_live(nats_server):
-    layout = FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
+    layout = FeedLayout(
+        stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}"
+    )
     app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     for number in range(5):
-        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL))
+        app.handle(
+            c.RegisterRegion(
+                region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL
+            )
+        )
     notifications = app.recorder.select_notifications(start=1, limit=10)
     events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
     client = NatsClient(nats_server.url)
@@ -47,7 +53,9 @@ def test_a_reader_resumes_after_a_sequence_and_then_follows_live(nats_server):
         assert [m.sequence for m in everything] == [1, 2, 3]
         rest = asyncio.run(read(1, 4, publish_meanwhile=True))
         assert [m.sequence for m in rest] == [2, 3, 4, 5]
-        assert [m.headers["ce-id"] for m in rest[:2]] == [m.headers["ce-id"] for m in everything[1:]]
+        assert [m.headers["ce-id"] for m in rest[:2]] == [
+            m.headers["ce-id"] for m in everything[1:]
+        ]
         structured = json.loads(rest[0].structured())
         assert structured["specversion"] == "1.0"
         assert structured["id"] == rest[0].headers["ce-id"]
@@ -57,11 +65,19 @@ def test_a_reader_resumes_after_a_sequence_and_then_follows_live(nats_server):
 
 
 def test_two_publishers_racing_store_each_event_once(nats_server):
-    layout = FeedLayout(stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}")
+    layout = FeedLayout(
+        stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}"
+    )
     app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     for number in range(20):
-        app.handle(c.RegisterRegion(region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL))
-    events = [(n.id, app.mapper.to_domain_event(n)) for n in app.recorder.select_notifications(1, 100)]
+        app.handle(
+            c.RegisterRegion(
+                region=f"r{number}", name=f"R{number}", principal="test", authority=EXTERNAL
+            )
+        )
+    events = [
+        (n.id, app.mapper.to_domain_event(n)) for n in app.recorder.select_notifications(1, 100)
+    ]
     clients = [NatsClient(nats_server.url) for _ in range(2)]
     publishers = [FeedPublisher(client, layout) for client in clients]
     regions = frozenset({"west", "oost"})

@@ -7,8 +7,8 @@ consumer resumes after a restart without loss or duplicates; re-running the fan-
 from __future__ import annotations
 
 import asyncio
-import itertools
 import dataclasses
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +28,8 @@ from projections.feeds import FeedProjection
 from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
-from tests.integration.region_systems import connect_as, drain, refused
 from tests.authorities import EXTERNAL
+from tests.integration.region_systems import connect_as, drain, refused
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -41,11 +41,15 @@ class Service:
         self.server = server
         self.access = access
         self.url = url_with_credentials(server.url, access.service())
-        self.app = GovernanceApplication(env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": self.url})
+        self.app = GovernanceApplication(
+            env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": self.url}
+        )
         self.projection: FeedProjection | None = None
 
     def start_fan_out(self) -> FeedProjection:
-        self.projection = FeedProjection(self.app, FeedPublisher(NatsClient(self.url), LAYOUT)).start()
+        self.projection = FeedProjection(
+            self.app, FeedPublisher(NatsClient(self.url), LAYOUT)
+        ).start()
         return self.projection
 
     def stop_fan_out(self) -> None:
@@ -93,7 +97,9 @@ def hold_at(service: Service, region: str) -> None:
     """Makes ``region`` Xonar's account holder (if it is not already), so that a test starts from the
     holder it needs whichever tests ran before it."""
     if _holder["region"] != region:
-        transfer_xonar(service, region, f"nmz-xonar-{region}-{next(_HANDOVER_YEARS)}", next_handover())
+        transfer_xonar(
+            service, region, f"nmz-xonar-{region}-{next(_HANDOVER_YEARS)}", next_handover()
+        )
 
 
 def transfer_xonar(service: Service, to_region: str, agreement: str, handover: str) -> None:
@@ -116,7 +122,7 @@ def feed_counts(service: Service) -> dict[str, tuple[int, int]]:
     client = NatsClient(service.url)
     try:
         counts = {}
-        for region in service.access.regions() + ["noord-limburg", "amsterdam-amstelland"]:
+        for region in [*service.access.regions(), "noord-limburg", "amsterdam-amstelland"]:
             info = client.run(client.api(f"$JS.API.STREAM.INFO.{LAYOUT.stream(region)}"))
             counts[region] = (info["state"]["messages"], info["state"]["last_seq"])
         return counts
@@ -194,7 +200,9 @@ def test_zuid_limburg_may_not_read_zaanstreek_waterland(service: Service) -> Non
     violations = refused(asyncio.run(scenario()))
     zaanstreek_stream = LAYOUT.stream(ZAANSTREEK).lower()
     assert f'publish to "$js.api.consumer.info.{zaanstreek_stream}.peek"' in str(violations)
-    assert f'publish to "$js.api.consumer.durable.create.{zaanstreek_stream}.peek"' in str(violations)
+    assert f'publish to "$js.api.consumer.durable.create.{zaanstreek_stream}.peek"' in str(
+        violations
+    )
     assert f'subscription to "feed.{ZAANSTREEK}.>"' in str(violations)
 
 
@@ -307,12 +315,16 @@ def test_a_region_system_may_keep_only_so_many_consumers(service: Service) -> No
     assert "maximum consumers limit reached" in refusal
 
 
-def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(service: Service) -> None:
+def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(
+    service: Service,
+) -> None:
     stream = LAYOUT.stream(ZUID)
 
     async def read(count: int | None) -> list[Any]:
         nc = await connect_as(service.server.url, service.access, ZUID)
-        subscription = await nc.jetstream().pull_subscribe(f"feed.{ZUID}.>", durable="contracts", stream=stream)
+        subscription = await nc.jetstream().pull_subscribe(
+            f"feed.{ZUID}.>", durable="contracts", stream=stream
+        )
         received: list[Any] = []
         if count is None:
             received = await drain(subscription)

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from adapters.nats.server import NatsServer
-
 from domain.values import Authority, AuthorityKind, CooperationKind, PartialDate, Provenance
 from projections.schema import read_model_tables
 from services import commands as c
 from services.application import GovernanceApplication
+
 
 def nats_application(server: NatsServer) -> GovernanceApplication:
     """An application on a stream of its own on the session's server."""
@@ -65,7 +65,11 @@ def build_world(app: GovernanceApplication, *, prefix: str = "") -> dict[str, st
         "lead": f"{prefix}trekker-crisis",
     }
     for region, municipality in (("region_a", "municipality_a"), ("region_b", "municipality_b")):
-        app.handle(c.RegisterMunicipality(municipality=s[municipality], name=s[municipality].title(), **attribution()))
+        app.handle(
+            c.RegisterMunicipality(
+                municipality=s[municipality], name=s[municipality].title(), **attribution()
+            )
+        )
         app.handle(c.RegisterRegion(region=s[region], name=s[region].title(), **attribution()))
         app.handle(
             c.StartMembership(
@@ -94,7 +98,10 @@ def build_world(app: GovernanceApplication, *, prefix: str = "") -> dict[str, st
         )
     app.handle(
         c.RegisterOrganisation(
-            organisation=s["organisation"], name="Zorgaanbieder", organisation_kind="aanbieder", **attribution()
+            organisation=s["organisation"],
+            name="Zorgaanbieder",
+            organisation_kind="aanbieder",
+            **attribution(),
         )
     )
     app.handle(
@@ -163,7 +170,10 @@ def grow_history(app: GovernanceApplication, s: dict[str, str], municipalities: 
         app.handle(c.RegisterMunicipality(municipality=slug, name=f"Gemeente {n}", **attribution()))
         app.handle(
             c.StartMembership(
-                municipality=slug, region=regions[n % 2], valid_from=PartialDate.day(joined), **attribution()
+                municipality=slug,
+                region=regions[n % 2],
+                valid_from=PartialDate.day(joined),
+                **attribution(),
             )
         )
         app.handle(
@@ -202,6 +212,9 @@ def grow_history(app: GovernanceApplication, s: dict[str, str], municipalities: 
             account = app.get(AccountHoldership, f"{s['cooperation']}:{s['organisation']}")
             app.handle(
                 c.CorrectFact(
-                    aggregate_id=account.id, version=account.version, reason="recorded twice", **attribution()
+                    aggregate_id=account.id,
+                    version=account.version,
+                    reason="recorded twice",
+                    **attribution(),
                 )
             )

@@ -40,7 +40,9 @@ def settled(app: GovernanceApplication, runner: ProjectionRunner) -> None:
     assert head is not None and runner.wait_until(head)
 
 
-def account_holder(maps: GovernanceMaps, s: dict[str, str], **when: object) -> tuple[str | None, ...]:
+def account_holder(
+    maps: GovernanceMaps, s: dict[str, str], **when: object
+) -> tuple[str | None, ...]:
     (role,) = [
         r
         for r in maps.organisation_view(s["organisation"], **when).account_holders  # type: ignore[arg-type]
@@ -172,7 +174,9 @@ def test_a_reassigned_lead_and_an_ended_term(
 
     assert leads(date(2023, 6, 1)) == [(s["region_a"], True)]
     # The handover happened some day in May 2024: on a day within it, either could have led.
-    assert sorted(leads(date(2024, 5, 15))) == sorted([(s["region_a"], False), (s["region_b"], False)])
+    assert sorted(leads(date(2024, 5, 15))) == sorted(
+        [(s["region_a"], False), (s["region_b"], False)]
+    )
     assert leads(date(2024, 6, 1)) == [(s["region_b"], True)]
     assert account_holder(maps, s, as_of=date(2025, 12, 31)) == (s["region_a"], s["municipality_a"])
     assert maps.organisation_view(s["organisation"], as_of=date(2026, 1, 1)).account_holders == ()

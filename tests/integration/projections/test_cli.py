@@ -15,7 +15,9 @@ from services.application import GovernanceApplication
 
 
 @pytest.fixture(scope="module")
-def env(facts_app: GovernanceApplication, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def env(
+    facts_app: GovernanceApplication, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'maps.sqlite'}"
     engine = create_engine(url)
     migrate(engine)
@@ -38,11 +40,15 @@ def test_a_region_map_as_a_table(env: dict[str, str]) -> None:
 
 
 def test_a_cooperation_map_as_json(env: dict[str, str]) -> None:
-    code, output = run(env, "map", "cooperation", "nmz-limburg", "--json", "--known-at", "2100-01-01")
+    code, output = run(
+        env, "map", "cooperation", "nmz-limburg", "--json", "--known-at", "2100-01-01"
+    )
     assert code == 0, output
     document = json.loads(output)
     assert document["cooperation"]["slug"] == "nmz-limburg"
-    assert {r["organisation"]["slug"] for r in document["roles"] if r["role"] == "account-holder"} == {
+    assert {
+        r["organisation"]["slug"] for r in document["roles"] if r["role"] == "account-holder"
+    } == {
         "pactum",
         "mutsaersstichting",
         "xonar",
@@ -64,11 +70,17 @@ def test_an_organisation_view(env: dict[str, str]) -> None:
         (("map", "region", "noord-limburg", "--known-at", "soon"), "'soon' is not a moment"),
     ],
 )
-def test_bad_input_gets_a_readable_error(env: dict[str, str], args: tuple[str, ...], message: str) -> None:
+def test_bad_input_gets_a_readable_error(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
     code, output = run(env, *args)
     assert code != 0 and message in output and "Traceback" not in output, output
 
 
 def test_no_maps_yet_is_a_readable_error(tmp_path: Path) -> None:
-    code, output = run({"REGIEKAART_DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"}, "map", "region", "x")
-    assert code == 1 and "no governance maps" in output and "regiekaart projections rebuild" in output
+    code, output = run(
+        {"REGIEKAART_DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"}, "map", "region", "x"
+    )
+    assert (
+        code == 1 and "no governance maps" in output and "regiekaart projections rebuild" in output
+    )

@@ -47,14 +47,26 @@ def start_runner(env: dict[str, str], database_url: str, data_dir: Path) -> subp
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "projections", "run", "--nats-url", env["NATS_URL"], "--batch-size", "7"],
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "projections",
+            "run",
+            "--nats-url",
+            env["NATS_URL"],
+            "--batch-size",
+            "7",
+        ],
         env=process_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
 
-def wait_for_progress(runner: ProjectionRunner, beyond: int, process: subprocess.Popen[bytes]) -> int:
+def wait_for_progress(
+    runner: ProjectionRunner, beyond: int, process: subprocess.Popen[bytes]
+) -> int:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         position = runner.position() or 0

@@ -14,7 +14,7 @@ from projections.views import Role
 from services.importer import PRINCIPAL
 
 
-def slug(named):  # noqa: ANN001, ANN201 - a Named or None
+def slug(named):
     return None if named is None else named.slug
 
 
@@ -61,14 +61,19 @@ def test_a_region_map_names_its_roles_and_the_roles_others_hold_towards_it(
     assert "venlo" in {m.municipality.slug for m in noord.members}
     assert "nmz-limburg" in {p.cooperation.slug for p in noord.cooperations}
     own = holders(tuple(r for r in noord.roles if slug(r.cooperation) == "nmz-limburg"))
-    assert own == {"pactum": ("noord-limburg", "venlo"), "mutsaersstichting": ("noord-limburg", "venlo")}
+    assert own == {
+        "pactum": ("noord-limburg", "venlo"),
+        "mutsaersstichting": ("noord-limburg", "venlo"),
+    }
     towards = noord.roles_towards
     assert holders(tuple(r for r in towards if slug(r.cooperation) == "nmz-limburg")) == {
         "xonar": ("zuid-limburg", "maastricht"),
         "mondriaan": ("zuid-limburg", "maastricht"),
         "bjz-limburg": ("zuid-limburg", "maastricht"),
     }
-    assert any(r.role == "mandate-holder" and slug(r.holder_municipality) == "roermond" for r in towards)
+    assert any(
+        r.role == "mandate-holder" and slug(r.holder_municipality) == "roermond" for r in towards
+    )
 
 
 def test_the_zuid_limburg_opt_outs_show_on_its_map(maps: GovernanceMaps) -> None:
@@ -76,7 +81,11 @@ def test_the_zuid_limburg_opt_outs_show_on_its_map(maps: GovernanceMaps) -> None
     opted = {(o.agreement, o.municipality.slug) for o in zuid.opt_outs}
     assert {("zl-verwerving", m) for m in ("heerlen", "voerendaal", "landgraaf")} <= opted
     verwerving = next(p for p in zuid.procurements if p.agreement == "zl-verwerving")
-    assert {o.municipality.slug for o in verwerving.opt_outs} == {"heerlen", "voerendaal", "landgraaf"}
+    assert {o.municipality.slug for o in verwerving.opt_outs} == {
+        "heerlen",
+        "voerendaal",
+        "landgraaf",
+    }
     gikj = next(p for p in zuid.procurements if p.agreement == "zl-gik-j")
     assert (gikj.term, gikj.part_of, gikj.contract_start) == (
         "2,5+2+2+2+1",
@@ -120,7 +129,10 @@ def test_noord_kennemerland_before_and_after_the_dijk_en_waard_merger(
     after = maps.region_map("noord-kennemerland", as_of=date(2022, 1, 1))
     members_before = {m.municipality.slug for m in before.members}
     members_after = {m.municipality.slug for m in after.members}
-    assert {"heerhugowaard", "langedijk"} <= members_before and "dijk-en-waard" not in members_before
+    assert {
+        "heerhugowaard",
+        "langedijk",
+    } <= members_before and "dijk-en-waard" not in members_before
     assert "dijk-en-waard" in members_after and not {"heerhugowaard", "langedijk"} & members_after
     assert (len(members_before), len(members_after)) == (7, 6)
     (dijk_en_waard,) = [m for m in after.members if m.municipality.slug == "dijk-en-waard"]
@@ -133,7 +145,10 @@ def test_noord_kennemerland_before_and_after_the_dijk_en_waard_merger(
 
 def test_pactum_has_two_account_holders_in_two_cooperations(maps: GovernanceMaps) -> None:
     pactum = maps.organisation_view("pactum")
-    assert {slug(r.cooperation): (slug(r.holder_region), slug(r.holder_municipality)) for r in pactum.account_holders} == {
+    assert {
+        slug(r.cooperation): (slug(r.holder_region), slug(r.holder_municipality))
+        for r in pactum.account_holders
+    } == {
         "nmz-limburg": ("noord-limburg", "venlo"),
         "g7-gelderland": (None, "arnhem"),
     }
@@ -174,6 +189,6 @@ def test_lists_and_position(maps: GovernanceMaps) -> None:
         lambda m: m.history(SubjectKind.REGION, "atlantis"),
     ],
 )
-def test_an_unknown_slug_is_an_unknown_reference(maps: GovernanceMaps, query) -> None:  # noqa: ANN001
+def test_an_unknown_slug_is_an_unknown_reference(maps: GovernanceMaps, query) -> None:
     with pytest.raises(UnknownReference):
         query(maps)

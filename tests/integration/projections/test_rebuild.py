@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from eventsourcing.utils import get_topic
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from eventsourcing.utils import get_topic
 from sqlalchemy import Engine, inspect
 
 from adapters.nats.server import NatsServer
@@ -45,6 +45,7 @@ def indexed_columns_of(tables: ReadModelTables) -> list[tuple[str, tuple[str, ..
 def test_the_migrated_schema_is_the_schema_the_code_writes(engine: Engine) -> None:
     tables = read_model_tables()
     lease_table(tables.metadata)
+
     # Other parts of the service (the API's tokens) keep tables of their own in the same database.
     def owned(name: str | None, type_: str, _parent: object) -> bool:
         return type_ != "table" or name in tables.metadata.tables

@@ -20,13 +20,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table("map_event_subjects",
+    op.create_table(
+        "map_event_subjects",
         sa.Column("subject_kind", sa.String(length=40), nullable=False),
         sa.Column("subject_slug", sa.String(length=200), nullable=False),
         sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.PrimaryKeyConstraint("subject_kind", "subject_slug", "position", name="pk_map_event_subjects_g0")
-        )
-    op.create_table("map_events",
+        sa.PrimaryKeyConstraint(
+            "subject_kind", "subject_slug", "position", name="pk_map_event_subjects_g0"
+        ),
+    )
+    op.create_table(
+        "map_events",
         sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("event_name", sa.String(length=60), nullable=False),
@@ -41,10 +45,16 @@ def upgrade() -> None:
         sa.Column("valid_until_precision", sa.String(length=8), nullable=False),
         sa.Column("attribution", sa.Text(), nullable=False),
         sa.Column("corrects_position", sa.BigInteger(), nullable=True),
-        sa.PrimaryKeyConstraint("position", name="pk_map_events_g0")
-        )
-    op.create_index("ix_map_events_originator_g0", "map_events", ["originator_id", "originator_version"], unique=False)
-    op.create_table("map_facts",
+        sa.PrimaryKeyConstraint("position", name="pk_map_events_g0"),
+    )
+    op.create_index(
+        "ix_map_events_originator_g0",
+        "map_events",
+        ["originator_id", "originator_version"],
+        unique=False,
+    )
+    op.create_table(
+        "map_facts",
         sa.Column("version_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("fact_key", sa.String(length=400), nullable=False),
         sa.Column("fact_kind", sa.String(length=40), nullable=False),
@@ -74,28 +84,47 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("superseded_position", sa.BigInteger(), nullable=True),
         sa.Column("superseded_at", sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("version_id", name="pk_map_facts_g0")
-        )
-    op.create_index("ix_map_facts_agreement_g0", "map_facts", ["agreement", "fact_kind"], unique=False)
+        sa.PrimaryKeyConstraint("version_id", name="pk_map_facts_g0"),
+    )
+    op.create_index(
+        "ix_map_facts_agreement_g0", "map_facts", ["agreement", "fact_kind"], unique=False
+    )
     op.create_index("ix_map_facts_changed_by_g0", "map_facts", ["changed_by"], unique=False)
-    op.create_index("ix_map_facts_cooperation_g0", "map_facts", ["cooperation", "fact_kind"], unique=False)
-    op.create_index("ix_map_facts_current_key_g0", "map_facts", ["fact_key"], unique=True, sqlite_where=sa.text("superseded_position IS NULL"), postgresql_where=sa.text("superseded_position IS NULL"))
-    op.create_index("ix_map_facts_municipality_g0", "map_facts", ["municipality", "fact_kind"], unique=False)
-    op.create_index("ix_map_facts_organisation_g0", "map_facts", ["organisation", "fact_kind"], unique=False)
+    op.create_index(
+        "ix_map_facts_cooperation_g0", "map_facts", ["cooperation", "fact_kind"], unique=False
+    )
+    op.create_index(
+        "ix_map_facts_current_key_g0",
+        "map_facts",
+        ["fact_key"],
+        unique=True,
+        sqlite_where=sa.text("superseded_position IS NULL"),
+        postgresql_where=sa.text("superseded_position IS NULL"),
+    )
+    op.create_index(
+        "ix_map_facts_municipality_g0", "map_facts", ["municipality", "fact_kind"], unique=False
+    )
+    op.create_index(
+        "ix_map_facts_organisation_g0", "map_facts", ["organisation", "fact_kind"], unique=False
+    )
     op.create_index("ix_map_facts_region_g0", "map_facts", ["region", "fact_kind"], unique=False)
     op.create_index("ix_map_facts_stated_by_g0", "map_facts", ["stated_by"], unique=False)
-    op.create_index("ix_map_facts_subject_g0", "map_facts", ["subject_kind", "subject_slug"], unique=False)
-    op.create_table("projection_leases",
+    op.create_index(
+        "ix_map_facts_subject_g0", "map_facts", ["subject_kind", "subject_slug"], unique=False
+    )
+    op.create_table(
+        "projection_leases",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("holder", sa.String(length=200), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("name")
-        )
-    op.create_table("projection_tracking",
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "projection_tracking",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name="pk_projection_tracking_g0")
-        )
+        sa.PrimaryKeyConstraint("name", name="pk_projection_tracking_g0"),
+    )
 
 
 def downgrade() -> None:
@@ -106,7 +135,12 @@ def downgrade() -> None:
     op.drop_index("ix_map_facts_region_g0", table_name="map_facts")
     op.drop_index("ix_map_facts_organisation_g0", table_name="map_facts")
     op.drop_index("ix_map_facts_municipality_g0", table_name="map_facts")
-    op.drop_index("ix_map_facts_current_key_g0", table_name="map_facts", sqlite_where=sa.text("superseded_position IS NULL"), postgresql_where=sa.text("superseded_position IS NULL"))
+    op.drop_index(
+        "ix_map_facts_current_key_g0",
+        table_name="map_facts",
+        sqlite_where=sa.text("superseded_position IS NULL"),
+        postgresql_where=sa.text("superseded_position IS NULL"),
+    )
     op.drop_index("ix_map_facts_cooperation_g0", table_name="map_facts")
     op.drop_index("ix_map_facts_changed_by_g0", table_name="map_facts")
     op.drop_index("ix_map_facts_agreement_g0", table_name="map_facts")
