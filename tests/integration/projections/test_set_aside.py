@@ -12,6 +12,7 @@ from projections.queries import GovernanceMaps
 from projections.runner import ProjectionRunner
 from projections.work_status import PROJECTIONS_WORKER, WorkStatus, set_aside_events
 from services import commands as c
+from tests.authorities import EXTERNAL
 from tests.integration.projections.scenario import nats_application
 
 
@@ -22,12 +23,18 @@ def test_an_event_that_does_not_decode_is_set_aside_and_the_maps_go_on(nats_serv
     runner = ProjectionRunner(app, engine, status=WorkStatus(engine, PROJECTIONS_WORKER))
     runner.start()
     try:
-        app.handle(c.RegisterRegion(region="voor-de-fout", name="Voor", principal="test"))
+        app.handle(
+            c.RegisterRegion(
+                region="voor-de-fout", name="Voor", principal="test", authority=EXTERNAL
+            )
+        )
         # An event of a kind this code does not know (written by another version, say).
         poison = app.recorder.insert_events(
             [StoredEvent(uuid.uuid4(), 1, "domain.nowhere:Unknown.Happened", b"{}")]
         )
-        later = app.handle(c.RegisterRegion(region="na-de-fout", name="Na", principal="test"))
+        later = app.handle(
+            c.RegisterRegion(region="na-de-fout", name="Na", principal="test", authority=EXTERNAL)
+        )
         assert runner.wait_until(later.notification_ids[-1], timeout=30)
         set_aside = set_aside_events(engine)
         assert [(e.worker, e.position, e.event_type) for e in set_aside] == [
