@@ -69,10 +69,6 @@ class HolderTerm(msgspec.Struct, frozen=True):
     period: ValidPeriod
     chain: str
 
-    @property
-    def is_open(self) -> bool:
-        return not self.period.valid_until.is_known
-
     def holder(self, labels: Mapping[str, str]) -> str:
         region = labels.get(self.holder_region or "", self.holder_region)
         municipality = labels.get(self.executing_municipality or "", self.executing_municipality)
@@ -129,7 +125,7 @@ class AccountHoldership(GovernanceAggregate):
         return bool(self.cooperation and self.organisation)
 
     def current_term(self) -> HolderTerm | None:
-        open_terms = [t for t in self.terms.values() if t.is_open]
+        open_terms = [t for t in self.terms.values() if t.period.is_open]
         return open_terms[-1] if open_terms else None
 
     def holders_on(self, day: date) -> list[HolderTerm]:

@@ -90,10 +90,6 @@ class Membership(msgspec.Struct, frozen=True):
     scope: str | None
     period: ValidPeriod
 
-    @property
-    def is_open(self) -> bool:
-        return not self.period.valid_until.is_known
-
     def conflicts_with(self, region: str, scope: str | None, period: ValidPeriod) -> bool:
         same_scope = self.scope is None or scope is None or self.scope == scope
         return same_scope and self.period.could_overlap(period)
@@ -200,7 +196,7 @@ class Municipality(GovernanceAggregate):
             raise UnknownReference(
                 f"{self.name} has no membership {membership_id!r} to end — {UnknownReference.rule}"
             )
-        if not membership.is_open:
+        if not membership.period.is_open:
             raise AlreadyRecorded(
                 f"{self.name}'s {membership.describe()} has already ended — {AlreadyRecorded.rule}"
             )
@@ -230,7 +226,7 @@ class Municipality(GovernanceAggregate):
             )
         last_day = date.day_before()
         for membership in list(self.memberships.values()):
-            if membership.is_open:
+            if membership.period.is_open:
                 self.end_membership(
                     membership_id=membership.membership_id,
                     valid_until=last_day,
