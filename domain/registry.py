@@ -10,7 +10,7 @@ either is full or both have the same scope.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 import msgspec
@@ -99,6 +99,12 @@ class Membership(msgspec.Struct, frozen=True):
         return f"{scope} of {self.region} {self.period}"
 
 
+def memberships_during(memberships: Iterable[Membership], period: ValidPeriod) -> list[Membership]:
+    """The memberships that could hold during some part of ``period``: the one rule for which regions a
+    municipality belongs to when (a merger's successor and the region feeds' audience ask it)."""
+    return [m for m in memberships if m.period.could_overlap(period)]
+
+
 class Merger(msgspec.Struct, frozen=True):
     successor_municipality: str
     change: str
@@ -154,12 +160,7 @@ class Municipality(GovernanceAggregate):
 
     def membership_open_on(self, day: PartialDate) -> list[Membership]:
         """Memberships that could hold on ``day`` (for a merger: the day before it)."""
-        return [
-            m
-            for m in self.memberships.values()
-            if m.period.valid_from.earliest <= day.latest
-            and m.period.valid_until.latest >= day.earliest
-        ]
+        return memberships_during(self.memberships.values(), ValidPeriod(day, day))
 
     # -- commands --------------------------------------------------------------------------------
     def start_membership(
@@ -367,6 +368,18 @@ class CooperationParticipant(msgspec.Struct, frozen=True):
     participation_note: str | None = None
 
 
+def members_during(
+    participants: Iterable[CooperationParticipant], period: ValidPeriod
+) -> frozenset[str]:
+    """Regions that are members (not associated or invited) during some part of ``period``: the one
+    rule for who is a cooperation's member when (a lead's check and the region feeds' audience ask it)."""
+    return frozenset(
+        p.region
+        for p in participants
+        if p.participation is Participation.MEMBER and p.period.could_overlap(period)
+    )
+
+
 class Cooperation(GovernanceAggregate):
     """A supra-regional cooperation (samenwerkingsverband, overleg, netwerk) and the regions taking part."""
 
@@ -411,11 +424,7 @@ class Cooperation(GovernanceAggregate):
 
     def members_on(self, period: ValidPeriod) -> frozenset[str]:
         """Regions that are members (not associated or invited) during some part of ``period``."""
-        return frozenset(
-            p.region
-            for p in self.participants.values()
-            if p.participation is Participation.MEMBER and p.period.could_overlap(period)
-        )
+        return members_during(self.participants.values(), period)
 
     def admit_region(
         self,
