@@ -602,6 +602,66 @@ class StructuralChange(GovernanceAggregate):
     def create_id(cls, change: str) -> UUID:
         return cls.id_for(change)
 
+    # The factories hold the rules a new change must keep; ``__init__`` also rebuilds stored changes, so
+    # it checks nothing.
+    @classmethod
+    def record_merger(
+        cls,
+        *,
+        change: str,
+        from_municipalities: tuple[str, ...],
+        from_names: tuple[str, ...],
+        into_municipality: str,
+        description: str,
+        date_note: str | None,
+        date: PartialDate,
+        attribution: Attribution,
+    ) -> StructuralChange:
+        """A merger of ``from_municipalities`` into ``into_municipality`` on ``date``, which must be
+        known: the merged municipalities' memberships end the day before it."""
+        if not date.is_known:
+            raise InvalidMerger(f"the merger {change} has no date — {InvalidMerger.rule}")
+        return cls(
+            change=change,
+            change_kind=ChangeKind.MERGER,
+            from_municipalities=from_municipalities,
+            from_names=from_names,
+            into_municipality=into_municipality,
+            subject=SubjectRef(SubjectKind.MUNICIPALITY, into_municipality),
+            description=description,
+            date_note=date_note,
+            **fact_fields(ValidPeriod(date, UNKNOWN_DATE), attribution),
+        )
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        change: str,
+        change_kind: ChangeKind,
+        subject: SubjectRef | None,
+        description: str,
+        date_note: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
+    ) -> StructuralChange:
+        """Any change but a merger, which changes memberships and goes through ``record_merger``."""
+        if change_kind is ChangeKind.MERGER:
+            raise InvalidMerger(
+                f"record the merger {change} with merge_municipalities — {InvalidMerger.rule}"
+            )
+        return cls(
+            change=change,
+            change_kind=change_kind,
+            from_municipalities=(),
+            from_names=(),
+            into_municipality=None,
+            subject=subject,
+            description=description,
+            date_note=date_note,
+            **fact_fields(period, attribution),
+        )
+
     @event("Recorded")
     def __init__(
         self,
