@@ -140,6 +140,9 @@ class Municipality(GovernanceAggregate):
         self.merger: Merger | None = None
 
     # -- rules -----------------------------------------------------------------------------------
+    def has_membership(self, membership_id: str) -> bool:
+        return membership_id in self.memberships
+
     def check_no_overlapping_membership(
         self, region: str, scope: str | None, period: ValidPeriod
     ) -> None:
@@ -173,7 +176,7 @@ class Municipality(GovernanceAggregate):
         attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
-        if membership_id in self.memberships:
+        if self.has_membership(membership_id):
             raise AlreadyRecorded(
                 f"{self.name} already has membership {membership_id!r}: "
                 f"{self.memberships[membership_id].describe()} — {AlreadyRecorded.rule}"
@@ -426,6 +429,17 @@ class Cooperation(GovernanceAggregate):
         """Regions that are members (not associated or invited) during some part of ``period``."""
         return members_during(self.participants.values(), period)
 
+    def participation_during(
+        self, region: str, period: ValidPeriod
+    ) -> CooperationParticipant | None:
+        """The region's participation, if it could overlap ``period``: a region takes part once at a
+        time."""
+        current = self.participants.get(region)
+        return current if current is not None and current.period.could_overlap(period) else None
+
+    def involves(self, organisation: str) -> bool:
+        return organisation in self.organisations
+
     def admit_region(
         self,
         *,
@@ -437,8 +451,8 @@ class Cooperation(GovernanceAggregate):
         attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
-        current = self.participants.get(region)
-        if current is not None and current.period.could_overlap(period):
+        current = self.participation_during(region, period)
+        if current is not None:
             raise AlreadyRecorded(
                 f"{region} already takes part in {self.name} as {current.participation} {current.period} — "
                 f"a region takes part in a cooperation once at a time"
@@ -456,7 +470,7 @@ class Cooperation(GovernanceAggregate):
         self, *, organisation: str, period: ValidPeriod, attribution: Attribution
     ) -> None:
         self.check_not_retracted()
-        if organisation in self.organisations:
+        if self.involves(organisation):
             raise AlreadyRecorded(
                 f"{organisation} is already involved in {self.name} — {AlreadyRecorded.rule}"
             )
