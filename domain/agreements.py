@@ -69,10 +69,6 @@ class HolderTerm(msgspec.Struct, frozen=True):
     period: ValidPeriod
     chain: str
 
-    @property
-    def is_open(self) -> bool:
-        return not self.period.valid_until.is_known
-
     def holder(self, labels: Mapping[str, str]) -> str:
         region = labels.get(self.holder_region or "", self.holder_region)
         municipality = labels.get(self.executing_municipality or "", self.executing_municipality)
@@ -129,8 +125,11 @@ class AccountHoldership(GovernanceAggregate):
         return bool(self.cooperation and self.organisation)
 
     def current_term(self) -> HolderTerm | None:
-        open_terms = [t for t in self.terms.values() if t.is_open]
+        open_terms = [t for t in self.terms.values() if t.period.is_open]
         return open_terms[-1] if open_terms else None
+
+    def has_term(self, agreement: str) -> bool:
+        return agreement in self.terms
 
     def holders_on(self, day: date) -> list[HolderTerm]:
         return [t for t in self.terms.values() if t.period.could_hold_on(day)]
@@ -140,7 +139,7 @@ class AccountHoldership(GovernanceAggregate):
         self, agreement: str, period: ValidPeriod, chain: str, labels: Mapping[str, str]
     ) -> None:
         self.check_not_retracted()
-        if agreement in self.terms:
+        if self.has_term(agreement):
             raise AlreadyRecorded(
                 f"account holdership {agreement!r} is already recorded on {self.account} — {AlreadyRecorded.rule}"
             )
@@ -367,6 +366,9 @@ class AgreementAggregate(GovernanceAggregate):
         self.status = status
         self.milestones: list[Milestone] = []
 
+    def has_milestone(self, milestone: Milestone) -> bool:
+        return milestone in self.milestones
+
     def check_not_ended(self) -> None:
         self.check_not_retracted()
         if self.status is AgreementStatus.ENDED:
@@ -390,7 +392,7 @@ class AgreementAggregate(GovernanceAggregate):
 
     def record_milestone(self, *, milestone: Milestone, attribution: Attribution) -> None:
         self.check_not_retracted()
-        if milestone in self.milestones:
+        if self.has_milestone(milestone):
             raise AlreadyRecorded(
                 f"milestone '{milestone.what}' on {milestone.date} is already recorded on {self.agreement} — "
                 f"{AlreadyRecorded.rule}"
@@ -492,6 +494,9 @@ class JointProcurement(AgreementAggregate):
             return ()
         return self.contract.term.extension_options
 
+    def has_opted_out(self, municipality: str, scope: str) -> bool:
+        return any(o.municipality == municipality and o.scope == scope for o in self.opt_outs)
+
     def opt_out(
         self,
         *,
@@ -507,7 +512,7 @@ class JointProcurement(AgreementAggregate):
                 f"an opt-out of {self.agreement} by {municipality} must say what it covers"
             )
         opt_out = OptOut(municipality, scope, reason)
-        if any(o.municipality == municipality and o.scope == scope for o in self.opt_outs):
+        if self.has_opted_out(municipality, scope):
             raise AlreadyRecorded(
                 f"{municipality} already opted out of {self.agreement} for '{scope}' — {AlreadyRecorded.rule}"
             )

@@ -24,18 +24,26 @@ from __future__ import annotations
 from typing import Any
 
 from domain.events import describe
-from domain.registry import Cooperation, Municipality, Region
-from domain.values import Participation, SubjectKind, ValidPeriod
+from domain.registry import (
+    Cooperation,
+    CooperationParticipant,
+    Membership,
+    Municipality,
+    Region,
+    members_during,
+    memberships_during,
+)
+from domain.values import SubjectKind, ValidPeriod
 
 
 class Audience:
     """The state the rule needs, built from the log in order, and the rule itself."""
 
     def __init__(self) -> None:
-        # municipality -> membership id -> (region, period)
-        self._memberships: dict[str, dict[str, tuple[str, ValidPeriod]]] = {}
-        # cooperation -> member region -> period
-        self._members: dict[str, dict[str, ValidPeriod]] = {}
+        # municipality -> membership id -> its membership (as on the Municipality aggregate)
+        self._memberships: dict[str, dict[str, Membership]] = {}
+        # cooperation -> region -> its latest participation (as on the Cooperation aggregate)
+        self._participants: dict[str, dict[str, CooperationParticipant]] = {}
         # agreement -> regions its founding event concerned
         self._parties: dict[str, frozenset[str]] = {}
         # regions registered so far: each has a feed, whether or not an event concerned it yet
@@ -55,28 +63,25 @@ class Audience:
         self._observe(event)
         return frozenset(regions)
 
-    def _members_during(self, cooperation: str, period: ValidPeriod) -> set[str]:
-        members = self._members.get(cooperation, {})
-        return {region for region, held in members.items() if held.could_overlap(period)}
+    def _members_during(self, cooperation: str, period: ValidPeriod) -> frozenset[str]:
+        return members_during(self._participants.get(cooperation, {}).values(), period)
 
     def _regions_of(self, municipality: str, period: ValidPeriod) -> set[str]:
         with_day_before = ValidPeriod(period.valid_from.day_before(), period.valid_until)
-        return {
-            region
-            for region, held in self._memberships.get(municipality, {}).values()
-            if held.could_overlap(with_day_before)
-        }
+        memberships = self._memberships.get(municipality, {}).values()
+        return {m.region for m in memberships_during(memberships, with_day_before)}
 
     def _observe(self, event: Any) -> None:
         period = ValidPeriod(event.valid_from, event.valid_until)
         if isinstance(event, Municipality.MembershipStarted | Municipality.MembershipEnded):
             memberships = self._memberships.setdefault(event.municipality, {})
-            memberships[event.membership_id] = (event.region, period)
+            memberships[event.membership_id] = Membership(
+                event.membership_id, event.region, event.scope, period
+            )
         elif isinstance(event, Cooperation.RegionJoined):
-            members = self._members.setdefault(event.cooperation, {})
-            if event.participation is Participation.MEMBER:
-                members[event.region] = period
-            else:
-                members.pop(event.region, None)
+            participants = self._participants.setdefault(event.cooperation, {})
+            participants[event.region] = CooperationParticipant(
+                event.region, event.participation, period
+            )
         elif isinstance(event, Region.Registered):
             self.known_regions.add(event.region)

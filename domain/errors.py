@@ -57,10 +57,6 @@ class LeadNotMember(DomainError):
     rule = "the lead region (trekker) must be a member of the cooperation"
 
 
-class LeadAlreadyAssigned(DomainError):
-    rule = "an agenda item has at most one lead region at a time"
-
-
 class NoAdoptionRoute(DomainError):
     rule = "plan steps follow the mandate's adoption route"
 

@@ -10,7 +10,7 @@ either is full or both have the same scope.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 import msgspec
@@ -90,10 +90,6 @@ class Membership(msgspec.Struct, frozen=True):
     scope: str | None
     period: ValidPeriod
 
-    @property
-    def is_open(self) -> bool:
-        return not self.period.valid_until.is_known
-
     def conflicts_with(self, region: str, scope: str | None, period: ValidPeriod) -> bool:
         same_scope = self.scope is None or scope is None or self.scope == scope
         return same_scope and self.period.could_overlap(period)
@@ -101,6 +97,12 @@ class Membership(msgspec.Struct, frozen=True):
     def describe(self) -> str:
         scope = "full membership" if self.scope is None else f"partial membership ({self.scope})"
         return f"{scope} of {self.region} {self.period}"
+
+
+def memberships_during(memberships: Iterable[Membership], period: ValidPeriod) -> list[Membership]:
+    """The memberships that could hold during some part of ``period``: the one rule for which regions a
+    municipality belongs to when (a merger's successor and the region feeds' audience ask it)."""
+    return [m for m in memberships if m.period.could_overlap(period)]
 
 
 class Merger(msgspec.Struct, frozen=True):
@@ -138,6 +140,9 @@ class Municipality(GovernanceAggregate):
         self.merger: Merger | None = None
 
     # -- rules -----------------------------------------------------------------------------------
+    def has_membership(self, membership_id: str) -> bool:
+        return membership_id in self.memberships
+
     def check_no_overlapping_membership(
         self, region: str, scope: str | None, period: ValidPeriod
     ) -> None:
@@ -158,12 +163,7 @@ class Municipality(GovernanceAggregate):
 
     def membership_open_on(self, day: PartialDate) -> list[Membership]:
         """Memberships that could hold on ``day`` (for a merger: the day before it)."""
-        return [
-            m
-            for m in self.memberships.values()
-            if m.period.valid_from.earliest <= day.latest
-            and m.period.valid_until.latest >= day.earliest
-        ]
+        return memberships_during(self.memberships.values(), ValidPeriod(day, day))
 
     # -- commands --------------------------------------------------------------------------------
     def start_membership(
@@ -176,7 +176,7 @@ class Municipality(GovernanceAggregate):
         attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
-        if membership_id in self.memberships:
+        if self.has_membership(membership_id):
             raise AlreadyRecorded(
                 f"{self.name} already has membership {membership_id!r}: "
                 f"{self.memberships[membership_id].describe()} — {AlreadyRecorded.rule}"
@@ -200,7 +200,7 @@ class Municipality(GovernanceAggregate):
             raise UnknownReference(
                 f"{self.name} has no membership {membership_id!r} to end — {UnknownReference.rule}"
             )
-        if not membership.is_open:
+        if not membership.period.is_open:
             raise AlreadyRecorded(
                 f"{self.name}'s {membership.describe()} has already ended — {AlreadyRecorded.rule}"
             )
@@ -230,7 +230,7 @@ class Municipality(GovernanceAggregate):
             )
         last_day = date.day_before()
         for membership in list(self.memberships.values()):
-            if membership.is_open:
+            if membership.period.is_open:
                 self.end_membership(
                     membership_id=membership.membership_id,
                     valid_until=last_day,
@@ -371,6 +371,18 @@ class CooperationParticipant(msgspec.Struct, frozen=True):
     participation_note: str | None = None
 
 
+def members_during(
+    participants: Iterable[CooperationParticipant], period: ValidPeriod
+) -> frozenset[str]:
+    """Regions that are members (not associated or invited) during some part of ``period``: the one
+    rule for who is a cooperation's member when (a lead's check and the region feeds' audience ask it)."""
+    return frozenset(
+        p.region
+        for p in participants
+        if p.participation is Participation.MEMBER and p.period.could_overlap(period)
+    )
+
+
 class Cooperation(GovernanceAggregate):
     """A supra-regional cooperation (samenwerkingsverband, overleg, netwerk) and the regions taking part."""
 
@@ -415,11 +427,18 @@ class Cooperation(GovernanceAggregate):
 
     def members_on(self, period: ValidPeriod) -> frozenset[str]:
         """Regions that are members (not associated or invited) during some part of ``period``."""
-        return frozenset(
-            p.region
-            for p in self.participants.values()
-            if p.participation is Participation.MEMBER and p.period.could_overlap(period)
-        )
+        return members_during(self.participants.values(), period)
+
+    def participation_during(
+        self, region: str, period: ValidPeriod
+    ) -> CooperationParticipant | None:
+        """The region's participation, if it could overlap ``period``: a region takes part once at a
+        time."""
+        current = self.participants.get(region)
+        return current if current is not None and current.period.could_overlap(period) else None
+
+    def involves(self, organisation: str) -> bool:
+        return organisation in self.organisations
 
     def admit_region(
         self,
@@ -432,8 +451,8 @@ class Cooperation(GovernanceAggregate):
         attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
-        current = self.participants.get(region)
-        if current is not None and current.period.could_overlap(period):
+        current = self.participation_during(region, period)
+        if current is not None:
             raise AlreadyRecorded(
                 f"{region} already takes part in {self.name} as {current.participation} {current.period} — "
                 f"a region takes part in a cooperation once at a time"
@@ -451,7 +470,7 @@ class Cooperation(GovernanceAggregate):
         self, *, organisation: str, period: ValidPeriod, attribution: Attribution
     ) -> None:
         self.check_not_retracted()
-        if organisation in self.organisations:
+        if self.involves(organisation):
             raise AlreadyRecorded(
                 f"{organisation} is already involved in {self.name} — {AlreadyRecorded.rule}"
             )
@@ -596,6 +615,66 @@ class StructuralChange(GovernanceAggregate):
     @classmethod
     def create_id(cls, change: str) -> UUID:
         return cls.id_for(change)
+
+    # The factories hold the rules a new change must keep; ``__init__`` also rebuilds stored changes, so
+    # it checks nothing.
+    @classmethod
+    def record_merger(
+        cls,
+        *,
+        change: str,
+        from_municipalities: tuple[str, ...],
+        from_names: tuple[str, ...],
+        into_municipality: str,
+        description: str,
+        date_note: str | None,
+        date: PartialDate,
+        attribution: Attribution,
+    ) -> StructuralChange:
+        """A merger of ``from_municipalities`` into ``into_municipality`` on ``date``, which must be
+        known: the merged municipalities' memberships end the day before it."""
+        if not date.is_known:
+            raise InvalidMerger(f"the merger {change} has no date — {InvalidMerger.rule}")
+        return cls(
+            change=change,
+            change_kind=ChangeKind.MERGER,
+            from_municipalities=from_municipalities,
+            from_names=from_names,
+            into_municipality=into_municipality,
+            subject=SubjectRef(SubjectKind.MUNICIPALITY, into_municipality),
+            description=description,
+            date_note=date_note,
+            **fact_fields(ValidPeriod(date, UNKNOWN_DATE), attribution),
+        )
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        change: str,
+        change_kind: ChangeKind,
+        subject: SubjectRef | None,
+        description: str,
+        date_note: str | None,
+        period: ValidPeriod,
+        attribution: Attribution,
+    ) -> StructuralChange:
+        """Any change but a merger, which changes memberships and goes through ``record_merger``."""
+        if change_kind is ChangeKind.MERGER:
+            raise InvalidMerger(
+                f"record the merger {change} with merge_municipalities — {InvalidMerger.rule}"
+            )
+        return cls(
+            change=change,
+            change_kind=change_kind,
+            from_municipalities=(),
+            from_names=(),
+            into_municipality=None,
+            subject=subject,
+            description=description,
+            date_note=date_note,
+            **fact_fields(period, attribution),
+        )
 
     @event("Recorded")
     def __init__(

@@ -154,14 +154,28 @@ class ValidPeriod(msgspec.Struct, frozen=True):
             and other.valid_from.earliest <= self.valid_until.latest
         )
 
+    @property
+    def is_open(self) -> bool:
+        """No end recorded: the fact holds until an end is recorded."""
+        return not self.valid_until.is_known
+
     def could_hold_on(self, day: date) -> bool:
         return self.valid_from.earliest <= day <= self.valid_until.latest
+
+    def certainly_holds_on(self, day: date) -> bool:
+        """Whether a fact that could hold on ``day`` certainly does: its start is known and on or before
+        ``day`` (to the precision it is known), and it is open or ends on or after ``day`` whatever
+        reading of the end is taken. An unknown start never counts as certain: the sources did not say
+        since when."""
+        if not self.valid_from.is_known or self.valid_from.latest > day:
+            return False
+        return self.is_open or day <= self.valid_until.earliest
 
     def __str__(self) -> str:
         start = (
             "from an unknown date" if not self.valid_from.is_known else f"from {self.valid_from}"
         )
-        if not self.valid_until.is_known:
+        if self.is_open:
             return f"{start} (no end recorded)"
         return f"{start} until {self.valid_until}"
 

@@ -8,7 +8,8 @@ Every map takes ``as_of`` (valid time, default today) and ``known_at`` (record t
   valid_until_latest``). Each fact says whether it *certainly* holds (``certain``): its start is known and
   on or before ``as_of`` (to the precision it is known), and it has no recorded end before ``as_of``. An
   end that is not recorded counts as open: the fact holds until an end is recorded. An unknown start
-  never counts as certain — the sources did not say since when.
+  never counts as certain — the sources did not say since when. The rule is the domain's
+  (``ValidPeriod.certainly_holds_on``); this module only reads the bounds back from the columns.
 
 Names of regions, municipalities, cooperations and organisations come from their registration rows,
 regardless of valid time (a municipality that merged away keeps its name on old maps).
@@ -26,7 +27,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
-from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
+from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind, ValidPeriod
 from projections.history import to_utc_naive
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
@@ -64,13 +65,6 @@ _NAMED_KINDS = (
 )
 _ROLE_KINDS = ("account-holder", "lead", "mandate", "agreement")
 _ROLE_NAMES = {"account-holder": "account-holder", "lead": "lead", "mandate": "mandate-holder"}
-
-
-def certainly_holds(valid_from: PartialDate, valid_until: PartialDate, day: date) -> bool:
-    """Whether a fact that could hold on ``day`` certainly does (see the module docstring)."""
-    if not valid_from.is_known or valid_from.latest > day:
-        return False
-    return not valid_until.is_known or day <= valid_until.earliest
 
 
 def _partial(earliest: date, precision: str) -> PartialDate:
@@ -186,7 +180,8 @@ class _Query:
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
-            "certain": certainly_holds(valid_from, valid_until, self.as_of),
+            # Rows reach here through ``holding()``, so their bounds make a valid period.
+            "certain": ValidPeriod(valid_from, valid_until).certainly_holds_on(self.as_of),
             "authority": attribution.authority,
             "principal": attribution.principal,
             "provenance": attribution.provenance,

@@ -7,9 +7,10 @@ and decision body (``fact_kind`` says which). Each row carries
 
 - **valid time**: each bound of the period a fact holds, as the earliest and latest day it can stand for
   plus its precision (``domain.values.PartialDate``). A fact *could hold* on day D when
-  ``valid_from_earliest <= D <= valid_until_latest`` and *certainly holds* when
-  ``valid_from_latest <= D <= valid_until_earliest``; the maps show every fact that could hold and flag
-  whether it certainly does (``certain``), so an imprecise or unknown bound never hides a fact.
+  ``valid_from_earliest <= D <= valid_until_latest`` and *certainly holds* by the domain's rule
+  (``ValidPeriod.certainly_holds_on``: a known start on or before D, and no end recorded or an end on or
+  after D); the maps show every fact that could hold and flag whether it certainly does (``certain``), so
+  an imprecise or unknown bound never hides a fact.
 - **record time**: the log position and timestamp of the event that recorded this version
   (``recorded_position``/``recorded_at``) and of the event that replaced it (``superseded_position``/
   ``superseded_at``, NULL while it is current knowledge). A later event that changes a fact's validity (a

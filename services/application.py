@@ -29,7 +29,7 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate, fact_fields
-from domain.errors import AlreadyRecorded, InvalidMerger, UnknownReference
+from domain.errors import AlreadyRecorded, UnknownReference
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -40,7 +40,7 @@ from domain.registry import (
     SourceDocument,
     StructuralChange,
 )
-from domain.values import UNKNOWN_DATE, ChangeKind, SubjectKind, SubjectRef, ValidPeriod
+from domain.values import SubjectKind, SubjectRef, ValidPeriod
 from services import commands as c
 from services.command_checks import checked
 
@@ -366,8 +366,16 @@ class GovernanceApplication(Application[UUID]):
 
     # -- structural changes, claims, corrections ----------------------------------------------------------
     def merge_municipalities(self, cmd: c.MergeMunicipalities) -> UUID:
-        if not cmd.date.is_known:
-            raise InvalidMerger(f"the merger {cmd.change} has no date — {InvalidMerger.rule}")
+        change = StructuralChange.record_merger(
+            change=cmd.change,
+            from_municipalities=cmd.from_municipalities,
+            from_names=cmd.from_names,
+            into_municipality=cmd.into_municipality,
+            description=cmd.description,
+            date_note=cmd.date_note,
+            date=cmd.date,
+            attribution=cmd.attribution,
+        )
         if self.exists(StructuralChange, cmd.change):
             raise AlreadyRecorded(
                 f"change {cmd.change!r} is already recorded — {AlreadyRecorded.rule}"
@@ -378,17 +386,6 @@ class GovernanceApplication(Application[UUID]):
             for slug in cmd.from_municipalities
             if slug != cmd.into_municipality
         ]
-        change = StructuralChange(
-            change=cmd.change,
-            change_kind=ChangeKind.MERGER,
-            from_municipalities=cmd.from_municipalities,
-            from_names=cmd.from_names,
-            into_municipality=cmd.into_municipality,
-            subject=SubjectRef(SubjectKind.MUNICIPALITY, cmd.into_municipality),
-            description=cmd.description,
-            date_note=cmd.date_note,
-            **fact_fields(ValidPeriod(cmd.date, UNKNOWN_DATE), cmd.attribution),
-        )
         for municipality in merged:
             municipality.merge_into(
                 successor_municipality=cmd.into_municipality,
@@ -404,27 +401,18 @@ class GovernanceApplication(Application[UUID]):
         return change.id
 
     def record_structural_change(self, cmd: c.RecordStructuralChange) -> UUID:
-        if cmd.change_kind is ChangeKind.MERGER:
-            raise InvalidMerger(
-                f"record the merger {cmd.change} with merge_municipalities — {InvalidMerger.rule}"
-            )
+        change = StructuralChange.record(
+            change=cmd.change,
+            change_kind=cmd.change_kind,
+            subject=cmd.subject,
+            description=cmd.description,
+            date_note=cmd.date_note,
+            period=cmd.period,
+            attribution=cmd.attribution,
+        )
         if cmd.subject is not None:
             self.require(cmd.subject)
-        return self._register(
-            StructuralChange,
-            cmd.change,
-            lambda: StructuralChange(
-                change=cmd.change,
-                change_kind=cmd.change_kind,
-                from_municipalities=(),
-                from_names=(),
-                into_municipality=None,
-                subject=cmd.subject,
-                description=cmd.description,
-                date_note=cmd.date_note,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register(StructuralChange, cmd.change, lambda: change)
 
     def record_conflicting_claims(self, cmd: c.RecordConflictingClaims) -> UUID:
         if cmd.subject is not None:

@@ -5,10 +5,12 @@ the record's source references (``src`` + ``also_src``), its ``inferred`` flag a
 the deciding body where the record names one (``decided_by``) and the cited source document.
 
 The import is idempotent: aggregate ids are uuid5 of the slugs, and every command is skipped when what
-it would record is already there, so a second run records nothing. Order: sources, municipalities,
-regions with their members, organisations, cooperations with their participants, bodies, agreements,
-changes (after the member rows, so a merger only records what the member rows do not already say) and
-conflicting claims.
+it would record is already there, so a second run records nothing. Whether it is there is asked of the
+aggregate (``has_membership``, ``has_term``, ...), the same question behind the domain's
+``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
+Order: sources, municipalities, regions with their members, organisations, cooperations with their
+participants, bodies, agreements, changes (after the member rows, so a merger only records what the
+member rows do not already say) and conflicting claims.
 
 Entry point: ``import_governance_facts(app)``.
 """
@@ -183,6 +185,10 @@ class GovernanceFactsImporter:
     def registered(self, cls: type[GovernanceAggregate], slug: str) -> bool:
         return self.app.exists(cls, slug)
 
+    @staticmethod
+    def takes_part(cooperation: Cooperation, admission: c.AdmitRegionToCooperation) -> bool:
+        return cooperation.participation_during(admission.region, admission.period) is not None
+
     # -- sections ---------------------------------------------------------------------------------------
     def run(self) -> ImportReport:
         for step in (
@@ -269,7 +275,7 @@ class GovernanceFactsImporter:
                     **self.attribution(member),
                 )
                 municipality = self.app.get(Municipality, member["municipality"])
-                yield command, command.effective_membership_id in municipality.memberships
+                yield command, municipality.has_membership(command.effective_membership_id)
 
     def import_organisations(self) -> Iterator[tuple[c.Command, bool]]:
         for o in self.facts["organisations"]:
@@ -324,32 +330,28 @@ class GovernanceFactsImporter:
             )
             cooperation = self.app.get(Cooperation, co["id"])
             for region in co.get("members", ()):
-                yield (
-                    c.AdmitRegionToCooperation(
-                        cooperation=co["id"],
-                        region=region,
-                        participation=Participation.MEMBER,
-                        **self.attribution(co),
-                    ),
-                    region in cooperation.participants,
+                admission = c.AdmitRegionToCooperation(
+                    cooperation=co["id"],
+                    region=region,
+                    participation=Participation.MEMBER,
+                    **self.attribution(co),
                 )
+                yield admission, self.takes_part(cooperation, admission)
             for a in co.get("associated", ()):
                 participation = (
                     Participation.INVITED
                     if a["participation"] == "uitgenodigd"
                     else Participation.ASSOCIATED
                 )
-                yield (
-                    c.AdmitRegionToCooperation(
-                        cooperation=co["id"],
-                        region=a["region"],
-                        participation=participation,
-                        participation_note=a["participation"],
-                        cadence=a.get("cadence"),
-                        **self.attribution(a),
-                    ),
-                    a["region"] in cooperation.participants,
+                admission = c.AdmitRegionToCooperation(
+                    cooperation=co["id"],
+                    region=a["region"],
+                    participation=participation,
+                    participation_note=a["participation"],
+                    cadence=a.get("cadence"),
+                    **self.attribution(a),
                 )
+                yield admission, self.takes_part(cooperation, admission)
             for organisation in co.get("organisations", ()):
                 yield (
                     c.InvolveOrganisationInCooperation(
@@ -357,7 +359,7 @@ class GovernanceFactsImporter:
                         organisation=organisation,
                         **self.attribution(co),
                     ),
-                    organisation in cooperation.organisations,
+                    cooperation.involves(organisation),
                 )
 
     def import_bodies(self) -> Iterator[tuple[c.Command, bool]]:
@@ -398,10 +400,7 @@ class GovernanceFactsImporter:
                             reason=o.get("reason"),
                             **self.attribution(o),
                         ),
-                        any(
-                            x.municipality == o["municipality"] and x.scope == o["scope"]
-                            for x in agreement.opt_outs
-                        ),
+                        agreement.has_opted_out(o["municipality"], o["scope"]),
                     )
             for m in a.get("milestones", ()):
                 milestone = Milestone(PartialDate.parse(m["date"]), m["what"], m.get("date_note"))
@@ -411,17 +410,16 @@ class GovernanceFactsImporter:
                         milestone=milestone,
                         **self.attribution(m),
                     ),
-                    milestone in agreement.milestones,
+                    agreement.has_milestone(milestone),
                 )
 
     def account_holdership(self, a: dict[str, Any]) -> Iterator[tuple[c.Command, bool]]:
         slug = AccountHoldership.account_slug(
             a.get("cooperation"), a.get("subject_organisation"), a["id"]
         )
-        done = (
-            self.registered(AccountHoldership, slug)
-            and a["id"] in self.app.get(AccountHoldership, slug).terms
-        )
+        done = self.registered(AccountHoldership, slug) and self.app.get(
+            AccountHoldership, slug
+        ).has_term(a["id"])
         yield (
             c.AssignAccountHoldership(
                 agreement=a["id"],

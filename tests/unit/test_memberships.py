@@ -11,8 +11,8 @@ from domain.errors import (
     MembershipAfterMerger,
     OverlappingMembership,
 )
-from domain.registry import Municipality
-from domain.values import UNKNOWN_DATE, Attribution, PartialDate, ValidPeriod
+from domain.registry import Municipality, StructuralChange
+from domain.values import UNKNOWN_DATE, Attribution, ChangeKind, PartialDate, ValidPeriod
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
@@ -253,3 +253,22 @@ def test_a_merger_needs_a_date_and_registered_municipalities(app: GovernanceAppl
                 principal="test",
             )
         )
+
+
+def test_a_merger_is_refused_as_a_plain_structural_change_and_nothing_is_recorded(
+    app: GovernanceApplication,
+) -> None:
+    setup(app, "a", "b")
+    position = app.recorder.max_notification_id()
+    with pytest.raises(InvalidMerger, match="record the merger x with merge_municipalities"):
+        app.record_structural_change(
+            c.RecordStructuralChange(
+                authority=EXTERNAL,
+                change="x",
+                change_kind=ChangeKind.MERGER,
+                valid_from=D("2022"),
+                principal="test",
+            )
+        )
+    assert not app.exists(StructuralChange, "x")
+    assert app.recorder.max_notification_id() == position

@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 
-from domain.values import UNKNOWN_DATE, PartialDate
+from domain.values import UNKNOWN_DATE, PartialDate, ValidPeriod
 from projections.projector import period_columns
-from projections.queries import certainly_holds
 
 
 def could_hold(valid_from: PartialDate, valid_until: PartialDate, day: date) -> bool:
@@ -50,4 +49,4 @@ def test_a_fact_could_hold_when_some_reading_of_its_bounds_covers_the_day(
 ) -> None:
     start, end = PartialDate.parse(valid_from), PartialDate.parse(valid_until)
     assert could_hold(start, end, day) is could
-    assert (could and certainly_holds(start, end, day)) is certain
+    assert (could and ValidPeriod(start, end).certainly_holds_on(day)) is certain
