@@ -37,8 +37,8 @@ import msgspec
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from adapters.event_log_format import stream_config
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
-from adapters.nats.recorders import stream_config
 from domain.events import describe
 
 WRONG_LAST_SEQUENCE = 10071

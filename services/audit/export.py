@@ -20,8 +20,7 @@ from adapters.audit import (
     source_of,
     state_of,
 )
-from adapters.nats.audit import UnreadableEntry
-from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
 from services.audit.verification import (
     GENESIS_LOG_HASH,
     Checkpoint,

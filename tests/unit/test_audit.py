@@ -11,7 +11,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
-from adapters.nats.recorders import EventRecord, event_hash
+from adapters.event_log_format import EventRecord, event_hash
 from services.audit import (
     Checkpoint,
     CheckpointWriter,
