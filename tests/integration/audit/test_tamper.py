@@ -121,7 +121,7 @@ def rehashed(raw: bytes, **changes: object) -> dict:
         line.get("predecessorhash", ""),
         line["subject"],
         line["aggregateversion"],
-        line["type"],
+        line["topic"],
         state,
     )
     return line
