@@ -2,11 +2,14 @@
 
 **Export**: the event log as CloudEvents 1.0 JSON (structured mode), one event per line (JSON Lines):
 
-- ``id`` ``<aggregate id>:<version>``; ``source`` ``urn:regiekaart:<stream>``; ``type`` the event's topic;
-  ``subject`` the aggregate id; ``time`` the start of the fact's valid time when it is known (midnight UTC
-  of ``valid_from``), else absent; ``datacontenttype`` ``application/json``;
-- extensions: ``recordedtime`` (when the event was recorded), ``position`` (its notification id in the
-  log), ``previousposition`` (the position of the log's previous event, 0 for the first),
+- the attributes of ``adapters.cloudevents``, as the region feeds carry them: ``id``
+  ``<aggregate id>:<version>``; ``source`` ``/regiekaart/events``; ``type``
+  ``nl.regiekaart.<Aggregate>.<Event>``; ``subject`` the aggregate id; ``time`` the start of the fact's
+  valid time when it is known (midnight UTC of ``valid_from``), else absent; ``recordedtime`` (when the
+  event was recorded); ``datacontenttype`` ``application/json``;
+- extensions: ``stream`` (the log's stream, which the seals name), ``topic`` (the event's stored topic,
+  which its hash covers), ``position`` (its notification id in the log), ``previousposition`` (the
+  position of the log's previous event, 0 for the first),
   ``aggregateversion``, ``predecessorhash`` (the hash of the aggregate's previous event, empty for its
   first), ``hash`` (the event's hash), ``loghash`` (the log hash up to and including it) and, on the
   last event of each stored message that carries one, ``seal`` (see ``adapters.seal``; the events of a
@@ -19,6 +22,10 @@
 Signed checkpoints appear in the same file as lines of type ``regiekaart.audit.checkpoint`` right after the
 last event they cover, their ``data`` the checkpoint as stored, so the file can be verified offline.
 
+Files exported before the export took the feeds' attributes have ``source`` ``urn:regiekaart:<stream>``,
+``type`` the topic and neither ``stream`` nor ``topic``; they are read as before (``stream_of``,
+``topic_of``).
+
 **Signing key**: the service's Ed25519 key (``adapters.seal``) signs every event message and every
 checkpoint. It is generated on first use, readable by its owner only (mode 0600), at
 ``REGIEKAART_SIGNING_KEY_FILE`` (default ``<data dir>/audit/checkpoint-signing.key``); the public key is
@@ -30,15 +37,17 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import msgspec
 from nacl.signing import SigningKey
 
 from adapters import seal
+from adapters.cloudevents import EVENT_SOURCE, SPEC_VERSION, event_attributes, type_of_topic
 
 CHECKPOINT_TYPE = "regiekaart.audit.checkpoint"
-SPEC_VERSION = "1.0"
+# The source of every line of a file exported before the export took the feeds' attributes.
+_OLD_SOURCE_PREFIX = "urn:regiekaart:"
 JSON = "application/json"
 _NO_DATA = msgspec.Raw(b"")
 
@@ -52,6 +61,8 @@ class ExportLine(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     time: str | None = None
     datacontenttype: str | None = None
     recordedtime: str | None = None
+    stream: str = ""
+    topic: str = ""
     position: int
     previousposition: int = 0
     aggregateversion: int = 0
@@ -87,19 +98,18 @@ class UnreadableLine(Exception):
         self.reason = reason
 
 
-def source_of(stream: str) -> str:
-    return f"urn:regiekaart:{stream}"
+def stream_of(line: ExportLine) -> str | None:
+    """The log's stream a line comes from; None if it is not from a Regiekaart log."""
+    if line.stream:
+        return line.stream
+    if line.source.startswith(_OLD_SOURCE_PREFIX):
+        return line.source.removeprefix(_OLD_SOURCE_PREFIX)
+    return None
 
 
-def _line(stream: str, type_: str, subject: str, position: int, **attributes: Any) -> ExportLine:
-    return ExportLine(
-        specversion=SPEC_VERSION,
-        source=source_of(stream),
-        type=type_,
-        subject=subject,
-        position=position,
-        **attributes,
-    )
+def topic_of(line: ExportLine) -> str:
+    """The stored topic of an exported event."""
+    return line.topic or line.type
 
 
 def event_line(
@@ -115,12 +125,28 @@ def event_line(
     log_hash: str,
     seal: str | None = None,
 ) -> bytes:
-    line = _line(
-        stream,
-        topic,
-        originator_id,
-        position,
-        id=f"{originator_id}:{version}",
+    try:
+        times = _decode_times(state)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        times = None
+    # Stored bytes that are not JSON, or that JSON would not keep verbatim, go as base64, their times
+    # unknown.
+    if state[:1].isspace() or state[-1:].isspace():
+        times = None
+    valid_from = times.valid_from if times is not None else None
+    attributes = event_attributes(
+        originator_id=originator_id,
+        version=version,
+        event_type=type_of_topic(topic),
+        subject=originator_id,
+        recorded_at=times.timestamp if times is not None else None,
+        valid_from=valid_from.value if valid_from is not None else None,
+    )
+    line = ExportLine(
+        **attributes,
+        stream=stream,
+        topic=topic,
+        position=position,
         previousposition=previous_position,
         aggregateversion=version,
         predecessorhash=prev_hash,
@@ -128,30 +154,25 @@ def event_line(
         loghash=log_hash,
         seal=seal,
     )
-    try:
-        times = _decode_times(state)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        times = None
-    if times is None or state[:1].isspace() or state[-1:].isspace():
-        line.data_base64 = base64.b64encode(state).decode()
-    else:
+    if times is not None:
         line.data = msgspec.Raw(state)
         line.datacontenttype = JSON
-        line.recordedtime = times.timestamp
-        if times.valid_from is not None and times.valid_from.value:
-            line.time = f"{times.valid_from.value}T00:00:00Z"
+    else:
+        line.data_base64 = base64.b64encode(state).decode()
     return _encode_line(line) + b"\n"
 
 
 def checkpoint_line(
     stream: str, position: int, signed_at: str, signature: str, payload: bytes
 ) -> bytes:
-    line = _line(
-        stream,
-        CHECKPOINT_TYPE,
-        stream,
-        position,
+    line = ExportLine(
+        specversion=SPEC_VERSION,
         id=f"checkpoint:{signature[:32]}",
+        source=EVENT_SOURCE,
+        type=CHECKPOINT_TYPE,
+        subject=stream,
+        stream=stream,
+        position=position,
         time=signed_at,
         datacontenttype=JSON,
         data=msgspec.Raw(payload),

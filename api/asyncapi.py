@@ -16,7 +16,8 @@ from uuid import UUID
 import msgspec
 import yaml
 
-from adapters.nats.feeds import EVENT_SOURCE, SPEC_VERSION, TYPE_PREFIX, FeedLayout
+from adapters.cloudevents import EVENT_SOURCE, SPEC_VERSION, TYPE_PREFIX
+from adapters.nats.feeds import FeedLayout
 from domain.events import EVENT_CLASSES
 
 DOCUMENT_PATH = Path(__file__).with_name("asyncapi.yaml")

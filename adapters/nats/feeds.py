@@ -10,11 +10,12 @@ a region system resumes from a sequence of its feed without learning how busy ot
 Messages follow the CloudEvents 1.0 NATS binding in binary mode: attributes in headers, the event as
 msgspec JSON in the body.
 
-- ``ce-specversion`` ``1.0``; ``ce-id`` ``<aggregate id>:<version>`` (an event's identity, the same in
-  every feed and on every re-run); ``ce-source`` ``/regiekaart/events``; ``ce-type``
-  ``nl.regiekaart.<Aggregate>.<Event>``; ``ce-subject`` ``<kind>/<slug>`` of the aggregate;
-- ``ce-time``: the start of the fact's valid time, when known (its precision is in the body's
-  ``valid_from``); ``ce-recordedtime``: when it was recorded; ``ce-sequence``: its position in the log;
+- the attributes of ``adapters.cloudevents``, each prefixed ``ce-``: ``ce-specversion`` ``1.0``;
+  ``ce-id`` ``<aggregate id>:<version>`` (an event's identity, the same in every feed and on every
+  re-run); ``ce-source`` ``/regiekaart/events``; ``ce-type`` ``nl.regiekaart.<Aggregate>.<Event>``;
+  ``ce-subject`` ``<kind>/<slug>`` of the aggregate; ``ce-time``: the start of the fact's valid time,
+  when known (its precision is in the body's ``valid_from``); ``ce-recordedtime``: when it was recorded;
+- ``ce-sequence``: its position in the log;
 - ``Content-Type: application/json``; ``Nats-Msg-Id`` ``<ce-id>:<region>``.
 
 Exactly once into each feed: every publish carries ``Nats-Expected-Last-Sequence`` (the feed's last
@@ -30,21 +31,18 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from adapters.cloudevents import event_attributes, rfc3339
+from adapters.event_log_format import stream_config
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
-from adapters.nats.recorders import stream_config
 from domain.events import describe
 
 WRONG_LAST_SEQUENCE = 10071
-SPEC_VERSION = "1.0"
-EVENT_SOURCE = "/regiekaart/events"
-TYPE_PREFIX = "nl.regiekaart."
 _ATTEMPTS = 10
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -100,32 +98,20 @@ def event_type(event: Any) -> str:
     return type(event).__qualname__
 
 
-def event_id(event: Any) -> str:
-    return f"{event.originator_id}:{event.originator_version}"
-
-
-def _rfc3339(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def cloudevent_headers(event: Any, position: int) -> dict[str, str]:
     """The CloudEvents attributes of ``event`` (stored at log ``position``) as NATS headers."""
     info = describe(event)
-    headers = {
-        "ce-specversion": SPEC_VERSION,
-        "ce-id": event_id(event),
-        "ce-source": EVENT_SOURCE,
-        "ce-type": TYPE_PREFIX + event_type(event),
-        "ce-subject": f"{info.aggregate_kind}/{info.slug}",
-        "ce-recordedtime": _rfc3339(event.timestamp),
-        "ce-sequence": str(position),
-        "Content-Type": "application/json",
-    }
-    valid_from = event.valid_from.value
-    if valid_from is not None:
-        headers["ce-time"] = f"{valid_from.isoformat()}T00:00:00Z"
+    attributes = event_attributes(
+        originator_id=event.originator_id,
+        version=event.originator_version,
+        event_type=event_type(event),
+        subject=f"{info.aggregate_kind}/{info.slug}",
+        recorded_at=rfc3339(event.timestamp),
+        valid_from=event.valid_from.value,
+    )
+    headers = {f"ce-{name}": value for name, value in attributes.items()}
+    headers["ce-sequence"] = str(position)
+    headers["Content-Type"] = "application/json"
     return headers
 
 

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 
-from adapters.nats.recorders import EVENTS_PER_MESSAGE
+from adapters.event_log_format import EVENTS_PER_MESSAGE
 from api.context import ApiContext, event_store_connected
 from api.schemas import Health
 from api.security import PublicOperation

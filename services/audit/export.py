@@ -17,11 +17,11 @@ from adapters.audit import (
     checkpoint_line,
     event_line,
     read_lines,
-    source_of,
     state_of,
+    stream_of,
+    topic_of,
 )
-from adapters.nats.audit import UnreadableEntry
-from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
 from services.audit.verification import (
     GENESIS_LOG_HASH,
     Checkpoint,
@@ -181,7 +181,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 position,
                 line.subject,
                 line.aggregateversion,
-                line.type,
+                topic_of(line),
                 state,
                 line.predecessorhash,
                 line.hash,
@@ -212,14 +212,14 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
 
 
 def _stream_of(line: ExportLine, number: int) -> str:
-    prefix = source_of("")
-    if not line.source.startswith(prefix):
+    stream = stream_of(line)
+    if stream is None:
         raise LogFault(
             line.position,
             FaultKind.UNREADABLE,
             f"line {number}: not from a Regiekaart log ({line.source})",
         )
-    return line.source[len(prefix) :]
+    return stream
 
 
 def _order_fault(

@@ -2,7 +2,7 @@
 
 Three things make the log tamper-evident:
 
-- **The event hash** (``adapters.nats.recorders.event_hash``): every stored event carries a hash over its
+- **The event hash** (``adapters.event_log_format.event_hash``): every stored event carries a hash over its
   content and over the hash of its aggregate's previous event (``prev_hash``). A changed event no longer
   matches its hash; a removed or inserted event breaks the link of the aggregate's next event.
 - **The log hash**: a running hash over every event of the log in order, ``L_0`` = 32 zero bytes and
@@ -40,8 +40,7 @@ import msgspec
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from adapters.nats.audit import UnreadableEntry
-from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry, event_hash
 from adapters.seal import seal_holds, seal_key
 
 GENESIS_LOG_HASH = bytes(32)

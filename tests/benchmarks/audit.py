@@ -27,9 +27,10 @@ from pathlib import Path
 import msgspec
 from nacl.signing import SigningKey
 
+from adapters.event_log_format import EventRecord, event_hash, subject_token
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
-from adapters.nats.recorders import EventRecord, JetStreamRecorder, event_hash, subject_token
+from adapters.nats.recorders import JetStreamRecorder
 from adapters.nats.server import NatsServer
 from adapters.seal import SEAL_HEADER, Sealer
 from services.audit import CheckpointWriter, export_log, verify_export, verify_log

@@ -11,7 +11,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
-from adapters.nats.recorders import EventRecord, event_hash
+from adapters.event_log_format import EventRecord, event_hash
 from services.audit import (
     Checkpoint,
     CheckpointWriter,
@@ -236,13 +236,32 @@ def test_an_export_is_cloudevents_with_the_stored_event_verbatim(key):
     signed(log, key)
     lines = exported(log)
     first = msgspec.json.decode(lines[0])
-    assert first["specversion"] == "1.0" and first["type"] == TOPIC
+    assert first["specversion"] == "1.0" and first["source"] == "/regiekaart/events"
+    assert first["type"] == "nl.regiekaart.Municipality.Registered" and first["topic"] == TOPIC
+    assert first["stream"] == log.stream
     assert (
         first["time"] == "2020-01-01T00:00:00Z" and first["recordedtime"] == "2026-01-01T00:00:00Z"
     )
     assert msgspec.json.encode(first["data"]) == log.events[0][1].state
     assert msgspec.json.decode(lines[-1])["type"] == "regiekaart.audit.checkpoint"
     assert verify_export(io.BytesIO(b"".join(lines)), [public(key)]).checkpoint is not None
+
+
+def test_an_export_written_before_it_took_the_feeds_attributes_still_verifies(key):
+    """Such a file names its stream in ``source`` and its topic in ``type``."""
+    log = FakeLog(chained(4))
+    signed(log, key)
+    old_lines = []
+    for raw in exported(log):
+        line = msgspec.json.decode(raw)
+        line["source"] = f"urn:regiekaart:{line.pop('stream')}"
+        if "topic" in line:
+            line["type"] = line.pop("topic")
+        old_lines.append(msgspec.json.encode(line) + b"\n")
+
+    verified = verify_export(io.BytesIO(b"".join(old_lines)), [public(key)])
+
+    assert verified.checkpoint is not None and verified.events == 4
 
 
 def test_an_export_of_a_state_that_is_not_json_keeps_its_bytes_in_base64():

@@ -11,9 +11,9 @@ import msgspec
 import pytest
 
 from adapters.audit import CHECKPOINT_TYPE, load_signing_key, public_key_path
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
-from adapters.nats.recorders import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from services.application import GovernanceApplication
 from services.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.commands import RegisterMunicipality
@@ -121,7 +121,7 @@ def rehashed(raw: bytes, **changes: object) -> dict:
         line.get("predecessorhash", ""),
         line["subject"],
         line["aggregateversion"],
-        line["type"],
+        line["topic"],
         state,
     )
     return line

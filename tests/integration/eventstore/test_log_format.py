@@ -11,9 +11,9 @@ import nats
 import pytest
 from eventsourcing.persistence import PersistenceError, StoredEvent, Tracking
 
-from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, recorders
+from adapters.event_log_format import EVENTS_PER_MESSAGE, event_hash, log_entries
+from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, log_reading
 from adapters.nats.client import NatsClient
-from adapters.nats.recorders import EVENTS_PER_MESSAGE, event_hash, log_entries
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_tracking_records_are_no_log_entries(nats_server, client, stream_name):
 
 
 def test_reading_in_many_small_pages_returns_everything_in_order(monkeypatch, recorder):
-    monkeypatch.setattr(recorders, "_READ_PAGE", 3)
+    monkeypatch.setattr(log_reading, "READ_PAGE", 3)
     saved = [recorder.insert_events(events(uuid.uuid4(), range(1, n % 3 + 2))) for n in range(10)]
     expected = [i for ids in saved for i in ids]
 
@@ -124,7 +124,7 @@ def test_a_read_that_misses_a_delivery_resumes_after_the_last_message_received(
 ):
     saved = [recorder.insert_events(events(uuid.uuid4(), range(1, 3))) for _ in range(6)]
     expected = [i for ids in saved for i in ids]
-    deliver = recorders._ConsumerRead._on_message
+    deliver = log_reading._ConsumerRead._on_message
     dropped = []
 
     def lose_the_third(self, subject, reply, data, headers):  # type: ignore[no-untyped-def]
@@ -133,7 +133,7 @@ def test_a_read_that_misses_a_delivery_resumes_after_the_last_message_received(
             return
         deliver(self, subject, reply, data, headers)
 
-    monkeypatch.setattr(recorders._ConsumerRead, "_on_message", lose_the_third)
+    monkeypatch.setattr(log_reading._ConsumerRead, "_on_message", lose_the_third)
     assert [n.id for n in recorder.select_notifications(None, 100)] == expected
     assert dropped
 

@@ -1,0 +1,164 @@
+"""How events sit in the event log: the one description that the recorders, the auditors, the region
+feeds and the tests read and write by. It does no I/O and knows nothing of the governance domain.
+
+Layout of a log stream (one stream per purpose; the events stream is the log):
+
+- ``<STREAM>.e.<aggregate>``: one subject per aggregate (see ``subject_token``). Each save writes ONE
+  message per aggregate it changes, carrying all of that aggregate's new events: a msgpack array of
+  ``EventRecord`` arrays, in version order. A save of more than ``EVENTS_PER_MESSAGE`` events of one
+  aggregate (or of more bytes than the server takes in one message) continues in further messages on
+  the same subject.
+- ``<STREAM>.t.<application>``: tracking records (``TrackingRecord``) of a process application, in the
+  same stream so that a save and its tracking position are written atomically.
+
+Notification ids are synthesised from the stream: the event at ``index`` (0-based) in the message with
+stream sequence ``sequence`` has notification id ``sequence * EVENTS_PER_MESSAGE + index``. Ids therefore
+follow commit order, and leave gaps, which the library allows. ``EVENTS_PER_MESSAGE`` is 1000: far more
+events than a save of one aggregate makes, while ids stay below 2**63 for 9 * 10**15 messages.
+``log_entries`` turns one stream message into its notification ids and event records; every reader of
+the log (the recorders, auditors, region feeds) decodes through it, and ``checked_log_entries`` is its
+strict form for auditors, refusing what the recorder could not have written.
+
+Every event carries ``prev_hash`` (the hash of the aggregate's previous event, also inside one message)
+and its own ``hash`` (see ``event_hash``), so an auditor recomputes the chain from the log alone. An
+event message may carry a seal in its headers (``adapters.seal``). The stream itself is immutable
+(``stream_config``). How messages are written under optimistic locks is ``adapters.nats.recorders``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+EVENTS_PER_MESSAGE = 1000
+
+
+# gc=False: records hold only strings, bytes and numbers, so the garbage collector need not track the
+# hundreds of thousands a replay creates.
+class EventRecord(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    originator_id: str
+    id_is_uuid: bool
+    originator_version: int
+    topic: str
+    state: bytes
+    prev_hash: str
+    hash: str
+
+
+class TrackingRecord(msgspec.Struct, array_like=True, frozen=True):
+    application_name: str
+    notification_id: int
+
+
+encode_record = msgspec.msgpack.Encoder().encode
+_decode_events = msgspec.msgpack.Decoder(list[EventRecord]).decode
+decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
+
+
+def event_message(records: list[bytes]) -> bytes:
+    """The payload of one event message, from its records as ``encode_record`` encoded them."""
+    return encode_record([msgspec.Raw(record) for record in records])
+
+
+def log_entries(sequence: int, subject: str, data: bytes) -> list[tuple[int, EventRecord]]:
+    """The events one stream message carries, each with its notification id; none for a message that
+    is not an event message (a tracking record)."""
+    # "<stream>.e.<aggregate>": stream names hold no dots, so the kind is the token after the first.
+    kind = subject.find(".") + 1
+    if subject[kind : kind + 2] != "e.":
+        return []
+    first_id = sequence * EVENTS_PER_MESSAGE
+    return [(first_id + index, record) for index, record in enumerate(_decode_events(data))]
+
+
+class UnreadableEntry(Exception):
+    """A message in the log that is not an event of it."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(f"position {position}: {reason}")
+        self.position = position
+        self.reason = reason
+
+
+def checked_log_entries(
+    stream: str, sequence: int, subject: str, data: bytes
+) -> list[tuple[int, EventRecord]]:
+    """The events one stored message holds, with their positions (notification ids), as the recorder
+    decodes them; a message the recorder could not have written raises UnreadableEntry."""
+    prefix = len(stream) + 1
+    kind = subject[prefix : prefix + 2]
+    position = sequence * EVENTS_PER_MESSAGE
+    if subject[:prefix] != f"{stream}." or kind not in ("e.", "t."):
+        raise UnreadableEntry(
+            position, f"a message on {subject!r}, which holds neither events nor tracking"
+        )
+    try:
+        entries = log_entries(sequence, subject, data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise UnreadableEntry(
+            position, f"the message on {subject!r} does not hold event records ({error})"
+        ) from None
+    token = subject[prefix + 2 :]
+    for notification_id, record in entries:
+        if token != _token(record):
+            raise UnreadableEntry(
+                notification_id,
+                f"an event of aggregate {record.originator_id} stored under another aggregate's "
+                f"subject {subject!r}, outside the optimistic lock that guards its chain",
+            )
+    return entries
+
+
+def _token(record: EventRecord) -> str:
+    if record.id_is_uuid:
+        return record.originator_id.replace("-", "")
+    return subject_token(record.originator_id)
+
+
+def event_hash(prev_hash: str, originator_id: str, version: int, topic: str, state: bytes) -> str:
+    """The hash of one stored event, chained to its predecessor in the same aggregate."""
+    content = encode_record((prev_hash, originator_id, version, topic, state))
+    return hashlib.sha256(content).hexdigest()
+
+
+def subject_token(originator_id: UUID | str) -> str:
+    """A subject-safe token for an aggregate id (subjects may not contain dots, wildcards or spaces)."""
+    if isinstance(originator_id, UUID):
+        return originator_id.hex
+    encoded = base64.urlsafe_b64encode(originator_id.encode()).decode().rstrip("=")
+    return f"s-{encoded}"
+
+
+def event_subject(stream: str, originator_id: UUID | str) -> str:
+    return f"{stream}.e.{subject_token(originator_id)}"
+
+
+def tracking_subject(stream: str, application_name: str) -> str:
+    return f"{stream}.t.{subject_token(application_name)}"
+
+
+def stream_config(name: str, replicas: int = 1) -> dict[str, Any]:
+    """An immutable log: nothing can be deleted, purged, rolled up or expired."""
+    return {
+        "name": name,
+        "subjects": [f"{name}.>"],
+        "storage": "file",
+        "retention": "limits",
+        "num_replicas": replicas,
+        "max_msgs": -1,
+        "max_bytes": -1,
+        "max_age": 0,
+        "max_msgs_per_subject": -1,
+        "max_msg_size": -1,
+        "discard": "old",
+        "deny_delete": True,
+        "deny_purge": True,
+        "allow_rollup_hdrs": False,
+        "allow_direct": True,
+        "allow_atomic": True,
+        "duplicate_window": 120_000_000_000,
+    }

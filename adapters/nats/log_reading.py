@@ -1,0 +1,329 @@
+"""Reading the event log: whole passes through JetStream consumers (``scan_log``), the live
+subscription of the eventsourcing library (``NatsSubscription``), and one aggregate or the last message
+on a subject by direct gets (``subject_entries``, ``last_on_subject``).
+
+A pass goes through a short-lived ephemeral pull consumer (no acks, in memory), read through a raw
+subscription of ``NatsClient``: stream sequence and delivery count come from the reply subject, headers
+are never parsed (unless the reader asks for them, for the seals). A gap in the delivery count or a
+stalled read resumes from the last message received with a new consumer. A reader therefore needs
+permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*`` and
+``$JS.API.CONSUMER.DELETE.<STREAM>.*``, and none to publish to the log. What the messages hold is
+``adapters.event_log_format``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import msgspec
+from eventsourcing.persistence import ListenNotifySubscription, OperationalError
+from nats.aio.msg import Msg
+
+from adapters.event_log_format import EventRecord, log_entries
+from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
+
+if TYPE_CHECKING:
+    from adapters.nats.recorders import NatsApplicationRecorder
+
+# Messages asked of the server at once (a page of a pass, a page of a subscription).
+READ_PAGE = 10_000
+# Consecutive attempts of a log read that received nothing before it gives up.
+_READ_ATTEMPTS = 3
+# JetStream's error code for a direct get of a subject that holds no message.
+NO_MESSAGE_FOUND = 10037
+# How long a read waits for the replica answering it to catch up with the leader (replicated streams).
+_CATCH_UP_ATTEMPTS = 400
+_CATCH_UP_PAUSE_SECONDS = 0.005
+# A wake-up for live subscriptions in case a notification was missed during a reconnect.
+_SUBSCRIPTION_POLL_SECONDS = 1.0
+
+
+async def scan_log(
+    client: NatsClient,
+    stream: str,
+    first_sequence: int,
+    accept: Callable[..., bool],
+    *,
+    with_headers: bool = False,
+) -> None:
+    """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`
+    (with `with_headers`, `accept(sequence, subject, data, raw header block or None)`), in log order,
+    until `accept` returns False or the messages the log held when the scan began are done. A scan that
+    stalls or misses a delivery resumes after the last message it handed on."""
+    attempts = 0
+    while attempts < _READ_ATTEMPTS:
+        attempts += 1
+        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers)
+        finished = await reader.run()
+        if finished:
+            return
+        if reader.last_sequence >= first_sequence:
+            first_sequence, attempts = reader.last_sequence + 1, 0
+    raise OperationalError(
+        f"reading stream {stream} from sequence {first_sequence} made no progress"
+    )
+
+
+class _ConsumerRead:
+    """One pass over the log through an ephemeral pull consumer, requesting pages of messages.
+
+    Messages arrive on a raw subscription: the stream sequence and the consumer's delivery count are
+    read from the reply subject (``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<delivery
+    seq>.<time>.<pending>``, or with domain and account tokens before the stream), nothing else."""
+
+    def __init__(
+        self,
+        client: NatsClient,
+        stream: str,
+        first_sequence: int,
+        accept: Callable[..., bool],
+        with_headers: bool = False,
+    ) -> None:
+        self.client = client
+        self.stream = stream
+        self.first_sequence = first_sequence
+        self.accept = accept
+        self.with_headers = with_headers
+        self.last_sequence = 0
+        self._deliveries = 0
+        self._page_end = 0
+        self._stopped = True
+        self._page_done: asyncio.Event | None = None
+        self._outcome: str | BaseException | None = None
+
+    async def run(self) -> bool:
+        """True if the scan is finished; False if it stopped early and should resume."""
+        client = self.client
+        stream = self.stream
+        self._page_done = asyncio.Event()
+        created = await client.api(
+            f"$JS.API.CONSUMER.CREATE.{stream}",
+            {
+                "stream_name": stream,
+                "config": {
+                    "deliver_policy": "by_start_sequence",
+                    "opt_start_seq": self.first_sequence,
+                    "ack_policy": "none",
+                    "replay_policy": "instant",
+                    "inactive_threshold": 60_000_000_000,
+                    "mem_storage": True,
+                    "num_replicas": 1,
+                },
+            },
+        )
+        consumer, pending = created["name"], int(created["num_pending"])
+        inbox = client.nc.new_inbox()
+        try:
+            async with client.raw_subscription(inbox, self._on_message):
+                while pending > 0:
+                    page = min(pending, READ_PAGE)
+                    self._page_end = self._deliveries + page
+                    self._page_done.clear()
+                    self._stopped = False
+                    await client.nc.publish(
+                        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+                        msgspec.json.encode({"batch": page, "no_wait": True}),
+                        reply=inbox,
+                    )
+                    await self._wait_for_page()
+                    if isinstance(self._outcome, BaseException):
+                        raise self._outcome
+                    if self._outcome is not None:
+                        return self._outcome == "accepted all it wants"
+                    pending -= page
+            return True
+        finally:
+            # The consumer also goes by itself once inactive; deleting it spares the server the wait.
+            with contextlib.suppress(NoAnswer):
+                await client.nc.publish(f"$JS.API.CONSUMER.DELETE.{stream}.{consumer}")
+
+    async def _wait_for_page(self) -> None:
+        assert self._page_done is not None
+        while True:
+            deliveries = self._deliveries
+            try:
+                await asyncio.wait_for(self._page_done.wait(), self.client.timeout)
+                return
+            except TimeoutError:
+                if self._deliveries == deliveries:
+                    self._stop("stalled")
+                    return
+
+    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+        if self._stopped:
+            return
+        try:
+            if not reply:
+                # A status ends the request early: no messages (404), timeout (408), consumer gone
+                # (409) or nobody there to answer after a server restart (503). Heartbeats (100) and
+                # anything without a status do not.
+                if headers and headers.startswith(b"NATS/1.0 ") and headers[9:12] != b"100":
+                    self._stop("request ended")
+                return
+            tokens = reply.split(b".")
+            offset = 5 if len(tokens) == 9 else 7
+            delivery = int(tokens[offset + 1])
+            if delivery != self._deliveries + 1:
+                self._stop("missed a delivery")
+                return
+            sequence = int(tokens[offset])
+            self._deliveries = delivery
+            self.last_sequence = sequence
+            accepted = (
+                self.accept(sequence, subject.decode(), data, headers)
+                if self.with_headers
+                else self.accept(sequence, subject.decode(), data)
+            )
+            if not accepted:
+                self._stop("accepted all it wants")
+            elif delivery == self._page_end:
+                self._stop(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the reading coroutine
+            self._stop(error)
+
+    def _stop(self, outcome: str | BaseException | None) -> None:
+        """Ends the page: the reading coroutine looks at the outcome (None: the page is complete)."""
+        assert self._page_done is not None
+        self._outcome = outcome
+        self._stopped = True
+        self._page_done.set()
+
+
+async def last_on_subject(
+    client: NatsClient, stream: str, replicas: int, subject: str
+) -> tuple[int, str, bytes] | None:
+    """The sequence, subject and payload of the last message on `subject`, or None.
+
+    Direct gets are answered by any replica, and a follower may not yet hold what the leader has
+    acknowledged. On a replicated stream the last message is therefore asked of the leader, so a
+    process reads what another one has just written: an aggregate's head before a write, or its
+    events before a command (see ``subject_entries``)."""
+    if replicas > 1:
+        try:
+            answer = await client.api(
+                f"$JS.API.STREAM.MSG.GET.{stream}",
+                {"last_by_subj": subject},
+                repeatable=True,
+            )
+        except JetStreamApiError as error:
+            if error.err_code == NO_MESSAGE_FOUND:
+                return None
+            raise
+        message = answer["message"]
+        return (
+            int(message["seq"]),
+            message["subject"],
+            base64.b64decode(message.get("data", "")),
+        )
+    reply = await client.request(
+        f"$JS.API.DIRECT.GET.{stream}",
+        msgspec.json.encode({"last_by_subj": subject}),
+        repeatable=True,
+    )
+    if reply.headers and reply.headers.get("Status") == "404":
+        return None
+    _raise_for_status(reply)
+    return int(reply.headers["Nats-Sequence"]), reply.headers["Nats-Subject"], reply.data
+
+
+async def subject_entries(
+    client: NatsClient, stream: str, replicas: int, subject: str
+) -> list[tuple[int, EventRecord]]:
+    """Every event of one aggregate, in order. On a replicated stream, once the replica answering
+    holds the leader's last message of the aggregate (see ``last_on_subject``)."""
+    if replicas == 1:
+        return [
+            entry
+            for _, entries in await _read_subject(client, stream, subject)
+            for entry in entries
+        ]
+    last = await last_on_subject(client, stream, replicas, subject)
+    if last is None:
+        return []
+    for _ in range(_CATCH_UP_ATTEMPTS):
+        messages = await _read_subject(client, stream, subject)
+        if messages and messages[-1][0] >= last[0]:
+            return [entry for _, entries in messages for entry in entries]
+        await asyncio.sleep(_CATCH_UP_PAUSE_SECONDS)
+    raise OperationalError(f"no replica of {stream} caught up with {subject} in time")
+
+
+async def _read_subject(
+    client: NatsClient, stream: str, subject: str
+) -> list[tuple[int, list[tuple[int, EventRecord]]]]:
+    """The aggregate's messages (sequence, events), by batched direct gets filtered by its
+    literal subject."""
+    read: list[tuple[int, list[tuple[int, EventRecord]]]] = []
+    sequence = 1
+    while True:
+        done = asyncio.get_running_loop().create_future()
+        messages: list[Msg] = []
+
+        async def collect(message: Msg, messages=messages, done=done) -> None:
+            status = message.headers.get("Status") if message.headers else None
+            if status is None:
+                messages.append(message)
+            elif not done.done():
+                done.set_result(status)
+
+        inbox = client.nc.new_inbox()
+        subscription = await client.nc.subscribe(inbox, cb=collect)
+        try:
+            await client.nc.publish(
+                f"$JS.API.DIRECT.GET.{stream}",
+                msgspec.json.encode({"seq": sequence, "next_by_subj": subject, "batch": READ_PAGE}),
+                reply=inbox,
+            )
+            await asyncio.wait_for(done, client.timeout)
+        finally:
+            await subscription.unsubscribe()
+        for message in messages:
+            read.append((int(message.headers["Nats-Sequence"]), _direct_get_entries(message)))
+        if len(messages) < READ_PAGE:
+            return read
+        sequence = read[-1][0] + 1
+
+
+def _direct_get_entries(message: Msg) -> list[tuple[int, EventRecord]]:
+    headers = message.headers or {}
+    return log_entries(int(headers["Nats-Sequence"]), headers["Nats-Subject"], message.data)
+
+
+def _raise_for_status(reply: Msg) -> None:
+    status = reply.headers.get("Status") if reply.headers else None
+    if status is not None:
+        raise JetStreamApiError(int(status), 0, reply.headers.get("Description", ""))
+
+
+# The recorder is named, not imported: it imports this module for its reads.
+class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
+    """Reads pages with select_notifications; a core NATS subscription on the event subjects wakes it."""
+
+    def __init__(
+        self, recorder: NatsApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._select_limit = READ_PAGE
+
+        async def wake(_: Msg) -> None:
+            self._has_been_notified.set()
+
+        self._wake_subscription = recorder.client.subscribe(f"{recorder.stream}.e.>", wake)
+        self._poller = threading.Thread(target=self._poll, daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._has_been_stopped:
+            self._has_been_notified.set()
+            threading.Event().wait(_SUBSCRIPTION_POLL_SECONDS)
+
+    def stop(self) -> None:
+        if not self._has_been_stopped:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                self._recorder.client.run(self._wake_subscription.unsubscribe(), timeout=5)
+        super().stop()
