@@ -20,6 +20,7 @@ from api.guards import WRITERS
 from api.idempotency import request_hash
 from api.schemas import CommandAccepted, command_body, to_command
 from services import commands as c
+from services.application import COMMAND_HANDLERS
 
 IdempotencyKey = Annotated[
     str | None,
@@ -96,7 +97,8 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
             headers=headers,
         )
 
-    record.__name__ = record.__qualname__ = _snake(command_class.__name__)
+    # The endpoint is named after the application's handler of the command (``register_region``).
+    record.__name__ = record.__qualname__ = COMMAND_HANDLERS[command_class].__name__
     return post(
         path,
         summary=summary,
@@ -106,7 +108,3 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         guards=[WRITERS],
         responses=COMMAND_PROBLEMS,
     )(record)
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
