@@ -10,6 +10,7 @@ from typing import Annotated
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import HeaderParameter, JSONBody
@@ -69,10 +70,10 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         self: object,
         request: Request,
         data: JSONBody[body_class],  # type: ignore[valid-type]
+        context: NamedDependency[ApiContext],
         idempotency_key: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Response[CommandAccepted]:
-        context: ApiContext = request.app.state.context
         principal = request.user
         command = to_command(command_class, data, principal.id)
         request_sha256 = request_hash(request.url.path, msgspec.json.encode(data))

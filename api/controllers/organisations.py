@@ -1,6 +1,7 @@
 """Organisations: care providers, expertise centres, procurement bureaus, ..."""
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from api.commands import command_route
 from api.controllers.reads import (
@@ -14,6 +15,7 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
+from api.maps import MapCache
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -28,8 +30,10 @@ class OrganisationController(Controller):
     register = command_route("/", c.RegisterOrganisation, "Register an organisation")
 
     @get("/", guards=[reads_everything], summary="All organisations", responses=READ_PROBLEMS)
-    async def list_organisations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
-        return await summaries(request, GovernanceMaps.organisations, known_at)
+    async def list_organisations(
+        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
+    ) -> list[Summary]:
+        return await summaries(maps, GovernanceMaps.organisations, known_at)
 
     @map_route(
         "/{organisation:str}/map",
@@ -38,14 +42,21 @@ class OrganisationController(Controller):
     )
     async def organisation_view(
         self,
-        request: Request,
+        maps: NamedDependency[GovernanceMaps],
+        map_cache: NamedDependency[MapCache],
         organisation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[OrganisationView]:
         return await cached_map(
-            request, GovernanceMaps.organisation_view, organisation, as_of, known_at, if_none_match
+            maps,
+            map_cache,
+            GovernanceMaps.organisation_view,
+            organisation,
+            as_of,
+            known_at,
+            if_none_match,
         )
 
     @get(
@@ -55,6 +66,9 @@ class OrganisationController(Controller):
         responses=READ_PROBLEMS,
     )
     async def organisation_history(
-        self, request: Request, organisation: SlugPath, known_at: KnownAt = None
+        self,
+        maps: NamedDependency[GovernanceMaps],
+        organisation: SlugPath,
+        known_at: KnownAt = None,
     ) -> list[HistoryEntry]:
-        return await history(request, SubjectKind.ORGANISATION, organisation, known_at)
+        return await history(maps, SubjectKind.ORGANISATION, organisation, known_at)

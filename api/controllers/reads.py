@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
@@ -18,7 +18,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.types import Guard
 
 from api.errors import problems
-from api.maps import utc
+from api.maps import MapCache, utc
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -64,12 +64,9 @@ def map_route(
     )
 
 
-def _maps(request: Request[Any, Any, Any]) -> GovernanceMaps:
-    return request.app.state.context.maps  # type: ignore[no-any-return]
-
-
 async def cached_map(
-    request: Request[Any, Any, Any],
+    maps: GovernanceMaps,
+    map_cache: MapCache,
     query: Callable[..., Any],
     slug: str,
     as_of: date | None,
@@ -78,9 +75,9 @@ async def cached_map(
 ) -> Response[bytes]:
     """The map ``query(maps, slug, as_of=, known_at=)`` as JSON, from the worker's cache when fresh;
     304 without a body if ``If-None-Match`` names it."""
-    maps, moment = _maps(request), utc(known_at)
+    moment = utc(known_at)
     try:
-        encoded = await request.app.state.context.map_cache.encoded(
+        encoded = await map_cache.encoded(
             (query.__name__, slug, as_of, moment),
             lambda: query(maps, slug, as_of=as_of, known_at=moment),
         )
@@ -100,14 +97,14 @@ async def _read(compute: Callable[[], T]) -> T:
 
 
 async def history(
-    request: Request[Any, Any, Any], kind: SubjectKind, slug: str, known_at: datetime | None
+    maps: GovernanceMaps, kind: SubjectKind, slug: str, known_at: datetime | None
 ) -> list[HistoryEntry]:
-    maps = _maps(request)
     return await _read(lambda: maps.history(kind, slug, known_at=utc(known_at)))
 
 
 async def summaries(
-    request: Request[Any, Any, Any], query: Callable[..., list[Summary]], known_at: datetime | None
+    maps: GovernanceMaps,
+    query: Callable[..., list[Summary]],
+    known_at: datetime | None,
 ) -> list[Summary]:
-    maps = _maps(request)
     return await _read(lambda: query(maps, known_at=utc(known_at)))
