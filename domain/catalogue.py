@@ -18,7 +18,12 @@ from typing import Any
 
 import msgspec
 
-from domain.agreements import AccountHoldership, JointProcurement, Trekkerschap
+from domain.agreements import (
+    AccountHoldership,
+    ExpertiseCentreMandate,
+    JointProcurement,
+    Trekkerschap,
+)
 from domain.base import GovernanceAggregate
 from domain.events import _AGGREGATE_BY_NAME, EVENT_CLASSES
 from domain.registry import ConflictingClaims, Cooperation, Municipality, StructuralChange
@@ -61,6 +66,10 @@ EVENT_NOTES: dict[type, str] = {
     ConflictingClaims.Recorded: (
         "The sources disagree; all claims are kept side by side, none is preferred."
     ),
+    AccountHoldership.Opened: (
+        "One account per cooperation and organisation: its slug is ``<cooperation>:<organisation>``, "
+        "or ``unattributed:<agreement>`` when either is unknown."
+    ),
     AccountHoldership.HolderAssigned: (
         "``agreement`` names the term (the accounthouderschap agreement's slug)."
     ),
@@ -75,6 +84,7 @@ EVENT_NOTES: dict[type, str] = {
         "Valid time: the years the option would have added, when the contract start is known to the "
         "day."
     ),
+    ExpertiseCentreMandate.Granted: "``owner`` is the cooperation that grants the mandate.",
     Trekkerschap.LeadAssigned: "``owner`` is the cooperation whose agenda item it is.",
     GovernanceAggregate.FactCorrected: (
         "The fact stated by event ``corrects_version`` of aggregate ``corrects_id`` no longer counts; "
