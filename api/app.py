@@ -51,18 +51,7 @@ from api.controllers.system import (
     read_event_log_status,
 )
 from api.controllers.tokens import TokenController
-from api.dependencies import (
-    provide_audit_log,
-    provide_context,
-    provide_engine,
-    provide_event_log_status_file,
-    provide_feed_connection,
-    provide_map_cache,
-    provide_maps,
-    provide_public_key_file,
-    provide_token_cache,
-    provide_tokens,
-)
+from api.dependencies import Providers
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
@@ -181,6 +170,13 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             finally:
                 await app.state.feed_connection.close()
 
+    state = State(
+        {
+            "public_key_file": public_key_file(settings.effective_signing_key_file),
+            "event_log_status_file": event_log_status_path(settings.data_dir),
+        }
+    )
+    provide = Providers(state)
     prometheus = PrometheusConfig(app_name="regiekaart", prefix="regiekaart", group_path=True)
     return Litestar(
         route_handlers=[
@@ -201,23 +197,17 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
         lifespan=[lifespan],
         # What the handlers are given by parameter name (``api.dependencies``).
         dependencies={
-            "context": Provide(provide_context, sync_to_thread=False),
-            "engine": Provide(provide_engine, sync_to_thread=False),
-            "maps": Provide(provide_maps, sync_to_thread=False),
-            "map_cache": Provide(provide_map_cache, sync_to_thread=False),
-            "tokens": Provide(provide_tokens, sync_to_thread=False),
-            "token_cache": Provide(provide_token_cache, sync_to_thread=False),
-            "audit_log": Provide(provide_audit_log, sync_to_thread=False),
-            "feed_connection": Provide(provide_feed_connection, sync_to_thread=False),
-            "public_key_file": Provide(provide_public_key_file, sync_to_thread=False),
-            "event_log_status_file": Provide(provide_event_log_status_file, sync_to_thread=False),
+            "context": Provide(provide.context, sync_to_thread=False),
+            "engine": Provide(provide.engine, sync_to_thread=False),
+            "maps": Provide(provide.maps, sync_to_thread=False),
+            "tokens": Provide(provide.tokens, sync_to_thread=False),
+            "token_cache": Provide(provide.token_cache, sync_to_thread=False),
+            "audit_log": Provide(provide.audit_log, sync_to_thread=False),
+            "feed_connection": Provide(provide.feed_connection, sync_to_thread=False),
+            "public_key_file": Provide(provide.public_key_file, sync_to_thread=False),
+            "event_log_status_file": Provide(provide.event_log_status_file, sync_to_thread=False),
         },
-        state=State(
-            {
-                "public_key_file": public_key_file(settings.effective_signing_key_file),
-                "event_log_status_file": event_log_status_path(settings.data_dir),
-            }
-        ),
+        state=state,
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,

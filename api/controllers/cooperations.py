@@ -4,6 +4,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
 from api.commands import command_route
+from api.context import ApiContext
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -15,7 +16,6 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
-from api.maps import MapCache
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -48,16 +48,14 @@ class CooperationController(Controller):
     )
     async def cooperation_map(
         self,
-        maps: NamedDependency[GovernanceMaps],
-        map_cache: NamedDependency[MapCache],
+        context: NamedDependency[ApiContext],
         cooperation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[CooperationMap]:
         return await cached_map(
-            maps,
-            map_cache,
+            context,
             GovernanceMaps.cooperation_map,
             cooperation,
             as_of,

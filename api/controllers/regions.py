@@ -4,6 +4,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
 from api.commands import command_route
+from api.context import ApiContext
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -15,7 +16,6 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything, require_region
-from api.maps import MapCache
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -42,8 +42,7 @@ class RegionController(Controller):
     async def region_map(
         self,
         request: Request,
-        maps: NamedDependency[GovernanceMaps],
-        map_cache: NamedDependency[MapCache],
+        context: NamedDependency[ApiContext],
         region: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
@@ -51,7 +50,7 @@ class RegionController(Controller):
     ) -> Response[RegionMap]:
         require_region(request, region)
         return await cached_map(
-            maps, map_cache, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
+            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
         )
 
     @get(
