@@ -8,12 +8,13 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
 
 import anyio.to_thread
 import nats
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
@@ -50,6 +51,7 @@ from api.controllers.system import (
     read_event_log_status,
 )
 from api.controllers.tokens import TokenController
+from api.dependencies import Providers
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
@@ -99,17 +101,19 @@ class Metrics(PrometheusController):
     opt = {"exclude_from_auth": True}
 
     @get()
-    async def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    async def get(
+        self, engine: NamedDependency[Engine], event_log_status_file: NamedDependency[Path]
+    ) -> Response[bytes]:
         registry = REGISTRY
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         own = CollectorRegistry()
-        own.register(SetAsideCollector(request.app.state.context.engine))
+        own.register(SetAsideCollector(engine))
         body = generate_latest(registry)
         body += await anyio.to_thread.run_sync(generate_latest, own)
         # Whether the checkpoint writer (another process) last found the event log intact.
-        status = read_event_log_status(request.app.state.event_log_status_file)
+        status = read_event_log_status(event_log_status_file)
         if status is not None:
             body += event_log_metrics(status)
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -166,6 +170,13 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             finally:
                 await app.state.feed_connection.close()
 
+    state = State(
+        {
+            "public_key_file": public_key_file(settings.effective_signing_key_file),
+            "event_log_status_file": event_log_status_path(settings.data_dir),
+        }
+    )
+    provide = Providers(state)
     prometheus = PrometheusConfig(app_name="regiekaart", prefix="regiekaart", group_path=True)
     return Litestar(
         route_handlers=[
@@ -184,12 +195,19 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             TokenController,
         ],
         lifespan=[lifespan],
-        state=State(
-            {
-                "public_key_file": public_key_file(settings.effective_signing_key_file),
-                "event_log_status_file": event_log_status_path(settings.data_dir),
-            }
-        ),
+        # What the handlers are given by parameter name (``api.dependencies``).
+        dependencies={
+            "context": Provide(provide.context, sync_to_thread=False),
+            "engine": Provide(provide.engine, sync_to_thread=False),
+            "maps": Provide(provide.maps, sync_to_thread=False),
+            "tokens": Provide(provide.tokens, sync_to_thread=False),
+            "token_cache": Provide(provide.token_cache, sync_to_thread=False),
+            "audit_log": Provide(provide.audit_log, sync_to_thread=False),
+            "feed_connection": Provide(provide.feed_connection, sync_to_thread=False),
+            "public_key_file": Provide(provide.public_key_file, sync_to_thread=False),
+            "event_log_status_file": Provide(provide.event_log_status_file, sync_to_thread=False),
+        },
+        state=state,
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,

@@ -10,6 +10,7 @@ from typing import Annotated
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import HeaderParameter, JSONBody
@@ -20,6 +21,7 @@ from api.guards import WRITERS
 from api.idempotency import request_hash
 from api.schemas import CommandAccepted, command_body, to_command
 from services import commands as c
+from services.application import COMMAND_HANDLERS
 
 IdempotencyKey = Annotated[
     str | None,
@@ -68,10 +70,10 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         self: object,
         request: Request,
         data: JSONBody[body_class],  # type: ignore[valid-type]
+        context: NamedDependency[ApiContext],
         idempotency_key: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Response[CommandAccepted]:
-        context: ApiContext = request.app.state.context
         principal = request.user
         command = to_command(command_class, data, principal.id)
         request_sha256 = request_hash(request.url.path, msgspec.json.encode(data))
@@ -96,7 +98,8 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
             headers=headers,
         )
 
-    record.__name__ = record.__qualname__ = _snake(command_class.__name__)
+    # The endpoint is named after the application's handler of the command (``register_region``).
+    record.__name__ = record.__qualname__ = COMMAND_HANDLERS[command_class].__name__
     return post(
         path,
         summary=summary,
@@ -106,7 +109,3 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         guards=[WRITERS],
         responses=COMMAND_PROBLEMS,
     )(record)
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")

@@ -87,12 +87,11 @@ class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
 
 
 def token_still_valid(
-    connection: ASGIConnection[Any, Any, Any, Any],
+    connection: ASGIConnection[Any, Any, Any, Any], cache: TokenCache
 ) -> Callable[[], Awaitable[bool]]:
     """For a request that lasts (a stream): whether its bearer token is still valid, asked again when
     called (through the token cache, so it answers as any new request with the token would)."""
     token = _bearer_token(connection)
-    cache: TokenCache = connection.app.state.context.token_cache
 
     async def still_valid() -> bool:
         return await cache.principal(token) is not None

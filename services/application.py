@@ -158,11 +158,11 @@ class GovernanceApplication(Application[UUID]):
         """Run any command (the API and the importer use this). With ``expected_version``, the command's
         first aggregate must be at that version, else VersionConflict; so must it be if another command
         saves it concurrently."""
-        method: Callable[[Any], UUID] = getattr(self, _HANDLERS[type(command)])
+        handler = COMMAND_HANDLERS[type(command)]
         command = checked(command, self)
         with self._recording(expected_version) as recording:
             recording.target = _TARGETS.get(type(command))
-            aggregate_id = method(command)
+            aggregate_id = handler(self, command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
         version = recording.aggregate.version if recording.aggregate else 0
         return Recorded(
@@ -713,20 +713,41 @@ class GovernanceApplication(Application[UUID]):
         return agreement.id
 
 
-def _method_name(command_class: type) -> str:
-    name = command_class.__name__
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
-
-
-# Every command class maps to the method of the same name in snake case (AssignLead → assign_lead).
-_HANDLERS: dict[type, str] = {
-    cls: _method_name(cls)
-    for cls in vars(c).values()
-    if isinstance(cls, type)
-    and issubclass(cls, c.Command)
-    and cls not in (c.Command, c.FactCommand)
+# Which method handles each command (``handle`` dispatches through this table, for the API, the importer
+# and the command line alike): search here for a command's class to find its handler.
+COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], UUID]] = {
+    c.RegisterSource: GovernanceApplication.register_source,
+    c.RegisterMunicipality: GovernanceApplication.register_municipality,
+    c.RegisterRegion: GovernanceApplication.register_region,
+    c.StartMembership: GovernanceApplication.start_membership,
+    c.EndMembership: GovernanceApplication.end_membership,
+    c.RegisterCooperation: GovernanceApplication.register_cooperation,
+    c.AdmitRegionToCooperation: GovernanceApplication.admit_region_to_cooperation,
+    c.InvolveOrganisationInCooperation: GovernanceApplication.involve_organisation_in_cooperation,
+    c.RegisterOrganisation: GovernanceApplication.register_organisation,
+    c.RegisterDecisionBody: GovernanceApplication.register_decision_body,
+    c.ChangeBodyRole: GovernanceApplication.change_body_role,
+    c.MergeMunicipalities: GovernanceApplication.merge_municipalities,
+    c.RecordStructuralChange: GovernanceApplication.record_structural_change,
+    c.RecordConflictingClaims: GovernanceApplication.record_conflicting_claims,
+    c.AddClaim: GovernanceApplication.add_claim,
+    c.CorrectFact: GovernanceApplication.correct_fact,
+    c.AssignAccountHoldership: GovernanceApplication.assign_account_holdership,
+    c.TransferAccountHoldership: GovernanceApplication.transfer_account_holdership,
+    c.EndAccountHoldership: GovernanceApplication.end_account_holdership,
+    c.RecordJointProcurement: GovernanceApplication.record_joint_procurement,
+    c.OptOutOfProcurement: GovernanceApplication.opt_out_of_procurement,
+    c.ExerciseExtensionOption: GovernanceApplication.exercise_extension_option,
+    c.DeclineExtensionOption: GovernanceApplication.decline_extension_option,
+    c.GrantExpertiseCentreMandate: GovernanceApplication.grant_expertise_centre_mandate,
+    c.RecordPlanStep: GovernanceApplication.record_plan_step,
+    c.AdoptPlan: GovernanceApplication.adopt_plan,
+    c.AssignLead: GovernanceApplication.assign_lead,
+    c.ReassignLead: GovernanceApplication.reassign_lead,
+    c.RecordAgreement: GovernanceApplication.record_agreement,
+    c.RecordMilestone: GovernanceApplication.record_milestone,
+    c.ChangeAgreementStatus: GovernanceApplication.change_agreement_status,
 }
-assert all(hasattr(GovernanceApplication, name) for name in _HANDLERS.values()), _HANDLERS
 
 # The aggregate each command changes when it exists before the command (those that register a new
 # aggregate check ``If-Match`` when saving): ``_check_precondition`` compares its version on loading.

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Annotated, Any
+from pathlib import Path
+from typing import IO, Annotated
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
 from litestar.params import QueryParameter
 from litestar.response import Stream
+from sqlalchemy import Engine
 
 from adapters.nats.audit import NatsLog
 from api.errors import problems
@@ -31,12 +34,10 @@ class PublicKey(msgspec.Struct, frozen=True, kw_only=True):
     public_key: str  # hex
 
 
-def _log(request: Request[Any, Any, Any]) -> NatsLog:
-    recorder = request.app.state.context.app.recorder
-    client = getattr(recorder, "client", None)
-    if client is None:
+def _nats(audit_log: NatsLog | None) -> NatsLog:
+    if audit_log is None:
         raise ServiceUnavailableException("the audit trail needs the NATS event store")
-    return NatsLog(client, recorder.stream)
+    return audit_log
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
@@ -55,9 +56,9 @@ class AuditController(Controller):
         responses=problems(404),
         operation_class=PublicOperation,
     )
-    async def public_key(self, request: Request[Any, Any, Any]) -> PublicKey:
+    async def public_key(self, public_key_file: NamedDependency[Path]) -> PublicKey:
         try:
-            key = request.app.state.public_key_file.read_text().strip()
+            key = public_key_file.read_text().strip()
         except FileNotFoundError:
             raise NotFoundException("the service has not signed a checkpoint yet") from None
         return PublicKey(algorithm="Ed25519", public_key=key)
@@ -71,12 +72,12 @@ class AuditController(Controller):
     )
     def checkpoints(
         self,
-        request: Request[Any, Any, Any],
+        audit_log: NamedDependency[NatsLog | None],
         after: Annotated[
             int, QueryParameter(ge=0, description="Checkpoints after this position")
         ] = 0,
     ) -> list[Checkpoint]:
-        signed = map(decode_checkpoint, _log(request).checkpoint_payloads())
+        signed = map(decode_checkpoint, _nats(audit_log).checkpoint_payloads())
         return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
 
     @get(
@@ -93,13 +94,13 @@ class AuditController(Controller):
     )
     def set_aside(
         self,
-        request: Request[Any, Any, Any],
+        engine: NamedDependency[Engine],
         after: Annotated[
             int, QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this position")
         ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 1000,
     ) -> list[SetAsideEvent]:
-        return set_aside_events(request.app.state.context.engine, after=after, limit=limit)
+        return set_aside_events(engine, after=after, limit=limit)
 
     @get(
         "/export",
@@ -109,11 +110,11 @@ class AuditController(Controller):
         summary="The whole event log as CloudEvents JSON Lines, with hashes and checkpoints",
         responses=problems(401, 403, 500, 503),
     )
-    def export(self, request: Request[Any, Any, Any]) -> Stream:
+    def export(self, audit_log: NamedDependency[NatsLog | None]) -> Stream:
         # Closed by _chunks once streamed, or here when the export fails.
         spool = tempfile.TemporaryFile()  # noqa: SIM115
         try:
-            export_log(_log(request), spool)
+            export_log(_nats(audit_log), spool)
         except LogFault as fault:
             spool.close()
             raise HTTPException(

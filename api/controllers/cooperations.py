@@ -1,8 +1,10 @@
 """Supra-regional cooperations (bovenregionale samenwerkingsverbanden) and who takes part."""
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from api.commands import command_route
+from api.context import ApiContext
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -34,8 +36,10 @@ class CooperationController(Controller):
     )
 
     @get("/", guards=[reads_everything], summary="All cooperations", responses=READ_PROBLEMS)
-    async def list_cooperations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
-        return await summaries(request, GovernanceMaps.cooperations, known_at)
+    async def list_cooperations(
+        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
+    ) -> list[Summary]:
+        return await summaries(maps, GovernanceMaps.cooperations, known_at)
 
     @map_route(
         "/{cooperation:str}/map",
@@ -44,14 +48,19 @@ class CooperationController(Controller):
     )
     async def cooperation_map(
         self,
-        request: Request,
+        context: NamedDependency[ApiContext],
         cooperation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[CooperationMap]:
         return await cached_map(
-            request, GovernanceMaps.cooperation_map, cooperation, as_of, known_at, if_none_match
+            context,
+            GovernanceMaps.cooperation_map,
+            cooperation,
+            as_of,
+            known_at,
+            if_none_match,
         )
 
     @get(
@@ -61,6 +70,6 @@ class CooperationController(Controller):
         responses=READ_PROBLEMS,
     )
     async def cooperation_history(
-        self, request: Request, cooperation: SlugPath, known_at: KnownAt = None
+        self, maps: NamedDependency[GovernanceMaps], cooperation: SlugPath, known_at: KnownAt = None
     ) -> list[HistoryEntry]:
-        return await history(request, SubjectKind.COOPERATION, cooperation, known_at)
+        return await history(maps, SubjectKind.COOPERATION, cooperation, known_at)

@@ -12,7 +12,8 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.utils import get_topic
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, QueryParameter
 
@@ -31,7 +32,7 @@ _decode_state = msgspec.json.Decoder(dict[str, Any])
 
 
 def read_log(
-    context: ApiContext,
+    context: NamedDependency[ApiContext],
     *,
     after: int,
     limit: int,
@@ -104,7 +105,7 @@ class EventController(Controller):
     )
     def list_events(
         self,
-        request: Request,
+        context: NamedDependency[ApiContext],
         after: Annotated[
             int,
             QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this log position"),
@@ -151,7 +152,7 @@ class EventController(Controller):
                     ],
                 )
         return read_log(
-            request.app.state.context,
+            context,
             after=after,
             limit=limit,
             aggregate_id=aggregate_id,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from litestar.response import ServerSentEvent
+from nats.aio.client import Client as NatsClient
 
 from adapters.nats.feeds import FeedLayout
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
 from api.guards import require_feed
 from api.schemas import SlugPath
-from api.security import token_still_valid
+from api.security import TokenCache, token_still_valid
 
 
 class FeedController(Controller):
@@ -23,11 +25,20 @@ class FeedController(Controller):
         responses=problems(400, 401, 403, 404, 503),
         include_in_schema=False,
     )
-    async def region_feed(self, request: Request, region: SlugPath) -> ServerSentEvent:
+    async def region_feed(
+        self,
+        request: Request,
+        feed_connection: NamedDependency[NatsClient | None],
+        token_cache: NamedDependency[TokenCache],
+        region: SlugPath,
+    ) -> ServerSentEvent:
         require_feed(request, region)
-        connection = request.app.state.feed_connection
-        if connection is None:
+        if feed_connection is None:
             raise ServiceUnavailableException("the region feeds are not connected")
         return await region_feed_response(
-            connection, FeedLayout(), region, last_event_id(request), token_still_valid(request)
+            feed_connection,
+            FeedLayout(),
+            region,
+            last_event_id(request),
+            token_still_valid(request, token_cache),
         )

@@ -1,6 +1,7 @@
 """Municipalities (gemeenten): registration, region memberships and mergers."""
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from api.commands import command_route
 from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
@@ -27,9 +28,9 @@ class MunicipalityController(Controller):
 
     @get("/", guards=[reads_everything], summary="All municipalities", responses=READ_PROBLEMS)
     async def list_municipalities(
-        self, request: Request, known_at: KnownAt = None
+        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
     ) -> list[Summary]:
-        return await summaries(request, GovernanceMaps.municipalities, known_at)
+        return await summaries(maps, GovernanceMaps.municipalities, known_at)
 
     @get(
         "/{municipality:str}/history",
@@ -38,6 +39,9 @@ class MunicipalityController(Controller):
         responses=READ_PROBLEMS,
     )
     async def municipality_history(
-        self, request: Request, municipality: SlugPath, known_at: KnownAt = None
+        self,
+        maps: NamedDependency[GovernanceMaps],
+        municipality: SlugPath,
+        known_at: KnownAt = None,
     ) -> list[HistoryEntry]:
-        return await history(request, SubjectKind.MUNICIPALITY, municipality, known_at)
+        return await history(maps, SubjectKind.MUNICIPALITY, municipality, known_at)

@@ -1,8 +1,10 @@
 """Organisations: care providers, expertise centres, procurement bureaus, ..."""
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from api.commands import command_route
+from api.context import ApiContext
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -28,8 +30,10 @@ class OrganisationController(Controller):
     register = command_route("/", c.RegisterOrganisation, "Register an organisation")
 
     @get("/", guards=[reads_everything], summary="All organisations", responses=READ_PROBLEMS)
-    async def list_organisations(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
-        return await summaries(request, GovernanceMaps.organisations, known_at)
+    async def list_organisations(
+        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
+    ) -> list[Summary]:
+        return await summaries(maps, GovernanceMaps.organisations, known_at)
 
     @map_route(
         "/{organisation:str}/map",
@@ -38,14 +42,19 @@ class OrganisationController(Controller):
     )
     async def organisation_view(
         self,
-        request: Request,
+        context: NamedDependency[ApiContext],
         organisation: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[OrganisationView]:
         return await cached_map(
-            request, GovernanceMaps.organisation_view, organisation, as_of, known_at, if_none_match
+            context,
+            GovernanceMaps.organisation_view,
+            organisation,
+            as_of,
+            known_at,
+            if_none_match,
         )
 
     @get(
@@ -55,6 +64,9 @@ class OrganisationController(Controller):
         responses=READ_PROBLEMS,
     )
     async def organisation_history(
-        self, request: Request, organisation: SlugPath, known_at: KnownAt = None
+        self,
+        maps: NamedDependency[GovernanceMaps],
+        organisation: SlugPath,
+        known_at: KnownAt = None,
     ) -> list[HistoryEntry]:
-        return await history(request, SubjectKind.ORGANISATION, organisation, known_at)
+        return await history(maps, SubjectKind.ORGANISATION, organisation, known_at)

@@ -1,8 +1,10 @@
 """Youth-care regions (jeugdzorgregio's)."""
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 
 from api.commands import command_route
+from api.context import ApiContext
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -28,8 +30,10 @@ class RegionController(Controller):
     register = command_route("/", c.RegisterRegion, "Register a region")
 
     @get("/", guards=[reads_everything], summary="All regions", responses=READ_PROBLEMS)
-    async def list_regions(self, request: Request, known_at: KnownAt = None) -> list[Summary]:
-        return await summaries(request, GovernanceMaps.regions, known_at)
+    async def list_regions(
+        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
+    ) -> list[Summary]:
+        return await summaries(maps, GovernanceMaps.regions, known_at)
 
     @map_route(
         "/{region:str}/map",
@@ -38,6 +42,7 @@ class RegionController(Controller):
     async def region_map(
         self,
         request: Request,
+        context: NamedDependency[ApiContext],
         region: SlugPath,
         as_of: AsOf = None,
         known_at: KnownAt = None,
@@ -45,7 +50,7 @@ class RegionController(Controller):
     ) -> Response[RegionMap]:
         require_region(request, region)
         return await cached_map(
-            request, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
+            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
         )
 
     @get(
@@ -54,7 +59,11 @@ class RegionController(Controller):
         responses=READ_PROBLEMS,
     )
     async def region_history(
-        self, request: Request, region: SlugPath, known_at: KnownAt = None
+        self,
+        request: Request,
+        maps: NamedDependency[GovernanceMaps],
+        region: SlugPath,
+        known_at: KnownAt = None,
     ) -> list[HistoryEntry]:
         require_region(request, region)
-        return await history(request, SubjectKind.REGION, region, known_at)
+        return await history(maps, SubjectKind.REGION, region, known_at)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.event_log_format import EVENTS_PER_MESSAGE
@@ -47,14 +48,15 @@ class SystemController(Controller):
         responses={503: ResponseSpec(data_container=Health, description="Not ready, and why")},
         operation_class=PublicOperation,
     )
-    async def ready(self, request: Request) -> Response[Health]:
-        context: ApiContext = request.app.state.context
+    async def ready(
+        self, context: NamedDependency[ApiContext], event_log_status_file: NamedDependency[Path]
+    ) -> Response[Health]:
         if not event_store_connected(context.app):
             # Asking an unreachable store for its head would only wait for a timeout.
             checks = {"event_store": "unreachable (reconnecting)"}
         else:
             checks = await anyio.to_thread.run_sync(lambda: work_checks(context))
-        checks["event_log"] = event_log_state(request.app.state.event_log_status_file)
+        checks["event_log"] = event_log_state(event_log_status_file)
         ready = not checks["event_log"].startswith("fault") and all(
             value in ("connected", CAUGHT_UP)
             for name, value in checks.items()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 
@@ -10,7 +11,9 @@ from api.errors import problems
 from api.guards import ADMINS
 from api.schemas import TokenRequest
 from api.scopes import require_known_scopes
-from api.tokens import IssuedToken, TokenInfo
+from api.security import TokenCache
+from api.tokens import IssuedToken, TokenInfo, TokenStore
+from projections.queries import GovernanceMaps
 
 
 class TokenController(Controller):
@@ -24,8 +27,8 @@ class TokenController(Controller):
         summary="All tokens (without secrets)",
         responses=problems(401, 403, 503),
     )
-    def list_tokens(self, request: Request) -> list[TokenInfo]:
-        return request.app.state.context.tokens.list()
+    def list_tokens(self, tokens: NamedDependency[TokenStore]) -> list[TokenInfo]:
+        return tokens.list()
 
     @post(
         "/",
@@ -33,14 +36,15 @@ class TokenController(Controller):
         summary="Create a token; its secret is in this answer only",
         responses=problems(400, 401, 403, 503),
     )
-    def create_token(self, request: Request, data: JSONBody[TokenRequest]) -> IssuedToken:
+    def create_token(
+        self,
+        tokens: NamedDependency[TokenStore],
+        maps: NamedDependency[GovernanceMaps],
+        data: JSONBody[TokenRequest],
+    ) -> IssuedToken:
         try:
-            require_known_scopes(
-                request.app.state.context.maps,
-                regions=data.regions,
-                cooperations=data.cooperations,
-            )
-            return request.app.state.context.tokens.create(
+            require_known_scopes(maps, regions=data.regions, cooperations=data.cooperations)
+            return tokens.create(
                 name=data.name, role=data.role, cooperations=data.cooperations, regions=data.regions
             )
         except ValueError as error:
@@ -54,8 +58,12 @@ class TokenController(Controller):
         summary="Revoke a token",
         responses=problems(401, 403, 404, 503),
     )
-    def revoke_token(self, request: Request, token_id: FromPath[str]) -> None:
-        context = request.app.state.context
-        if not context.tokens.revoke(token_id):
+    def revoke_token(
+        self,
+        tokens: NamedDependency[TokenStore],
+        token_cache: NamedDependency[TokenCache],
+        token_id: FromPath[str],
+    ) -> None:
+        if not tokens.revoke(token_id):
             raise NotFoundException(f"no unrevoked token {token_id!r}")
-        context.token_cache.forget()
+        token_cache.forget()
