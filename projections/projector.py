@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 import msgspec
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Date, DateTime, Index, Table, and_, insert, select, update
+from sqlalchemy import Connection, Index, and_, insert, select, update
 
 from domain.agreements import (
     AccountHoldership,
@@ -48,17 +47,14 @@ from domain.registry import (
 )
 from domain.values import AgreementStatus, PartialDate, SubjectKind, SubjectRef
 from projections.history import (
-    EVENT_COLUMNS,
-    SUBJECT_COLUMNS,
     History,
-    as_is,
     attribution_of,
     history_of,
     sqlite_record_time,
-    sqlite_value,
     to_utc_naive,
 )
 from projections.schema import ReadModelTables
+from projections.writer import BulkWriter
 
 PROJECTION_NAME = "governance_maps"
 ROWS_PER_EVENT = 64  # version_id = position * ROWS_PER_EVENT + n
@@ -145,7 +141,7 @@ class _Batch:
     def __init__(self, connection: Connection, tables: ReadModelTables) -> None:
         self.connection = connection
         self.tables = tables
-        # History rows are built as tuples in the form the driver stores (see _BulkWriter).
+        # History rows are built as tuples in the form the driver stores (see projections.writer).
         self.record_time = (
             sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
         )
@@ -326,82 +322,13 @@ class _Batch:
     def flush(self) -> None:
         """Writes the fact rows so far: supersessions first, then the new rows (see the module
         docstring)."""
-        writer = _BulkWriter(self.connection)
+        writer = BulkWriter(self.connection)
         if self.supersessions:
             writer.supersede(self.tables.facts, self.supersessions)
             self.supersessions = []
         if self.inserts:
             writer.insert(self.tables.facts, list(self.inserts.values()))
         self.inserts = {}
-
-
-class _BulkWriter:
-    """Writes whole batches through the driver: executemany on SQLite, COPY on PostgreSQL. At a
-    million events SQLAlchemy's per-row parameter processing would cost more than the projection."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.postgresql = connection.dialect.name == "postgresql"
-        self.quote = connection.dialect.identifier_preparer.quote
-
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Rows as dictionaries of the column types' Python values."""
-        names = [column.name for column in table.columns]
-        values_of = itemgetter(*names)
-        if self.postgresql:
-            self.insert_rows(table, names, [values_of(row) for row in rows])
-            return
-        days = [i for i, c in enumerate(table.columns) if isinstance(c.type, Date)]
-        moments = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
-        converted = []
-        for row in rows:
-            values = list(values_of(row))
-            for i in days:
-                values[i] = values[i].isoformat()
-            for i in moments:
-                if values[i] is not None:
-                    values[i] = values[i].isoformat(" ", "microseconds")
-            converted.append(values)
-        self.insert_rows(table, names, converted)
-
-    def insert_rows(
-        self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> None:
-        """Rows as sequences of values in the order of ``names``, already in the driver's form."""
-        columns = ", ".join(self.quote(name) for name in names)
-        cursor = self.connection.connection.cursor()
-        try:
-            if self.postgresql:
-                with cursor.copy(f"COPY {self.quote(table.name)} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                return
-            cursor.executemany(
-                f"INSERT INTO {self.quote(table.name)} ({columns}) "
-                f"VALUES ({', '.join('?' * len(names))})",
-                rows,
-            )
-        finally:
-            cursor.close()
-
-    def write_history(self, tables: ReadModelTables, history: History) -> None:
-        if history.events:
-            self.insert_rows(tables.events, EVENT_COLUMNS, history.events)
-        if history.subjects:
-            self.insert_rows(tables.event_subjects, SUBJECT_COLUMNS, history.subjects)
-
-    def supersede(self, facts: Table, supersessions: list[tuple[int, datetime, int]]) -> None:
-        mark = "%s" if self.postgresql else "?"
-        convert = as_is if self.postgresql else sqlite_value
-        cursor = self.connection.connection.cursor()
-        try:
-            cursor.executemany(
-                f"UPDATE {self.quote(facts.name)} SET superseded_position = {mark}, "
-                f"superseded_at = {mark} WHERE version_id = {mark}",
-                [(position, convert(at), version_id) for position, at, version_id in supersessions],
-            )
-        finally:
-            cursor.close()
 
 
 class GovernanceProjector:
@@ -451,7 +378,7 @@ class GovernanceProjector:
         if history is not None:
             rows = rows.merged(history)
         self._resolve_corrections(connection, rows)
-        _BulkWriter(connection).write_history(self.tables, rows)
+        BulkWriter(connection).write_history(self.tables, rows)
         return new_position
 
     def _move_tracking(
