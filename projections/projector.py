@@ -2,11 +2,8 @@
 
 ``GovernanceProjector.apply`` takes a batch of decoded events with their log positions and writes, in the
 caller's transaction, the fact row versions they state, the supersessions they cause, the history rows
-(``projections.history``), and the new tracking position — all or nothing. A batch reads the current
-versions its events revise up front, a few hundred keys per statement, and keeps the current version of
-every fact it touched in memory, so it needs no SELECT per event; it writes its rows with a few bulk
-statements (updates of superseded rows first, then inserts, so the unique "one current version per key"
-index holds at every statement).
+(``projections.history``), and the new tracking position — all or nothing. The rows of a batch are
+gathered and written by ``projections.batch``.
 
 A fact's key names it across versions: ``membership:<municipality>:<membership id>``,
 ``holder:<account>:<term agreement>``, ``agreement:<slug>`` (the headline of every agreement but a
@@ -21,10 +18,8 @@ stated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-import msgspec
 from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Index, and_, insert, select, update
 
@@ -45,290 +40,27 @@ from domain.registry import (
     Region,
     StructuralChange,
 )
-from domain.values import AgreementStatus, PartialDate, SubjectKind, SubjectRef
+from domain.values import AgreementStatus, SubjectKind, SubjectRef
+from projections.batch import Batch, EventStamp
+from projections.facts import PERIOD_COLUMNS, SLUG_COLUMNS, ref_columns
 from projections.history import (
     History,
-    attribution_of,
     history_of,
-    sqlite_record_time,
-    to_utc_naive,
 )
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
 
 PROJECTION_NAME = "governance_maps"
-ROWS_PER_EVENT = 64  # version_id = position * ROWS_PER_EVENT + n
-PREFETCH_CHUNK = 500  # keys per statement, well within every driver's parameter limit
-
-_encoder = msgspec.json.Encoder()
 
 
 class PositionConflict(Exception):
     """The tables have moved on since this batch was read (another runner or a rebuild's swap)."""
 
 
-def period_columns(valid_from: PartialDate, valid_until: PartialDate) -> dict[str, Any]:
-    return {
-        "valid_from_earliest": valid_from.earliest,
-        "valid_from_latest": valid_from.latest,
-        "valid_from_precision": str(valid_from.precision),
-        "valid_until_earliest": valid_until.earliest,
-        "valid_until_latest": valid_until.latest,
-        "valid_until_precision": str(valid_until.precision),
-    }
-
-
-_SLUG_COLUMNS = {
-    SubjectKind.REGION: "region",
-    SubjectKind.COOPERATION: "cooperation",
-    SubjectKind.ORGANISATION: "organisation",
-    SubjectKind.MUNICIPALITY: "municipality",
-}
-
-
-def ref_columns(ref: SubjectRef | None) -> dict[str, str]:
-    """The slug column a reference fills (an owner, a party, a body's region or cooperation)."""
-    if ref is None or ref.kind not in _SLUG_COLUMNS:
-        return {}
-    return {_SLUG_COLUMNS[ref.kind]: ref.slug}
-
-
 def tracking_position(connection: Connection, tables: ReadModelTables) -> int | None:
     return connection.execute(
         select(tables.tracking.c.position).where(tables.tracking.c.name == PROJECTION_NAME)
     ).scalar()
-
-
-class _Event:
-    """What every row an event writes shares: its position, record time and attribution."""
-
-    def __init__(self, position: int, event: Any) -> None:
-        self.position = position
-        self.event = event
-        self.recorded_at = to_utc_naive(event.timestamp)
-        self.ref = f"{event.originator_id}:{event.originator_version}"
-        self.attribution = attribution_of(event)
-        self._rows = 0
-
-    def next_version_id(self) -> int:
-        if self._rows >= ROWS_PER_EVENT:
-            raise ValueError(f"event at {self.position} writes more than {ROWS_PER_EVENT} rows")
-        self._rows += 1
-        return self.position * ROWS_PER_EVENT + self._rows - 1
-
-
-_ROW_DEFAULTS = {
-    "subject_slug": None,
-    "name": None,
-    "region": None,
-    "municipality": None,
-    "cooperation": None,
-    "organisation": None,
-    "agreement": None,
-    "agreement_kind": None,
-    "role": None,
-    "status": None,
-    "scope": None,
-    "changed_by": None,
-    "superseded_position": None,
-    "superseded_at": None,
-}
-
-
-class _Batch:
-    """The rows one batch writes, and the current version of every fact it has touched."""
-
-    def __init__(self, connection: Connection, tables: ReadModelTables) -> None:
-        self.connection = connection
-        self.tables = tables
-        # History rows are built as tuples in the form the driver stores (see projections.writer).
-        self.record_time = (
-            sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
-        )
-        self.current: dict[str, dict[str, Any] | None] = {}
-        self.inserts: dict[int, dict[str, Any]] = {}
-        self.supersessions: list[tuple[int, datetime, int]] = []
-        self.keys_by_agreement: dict[str, set[str]] = {}  # facts of an agreement this batch stated
-
-    # -- reading ---------------------------------------------------------------------------------
-    def prefetch(self, keys: set[str]) -> None:
-        """Reads the current versions of ``keys`` in a few statements rather than one per event."""
-        facts = self.tables.facts
-        wanted = sorted(key for key in keys if key not in self.current)
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            chunk = wanted[start : start + PREFETCH_CHUNK]
-            self.current.update(dict.fromkeys(chunk))
-            for row in self.connection.execute(
-                select(facts).where(
-                    facts.c.fact_key.in_(chunk), facts.c.superseded_position.is_(None)
-                )
-            ).mappings():
-                self.current[row["fact_key"]] = dict(row)
-
-    def current_version(self, key: str) -> dict[str, Any] | None:
-        if key not in self.current:
-            facts = self.tables.facts
-            row = (
-                self.connection.execute(
-                    select(facts).where(
-                        facts.c.fact_key == key, facts.c.superseded_position.is_(None)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            self.current[key] = dict(row) if row else None
-        return self.current[key]
-
-    def current_where(self, *conditions: Any) -> list[dict[str, Any]]:
-        """Current versions matching SQL ``conditions``; writes the batch so far first so that the
-        database sees them (this path serves rare events: corrections, reassigned leads)."""
-        self.flush()
-        facts = self.tables.facts
-        rows = self.connection.execute(
-            select(facts).where(facts.c.superseded_position.is_(None), *conditions)
-        ).mappings()
-        found = []
-        for row in rows:
-            version = self.current.get(row["fact_key"]) or dict(row)
-            self.current[row["fact_key"]] = version
-            found.append(version)
-        return found
-
-    def current_of_agreement(self, agreement: str, fact_kind: str) -> list[dict[str, Any]]:
-        """Current versions of an agreement's facts of one kind: the database's, overlaid with what
-        this batch did to them, plus the ones this batch stated."""
-        facts = self.tables.facts
-        found: dict[str, dict[str, Any] | None] = {}
-        for row in self.connection.execute(
-            select(facts).where(
-                facts.c.agreement == agreement,
-                facts.c.fact_kind == fact_kind,
-                facts.c.superseded_position.is_(None),
-            )
-        ).mappings():
-            key = row["fact_key"]
-            if key not in self.current:
-                self.current[key] = dict(row)
-            found[key] = self.current[key]
-        for key in self.keys_by_agreement.get(agreement, ()):
-            found[key] = self.current[key]
-        return [
-            version
-            for version in found.values()
-            if version is not None and version["fact_kind"] == fact_kind
-        ]
-
-    # -- writing ---------------------------------------------------------------------------------
-    def state(
-        self,
-        at: _Event,
-        key: str,
-        fact_kind: str,
-        subject_kind: str,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        details: dict[str, Any] | None = None,
-        **columns: Any,
-    ) -> None:
-        """A new fact. Keys are stated once (the domain refuses a second membership, term, opt-out...
-        of the same identity, and keys that could recur carry their event's position), so only this
-        batch is looked at for a version to replace; the unique index refuses anything else."""
-        previous = self.current.get(key)
-        if previous is not None:
-            self._supersede(previous, at)
-        row = {
-            **_ROW_DEFAULTS,
-            **columns,
-            "version_id": at.next_version_id(),
-            "fact_key": key,
-            "fact_kind": fact_kind,
-            "subject_kind": str(subject_kind),
-            "details": _encoder.encode(details or {}).decode(),
-            "attribution": at.attribution,
-            **period_columns(valid_from, valid_until),
-            "stated_by": at.ref,
-            "recorded_position": at.position,
-            "recorded_at": at.recorded_at,
-        }
-        self._insert(key, row)
-
-    def revise(
-        self,
-        at: _Event,
-        key: str,
-        valid_from: PartialDate | None = None,
-        valid_until: PartialDate | None = None,
-        **changes: Any,
-    ) -> None:
-        """The next version of a current fact: new validity bounds and/or column values."""
-        previous = self.current_version(key)
-        if previous is None:
-            return
-        self.revise_version(at, previous, valid_from, valid_until, **changes)
-
-    def revise_version(
-        self,
-        at: _Event,
-        previous: dict[str, Any],
-        valid_from: PartialDate | None = None,
-        valid_until: PartialDate | None = None,
-        **changes: Any,
-    ) -> None:
-        self._supersede(previous, at)
-        row = {
-            **previous,
-            **changes,
-            "version_id": at.next_version_id(),
-            "changed_by": at.ref,
-            "recorded_position": at.position,
-            "recorded_at": at.recorded_at,
-            "superseded_position": None,
-            "superseded_at": None,
-        }
-        if valid_from is not None:
-            row.update(
-                valid_from_earliest=valid_from.earliest,
-                valid_from_latest=valid_from.latest,
-                valid_from_precision=str(valid_from.precision),
-            )
-        if valid_until is not None:
-            row.update(
-                valid_until_earliest=valid_until.earliest,
-                valid_until_latest=valid_until.latest,
-                valid_until_precision=str(valid_until.precision),
-            )
-        self._insert(previous["fact_key"], row)
-
-    def retract(self, at: _Event, version: dict[str, Any]) -> None:
-        self._supersede(version, at)
-        self.current[version["fact_key"]] = None
-
-    def _insert(self, key: str, row: dict[str, Any]) -> None:
-        self.inserts[row["version_id"]] = row
-        self.current[key] = row
-        if row["agreement"] is not None:
-            self.keys_by_agreement.setdefault(row["agreement"], set()).add(key)
-
-    def _supersede(self, version: dict[str, Any], at: _Event) -> None:
-        pending = self.inserts.get(version["version_id"])
-        if pending is not None and pending["recorded_position"] == at.position:
-            del self.inserts[version["version_id"]]  # replaced by the event that wrote it
-        elif pending is not None:
-            pending.update(superseded_position=at.position, superseded_at=at.recorded_at)
-        else:
-            self.supersessions.append((at.position, at.recorded_at, version["version_id"]))
-
-    def flush(self) -> None:
-        """Writes the fact rows so far: supersessions first, then the new rows (see the module
-        docstring)."""
-        writer = BulkWriter(self.connection)
-        if self.supersessions:
-            writer.supersede(self.tables.facts, self.supersessions)
-            self.supersessions = []
-        if self.inserts:
-            writer.insert(self.tables.facts, list(self.inserts.values()))
-        self.inserts = {}
 
 
 class GovernanceProjector:
@@ -363,16 +95,16 @@ class GovernanceProjector:
         if new_position is None:
             return expected_position
         self._move_tracking(connection, expected_position, new_position)
-        batch = _Batch(connection, self.tables)
+        batch = Batch(connection, self.tables)
         batch.prefetch(
             {key for _, event in events for key in _REVISED_KEYS.get(type(event), _none)(event)}
         )
         for position, event in events:
             if isinstance(event, GovernanceAggregate.FactCorrected):
                 self._ensure_correction_indexes(connection)
-                self._correct(batch, _Event(position, event))
+                self._correct(batch, EventStamp(position, event))
             elif (handler := _HANDLERS.get(type(event))) is not None:
-                handler(batch, _Event(position, event), event)
+                handler(batch, EventStamp(position, event), event)
         batch.flush()
         rows = history_of(events, batch.record_time)
         if history is not None:
@@ -409,7 +141,7 @@ class GovernanceProjector:
         for index in self.indexes_on_first_correction:
             index.create(connection, checkfirst=True)
 
-    def _correct(self, batch: _Batch, at: _Event) -> None:
+    def _correct(self, batch: Batch, at: EventStamp) -> None:
         event = at.event
         corrected = f"{event.corrects_id}:{event.corrects_version}"
         facts = self.tables.facts
@@ -432,7 +164,7 @@ class GovernanceProjector:
                 .first()
             )
             if before is not None:
-                restored = {name: before[name] for name in (*_PERIOD_COLUMNS, "status", "role")}
+                restored = {name: before[name] for name in (*PERIOD_COLUMNS, "status", "role")}
                 batch.revise_version(at, version, **restored)
 
     def _resolve_corrections(self, connection: Connection, history: History) -> None:
@@ -454,16 +186,6 @@ class GovernanceProjector:
                     )
                 ).scalar()
             history.events[index] = (*history.events[index][:-1], position)
-
-
-_PERIOD_COLUMNS = (
-    "valid_from_earliest",
-    "valid_from_latest",
-    "valid_from_precision",
-    "valid_until_earliest",
-    "valid_until_latest",
-    "valid_until_precision",
-)
 
 
 # -- fact keys: how handlers name facts, and which current versions an event will revise ------------
@@ -501,11 +223,11 @@ _REVISED_KEYS: dict[type, Any] = {
 
 # -- handlers: one per event class that changes a map ----------------------------------------------
 def _registered(kind: SubjectKind, **details_of: str) -> Any:
-    def handle(batch: _Batch, at: _Event, e: Any) -> None:
+    def handle(batch: Batch, at: EventStamp, e: Any) -> None:
         slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
         columns: dict[str, Any] = {}
-        if kind in _SLUG_COLUMNS:
-            columns[_SLUG_COLUMNS[kind]] = slug
+        if kind in SLUG_COLUMNS:
+            columns[SLUG_COLUMNS[kind]] = slug
         if kind is SubjectKind.BODY:
             columns.update(ref_columns(e.of), role=str(e.role))
         batch.state(
@@ -524,7 +246,7 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
     return handle
 
 
-def _membership_started(batch: _Batch, at: _Event, e: Municipality.MembershipStarted) -> None:
+def _membership_started(batch: Batch, at: EventStamp, e: Municipality.MembershipStarted) -> None:
     batch.state(
         at,
         _membership_key(e.municipality, e.membership_id),
@@ -539,11 +261,11 @@ def _membership_started(batch: _Batch, at: _Event, e: Municipality.MembershipSta
     )
 
 
-def _membership_ended(batch: _Batch, at: _Event, e: Municipality.MembershipEnded) -> None:
+def _membership_ended(batch: Batch, at: EventStamp, e: Municipality.MembershipEnded) -> None:
     batch.revise(at, _membership_key(e.municipality, e.membership_id), e.valid_from, e.valid_until)
 
 
-def _merged(batch: _Batch, at: _Event, e: Municipality.Merged) -> None:
+def _merged(batch: Batch, at: EventStamp, e: Municipality.Merged) -> None:
     batch.state(
         at,
         f"merger:{e.municipality}",
@@ -557,7 +279,7 @@ def _merged(batch: _Batch, at: _Event, e: Municipality.Merged) -> None:
     )
 
 
-def _region_joined(batch: _Batch, at: _Event, e: Cooperation.RegionJoined) -> None:
+def _region_joined(batch: Batch, at: EventStamp, e: Cooperation.RegionJoined) -> None:
     batch.state(
         at,
         f"participation:{e.cooperation}:{e.region}:{at.position}",
@@ -573,7 +295,9 @@ def _region_joined(batch: _Batch, at: _Event, e: Cooperation.RegionJoined) -> No
     )
 
 
-def _organisation_involved(batch: _Batch, at: _Event, e: Cooperation.OrganisationInvolved) -> None:
+def _organisation_involved(
+    batch: Batch, at: EventStamp, e: Cooperation.OrganisationInvolved
+) -> None:
     batch.state(
         at,
         f"involvement:{e.cooperation}:{e.organisation}",
@@ -587,11 +311,11 @@ def _organisation_involved(batch: _Batch, at: _Event, e: Cooperation.Organisatio
     )
 
 
-def _role_changed(batch: _Batch, at: _Event, e: DecisionBody.RoleChanged) -> None:
+def _role_changed(batch: Batch, at: EventStamp, e: DecisionBody.RoleChanged) -> None:
     batch.revise(at, _registered_key(SubjectKind.BODY, e.body), role=str(e.role))
 
 
-def _change_recorded(batch: _Batch, at: _Event, e: StructuralChange.Recorded) -> None:
+def _change_recorded(batch: Batch, at: EventStamp, e: StructuralChange.Recorded) -> None:
     batch.state(
         at,
         _registered_key(SubjectKind.CHANGE, e.change),
@@ -622,7 +346,7 @@ def _holder_columns(e: Any) -> dict[str, Any]:
     }
 
 
-def _holder_assigned(batch: _Batch, at: _Event, e: AccountHoldership.HolderAssigned) -> None:
+def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
     batch.state(
         at,
         _holder_key(e.account, e.agreement),
@@ -636,7 +360,9 @@ def _holder_assigned(batch: _Batch, at: _Event, e: AccountHoldership.HolderAssig
     )
 
 
-def _holder_transferred(batch: _Batch, at: _Event, e: AccountHoldership.HolderTransferred) -> None:
+def _holder_transferred(
+    batch: Batch, at: EventStamp, e: AccountHoldership.HolderTransferred
+) -> None:
     batch.revise(
         at, _holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
     )
@@ -653,11 +379,11 @@ def _holder_transferred(batch: _Batch, at: _Event, e: AccountHoldership.HolderTr
     )
 
 
-def _holder_ended(batch: _Batch, at: _Event, e: AccountHoldership.HolderEnded) -> None:
+def _holder_ended(batch: Batch, at: EventStamp, e: AccountHoldership.HolderEnded) -> None:
     batch.revise(at, _holder_key(e.account, e.agreement), e.valid_from, e.valid_until)
 
 
-def _status_changed(batch: _Batch, at: _Event, e: AgreementAggregate.StatusChanged) -> None:
+def _status_changed(batch: Batch, at: EventStamp, e: AgreementAggregate.StatusChanged) -> None:
     until = None
     if e.status is AgreementStatus.ENDED and e.valid_from.is_known:
         until = e.valid_from.day_before()
@@ -672,7 +398,7 @@ def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
     return {**ref_columns(owner), "subject_slug": owner.slug if owner else None}
 
 
-def _procurement_recorded(batch: _Batch, at: _Event, e: JointProcurement.Recorded) -> None:
+def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
     contract = e.contract
     batch.state(
         at,
@@ -726,7 +452,7 @@ def _procurement_recorded(batch: _Batch, at: _Event, e: JointProcurement.Recorde
         )
 
 
-def _opted_out(batch: _Batch, at: _Event, e: JointProcurement.OptedOut) -> None:
+def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> None:
     batch.state(
         at,
         f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
@@ -744,7 +470,7 @@ def _opted_out(batch: _Batch, at: _Event, e: JointProcurement.OptedOut) -> None:
 
 
 def _option_decided(exercised: bool) -> Any:
-    def handle(batch: _Batch, at: _Event, e: Any) -> None:
+    def handle(batch: Batch, at: EventStamp, e: Any) -> None:
         batch.state(
             at,
             f"option:{e.agreement}:{e.option_number}",
@@ -762,7 +488,7 @@ def _option_decided(exercised: bool) -> Any:
     return handle
 
 
-def _mandate_granted(batch: _Batch, at: _Event, e: ExpertiseCentreMandate.Granted) -> None:
+def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Granted) -> None:
     batch.state(
         at,
         _agreement_key(e.agreement),
@@ -785,7 +511,7 @@ def _mandate_granted(batch: _Batch, at: _Event, e: ExpertiseCentreMandate.Grante
     )
 
 
-def _lead(batch: _Batch, at: _Event, e: Any, details: dict[str, Any], status: str) -> None:
+def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status: str) -> None:
     batch.state(
         at,
         f"lead:{e.agreement}:{at.position}",
@@ -803,11 +529,11 @@ def _lead(batch: _Batch, at: _Event, e: Any, details: dict[str, Any], status: st
     )
 
 
-def _lead_assigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadAssigned) -> None:
+def _lead_assigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadAssigned) -> None:
     _lead(batch, at, e, {"content": e.content, "basis": e.basis, "notes": e.notes}, str(e.status))
 
 
-def _open_leads(batch: _Batch, agreement: str) -> list[dict[str, Any]]:
+def _open_leads(batch: Batch, agreement: str) -> list[dict[str, Any]]:
     return [
         lead
         for lead in batch.current_of_agreement(agreement, "lead")
@@ -815,7 +541,7 @@ def _open_leads(batch: _Batch, agreement: str) -> list[dict[str, Any]]:
     ]
 
 
-def _lead_reassigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadReassigned) -> None:
+def _lead_reassigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadReassigned) -> None:
     status = str(AgreementStatus.IN_FORCE)
     for lead in _open_leads(batch, e.agreement):
         status = lead["status"]
@@ -823,7 +549,7 @@ def _lead_reassigned(batch: _Batch, at: _Event, e: Trekkerschap.LeadReassigned) 
     _lead(batch, at, e, {"previous_lead_region": e.previous_lead_region}, status)
 
 
-def _agreement_recorded(batch: _Batch, at: _Event, e: Agreement.Recorded) -> None:
+def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> None:
     terms = e.terms
     batch.state(
         at,

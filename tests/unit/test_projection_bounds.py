@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from domain.values import UNKNOWN_DATE, PartialDate
-from projections.projector import period_columns
+from projections.facts import period_columns
 from projections.queries import certainly_holds
 
 
