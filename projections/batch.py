@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import Connection, select
 
 from domain.values import PartialDate
-from projections.facts import period_columns
+from projections.facts import FactKind, period_columns
 from projections.history import attribution_of, sqlite_record_time, to_utc_naive
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
@@ -123,7 +123,7 @@ class Batch:
             found.append(version)
         return found
 
-    def current_of_agreement(self, agreement: str, fact_kind: str) -> list[dict[str, Any]]:
+    def current_of_agreement(self, agreement: str, fact_kind: FactKind) -> list[dict[str, Any]]:
         """Current versions of an agreement's facts of one kind: the database's, overlaid with what
         this batch did to them, plus the ones this batch stated."""
         facts = self.tables.facts
@@ -131,7 +131,7 @@ class Batch:
         for row in self.connection.execute(
             select(facts).where(
                 facts.c.agreement == agreement,
-                facts.c.fact_kind == fact_kind,
+                facts.c.fact_kind == str(fact_kind),
                 facts.c.superseded_position.is_(None),
             )
         ).mappings():
@@ -152,7 +152,7 @@ class Batch:
         self,
         at: EventStamp,
         key: str,
-        fact_kind: str,
+        fact_kind: FactKind,
         subject_kind: str,
         valid_from: PartialDate,
         valid_until: PartialDate,
@@ -170,7 +170,7 @@ class Batch:
             **columns,
             "version_id": at.next_version_id(),
             "fact_key": key,
-            "fact_kind": fact_kind,
+            "fact_kind": str(fact_kind),
             "subject_kind": str(subject_kind),
             "details": _encoder.encode(details or {}).decode(),
             "attribution": at.attribution,

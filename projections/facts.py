@@ -1,12 +1,38 @@
-"""The columns of a fact row (``projections.schema``'s ``map_facts``) that more than one module fills or
-reads: a period's six bound columns and the slug column a subject kind fills. The projector writes them
-and the queries read them, so they are named once, here."""
+"""What the columns of a fact row (``projections.schema``'s ``map_facts``) hold where more than one
+module fills or reads them: the kinds of fact, a period's six bound columns and the slug column a
+subject kind fills. The projection's handlers write them and the queries read them, so they are named
+once, here."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from domain.values import PartialDate, SubjectKind, SubjectRef
+
+
+class FactKind(StrEnum):
+    """What a fact row states (its ``fact_kind`` column): written by the projection's handlers, read by
+    the queries. The values are stored, so they never change."""
+
+    REGISTERED = "registered"
+    MEMBERSHIP = "membership"
+    MERGER = "merger"
+    PARTICIPATION = "participation"
+    INVOLVEMENT = "involvement"
+    CHANGE = "change"
+    ACCOUNT_HOLDER = "account-holder"
+    PROCUREMENT = "procurement"
+    PROCUREMENT_PARTICIPANT = "procurement-participant"
+    PROCUREMENT_SUPPLIER = "procurement-supplier"
+    OPT_OUT = "opt-out"
+    EXTENSION_OPTION = "extension-option"
+    MANDATE = "mandate"
+    LEAD = "lead"
+    AGREEMENT = "agreement"
+    AGREEMENT_PARTY = "agreement-party"
+    AGREEMENT_RECIPIENT = "agreement-recipient"
+
 
 PERIOD_COLUMNS = (
     "valid_from_earliest",

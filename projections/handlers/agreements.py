@@ -16,7 +16,7 @@ from domain.agreements import (
 )
 from domain.values import AgreementStatus, SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
-from projections.facts import ref_columns
+from projections.facts import FactKind, ref_columns
 from projections.handlers.keys import agreement_key, holder_key
 
 
@@ -36,7 +36,7 @@ def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAs
     batch.state(
         at,
         holder_key(e.account, e.agreement),
-        "account-holder",
+        FactKind.ACCOUNT_HOLDER,
         SubjectKind.ACCOUNT,
         e.valid_from,
         e.valid_until,
@@ -55,7 +55,7 @@ def _holder_transferred(
     batch.state(
         at,
         holder_key(e.account, e.agreement),
-        "account-holder",
+        FactKind.ACCOUNT_HOLDER,
         SubjectKind.ACCOUNT,
         e.valid_from,
         e.valid_until,
@@ -89,7 +89,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
     batch.state(
         at,
         agreement_key(e.agreement),
-        "procurement",
+        FactKind.PROCUREMENT,
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
@@ -113,7 +113,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
         batch.state(
             at,
             f"party:{e.agreement}:{party.kind}:{party.slug}",
-            "procurement-participant",
+            FactKind.PROCUREMENT_PARTICIPANT,
             SubjectKind.AGREEMENT,
             e.valid_from,
             e.valid_until,
@@ -127,7 +127,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
         batch.state(
             at,
             f"party:{e.agreement}:supplier:{supplier}",
-            "procurement-supplier",
+            FactKind.PROCUREMENT_SUPPLIER,
             SubjectKind.AGREEMENT,
             e.valid_from,
             e.valid_until,
@@ -142,7 +142,7 @@ def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> No
     batch.state(
         at,
         f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
-        "opt-out",
+        FactKind.OPT_OUT,
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
@@ -160,7 +160,7 @@ def _option_decided(exercised: bool) -> Any:
         batch.state(
             at,
             f"option:{e.agreement}:{e.option_number}",
-            "extension-option",
+            FactKind.EXTENSION_OPTION,
             SubjectKind.AGREEMENT,
             e.valid_from,
             e.valid_until,
@@ -178,7 +178,7 @@ def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Gra
     batch.state(
         at,
         agreement_key(e.agreement),
-        "mandate",
+        FactKind.MANDATE,
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
@@ -201,7 +201,7 @@ def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status:
     batch.state(
         at,
         f"lead:{e.agreement}:{at.position}",
-        "lead",
+        FactKind.LEAD,
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
@@ -222,7 +222,7 @@ def _lead_assigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadAssigned) -
 def _open_leads(batch: Batch, agreement: str) -> list[dict[str, Any]]:
     return [
         lead
-        for lead in batch.current_of_agreement(agreement, "lead")
+        for lead in batch.current_of_agreement(agreement, FactKind.LEAD)
         if lead["valid_until_precision"] == "unknown"
     ]
 
@@ -240,7 +240,7 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
     batch.state(
         at,
         agreement_key(e.agreement),
-        "agreement",
+        FactKind.AGREEMENT,
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
@@ -269,7 +269,7 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
         batch.state(
             at,
             f"party:{e.agreement}:{party.kind}:{party.slug}",
-            "agreement-party",
+            FactKind.AGREEMENT_PARTY,
             SubjectKind.AGREEMENT,
             e.valid_from,
             e.valid_until,
@@ -283,7 +283,7 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
         batch.state(
             at,
             f"party:{e.agreement}:recipient:{recipient}",
-            "agreement-recipient",
+            FactKind.AGREEMENT_RECIPIENT,
             SubjectKind.AGREEMENT,
             e.valid_from,
             e.valid_until,

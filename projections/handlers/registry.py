@@ -15,7 +15,7 @@ from domain.registry import (
 )
 from domain.values import SubjectKind
 from projections.batch import Batch, EventStamp
-from projections.facts import SLUG_COLUMNS, ref_columns
+from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
 from projections.handlers.keys import membership_key, registered_key
 
 
@@ -30,7 +30,7 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
         batch.state(
             at,
             registered_key(kind, slug),
-            "registered",
+            FactKind.REGISTERED,
             kind,
             e.valid_from,
             e.valid_until,
@@ -47,7 +47,7 @@ def _membership_started(batch: Batch, at: EventStamp, e: Municipality.Membership
     batch.state(
         at,
         membership_key(e.municipality, e.membership_id),
-        "membership",
+        FactKind.MEMBERSHIP,
         SubjectKind.MUNICIPALITY,
         e.valid_from,
         e.valid_until,
@@ -66,7 +66,7 @@ def _merged(batch: Batch, at: EventStamp, e: Municipality.Merged) -> None:
     batch.state(
         at,
         f"merger:{e.municipality}",
-        "merger",
+        FactKind.MERGER,
         SubjectKind.MUNICIPALITY,
         e.valid_from,
         e.valid_until,
@@ -80,7 +80,7 @@ def _region_joined(batch: Batch, at: EventStamp, e: Cooperation.RegionJoined) ->
     batch.state(
         at,
         f"participation:{e.cooperation}:{e.region}:{at.position}",
-        "participation",
+        FactKind.PARTICIPATION,
         SubjectKind.COOPERATION,
         e.valid_from,
         e.valid_until,
@@ -98,7 +98,7 @@ def _organisation_involved(
     batch.state(
         at,
         f"involvement:{e.cooperation}:{e.organisation}",
-        "involvement",
+        FactKind.INVOLVEMENT,
         SubjectKind.COOPERATION,
         e.valid_from,
         e.valid_until,
@@ -116,7 +116,7 @@ def _change_recorded(batch: Batch, at: EventStamp, e: StructuralChange.Recorded)
     batch.state(
         at,
         registered_key(SubjectKind.CHANGE, e.change),
-        "change",
+        FactKind.CHANGE,
         SubjectKind.CHANGE,
         e.valid_from,
         e.valid_until,
