@@ -55,6 +55,7 @@ def period_columns(valid_from: PartialDate, valid_until: PartialDate) -> dict[st
     }
 
 
+# The column that holds the slug of a subject of each kind a fact can name besides its own subject.
 SLUG_COLUMNS = {
     SubjectKind.REGION: "region",
     SubjectKind.COOPERATION: "cooperation",

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
 from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
-from projections.facts import FactKind
+from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
@@ -256,7 +256,7 @@ class _Query:
         parties = []
         for row in rows:
             kind = SubjectKind(row["role"]) if row["role"] else SubjectKind.ORGANISATION
-            slug = row[_COLUMN_OF_KIND.get(kind, "organisation")]
+            slug = row[SLUG_COLUMNS.get(kind, "organisation")]
             if slug:
                 parties.append(self.named_ref(kind, slug))
         return tuple(parties)
@@ -319,14 +319,6 @@ class _Query:
             "known_at": self.known_at or datetime.now(UTC),
             "position": tracking_position(self.connection, self.maps.tables),
         }
-
-
-_COLUMN_OF_KIND = {
-    SubjectKind.REGION: "region",
-    SubjectKind.COOPERATION: "cooperation",
-    SubjectKind.MUNICIPALITY: "municipality",
-    SubjectKind.ORGANISATION: "organisation",
-}
 
 
 def _details(row: Any) -> dict[str, Any]:
