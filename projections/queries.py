@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
-from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind
+from domain.values import AgreementKind, Authority, PartialDate, Precision, Provenance, SubjectKind
 from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
 from projections.projector import PROJECTION_NAME, tracking_position
@@ -708,7 +708,10 @@ def _is_role(row: Any) -> bool:
     """Agreements other than accounts, leads and mandates are roles when someone holds them."""
     if row["fact_kind"] != FactKind.AGREEMENT:
         return True
-    return row["agreement_kind"] in ("beslisbevoegdheid", "expertteam-mandaat")
+    return row["agreement_kind"] in (
+        AgreementKind.BESLISBEVOEGDHEID,
+        AgreementKind.EXPERTTEAM_MANDAAT,
+    )
 
 
 def _stored_partial(value: str | None, precision: str) -> PartialDate:

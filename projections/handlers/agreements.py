@@ -14,10 +14,16 @@ from domain.agreements import (
     JointProcurement,
     Trekkerschap,
 )
-from domain.values import AgreementStatus, SubjectKind, SubjectRef
+from domain.values import AgreementKind, AgreementStatus, SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
 from projections.facts import FactKind, ref_columns
 from projections.handlers.keys import agreement_key, holder_key
+
+# The agreement kinds of the aggregates whose events name none, as the agreement_kind column stores them.
+_ACCOUNTHOUDERSCHAP = str(AgreementKind.ACCOUNTHOUDERSCHAP)
+_GEZAMENLIJKE_INKOOP = str(AgreementKind.GEZAMENLIJKE_INKOOP)
+_EXPERTISECENTRUM_MANDAAT = str(AgreementKind.EXPERTISECENTRUM_MANDAAT)
+_TREKKERSCHAP = str(AgreementKind.TREKKERSCHAP)
 
 
 def _holder_columns(e: Any) -> dict[str, Any]:
@@ -28,7 +34,7 @@ def _holder_columns(e: Any) -> dict[str, Any]:
         "region": e.holder_region,
         "municipality": e.executing_municipality,
         "agreement": e.agreement,
-        "agreement_kind": "accounthouderschap",
+        "agreement_kind": _ACCOUNTHOUDERSCHAP,
     }
 
 
@@ -73,7 +79,7 @@ def _status_changed(batch: Batch, at: EventStamp, e: AgreementAggregate.StatusCh
     until = None
     if e.status is AgreementStatus.ENDED and e.valid_from.is_known:
         until = e.valid_from.day_before()
-    if e.agreement_kind == "trekkerschap":
+    if e.agreement_kind == AgreementKind.TREKKERSCHAP:
         for lead in _open_leads(batch, e.agreement):
             batch.revise_version(at, lead, valid_until=until, status=str(e.status))
         return
@@ -105,7 +111,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
             "notes": e.notes,
         },
         agreement=e.agreement,
-        agreement_kind="gezamenlijke-inkoop",
+        agreement_kind=_GEZAMENLIJKE_INKOOP,
         status=str(e.status),
         **_owner_columns(e.owner),
     )
@@ -119,7 +125,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
             e.valid_until,
             subject_slug=e.agreement,
             agreement=e.agreement,
-            agreement_kind="gezamenlijke-inkoop",
+            agreement_kind=_GEZAMENLIJKE_INKOOP,
             role=str(party.kind),
             **ref_columns(party),
         )
@@ -133,7 +139,7 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
             e.valid_until,
             subject_slug=e.agreement,
             agreement=e.agreement,
-            agreement_kind="gezamenlijke-inkoop",
+            agreement_kind=_GEZAMENLIJKE_INKOOP,
             organisation=supplier,
         )
 
@@ -149,7 +155,7 @@ def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> No
         {"reason": e.reason},
         subject_slug=e.agreement,
         agreement=e.agreement,
-        agreement_kind="gezamenlijke-inkoop",
+        agreement_kind=_GEZAMENLIJKE_INKOOP,
         municipality=e.municipality,
         scope=e.scope,
     )
@@ -167,7 +173,7 @@ def _option_decided(exercised: bool) -> Any:
             {"option_number": e.option_number, "years": e.years},
             subject_slug=e.agreement,
             agreement=e.agreement,
-            agreement_kind="gezamenlijke-inkoop",
+            agreement_kind=_GEZAMENLIJKE_INKOOP,
             status="exercised" if exercised else "declined",
         )
 
@@ -189,7 +195,7 @@ def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Gra
             "notes": e.notes,
         },
         agreement=e.agreement,
-        agreement_kind="expertisecentrum-mandaat",
+        agreement_kind=_EXPERTISECENTRUM_MANDAAT,
         municipality=e.holder_municipality,
         organisation=e.expertise_centre,
         status=str(e.status),
@@ -207,7 +213,7 @@ def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status:
         e.valid_until,
         {"module": e.module, "item": e.item, **details},
         agreement=e.agreement,
-        agreement_kind="trekkerschap",
+        agreement_kind=_TREKKERSCHAP,
         region=e.lead_region,
         status=status,
         scope=e.item,

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.agreements import AccountHoldership, AgreementAggregate
 from domain.registry import DecisionBody, Municipality
-from domain.values import SubjectKind
+from domain.values import AgreementKind, SubjectKind
 
 
 def registered_key(kind: SubjectKind, slug: str) -> str:
@@ -43,6 +43,6 @@ REVISED_KEYS: dict[type, Any] = {
     AccountHoldership.HolderEnded: lambda e: (holder_key(e.account, e.agreement),),
     # A trekkerschap's status is that of its leads, found by agreement (``handlers.agreements``).
     AgreementAggregate.StatusChanged: lambda e: (
-        () if e.agreement_kind == "trekkerschap" else (agreement_key(e.agreement),)
+        () if e.agreement_kind == AgreementKind.TREKKERSCHAP else (agreement_key(e.agreement),)
     ),
 }
