@@ -90,6 +90,33 @@ def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
     return {**ref_columns(owner), "subject_slug": owner.slug if owner else None}
 
 
+def _part_of_agreement(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    key: str,
+    fact_kind: FactKind,
+    agreement_kind: str,
+    details: dict[str, Any] | None = None,
+    **columns: Any,
+) -> None:
+    """A fact about a part of the agreement ``e`` records (a party, a supplier, an opt-out, an
+    option): the agreement is its subject, and it holds as long as ``e`` says."""
+    batch.state(
+        at,
+        key,
+        fact_kind,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        details,
+        subject_slug=e.agreement,
+        agreement=e.agreement,
+        agreement_kind=agreement_kind,
+        **columns,
+    )
+
+
 def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
     contract = e.contract
     batch.state(
@@ -116,46 +143,37 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
         **_owner_columns(e.owner),
     )
     for party in e.participants:
-        batch.state(
+        _part_of_agreement(
+            batch,
             at,
+            e,
             f"party:{e.agreement}:{party.kind}:{party.slug}",
             FactKind.PROCUREMENT_PARTICIPANT,
-            SubjectKind.AGREEMENT,
-            e.valid_from,
-            e.valid_until,
-            subject_slug=e.agreement,
-            agreement=e.agreement,
-            agreement_kind=_GEZAMENLIJKE_INKOOP,
+            _GEZAMENLIJKE_INKOOP,
             role=str(party.kind),
             **ref_columns(party),
         )
     for supplier in e.suppliers:
-        batch.state(
+        _part_of_agreement(
+            batch,
             at,
+            e,
             f"party:{e.agreement}:supplier:{supplier}",
             FactKind.PROCUREMENT_SUPPLIER,
-            SubjectKind.AGREEMENT,
-            e.valid_from,
-            e.valid_until,
-            subject_slug=e.agreement,
-            agreement=e.agreement,
-            agreement_kind=_GEZAMENLIJKE_INKOOP,
+            _GEZAMENLIJKE_INKOOP,
             organisation=supplier,
         )
 
 
 def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> None:
-    batch.state(
+    _part_of_agreement(
+        batch,
         at,
+        e,
         f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
         FactKind.OPT_OUT,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
+        _GEZAMENLIJKE_INKOOP,
         {"reason": e.reason},
-        subject_slug=e.agreement,
-        agreement=e.agreement,
-        agreement_kind=_GEZAMENLIJKE_INKOOP,
         municipality=e.municipality,
         scope=e.scope,
     )
@@ -163,17 +181,14 @@ def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> No
 
 def _option_decided(exercised: bool) -> Any:
     def handle(batch: Batch, at: EventStamp, e: Any) -> None:
-        batch.state(
+        _part_of_agreement(
+            batch,
             at,
+            e,
             f"option:{e.agreement}:{e.option_number}",
             FactKind.EXTENSION_OPTION,
-            SubjectKind.AGREEMENT,
-            e.valid_from,
-            e.valid_until,
+            _GEZAMENLIJKE_INKOOP,
             {"option_number": e.option_number, "years": e.years},
-            subject_slug=e.agreement,
-            agreement=e.agreement,
-            agreement_kind=_GEZAMENLIJKE_INKOOP,
             status="exercised" if exercised else "declined",
         )
 
@@ -272,30 +287,24 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
         **_owner_columns(e.owner),
     )
     for party in terms.parties:
-        batch.state(
+        _part_of_agreement(
+            batch,
             at,
+            e,
             f"party:{e.agreement}:{party.kind}:{party.slug}",
             FactKind.AGREEMENT_PARTY,
-            SubjectKind.AGREEMENT,
-            e.valid_from,
-            e.valid_until,
-            subject_slug=e.agreement,
-            agreement=e.agreement,
-            agreement_kind=str(e.agreement_kind),
+            str(e.agreement_kind),
             role=str(party.kind),
             **ref_columns(party),
         )
     for recipient in terms.recipients:
-        batch.state(
+        _part_of_agreement(
+            batch,
             at,
+            e,
             f"party:{e.agreement}:recipient:{recipient}",
             FactKind.AGREEMENT_RECIPIENT,
-            SubjectKind.AGREEMENT,
-            e.valid_from,
-            e.valid_until,
-            subject_slug=e.agreement,
-            agreement=e.agreement,
-            agreement_kind=str(e.agreement_kind),
+            str(e.agreement_kind),
             organisation=recipient,
         )
 
