@@ -21,16 +21,9 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.concerns import Concerns
+from domain.concerns import CATEGORY_BY_KIND, Concerns
 from domain.errors import IncompetentAuthority, MissingAuthority
-from domain.values import Authority, AuthorityKind, SubjectKind, SubjectRef
-
-_CATEGORY = {
-    SubjectKind.REGION: "regions",
-    SubjectKind.COOPERATION: "cooperations",
-    SubjectKind.ORGANISATION: "organisations",
-    SubjectKind.MUNICIPALITY: "municipalities",
-}
+from domain.values import Authority, AuthorityKind, SubjectRef
 
 
 class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,7 +50,7 @@ def check_competence(authority: Authority, subject: Concerns, facts: CompetenceF
 
 
 def _check_body(body: str, of: SubjectRef, subject: Concerns) -> None:
-    category = _CATEGORY.get(of.kind)
+    category = CATEGORY_BY_KIND.get(of.kind)
     if category is not None and of.slug in getattr(subject, category):
         return
     raise IncompetentAuthority(

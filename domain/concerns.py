@@ -38,7 +38,8 @@ class Concerns(msgspec.Struct, frozen=True, kw_only=True):
 # college deciding for its region does not make the decision concern that municipality.
 _NEVER_TELLING = frozenset({"authority", "provenance"})
 _ORGANISATION_FIELDS = frozenset({"expertise_centre", "suppliers", "recipients", "provider"})
-_CATEGORY_BY_KIND = {
+# The category of ``Concerns`` that holds a subject of each kind.
+CATEGORY_BY_KIND = {
     SubjectKind.REGION: "regions",
     SubjectKind.COOPERATION: "cooperations",
     SubjectKind.ORGANISATION: "organisations",
@@ -64,7 +65,7 @@ def _category(name: str) -> str | None:
 _Telling = tuple[tuple[str, int | None], ...]
 _CATEGORIES = ("regions", "cooperations", "organisations", "municipalities")
 _INDEX = {category: index for index, category in enumerate(_CATEGORIES)}
-_INDEX_BY_KIND = {kind: _INDEX[category] for kind, category in _CATEGORY_BY_KIND.items()}
+_INDEX_BY_KIND = {kind: _INDEX[category] for kind, category in CATEGORY_BY_KIND.items()}
 
 
 def _index(name: str) -> int | None:

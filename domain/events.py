@@ -110,6 +110,13 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
 
 _AGGREGATE_BY_NAME = {cls.__name__: cls for cls in (*AGGREGATE_CLASSES, AgreementAggregate)}
 
+# The aggregate that records the subjects of each kind: one registry, derived from the classes above
+# (every kind of agreement is loaded through their common base, ``AgreementAggregate``).
+AGGREGATE_BY_KIND: dict[SubjectKind, type[GovernanceAggregate]] = {
+    **{cls.kind: cls for cls in AGGREGATE_CLASSES if not issubclass(cls, AgreementAggregate)},
+    AgreementAggregate.kind: AgreementAggregate,
+}
+
 
 class EventInfo(msgspec.Struct, frozen=True, kw_only=True):
     """What a read model or a region feed needs to route an event, without looking anything up."""

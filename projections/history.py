@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from domain.base import GovernanceAggregate
+from domain.concerns import CATEGORY_BY_KIND
 from domain.events import describe
 from domain.values import PartialDate, Precision, SubjectKind, SubjectRef
 
@@ -224,16 +225,9 @@ _COMMON_ATTRIBUTES = frozenset(
     }
 )
 
-_REGION, _COOPERATION, _ORGANISATION, _MUNICIPALITY, _AGREEMENT = (
-    str(kind)
-    for kind in (
-        SubjectKind.REGION,
-        SubjectKind.COOPERATION,
-        SubjectKind.ORGANISATION,
-        SubjectKind.MUNICIPALITY,
-        SubjectKind.AGREEMENT,
-    )
-)
+# Each category of ``Concerns`` with the kind of subject it holds, as history rows store it.
+_CATEGORIES = tuple((str(kind), category) for kind, category in CATEGORY_BY_KIND.items())
+_AGREEMENT = str(SubjectKind.AGREEMENT)
 
 
 def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
@@ -241,13 +235,8 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
     agreement it belongs to and the subjects it refers to."""
     concerned = info.concerns
     seen = {(_TEXT[info.aggregate_kind], info.slug)}
-    for kind, slugs in (
-        (_REGION, concerned.regions),
-        (_COOPERATION, concerned.cooperations),
-        (_ORGANISATION, concerned.organisations),
-        (_MUNICIPALITY, concerned.municipalities),
-    ):
-        for slug in slugs:
+    for kind, category in _CATEGORIES:
+        for slug in getattr(concerned, category):
             seen.add((kind, slug))
     attributes = vars(event)
     agreement = attributes.get("agreement")

@@ -27,7 +27,16 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
-from domain.values import Authority, PartialDate, Precision, Provenance, SubjectKind, ValidPeriod
+from domain.values import (
+    AgreementKind,
+    Authority,
+    PartialDate,
+    Precision,
+    Provenance,
+    SubjectKind,
+    ValidPeriod,
+)
+from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
@@ -63,8 +72,13 @@ _NAMED_KINDS = (
     SubjectKind.ORGANISATION,
     SubjectKind.BODY,
 )
-_ROLE_KINDS = ("account-holder", "lead", "mandate", "agreement")
-_ROLE_NAMES = {"account-holder": "account-holder", "lead": "lead", "mandate": "mandate-holder"}
+_ROLE_KINDS = (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE, FactKind.AGREEMENT)
+# The role a fact of each kind gives its holder, as the maps serve it.
+_ROLE_NAMES = {
+    FactKind.ACCOUNT_HOLDER: "account-holder",
+    FactKind.LEAD: "lead",
+    FactKind.MANDATE: "mandate-holder",
+}
 
 
 def _partial(earliest: date, precision: str) -> PartialDate:
@@ -125,7 +139,7 @@ class _Query:
             self.connection.execute(
                 select(facts).where(
                     self.known(),
-                    facts.c.fact_kind == "registered",
+                    facts.c.fact_kind == FactKind.REGISTERED,
                     facts.c.subject_kind == str(kind),
                     facts.c.subject_slug == slug,
                 )
@@ -145,7 +159,7 @@ class _Query:
     def want_rows(self, rows: Iterable[Any]) -> None:
         for row in rows:
             self.want(row["region"], row["municipality"], row["cooperation"], row["organisation"])
-            if row["fact_kind"] == "agreement":
+            if row["fact_kind"] == FactKind.AGREEMENT:
                 self.want(_details(row)["holder_body"])
 
     def load_names(self) -> None:
@@ -156,7 +170,7 @@ class _Query:
         for row in self.connection.execute(
             select(facts.c.subject_kind, facts.c.subject_slug, facts.c.name).where(
                 self.known(),
-                facts.c.fact_kind == "registered",
+                facts.c.fact_kind == FactKind.REGISTERED,
                 facts.c.subject_kind.in_([str(k) for k in _NAMED_KINDS]),
                 facts.c.subject_slug.in_(sorted(missing)),
             )
@@ -221,7 +235,7 @@ class _Query:
             holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
             organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
-            subject=row["scope"] if kind in ("lead", "agreement") else None,
+            subject=row["scope"] if kind in (FactKind.LEAD, FactKind.AGREEMENT) else None,
             module=details.get("module"),
         )
 
@@ -245,7 +259,7 @@ class _Query:
         parties = []
         for row in rows:
             kind = SubjectKind(row["role"]) if row["role"] else SubjectKind.ORGANISATION
-            slug = row[_COLUMN_OF_KIND.get(kind, "organisation")]
+            slug = row[SLUG_COLUMNS.get(kind, "organisation")]
             if slug:
                 parties.append(self.named_ref(kind, slug))
         return tuple(parties)
@@ -264,7 +278,7 @@ class _Query:
             suppliers=tuple(
                 self.named(SubjectKind.ORGANISATION, p["organisation"])
                 for p in parts
-                if p["fact_kind"] == "procurement-supplier"
+                if p["fact_kind"] == FactKind.PROCUREMENT_SUPPLIER
             ),
             segments=tuple(details.get("segments") or ()),
             lots=tuple(details.get("lots") or ()),
@@ -272,7 +286,7 @@ class _Query:
             term=details.get("term"),
             term_text=details.get("term_text"),
             part_of=details.get("part_of"),
-            opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == "opt-out"),
+            opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
         )
 
     def agreement(self, row: Any, parts: Sequence[Any]) -> AgreementEntry:
@@ -284,7 +298,7 @@ class _Query:
             agreement_kind=row["agreement_kind"],
             status=row["status"],
             holder_region=self.named(SubjectKind.REGION, row["region"])
-            if kind in ("lead", "account-holder")
+            if kind in (FactKind.LEAD, FactKind.ACCOUNT_HOLDER)
             else None,
             holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
@@ -308,14 +322,6 @@ class _Query:
             "known_at": self.known_at or datetime.now(UTC),
             "position": tracking_position(self.connection, self.maps.tables),
         }
-
-
-_COLUMN_OF_KIND = {
-    SubjectKind.REGION: "region",
-    SubjectKind.COOPERATION: "cooperation",
-    SubjectKind.MUNICIPALITY: "municipality",
-    SubjectKind.ORGANISATION: "organisation",
-}
 
 
 def _details(row: Any) -> dict[str, Any]:
@@ -407,13 +413,23 @@ class GovernanceMaps:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.REGION, region)
         own = q.rows(facts.c.region == region)
-        municipalities = sorted({r["municipality"] for r in own if r["fact_kind"] == "membership"})
-        cooperations = sorted({r["cooperation"] for r in own if r["fact_kind"] == "participation"})
+        municipalities = sorted(
+            {r["municipality"] for r in own if r["fact_kind"] == FactKind.MEMBERSHIP}
+        )
+        cooperations = sorted(
+            {r["cooperation"] for r in own if r["fact_kind"] == FactKind.PARTICIPATION}
+        )
         via_members = (
             q.rows(
                 facts.c.municipality.in_(municipalities),
                 facts.c.fact_kind.in_(
-                    ("account-holder", "mandate", "agreement", "opt-out", "procurement-participant")
+                    (
+                        FactKind.ACCOUNT_HOLDER,
+                        FactKind.MANDATE,
+                        FactKind.AGREEMENT,
+                        FactKind.OPT_OUT,
+                        FactKind.PROCUREMENT_PARTICIPANT,
+                    )
                 ),
             )
             if municipalities
@@ -427,7 +443,8 @@ class GovernanceMaps:
         procurement_slugs = {
             r["agreement"]
             for r in (*own, *via_members)
-            if r["fact_kind"] in ("procurement-participant", "procurement", "opt-out")
+            if r["fact_kind"]
+            in (FactKind.PROCUREMENT_PARTICIPANT, FactKind.PROCUREMENT, FactKind.OPT_OUT)
         }
         parts = q.agreement_parts(procurement_slugs)
         q.want_rows(
@@ -448,7 +465,7 @@ class GovernanceMaps:
             q.procurement(r, parts[r["agreement"]])
             for ps in parts.values()
             for r in ps
-            if r["fact_kind"] == "procurement"
+            if r["fact_kind"] == FactKind.PROCUREMENT
         ]
         details = _details(registration)
         return RegionMap(
@@ -457,16 +474,16 @@ class GovernanceMaps:
             region_kind=details.get("region_kind"),
             province=details.get("province"),
             members=_sorted(
-                (q.member(r) for r in own if r["fact_kind"] == "membership"), "municipality"
+                (q.member(r) for r in own if r["fact_kind"] == FactKind.MEMBERSHIP), "municipality"
             ),
             cooperations=_sorted(
-                (q.participation(r) for r in own if r["fact_kind"] == "participation"),
+                (q.participation(r) for r in own if r["fact_kind"] == FactKind.PARTICIPATION),
                 "cooperation",
             ),
             roles=_sorted((q.role(r) for r in roles.values()), "cooperation", "role", "agreement"),
             procurements=_sorted(procurements, "agreement"),
             opt_outs=_sorted(
-                (q.opt_out(r) for r in via_members if r["fact_kind"] == "opt-out"),
+                (q.opt_out(r) for r in via_members if r["fact_kind"] == FactKind.OPT_OUT),
                 "agreement",
                 "municipality",
             ),
@@ -486,7 +503,11 @@ class GovernanceMaps:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.COOPERATION, cooperation)
         rows = q.rows(facts.c.cooperation == cooperation)
-        owned = {r["agreement"] for r in rows if r["fact_kind"] in ("procurement", "agreement")}
+        owned = {
+            r["agreement"]
+            for r in rows
+            if r["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
+        }
         parts = q.agreement_parts(owned)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
@@ -497,14 +518,15 @@ class GovernanceMaps:
             cooperation_kind=details.get("cooperation_kind"),
             decision_rule=details.get("decision_rule"),
             members=_sorted(
-                (q.participation(r) for r in rows if r["fact_kind"] == "participation"), "region"
+                (q.participation(r) for r in rows if r["fact_kind"] == FactKind.PARTICIPATION),
+                "region",
             ),
             organisations=tuple(
                 sorted(
                     (
                         q.named(SubjectKind.ORGANISATION, r["organisation"])
                         for r in rows
-                        if r["fact_kind"] == "involvement"
+                        if r["fact_kind"] == FactKind.INVOLVEMENT
                     ),
                     key=lambda n: n.slug,
                 )
@@ -513,7 +535,7 @@ class GovernanceMaps:
                 (
                     q.role(r)
                     for r in rows
-                    if r["fact_kind"] in ("account-holder", "lead", "mandate")
+                    if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
                 ),
                 "role",
                 "agreement",
@@ -522,7 +544,7 @@ class GovernanceMaps:
                 (
                     q.procurement(r, parts[r["agreement"]])
                     for r in rows
-                    if r["fact_kind"] == "procurement"
+                    if r["fact_kind"] == FactKind.PROCUREMENT
                 ),
                 "agreement",
             ),
@@ -530,7 +552,7 @@ class GovernanceMaps:
                 (
                     q.agreement(r, parts[r["agreement"]])
                     for r in rows
-                    if r["fact_kind"] == "agreement"
+                    if r["fact_kind"] == FactKind.AGREEMENT
                 ),
                 "agreement",
             ),
@@ -550,20 +572,24 @@ class GovernanceMaps:
         related = {
             r["agreement"]
             for r in rows
-            if r["fact_kind"] in ("procurement-supplier", "agreement-recipient", "agreement")
+            if r["fact_kind"]
+            in (FactKind.PROCUREMENT_SUPPLIER, FactKind.AGREEMENT_RECIPIENT, FactKind.AGREEMENT)
         }
         parts = q.agreement_parts(related)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         heads = [
-            p for ps in parts.values() for p in ps if p["fact_kind"] in ("procurement", "agreement")
+            p
+            for ps in parts.values()
+            for p in ps
+            if p["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
         ]
         return OrganisationView(
             **q.header(),
             organisation=q.named(SubjectKind.ORGANISATION, organisation),
             organisation_kind=_details(registration).get("organisation_kind"),
             account_holders=_sorted(
-                (q.role(r) for r in rows if r["fact_kind"] == "account-holder"),
+                (q.role(r) for r in rows if r["fact_kind"] == FactKind.ACCOUNT_HOLDER),
                 "cooperation",
                 "agreement",
             ),
@@ -571,16 +597,18 @@ class GovernanceMaps:
                 (
                     q.procurement(r, parts[r["agreement"]])
                     for r in heads
-                    if r["fact_kind"] == "procurement"
+                    if r["fact_kind"] == FactKind.PROCUREMENT
                 ),
                 "agreement",
             ),
-            mandates=_sorted((q.role(r) for r in rows if r["fact_kind"] == "mandate"), "agreement"),
+            mandates=_sorted(
+                (q.role(r) for r in rows if r["fact_kind"] == FactKind.MANDATE), "agreement"
+            ),
             agreements=_sorted(
                 (
                     q.agreement(r, parts[r["agreement"]])
                     for r in heads
-                    if r["fact_kind"] == "agreement"
+                    if r["fact_kind"] == FactKind.AGREEMENT
                 ),
                 "agreement",
             ),
@@ -589,7 +617,7 @@ class GovernanceMaps:
                     {
                         q.named(SubjectKind.COOPERATION, r["cooperation"])
                         for r in rows
-                        if r["fact_kind"] == "involvement"
+                        if r["fact_kind"] == FactKind.INVOLVEMENT
                     },
                     key=lambda n: n.slug,
                 )
@@ -651,7 +679,7 @@ class GovernanceMaps:
                 select(facts.c.subject_slug, facts.c.name, facts.c.details)
                 .where(
                     q.known(),
-                    facts.c.fact_kind == "registered",
+                    facts.c.fact_kind == FactKind.REGISTERED,
                     facts.c.subject_kind == str(kind),
                 )
                 .order_by(facts.c.subject_slug)
@@ -681,9 +709,12 @@ class GovernanceMaps:
 
 def _is_role(row: Any) -> bool:
     """Agreements other than accounts, leads and mandates are roles when someone holds them."""
-    if row["fact_kind"] != "agreement":
+    if row["fact_kind"] != FactKind.AGREEMENT:
         return True
-    return row["agreement_kind"] in ("beslisbevoegdheid", "expertteam-mandaat")
+    return row["agreement_kind"] in (
+        AgreementKind.BESLISBEVOEGDHEID,
+        AgreementKind.EXPERTTEAM_MANDAAT,
+    )
 
 
 def _stored_partial(value: str | None, precision: str) -> PartialDate:

@@ -31,14 +31,10 @@ from sqlalchemy import Engine, Index
 from sqlalchemy.exc import DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseAway
 
+from projections.handlers import FACT_TOPICS
 from projections.history import History, cycle_collection_paused
 from projections.lease import Lease
-from projections.projector import (
-    FACT_TOPICS,
-    GovernanceProjector,
-    PositionConflict,
-    tracking_position,
-)
+from projections.projector import GovernanceProjector, PositionConflict, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.work_status import WorkStatus
 from projections.worker import ReplayWorker, range_size

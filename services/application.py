@@ -30,6 +30,7 @@ from domain.agreements import (
 )
 from domain.base import GovernanceAggregate, fact_fields
 from domain.errors import AlreadyRecorded, UnknownReference
+from domain.events import AGGREGATE_BY_KIND
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -45,19 +46,6 @@ from services import commands as c
 from services.command_checks import checked
 
 A = TypeVar("A", bound=GovernanceAggregate)
-
-AGGREGATE_BY_KIND: dict[SubjectKind, type[GovernanceAggregate]] = {
-    SubjectKind.SOURCE: SourceDocument,
-    SubjectKind.MUNICIPALITY: Municipality,
-    SubjectKind.REGION: Region,
-    SubjectKind.COOPERATION: Cooperation,
-    SubjectKind.ORGANISATION: Organisation,
-    SubjectKind.BODY: DecisionBody,
-    SubjectKind.AGREEMENT: AgreementAggregate,
-    SubjectKind.CHANGE: StructuralChange,
-    SubjectKind.CLAIMS: ConflictingClaims,
-    SubjectKind.ACCOUNT: AccountHoldership,
-}
 
 
 class Recorded(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from domain.values import UNKNOWN_DATE, PartialDate, ValidPeriod
-from projections.projector import period_columns
+from projections.facts import period_columns
 
 
 def could_hold(valid_from: PartialDate, valid_until: PartialDate, day: date) -> bool:

@@ -1,0 +1,18 @@
+"""The projection's handlers: for each event class that changes a governance map's fact rows, the
+function that writes them into a batch (``projections.batch``). The registry's events and the
+agreements' events each have a module of their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from domain.base import GovernanceAggregate
+from projections.handlers import agreements, registry
+
+HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS}
+# Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.
+
+# The topics of the events that change fact rows (all events change the history).
+FACT_TOPICS = tuple(get_topic(cls) for cls in (*HANDLERS, GovernanceAggregate.FactCorrected))

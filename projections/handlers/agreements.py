@@ -1,0 +1,325 @@
+"""How the agreements' events (account holderships, joint procurements, expertise-centre mandates,
+trekkerschappen and other agreements) change the governance maps' fact rows: one handler per event
+class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.agreements import (
+    AccountHoldership,
+    Agreement,
+    AgreementAggregate,
+    ExpertiseCentreMandate,
+    JointProcurement,
+    Trekkerschap,
+)
+from domain.values import AgreementKind, AgreementStatus, SubjectKind, SubjectRef
+from projections.batch import Batch, EventStamp
+from projections.facts import FactKind, ref_columns
+from projections.handlers.keys import agreement_key, holder_key
+
+# The agreement kinds of the aggregates whose events name none, as the agreement_kind column stores them.
+_ACCOUNTHOUDERSCHAP = str(AgreementKind.ACCOUNTHOUDERSCHAP)
+_GEZAMENLIJKE_INKOOP = str(AgreementKind.GEZAMENLIJKE_INKOOP)
+_EXPERTISECENTRUM_MANDAAT = str(AgreementKind.EXPERTISECENTRUM_MANDAAT)
+_TREKKERSCHAP = str(AgreementKind.TREKKERSCHAP)
+
+
+def _holder_columns(e: Any) -> dict[str, Any]:
+    return {
+        "subject_slug": e.account,
+        "cooperation": e.cooperation,
+        "organisation": e.organisation,
+        "region": e.holder_region,
+        "municipality": e.executing_municipality,
+        "agreement": e.agreement,
+        "agreement_kind": _ACCOUNTHOUDERSCHAP,
+    }
+
+
+def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
+    batch.state(
+        at,
+        holder_key(e.account, e.agreement),
+        FactKind.ACCOUNT_HOLDER,
+        SubjectKind.ACCOUNT,
+        e.valid_from,
+        e.valid_until,
+        {"basis": e.basis, "obligations": e.obligations, "notes": e.notes},
+        status=str(e.status),
+        **_holder_columns(e),
+    )
+
+
+def _holder_transferred(
+    batch: Batch, at: EventStamp, e: AccountHoldership.HolderTransferred
+) -> None:
+    batch.revise(
+        at, holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
+    )
+    batch.state(
+        at,
+        holder_key(e.account, e.agreement),
+        FactKind.ACCOUNT_HOLDER,
+        SubjectKind.ACCOUNT,
+        e.valid_from,
+        e.valid_until,
+        {"basis": e.basis, "notes": e.notes, "previous_agreement": e.previous_agreement},
+        status=str(AgreementStatus.IN_FORCE),
+        **_holder_columns(e),
+    )
+
+
+def _holder_ended(batch: Batch, at: EventStamp, e: AccountHoldership.HolderEnded) -> None:
+    batch.revise(at, holder_key(e.account, e.agreement), e.valid_from, e.valid_until)
+
+
+def _status_changed(batch: Batch, at: EventStamp, e: AgreementAggregate.StatusChanged) -> None:
+    until = None
+    if e.status is AgreementStatus.ENDED and e.valid_from.is_known:
+        until = e.valid_from.day_before()
+    if e.agreement_kind == AgreementKind.TREKKERSCHAP:
+        for lead in _open_leads(batch, e.agreement):
+            batch.revise_version(at, lead, valid_until=until, status=str(e.status))
+        return
+    batch.revise(at, agreement_key(e.agreement), valid_until=until, status=str(e.status))
+
+
+def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
+    return {**ref_columns(owner), "subject_slug": owner.slug if owner else None}
+
+
+def _part_of_agreement(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    key: str,
+    fact_kind: FactKind,
+    agreement_kind: str,
+    details: dict[str, Any] | None = None,
+    **columns: Any,
+) -> None:
+    """A fact about a part of the agreement ``e`` records (a party, a supplier, an opt-out, an
+    option): the agreement is its subject, and it holds as long as ``e`` says."""
+    batch.state(
+        at,
+        key,
+        fact_kind,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        details,
+        subject_slug=e.agreement,
+        agreement=e.agreement,
+        agreement_kind=agreement_kind,
+        **columns,
+    )
+
+
+def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
+    contract = e.contract
+    batch.state(
+        at,
+        agreement_key(e.agreement),
+        FactKind.PROCUREMENT,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "segments": e.segments,
+            "lots": [lot.name for lot in e.lots],
+            "contract_start": contract.start if contract else None,
+            "term": contract.term.notation if contract and contract.term else None,
+            "term_text": contract.term_text if contract else None,
+            "part_of": e.part_of,
+            "supplier_count": e.supplier_count,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind=_GEZAMENLIJKE_INKOOP,
+        status=str(e.status),
+        **_owner_columns(e.owner),
+    )
+    for party in e.participants:
+        _part_of_agreement(
+            batch,
+            at,
+            e,
+            f"party:{e.agreement}:{party.kind}:{party.slug}",
+            FactKind.PROCUREMENT_PARTICIPANT,
+            _GEZAMENLIJKE_INKOOP,
+            role=str(party.kind),
+            **ref_columns(party),
+        )
+    for supplier in e.suppliers:
+        _part_of_agreement(
+            batch,
+            at,
+            e,
+            f"party:{e.agreement}:supplier:{supplier}",
+            FactKind.PROCUREMENT_SUPPLIER,
+            _GEZAMENLIJKE_INKOOP,
+            organisation=supplier,
+        )
+
+
+def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> None:
+    _part_of_agreement(
+        batch,
+        at,
+        e,
+        f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
+        FactKind.OPT_OUT,
+        _GEZAMENLIJKE_INKOOP,
+        {"reason": e.reason},
+        municipality=e.municipality,
+        scope=e.scope,
+    )
+
+
+def _option_decided(exercised: bool) -> Any:
+    def handle(batch: Batch, at: EventStamp, e: Any) -> None:
+        _part_of_agreement(
+            batch,
+            at,
+            e,
+            f"option:{e.agreement}:{e.option_number}",
+            FactKind.EXTENSION_OPTION,
+            _GEZAMENLIJKE_INKOOP,
+            {"option_number": e.option_number, "years": e.years},
+            status="exercised" if exercised else "declined",
+        )
+
+    return handle
+
+
+def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Granted) -> None:
+    batch.state(
+        at,
+        agreement_key(e.agreement),
+        FactKind.MANDATE,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "adoption_route": e.adoption_route,
+            "annual_plan": e.annual_plan,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind=_EXPERTISECENTRUM_MANDAAT,
+        municipality=e.holder_municipality,
+        organisation=e.expertise_centre,
+        status=str(e.status),
+        **_owner_columns(e.owner),
+    )
+
+
+def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status: str) -> None:
+    batch.state(
+        at,
+        f"lead:{e.agreement}:{at.position}",
+        FactKind.LEAD,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {"module": e.module, "item": e.item, **details},
+        agreement=e.agreement,
+        agreement_kind=_TREKKERSCHAP,
+        region=e.lead_region,
+        status=status,
+        scope=e.item,
+        **_owner_columns(e.owner),
+    )
+
+
+def _lead_assigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadAssigned) -> None:
+    _lead(batch, at, e, {"content": e.content, "basis": e.basis, "notes": e.notes}, str(e.status))
+
+
+def _open_leads(batch: Batch, agreement: str) -> list[dict[str, Any]]:
+    return [
+        lead
+        for lead in batch.current_of_agreement(agreement, FactKind.LEAD)
+        if lead["valid_until_precision"] == "unknown"
+    ]
+
+
+def _lead_reassigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadReassigned) -> None:
+    status = str(AgreementStatus.IN_FORCE)
+    for lead in _open_leads(batch, e.agreement):
+        status = lead["status"]
+        batch.revise_version(at, lead, valid_until=e.valid_from.day_before())
+    _lead(batch, at, e, {"previous_lead_region": e.previous_lead_region}, status)
+
+
+def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> None:
+    terms = e.terms
+    batch.state(
+        at,
+        agreement_key(e.agreement),
+        FactKind.AGREEMENT,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        {
+            "subject": terms.subject,
+            "holder_body": terms.holder_body,
+            "provider": terms.provider,
+            "mechanism": terms.mechanism,
+            "recipients": terms.recipients,
+            "host_municipality": terms.host_municipality,
+            "tasks": terms.tasks,
+            "other_parties": terms.other_parties,
+            "part_of": e.part_of,
+            "basis": e.basis,
+            "notes": e.notes,
+        },
+        agreement=e.agreement,
+        agreement_kind=str(e.agreement_kind),
+        municipality=terms.holder_municipality or terms.host_municipality,
+        organisation=terms.provider,
+        status=str(e.status),
+        scope=terms.subject,
+        **_owner_columns(e.owner),
+    )
+    for party in terms.parties:
+        _part_of_agreement(
+            batch,
+            at,
+            e,
+            f"party:{e.agreement}:{party.kind}:{party.slug}",
+            FactKind.AGREEMENT_PARTY,
+            str(e.agreement_kind),
+            role=str(party.kind),
+            **ref_columns(party),
+        )
+    for recipient in terms.recipients:
+        _part_of_agreement(
+            batch,
+            at,
+            e,
+            f"party:{e.agreement}:recipient:{recipient}",
+            FactKind.AGREEMENT_RECIPIENT,
+            str(e.agreement_kind),
+            organisation=recipient,
+        )
+
+
+HANDLERS: dict[type, Any] = {
+    AccountHoldership.HolderAssigned: _holder_assigned,
+    AccountHoldership.HolderTransferred: _holder_transferred,
+    AccountHoldership.HolderEnded: _holder_ended,
+    AgreementAggregate.StatusChanged: _status_changed,
+    JointProcurement.Recorded: _procurement_recorded,
+    JointProcurement.OptedOut: _opted_out,
+    JointProcurement.ExtensionOptionExercised: _option_decided(True),
+    JointProcurement.ExtensionOptionDeclined: _option_decided(False),
+    ExpertiseCentreMandate.Granted: _mandate_granted,
+    Trekkerschap.LeadAssigned: _lead_assigned,
+    Trekkerschap.LeadReassigned: _lead_reassigned,
+    Agreement.Recorded: _agreement_recorded,
+}

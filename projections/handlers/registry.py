@@ -1,0 +1,170 @@
+"""How the registry's events (municipalities, regions, cooperations, organisations, decision bodies,
+structural changes) change the governance maps' fact rows: one handler per event class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.registry import (
+    Cooperation,
+    DecisionBody,
+    Municipality,
+    Organisation,
+    Region,
+    StructuralChange,
+)
+from domain.values import SubjectKind
+from projections.batch import Batch, EventStamp
+from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
+from projections.handlers.keys import membership_key, registered_key
+
+
+def _registered(kind: SubjectKind, **details_of: str) -> Any:
+    def handle(batch: Batch, at: EventStamp, e: Any) -> None:
+        slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
+        columns: dict[str, Any] = {}
+        if kind in SLUG_COLUMNS:
+            columns[SLUG_COLUMNS[kind]] = slug
+        if kind is SubjectKind.BODY:
+            columns.update(ref_columns(e.of), role=str(e.role))
+        batch.state(
+            at,
+            registered_key(kind, slug),
+            FactKind.REGISTERED,
+            kind,
+            e.valid_from,
+            e.valid_until,
+            {name: getattr(e, attribute) for name, attribute in details_of.items()},
+            subject_slug=slug,
+            name=e.name,
+            **columns,
+        )
+
+    return handle
+
+
+def _membership_started(batch: Batch, at: EventStamp, e: Municipality.MembershipStarted) -> None:
+    batch.state(
+        at,
+        membership_key(e.municipality, e.membership_id),
+        FactKind.MEMBERSHIP,
+        SubjectKind.MUNICIPALITY,
+        e.valid_from,
+        e.valid_until,
+        subject_slug=e.municipality,
+        municipality=e.municipality,
+        region=e.region,
+        scope=e.scope,
+    )
+
+
+def _membership_ended(batch: Batch, at: EventStamp, e: Municipality.MembershipEnded) -> None:
+    batch.revise(at, membership_key(e.municipality, e.membership_id), e.valid_from, e.valid_until)
+
+
+def _merged(batch: Batch, at: EventStamp, e: Municipality.Merged) -> None:
+    batch.state(
+        at,
+        f"merger:{e.municipality}",
+        FactKind.MERGER,
+        SubjectKind.MUNICIPALITY,
+        e.valid_from,
+        e.valid_until,
+        {"successor_municipality": e.successor_municipality, "change": e.change},
+        subject_slug=e.municipality,
+        municipality=e.municipality,
+    )
+
+
+def _region_joined(batch: Batch, at: EventStamp, e: Cooperation.RegionJoined) -> None:
+    batch.state(
+        at,
+        f"participation:{e.cooperation}:{e.region}:{at.position}",
+        FactKind.PARTICIPATION,
+        SubjectKind.COOPERATION,
+        e.valid_from,
+        e.valid_until,
+        {"participation_note": e.participation_note, "cadence": e.cadence},
+        subject_slug=e.cooperation,
+        cooperation=e.cooperation,
+        region=e.region,
+        role=str(e.participation),
+    )
+
+
+def _organisation_involved(
+    batch: Batch, at: EventStamp, e: Cooperation.OrganisationInvolved
+) -> None:
+    batch.state(
+        at,
+        f"involvement:{e.cooperation}:{e.organisation}",
+        FactKind.INVOLVEMENT,
+        SubjectKind.COOPERATION,
+        e.valid_from,
+        e.valid_until,
+        subject_slug=e.cooperation,
+        cooperation=e.cooperation,
+        organisation=e.organisation,
+    )
+
+
+def _role_changed(batch: Batch, at: EventStamp, e: DecisionBody.RoleChanged) -> None:
+    batch.revise(at, registered_key(SubjectKind.BODY, e.body), role=str(e.role))
+
+
+def _change_recorded(batch: Batch, at: EventStamp, e: StructuralChange.Recorded) -> None:
+    batch.state(
+        at,
+        registered_key(SubjectKind.CHANGE, e.change),
+        FactKind.CHANGE,
+        SubjectKind.CHANGE,
+        e.valid_from,
+        e.valid_until,
+        {
+            "description": e.description,
+            "from_municipalities": e.from_municipalities,
+            "into_municipality": e.into_municipality,
+        },
+        subject_slug=e.change,
+        role=str(e.change_kind),
+        **ref_columns(e.subject),
+    )
+
+
+HANDLERS: dict[type, Any] = {
+    Municipality.Registered: _registered(SubjectKind.MUNICIPALITY),
+    Municipality.MembershipStarted: _membership_started,
+    Municipality.MembershipEnded: _membership_ended,
+    Municipality.Merged: _merged,
+    Region.Registered: _registered(
+        SubjectKind.REGION,
+        region_kind="region_kind",
+        province="province",
+        aliases="aliases",
+        contact_municipality="contact_municipality",
+        members_complete="members_complete",
+    ),
+    Cooperation.Registered: _registered(
+        SubjectKind.COOPERATION,
+        cooperation_kind="cooperation_kind",
+        decision_rule="decision_rule",
+        formalised="formalised",
+        cadence="cadence",
+        member_count="member_count",
+        members_complete="members_complete",
+        process_owner_body="process_owner_body",
+    ),
+    Cooperation.RegionJoined: _region_joined,
+    Cooperation.OrganisationInvolved: _organisation_involved,
+    Organisation.Registered: _registered(
+        SubjectKind.ORGANISATION,
+        organisation_kind="organisation_kind",
+        aliases="aliases",
+        member_organisations="member_organisations",
+    ),
+    DecisionBody.Registered: _registered(
+        SubjectKind.BODY, level="level", composition="composition", cadence="cadence"
+    ),
+    DecisionBody.RoleChanged: _role_changed,
+    StructuralChange.Recorded: _change_recorded,
+}
