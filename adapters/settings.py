@@ -21,6 +21,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_password_file: Path | None = None
     # The port of the embedded nats-server (region systems connect to it): the same on every start.
     nats_port: int = 4222
+    # Connections a region system may hold at once on NATS (its account's limit; adapters/nats/access).
+    region_max_connections: int = 10
     # Replicas of the event stream when the service creates it: 3 on the 3-node cluster (deploy/).
     nats_replicas: int = 1
     # Read models live here; SQLite under data_dir unless a URL (e.g. PostgreSQL) is given.

@@ -114,8 +114,11 @@ def asyncapi_document(layout: FeedLayout = FeedLayout()) -> dict[str, Any]:
                 "mode. Each region's feed is the JetStream stream "
                 f"`{layout.stream_prefix}_<region>`; its system reads it with durable consumers from any "
                 "position (the start, a stream sequence, a time) and acknowledges. Delivery is at least "
-                "once: deduplicate on `ce-id`. Connect with the region's credentials and the inbox "
-                "prefix `_INBOX.<region>`; everything outside the region's own feed is refused."
+                "once: deduplicate on `ce-id`. Connect with the region's credentials and inbox "
+                "prefix (`_INBOX.<region>.<token>`, from `regiekaart feeds credentials`) into the "
+                "region's own NATS account, which imports its feed's JetStream API under the prefix "
+                "`regiekaart.api` and has limits of its own; everything outside the region's own "
+                "feed is refused."
             ),
         },
         "defaultContentType": "application/json",

@@ -20,7 +20,13 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.data_dir import DataDirInUse
-from adapters.nats.access import Credentials, FeedAccess, url_without_credentials
+from adapters.nats.access import (
+    FEED_API_PREFIX,
+    Credentials,
+    FeedAccess,
+    feed_access,
+    url_without_credentials,
+)
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.nats.feeds import FeedLayout, check_region
@@ -338,6 +344,7 @@ def _connection(settings: Settings, region: str, issued: Credentials) -> dict[st
         "user": issued.user,
         "password": issued.password,
         "inbox_prefix": issued.inbox_prefix,
+        "api_prefix": FEED_API_PREFIX,
         "stream": layout.stream(region),
         "subjects": layout.subjects(region),
     }
@@ -364,7 +371,7 @@ def _region_access(data_dir: Path | None, region: str) -> tuple[Settings, FeedAc
         require_known_scopes(_maps(settings), regions=(region,))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="REGION") from error
-    return settings, FeedAccess(settings.access_dir)
+    return settings, feed_access(settings)
 
 
 @feeds.command()
@@ -414,7 +421,7 @@ def revoke(region: str, data_dir: Path | None) -> None:
 def server_config(data_dir: Path | None) -> None:
     """Print the nats-server authorization block for the service and the region systems issued so far
     (for a NATS server run by the operator)."""
-    click.echo(FeedAccess(_settings(data_dir, None).access_dir).authorization_config(), nl=False)
+    click.echo(feed_access(_settings(data_dir, None)).authorization_config(), nl=False)
 
 
 @feeds.command("service-password")
@@ -422,7 +429,7 @@ def server_config(data_dir: Path | None) -> None:
 def service_password(data_dir: Path | None) -> None:
     """Print the password of the service's own NATS user (issued on first request), which the
     service's REGIEKAART_NATS_URL carries when it connects to a NATS server run by the operator."""
-    click.echo(FeedAccess(_settings(data_dir, None).access_dir).service().password)
+    click.echo(feed_access(_settings(data_dir, None)).service().password)
 
 
 @main.group()

@@ -19,11 +19,16 @@ from sqlalchemy import Engine
 
 from adapters.audit import event_log_status_path, write_event_log_status
 from adapters.data_dir import owning
-from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
+from adapters.nats.access import (
+    SERVICE_ACCOUNT,
+    feed_access,
+    include_authorization,
+    url_with_credentials,
+)
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedPublisher
-from adapters.nats.server import NatsServer
+from adapters.nats.server import NatsServer, move_streams_to_account
 from adapters.private_files import private_directory
 from adapters.seal import known_public_keys, load_signing_key
 from adapters.settings import Settings
@@ -51,7 +56,7 @@ def event_store(
         yield settings.nats_url, settings.nats_url
         return
     with owning(settings.data_dir, "a process running the embedded nats-server"):
-        access = FeedAccess(settings.access_dir)
+        access = feed_access(settings)
         access.write_server_config(settings.nats_data_dir)
         server = NatsServer(
             settings.nats_data_dir,
@@ -59,6 +64,8 @@ def event_store(
             extra_config=include_authorization(),
             supervised_child=True,
         )
+        if move_streams_to_account(server.store_dir, SERVICE_ACCOUNT) and echo is not None:
+            echo(f"moved the streams of {server.store_dir} into the account {SERVICE_ACCOUNT}")
         with server, Supervisor("nats-server", lambda: server.running, server.start, echo):
             yield server.url, url_with_credentials(server.url, access.service())
 

@@ -1,5 +1,17 @@
-"""Who may do what on NATS: the service user, the set-up user, and one user per region system limited to
-its own feed.
+"""Who may do what on NATS: the service user, the set-up user, and one account per region system limited
+to its own feed.
+
+Accounts (NATS's multi-tenancy) keep the region systems apart: the service and the set-up user are in the
+account ``REGIEKAART``, which holds every stream, and each region system is alone in an account of its
+own (``region-<region>``) that sees nothing of the service's account but what it imports: the JetStream
+API of its own feed stream, the acknowledgements and flow control of its consumers, and deliveries into
+its own inbox. Its account has limits of its own (``RegionLimits``): a region system can open only so
+many connections and subscriptions, whatever another region does, and it has no JetStream of its own, so
+it can store nothing; its feed keeps at most ``MAX_CONSUMERS_PER_FEED`` consumers.
+
+A region's account has no JetStream, and the server answers ``$JS.API`` there itself ("JetStream not
+enabled for account"), so its feed's API is imported under ``FEED_API_PREFIX`` (nats-py:
+``nc.jetstream(prefix=...)``): NATS's documented way of using another account's streams.
 
 The service user (every process of the service holds it, API workers included) may publish to the log
 and read it, create the streams it needs and manage its consumers, but not delete, change, purge or
@@ -10,21 +22,24 @@ service: an operator uses them by hand, e.g. to change a stream's replicas.
 
 A region system may, on its own feed stream only: look it up, create, inspect, list and delete consumers,
 pull and acknowledge messages (and answer flow control), and read messages by sequence; it subscribes
-only within its inbox (push consumers deliver there too). It receives replies on its own inbox prefix
-(set ``inbox_prefix`` when connecting): a shared ``_INBOX.>`` would let one region read the replies
-meant for another. The prefix holds a token derived from the region system's password
-(``_INBOX.<region>.<token>``), because another region may name any subject as the deliver subject of a
-push consumer on its own feed, and the server then delivers that region's messages there: into a
-guessable inbox, they would arrive in the subscriptions of the region system that owns it. Rotating the
-password changes the token. Everything else is refused by the server with a permissions violation: other
-regions' feeds and consumers, the event stream, creating, changing or deleting streams, publishing
-anywhere.
+only within its inbox (push consumers deliver there too). Its permissions say the same as its account's
+imports, so that the server reports a violation to it rather than leaving a request unanswered. It
+receives replies on its own inbox prefix (set ``inbox_prefix`` when connecting). A push consumer on a
+region's own feed may name any deliver subject, and the server delivers there in the service's account;
+only ``_INBOX.<region>.<token>.>`` of it reaches the region's account, and the token is derived from the
+region system's password, so no other region can name a subject that reaches it. Rotating the password
+changes the token. Everything else is refused: other regions' feeds and consumers, the event stream,
+creating, changing or deleting streams, publishing anywhere.
 
 Credentials are user names with random passwords, one file per user (mode 0600) in the access
-directory; the server's ``authorization`` block is generated from them into a file of its own (mode 0600)
-that the server configuration includes. nats-server also accepts bcrypt hashes, which would keep the
-passwords out of its configuration, but that needs a bcrypt library; the file is readable by the
-service's user only.
+directory; the server's ``accounts`` block is generated from them into a file of its own (mode 0600,
+still named ``authorization.conf``) that the server configuration includes. nats-server also accepts
+bcrypt hashes, which would keep the passwords out of its configuration, but that needs a bcrypt library;
+the file is readable by the service's user only.
+
+Streams made before the accounts were in the global account ``$G``, which a configuration cannot name
+and so cannot export from; ``adapters.nats.server.move_streams_to_account`` moves an embedded server's
+files to ``REGIEKAART`` before it starts.
 """
 
 from __future__ import annotations
@@ -41,9 +56,14 @@ import msgspec
 from adapters.nats.client import server_urls
 from adapters.nats.feeds import FeedLayout, check_region
 from adapters.private_files import private_directory, write_private_file
+from adapters.settings import Settings
 
 SERVICE_USER = "regiekaart"
 SETUP_USER = "regiekaart-setup"
+# The account of the service and of every stream; region systems import from it.
+SERVICE_ACCOUNT = "REGIEKAART"
+# Where a region system finds its feed's JetStream API in its own account (see the module docstring).
+FEED_API_PREFIX = "regiekaart.api"
 # What the service user may not ask of JetStream (see the module docstring).
 SERVICE_DENIED = [
     f"$JS.API.STREAM.{action}.>"
@@ -71,40 +91,106 @@ def region_user(region: str) -> str:
     return f"{REGION_USER_PREFIX}{check_region(region)}"
 
 
+class RegionLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """What one region system's account may hold on the server, whatever the others do."""
+
+    # Connections at once: a few processes of a region system, each reconnecting, fit in 10.
+    max_connections: int = 10
+    # Subscriptions at once over all of its connections: inboxes, push deliveries, live readers.
+    max_subscriptions: int = 1000
+    # A region system publishes API requests and acknowledgements only: small messages.
+    max_payload: int = 64 * 1024
+
+
+# The JetStream API of a feed stream a region system may use (suffixes of ``$JS.API.``): looking it up,
+# managing and reading its consumers, reading messages by sequence. Pulls answer with many messages.
+_FEED_API = (
+    "STREAM.INFO.{stream}",
+    "CONSUMER.CREATE.{stream}",
+    "CONSUMER.CREATE.{stream}.>",
+    "CONSUMER.DURABLE.CREATE.{stream}.*",
+    "CONSUMER.INFO.{stream}.*",
+    "CONSUMER.DELETE.{stream}.*",
+    "CONSUMER.LIST.{stream}",
+    "CONSUMER.NAMES.{stream}",
+    "CONSUMER.MSG.NEXT.{stream}.*",
+    "DIRECT.GET.{stream}",
+)
+_STREAMED_RESPONSES = ("CONSUMER.MSG.NEXT.",)
+# What a region system answers to the messages it receives: acknowledgements and flow control.
+_FEED_REPLIES = ("$JS.ACK.{stream}.>", "$JS.FC.{stream}.>")
+
+
+def feed_api(stream: str) -> list[str]:
+    """The API of `stream` as a region system's account sees it (``$JS.API.`` left out)."""
+    return [subject.format(stream=stream) for subject in _FEED_API]
+
+
+def region_account(region: str) -> str:
+    return region_user(region)
+
+
 def region_permissions(
     region: str, inbox_prefix: str, layout: FeedLayout = FeedLayout()
 ) -> dict[str, Any]:
     stream = layout.stream(region)
-    api = "$JS.API"
     return {
         "publish": {
             "allow": [
-                f"{api}.STREAM.INFO.{stream}",
-                f"{api}.CONSUMER.CREATE.{stream}",
-                f"{api}.CONSUMER.CREATE.{stream}.>",
-                f"{api}.CONSUMER.DURABLE.CREATE.{stream}.*",
-                f"{api}.CONSUMER.INFO.{stream}.*",
-                f"{api}.CONSUMER.DELETE.{stream}.*",
-                f"{api}.CONSUMER.LIST.{stream}",
-                f"{api}.CONSUMER.NAMES.{stream}",
-                f"{api}.CONSUMER.MSG.NEXT.{stream}.*",
-                f"{api}.DIRECT.GET.{stream}",
-                f"$JS.ACK.{stream}.>",
-                f"$JS.FC.{stream}.>",
+                *(f"{FEED_API_PREFIX}.{subject}" for subject in feed_api(stream)),
+                *(reply.format(stream=stream) for reply in _FEED_REPLIES),
             ]
         },
-        # Not the feed's subjects: a region system reads through consumers, and another region's push
-        # consumer could deliver into a subscription on them.
+        # Not the feed's subjects: a region system reads through consumers.
         "subscribe": {"allow": [f"{inbox_prefix}.>"]},
     }
+
+
+def region_exports(region: str, inbox_prefix: str, layout: FeedLayout) -> list[dict[str, Any]]:
+    """What the service's account offers the region's account, and that account only."""
+    stream, account = layout.stream(region), [region_account(region)]
+    exports: list[dict[str, Any]] = []
+    for subject in feed_api(stream):
+        export: dict[str, Any] = {"service": f"$JS.API.{subject}", "accounts": account}
+        if subject.startswith(_STREAMED_RESPONSES):
+            export["response_type"] = "stream"
+        exports.append(export)
+    exports += [
+        {"service": reply.format(stream=stream), "accounts": account} for reply in _FEED_REPLIES
+    ]
+    exports.append({"stream": f"{inbox_prefix}.>", "accounts": account})
+    return exports
+
+
+def region_imports(region: str, inbox_prefix: str, layout: FeedLayout) -> list[dict[str, Any]]:
+    stream = layout.stream(region)
+    imports: list[dict[str, Any]] = [
+        {
+            "service": {"account": SERVICE_ACCOUNT, "subject": f"$JS.API.{subject}"},
+            "to": f"{FEED_API_PREFIX}.{subject}",
+        }
+        for subject in feed_api(stream)
+    ]
+    imports += [
+        {"service": {"account": SERVICE_ACCOUNT, "subject": reply.format(stream=stream)}}
+        for reply in _FEED_REPLIES
+    ]
+    imports.append({"stream": {"account": SERVICE_ACCOUNT, "subject": f"{inbox_prefix}.>"}})
+    return imports
 
 
 class FeedAccess:
     """The credentials issued so far, and the server configuration that admits exactly them."""
 
-    def __init__(self, directory: Path, layout: FeedLayout = FeedLayout()) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        layout: FeedLayout = FeedLayout(),
+        limits: RegionLimits = RegionLimits(),
+    ) -> None:
         self.directory = Path(directory)
         self.layout = layout
+        self.limits = limits
 
     def service(self) -> Credentials:
         return self._issue(SERVICE_USER)
@@ -158,30 +244,41 @@ class FeedAccess:
         return credentials
 
     def authorization_config(self) -> str:
-        """The nats-server ``authorization`` block: the set-up user may do anything, the service
-        anything but change or remove streams and messages, regions read their feed."""
+        """The nats-server ``accounts`` block: in the service's account the set-up user may do
+        anything, the service anything but change or remove streams and messages; each region's
+        account imports its own feed and has its limits."""
         service, setup = self.service(), self.setup()
-        users: list[dict[str, Any]] = [
-            {"user": setup.user, "password": setup.password},
-            {
-                "user": service.user,
-                "password": service.password,
-                "permissions": {"publish": {"allow": [">"], "deny": SERVICE_DENIED}},
-            },
-        ]
+        exports: list[dict[str, Any]] = []
+        accounts: dict[str, dict[str, Any]] = {}
         for region in self.regions():
             credentials = self.region(region)
-            users.append(
+            inbox = credentials.inbox_prefix
+            exports += region_exports(region, inbox, self.layout)
+            user = {
+                "user": credentials.user,
+                "password": credentials.password,
+                "permissions": region_permissions(region, inbox, self.layout),
+            }
+            accounts[region_account(region)] = {
+                "users": [user],
+                "imports": region_imports(region, inbox, self.layout),
+                "limits": msgspec.structs.asdict(self.limits),
+            }
+        service_account = {
+            "jetstream": "enabled",
+            "users": [
+                {"user": setup.user, "password": setup.password},
                 {
-                    "user": credentials.user,
-                    "password": credentials.password,
-                    "permissions": region_permissions(
-                        region, credentials.inbox_prefix, self.layout
-                    ),
-                }
-            )
-        lines = ",\n    ".join(json.dumps(user) for user in users)
-        return f"authorization {{\n  users = [\n    {lines}\n  ]\n}}\n"
+                    "user": service.user,
+                    "password": service.password,
+                    "permissions": {"publish": {"allow": [">"], "deny": SERVICE_DENIED}},
+                },
+            ],
+            "exports": exports,
+        }
+        blocks = [(SERVICE_ACCOUNT, service_account), *accounts.items()]
+        lines = "\n".join(f"  {json.dumps(name)}: {json.dumps(block)}" for name, block in blocks)
+        return f"accounts {{\n{lines}\n}}\n"
 
     def write_server_config(self, server_dir: Path) -> Path:
         """Writes the authorization block beside the server's configuration (which includes it)."""
@@ -189,6 +286,14 @@ class FeedAccess:
         return write_private_file(
             Path(server_dir) / AUTHORIZATION_FILE, self.authorization_config()
         )
+
+
+def feed_access(settings: Settings) -> FeedAccess:
+    """The credentials of the data directory of `settings`, with its limits for region systems."""
+    return FeedAccess(
+        settings.access_dir,
+        limits=RegionLimits(max_connections=settings.region_max_connections),
+    )
 
 
 def include_authorization() -> str:

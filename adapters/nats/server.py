@@ -16,6 +16,7 @@ benchmarks. A cluster relies on its replicas instead (``cluster-node.conf``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +38,8 @@ SINGLE_NODE_CONFIG = CONFIG_DIR / "single.conf"
 CLUSTER_NODE_CONFIG = CONFIG_DIR / "cluster-node.conf"
 
 _READY_TIMEOUT = 20.0
+_RELOAD_TIMEOUT = 10.0
+LOG_FILE = "nats-server.log"
 
 
 def nats_server_binary() -> str:
@@ -60,16 +63,39 @@ def pid_path(data_dir: Path) -> Path:
 
 
 def reload_running_server(data_dir: Path) -> bool:
-    """Asks the embedded server running from ``data_dir``, if any, to reload its configuration."""
+    """Asks the embedded server running from ``data_dir``, if any, to reload its configuration, and
+    waits until it has. Twice: a region's account that a reload adds imports its feed from the
+    service's account only after the next one (nats-server 2.15.1 answers its requests with "no
+    responders" until then; reloads that add accounts are known to be fragile, nats-io/nats-server#8560),
+    while accounts that were there before keep working through both."""
     try:
         pid = int(pid_path(data_dir).read_text().strip())
         # A pid file left by a killed server may name an unrelated process by now.
         if b"nats-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
             return False
-        os.kill(pid, signal.SIGHUP)
+        log = Path(data_dir) / LOG_FILE
+        for _ in range(2):
+            offset = log.stat().st_size if log.exists() else 0
+            os.kill(pid, signal.SIGHUP)
+            _wait_for_reload(log, offset)
     except (OSError, ValueError):
         return False
     return True
+
+
+_RELOADED = (b"Reloaded server configuration", b"Failed to reload server configuration")
+
+
+def _wait_for_reload(log: Path, offset: int) -> None:
+    """Until the server's log, past ``offset``, says the reload is done (or failed, which leaves the
+    configuration as it was); gives up after a while."""
+    deadline = time.monotonic() + _RELOAD_TIMEOUT
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), open(log, "rb") as file:
+            file.seek(offset)
+            if any(line in file.read() for line in _RELOADED):
+                return
+        time.sleep(0.02)
 
 
 def config_literal(value: str | int | Path) -> str:
@@ -77,6 +103,27 @@ def config_literal(value: str | int | Path) -> str:
     if isinstance(value, int):
         return str(value)
     return json.dumps(str(value))
+
+
+# The account of a configuration without accounts, which a configuration cannot name (nor export from).
+GLOBAL_ACCOUNT = "$G"
+
+
+def move_streams_to_account(store_dir: Path, account: str) -> bool:
+    """Moves the streams a single node kept in the global account (before the configuration had
+    accounts) into `account`, with their messages and consumers; the server must not be running.
+
+    A single node keeps an account's JetStream files under ``<store_dir>/jetstream/<account>/`` and
+    nothing in them names the account. A cluster node is different: its meta group assigns streams to
+    accounts, so its streams are moved by a backup and restore (deploy/README.md)."""
+    accounts = Path(store_dir) / "jetstream"
+    old, new = accounts / GLOBAL_ACCOUNT, accounts / account
+    if not old.is_dir():
+        return False
+    if new.exists():
+        raise RuntimeError(f"{old} and {new} both hold streams: move or remove one of them by hand")
+    old.rename(new)
+    return True
 
 
 class NatsServer:
@@ -128,7 +175,7 @@ class NatsServer:
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir / "nats-server.log"
+        return self.data_dir / LOG_FILE
 
     @property
     def variables(self) -> dict[str, str | int]:

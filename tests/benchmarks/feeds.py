@@ -27,7 +27,12 @@ from pathlib import Path
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from adapters.nats.access import FeedAccess, include_authorization, url_with_credentials
+from adapters.nats.access import (
+    FEED_API_PREFIX,
+    FeedAccess,
+    include_authorization,
+    url_with_credentials,
+)
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from adapters.nats.server import NatsServer
@@ -71,7 +76,7 @@ class RegionSystem:
                 self.arrivals[message.headers["ce-id"]] = arrival
                 self.arrived.notify_all()
 
-        await self._nc.jetstream().subscribe(
+        await self._nc.jetstream(prefix=FEED_API_PREFIX).subscribe(
             layout.subjects(REGION),
             stream=layout.stream(REGION),
             durable="benchmark",

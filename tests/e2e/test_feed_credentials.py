@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from typing import Any
 
 import nats
 
@@ -54,7 +55,7 @@ def test_credentials_issued_to_a_running_service_admit_the_region_system(
             password=credentials["password"],
             inbox_prefix=credentials["inbox_prefix"],
         )
-        subscription = await nc.jetstream().pull_subscribe(
+        subscription = await nc.jetstream(prefix=credentials["api_prefix"]).pull_subscribe(
             credentials["subjects"], durable="dashboard", stream=credentials["stream"]
         )
         messages = await subscription.fetch(5, timeout=20)
@@ -76,6 +77,11 @@ async def connect(credentials: dict, url: str | None = None) -> nats.NATS:
         allow_reconnect=False,
         error_cb=_ignore,
     )
+
+
+def feed_api(nc: nats.NATS, credentials: dict) -> Any:
+    """JetStream as the region system reaches it: its feed's API, imported into its own account."""
+    return nc.jetstream(prefix=credentials["api_prefix"])
 
 
 async def _ignore(_: Exception) -> None:
@@ -118,7 +124,7 @@ def test_credentials_name_a_stable_url_and_are_rotated_and_revoked_without_resta
 
         async def rotate_then_revoke() -> None:
             before = await connect(first)
-            assert (await before.jetstream().stream_info(first["stream"])).config.name
+            assert (await feed_api(before, first).stream_info(first["stream"])).config.name
             rotated = json.loads(
                 feeds_command(
                     tmp_path,
@@ -132,7 +138,7 @@ def test_credentials_name_a_stable_url_and_are_rotated_and_revoked_without_resta
             assert await wait_closed(before), "the connection with the old password stayed open"
             assert await refused(first)
             after = await connect(rotated)
-            assert (await after.jetstream().stream_info(rotated["stream"])).config.name
+            assert (await feed_api(after, rotated).stream_info(rotated["stream"])).config.name
             feeds_command(
                 tmp_path,
                 "revoke",

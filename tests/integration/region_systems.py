@@ -8,14 +8,18 @@ from typing import Any
 
 import nats
 
-from adapters.nats.access import FeedAccess
+from adapters.nats.access import FEED_API_PREFIX, FeedAccess
 
 
 async def connect_as(
-    url: str, access: FeedAccess, region: str, errors: list[Exception] | None = None
+    url: str,
+    access: FeedAccess,
+    region: str,
+    errors: list[Exception] | None = None,
+    **options: Any,
 ) -> Any:
     """Connected to the server(s) at `url` as `region`'s system; `errors` collects what the server
-    reports asynchronously, permission violations among them."""
+    reports asynchronously, permission violations among them; `options` go to ``nats.connect``."""
     credentials = access.region(region)
 
     async def collect(error: Exception) -> None:
@@ -28,8 +32,13 @@ async def connect_as(
         password=credentials.password,
         inbox_prefix=credentials.inbox_prefix,
         error_cb=collect,
-        max_reconnect_attempts=0,
+        **{"max_reconnect_attempts": 0, **options},
     )
+
+
+def feed_jetstream(nc: Any, timeout: float = 5) -> Any:
+    """JetStream as a region system reaches it: its feed's API imported into its own account."""
+    return nc.jetstream(prefix=FEED_API_PREFIX, timeout=timeout)
 
 
 async def drain(subscription: Any, expected: int | None = None) -> list[Any]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import stat
 
 import pytest
 
-from adapters.nats.access import Credentials, FeedAccess, region_permissions, url_with_credentials
+from adapters.nats.access import (
+    SERVICE_ACCOUNT,
+    SERVICE_USER,
+    SETUP_USER,
+    Credentials,
+    FeedAccess,
+    RegionLimits,
+    region_permissions,
+    url_with_credentials,
+)
 
 
 def mode(path) -> int:
@@ -56,3 +66,35 @@ def test_a_clusters_urls_each_carry_the_credentials():
     for url in ("a:4222", "nats://other:pw@a:4222", " , "):
         with pytest.raises(ValueError):
             url_with_credentials(url, credentials)
+
+
+def accounts_of(config: str) -> dict:
+    """The generated block's accounts: one JSON object a line, `"<name>": {...}`."""
+    blocks = {}
+    for line in config.splitlines()[1:-1]:
+        name, _, block = line.strip().partition(": ")
+        blocks[json.loads(name)] = json.loads(block)
+    return blocks
+
+
+def test_each_region_is_an_account_of_its_own_that_imports_only_its_own_feed(tmp_path):
+    access = FeedAccess(tmp_path / "access", limits=RegionLimits(max_connections=3))
+    zuid, zaanstreek = access.region("zuid-limburg"), access.region("zaanstreek-waterland")
+    accounts = accounts_of(access.authorization_config())
+    assert set(accounts) == {SERVICE_ACCOUNT, zuid.user, zaanstreek.user}
+    own = accounts[zuid.user]
+    assert [user["user"] for user in own["users"]] == [zuid.user]
+    assert own["limits"] == {"max_connections": 3, "max_subscriptions": 1000, "max_payload": 65536}
+    assert "jetstream" not in own, "a region system stores nothing of its own"
+    imported = [i.get("service", i.get("stream"))["subject"] for i in own["imports"]]
+    assert all(
+        "REGIEKAART_FEED_zuid-limburg" in s or s.startswith(zuid.inbox_prefix) for s in imported
+    )
+    assert f"{zuid.inbox_prefix}.>" in imported
+    offered = [e for e in accounts[SERVICE_ACCOUNT]["exports"] if e["accounts"] == [zuid.user]]
+    assert offered and all(
+        "REGIEKAART_FEED_zuid-limburg" in e.get("service", "")
+        or e.get("stream") == f"{zuid.inbox_prefix}.>"
+        for e in offered
+    )
+    assert {u["user"] for u in accounts[SERVICE_ACCOUNT]["users"]} == {SERVICE_USER, SETUP_USER}

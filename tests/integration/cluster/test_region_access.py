@@ -22,7 +22,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
 from tests.fixtures.nats_cluster import NatsCluster
-from tests.integration.region_systems import connect_as, refused
+from tests.integration.region_systems import connect_as, feed_jetstream, refused
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -70,7 +70,7 @@ def test_a_region_system_follows_its_feed_through_any_node(
 
     async def read_one_through(node: int) -> Any:
         nc = await connect_as(cluster.nodes[node].url, cluster.access, ZUID)
-        subscription = await nc.jetstream().pull_subscribe(
+        subscription = await feed_jetstream(nc).pull_subscribe(
             LAYOUT.subjects(ZUID), durable="dashboard", stream=LAYOUT.stream(ZUID)
         )
         [message] = await subscription.fetch(1, timeout=10)

@@ -29,7 +29,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.authorities import EXTERNAL
-from tests.integration.region_systems import connect_as, drain, refused
+from tests.integration.region_systems import connect_as, drain, feed_jetstream, refused
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -137,7 +137,7 @@ def test_zuid_limburg_receives_a_transfer_concerning_it(service: Service) -> Non
 
     async def scenario() -> list[Any]:
         nc = await connect_as(service.server.url, service.access, ZUID)
-        js = nc.jetstream()
+        js = feed_jetstream(nc)
         subscription = await js.pull_subscribe(
             f"feed.{ZUID}.AccountHoldership.>",
             durable="transfers",
@@ -266,7 +266,7 @@ def test_zuid_limburg_cannot_deliver_its_feed_into_zaanstreek_waterlands_subscri
             "feed": f"feed.{ZAANSTREEK}.Feed.Live",
             "control": f"{zuid_inbox}.control",
         }
-        js = zuid.jetstream(timeout=5)
+        js = feed_jetstream(zuid)
         for name, subject in targets.items():
             await js.add_consumer(
                 LAYOUT.stream(ZUID),
@@ -293,7 +293,7 @@ def test_zuid_limburg_cannot_deliver_its_feed_into_zaanstreek_waterlands_subscri
 def test_a_region_system_may_keep_only_so_many_consumers(service: Service) -> None:
     async def scenario() -> tuple[int, int, str]:
         nc = await connect_as(service.server.url, service.access, ZUID)
-        js = nc.jetstream(timeout=5)
+        js = feed_jetstream(nc)
         stream = LAYOUT.stream(ZUID)
         existing = (await js.stream_info(stream)).state.consumer_count
         created = 0
@@ -315,6 +315,44 @@ def test_a_region_system_may_keep_only_so_many_consumers(service: Service) -> No
     assert "maximum consumers limit reached" in refusal
 
 
+async def connect_until_refused(server: NatsServer, access: FeedAccess, region: str, most: int):
+    """Connections of `region`'s system, opened one after another until the server refuses one (or
+    `most` are open), and the refusal."""
+    opened: list[Any] = []
+    while len(opened) < most:
+        try:
+            # Refused at once rather than tried again: nats-py retries a refused first connection.
+            opened.append(await connect_as(server.url, access, region, allow_reconnect=False))
+        except nats.errors.Error as error:
+            return opened, str(error)
+    return opened, ""
+
+
+def test_a_region_system_may_hold_only_so_many_connections_and_another_region_still_connects(
+    service: Service,
+) -> None:
+    """Each region system is in a NATS account of its own, whose connections are bounded: Zuid-Limburg
+    opening ever more connections is refused past its limit, and Zaanstreek-Waterland still connects
+    and reads its feed meanwhile."""
+    limit = service.access.limits.max_connections
+
+    async def scenario() -> tuple[int, str, int]:
+        zuid, refusal = await connect_until_refused(service.server, service.access, ZUID, limit + 5)
+        try:
+            zaanstreek = await connect_as(service.server.url, service.access, ZAANSTREEK)
+            info = await feed_jetstream(zaanstreek).stream_info(LAYOUT.stream(ZAANSTREEK))
+            await zaanstreek.close()
+        finally:
+            for connection in zuid:
+                await connection.close()
+        return len(zuid), refusal, info.state.messages
+
+    opened, refusal, zaanstreek_messages = asyncio.run(scenario())
+    assert opened == limit
+    assert "maximum account active connections exceeded" in refusal
+    assert zaanstreek_messages == feed_counts(service)[ZAANSTREEK][0] > 0
+
+
 def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(
     service: Service,
 ) -> None:
@@ -322,7 +360,7 @@ def test_a_durable_consumer_resumes_after_a_restart_without_loss_or_duplicates(
 
     async def read(count: int | None) -> list[Any]:
         nc = await connect_as(service.server.url, service.access, ZUID)
-        subscription = await nc.jetstream().pull_subscribe(
+        subscription = await feed_jetstream(nc).pull_subscribe(
             f"feed.{ZUID}.>", durable="contracts", stream=stream
         )
         received: list[Any] = []
