@@ -45,7 +45,7 @@ from services.audit import LogFault, export_log, verify_export, verify_log
 from services.authorisation import Role
 from services.replay import compare_read_models, snapshot
 from services.replay import replay as replay_log
-from services.runtime import Runtime, event_store, governance_application
+from services.runtime import ForeignEventLog, Runtime, event_store, governance_application
 
 
 def _settings(data_dir: Path | None, nats_url: str | None = None, **overrides: object) -> Settings:
@@ -59,8 +59,9 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DataDirInUse as error:
-            # Refused at once, before anything was started: a second process would fork the log.
+        except (DataDirInUse, ForeignEventLog) as error:
+            # Refused before anything was written: a second process, or a log other than the one
+            # the read models were built from, would fork the record.
             raise click.ClickException(str(error)) from None
 
 
@@ -153,7 +154,7 @@ def run_projections(data_dir: Path | None, nats_url: str | None, batch_size: int
 @nats_url_option
 def rebuild_projections(data_dir: Path | None, nats_url: str | None) -> None:
     """Replay the whole log into fresh tables and swap them in; the old ones answer until then."""
-    with Runtime(_settings(data_dir, nats_url)) as runtime:
+    with Runtime(_settings(data_dir, nats_url), rebuilding=True) as runtime:
         assert runtime.app is not None and runtime.engine is not None
         with Progress(
             TextColumn("rebuilding the maps"),

@@ -24,6 +24,7 @@ from adapters.nats.access import (
     feed_access,
     include_authorization,
     url_with_credentials,
+    url_without_credentials,
 )
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
@@ -83,10 +84,23 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
     )
 
 
+class ForeignEventLog(RuntimeError):
+    """The event log ends before what the read models have applied: not the log they came from."""
+
+
 class Runtime:
-    def __init__(self, settings: Settings, echo: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        echo: Callable[[str], None] | None = None,
+        *,
+        rebuilding: bool = False,
+    ) -> None:
+        """``rebuilding``: the read models are about to be rebuilt from the log, so they need not
+        match it (every other start refuses a log shorter than what they have applied)."""
         self.settings = settings
         self.echo = echo
+        self.rebuilding = rebuilding
         # Stopped in this order: the workers (fan-out, projections), the checkpoint writer (a final
         # checkpoint), then the application, the database and the event store.
         self._workers = ExitStack()
@@ -109,7 +123,29 @@ class Runtime:
         self.engine = create_engine(self.settings.effective_database_url)
         self._stack.callback(self.engine.dispose)
         migrate(self.engine)
+        if not self.rebuilding:
+            self._check_the_log_is_the_one_the_maps_were_built_from()
         return self
+
+    def _check_the_log_is_the_one_the_maps_were_built_from(self) -> None:
+        """Refuses a log that ends before the position the read models have applied: it is not the
+        log they were built from (a cluster whose streams stayed in another account, a wrong NATS
+        URL or stream name, lost NATS volumes). Writing on would start a second history beside maps
+        of the first; refusing before anything is written keeps both as they are."""
+        assert self.app is not None and self.engine is not None
+        # The maps' position first: the log's head only grows meanwhile, so no false alarm.
+        applied = ProjectionRunner(self.app, self.engine).position() or 0
+        head = self.app.recorder.max_notification_id() or 0
+        if applied > head:
+            raise ForeignEventLog(
+                f"the read models have applied the event log up to position {applied}, but the "
+                f"event log {self.settings.nats_stream} at "
+                f"{url_without_credentials(self._service_url)} ends at {head}: it is not the log "
+                "they were built from, and nothing was written to it. A NATS cluster whose streams "
+                "were made before the accounts keeps them in another account (deploy/README.md, "
+                "'Who may connect to NATS'); a log that was meant to start afresh needs its read "
+                "models rebuilt (regiekaart projections rebuild)."
+            )
 
     def start_checkpoints(self) -> CheckpointWriter:
         """Signs a checkpoint over the event log every `checkpoint_interval` seconds, and once more on
