@@ -22,7 +22,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import event
 
-from domain.base import GovernanceAggregate, fact_fields
+from domain.base import GovernanceAggregate, decision, fact_fields
 from domain.errors import (
     AgreementEnded,
     AlreadyRecorded,
@@ -41,7 +41,6 @@ from domain.values import (
     AgreementKind,
     AgreementStatus,
     Attribution,
-    Authority,
     Contract,
     Lot,
     Milestone,
@@ -49,7 +48,6 @@ from domain.values import (
     PlanKind,
     PlanRef,
     Precision,
-    Provenance,
     SubjectKind,
     SubjectRef,
     ValidPeriod,
@@ -103,17 +101,13 @@ class AccountHoldership(GovernanceAggregate):
         return f"unattributed:{agreement}"
 
     @event("Opened")
+    @decision
     def __init__(
         self,
         account: str,
         cooperation: str | None,
         organisation: str | None,
         subject_count: int | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.account = account
         self.cooperation = cooperation
@@ -255,6 +249,7 @@ class AccountHoldership(GovernanceAggregate):
 
     # -- events ----------------------------------------------------------------------------------
     @event("HolderAssigned")
+    @decision
     def _holder_assigned(
         self,
         account: str,
@@ -269,9 +264,6 @@ class AccountHoldership(GovernanceAggregate):
         notes: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.terms[agreement] = HolderTerm(
             agreement,
@@ -282,6 +274,7 @@ class AccountHoldership(GovernanceAggregate):
         )
 
     @event("HolderTransferred")
+    @decision
     def _holder_transferred(
         self,
         account: str,
@@ -297,9 +290,6 @@ class AccountHoldership(GovernanceAggregate):
         notes: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         previous = self.terms.get(previous_agreement)
         chain = agreement
@@ -317,6 +307,7 @@ class AccountHoldership(GovernanceAggregate):
         )
 
     @event("HolderEnded")
+    @decision
     def _holder_ended(
         self,
         account: str,
@@ -328,9 +319,6 @@ class AccountHoldership(GovernanceAggregate):
         reason: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         term = self.terms.get(agreement)
         if term is not None:
@@ -406,32 +394,24 @@ class AgreementAggregate(GovernanceAggregate):
         )
 
     @event("StatusChanged")
+    @decision
     def _status_changed(
         self,
         agreement: str,
         agreement_kind: AgreementKind,
         owner: SubjectRef | None,
         status: AgreementStatus,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.status = status
 
     @event("MilestoneRecorded")
+    @decision
     def _milestone_recorded(
         self,
         agreement: str,
         agreement_kind: AgreementKind,
         owner: SubjectRef | None,
         milestone: Milestone,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.milestones.append(milestone)
 
@@ -459,6 +439,7 @@ class JointProcurement(AgreementAggregate):
     agreement_kind = AgreementKind.GEZAMENLIJKE_INKOOP
 
     @event("Recorded")
+    @decision
     def __init__(
         self,
         agreement: str,
@@ -475,11 +456,6 @@ class JointProcurement(AgreementAggregate):
         basis: str | None,
         date_note: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self._init_agreement(agreement, owner, status)
         self.participants = participants
@@ -589,6 +565,7 @@ class JointProcurement(AgreementAggregate):
         )
 
     @event("OptedOut")
+    @decision
     def _opted_out(
         self,
         agreement: str,
@@ -596,41 +573,28 @@ class JointProcurement(AgreementAggregate):
         municipality: str,
         scope: str,
         reason: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.opt_outs.append(OptOut(municipality, scope, reason))
 
     @event("ExtensionOptionExercised")
+    @decision
     def _extension_option_exercised(
         self,
         agreement: str,
         owner: SubjectRef | None,
         option_number: int,
         years: Decimal,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.exercised_options.append(option_number)
 
     @event("ExtensionOptionDeclined")
+    @decision
     def _extension_option_declined(
         self,
         agreement: str,
         owner: SubjectRef | None,
         option_number: int,
         years: Decimal,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.declined_options.append(option_number)
 
@@ -646,6 +610,7 @@ class ExpertiseCentreMandate(AgreementAggregate):
     agreement_kind = AgreementKind.EXPERTISECENTRUM_MANDAAT
 
     @event("Granted")
+    @decision
     def __init__(
         self,
         agreement: str,
@@ -657,11 +622,6 @@ class ExpertiseCentreMandate(AgreementAggregate):
         status: AgreementStatus,
         basis: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self._init_agreement(agreement, owner, status)
         self.holder_municipality = holder_municipality
@@ -740,6 +700,7 @@ class ExpertiseCentreMandate(AgreementAggregate):
         )
 
     @event("PlanStepRecorded")
+    @decision
     def _plan_step_recorded(
         self,
         agreement: str,
@@ -749,15 +710,11 @@ class ExpertiseCentreMandate(AgreementAggregate):
         plan: PlanRef,
         step_number: int,
         step: str,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.plan_steps.setdefault(plan.key, []).append(step_number)
 
     @event("PlanAdopted")
+    @decision
     def _plan_adopted(
         self,
         agreement: str,
@@ -766,11 +723,6 @@ class ExpertiseCentreMandate(AgreementAggregate):
         expertise_centre: str,
         plan: PlanRef,
         step: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.adopted_plans.add(plan.key)
 
@@ -827,6 +779,7 @@ class Trekkerschap(AgreementAggregate):
         )
 
     @event("LeadAssigned")
+    @decision
     def __init__(
         self,
         agreement: str,
@@ -838,11 +791,6 @@ class Trekkerschap(AgreementAggregate):
         status: AgreementStatus,
         basis: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self._init_agreement(agreement, owner, status)
         self.module = module
@@ -875,6 +823,7 @@ class Trekkerschap(AgreementAggregate):
         )
 
     @event("LeadReassigned")
+    @decision
     def _lead_reassigned(
         self,
         agreement: str,
@@ -883,11 +832,6 @@ class Trekkerschap(AgreementAggregate):
         item: str,
         lead_region: str,
         previous_lead_region: str,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.lead_region = lead_region
 
@@ -965,6 +909,7 @@ class Agreement(AgreementAggregate):
         )
 
     @event("Recorded")
+    @decision
     def __init__(
         self,
         agreement: str,
@@ -976,11 +921,6 @@ class Agreement(AgreementAggregate):
         basis: str | None,
         date_note: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self._init_agreement(agreement, owner, status)
         self.recorded_kind = agreement_kind

@@ -8,8 +8,11 @@ whole aggregate as retracted.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -28,6 +31,43 @@ from domain.values import (
 
 # Namespace of all aggregate ids: uuid5(REGIEKAART_NAMESPACE, "<kind>:<slug>").
 REGIEKAART_NAMESPACE = uuid5(NAMESPACE_URL, "https://regiekaart.nl/ids")
+
+
+# The fields every decision's event carries, in the order its stored form lists them (last).
+DECISION_FIELDS: tuple[tuple[str, type], ...] = (
+    ("valid_from", PartialDate),
+    ("valid_until", PartialDate),
+    ("authority", Authority),
+    ("principal", str),
+    ("provenance", Provenance),
+)
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def decision(method: F) -> F:
+    """Declares the fields every decision carries on an ``@event`` method (put it under ``@event``).
+
+    The eventsourcing library makes the event class from the method's signature; this one gives the
+    method the five ``DECISION_FIELDS`` after its own parameters, so each event class keeps the fields,
+    the order and therefore the stored form it had when every method listed them. The method body
+    receives only those of the five it names itself.
+    """
+    signature = inspect.signature(method)
+    decision_names = {name for name, _ in DECISION_FIELDS}
+    own = [p for p in signature.parameters.values() if p.name not in decision_names]
+    taken = set(signature.parameters)
+
+    @functools.wraps(method)
+    def with_decision(self: Any, **kwargs: Any) -> None:
+        method(self, **{name: value for name, value in kwargs.items() if name in taken})
+
+    fields = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation)
+        for name, annotation in DECISION_FIELDS
+    ]
+    with_decision.__signature__ = signature.replace(parameters=[*own, *fields])  # type: ignore[attr-defined]
+    return with_decision  # type: ignore[return-value]
 
 
 def fact_fields(period: ValidPeriod, attribution: Attribution) -> dict[str, Any]:
@@ -127,6 +167,7 @@ class GovernanceAggregate(Aggregate):
         )
 
     @event("FactCorrected")
+    @decision
     def _fact_corrected(
         self,
         corrects_id: UUID,
@@ -135,11 +176,6 @@ class GovernanceAggregate(Aggregate):
         reason: str,
         subject: SubjectRef,
         corrected_concerns: Concerns,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.corrected_versions.add(corrects_version)
         self._rebuild()

@@ -16,7 +16,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import event
 
-from domain.base import GovernanceAggregate, fact_fields
+from domain.base import GovernanceAggregate, decision, fact_fields
 from domain.errors import (
     AlreadyRecorded,
     InvalidMerger,
@@ -28,7 +28,6 @@ from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
     Attribution,
-    Authority,
     BodyLevel,
     BodyRole,
     ChangeKind,
@@ -39,7 +38,6 @@ from domain.values import (
     DecisionRoute,
     PartialDate,
     Participation,
-    Provenance,
     RegionKind,
     SubjectKind,
     SubjectRef,
@@ -59,6 +57,7 @@ class SourceDocument(GovernanceAggregate):
         return cls.id_for(source)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         source: str,
@@ -68,11 +67,6 @@ class SourceDocument(GovernanceAggregate):
         date: PartialDate,
         date_inferred: bool,
         date_note: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.source = source
         self.file = file
@@ -122,17 +116,13 @@ class Municipality(GovernanceAggregate):
         return cls.id_for(municipality)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         municipality: str,
         name: str,
         source_spelling: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.municipality = municipality
         self.name = name
@@ -277,6 +267,7 @@ class Municipality(GovernanceAggregate):
 
     # -- events ----------------------------------------------------------------------------------
     @event("MembershipStarted")
+    @decision
     def _membership_started(
         self,
         municipality: str,
@@ -285,15 +276,13 @@ class Municipality(GovernanceAggregate):
         scope: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.memberships[membership_id] = Membership(
             membership_id, region, scope, ValidPeriod(valid_from, valid_until)
         )
 
     @event("MembershipEnded")
+    @decision
     def _membership_ended(
         self,
         municipality: str,
@@ -302,9 +291,6 @@ class Municipality(GovernanceAggregate):
         scope: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         if membership_id in self.memberships:
             self.memberships[membership_id] = Membership(
@@ -312,16 +298,13 @@ class Municipality(GovernanceAggregate):
             )
 
     @event("Merged")
+    @decision
     def _merged(
         self,
         municipality: str,
         successor_municipality: str,
         change: str,
         valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.merger = Merger(successor_municipality, change, valid_from)
 
@@ -338,6 +321,7 @@ class Region(GovernanceAggregate):
         return cls.id_for(region)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         region: str,
@@ -352,11 +336,6 @@ class Region(GovernanceAggregate):
         subregions: tuple[Subregion, ...],
         decision_route: DecisionRoute | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.region = region
         self.name = name
@@ -394,6 +373,7 @@ class Cooperation(GovernanceAggregate):
         return cls.id_for(cooperation)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         cooperation: str,
@@ -413,11 +393,6 @@ class Cooperation(GovernanceAggregate):
         related_cooperations: tuple[str, ...],
         date_note: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.cooperation = cooperation
         self.name = name
@@ -481,6 +456,7 @@ class Cooperation(GovernanceAggregate):
         )
 
     @event("RegionJoined")
+    @decision
     def _region_joined(
         self,
         cooperation: str,
@@ -490,24 +466,17 @@ class Cooperation(GovernanceAggregate):
         cadence: str | None,
         valid_from: PartialDate,
         valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.participants[region] = CooperationParticipant(
             region, participation, ValidPeriod(valid_from, valid_until), participation_note
         )
 
     @event("OrganisationInvolved")
+    @decision
     def _organisation_involved(
         self,
         cooperation: str,
         organisation: str,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.organisations.add(organisation)
 
@@ -524,6 +493,7 @@ class Organisation(GovernanceAggregate):
         return cls.id_for(organisation)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         organisation: str,
@@ -533,11 +503,6 @@ class Organisation(GovernanceAggregate):
         member_organisations: tuple[str, ...],
         legal_entity: bool | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.organisation = organisation
         self.name = name
@@ -555,6 +520,7 @@ class DecisionBody(GovernanceAggregate):
         return cls.id_for(body)
 
     @event("Registered")
+    @decision
     def __init__(
         self,
         body: str,
@@ -567,11 +533,6 @@ class DecisionBody(GovernanceAggregate):
         cadence: str | None,
         commissioned_by_body: str | None,
         notes: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.body = body
         self.name = name
@@ -591,16 +552,12 @@ class DecisionBody(GovernanceAggregate):
         )
 
     @event("RoleChanged")
+    @decision
     def _role_changed(
         self,
         body: str,
         of: SubjectRef,
         role: BodyRole,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.role = role
 
@@ -677,6 +634,7 @@ class StructuralChange(GovernanceAggregate):
         )
 
     @event("Recorded")
+    @decision
     def __init__(
         self,
         change: str,
@@ -688,10 +646,6 @@ class StructuralChange(GovernanceAggregate):
         description: str,
         date_note: str | None,
         valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.change = change
         self.change_kind = change_kind
@@ -709,6 +663,7 @@ class ConflictingClaims(GovernanceAggregate):
         return cls.id_for(claims)
 
     @event("Recorded")
+    @decision
     def __init__(
         self,
         claims: str,
@@ -716,11 +671,6 @@ class ConflictingClaims(GovernanceAggregate):
         subject: SubjectRef | None,
         claim_values: tuple[Claim, ...],
         note: str | None,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.claims = claims
         self.topic = topic
@@ -742,15 +692,11 @@ class ConflictingClaims(GovernanceAggregate):
         )
 
     @event("ClaimAdded")
+    @decision
     def _claim_added(
         self,
         claims: str,
         subject: SubjectRef | None,
         claim: Claim,
-        valid_from: PartialDate,
-        valid_until: PartialDate,
-        authority: Authority,
-        principal: str,
-        provenance: Provenance,
     ) -> None:
         self.claim_values.append(claim)

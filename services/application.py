@@ -8,6 +8,7 @@ the library's in-memory POPO module by default) and stores events with the msgsp
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -83,6 +84,25 @@ class _Recording:
 
 # The command being handled on this thread (the API runs commands on worker threads).
 _current: ContextVar[_Recording | None] = ContextVar("current_command", default=None)
+
+
+def arguments(cmd: c.Command, target: Callable[..., Any], **given: Any) -> dict[str, Any]:
+    """The arguments ``target`` (an aggregate class, a command method or a factory) takes, by name, from
+    the command: its fields, its ``period`` and ``attribution``, and the five fields every decision
+    carries; ``given`` adds or overrides those the command names otherwise. One field list per fact:
+    a field added to a command and to the aggregate's method reaches it without a line here."""
+    fact = isinstance(cmd, c.FactCommand)
+    offered = {
+        **fact_fields(cmd.period if fact else ValidPeriod(), cmd.attribution),
+        **msgspec.structs.asdict(cmd),
+        **({"period": cmd.period} if fact else {}),
+        "attribution": cmd.attribution,
+        **given,
+    }
+    parameters = inspect.signature(
+        target.__init__ if isinstance(target, type) else target
+    ).parameters
+    return {name: value for name, value in offered.items() if name in parameters}
 
 
 class GovernanceApplication(Application[UUID]):
@@ -185,185 +205,69 @@ class GovernanceApplication(Application[UUID]):
         recording.recordings.extend(recordings)
         return recordings
 
+    def _change(
+        self, cmd: c.Command, cls: type[A], slug: str, method: Callable[..., None], **given: Any
+    ) -> UUID:
+        """Load the aggregate of kind ``cls`` with ``slug``, let ``method`` (one of its commands) apply
+        the command's fields to it, save it."""
+        aggregate = self.get(cls, slug)
+        method(aggregate, **arguments(cmd, method, **given))
+        self.save(aggregate)
+        return aggregate.id
+
+    def _register_from(self, cmd: c.Command, cls: type[A], slug: str, **given: Any) -> UUID:
+        """Register a new aggregate of kind ``cls`` made from the command's fields."""
+        return self._register(cls, slug, lambda: cls(**arguments(cmd, cls, **given)))
+
     # -- registry ---------------------------------------------------------------------------------------
     def register_source(self, cmd: c.RegisterSource) -> UUID:
-        return self._register(
-            SourceDocument,
-            cmd.source,
-            lambda: SourceDocument(
-                source=cmd.source,
-                file=cmd.file,
-                title=cmd.title,
-                title_note=cmd.title_note,
-                date=cmd.date,
-                date_inferred=cmd.date_inferred,
-                date_note=cmd.date_note,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, SourceDocument, cmd.source)
 
     def register_municipality(self, cmd: c.RegisterMunicipality) -> UUID:
-        return self._register(
-            Municipality,
-            cmd.municipality,
-            lambda: Municipality(
-                municipality=cmd.municipality,
-                name=cmd.name,
-                source_spelling=cmd.source_spelling,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, Municipality, cmd.municipality)
 
     def register_region(self, cmd: c.RegisterRegion) -> UUID:
         self._require_all(Municipality, [cmd.contact_municipality])
-        return self._register(
-            Region,
-            cmd.region,
-            lambda: Region(
-                region=cmd.region,
-                name=cmd.name,
-                region_kind=cmd.region_kind,
-                aliases=cmd.aliases,
-                province=cmd.province,
-                contact_municipality=cmd.contact_municipality,
-                contact_label=cmd.contact_label,
-                contact_note=cmd.contact_note,
-                members_complete=cmd.members_complete,
-                subregions=cmd.subregions,
-                decision_route=cmd.decision_route,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, Region, cmd.region)
 
     def start_membership(self, cmd: c.StartMembership) -> UUID:
         self.get(Region, cmd.region)
-        municipality = self.get(Municipality, cmd.municipality)
-        municipality.start_membership(
+        return self._change(
+            cmd,
+            Municipality,
+            cmd.municipality,
+            Municipality.start_membership,
             membership_id=cmd.effective_membership_id,
-            region=cmd.region,
-            scope=cmd.scope,
-            period=cmd.period,
-            attribution=cmd.attribution,
         )
-        self.save(municipality)
-        return municipality.id
 
     def end_membership(self, cmd: c.EndMembership) -> UUID:
-        municipality = self.get(Municipality, cmd.municipality)
-        municipality.end_membership(
-            membership_id=cmd.membership_id,
-            valid_until=cmd.valid_until,
-            attribution=cmd.attribution,
-        )
-        self.save(municipality)
-        return municipality.id
+        return self._change(cmd, Municipality, cmd.municipality, Municipality.end_membership)
 
     def register_cooperation(self, cmd: c.RegisterCooperation) -> UUID:
-        return self._register(
-            Cooperation,
-            cmd.cooperation,
-            lambda: Cooperation(
-                cooperation=cmd.cooperation,
-                name=cmd.name,
-                cooperation_kind=cmd.cooperation_kind,
-                members_complete=cmd.members_complete,
-                member_count=cmd.member_count,
-                formalised=cmd.formalised,
-                cadence=cmd.cadence,
-                decision_rule=cmd.decision_rule,
-                decision_exceptions=cmd.decision_exceptions,
-                process_owner_body=cmd.process_owner_body,
-                principles=cmd.principles,
-                agenda=cmd.agenda,
-                themes=cmd.themes,
-                scope=cmd.scope,
-                related_cooperations=cmd.related_cooperations,
-                date_note=cmd.date_note,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, Cooperation, cmd.cooperation)
 
     def admit_region_to_cooperation(self, cmd: c.AdmitRegionToCooperation) -> UUID:
         self.get(Region, cmd.region)
-        cooperation = self.get(Cooperation, cmd.cooperation)
-        cooperation.admit_region(
-            region=cmd.region,
-            participation=cmd.participation,
-            participation_note=cmd.participation_note,
-            cadence=cmd.cadence,
-            period=cmd.period,
-            attribution=cmd.attribution,
-        )
-        self.save(cooperation)
-        return cooperation.id
+        return self._change(cmd, Cooperation, cmd.cooperation, Cooperation.admit_region)
 
     def involve_organisation_in_cooperation(self, cmd: c.InvolveOrganisationInCooperation) -> UUID:
         self.get(Organisation, cmd.organisation)
-        cooperation = self.get(Cooperation, cmd.cooperation)
-        cooperation.involve_organisation(
-            organisation=cmd.organisation, period=cmd.period, attribution=cmd.attribution
-        )
-        self.save(cooperation)
-        return cooperation.id
+        return self._change(cmd, Cooperation, cmd.cooperation, Cooperation.involve_organisation)
 
     def register_organisation(self, cmd: c.RegisterOrganisation) -> UUID:
-        return self._register(
-            Organisation,
-            cmd.organisation,
-            lambda: Organisation(
-                organisation=cmd.organisation,
-                name=cmd.name,
-                organisation_kind=cmd.organisation_kind,
-                aliases=cmd.aliases,
-                member_organisations=cmd.member_organisations,
-                legal_entity=cmd.legal_entity,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, Organisation, cmd.organisation)
 
     def register_decision_body(self, cmd: c.RegisterDecisionBody) -> UUID:
         self.require(cmd.of)
         self._require_all(Municipality, cmd.member_municipalities)
-        return self._register(
-            DecisionBody,
-            cmd.body,
-            lambda: DecisionBody(
-                body=cmd.body,
-                name=cmd.name,
-                of=cmd.of,
-                role=cmd.role,
-                level=cmd.level,
-                composition=cmd.composition,
-                member_municipalities=cmd.member_municipalities,
-                cadence=cmd.cadence,
-                commissioned_by_body=cmd.commissioned_by_body,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, DecisionBody, cmd.body)
 
     def change_body_role(self, cmd: c.ChangeBodyRole) -> UUID:
-        body = self.get(DecisionBody, cmd.body)
-        body.change_role(role=cmd.role, period=cmd.period, attribution=cmd.attribution)
-        self.save(body)
-        return body.id
+        return self._change(cmd, DecisionBody, cmd.body, DecisionBody.change_role)
 
     # -- structural changes, claims, corrections ----------------------------------------------------------
     def merge_municipalities(self, cmd: c.MergeMunicipalities) -> UUID:
-        change = StructuralChange.record_merger(
-            change=cmd.change,
-            from_municipalities=cmd.from_municipalities,
-            from_names=cmd.from_names,
-            into_municipality=cmd.into_municipality,
-            description=cmd.description,
-            date_note=cmd.date_note,
-            date=cmd.date,
-            attribution=cmd.attribution,
-        )
+        change = StructuralChange.record_merger(**arguments(cmd, StructuralChange.record_merger))
         if self.exists(StructuralChange, cmd.change):
             raise AlreadyRecorded(
                 f"change {cmd.change!r} is already recorded — {AlreadyRecorded.rule}"
@@ -389,15 +293,7 @@ class GovernanceApplication(Application[UUID]):
         return change.id
 
     def record_structural_change(self, cmd: c.RecordStructuralChange) -> UUID:
-        change = StructuralChange.record(
-            change=cmd.change,
-            change_kind=cmd.change_kind,
-            subject=cmd.subject,
-            description=cmd.description,
-            date_note=cmd.date_note,
-            period=cmd.period,
-            attribution=cmd.attribution,
-        )
+        change = StructuralChange.record(**arguments(cmd, StructuralChange.record))
         if cmd.subject is not None:
             self.require(cmd.subject)
         return self._register(StructuralChange, cmd.change, lambda: change)
@@ -405,24 +301,10 @@ class GovernanceApplication(Application[UUID]):
     def record_conflicting_claims(self, cmd: c.RecordConflictingClaims) -> UUID:
         if cmd.subject is not None:
             self.require(cmd.subject)
-        return self._register(
-            ConflictingClaims,
-            cmd.claims,
-            lambda: ConflictingClaims(
-                claims=cmd.claims,
-                topic=cmd.topic,
-                subject=cmd.subject,
-                claim_values=cmd.claim_values,
-                note=cmd.note,
-                **fact_fields(ValidPeriod(), cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, ConflictingClaims, cmd.claims)
 
     def add_claim(self, cmd: c.AddClaim) -> UUID:
-        claims = self.get(ConflictingClaims, cmd.claims)
-        claims.add_claim(claim=cmd.claim, attribution=cmd.attribution)
-        self.save(claims)
-        return claims.id
+        return self._change(cmd, ConflictingClaims, cmd.claims, ConflictingClaims.add_claim)
 
     def correct_fact(self, cmd: c.CorrectFact) -> UUID:
         try:
@@ -468,72 +350,51 @@ class GovernanceApplication(Application[UUID]):
             *((Municipality, m) for _, m in holders),
         )
 
+    def _holder_change(
+        self,
+        cmd: c.AssignAccountHoldership | c.TransferAccountHoldership,
+        account: AccountHoldership,
+        method: Callable[..., None],
+    ) -> UUID:
+        """Assign or transfer a term of ``account``, with the names its rules' messages use."""
+        labels = self._account_labels(
+            cmd.cooperation,
+            cmd.organisation,
+            cmd.holder_region,
+            cmd.executing_municipality,
+            account,
+        )
+        method(account, **arguments(cmd, method, labels=labels))
+        self.save(account)
+        return account.id
+
     def assign_account_holdership(self, cmd: c.AssignAccountHoldership) -> UUID:
         slug = AccountHoldership.account_slug(cmd.cooperation, cmd.organisation, cmd.agreement)
         if self.exists(AccountHoldership, slug):
             account = self.get(AccountHoldership, slug)
         else:
+            # The account itself holds for as long as any of its terms: its own period is unknown.
             account = AccountHoldership(
-                account=slug,
-                cooperation=cmd.cooperation,
-                organisation=cmd.organisation,
-                subject_count=cmd.subject_count,
-                **fact_fields(ValidPeriod(), cmd.attribution),
+                **arguments(
+                    cmd,
+                    AccountHoldership,
+                    account=slug,
+                    **fact_fields(ValidPeriod(), cmd.attribution),
+                )
             )
-        labels = self._account_labels(
-            cmd.cooperation,
-            cmd.organisation,
-            cmd.holder_region,
-            cmd.executing_municipality,
-            account,
-        )
-        account.assign(
-            agreement=cmd.agreement,
-            holder_region=cmd.holder_region,
-            executing_municipality=cmd.executing_municipality,
-            status=cmd.status,
-            basis=cmd.basis,
-            obligations=cmd.obligations,
-            notes=cmd.notes,
-            period=cmd.period,
-            attribution=cmd.attribution,
-            labels=labels,
-        )
-        self.save(account)
-        return account.id
+        return self._holder_change(cmd, account, AccountHoldership.assign)
 
     def transfer_account_holdership(self, cmd: c.TransferAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, cmd.agreement)
-        labels = self._account_labels(
-            cmd.cooperation,
-            cmd.organisation,
-            cmd.holder_region,
-            cmd.executing_municipality,
-            account,
-        )
-        account.transfer(
-            agreement=cmd.agreement,
-            holder_region=cmd.holder_region,
-            executing_municipality=cmd.executing_municipality,
-            handover=cmd.handover,
-            basis=cmd.basis,
-            notes=cmd.notes,
-            attribution=cmd.attribution,
-            labels=labels,
-        )
-        self.save(account)
-        return account.id
+        return self._holder_change(cmd, account, AccountHoldership.transfer)
 
     def end_account_holdership(self, cmd: c.EndAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, "")
-        account.end(valid_until=cmd.valid_until, reason=cmd.reason, attribution=cmd.attribution)
+        account.end(**arguments(cmd, AccountHoldership.end))
         self.save(account)
         return account.id
 
     # -- agreements identified by slug --------------------------------------------------------------------
-    def _new_agreement(self, slug: str, factory: Callable[[], AgreementAggregate]) -> UUID:
-        return self._register(AgreementAggregate, slug, factory)
-
     def _require_owner(self, owner: SubjectRef | None, parties: Iterable[SubjectRef] = ()) -> None:
         for ref in (owner, *parties):
             if ref is not None:
@@ -542,111 +403,51 @@ class GovernanceApplication(Application[UUID]):
     def record_joint_procurement(self, cmd: c.RecordJointProcurement) -> UUID:
         self._require_owner(cmd.owner, cmd.participants)
         self._require_all(Organisation, cmd.suppliers)
-        return self._new_agreement(
-            cmd.agreement,
-            lambda: JointProcurement(
-                agreement=cmd.agreement,
-                owner=cmd.owner,
-                participants=cmd.participants,
-                segments=cmd.segments,
-                lots=cmd.lots,
-                contract=cmd.contract,
-                part_of=cmd.part_of,
-                suppliers=cmd.suppliers,
-                supplier_count=cmd.supplier_count,
-                principles=cmd.principles,
-                status=cmd.status,
-                basis=cmd.basis,
-                date_note=cmd.date_note,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
-        )
+        return self._register_from(cmd, JointProcurement, cmd.agreement)
 
     def opt_out_of_procurement(self, cmd: c.OptOutOfProcurement) -> UUID:
         self.get(Municipality, cmd.municipality)
-        procurement = self.get(JointProcurement, cmd.agreement)
-        procurement.opt_out(
-            municipality=cmd.municipality,
-            scope=cmd.scope,
-            reason=cmd.reason,
-            period=cmd.period,
-            attribution=cmd.attribution,
-        )
-        self.save(procurement)
-        return procurement.id
+        return self._change(cmd, JointProcurement, cmd.agreement, JointProcurement.opt_out)
 
     def exercise_extension_option(self, cmd: c.ExerciseExtensionOption) -> UUID:
-        procurement = self.get(JointProcurement, cmd.agreement)
-        procurement.exercise_extension_option(
-            option_number=cmd.option_number, attribution=cmd.attribution
+        return self._change(
+            cmd, JointProcurement, cmd.agreement, JointProcurement.exercise_extension_option
         )
-        self.save(procurement)
-        return procurement.id
 
     def decline_extension_option(self, cmd: c.DeclineExtensionOption) -> UUID:
-        procurement = self.get(JointProcurement, cmd.agreement)
-        procurement.decline_extension_option(
-            option_number=cmd.option_number, attribution=cmd.attribution
+        return self._change(
+            cmd, JointProcurement, cmd.agreement, JointProcurement.decline_extension_option
         )
-        self.save(procurement)
-        return procurement.id
 
     def grant_expertise_centre_mandate(self, cmd: c.GrantExpertiseCentreMandate) -> UUID:
         self.get(Cooperation, cmd.cooperation)
         self.get(Municipality, cmd.holder_municipality)
         self.get(Organisation, cmd.expertise_centre)
-        return self._new_agreement(
+        return self._register_from(
+            cmd,
+            ExpertiseCentreMandate,
             cmd.agreement,
-            lambda: ExpertiseCentreMandate(
-                agreement=cmd.agreement,
-                owner=SubjectRef(SubjectKind.COOPERATION, cmd.cooperation),
-                holder_municipality=cmd.holder_municipality,
-                expertise_centre=cmd.expertise_centre,
-                adoption_route=cmd.adoption_route,
-                annual_plan=cmd.annual_plan,
-                status=cmd.status,
-                basis=cmd.basis,
-                notes=cmd.notes,
-                **fact_fields(cmd.period, cmd.attribution),
-            ),
+            owner=SubjectRef(SubjectKind.COOPERATION, cmd.cooperation),
         )
 
     def record_plan_step(self, cmd: c.RecordPlanStep) -> UUID:
-        mandate = self.get(ExpertiseCentreMandate, cmd.agreement)
-        mandate.record_plan_step(
-            plan=cmd.plan,
-            step_number=cmd.step_number,
-            period=cmd.period,
-            attribution=cmd.attribution,
+        return self._change(
+            cmd, ExpertiseCentreMandate, cmd.agreement, ExpertiseCentreMandate.record_plan_step
         )
-        self.save(mandate)
-        return mandate.id
 
     def adopt_plan(self, cmd: c.AdoptPlan) -> UUID:
-        mandate = self.get(ExpertiseCentreMandate, cmd.agreement)
-        mandate.adopt_plan(plan=cmd.plan, period=cmd.period, attribution=cmd.attribution)
-        self.save(mandate)
-        return mandate.id
+        return self._change(
+            cmd, ExpertiseCentreMandate, cmd.agreement, ExpertiseCentreMandate.adopt_plan
+        )
 
     def assign_lead(self, cmd: c.AssignLead) -> UUID:
         self.get(Region, cmd.lead_region)
         members = self.get(Cooperation, cmd.cooperation).members_on(cmd.period)
-        return self._new_agreement(
+        return self._register(
+            AgreementAggregate,
             cmd.agreement,
             lambda: Trekkerschap.assign(
-                agreement=cmd.agreement,
-                cooperation=cmd.cooperation,
-                module=cmd.module,
-                item=cmd.item,
-                lead_region=cmd.lead_region,
-                content=cmd.content,
-                cooperation_members=members,
-                status=cmd.status,
-                basis=cmd.basis,
-                notes=cmd.notes,
-                period=cmd.period,
-                attribution=cmd.attribution,
+                **arguments(cmd, Trekkerschap.assign, cooperation_members=members)
             ),
         )
 
@@ -656,10 +457,7 @@ class GovernanceApplication(Application[UUID]):
         assert lead.owner is not None
         members = self.get(Cooperation, lead.owner.slug).members_on(cmd.period)
         lead.reassign_lead(
-            lead_region=cmd.lead_region,
-            cooperation_members=members,
-            period=cmd.period,
-            attribution=cmd.attribution,
+            **arguments(cmd, Trekkerschap.reassign_lead, cooperation_members=members)
         )
         self.save(lead)
         return lead.id
@@ -671,34 +469,21 @@ class GovernanceApplication(Application[UUID]):
         )
         self._require_all(Organisation, [cmd.terms.provider, *cmd.terms.recipients])
         self._require_all(DecisionBody, [cmd.terms.holder_body])
-        return self._new_agreement(
+        return self._register(
+            AgreementAggregate,
             cmd.agreement,
-            lambda: Agreement.record(
-                agreement=cmd.agreement,
-                agreement_kind=cmd.agreement_kind,
-                owner=cmd.owner,
-                terms=cmd.terms,
-                part_of=cmd.part_of,
-                status=cmd.status,
-                basis=cmd.basis,
-                date_note=cmd.date_note,
-                notes=cmd.notes,
-                period=cmd.period,
-                attribution=cmd.attribution,
-            ),
+            lambda: Agreement.record(**arguments(cmd, Agreement.record)),
         )
 
     def record_milestone(self, cmd: c.RecordMilestone) -> UUID:
-        agreement = self.get(AgreementAggregate, cmd.agreement)
-        agreement.record_milestone(milestone=cmd.milestone, attribution=cmd.attribution)
-        self.save(agreement)
-        return agreement.id
+        return self._change(
+            cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.record_milestone
+        )
 
     def change_agreement_status(self, cmd: c.ChangeAgreementStatus) -> UUID:
-        agreement = self.get(AgreementAggregate, cmd.agreement)
-        agreement.change_status(status=cmd.status, period=cmd.period, attribution=cmd.attribution)
-        self.save(agreement)
-        return agreement.id
+        return self._change(
+            cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.change_status
+        )
 
 
 # Which method handles each command (``handle`` dispatches through this table, for the API, the importer
