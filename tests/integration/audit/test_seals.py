@@ -25,6 +25,7 @@ from services.application import GovernanceApplication
 from services.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
 from services.commands import RegisterMunicipality
 from services.runtime import Runtime
+from tests.authorities import EXTERNAL
 from tests.integration.audit.conftest import run_audit
 
 REPO = Path(__file__).resolve().parents[3]
@@ -36,7 +37,9 @@ MAIN_BEFORE_SEALS = "345e229adeca5723dff8be5e6bcbe80ff2e86242"
 def register(app: GovernanceApplication, *slugs: str) -> list[uuid.UUID]:
     return [
         app.register_municipality(
-            RegisterMunicipality(principal="importer:test", municipality=slug, name=slug.title())
+            RegisterMunicipality(
+                principal="importer:test", municipality=slug, name=slug.title(), authority=EXTERNAL
+            )
         )
         for slug in slugs
     ]
