@@ -90,14 +90,15 @@ class LeanParser(Parser):
         """Hands on the complete MSG/HMSG frames at the front of `buf` and cuts them off it. False if
         they are followed by a frame still on its way, True if by anything else (or nothing)."""
         frames = bytes(buf)
-        handlers, stats = self.nc.raw_handlers, self.nc.stats
+        handlers = self.nc.raw_handlers
         done = 0  # where the frames handed on end
+        handed = volume = 0  # what went to raw handlers, counted as nats-py counts what it handles
         try:
             while True:
-                if frames.startswith(b"MSG ", done):
-                    start, with_headers = done + 4, False
-                elif frames.startswith(b"HMSG ", done):
+                if frames.startswith(b"HMSG ", done):
                     start, with_headers = done + 5, True
+                elif frames.startswith(b"MSG ", done):
+                    start, with_headers = done + 4, False
                 else:
                     return True
                 end = frames.find(b"\r\n", start)
@@ -107,9 +108,10 @@ class LeanParser(Parser):
                 try:
                     # MSG <subject> <sid> [reply] <size>; HMSG <subject> <sid> [reply] <hdr size> <size>
                     fixed = 4 if with_headers else 3
-                    if len(args) not in (fixed, fixed + 1):
+                    count = len(args)
+                    if count != fixed and count != fixed + 1:
                         raise ValueError(args)
-                    reply = args[2] if len(args) == fixed + 1 else b""
+                    reply = args[2] if count == fixed + 1 else b""
                     size = int(args[-1])
                     header_size = int(args[-2]) if with_headers else 0
                     sid = int(args[1])
@@ -125,12 +127,16 @@ class LeanParser(Parser):
                 handler = handlers.get(sid)
                 if handler is None:
                     await self.nc._process_msg(sid, args[0], reply, payload, headers)
-                else:  # counted as nats-py counts the messages it handles
-                    stats["in_msgs"] += 1
-                    stats["in_bytes"] += size - header_size
+                else:
+                    handed += 1
+                    volume += size - header_size
                     handler(args[0], reply, payload, headers)
         finally:
             del buf[:done]
+            if handed:
+                stats = self.nc.stats
+                stats["in_msgs"] += handed
+                stats["in_bytes"] += volume
 
 
 class _Connection(Client):
