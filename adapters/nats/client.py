@@ -68,8 +68,9 @@ class LeanParser(Parser):
     and state.
     """
 
-    def __init__(self, nc: Any = None) -> None:
-        super().__init__(nc)
+    def reset(self) -> None:
+        """A new connection (nats-py resets the parser on each): nothing of the old one's is awaited."""
+        super().reset()
         # The buffer's length at which the frame at its front is complete (0: not known): a large
         # frame arriving in many reads is not copied again on each of them.
         self._complete_at = 0

@@ -99,3 +99,17 @@ def test_a_large_message_in_many_reads_arrives_whole():
 def test_a_malformed_message_line_is_a_protocol_error():
     with pytest.raises(ProtocolError):
         dispatched(LeanParser, [b"MSG a.b notanumber 5\r\nhello\r\n"])
+
+
+def test_a_frame_cut_off_by_a_reconnect_does_not_hold_up_the_next_connection():
+    connection = Recording(raw_sids=(7,))
+    parser = LeanParser(connection)
+    first = hmsg(b"S.e.f00 7 r", b"NATS/1.0\r\n\r\n", b"x" * 5000)
+
+    async def feed() -> None:
+        await parser.parse(first[:100])  # the connection drops mid-frame
+        parser.reset()  # as nats-py does before it reconnects
+        await parser.parse(FRAMES[0] + b"PING\r\n")
+
+    asyncio.run(feed())
+    assert connection.calls == dispatched(Parser, [FRAMES[0] + b"PING\r\n"])
