@@ -61,44 +61,83 @@ class LeanParser(Parser):
 
     The stock parser tries regular expressions on every frame; reading the log, that was a third of
     the client's time. Complete MSG/HMSG frames at the front of the buffer are split here with plain
-    byte operations; anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has begun)
-    is left to the stock parser, with the same buffer and state.
+    byte operations, from one copy of the buffer per read (slices of it are the frames' bytes, so each
+    frame is copied once and the buffer is cut once per read, not per frame); a frame for a raw
+    subscription goes straight to its handler, without a coroutine. Anything else (PING, PONG, INFO,
+    +OK, -ERR, a frame the stock parser has begun) is left to the stock parser, with the same buffer
+    and state.
     """
+
+    def reset(self) -> None:
+        """A new connection (nats-py resets the parser on each): nothing of the old one's is awaited."""
+        super().reset()
+        # The buffer's length at which the frame at its front is complete (0: not known): a large
+        # frame arriving in many reads is not copied again on each of them.
+        self._complete_at = 0
 
     async def parse(self, data: bytes = b"") -> None:
         buf = self.buf
         buf.extend(data)
-        while self.state == AWAITING_CONTROL_LINE:
-            if buf.startswith(b"MSG "):
-                start, with_headers = 4, False
-            elif buf.startswith(b"HMSG "):
-                start, with_headers = 5, True
-            else:
-                break
-            end = buf.find(b"\r\n")
-            if end < 0:
-                return  # the rest of the control line is still on its way
-            args = bytes(buf[start:end]).split()
-            try:
-                # MSG <subject> <sid> [reply] <size>; HMSG <subject> <sid> [reply] <hdr size> <size>
-                fixed = 4 if with_headers else 3
-                if len(args) not in (fixed, fixed + 1):
-                    raise ValueError(args)
-                reply = args[2] if len(args) == fixed + 1 else b""
-                size = int(args[-1])
-                header_size = int(args[-2]) if with_headers else 0
-                sid = int(args[1])
-            except ValueError:
-                raise ProtocolError("nats: malformed MSG") from None
-            body = end + 2
-            if len(buf) < body + size + 2:
-                return  # the payload is still on its way
-            headers = bytes(buf[body : body + header_size]) if with_headers else None
-            payload = bytes(buf[body + header_size : body + size])
-            del buf[: body + size + 2]
-            await self.nc._process_msg(sid, args[0], reply, payload, headers)
+        if len(buf) < self._complete_at:
+            return
+        self._complete_at = 0
+        fast = self.state == AWAITING_CONTROL_LINE and buf[:1] in (b"M", b"H")
+        if fast and not await self._frames(buf):
+            return  # the frame now at the front is still on its way
         if buf:
             await super().parse()
+
+    async def _frames(self, buf: bytearray) -> bool:
+        """Hands on the complete MSG/HMSG frames at the front of `buf` and cuts them off it. False if
+        they are followed by a frame still on its way, True if by anything else (or nothing)."""
+        frames = bytes(buf)
+        handlers = self.nc.raw_handlers
+        done = 0  # where the frames handed on end
+        handed = volume = 0  # what went to raw handlers, counted as nats-py counts what it handles
+        try:
+            while True:
+                if frames.startswith(b"HMSG ", done):
+                    start, with_headers = done + 5, True
+                elif frames.startswith(b"MSG ", done):
+                    start, with_headers = done + 4, False
+                else:
+                    return True
+                end = frames.find(b"\r\n", start)
+                if end < 0:
+                    return False  # the rest of the control line is still on its way
+                args = frames[start:end].split()
+                try:
+                    # MSG <subject> <sid> [reply] <size>; HMSG <subject> <sid> [reply] <hdr size> <size>
+                    fixed = 4 if with_headers else 3
+                    count = len(args)
+                    if count != fixed and count != fixed + 1:
+                        raise ValueError(args)
+                    reply = args[2] if count == fixed + 1 else b""
+                    size = int(args[-1])
+                    header_size = int(args[-2]) if with_headers else 0
+                    sid = int(args[1])
+                except ValueError:
+                    raise ProtocolError("nats: malformed MSG") from None
+                body = end + 2
+                if len(frames) < body + size + 2:
+                    self._complete_at = body + size + 2 - done
+                    return False  # the payload is still on its way
+                headers = frames[body : body + header_size] if with_headers else None
+                payload = frames[body + header_size : body + size]
+                done = body + size + 2
+                handler = handlers.get(sid)
+                if handler is None:
+                    await self.nc._process_msg(sid, args[0], reply, payload, headers)
+                else:
+                    handed += 1
+                    volume += size - header_size
+                    handler(args[0], reply, payload, headers)
+        finally:
+            del buf[:done]
+            if handed:
+                stats = self.nc.stats
+                stats["in_msgs"] += handed
+                stats["in_bytes"] += volume
 
 
 class _Connection(Client):
@@ -113,6 +152,7 @@ class _Connection(Client):
     async def _process_msg(
         self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
     ) -> None:
+        # Frames the stock parser handles (one it had begun) come here, raw subscriptions' too.
         handler = self.raw_handlers.get(sid)
         if handler is None:
             await super()._process_msg(sid, subject, reply, data, headers)

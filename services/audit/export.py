@@ -108,8 +108,7 @@ def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -
     if trusted_keys is not None and source.seekable():
         trusted_keys = list(trusted_keys)
         start = source.tell()
-        checkpoints = _checkpoints_in(source)
-        skip = 0 if checkpoints is None else trusted_up_to(checkpoints, trusted_keys)
+        skip = _last_trusted_checkpoint(source, trusted_keys)
     try:
         return _verify_export(source, trusted_keys, skip)
     except LogFault:
@@ -120,24 +119,29 @@ def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -
     return _verify_export(source, trusted_keys, 0)
 
 
-def _checkpoints_in(source: BinaryIO) -> list[Checkpoint] | None:
-    """The checkpoints of an export file, found by a byte search for their type over the file mapped
-    into memory: a fraction of the cost of decoding its lines. None if the source is not a file."""
+def _last_trusted_checkpoint(source: BinaryIO, trusted_keys: list[str]) -> int:
+    """The position that the file's last validly signed checkpoint by a trusted key covers (0: none,
+    or the source is not a file), found by a byte search for the checkpoints' type backwards from the
+    file's end, over the file mapped into memory. A checkpoint follows the events it covers, so the last
+    one is near the end and the search reads only the file's tail. Any such checkpoint will do: which
+    seals it spares is all that depends on it, and the verification itself checks it against the log
+    (if it does not match, every seal is checked again)."""
     try:
         mapped = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError, io.UnsupportedOperation):
-        return None
+        return 0
     marker = f'"type":"{CHECKPOINT_TYPE}"'.encode()
-    checkpoints: list[Checkpoint] = []
     with mapped:
-        hit = mapped.find(marker)
+        hit = mapped.rfind(marker)
         while hit >= 0:
             start = mapped.rfind(b"\n", 0, hit) + 1
             stop = mapped.find(b"\n", hit)
             stop = len(mapped) if stop < 0 else stop
-            checkpoints.extend(_checkpoint_of(mapped[start:stop]))
-            hit = mapped.find(marker, stop)
-    return checkpoints
+            position = trusted_up_to(_checkpoint_of(mapped[start:stop]), trusted_keys)
+            if position:
+                return position
+            hit = mapped.rfind(marker, 0, start)
+    return 0
 
 
 def _checkpoint_of(raw: bytes) -> list[Checkpoint]:
@@ -187,7 +191,9 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 line.hash,
             )
             if seal is not None:  # a seal ends its message: a line after it is another message
-                sealed(first if count else position, count + 1, line.hash, seal)
+                start = first if count else position  # where its message begins
+                if start > skip or not seal.startswith(verifier.key_accepted):
+                    sealed(start, count + 1, line.hash, seal)  # else passed over: see key_accepted
                 count = 0
             else:
                 if not count:

@@ -183,7 +183,10 @@ class LogVerifier:
         self.sequence = 0
         self.sealed_since: int | None = None
         self._unsealed = 0
-        self._key_accepted = "\0"  # the "<key>:" start of the last seal whose key was accepted
+        # The "<key>:" start of the last seal whose key was accepted. A seal that starts with it, of a
+        # message from a position up to seals_checked_after on, needs nothing more: ``sealed`` returns
+        # at once, and readers spare themselves the call (``message``, ``export._verify_export``).
+        self.key_accepted = "\0"
         self._log_hash = GENESIS_LOG_HASH
         # Per aggregate: the version, hash and position of its last event so far.
         self._heads: dict[str, tuple[int, str, int]] = {}
@@ -220,7 +223,8 @@ class LogVerifier:
                 f"the content of event {version} of aggregate {originator_id} ({topic}) does not "
                 "match its hash",
             )
-        head = self._heads.get(originator_id)
+        heads = self._heads
+        head = heads.get(originator_id)
         if head is None:
             if prev_hash:
                 raise LogFault(
@@ -233,7 +237,7 @@ class LogVerifier:
         elif prev_hash != head[1] or version <= head[0]:
             detail = self._link_detail(originator_id, version, prev_hash, head)
             raise LogFault(position, FaultKind.BROKEN_LINK, detail)
-        self._heads[originator_id] = (version, hash_hex, position)
+        heads[originator_id] = (version, hash_hex, position)
         self._log_hash = next_log_hash(self._log_hash, position, hash_hex)
         self.position = position
         self.events += 1
@@ -265,9 +269,9 @@ class LogVerifier:
     ) -> None:
         """One stored message of the log, in stream order: its events (none for a tracking record)
         and its seal. Messages seen before (a scan resuming at the last one) are passed over."""
-        if sequence <= self.sequence:
-            return
         if sequence != self.sequence + 1:
+            if sequence <= self.sequence:
+                return
             first_missing = self.sequence + 1
             raise LogFault(
                 first_missing * EVENTS_PER_MESSAGE,
@@ -290,14 +294,20 @@ class LogVerifier:
                 record.prev_hash,
                 record.hash,
             )
-        self.sealed(entries[0][0], len(entries), entries[-1][1].hash, seal)
+        first_position = entries[0][0]
+        if (
+            seal is None
+            or first_position > self.seals_checked_after
+            or not seal.startswith(self.key_accepted)
+        ):  # not the common case (see key_accepted): spares a call per message
+            self.sealed(first_position, len(entries), entries[-1][1].hash, seal)
 
     def sealed(self, first_position: int, count: int, last_hash: str, seal: str | None) -> None:
         """Checks the seal of the message whose `count` events, from `first_position` on, were just fed."""
         if (
             first_position <= self.seals_checked_after
             and seal is not None
-            and seal.startswith(self._key_accepted)
+            and seal.startswith(self.key_accepted)
         ):
             return  # by an accepted key, under a trusted checkpoint: the common case, kept short
         if seal is None:
@@ -313,7 +323,7 @@ class LogVerifier:
             return
         if self.sealed_since is None:
             self.sealed_since = first_position
-        if not seal.startswith(self._key_accepted):  # most seals name the key the previous one did
+        if not seal.startswith(self.key_accepted):  # most seals name the key the previous one did
             key = seal_key(seal)
             if self.trusted_keys is not None and key not in self.trusted_keys:
                 raise LogFault(
@@ -322,7 +332,7 @@ class LogVerifier:
                     f"the event message at position {first_position} is sealed by key {key[:16]}…, "
                     "which is not one of the service's keys",
                 )
-            self._key_accepted = seal.partition(":")[0] + ":"
+            self.key_accepted = seal.partition(":")[0] + ":"
         if first_position > self.seals_checked_after and not seal_holds(
             self.stream, last_hash, seal
         ):

@@ -12,6 +12,7 @@ from nacl.signing import SigningKey
 
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
 from adapters.event_log_format import EventRecord, event_hash
+from adapters.seal import Sealer
 from services.audit import (
     Checkpoint,
     CheckpointWriter,
@@ -312,6 +313,34 @@ def test_a_recomputed_hash_still_differs_from_the_exported_log_hash():
     lines[3] = msgspec.json.encode(line) + b"\n"
     fault = file_fault(lines)
     assert (fault.position, fault.kind) == (7, FaultKind.CHANGED)
+
+
+def test_an_export_on_disk_checks_only_the_seals_its_last_trusted_checkpoint_does_not_cover(
+    key, tmp_path, monkeypatch
+):
+    # The trusted checkpoint is found searching backwards from the file's end, past the events after it,
+    # whose states name the checkpoints' type (so they are found by the search too, and passed over).
+    from services.audit import verification
+
+    events = chained(9, state=b'{"type":"regiekaart.audit.checkpoint"}')
+    log = FakeLog(events[:6])
+    signed(log, key)
+    log.events = events
+    sealer = Sealer(key)
+    log.seals = {position: sealer.seal(log.stream, record.hash) for position, record in log.events}
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"".join(exported(log)))
+    checked: list[str] = []
+    real = verification.seal_holds
+    monkeypatch.setattr(
+        verification, "seal_holds", lambda *args: checked.append(args[1]) or real(*args)
+    )
+
+    with path.open("rb") as source:
+        verified = verify_export(source, [public(key)])
+
+    assert (verified.events, verified.checkpoint.position, verified.uncovered) == (9, 11, 3)
+    assert checked == [record.hash for _, record in log.events[6:]]
 
 
 # --- the signing key --------------------------------------------------------------------------------

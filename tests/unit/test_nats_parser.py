@@ -33,8 +33,17 @@ FRAMES = [
 
 
 class Recording:
-    def __init__(self) -> None:
+    def __init__(self, raw_sids: tuple[int, ...] = ()) -> None:
         self.calls: list[tuple] = []
+        self.stats = {"in_msgs": 0, "in_bytes": 0}
+        # Raw subscriptions' frames go to their handler, not through _process_msg: recorded alike.
+        self.raw_handlers = {sid: self._raw(sid) for sid in raw_sids}
+
+    def _raw(self, sid: int):  # type: ignore[no-untyped-def]
+        def handler(subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+            self.calls.append(("msg", sid, subject, reply, data, headers))
+
+        return handler
 
     async def _process_msg(self, *args: object) -> None:
         self.calls.append(("msg", *args))
@@ -52,8 +61,10 @@ class Recording:
         self.calls.append(("err", message))
 
 
-def dispatched(parser_class: type[Parser], reads: list[bytes]) -> list[tuple]:
-    connection = Recording()
+def dispatched(
+    parser_class: type[Parser], reads: list[bytes], raw_sids: tuple[int, ...] = ()
+) -> list[tuple]:
+    connection = Recording(raw_sids)
     parser = parser_class(connection)
 
     async def feed() -> None:
@@ -74,9 +85,31 @@ def test_the_lean_parser_dispatches_what_the_stock_parser_does(seed):
 
     expected = dispatched(Parser, [wire])
     assert dispatched(LeanParser, reads) == expected
+    assert dispatched(LeanParser, reads, raw_sids=(1, 7)) == expected
     assert len(expected) == sum(frame != b"+OK\r\n" for frame in frames)
+
+
+def test_a_large_message_in_many_reads_arrives_whole():
+    payload = bytes(range(256)) * 400
+    wire = hmsg(b"S.e.f00 7 r", b"NATS/1.0\r\nA: 1\r\n\r\n", payload) + b"PING\r\n"
+    reads = [wire[n : n + 1000] for n in range(0, len(wire), 1000)]
+    assert dispatched(LeanParser, reads, raw_sids=(7,)) == dispatched(Parser, [wire])
 
 
 def test_a_malformed_message_line_is_a_protocol_error():
     with pytest.raises(ProtocolError):
         dispatched(LeanParser, [b"MSG a.b notanumber 5\r\nhello\r\n"])
+
+
+def test_a_frame_cut_off_by_a_reconnect_does_not_hold_up_the_next_connection():
+    connection = Recording(raw_sids=(7,))
+    parser = LeanParser(connection)
+    first = hmsg(b"S.e.f00 7 r", b"NATS/1.0\r\n\r\n", b"x" * 5000)
+
+    async def feed() -> None:
+        await parser.parse(first[:100])  # the connection drops mid-frame
+        parser.reset()  # as nats-py does before it reconnects
+        await parser.parse(FRAMES[0] + b"PING\r\n")
+
+    asyncio.run(feed())
+    assert connection.calls == dispatched(Parser, [FRAMES[0] + b"PING\r\n"])
