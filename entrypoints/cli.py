@@ -38,12 +38,12 @@ from entrypoints.map_tables import (
     region_tables,
 )
 from entrypoints.runtime import Runtime, event_store, governance_application
+from projections.audit import LogFault, export_log, verify_export, verify_log
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
 from projections.replay import compare_read_models, snapshot
 from projections.replay import replay as replay_log
 from projections.schema import FACTS
-from services.audit import LogFault, export_log, verify_export, verify_log
 from services.authorisation import Role
 
 

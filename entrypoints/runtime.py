@@ -34,12 +34,12 @@ from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from adapters.supervision import Supervisor
 from api.context import ApiContext
+from projections.audit import CheckpointWriter
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
 from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 from services.application import GovernanceApplication
-from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
 
 

@@ -12,7 +12,7 @@ from nacl.signing import SigningKey
 
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
 from adapters.event_log_format import EventRecord, event_hash
-from services.audit import (
+from projections.audit import (
     Checkpoint,
     CheckpointWriter,
     FaultKind,

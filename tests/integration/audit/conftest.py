@@ -13,7 +13,7 @@ from adapters.nats.client import NatsClient
 from adapters.settings import Settings
 from entrypoints.cli import main
 from entrypoints.runtime import Runtime
-from services.audit import export_log
+from projections.audit import export_log
 
 
 def run_audit(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:

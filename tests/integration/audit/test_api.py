@@ -13,7 +13,7 @@ from adapters.sql import create_engine, migrate
 from api.app import create_app
 from api.context import ApiContext
 from entrypoints.runtime import governance_application
-from services.audit import verify_export
+from projections.audit import verify_export
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
 

@@ -22,8 +22,8 @@ from adapters.nats.recorders import NatsApplicationRecorder
 from adapters.seal import Sealer, load_signing_key, seal_key
 from adapters.settings import Settings
 from entrypoints.runtime import Runtime
+from projections.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
 from services.application import GovernanceApplication
-from services.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
 from services.commands import RegisterMunicipality
 from tests.authorities import EXTERNAL
 from tests.integration.audit.conftest import run_audit
