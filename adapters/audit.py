@@ -213,7 +213,7 @@ def public_key_path(data_dir: Path) -> Path:
 
 
 def event_log_status_path(data_dir: Path) -> Path:
-    """What the checkpoint writer last found (``services.audit.LogStatus`` as JSON): it runs in the
+    """What the checkpoint writer last found (``projections.audit.LogStatus`` as JSON): it runs in the
     service's main process, the API workers that report it on /ready and /metrics are processes of
     their own."""
     return Path(data_dir) / "audit" / "event-log-status.json"

@@ -11,7 +11,7 @@ hex would make every message and export line 64 characters longer, which reading
 in an export as the ``seal`` attribute of the message's last event. Keys are given and printed in hex
 everywhere else.
 
-The same key signs the checkpoints (``services.audit``); a verifier checks seals against the public keys
+The same key signs the checkpoints (``projections.audit``); a verifier checks seals against the public keys
 it trusts.
 """
 

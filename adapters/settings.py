@@ -41,8 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Seconds between signed checkpoints over the event log (one is signed only when the log grew).
     checkpoint_interval: float = 60.0
     # Limits on what a client may hold of an API worker before it is authenticated; why these values,
-    # in api/connection_limits.py. Seconds a client has to send a request's headers (also how long an
-    # idle keep-alive connection stays open):
+    # in entrypoints/connection_limits.py. Seconds a client has to send a request's headers (also how
+    # long an idle keep-alive connection stays open):
     api_header_timeout: float = 10.0
     # Bytes of request line and headers at most (a larger head gets 431 before any Python code runs):
     api_max_header_bytes: int = 16 * 1024

@@ -1,4 +1,4 @@
-"""The Litestar application: ``create_app()`` (the factory granian runs in each worker)."""
+"""The Litestar application: ``create_app()`` (``entrypoints.server`` runs it in each granian worker)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
@@ -60,9 +60,11 @@ from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
-from services.runtime import Runtime
 
 API_TITLE = "Regiekaart"
+# Opens the service a granian worker serves (its own connections to the event store and database) for
+# as long as the app runs; ``entrypoints.server`` supplies it.
+ContextOpener = Callable[[Settings], AbstractContextManager[ApiContext]]
 PUBLIC_PATHS = [
     "^/schema",
     "^/metrics",
@@ -129,9 +131,16 @@ def _leave_interrupts_to_the_main_process() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def create_app(context: ApiContext | None = None, settings: Settings | None = None) -> Litestar:
-    """The API on ``context``; without one (as granian starts it), on the service of the settings
-    (``REGIEKAART_*``), which must name the NATS server ``regiekaart serve`` runs."""
+def create_app(
+    context: ApiContext | None = None,
+    settings: Settings | None = None,
+    *,
+    open_context: ContextOpener | None = None,
+) -> Litestar:
+    """The API on ``context``; without one (as granian starts it), on the context ``open_context``
+    opens for the settings (``REGIEKAART_*``, which must name the NATS server ``regiekaart serve``
+    runs) while the app runs. The opener comes from the caller (``entrypoints.server``), so the HTTP
+    layer never wires the service itself."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
 
@@ -153,9 +162,10 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
             return
         if not settings.nats_url:
             raise RuntimeError("REGIEKAART_NATS_URL must name the event store's NATS server")
+        if open_context is None:
+            raise RuntimeError("create_app needs a context, or open_context to open one per worker")
         _leave_interrupts_to_the_main_process()
-        with Runtime(settings) as runtime:
-            assert runtime.app is not None and runtime.engine is not None
+        with open_context(settings) as worker_context:
             # The region feeds stream from NATS on this server loop (the application has its own).
             app.state.feed_connection = await nats.connect(
                 server_urls(settings.nats_url),
@@ -165,7 +175,7 @@ def create_app(context: ApiContext | None = None, settings: Settings | None = No
                 reconnect_time_wait=0.25,
             )
             try:
-                async with serving(app, ApiContext(runtime.app, runtime.engine)):
+                async with serving(app, worker_context):
                     yield
             finally:
                 await app.state.feed_connection.close()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, inspect, text
 
+from projections.log_source import LogSource
 from projections.runner import ProjectionRunner
 from projections.schema import (
     CORRECTION_INDEX,
@@ -23,7 +24,6 @@ from projections.schema import (
     SWAPPED_TABLES,
     read_model_tables,
 )
-from services.application import GovernanceApplication
 
 REBUILD_SUFFIX = "__rebuild"
 OLD_SUFFIX = "__old"
@@ -32,7 +32,7 @@ REBUILD_BATCH_SIZE = 100_000
 
 
 def rebuild(
-    app: GovernanceApplication,
+    app: LogSource,
     engine: Engine,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,

@@ -34,11 +34,11 @@ from sqlalchemy.exc import OperationalError as DatabaseAway
 from projections.handlers import FACT_TOPICS
 from projections.history import History, cycle_collection_paused
 from projections.lease import Lease
+from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.work_status import WorkStatus
 from projections.worker import ReplayWorker, range_size
-from services.application import GovernanceApplication
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        app: GovernanceApplication,
+        app: LogSource,
         engine: Engine,
         *,
         tables: ReadModelTables | None = None,
@@ -159,6 +159,7 @@ class ProjectionRunner:
         """The worker reads the log and describes it (``projections.worker``); this process applies
         the facts and writes the rows, a batch at a time."""
         with ReplayWorker(
+            type(self.app),
             dict(self.app.env),
             sqlite=self.engine.dialect.name == "sqlite",
             fact_topics=FACT_TOPICS,

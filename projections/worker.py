@@ -32,6 +32,7 @@ from projections.history import (
     sqlite_record_time,
     to_utc_naive,
 )
+from projections.log_source import LogSourceFactory
 
 
 # gc=False: records of strings, bytes and numbers only, a range holds tens of thousands.
@@ -104,15 +105,14 @@ class _Reader:
 
     def __init__(
         self,
+        open_log: LogSourceFactory,
         env: dict[str, str],
         sqlite: bool,
         fact_topics: frozenset[str],
         after: int,
         head: int,
     ) -> None:
-        from services.application import GovernanceApplication  # the worker's own, as configured
-
-        self.app = GovernanceApplication(env=env)
+        self.app = open_log(env=env)  # the worker's own, as configured
         self.record_time = sqlite_record_time if sqlite else to_utc_naive
         self.fact_topics = fact_topics
         self.position = after
@@ -158,10 +158,12 @@ class ReplayWorker:
     """A second process that reads the log from ``after`` up to ``head``, one range after another,
     and describes each (see the module docstring). It runs an application built from the same
     ``env`` as the caller's (persistence, cipher and compressor included), so the log must be one that
-    a second process can open: not an in-memory one."""
+    a second process can open: not an in-memory one. ``open_log`` builds it there from ``env``: the
+    caller's application class, which pickles by name."""
 
     def __init__(
         self,
+        open_log: LogSourceFactory,
         env: dict[str, str],
         *,
         sqlite: bool,
@@ -176,7 +178,7 @@ class ReplayWorker:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start,
-            initargs=(env, sqlite, frozenset(fact_topics), after, head),
+            initargs=(open_log, env, sqlite, frozenset(fact_topics), after, head),
         )
 
     @staticmethod

@@ -1,6 +1,6 @@
 """What auditors read beside the event log (``/events``): the signed checkpoints over the log, the key
 they are signed with, and the whole log as the export that ``regiekaart audit verify --file`` checks
-offline (see ``adapters.audit`` for the format and ``services.audit`` for the hashes)."""
+offline (see ``adapters.audit`` for the format and ``projections.audit`` for the hashes)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from api.errors import problems
 from api.guards import AUDITORS
 from api.schemas import LOG_POSITION_MAX
 from api.security import PublicOperation
+from projections.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 from projections.work_status import SetAsideEvent, set_aside_events
-from services.audit import Checkpoint, LogFault, decode_checkpoint, export_log
 
 NDJSON = "application/x-ndjson"
 _CHUNK = 1 << 20

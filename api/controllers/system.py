@@ -14,8 +14,8 @@ from adapters.event_log_format import EVENTS_PER_MESSAGE
 from api.context import ApiContext, event_store_connected
 from api.schemas import Health
 from api.security import PublicOperation
+from projections.audit import LogStatus
 from projections.work_status import FEEDS_WORKER, set_aside_events, worker_positions
-from services.audit import LogStatus
 
 # The read models count as caught up while they trail the log by at most about a hundred saves (a log
 # position is a message's stream sequence × EVENTS_PER_MESSAGE + the event's index in it).

@@ -33,7 +33,7 @@ from adapters.nats.client import NatsClient
 from adapters.nats.recorders import JetStreamRecorder
 from adapters.nats.server import NatsServer
 from adapters.seal import SEAL_HEADER, Sealer
-from services.audit import CheckpointWriter, export_log, verify_export, verify_log
+from projections.audit import CheckpointWriter, export_log, verify_export, verify_log
 from tests.benchmarks.results import write_section
 
 SECTION = "## Audit"

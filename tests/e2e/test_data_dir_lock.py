@@ -21,7 +21,7 @@ def regiekaart(
     if database_url:
         env["REGIEKAART_DATABASE_URL"] = database_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "api", *args],
+        [sys.executable, "-m", "entrypoints", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -42,7 +42,7 @@ def start_runner(nats_url: str, database_url: str, data_dir) -> subprocess.Popen
         [
             sys.executable,
             "-m",
-            "api",
+            "entrypoints",
             "projections",
             "run",
             "--nats-url",

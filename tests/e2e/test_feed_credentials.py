@@ -22,7 +22,7 @@ def feeds_command(
     if nats_port is not None:
         env["REGIEKAART_NATS_PORT"] = str(nats_port)
     result = subprocess.run(
-        [sys.executable, "-m", "api", "feeds", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "entrypoints", "feeds", *args, "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         env=env,

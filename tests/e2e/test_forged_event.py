@@ -21,7 +21,7 @@ from adapters.nats.client import NatsClient
 from adapters.nats.recorders import NatsApplicationRecorder
 from adapters.settings import Settings
 from domain.registry import Municipality
-from services.runtime import event_store
+from entrypoints.runtime import event_store
 from tests.fixtures.processes import process_environment, start_service
 
 STREAM = "REGIEKAART_EVENTS"
@@ -78,7 +78,7 @@ def test_a_forged_event_is_named_and_the_service_signs_nothing_past_it(tmp_path,
             [
                 sys.executable,
                 "-m",
-                "api",
+                "entrypoints",
                 "audit",
                 "verify",
                 "--nats-url",

@@ -120,7 +120,7 @@ def test_ctrl_c_stops_in_order_with_one_line_each_and_the_log_signed(tmp_path, o
         [
             sys.executable,
             "-m",
-            "api",
+            "entrypoints",
             "audit",
             "verify",
             "--data-dir",

@@ -74,7 +74,7 @@ def _verify(
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
     env.update(environment)
-    command = [sys.executable, "-m", "api", "audit", "verify", "--nats-url", nats_url]
+    command = [sys.executable, "-m", "entrypoints", "audit", "verify", "--nats-url", nats_url]
     command += ["--data-dir", str(service.data_dir)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 

@@ -12,7 +12,7 @@ import httpx
 from adapters.nats.client import JetStreamApiError, NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from adapters.settings import Settings
-from services.runtime import governance_application
+from entrypoints.runtime import governance_application
 from tests.e2e.healing import service_nats_url, unchecked_region, wait_for
 from tests.e2e.service import start_service
 

@@ -1,6 +1,6 @@
 """What a client without a valid token can take from the served API: no lasting memory for made-up
 tokens, no header beyond the bound, and no way to keep others from `/health` with slow connections
-(``api/connection_limits.py``, ``api/security.py``). The figures are printed (`pytest -s`) for the
+(``entrypoints/connection_limits.py``, ``api/security.py``). The figures are printed (`pytest -s`) for the
 notes in tests/benchmarks/RESULTS.md."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
 from adapters.event_log_format import EventRecord, event_hash
 from adapters.seal import Sealer
-from services.audit import (
+from projections.audit import (
     Checkpoint,
     CheckpointWriter,
     FaultKind,
@@ -320,7 +320,7 @@ def test_an_export_on_disk_checks_only_the_seals_its_last_trusted_checkpoint_doe
 ):
     # The trusted checkpoint is found searching backwards from the file's end, past the events after it,
     # whose states name the checkpoints' type (so they are found by the search too, and passed over).
-    from services.audit import verification
+    from projections.audit import verification
 
     events = chained(9, state=b'{"type":"regiekaart.audit.checkpoint"}')
     log = FakeLog(events[:6])

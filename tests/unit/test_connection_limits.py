@@ -4,7 +4,7 @@ import pytest
 from granian.constants import HTTPModes
 
 from adapters.settings import Settings
-from api.connection_limits import granian_options
+from entrypoints.connection_limits import granian_options
 
 
 def test_granian_is_started_with_the_bounds_of_the_settings():

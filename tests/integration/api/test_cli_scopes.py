@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.sql import create_engine, migrate
-from api.cli import main
 from api.tokens import TokenStore
+from entrypoints.cli import main
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import NatsClient
 from adapters.settings import Settings
-from api.cli import main
-from services.audit import export_log
-from services.runtime import Runtime
+from entrypoints.cli import main
+from entrypoints.runtime import Runtime
+from projections.audit import export_log
 
 
 def run_audit(*args: str, stream: str, data_dir: Path) -> tuple[int, str]:

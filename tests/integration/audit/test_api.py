@@ -12,9 +12,9 @@ from adapters.audit import public_key_path
 from adapters.sql import create_engine, migrate
 from api.app import create_app
 from api.context import ApiContext
-from services.audit import verify_export
+from entrypoints.runtime import governance_application
+from projections.audit import verify_export
 from services.authorisation import Role
-from services.runtime import governance_application
 from tests.integration.api.conftest import bearer
 
 

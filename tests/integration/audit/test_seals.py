@@ -21,10 +21,10 @@ from adapters.nats.client import NatsClient
 from adapters.nats.recorders import NatsApplicationRecorder
 from adapters.seal import Sealer, load_signing_key, seal_key
 from adapters.settings import Settings
+from entrypoints.runtime import Runtime
+from projections.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
 from services.application import GovernanceApplication
-from services.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
 from services.commands import RegisterMunicipality
-from services.runtime import Runtime
 from tests.authorities import EXTERNAL
 from tests.integration.audit.conftest import run_audit
 

@@ -14,8 +14,8 @@ from adapters.audit import CHECKPOINT_TYPE, load_signing_key, public_key_path
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
+from projections.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.application import GovernanceApplication
-from services.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
 from services.commands import RegisterMunicipality
 from tests.authorities import EXTERNAL
 from tests.integration.audit.conftest import run_audit

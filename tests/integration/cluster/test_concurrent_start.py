@@ -12,7 +12,7 @@ from tests.fixtures.processes import process_environment
 def import_facts(urls: str, data_dir) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
     environment = process_environment(REGIEKAART_NATS_URL=urls, REGIEKAART_NATS_REPLICAS="3")
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "import-facts", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "entrypoints", "import-facts", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

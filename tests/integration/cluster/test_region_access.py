@@ -17,7 +17,7 @@ from nats.js.api import ConsumerConfig
 from adapters.nats.access import AUTHORIZATION_FILE, SERVICE_USER, Credentials, url_with_credentials
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
-from api.cli import main
+from entrypoints.cli import main
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL

@@ -15,9 +15,9 @@ from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from adapters.nats.server import GLOBAL_ACCOUNT, NatsServer
 from adapters.settings import Settings
+from entrypoints.runtime import event_store, governance_application
 from services import commands as c
 from services.application import GovernanceApplication
-from services.runtime import event_store, governance_application
 from tests.authorities import EXTERNAL
 from tests.integration.region_systems import connect_as, drain, feed_jetstream
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.sql import create_engine, migrate
-from api.cli import main
+from entrypoints.cli import main
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 

@@ -50,7 +50,7 @@ def start_runner(env: dict[str, str], database_url: str, data_dir: Path) -> subp
         [
             sys.executable,
             "-m",
-            "api",
+            "entrypoints",
             "projections",
             "run",
             "--nats-url",

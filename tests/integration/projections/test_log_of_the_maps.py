@@ -11,7 +11,7 @@ import pytest
 
 from adapters.nats.client import NatsClient
 from adapters.settings import Settings
-from services.runtime import ForeignEventLog, Runtime
+from entrypoints.runtime import ForeignEventLog, Runtime
 
 
 def stream_messages(url: str, stream: str) -> int:

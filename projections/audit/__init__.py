@@ -1,10 +1,10 @@
 """The audit of the event log: verification (``verification``), the export file (``export``) and the
-checkpoint writer (``checkpoints``); see ``services.audit.verification`` for what makes the log
+checkpoint writer (``checkpoints``); see ``projections.audit.verification`` for what makes the log
 tamper-evident."""
 
-from services.audit.checkpoints import CheckpointWriter, LogStatus
-from services.audit.export import Exported, export_log, verify_export
-from services.audit.verification import (
+from projections.audit.checkpoints import CheckpointWriter, LogStatus
+from projections.audit.export import Exported, export_log, verify_export
+from projections.audit.verification import (
     GENESIS_LOG_HASH,
     Checkpoint,
     EventLog,

@@ -17,14 +17,14 @@ import msgspec
 from sqlalchemy import Engine, Table, select
 
 from adapters.sql import migrate
+from projections.log_source import LogSource
 from projections.queries import GovernanceMaps
 from projections.rebuild import REBUILD_BATCH_SIZE
 from projections.runner import ProjectionRunner
 from projections.schema import read_model_tables
-from services.application import GovernanceApplication
 
 
-def replay(app: GovernanceApplication, scratch: Engine, until: int | None = None) -> int | None:
+def replay(app: LogSource, scratch: Engine, until: int | None = None) -> int | None:
     """Projects the log (up to position `until`, default all of it) into the empty database `scratch`;
     returns the position reached."""
     migrate(scratch)

@@ -34,18 +34,23 @@ from adapters.nats.server import reload_running_server
 from adapters.seal import known_public_keys, rotate_signing_key
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
-from api.map_tables import cooperation_tables, organisation_tables, print_tables, region_tables
 from api.scopes import require_known_scopes
 from api.tokens import TokenStore
 from domain.errors import UnknownReference
+from entrypoints.map_tables import (
+    cooperation_tables,
+    organisation_tables,
+    print_tables,
+    region_tables,
+)
+from entrypoints.runtime import ForeignEventLog, Runtime, event_store, governance_application
+from projections.audit import LogFault, export_log, verify_export, verify_log
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
+from projections.replay import compare_read_models, snapshot
+from projections.replay import replay as replay_log
 from projections.schema import FACTS
-from services.audit import LogFault, export_log, verify_export, verify_log
 from services.authorisation import Role
-from services.replay import compare_read_models, snapshot
-from services.replay import replay as replay_log
-from services.runtime import ForeignEventLog, Runtime, event_store, governance_application
 
 
 def _settings(data_dir: Path | None, nats_url: str | None = None, **overrides: object) -> Settings:
@@ -94,7 +99,7 @@ def serve(
     workers: int | None,
 ) -> None:
     """Start the service: the event store, the governance facts and the API, until interrupted."""
-    from api.server import serve as serve_everything
+    from entrypoints.server import serve as serve_everything
 
     settings = _settings(data_dir, nats_url, api_host=host, api_port=port, api_workers=workers)
     serve_everything(settings, lambda line: click.echo(line))

@@ -22,7 +22,7 @@ from adapters.audit import (
     topic_of,
 )
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
-from services.audit.verification import (
+from projections.audit.verification import (
     GENESIS_LOG_HASH,
     Checkpoint,
     EventLog,
@@ -103,7 +103,7 @@ def export_log(log: EventLog, out: BinaryIO) -> Exported:
 def verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None = None) -> Verified:
     """Verifies an export file (see ``export_log``) from its contents alone. A file on disk is first
     searched for its checkpoints, so that the seals a trusted checkpoint covers need no check one by
-    one (see ``services.audit.verification``)."""
+    one (see ``projections.audit.verification``)."""
     skip = 0
     if trusted_keys is not None and source.seekable():
         trusted_keys = list(trusted_keys)

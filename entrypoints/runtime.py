@@ -7,7 +7,11 @@ The embedded server admits only the users in the generated access configuration
 (``adapters.nats.access``): the service itself, and each region system that was issued credentials.
 A server given by URL is the operator's: its URL carries the service's credentials
 (``regiekaart feeds service-password``), and ``regiekaart feeds server-config`` prints the
-authorization block to give it (the cluster nodes of ``deploy/`` include it)."""
+authorization block to give it (the cluster nodes of ``deploy/`` include it).
+
+This is the one composition root: the only module that wires the write side (``services``), the read
+side (``projections``) and the adapters together; the CLI, the server and each API worker start the
+service through it."""
 
 from __future__ import annotations
 
@@ -35,12 +39,13 @@ from adapters.seal import known_public_keys, load_signing_key
 from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from adapters.supervision import Supervisor
+from api.context import ApiContext
+from projections.audit import CheckpointWriter
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
 from projections.runner import BATCH_SIZE, ProjectionRunner
 from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 from services.application import GovernanceApplication
-from services.audit import CheckpointWriter
 from services.importer import ImportReport, import_governance_facts
 
 
@@ -86,6 +91,15 @@ def governance_application(settings: Settings, url: str) -> GovernanceApplicatio
 
 class ForeignEventLog(RuntimeError):
     """The event log ends before what the read models have applied: not the log they came from."""
+
+
+@contextmanager
+def worker_context(settings: Settings) -> Iterator[ApiContext]:
+    """What one API worker serves: the application and the database of a runtime of its own on the
+    event store ``settings`` name (a worker starts no feeds, runners or checkpoints)."""
+    with Runtime(settings) as runtime:
+        assert runtime.app is not None and runtime.engine is not None
+        yield ApiContext(runtime.app, runtime.engine)
 
 
 class Runtime:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import msgspec
 from nacl.signing import SigningKey
 
-from services.audit.verification import (
+from projections.audit.verification import (
     Checkpoint,
     EventLog,
     LogFault,

@@ -3,10 +3,10 @@
 The main process starts the event store (an embedded nats-server unless a URL is configured), records
 the governance facts on first start, migrates the SQL database, makes sure an admin token exists, starts
 the region feeds and the projection runner (the maps), and then runs the API on granian with
-``Settings.api_workers`` worker processes. Each worker runs ``create_app()`` with its own connection to the
+``Settings.api_workers`` worker processes. Each worker runs ``create_worker_app()`` with its own connection to the
 event store; the settings reach them as ``REGIEKAART_*`` variables. A worker that dies is replaced by
 granian while the others keep serving; the embedded nats-server is restarted when it dies
-(``services.runtime``).
+(``entrypoints.runtime``).
 
 Ctrl-C or SIGTERM stops everything in order, one line each: the API (granian lets requests in flight
 finish), the projection runner and the region feeds, a final signed checkpoint, then the event store.
@@ -26,16 +26,23 @@ from pathlib import Path
 
 from granian import Granian
 from granian.constants import Interfaces
+from litestar import Litestar
 
 from adapters.data_dir import owning
 from adapters.private_files import write_private_file
 from adapters.settings import Settings, redacted
-from api.connection_limits import allow_open_files, granian_options
+from api.app import create_app
 from api.tokens import TokenStore
+from entrypoints.connection_limits import allow_open_files, granian_options
+from entrypoints.runtime import Runtime, worker_context
 from services.authorisation import Role
-from services.runtime import Runtime
 
 FIRST_ADMIN_TOKEN_FILE = "first-admin-token"
+
+
+def create_worker_app() -> Litestar:
+    """The app granian runs in each worker: the API on a runtime of the worker's own."""
+    return create_app(open_context=worker_context)
 
 
 def first_admin_token(tokens: TokenStore, data_dir: Path) -> Path | None:
@@ -104,7 +111,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         multiprocessing.set_start_method("spawn", force=True)
         open_files = allow_open_files(settings)
         Granian(
-            "api.app:create_app",
+            "entrypoints.server:create_worker_app",
             factory=True,
             interface=Interfaces.ASGI,
             address=settings.api_host,
