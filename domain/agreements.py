@@ -9,6 +9,10 @@
 - :class:`Agreement` — every other kind (samenwerkingsregeling, subsidiering, ...).
 
 All but AccountHoldership are identified by the agreement's slug and share status and milestones.
+
+The module is longer than most because every stored event's topic names it
+(``domain.agreements:AccountHoldership.HolderTransferred``): moving an aggregate elsewhere would need
+a topic alias for every event already in a log, so they stay together.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ scope at a time — is about one municipality, so that is its consistency bounda
 ``scope`` None is a full membership; a partial one (Wijchen in regio Nijmegen, for some contract areas
 only) names its scope. Two memberships conflict if their periods could overlap (see ``domain.values``) and
 either is full or both have the same scope.
+
+The module is longer than most because every stored event's topic names it
+(``domain.registry:Municipality.MembershipStarted``): moving an aggregate elsewhere would need a topic
+alias for every event already in a log, so they stay together.
 """
 
 from __future__ import annotations
