@@ -1,0 +1,75 @@
+"""`regiekaart map`: a region's, cooperation's or organisation's governance map in the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from domain.errors import UnknownReference
+from entrypoints.cli.options import (
+    as_of_option,
+    data_dir_option,
+    known_at_option,
+    read_models,
+    settings_from,
+)
+from entrypoints.map_tables import (
+    cooperation_tables,
+    organisation_tables,
+    print_tables,
+    region_tables,
+)
+from projections.queries import GovernanceMaps
+
+
+@click.group("map")
+def map_group() -> None:
+    """Show the governance map of a region, cooperation or organisation."""
+
+
+def _map_command(
+    name: str, help_text: str, query: Callable[..., Any], render: Callable[[Any], Any]
+) -> None:
+    @map_group.command(name, help=help_text)
+    @click.argument("slug")
+    @as_of_option
+    @known_at_option
+    @click.option("--json", "as_json", is_flag=True, help="Print the map as JSON.")
+    @data_dir_option
+    def command(
+        slug: str,
+        as_of: datetime | None,
+        known_at: datetime | None,
+        as_json: bool,
+        data_dir: Path | None,
+    ) -> None:
+        maps = read_models(settings_from(data_dir, None))
+        day: date | None = as_of.date() if as_of else None
+        try:
+            view = query(maps, slug, as_of=day, known_at=known_at)
+        except UnknownReference as error:
+            raise click.ClickException(str(error)) from None
+        if as_json:
+            click.echo(msgspec.json.format(msgspec.json.encode(view), indent=2).decode())
+        else:
+            print_tables(render(view))
+
+
+_map_command("region", "The map of the region SLUG.", GovernanceMaps.region_map, region_tables)
+_map_command(
+    "cooperation",
+    "The map of the cooperation SLUG.",
+    GovernanceMaps.cooperation_map,
+    cooperation_tables,
+)
+_map_command(
+    "organisation",
+    "The account holders and arrangements of the organisation SLUG.",
+    GovernanceMaps.organisation_view,
+    organisation_tables,
+)
