@@ -17,326 +17,39 @@ regardless of valid time (a municipality that merged away keeps its name on old 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-import msgspec
-from sqlalchemy import Connection, Engine, and_, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Engine, select
 
 from domain.errors import UnknownReference
 from domain.values import (
-    AgreementKind,
-    Authority,
-    PartialDate,
-    Precision,
-    Provenance,
     SubjectKind,
-    ValidPeriod,
 )
-from projections.facts import SLUG_COLUMNS, FactKind
+from projections.facts import FactKind
 from projections.history import to_utc_naive
+from projections.map_rows import (
+    ROLE_KINDS,
+    MapQuery,
+    attribution_decoder,
+    details_of,
+    is_role,
+    sorted_by,
+    stored_partial,
+    utc,
+)
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.views import (
-    AgreementEntry,
     CooperationMap,
     HistoryEntry,
-    Member,
     Named,
-    OptOut,
     OrganisationView,
-    Participation,
-    Procurement,
     RegionMap,
-    Role,
     Summary,
 )
-
-
-class _Attribution(msgspec.Struct, frozen=True):
-    authority: Authority
-    principal: str
-    provenance: Provenance
-
-
-_attribution = msgspec.json.Decoder(_Attribution)
-_details_decoder = msgspec.json.Decoder(dict[str, Any])
-
-_NAMED_KINDS = (
-    SubjectKind.REGION,
-    SubjectKind.MUNICIPALITY,
-    SubjectKind.COOPERATION,
-    SubjectKind.ORGANISATION,
-    SubjectKind.BODY,
-)
-_ROLE_KINDS = (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE, FactKind.AGREEMENT)
-# The role a fact of each kind gives its holder, as the maps serve it.
-_ROLE_NAMES = {
-    FactKind.ACCOUNT_HOLDER: "account-holder",
-    FactKind.LEAD: "lead",
-    FactKind.MANDATE: "mandate-holder",
-}
-
-
-def _partial(earliest: date, precision: str) -> PartialDate:
-    if precision == Precision.UNKNOWN:
-        return PartialDate()
-    return PartialDate(earliest, Precision(precision))
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
-
-
-class _Query:
-    """One map's reading: the filters of its ``as_of``/``known_at`` and the names it needs."""
-
-    def __init__(
-        self,
-        maps: GovernanceMaps,
-        connection: Connection,
-        as_of: date | None,
-        known_at: datetime | None,
-    ) -> None:
-        self.maps = maps
-        self.connection = connection
-        self.facts = maps.tables.facts
-        self.as_of = as_of or date.today()
-        self.known_at = known_at
-        self.names: dict[tuple[str, str], str | None] = {}
-        self.wanted: set[str] = set()
-
-    def known(self) -> ColumnElement[bool]:
-        facts = self.facts
-        if self.known_at is None:
-            return facts.c.superseded_position.is_(None)
-        moment = to_utc_naive(self.known_at)
-        return and_(
-            facts.c.recorded_at <= moment,
-            or_(facts.c.superseded_at.is_(None), facts.c.superseded_at > moment),
-        )
-
-    def holding(self) -> ColumnElement[bool]:
-        return and_(
-            self.known(),
-            self.facts.c.valid_from_earliest <= self.as_of,
-            self.facts.c.valid_until_latest >= self.as_of,
-        )
-
-    def rows(self, *conditions: Any) -> list[Any]:
-        return list(
-            self.connection.execute(
-                select(self.facts).where(self.holding(), *conditions)
-            ).mappings()
-        )
-
-    def registration(self, kind: SubjectKind, slug: str) -> Any:
-        facts = self.facts
-        row = (
-            self.connection.execute(
-                select(facts).where(
-                    self.known(),
-                    facts.c.fact_kind == FactKind.REGISTERED,
-                    facts.c.subject_kind == str(kind),
-                    facts.c.subject_slug == slug,
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise UnknownReference(f"{kind} {slug!r} is not registered — {UnknownReference.rule}")
-        self.names[(str(kind), slug)] = row["name"]
-        return row
-
-    # -- names -----------------------------------------------------------------------------------
-    def want(self, *slugs: str | None) -> None:
-        self.wanted.update(s for s in slugs if s)
-
-    def want_rows(self, rows: Iterable[Any]) -> None:
-        for row in rows:
-            self.want(row["region"], row["municipality"], row["cooperation"], row["organisation"])
-            if row["fact_kind"] == FactKind.AGREEMENT:
-                self.want(_details(row)["holder_body"])
-
-    def load_names(self) -> None:
-        missing = {s for s in self.wanted if not any((k, s) in self.names for k in _NAMED_KINDS)}
-        if not missing:
-            return
-        facts = self.facts
-        for row in self.connection.execute(
-            select(facts.c.subject_kind, facts.c.subject_slug, facts.c.name).where(
-                self.known(),
-                facts.c.fact_kind == FactKind.REGISTERED,
-                facts.c.subject_kind.in_([str(k) for k in _NAMED_KINDS]),
-                facts.c.subject_slug.in_(sorted(missing)),
-            )
-        ):
-            self.names[(row.subject_kind, row.subject_slug)] = row.name
-
-    def named(self, kind: SubjectKind, slug: str | None) -> Named | None:
-        if slug is None:
-            return None
-        return Named(kind=kind, slug=slug, name=self.names.get((str(kind), slug)))
-
-    def named_ref(self, kind: str | None, slug: str) -> Named:
-        subject_kind = SubjectKind(kind) if kind else SubjectKind.ORGANISATION
-        return Named(kind=subject_kind, slug=slug, name=self.names.get((str(subject_kind), slug)))
-
-    # -- rows into views -------------------------------------------------------------------------
-    def fact(self, row: Any) -> dict[str, Any]:
-        attribution = _attribution.decode(row["attribution"])
-        valid_from = _partial(row["valid_from_earliest"], row["valid_from_precision"])
-        valid_until = _partial(row["valid_until_earliest"], row["valid_until_precision"])
-        return {
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-            # Rows reach here through ``holding()``, so their bounds make a valid period.
-            "certain": ValidPeriod(valid_from, valid_until).certainly_holds_on(self.as_of),
-            "authority": attribution.authority,
-            "principal": attribution.principal,
-            "provenance": attribution.provenance,
-            "recorded_at": _utc(row["recorded_at"]),
-            "recorded_position": row["recorded_position"],
-        }
-
-    def member(self, row: Any) -> Member:
-        return Member(
-            **self.fact(row),
-            municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
-            region=self.named(SubjectKind.REGION, row["region"]),
-            scope=row["scope"],
-            partial=row["scope"] is not None,
-        )
-
-    def participation(self, row: Any) -> Participation:
-        return Participation(
-            **self.fact(row),
-            cooperation=self.named(SubjectKind.COOPERATION, row["cooperation"]),
-            region=self.named(SubjectKind.REGION, row["region"]),
-            participation=row["role"],
-            note=_details(row).get("participation_note"),
-        )
-
-    def role(self, row: Any) -> Role:
-        details = _details(row)
-        kind = row["fact_kind"]
-        return Role(
-            **self.fact(row),
-            role=_ROLE_NAMES.get(kind, f"{row['agreement_kind']}-holder"),
-            agreement=row["agreement"],
-            agreement_kind=row["agreement_kind"],
-            status=row["status"],
-            cooperation=self.named(SubjectKind.COOPERATION, row["cooperation"]),
-            holder_region=self.named(SubjectKind.REGION, row["region"]),
-            holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
-            holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
-            organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
-            subject=row["scope"] if kind in (FactKind.LEAD, FactKind.AGREEMENT) else None,
-            module=details.get("module"),
-        )
-
-    def opt_out(self, row: Any) -> OptOut:
-        return OptOut(
-            **self.fact(row),
-            agreement=row["agreement"],
-            municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
-            scope=row["scope"],
-            reason=_details(row).get("reason"),
-        )
-
-    def owner(self, row: Any) -> Named | None:
-        if row["cooperation"]:
-            return self.named(SubjectKind.COOPERATION, row["cooperation"])
-        if row["region"]:
-            return self.named(SubjectKind.REGION, row["region"])
-        return None
-
-    def parties(self, rows: Sequence[Any]) -> tuple[Named, ...]:
-        parties = []
-        for row in rows:
-            kind = SubjectKind(row["role"]) if row["role"] else SubjectKind.ORGANISATION
-            slug = row[SLUG_COLUMNS.get(kind, "organisation")]
-            if slug:
-                parties.append(self.named_ref(kind, slug))
-        return tuple(parties)
-
-    def procurement(self, row: Any, parts: Sequence[Any]) -> Procurement:
-        details = _details(row)
-        start = details.get("contract_start")
-        return Procurement(
-            **self.fact(row),
-            agreement=row["agreement"],
-            status=row["status"],
-            owner=self.owner(row),
-            participants=self.parties(
-                [p for p in parts if p["fact_kind"] == "procurement-participant"]
-            ),
-            suppliers=tuple(
-                self.named(SubjectKind.ORGANISATION, p["organisation"])
-                for p in parts
-                if p["fact_kind"] == FactKind.PROCUREMENT_SUPPLIER
-            ),
-            segments=tuple(details.get("segments") or ()),
-            lots=tuple(details.get("lots") or ()),
-            contract_start=msgspec.convert(start, PartialDate) if start else None,
-            term=details.get("term"),
-            term_text=details.get("term_text"),
-            part_of=details.get("part_of"),
-            opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
-        )
-
-    def agreement(self, row: Any, parts: Sequence[Any]) -> AgreementEntry:
-        details = _details(row)
-        kind = row["fact_kind"]
-        return AgreementEntry(
-            **self.fact(row),
-            agreement=row["agreement"],
-            agreement_kind=row["agreement_kind"],
-            status=row["status"],
-            holder_region=self.named(SubjectKind.REGION, row["region"])
-            if kind in (FactKind.LEAD, FactKind.ACCOUNT_HOLDER)
-            else None,
-            holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
-            holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
-            organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
-            subject=row["scope"],
-            parties=self.parties([p for p in parts if p["fact_kind"] == "agreement-party"]),
-        )
-
-    def agreement_parts(self, agreements: Iterable[str]) -> dict[str, list[Any]]:
-        agreements = sorted(set(agreements))
-        parts: dict[str, list[Any]] = {a: [] for a in agreements}
-        if not agreements:
-            return parts
-        for row in self.rows(self.facts.c.agreement.in_(agreements)):
-            parts[row["agreement"]].append(row)
-        return parts
-
-    def header(self) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of,
-            "known_at": self.known_at or datetime.now(UTC),
-            "position": tracking_position(self.connection, self.maps.tables),
-        }
-
-
-def _details(row: Any) -> dict[str, Any]:
-    return _details_decoder.decode(row["details"])
-
-
-def _sorted(items: Iterable[Any], *keys: str) -> tuple[Any, ...]:
-    def key(item: Any) -> tuple[Any, ...]:
-        values = []
-        for name in keys:
-            value = getattr(item, name)
-            values.append(value.slug if isinstance(value, Named) else (value or ""))
-        return (*values, item.recorded_position)
-
-    return tuple(sorted(items, key=key))
 
 
 class PositionProbe:
@@ -392,7 +105,7 @@ class GovernanceMaps:
     @contextmanager
     def _reading(
         self, as_of: date | None = None, known_at: datetime | None = None
-    ) -> Iterator[_Query]:
+    ) -> Iterator[MapQuery]:
         """One map's statements read one snapshot (a runner may commit meanwhile), so a map and the
         position it reports always agree: SQLite gives a read transaction that, PostgreSQL needs
         REPEATABLE READ for it."""
@@ -400,7 +113,7 @@ class GovernanceMaps:
             if connection.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
-                yield _Query(self, connection, as_of, known_at)
+                yield MapQuery(self.tables, connection, as_of, known_at)
 
     # -- region ------------------------------------------------------------------------------------
     def region_map(
@@ -409,7 +122,7 @@ class GovernanceMaps:
         with self._reading(as_of, known_at) as q:
             return self._region_map(q, region)
 
-    def _region_map(self, q: _Query, region: str) -> RegionMap:
+    def _region_map(self, q: MapQuery, region: str) -> RegionMap:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.REGION, region)
         own = q.rows(facts.c.region == region)
@@ -436,7 +149,7 @@ class GovernanceMaps:
             else []
         )
         in_cooperations = (
-            q.rows(facts.c.cooperation.in_(cooperations), facts.c.fact_kind.in_(_ROLE_KINDS))
+            q.rows(facts.c.cooperation.in_(cooperations), facts.c.fact_kind.in_(ROLE_KINDS))
             if cooperations
             else []
         )
@@ -458,36 +171,38 @@ class GovernanceMaps:
         roles = {
             r["version_id"]: r
             for r in (*own, *via_members, *in_cooperations)
-            if r["fact_kind"] in _ROLE_KINDS and held_here(r) and _is_role(r)
+            if r["fact_kind"] in ROLE_KINDS and held_here(r) and is_role(r)
         }
-        towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and _is_role(r)}
+        towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
         procurements = [
             q.procurement(r, parts[r["agreement"]])
             for ps in parts.values()
             for r in ps
             if r["fact_kind"] == FactKind.PROCUREMENT
         ]
-        details = _details(registration)
+        details = details_of(registration)
         return RegionMap(
             **q.header(),
             region=q.named(SubjectKind.REGION, region),
             region_kind=details.get("region_kind"),
             province=details.get("province"),
-            members=_sorted(
+            members=sorted_by(
                 (q.member(r) for r in own if r["fact_kind"] == FactKind.MEMBERSHIP), "municipality"
             ),
-            cooperations=_sorted(
+            cooperations=sorted_by(
                 (q.participation(r) for r in own if r["fact_kind"] == FactKind.PARTICIPATION),
                 "cooperation",
             ),
-            roles=_sorted((q.role(r) for r in roles.values()), "cooperation", "role", "agreement"),
-            procurements=_sorted(procurements, "agreement"),
-            opt_outs=_sorted(
+            roles=sorted_by(
+                (q.role(r) for r in roles.values()), "cooperation", "role", "agreement"
+            ),
+            procurements=sorted_by(procurements, "agreement"),
+            opt_outs=sorted_by(
                 (q.opt_out(r) for r in via_members if r["fact_kind"] == FactKind.OPT_OUT),
                 "agreement",
                 "municipality",
             ),
-            roles_towards=_sorted(
+            roles_towards=sorted_by(
                 (q.role(r) for r in towards.values()), "cooperation", "role", "agreement"
             ),
         )
@@ -499,7 +214,7 @@ class GovernanceMaps:
         with self._reading(as_of, known_at) as q:
             return self._cooperation_map(q, cooperation)
 
-    def _cooperation_map(self, q: _Query, cooperation: str) -> CooperationMap:
+    def _cooperation_map(self, q: MapQuery, cooperation: str) -> CooperationMap:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.COOPERATION, cooperation)
         rows = q.rows(facts.c.cooperation == cooperation)
@@ -511,13 +226,13 @@ class GovernanceMaps:
         parts = q.agreement_parts(owned)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
-        details = _details(registration)
+        details = details_of(registration)
         return CooperationMap(
             **q.header(),
             cooperation=q.named(SubjectKind.COOPERATION, cooperation),
             cooperation_kind=details.get("cooperation_kind"),
             decision_rule=details.get("decision_rule"),
-            members=_sorted(
+            members=sorted_by(
                 (q.participation(r) for r in rows if r["fact_kind"] == FactKind.PARTICIPATION),
                 "region",
             ),
@@ -531,7 +246,7 @@ class GovernanceMaps:
                     key=lambda n: n.slug,
                 )
             ),
-            roles=_sorted(
+            roles=sorted_by(
                 (
                     q.role(r)
                     for r in rows
@@ -540,7 +255,7 @@ class GovernanceMaps:
                 "role",
                 "agreement",
             ),
-            procurements=_sorted(
+            procurements=sorted_by(
                 (
                     q.procurement(r, parts[r["agreement"]])
                     for r in rows
@@ -548,7 +263,7 @@ class GovernanceMaps:
                 ),
                 "agreement",
             ),
-            agreements=_sorted(
+            agreements=sorted_by(
                 (
                     q.agreement(r, parts[r["agreement"]])
                     for r in rows
@@ -565,7 +280,7 @@ class GovernanceMaps:
         with self._reading(as_of, known_at) as q:
             return self._organisation_view(q, organisation)
 
-    def _organisation_view(self, q: _Query, organisation: str) -> OrganisationView:
+    def _organisation_view(self, q: MapQuery, organisation: str) -> OrganisationView:
         facts = self.tables.facts
         registration = q.registration(SubjectKind.ORGANISATION, organisation)
         rows = q.rows(facts.c.organisation == organisation)
@@ -587,13 +302,13 @@ class GovernanceMaps:
         return OrganisationView(
             **q.header(),
             organisation=q.named(SubjectKind.ORGANISATION, organisation),
-            organisation_kind=_details(registration).get("organisation_kind"),
-            account_holders=_sorted(
+            organisation_kind=details_of(registration).get("organisation_kind"),
+            account_holders=sorted_by(
                 (q.role(r) for r in rows if r["fact_kind"] == FactKind.ACCOUNT_HOLDER),
                 "cooperation",
                 "agreement",
             ),
-            procurements=_sorted(
+            procurements=sorted_by(
                 (
                     q.procurement(r, parts[r["agreement"]])
                     for r in heads
@@ -601,10 +316,10 @@ class GovernanceMaps:
                 ),
                 "agreement",
             ),
-            mandates=_sorted(
+            mandates=sorted_by(
                 (q.role(r) for r in rows if r["fact_kind"] == FactKind.MANDATE), "agreement"
             ),
-            agreements=_sorted(
+            agreements=sorted_by(
                 (
                     q.agreement(r, parts[r["agreement"]])
                     for r in heads
@@ -647,12 +362,12 @@ class GovernanceMaps:
             names.load_names()
         entries = []
         for row in rows:
-            attribution = _attribution.decode(row["attribution"])
+            attribution = attribution_decoder.decode(row["attribution"])
             subject_kind = SubjectKind(row["subject_kind"])
             entries.append(
                 HistoryEntry(
                     position=row["position"],
-                    recorded_at=_utc(row["recorded_at"]),
+                    recorded_at=utc(row["recorded_at"]),
                     event=row["event_name"],
                     subject=Named(
                         kind=subject_kind,
@@ -660,8 +375,8 @@ class GovernanceMaps:
                         name=names.names.get((str(subject_kind), row["subject_slug"])),
                     ),
                     description=row["description"],
-                    valid_from=_stored_partial(row["valid_from"], row["valid_from_precision"]),
-                    valid_until=_stored_partial(row["valid_until"], row["valid_until_precision"]),
+                    valid_from=stored_partial(row["valid_from"], row["valid_from_precision"]),
+                    valid_until=stored_partial(row["valid_until"], row["valid_until_precision"]),
                     authority=attribution.authority,
                     principal=attribution.principal,
                     provenance=attribution.provenance,
@@ -689,7 +404,7 @@ class GovernanceMaps:
                     kind=kind,
                     slug=row["subject_slug"],
                     name=row["name"],
-                    category=_details(row).get(category),
+                    category=details_of(row).get(category),
                 )
                 for row in rows
             ]
@@ -705,19 +420,3 @@ class GovernanceMaps:
 
     def municipalities(self, *, known_at: datetime | None = None) -> list[Summary]:
         return self._summaries(SubjectKind.MUNICIPALITY, known_at, "category")
-
-
-def _is_role(row: Any) -> bool:
-    """Agreements other than accounts, leads and mandates are roles when someone holds them."""
-    if row["fact_kind"] != FactKind.AGREEMENT:
-        return True
-    return row["agreement_kind"] in (
-        AgreementKind.BESLISBEVOEGDHEID,
-        AgreementKind.EXPERTTEAM_MANDAAT,
-    )
-
-
-def _stored_partial(value: str | None, precision: str) -> PartialDate:
-    if value is None:
-        return PartialDate()
-    return PartialDate(date.fromisoformat(value), Precision(precision))

@@ -1,0 +1,336 @@
+"""Reading the fact rows of the governance maps: a ``MapQuery`` keeps the ``as_of`` and ``known_at`` of one
+map request and turns the rows it selects into the structs of ``projections.views`` (members, roles,
+procurements, agreements, authorities, names). ``projections.queries`` composes the maps from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.errors import UnknownReference
+from domain.values import (
+    AgreementKind,
+    Authority,
+    PartialDate,
+    Precision,
+    Provenance,
+    SubjectKind,
+    ValidPeriod,
+)
+from projections.facts import SLUG_COLUMNS, FactKind
+from projections.history import to_utc_naive
+from projections.projector import tracking_position
+from projections.schema import ReadModelTables
+from projections.views import (
+    AgreementEntry,
+    Member,
+    Named,
+    OptOut,
+    Participation,
+    Procurement,
+    Role,
+)
+
+
+class _Attribution(msgspec.Struct, frozen=True):
+    authority: Authority
+    principal: str
+    provenance: Provenance
+
+
+attribution_decoder = msgspec.json.Decoder(_Attribution)
+details_decoder = msgspec.json.Decoder(dict[str, Any])
+
+NAMED_KINDS = (
+    SubjectKind.REGION,
+    SubjectKind.MUNICIPALITY,
+    SubjectKind.COOPERATION,
+    SubjectKind.ORGANISATION,
+    SubjectKind.BODY,
+)
+ROLE_KINDS = (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE, FactKind.AGREEMENT)
+# The role a fact of each kind gives its holder, as the maps serve it.
+ROLE_NAMES = {
+    FactKind.ACCOUNT_HOLDER: "account-holder",
+    FactKind.LEAD: "lead",
+    FactKind.MANDATE: "mandate-holder",
+}
+
+
+def partial_date(earliest: date, precision: str) -> PartialDate:
+    if precision == Precision.UNKNOWN:
+        return PartialDate()
+    return PartialDate(earliest, Precision(precision))
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+class MapQuery:
+    """One map's reading: the filters of its ``as_of``/``known_at`` and the names it needs."""
+
+    def __init__(
+        self,
+        tables: ReadModelTables,
+        connection: Connection,
+        as_of: date | None,
+        known_at: datetime | None,
+    ) -> None:
+        self.tables = tables
+        self.connection = connection
+        self.facts = tables.facts
+        self.as_of = as_of or date.today()
+        self.known_at = known_at
+        self.names: dict[tuple[str, str], str | None] = {}
+        self.wanted: set[str] = set()
+
+    def known(self) -> ColumnElement[bool]:
+        facts = self.facts
+        if self.known_at is None:
+            return facts.c.superseded_position.is_(None)
+        moment = to_utc_naive(self.known_at)
+        return and_(
+            facts.c.recorded_at <= moment,
+            or_(facts.c.superseded_at.is_(None), facts.c.superseded_at > moment),
+        )
+
+    def holding(self) -> ColumnElement[bool]:
+        return and_(
+            self.known(),
+            self.facts.c.valid_from_earliest <= self.as_of,
+            self.facts.c.valid_until_latest >= self.as_of,
+        )
+
+    def rows(self, *conditions: Any) -> list[Any]:
+        return list(
+            self.connection.execute(
+                select(self.facts).where(self.holding(), *conditions)
+            ).mappings()
+        )
+
+    def registration(self, kind: SubjectKind, slug: str) -> Any:
+        facts = self.facts
+        row = (
+            self.connection.execute(
+                select(facts).where(
+                    self.known(),
+                    facts.c.fact_kind == FactKind.REGISTERED,
+                    facts.c.subject_kind == str(kind),
+                    facts.c.subject_slug == slug,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise UnknownReference(f"{kind} {slug!r} is not registered — {UnknownReference.rule}")
+        self.names[(str(kind), slug)] = row["name"]
+        return row
+
+    # -- names -----------------------------------------------------------------------------------
+    def want(self, *slugs: str | None) -> None:
+        self.wanted.update(s for s in slugs if s)
+
+    def want_rows(self, rows: Iterable[Any]) -> None:
+        for row in rows:
+            self.want(row["region"], row["municipality"], row["cooperation"], row["organisation"])
+            if row["fact_kind"] == FactKind.AGREEMENT:
+                self.want(details_of(row)["holder_body"])
+
+    def load_names(self) -> None:
+        missing = {s for s in self.wanted if not any((k, s) in self.names for k in NAMED_KINDS)}
+        if not missing:
+            return
+        facts = self.facts
+        for row in self.connection.execute(
+            select(facts.c.subject_kind, facts.c.subject_slug, facts.c.name).where(
+                self.known(),
+                facts.c.fact_kind == FactKind.REGISTERED,
+                facts.c.subject_kind.in_([str(k) for k in NAMED_KINDS]),
+                facts.c.subject_slug.in_(sorted(missing)),
+            )
+        ):
+            self.names[(row.subject_kind, row.subject_slug)] = row.name
+
+    def named(self, kind: SubjectKind, slug: str | None) -> Named | None:
+        if slug is None:
+            return None
+        return Named(kind=kind, slug=slug, name=self.names.get((str(kind), slug)))
+
+    def named_ref(self, kind: str | None, slug: str) -> Named:
+        subject_kind = SubjectKind(kind) if kind else SubjectKind.ORGANISATION
+        return Named(kind=subject_kind, slug=slug, name=self.names.get((str(subject_kind), slug)))
+
+    # -- rows into views -------------------------------------------------------------------------
+    def fact(self, row: Any) -> dict[str, Any]:
+        attribution = attribution_decoder.decode(row["attribution"])
+        valid_from = partial_date(row["valid_from_earliest"], row["valid_from_precision"])
+        valid_until = partial_date(row["valid_until_earliest"], row["valid_until_precision"])
+        return {
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            # Rows reach here through ``holding()``, so their bounds make a valid period.
+            "certain": ValidPeriod(valid_from, valid_until).certainly_holds_on(self.as_of),
+            "authority": attribution.authority,
+            "principal": attribution.principal,
+            "provenance": attribution.provenance,
+            "recorded_at": utc(row["recorded_at"]),
+            "recorded_position": row["recorded_position"],
+        }
+
+    def member(self, row: Any) -> Member:
+        return Member(
+            **self.fact(row),
+            municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
+            region=self.named(SubjectKind.REGION, row["region"]),
+            scope=row["scope"],
+            partial=row["scope"] is not None,
+        )
+
+    def participation(self, row: Any) -> Participation:
+        return Participation(
+            **self.fact(row),
+            cooperation=self.named(SubjectKind.COOPERATION, row["cooperation"]),
+            region=self.named(SubjectKind.REGION, row["region"]),
+            participation=row["role"],
+            note=details_of(row).get("participation_note"),
+        )
+
+    def role(self, row: Any) -> Role:
+        details = details_of(row)
+        kind = row["fact_kind"]
+        return Role(
+            **self.fact(row),
+            role=ROLE_NAMES.get(kind, f"{row['agreement_kind']}-holder"),
+            agreement=row["agreement"],
+            agreement_kind=row["agreement_kind"],
+            status=row["status"],
+            cooperation=self.named(SubjectKind.COOPERATION, row["cooperation"]),
+            holder_region=self.named(SubjectKind.REGION, row["region"]),
+            holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
+            holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
+            organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
+            subject=row["scope"] if kind in (FactKind.LEAD, FactKind.AGREEMENT) else None,
+            module=details.get("module"),
+        )
+
+    def opt_out(self, row: Any) -> OptOut:
+        return OptOut(
+            **self.fact(row),
+            agreement=row["agreement"],
+            municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
+            scope=row["scope"],
+            reason=details_of(row).get("reason"),
+        )
+
+    def owner(self, row: Any) -> Named | None:
+        if row["cooperation"]:
+            return self.named(SubjectKind.COOPERATION, row["cooperation"])
+        if row["region"]:
+            return self.named(SubjectKind.REGION, row["region"])
+        return None
+
+    def parties(self, rows: Sequence[Any]) -> tuple[Named, ...]:
+        parties = []
+        for row in rows:
+            kind = SubjectKind(row["role"]) if row["role"] else SubjectKind.ORGANISATION
+            slug = row[SLUG_COLUMNS.get(kind, "organisation")]
+            if slug:
+                parties.append(self.named_ref(kind, slug))
+        return tuple(parties)
+
+    def procurement(self, row: Any, parts: Sequence[Any]) -> Procurement:
+        details = details_of(row)
+        start = details.get("contract_start")
+        return Procurement(
+            **self.fact(row),
+            agreement=row["agreement"],
+            status=row["status"],
+            owner=self.owner(row),
+            participants=self.parties(
+                [p for p in parts if p["fact_kind"] == "procurement-participant"]
+            ),
+            suppliers=tuple(
+                self.named(SubjectKind.ORGANISATION, p["organisation"])
+                for p in parts
+                if p["fact_kind"] == FactKind.PROCUREMENT_SUPPLIER
+            ),
+            segments=tuple(details.get("segments") or ()),
+            lots=tuple(details.get("lots") or ()),
+            contract_start=msgspec.convert(start, PartialDate) if start else None,
+            term=details.get("term"),
+            term_text=details.get("term_text"),
+            part_of=details.get("part_of"),
+            opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
+        )
+
+    def agreement(self, row: Any, parts: Sequence[Any]) -> AgreementEntry:
+        details = details_of(row)
+        kind = row["fact_kind"]
+        return AgreementEntry(
+            **self.fact(row),
+            agreement=row["agreement"],
+            agreement_kind=row["agreement_kind"],
+            status=row["status"],
+            holder_region=self.named(SubjectKind.REGION, row["region"])
+            if kind in (FactKind.LEAD, FactKind.ACCOUNT_HOLDER)
+            else None,
+            holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
+            holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
+            organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
+            subject=row["scope"],
+            parties=self.parties([p for p in parts if p["fact_kind"] == "agreement-party"]),
+        )
+
+    def agreement_parts(self, agreements: Iterable[str]) -> dict[str, list[Any]]:
+        agreements = sorted(set(agreements))
+        parts: dict[str, list[Any]] = {a: [] for a in agreements}
+        if not agreements:
+            return parts
+        for row in self.rows(self.facts.c.agreement.in_(agreements)):
+            parts[row["agreement"]].append(row)
+        return parts
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of,
+            "known_at": self.known_at or datetime.now(UTC),
+            "position": tracking_position(self.connection, self.tables),
+        }
+
+
+def details_of(row: Any) -> dict[str, Any]:
+    return details_decoder.decode(row["details"])
+
+
+def sorted_by(items: Iterable[Any], *keys: str) -> tuple[Any, ...]:
+    def key(item: Any) -> tuple[Any, ...]:
+        values = []
+        for name in keys:
+            value = getattr(item, name)
+            values.append(value.slug if isinstance(value, Named) else (value or ""))
+        return (*values, item.recorded_position)
+
+    return tuple(sorted(items, key=key))
+
+
+def is_role(row: Any) -> bool:
+    """Agreements other than accounts, leads and mandates are roles when someone holds them."""
+    if row["fact_kind"] != FactKind.AGREEMENT:
+        return True
+    return row["agreement_kind"] in (
+        AgreementKind.BESLISBEVOEGDHEID,
+        AgreementKind.EXPERTTEAM_MANDAAT,
+    )
+
+
+def stored_partial(value: str | None, precision: str) -> PartialDate:
+    if value is None:
+        return PartialDate()
+    return PartialDate(date.fromisoformat(value), Precision(precision))
