@@ -17,7 +17,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from prometheus_client import (
@@ -56,6 +56,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
 from api.observability import RequestIdMiddleware, configure_logging
 from api.openapi import StrictStructSchemaPlugin
+from api.openapi_ui import OPENAPI_PATH, swagger_ui_assets_router, swagger_ui_plugin
 from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
@@ -66,7 +67,7 @@ API_TITLE = "Regiekaart"
 # as long as the app runs; ``entrypoints.server`` supplies it.
 ContextOpener = Callable[[Settings], AbstractContextManager[ApiContext]]
 PUBLIC_PATHS = [
-    "^/schema",
+    f"^{OPENAPI_PATH}",
     "^/metrics",
     "^/health",
     "^/ready",
@@ -203,6 +204,7 @@ def create_app(
             FeedController,
             asyncapi_document_route,
             TokenController,
+            swagger_ui_assets_router(),
         ],
         lifespan=[lifespan],
         # What the handlers are given by parameter name (``api.dependencies``).
@@ -237,8 +239,8 @@ def create_app(
                 "log. Authenticate with `Authorization: Bearer <token>` (create tokens with "
                 "`regiekaart tokens create`). Errors are RFC 9457 problem details."
             ),
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
+            path=OPENAPI_PATH,
+            render_plugins=[swagger_ui_plugin(), JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
