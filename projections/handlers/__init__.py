@@ -9,10 +9,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.base import GovernanceAggregate
-from projections.handlers import agreements, registry
+from projections.handlers import agreements, plans, registry
 
-HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS}
-# Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.
+HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS, **plans.HANDLERS}
+# Every other event (sources, claims, accounts opened, milestones) changes only the history.
 
 # The topics of the events that change fact rows (all events change the history).
 FACT_TOPICS = tuple(get_topic(cls) for cls in (*HANDLERS, GovernanceAggregate.FactCorrected))
