@@ -1,6 +1,6 @@
 """The projection's handlers: for each event class that changes a governance map's fact rows, the
 function that writes them into a batch (``projections.batch``). The registry's events and the
-agreements' events each have a module of their own."""
+agreements' events each have a module of their own, and so do the steps of a mandate's plans."""
 
 from __future__ import annotations
 
