@@ -5,7 +5,7 @@ under ``/decisions/bodies``; here they are read."""
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 
 from api.context import ApiContext
 from api.controllers.reads import (
@@ -48,15 +48,16 @@ class BodyController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[BodyMap]:
         if request.user.role is Role.REGION_SYSTEM:
-            # A region system reads its own region's things only: the bodies of its region.
+            # A region system reads its own region's things only: the bodies of its region. An
+            # unknown body is refused like another region's, so that it learns no other's slugs.
             try:
                 region = await anyio.to_thread.run_sync(context.maps.body_region, decision_body)
-            except UnknownReference as error:
-                raise NotFoundException(str(error)) from None
+            except UnknownReference:
+                region = None
             if region is None:
                 raise PermissionDeniedException(
                     f"{request.user.id} reads only the bodies of its own region "
-                    f"({', '.join(request.user.regions)}), not those of a cooperation"
+                    f"({', '.join(request.user.regions)})"
                 )
             require_region(request, region)
         return await cached_map(

@@ -132,6 +132,8 @@ def test_a_region_system_reads_only_the_bodies_of_its_own_region(client, context
     assert client.get("/bodies/mgr-algemeen-bestuur", headers=system).status_code == 403
     assert client.get("/bodies/nmz-bestuurlijk-overleg", headers=system).status_code == 403
     assert client.get("/bodies", headers=system).status_code == 403
+    # An unknown body is refused like another region's: the answer tells no slug apart.
+    assert client.get("/bodies/no-such-body", headers=system).status_code == 403
 
 
 def test_nijmegen_s_map_shows_its_adoption_chain_and_how_far_plans_got(client, context) -> None:
