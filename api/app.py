@@ -38,6 +38,7 @@ from adapters.settings import Settings
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
 from api.controllers.audit import AuditController
+from api.controllers.bodies import BodyController
 from api.controllers.cooperations import CooperationController
 from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
@@ -199,6 +200,7 @@ def create_app(
             OrganisationController,
             AgreementController,
             DecisionController,
+            BodyController,
             EventController,
             AuditController,
             FeedController,

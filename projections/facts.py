@@ -32,6 +32,8 @@ class FactKind(StrEnum):
     AGREEMENT = "agreement"
     AGREEMENT_PARTY = "agreement-party"
     AGREEMENT_RECIPIENT = "agreement-recipient"
+    PLAN_STEP = "plan-step"
+    PLAN_ADOPTED = "plan-adopted"
 
 
 PERIOD_COLUMNS = (

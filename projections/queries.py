@@ -28,6 +28,7 @@ from domain.errors import UnknownReference
 from domain.values import (
     SubjectKind,
 )
+from projections import map_sections
 from projections.facts import FactKind
 from projections.history import to_utc_naive
 from projections.map_rows import (
@@ -43,6 +44,7 @@ from projections.map_rows import (
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.views import (
+    BodyMap,
     CooperationMap,
     HistoryEntry,
     Named,
@@ -205,6 +207,8 @@ class GovernanceMaps:
             roles_towards=sorted_by(
                 (q.role(r) for r in towards.values()), "cooperation", "role", "agreement"
             ),
+            bodies=map_sections.bodies_of(q, SubjectKind.REGION, region),
+            decision_route=map_sections.decision_route(q, registration),
         )
 
     # -- cooperation -------------------------------------------------------------------------------
@@ -227,6 +231,16 @@ class GovernanceMaps:
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         details = details_of(registration)
+        roles = sorted_by(
+            (
+                q.role(r)
+                for r in rows
+                if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
+            ),
+            "role",
+            "agreement",
+        )
+        mandates = [r for r in rows if r["fact_kind"] == FactKind.MANDATE]
         return CooperationMap(
             **q.header(),
             cooperation=q.named(SubjectKind.COOPERATION, cooperation),
@@ -246,15 +260,7 @@ class GovernanceMaps:
                     key=lambda n: n.slug,
                 )
             ),
-            roles=sorted_by(
-                (
-                    q.role(r)
-                    for r in rows
-                    if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
-                ),
-                "role",
-                "agreement",
-            ),
+            roles=roles,
             procurements=sorted_by(
                 (
                     q.procurement(r, parts[r["agreement"]])
@@ -271,6 +277,12 @@ class GovernanceMaps:
                 ),
                 "agreement",
             ),
+            formalised=details.get("formalised"),
+            member_count=details.get("member_count"),
+            principles=tuple(details.get("principles") or ()),
+            agenda=map_sections.agenda(registration, roles),
+            bodies=map_sections.bodies_of(q, SubjectKind.COOPERATION, cooperation),
+            adoption_routes=map_sections.adoption_routes(q, mandates),
         )
 
     # -- organisation ------------------------------------------------------------------------------
@@ -337,7 +349,26 @@ class GovernanceMaps:
                     key=lambda n: n.slug,
                 )
             ),
+            adoption_routes=map_sections.adoption_routes(
+                q, (r for r in rows if r["fact_kind"] == FactKind.MANDATE)
+            ),
         )
+
+    # -- decision body -----------------------------------------------------------------------------
+    def body_map(
+        self, body: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> BodyMap:
+        with self._reading(as_of, known_at) as q:
+            return BodyMap(**q.header(), body=map_sections.body(q, body))
+
+    def body_region(self, body: str) -> str | None:
+        """The region a decision body belongs to, as known now (None for a cooperation's body)."""
+        with self._reading() as q:
+            return q.registration(SubjectKind.BODY, body)["region"]
+
+    def bodies(self, *, known_at: datetime | None = None) -> list[Summary]:
+        with self._reading(None, known_at) as q:
+            return map_sections.body_summaries(q)
 
     # -- history and lists -------------------------------------------------------------------------
     def history(

@@ -1,9 +1,9 @@
 """The tables of the governance maps, and how valid time and record time are kept in them.
 
 ``map_facts`` holds one row per *version* of a fact: a membership, a region taking part in a cooperation,
-an account holder's term, a lead, a mandate, a procurement and who takes part in it or opts out, any other
-agreement and its parties, and the registration of every region, cooperation, organisation, municipality
-and decision body (``fact_kind`` says which). Each row carries
+an account holder's term, a lead, a mandate and each recorded step of its plans, a procurement and who
+takes part in it or opts out, any other agreement and its parties, and the registration of every region,
+cooperation, organisation, municipality and decision body (``fact_kind`` says which). Each row carries
 
 - **valid time**: each bound of the period a fact holds, as the earliest and latest day it can stand for
   plus its precision (``domain.values.PartialDate``). A fact *could hold* on day D when

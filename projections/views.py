@@ -113,6 +113,65 @@ class AgreementEntry(Fact, frozen=True, kw_only=True):
     parties: tuple[Named, ...] = ()
 
 
+class Body(Fact, frozen=True, kw_only=True):
+    """A decision body (bestuurlijk overleg, stuurgroep, programmagroep, ...) of a region or cooperation:
+    who sits in it, who chairs it, how often it meets, what it may decide (``role``: decides, advises,
+    aligns, executes or steers) and who commissions it or whom it commissions."""
+
+    body: Named
+    of: Named | None = None
+    role: str | None = None
+    level: str | None = None
+    composition: str | None = None  # the source's words: who sits in it and who chairs it
+    member_municipalities: tuple[Named, ...] = ()
+    cadence: str | None = None
+    commissioned_by: Named | None = None  # the body that gives it its assignment (opdrachtgever)
+    commissions: tuple[Named, ...] = ()  # the bodies it commissions
+    notes: str | None = None
+
+
+class RouteStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of a decision or adoption route: a decision body, or a step the source describes."""
+
+    number: int
+    step: str  # the body's name, or the source's description of the step
+    body: Named | None = None
+
+
+class PlanProgress(msgspec.Struct, frozen=True, kw_only=True):
+    """How far one plan has got along its route: the steps recorded for it, and whether it is adopted."""
+
+    plan: str  # "policy document", "annual plan 2026"
+    title: str | None = None
+    steps_done: int
+    last_step: str | None = None
+    adopted: bool = False
+
+
+class Route(msgspec.Struct, frozen=True, kw_only=True):
+    """A decision or adoption route and how far each plan has got along it.
+
+    A region's decision route (``agreement`` None) has no plans: the log records no steps along it. A
+    mandate's adoption route lists every plan of which a step or the adoption is recorded."""
+
+    applies_to: str
+    agreement: str | None = None
+    holder_municipality: Named | None = None
+    organisation: Named | None = None  # the expertise centre whose plans take the route
+    steps: tuple[RouteStep, ...] = ()
+    final_step: str | None = None
+    plans: tuple[PlanProgress, ...] = ()
+
+
+class AgendaModule(msgspec.Struct, frozen=True, kw_only=True):
+    """An item (module) of a cooperation's uitvoeringsagenda and who leads it (trekkers: the lead
+    regions of its trekkerschap agreements)."""
+
+    module: int | None = None
+    item: str
+    leads: tuple[Role, ...] = ()
+
+
 class MapHeader(msgspec.Struct, frozen=True, kw_only=True):
     as_of: date
     known_at: datetime
@@ -129,6 +188,8 @@ class RegionMap(MapHeader, frozen=True, kw_only=True):
     procurements: tuple[Procurement, ...] = ()  # the region (or its municipalities) takes part in
     opt_outs: tuple[OptOut, ...] = ()  # by its member municipalities
     roles_towards: tuple[Role, ...] = ()  # held by others in the cooperations it takes part in
+    bodies: tuple[Body, ...] = ()  # the decision bodies of the region
+    decision_route: Route | None = None  # the bodies a regional decision passes
 
 
 class CooperationMap(MapHeader, frozen=True, kw_only=True):
@@ -140,6 +201,12 @@ class CooperationMap(MapHeader, frozen=True, kw_only=True):
     roles: tuple[Role, ...] = ()  # account holders, leads, mandates within it
     procurements: tuple[Procurement, ...] = ()
     agreements: tuple[AgreementEntry, ...] = ()  # every other agreement it owns
+    formalised: bool | None = None  # None: the sources do not say
+    member_count: int | None = None  # as the sources give it; ``members`` lists those named
+    principles: tuple[str, ...] = ()
+    agenda: tuple[AgendaModule, ...] = ()  # its uitvoeringsagenda, module by module
+    bodies: tuple[Body, ...] = ()  # the decision bodies of the cooperation
+    adoption_routes: tuple[Route, ...] = ()  # of the mandates within it
 
 
 class OrganisationView(MapHeader, frozen=True, kw_only=True):
@@ -150,6 +217,13 @@ class OrganisationView(MapHeader, frozen=True, kw_only=True):
     mandates: tuple[Role, ...] = ()  # where it is the expertise centre
     agreements: tuple[AgreementEntry, ...] = ()  # where it provides or receives
     cooperations: tuple[Named, ...] = ()
+    adoption_routes: tuple[Route, ...] = ()  # of the mandates where it is the expertise centre
+
+
+class BodyMap(MapHeader, frozen=True, kw_only=True):
+    """One decision body on ``as_of`` as known at ``known_at``."""
+
+    body: Body
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):

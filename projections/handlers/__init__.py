@@ -1,6 +1,6 @@
 """The projection's handlers: for each event class that changes a governance map's fact rows, the
 function that writes them into a batch (``projections.batch``). The registry's events and the
-agreements' events each have a module of their own."""
+agreements' events each have a module of their own, and so do the steps of a mandate's plans."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.base import GovernanceAggregate
-from projections.handlers import agreements, registry
+from projections.handlers import agreements, plans, registry
 
-HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS}
-# Every other event (sources, claims, accounts opened, milestones, plan steps) changes only the history.
+HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS, **plans.HANDLERS}
+# Every other event (sources, claims, accounts opened, milestones) changes only the history.
 
 # The topics of the events that change fact rows (all events change the history).
 FACT_TOPICS = tuple(get_topic(cls) for cls in (*HANDLERS, GovernanceAggregate.FactCorrected))

@@ -143,6 +143,7 @@ HANDLERS: dict[type, Any] = {
         aliases="aliases",
         contact_municipality="contact_municipality",
         members_complete="members_complete",
+        decision_route="decision_route",
     ),
     Cooperation.Registered: _registered(
         SubjectKind.COOPERATION,
@@ -153,6 +154,8 @@ HANDLERS: dict[type, Any] = {
         member_count="member_count",
         members_complete="members_complete",
         process_owner_body="process_owner_body",
+        principles="principles",
+        agenda="agenda",
     ),
     Cooperation.RegionJoined: _region_joined,
     Cooperation.OrganisationInvolved: _organisation_involved,
@@ -163,7 +166,13 @@ HANDLERS: dict[type, Any] = {
         member_organisations="member_organisations",
     ),
     DecisionBody.Registered: _registered(
-        SubjectKind.BODY, level="level", composition="composition", cadence="cadence"
+        SubjectKind.BODY,
+        level="level",
+        composition="composition",
+        cadence="cadence",
+        member_municipalities="member_municipalities",
+        commissioned_by_body="commissioned_by_body",
+        notes="notes",
     ),
     DecisionBody.RoleChanged: _role_changed,
     StructuralChange.Recorded: _change_recorded,

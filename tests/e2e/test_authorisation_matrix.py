@@ -36,6 +36,7 @@ from tests.fixtures.processes import Service
 
 OWN_REGION, OTHER_REGION = "regio-nijmegen", "zuid-limburg"
 ROLES = ["anonymous", "revoked", "admin", "coordinator", "region-system", "auditor"]
+OWN_REGION_BODY = "/bodies/wethoudersoverleg-regio-nijmegen"
 PUBLIC = {
     "/health",
     "/ready",
@@ -71,6 +72,10 @@ READS: list[tuple[str, str, Query]] = [
     ("/organisations/{organisation}/map", "/organisations/koraalgroep/map", ()),
     ("/organisations/{organisation}/history", "/organisations/koraalgroep/history", ()),
     ("/municipalities/{municipality}/history", "/municipalities/beuningen/history", ()),
+    ("/bodies", "/bodies", ()),
+    ("/bodies/{decision_body}", OWN_REGION_BODY, ()),
+    ("/bodies/{decision_body}", "/bodies/g16zlb", ()),  # of the other region
+    ("/bodies/{decision_body}", "/bodies/g7-ambtelijk-overleg", ()),  # of a cooperation
     ("/events", "/events", ()),
     ("/events", "/events", (("region", OWN_REGION),)),
     ("/events", "/events", (("region", OTHER_REGION),)),
@@ -110,6 +115,8 @@ def read_expectation(role: str, template: str, path: str, query: Query) -> str:
             if role != "region-system" or path.startswith(f"/regions/{OWN_REGION}/")
             else "refused"
         )
+    if template == "/bodies/{decision_body}":  # a region system reads its own region's bodies
+        return "allowed" if role != "region-system" or path == OWN_REGION_BODY else "refused"
     return "refused" if role == "region-system" else "allowed"
 
 

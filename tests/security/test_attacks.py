@@ -31,12 +31,14 @@ FOREIGN = {
     "organisation": "koraalgroep",
     "agreement": "nmz-expertisecentrum-mandaat-roermond",
     "body": "nmz-bestuurlijk-overleg",
+    "decision_body": "g16zlb",  # a body of the foreign region
 }
 OWN_PATH = {
     "region": OWN_REGION,
     "cooperation": "g7-gelderland",
     "municipality": "nijmegen",
     "organisation": "koraalgroep",
+    "decision_body": "wethoudersoverleg-regio-nijmegen",
     "token_id": "000000000000",
 }
 ROLES = ("admin", "coordinator", "region-system", "auditor")
