@@ -32,6 +32,7 @@ class FactKind(StrEnum):
     AGREEMENT = "agreement"
     AGREEMENT_PARTY = "agreement-party"
     AGREEMENT_RECIPIENT = "agreement-recipient"
+    CONFLICTING_CLAIMS = "conflicting-claims"  # claims on one disputed topic, beside their subject
 
 
 PERIOD_COLUMNS = (

@@ -174,6 +174,7 @@ class GovernanceMaps:
             if r["fact_kind"] in ROLE_KINDS and held_here(r) and is_role(r)
         }
         towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
+        claims = q.claims_about(r["agreement"] for r in (*roles.values(), *towards.values()))
         procurements = [
             q.procurement(r, parts[r["agreement"]])
             for ps in parts.values()
@@ -194,7 +195,10 @@ class GovernanceMaps:
                 "cooperation",
             ),
             roles=sorted_by(
-                (q.role(r) for r in roles.values()), "cooperation", "role", "agreement"
+                (q.role(r, claims.get(r["agreement"])) for r in roles.values()),
+                "cooperation",
+                "role",
+                "agreement",
             ),
             procurements=sorted_by(procurements, "agreement"),
             opt_outs=sorted_by(
@@ -203,8 +207,12 @@ class GovernanceMaps:
                 "municipality",
             ),
             roles_towards=sorted_by(
-                (q.role(r) for r in towards.values()), "cooperation", "role", "agreement"
+                (q.role(r, claims.get(r["agreement"])) for r in towards.values()),
+                "cooperation",
+                "role",
+                "agreement",
             ),
+            conflicts=q.conflicts(own),
         )
 
     # -- cooperation -------------------------------------------------------------------------------
@@ -224,6 +232,7 @@ class GovernanceMaps:
             if r["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
         }
         parts = q.agreement_parts(owned)
+        claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in ROLE_KINDS)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         details = details_of(registration)
@@ -248,7 +257,7 @@ class GovernanceMaps:
             ),
             roles=sorted_by(
                 (
-                    q.role(r)
+                    q.role(r, claims.get(r["agreement"]))
                     for r in rows
                     if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
                 ),
@@ -271,6 +280,7 @@ class GovernanceMaps:
                 ),
                 "agreement",
             ),
+            conflicts=q.conflicts(rows),
         )
 
     # -- organisation ------------------------------------------------------------------------------
@@ -291,6 +301,11 @@ class GovernanceMaps:
             in (FactKind.PROCUREMENT_SUPPLIER, FactKind.AGREEMENT_RECIPIENT, FactKind.AGREEMENT)
         }
         parts = q.agreement_parts(related)
+        claims = q.claims_about(
+            r["agreement"]
+            for r in rows
+            if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.MANDATE)
+        )
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         heads = [
@@ -304,7 +319,11 @@ class GovernanceMaps:
             organisation=q.named(SubjectKind.ORGANISATION, organisation),
             organisation_kind=details_of(registration).get("organisation_kind"),
             account_holders=sorted_by(
-                (q.role(r) for r in rows if r["fact_kind"] == FactKind.ACCOUNT_HOLDER),
+                (
+                    q.role(r, claims.get(r["agreement"]))
+                    for r in rows
+                    if r["fact_kind"] == FactKind.ACCOUNT_HOLDER
+                ),
                 "cooperation",
                 "agreement",
             ),
@@ -317,7 +336,12 @@ class GovernanceMaps:
                 "agreement",
             ),
             mandates=sorted_by(
-                (q.role(r) for r in rows if r["fact_kind"] == FactKind.MANDATE), "agreement"
+                (
+                    q.role(r, claims.get(r["agreement"]))
+                    for r in rows
+                    if r["fact_kind"] == FactKind.MANDATE
+                ),
+                "agreement",
             ),
             agreements=sorted_by(
                 (
@@ -337,6 +361,7 @@ class GovernanceMaps:
                     key=lambda n: n.slug,
                 )
             ),
+            conflicts=q.conflicts(rows),
         )
 
     # -- history and lists -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ which log position it was recorded.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import msgspec
 
@@ -34,6 +35,49 @@ class Fact(msgspec.Struct, frozen=True, kw_only=True):
     provenance: Provenance
     recorded_at: datetime
     recorded_position: int
+
+
+class ConflictingClaim(msgspec.Struct, frozen=True, kw_only=True):
+    """One source's version of a disputed fact."""
+
+    value: str
+    sources: tuple[str, ...]
+
+
+class Conflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A topic on which the sources disagree about the fact or section it stands beside: every claim
+    side by side, each with its sources; none is preferred."""
+
+    claims_id: str
+    topic: str
+    subject: Named | None = None
+    claims: tuple[ConflictingClaim, ...] = ()
+    note: str | None = None
+
+
+class ExtensionOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One extension option of a contract term, in order; ``decision`` is ``exercised``, ``declined``
+    or None while undecided. A decided option says from when the extension runs (``extends_from``),
+    and is shown whatever day the map is of."""
+
+    number: int
+    years: Decimal
+    decision: str | None = None
+    extends_from: PartialDate | None = None
+
+
+class ContractTerms(msgspec.Struct, frozen=True, kw_only=True):
+    """A procurement's contract in full: start, the term in the sources' notation (or their wording in
+    ``term_text``), the initial years, the extension options and which were decided, the maximum
+    years and how it is funded."""
+
+    start: PartialDate | None = None
+    term: str | None = None
+    term_text: str | None = None
+    initial_years: Decimal | None = None
+    extension_options: tuple[ExtensionOption, ...] = ()
+    max_years: Decimal | None = None
+    funding: str | None = None
 
 
 class Member(Fact, frozen=True, kw_only=True):
@@ -73,6 +117,8 @@ class Role(Fact, frozen=True, kw_only=True):
     organisation: Named | None = None
     subject: str | None = None
     module: int | None = None
+    obligations: tuple[str, ...] = ()  # what an account holder undertakes (accounthouderschap)
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
 class OptOut(Fact, frozen=True, kw_only=True):
@@ -97,6 +143,8 @@ class Procurement(Fact, frozen=True, kw_only=True):
     term_text: str | None = None
     part_of: str | None = None
     opt_outs: tuple[OptOut, ...] = ()
+    contract: ContractTerms | None = None
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this procurement
 
 
 class AgreementEntry(Fact, frozen=True, kw_only=True):
@@ -111,6 +159,7 @@ class AgreementEntry(Fact, frozen=True, kw_only=True):
     organisation: Named | None = None
     subject: str | None = None
     parties: tuple[Named, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
 class MapHeader(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,6 +178,7 @@ class RegionMap(MapHeader, frozen=True, kw_only=True):
     procurements: tuple[Procurement, ...] = ()  # the region (or its municipalities) takes part in
     opt_outs: tuple[OptOut, ...] = ()  # by its member municipalities
     roles_towards: tuple[Role, ...] = ()  # held by others in the cooperations it takes part in
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the region itself
 
 
 class CooperationMap(MapHeader, frozen=True, kw_only=True):
@@ -140,6 +190,7 @@ class CooperationMap(MapHeader, frozen=True, kw_only=True):
     roles: tuple[Role, ...] = ()  # account holders, leads, mandates within it
     procurements: tuple[Procurement, ...] = ()
     agreements: tuple[AgreementEntry, ...] = ()  # every other agreement it owns
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the cooperation itself
 
 
 class OrganisationView(MapHeader, frozen=True, kw_only=True):
@@ -150,6 +201,7 @@ class OrganisationView(MapHeader, frozen=True, kw_only=True):
     mandates: tuple[Role, ...] = ()  # where it is the expertise centre
     agreements: tuple[AgreementEntry, ...] = ()  # where it provides or receives
     cooperations: tuple[Named, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the organisation itself
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
