@@ -23,6 +23,7 @@ from domain.values import (
     SubjectKind,
     TermStructure,
     ValidPeriod,
+    evidence_of_holding,
 )
 from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
@@ -34,6 +35,7 @@ from projections.views import (
     ConflictingClaim,
     ContractTerms,
     ExtensionOption,
+    HoldingEvidence,
     Member,
     Named,
     OptOut,
@@ -95,6 +97,7 @@ class MapQuery:
         self.known_at = known_at
         self.names: dict[tuple[str, str], str | None] = {}
         self.wanted: set[str] = set()
+        self._sources: dict[str, tuple[PartialDate, bool, str | None]] | None = None
 
     def known(self) -> ColumnElement[bool]:
         facts = self.facts
@@ -174,20 +177,60 @@ class MapQuery:
         return Named(kind=subject_kind, slug=slug, name=self.names.get((str(subject_kind), slug)))
 
     # -- rows into views -------------------------------------------------------------------------
+    def source_dates(self) -> dict[str, tuple[PartialDate, bool, str | None]]:
+        """Every registered source's date, whether it was inferred, and its title (read once)."""
+        if self._sources is None:
+            facts = self.facts
+            self._sources = {}
+            for row in self.connection.execute(
+                select(facts.c.subject_slug, facts.c.name, facts.c.details).where(
+                    self.known(),
+                    facts.c.fact_kind == FactKind.REGISTERED,
+                    facts.c.subject_kind == str(SubjectKind.SOURCE),
+                )
+            ).mappings():
+                details = details_of(row)
+                self._sources[row["subject_slug"]] = (
+                    msgspec.convert(details["date"], PartialDate),
+                    bool(details.get("date_inferred")),
+                    row["name"],
+                )
+        return self._sources
+
+    def evidence(
+        self, period: ValidPeriod, provenance: Provenance, status: str | None
+    ) -> HoldingEvidence | None:
+        """The source a fact cites first, as evidence that it held on the source's date."""
+        if period.valid_from.is_known or not provenance.sources:
+            return None
+        source = provenance.sources[0].split(":")[0]
+        dated = self.source_dates().get(source)
+        if dated is None:
+            return None
+        since = evidence_of_holding(period, dated[0], status)
+        if not since.is_known:
+            return None
+        return HoldingEvidence(since=since, source=source, title=dated[2], date_inferred=dated[1])
+
     def fact(self, row: Any) -> dict[str, Any]:
         attribution = attribution_decoder.decode(row["attribution"])
         valid_from = partial_date(row["valid_from_earliest"], row["valid_from_precision"])
         valid_until = partial_date(row["valid_until_earliest"], row["valid_until_precision"])
+        # Rows reach here through ``holding()``, so their bounds make a valid period.
+        period = ValidPeriod(valid_from, valid_until)
+        evidence = self.evidence(period, attribution.provenance, row["status"])
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
-            # Rows reach here through ``holding()``, so their bounds make a valid period.
-            "certain": ValidPeriod(valid_from, valid_until).certainly_holds_on(self.as_of),
+            "certain": period.certainly_holds_on(
+                self.as_of, evidence.since if evidence else PartialDate()
+            ),
             "authority": attribution.authority,
             "principal": attribution.principal,
             "provenance": attribution.provenance,
             "recorded_at": utc(row["recorded_at"]),
             "recorded_position": row["recorded_position"],
+            "known_to_hold_since": evidence,
         }
 
     def member(self, row: Any) -> Member:

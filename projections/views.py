@@ -24,8 +24,20 @@ class Named(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
 
 
+class HoldingEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """Why a fact whose start is unknown is known to hold: the source that states it, dated ``since``
+    (a fact stated in a source dated D held on D). ``date_inferred``: the source is undated and its
+    date was read from its contents."""
+
+    since: PartialDate
+    source: str
+    title: str | None = None
+    date_inferred: bool = False
+
+
 class Fact(msgspec.Struct, frozen=True, kw_only=True):
-    """When a fact holds, and where it comes from."""
+    """When a fact holds, and where it comes from. ``known_to_hold_since``: where the start is unknown,
+    the dated source that shows it held ("at least since D"), which ``certain`` takes into account."""
 
     valid_from: PartialDate
     valid_until: PartialDate
@@ -35,6 +47,7 @@ class Fact(msgspec.Struct, frozen=True, kw_only=True):
     provenance: Provenance
     recorded_at: datetime
     recorded_position: int
+    known_to_hold_since: HoldingEvidence | None = None
 
 
 class ConflictingClaim(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,6 +12,7 @@ from domain.registry import (
     Municipality,
     Organisation,
     Region,
+    SourceDocument,
     StructuralChange,
 )
 from domain.values import Claim, SubjectKind, SubjectRef
@@ -42,6 +43,21 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
         )
 
     return handle
+
+
+def _source_registered(batch: Batch, at: EventStamp, e: SourceDocument.Registered) -> None:
+    """A source's date: the maps take it as evidence that what the source states held on that day."""
+    batch.state(
+        at,
+        registered_key(SubjectKind.SOURCE, e.source),
+        FactKind.REGISTERED,
+        SubjectKind.SOURCE,
+        e.valid_from,
+        e.valid_until,
+        {"date": e.date, "date_inferred": e.date_inferred},
+        subject_slug=e.source,
+        name=e.title,
+    )
 
 
 def _membership_started(batch: Batch, at: EventStamp, e: Municipality.MembershipStarted) -> None:
@@ -203,6 +219,7 @@ HANDLERS: dict[type, Any] = {
     ),
     DecisionBody.RoleChanged: _role_changed,
     StructuralChange.Recorded: _change_recorded,
+    SourceDocument.Registered: _source_registered,
     ConflictingClaims.Recorded: _claims_recorded,
     ConflictingClaims.ClaimAdded: _claim_added,
 }

@@ -133,3 +133,28 @@ def test_every_conflicting_claim_shows_beside_the_fact_it_disputes_with_each_sou
         ]
         assert shown["note"] == entry.get("note")
         assert shown["subject"]["slug"] == entry["subject"]
+
+
+def test_a_fact_whose_start_is_unknown_holds_at_least_since_the_date_of_its_source(
+    client, context
+) -> None:
+    """Noord-Limburg's members have no known start; the policy plan of December 2021 states them, so
+    they certainly hold from then on, and before then they still only could."""
+    now = _get(client, context, "/regions/noord-limburg/map?as_of=2024-01-01")
+    venlo = next(m for m in now["members"] if m["municipality"]["slug"] == "venlo")
+    assert venlo["valid_from"] == {"value": None, "precision": "unknown"}
+    assert venlo["certain"] is True
+    assert venlo["known_to_hold_since"] == {
+        "since": {"value": "2021-12-01", "precision": "month"},
+        "source": "noord-limburg-beleidsplan-2022",
+        "title": "Regionaal Beleidsplan Jeugd 2022 en verder – Regio Noord-Limburg",
+        "date_inferred": False,
+    }
+    within_the_month = _get(client, context, "/regions/noord-limburg/map?as_of=2021-12-15")
+    assert not any(m["certain"] for m in within_the_month["members"])
+    after_it = _get(client, context, "/regions/noord-limburg/map?as_of=2022-01-01")
+    assert all(m["certain"] for m in after_it["members"])
+
+    # An intended procurement is not shown as holding on its source's date.
+    nijmegen = _get(client, context, "/regions/regio-nijmegen/map?as_of=2024-01-01")
+    assert _procurement(nijmegen, "regio-nijmegen-jeugd-ggz-2022")["known_to_hold_since"] is None
