@@ -362,6 +362,28 @@ class GovernanceMaps:
                 )
             ),
             conflicts=q.conflicts(rows),
+            procured_by=self._procuring_regions(q, heads, parts),
+        )
+
+    @staticmethod
+    def _procuring_regions(
+        q: MapQuery, heads: list[Any], parts: dict[str, list[Any]]
+    ) -> tuple[Named, ...]:
+        """The regions that own, or take part in, the procurements an organisation supplies to."""
+        regions = set()
+        for head in heads:
+            if head["fact_kind"] != FactKind.PROCUREMENT:
+                continue
+            regions.add(head["region"])
+            regions.update(
+                p["region"]
+                for p in parts[head["agreement"]]
+                if p["fact_kind"] == FactKind.PROCUREMENT_PARTICIPANT
+            )
+        return tuple(
+            named
+            for slug in sorted(r for r in regions if r)
+            if (named := q.named(SubjectKind.REGION, slug)) is not None
         )
 
     # -- history and lists -------------------------------------------------------------------------

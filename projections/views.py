@@ -215,6 +215,8 @@ class OrganisationView(MapHeader, frozen=True, kw_only=True):
     agreements: tuple[AgreementEntry, ...] = ()  # where it provides or receives
     cooperations: tuple[Named, ...] = ()
     conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the organisation itself
+    # The regions that procure from it: owners of, or regions taking part in, its procurements.
+    procured_by: tuple[Named, ...] = ()
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):

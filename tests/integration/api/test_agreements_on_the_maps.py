@@ -158,3 +158,26 @@ def test_a_fact_whose_start_is_unknown_holds_at_least_since_the_date_of_its_sour
     # An intended procurement is not shown as holding on its source's date.
     nijmegen = _get(client, context, "/regions/regio-nijmegen/map?as_of=2024-01-01")
     assert _procurement(nijmegen, "regio-nijmegen-jeugd-ggz-2022")["known_to_hold_since"] is None
+
+
+def test_a_certified_institutions_map_names_the_regions_that_procure_from_it(
+    client, context
+) -> None:
+    jbra = _get(client, context, "/organisations/jeugdbescherming-regio-amsterdam/map")
+    assert [r["slug"] for r in jbra["procured_by"]] == [
+        "amsterdam-amstelland",
+        "regio-haarlemmermeer",
+        "westfriesland",
+        "zaanstreek-waterland",
+    ]
+    assert {p["owner"]["slug"] for p in jbra["procurements"]} == {
+        r["slug"] for r in jbra["procured_by"]
+    }
+    westfriesland = next(p for p in jbra["procurements"] if p["owner"]["slug"] == "westfriesland")
+    assert westfriesland["provenance"]["sources"] == ["noord-holland-oplegger-2021:L262"]
+
+    # Procured jointly by the NW4 regions: each of them procures from it too.
+    djgb = _get(client, context, "/organisations/de-jeugd-en-gezinsbeschermers/map")
+    assert {"ijmond", "kop-van-noord-holland", "noord-kennemerland", "zuid-kennemerland"} <= {
+        r["slug"] for r in djgb["procured_by"]
+    }
