@@ -8,8 +8,9 @@ Every map takes ``as_of`` (valid time, default today) and ``known_at`` (record t
   valid_until_latest``). Each fact says whether it *certainly* holds (``certain``): its start is known and
   on or before ``as_of`` (to the precision it is known), and it has no recorded end before ``as_of``. An
   end that is not recorded counts as open: the fact holds until an end is recorded. An unknown start
-  never counts as certain — the sources did not say since when. The rule is the domain's
-  (``ValidPeriod.certainly_holds_on``); this module only reads the bounds back from the columns.
+  counts as certain only from the date of a source that states the fact (``known_to_hold_since``).
+  The rule is the domain's (``ValidPeriod.certainly_holds_on``, ``evidence_of_holding``); the maps
+  only read the bounds back from the columns and the sources' dates from their rows.
 
 Names of regions, municipalities, cooperations and organisations come from their registration rows,
 regardless of valid time (a municipality that merged away keeps its name on old maps).
