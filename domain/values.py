@@ -162,12 +162,16 @@ class ValidPeriod(msgspec.Struct, frozen=True):
     def could_hold_on(self, day: date) -> bool:
         return self.valid_from.earliest <= day <= self.valid_until.latest
 
-    def certainly_holds_on(self, day: date) -> bool:
+    def certainly_holds_on(
+        self, day: date, known_to_hold_since: PartialDate = UNKNOWN_DATE
+    ) -> bool:
         """Whether a fact that could hold on ``day`` certainly does: its start is known and on or before
         ``day`` (to the precision it is known), and it is open or ends on or after ``day`` whatever
-        reading of the end is taken. An unknown start never counts as certain: the sources did not say
-        since when."""
-        if not self.valid_from.is_known or self.valid_from.latest > day:
+        reading of the end is taken. An unknown start counts as certain only from the day evidence
+        shows the fact held (``known_to_hold_since``, see :func:`evidence_of_holding`): the sources did
+        not say since when, but a source that states the fact shows it held on its own date."""
+        start = self.valid_from if self.valid_from.is_known else known_to_hold_since
+        if not start.is_known or start.latest > day:
             return False
         return self.is_open or day <= self.valid_until.earliest
 
@@ -178,6 +182,20 @@ class ValidPeriod(msgspec.Struct, frozen=True):
         if self.is_open:
             return f"{start} (no end recorded)"
         return f"{start} until {self.valid_until}"
+
+
+def evidence_of_holding(
+    period: ValidPeriod, source_date: PartialDate, status: str | None = None
+) -> PartialDate:
+    """The day from which a fact is known to hold, though its start is unknown: a fact stated in a
+    source dated D held on D (to D's precision), so it holds from D on until an end is recorded.
+    Unknown (no evidence) when the start is known (the start says more), when the source's date is
+    unknown, or when the fact's status says it did not hold on that date (intended, being explored,
+    ended)."""
+    not_holding = (AgreementStatus.INTENDED, AgreementStatus.BEING_EXPLORED, AgreementStatus.ENDED)
+    if period.valid_from.is_known or not source_date.is_known or status in not_holding:
+        return UNKNOWN_DATE
+    return source_date
 
 
 _SOURCE_REF = re.compile(r"^[a-z0-9][a-z0-9-]*:L\d+(-L\d+)?$")

@@ -34,6 +34,7 @@ class FactKind(StrEnum):
     AGREEMENT_RECIPIENT = "agreement-recipient"
     PLAN_STEP = "plan-step"
     PLAN_ADOPTED = "plan-adopted"
+    CONFLICTING_CLAIMS = "conflicting-claims"  # claims on one disputed topic, beside their subject
 
 
 PERIOD_COLUMNS = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -20,7 +21,9 @@ from domain.values import (
     Precision,
     Provenance,
     SubjectKind,
+    TermStructure,
     ValidPeriod,
+    evidence_of_holding,
 )
 from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
@@ -28,6 +31,11 @@ from projections.projector import tracking_position
 from projections.schema import ReadModelTables
 from projections.views import (
     AgreementEntry,
+    Conflict,
+    ConflictingClaim,
+    ContractTerms,
+    ExtensionOption,
+    HoldingEvidence,
     Member,
     Named,
     OptOut,
@@ -89,6 +97,7 @@ class MapQuery:
         self.known_at = known_at
         self.names: dict[tuple[str, str], str | None] = {}
         self.wanted: set[str] = set()
+        self._sources: dict[str, tuple[PartialDate, bool, str | None]] | None = None
 
     def known(self) -> ColumnElement[bool]:
         facts = self.facts
@@ -168,20 +177,60 @@ class MapQuery:
         return Named(kind=subject_kind, slug=slug, name=self.names.get((str(subject_kind), slug)))
 
     # -- rows into views -------------------------------------------------------------------------
+    def source_dates(self) -> dict[str, tuple[PartialDate, bool, str | None]]:
+        """Every registered source's date, whether it was inferred, and its title (read once)."""
+        if self._sources is None:
+            facts = self.facts
+            self._sources = {}
+            for row in self.connection.execute(
+                select(facts.c.subject_slug, facts.c.name, facts.c.details).where(
+                    self.known(),
+                    facts.c.fact_kind == FactKind.REGISTERED,
+                    facts.c.subject_kind == str(SubjectKind.SOURCE),
+                )
+            ).mappings():
+                details = details_of(row)
+                self._sources[row["subject_slug"]] = (
+                    msgspec.convert(details["date"], PartialDate),
+                    bool(details.get("date_inferred")),
+                    row["name"],
+                )
+        return self._sources
+
+    def evidence(
+        self, period: ValidPeriod, provenance: Provenance, status: str | None
+    ) -> HoldingEvidence | None:
+        """The source a fact cites first, as evidence that it held on the source's date."""
+        if period.valid_from.is_known or not provenance.sources:
+            return None
+        source = provenance.sources[0].split(":")[0]
+        dated = self.source_dates().get(source)
+        if dated is None:
+            return None
+        since = evidence_of_holding(period, dated[0], status)
+        if not since.is_known:
+            return None
+        return HoldingEvidence(since=since, source=source, title=dated[2], date_inferred=dated[1])
+
     def fact(self, row: Any) -> dict[str, Any]:
         attribution = attribution_decoder.decode(row["attribution"])
         valid_from = partial_date(row["valid_from_earliest"], row["valid_from_precision"])
         valid_until = partial_date(row["valid_until_earliest"], row["valid_until_precision"])
+        # Rows reach here through ``holding()``, so their bounds make a valid period.
+        period = ValidPeriod(valid_from, valid_until)
+        evidence = self.evidence(period, attribution.provenance, row["status"])
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
-            # Rows reach here through ``holding()``, so their bounds make a valid period.
-            "certain": ValidPeriod(valid_from, valid_until).certainly_holds_on(self.as_of),
+            "certain": period.certainly_holds_on(
+                self.as_of, evidence.since if evidence else PartialDate()
+            ),
             "authority": attribution.authority,
             "principal": attribution.principal,
             "provenance": attribution.provenance,
             "recorded_at": utc(row["recorded_at"]),
             "recorded_position": row["recorded_position"],
+            "known_to_hold_since": evidence,
         }
 
     def member(self, row: Any) -> Member:
@@ -202,7 +251,7 @@ class MapQuery:
             note=details_of(row).get("participation_note"),
         )
 
-    def role(self, row: Any) -> Role:
+    def role(self, row: Any, parts: Sequence[Any] | None = None) -> Role:
         details = details_of(row)
         kind = row["fact_kind"]
         return Role(
@@ -218,6 +267,8 @@ class MapQuery:
             organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
             subject=row["scope"] if kind in (FactKind.LEAD, FactKind.AGREEMENT) else None,
             module=details.get("module"),
+            obligations=tuple(details.get("obligations") or ()),
+            conflicts=self.conflicts(parts or ()),
         )
 
     def opt_out(self, row: Any) -> OptOut:
@@ -268,7 +319,78 @@ class MapQuery:
             term_text=details.get("term_text"),
             part_of=details.get("part_of"),
             opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
+            contract=self.contract(details, parts),
+            conflicts=self.conflicts(parts),
         )
+
+    @staticmethod
+    def contract(details: dict[str, Any], parts: Sequence[Any]) -> ContractTerms | None:
+        """The contract terms of a procurement row, with the decisions on its extension options."""
+        start, notation = details.get("contract_start"), details.get("term")
+        if start is None and notation is None and details.get("term_text") is None:
+            return None
+        term = TermStructure.parse(notation) if notation else None
+        decided = {
+            details_of(p)["option_number"]: p
+            for p in parts
+            if p["fact_kind"] == FactKind.EXTENSION_OPTION
+        }
+        max_years = details.get("max_years")
+        return ContractTerms(
+            start=msgspec.convert(start, PartialDate) if start else None,
+            term=notation,
+            term_text=details.get("term_text"),
+            initial_years=term.initial_years if term else None,
+            extension_options=tuple(
+                ExtensionOption(
+                    number=number,
+                    years=years,
+                    decision=decided[number]["status"] if number in decided else None,
+                    extends_from=partial_date(
+                        decided[number]["valid_from_earliest"],
+                        decided[number]["valid_from_precision"],
+                    )
+                    if number in decided
+                    else None,
+                )
+                for number, years in enumerate(term.extension_options if term else (), start=1)
+            ),
+            max_years=term.max_years
+            if term
+            else (Decimal(str(max_years)) if max_years is not None else None),
+            funding=details.get("funding"),
+        )
+
+    def conflicts(self, rows: Iterable[Any]) -> tuple[Conflict, ...]:
+        """The conflicting claims among ``rows``, one entry per disputed topic (claims added later
+        joined to the topic's first), in the order they were recorded."""
+        topics: dict[str, Conflict] = {}
+        for row in sorted(
+            (r for r in rows if r["fact_kind"] == FactKind.CONFLICTING_CLAIMS),
+            key=lambda r: r["recorded_position"],
+        ):
+            details = details_of(row)
+            claims = tuple(
+                ConflictingClaim(value=c["value"], sources=tuple(c["sources"]))
+                for c in details["claims"]
+            )
+            slug = row["subject_slug"]
+            if slug in topics:
+                topics[slug] = msgspec.structs.replace(
+                    topics[slug], claims=(*topics[slug].claims, *claims)
+                )
+                continue
+            kind = details.get("subject_kind")
+            topics[slug] = Conflict(
+                claims_id=slug,
+                topic=details.get("topic") or "",
+                subject=self.named_ref(kind, details["subject_slug"])
+                if details.get("subject_slug")
+                else None,
+                claims=claims,
+                note=details.get("note"),
+            )
+        return tuple(topics.values())
 
     def agreement(self, row: Any, parts: Sequence[Any]) -> AgreementEntry:
         details = details_of(row)
@@ -286,6 +408,7 @@ class MapQuery:
             organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
             subject=row["scope"],
             parties=self.parties([p for p in parts if p["fact_kind"] == "agreement-party"]),
+            conflicts=self.conflicts(parts),
         )
 
     def agreement_parts(self, agreements: Iterable[str]) -> dict[str, list[Any]]:
@@ -293,9 +416,36 @@ class MapQuery:
         parts: dict[str, list[Any]] = {a: [] for a in agreements}
         if not agreements:
             return parts
-        for row in self.rows(self.facts.c.agreement.in_(agreements)):
+        facts = self.facts
+        # A decision on an extension option is shown whatever day the map is of: the row's period is
+        # the extension's, which may lie ahead (or behind) while the decision is already known.
+        for row in self.connection.execute(
+            select(facts).where(
+                self.known(),
+                facts.c.agreement.in_(agreements),
+                or_(
+                    and_(
+                        facts.c.valid_from_earliest <= self.as_of,
+                        facts.c.valid_until_latest >= self.as_of,
+                    ),
+                    facts.c.fact_kind == FactKind.EXTENSION_OPTION,
+                ),
+            )
+        ).mappings():
             parts[row["agreement"]].append(row)
         return parts
+
+    def claims_about(self, agreements: Iterable[str | None]) -> dict[str, list[Any]]:
+        """The conflicting claims on each of ``agreements`` (for roles, read without their parts)."""
+        found: dict[str, list[Any]] = {}
+        slugs = sorted({a for a in agreements if a})
+        if slugs:
+            for row in self.rows(
+                self.facts.c.fact_kind == FactKind.CONFLICTING_CLAIMS,
+                self.facts.c.agreement.in_(slugs),
+            ):
+                found.setdefault(row["agreement"], []).append(row)
+        return found
 
     def header(self) -> dict[str, Any]:
         return {

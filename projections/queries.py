@@ -8,8 +8,9 @@ Every map takes ``as_of`` (valid time, default today) and ``known_at`` (record t
   valid_until_latest``). Each fact says whether it *certainly* holds (``certain``): its start is known and
   on or before ``as_of`` (to the precision it is known), and it has no recorded end before ``as_of``. An
   end that is not recorded counts as open: the fact holds until an end is recorded. An unknown start
-  never counts as certain — the sources did not say since when. The rule is the domain's
-  (``ValidPeriod.certainly_holds_on``); this module only reads the bounds back from the columns.
+  counts as certain only from the date of a source that states the fact (``known_to_hold_since``).
+  The rule is the domain's (``ValidPeriod.certainly_holds_on``, ``evidence_of_holding``); the maps
+  only read the bounds back from the columns and the sources' dates from their rows.
 
 Names of regions, municipalities, cooperations and organisations come from their registration rows,
 regardless of valid time (a municipality that merged away keeps its name on old maps).
@@ -176,6 +177,7 @@ class GovernanceMaps:
             if r["fact_kind"] in ROLE_KINDS and held_here(r) and is_role(r)
         }
         towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
+        claims = q.claims_about(r["agreement"] for r in (*roles.values(), *towards.values()))
         procurements = [
             q.procurement(r, parts[r["agreement"]])
             for ps in parts.values()
@@ -196,7 +198,10 @@ class GovernanceMaps:
                 "cooperation",
             ),
             roles=sorted_by(
-                (q.role(r) for r in roles.values()), "cooperation", "role", "agreement"
+                (q.role(r, claims.get(r["agreement"])) for r in roles.values()),
+                "cooperation",
+                "role",
+                "agreement",
             ),
             procurements=sorted_by(procurements, "agreement"),
             opt_outs=sorted_by(
@@ -205,8 +210,12 @@ class GovernanceMaps:
                 "municipality",
             ),
             roles_towards=sorted_by(
-                (q.role(r) for r in towards.values()), "cooperation", "role", "agreement"
+                (q.role(r, claims.get(r["agreement"])) for r in towards.values()),
+                "cooperation",
+                "role",
+                "agreement",
             ),
+            conflicts=q.conflicts(own),
             bodies=map_sections.bodies_of(q, SubjectKind.REGION, region),
             decision_route=map_sections.decision_route(q, registration),
         )
@@ -228,12 +237,13 @@ class GovernanceMaps:
             if r["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
         }
         parts = q.agreement_parts(owned)
+        claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in ROLE_KINDS)
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         details = details_of(registration)
         roles = sorted_by(
             (
-                q.role(r)
+                q.role(r, claims.get(r["agreement"]))
                 for r in rows
                 if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
             ),
@@ -277,6 +287,7 @@ class GovernanceMaps:
                 ),
                 "agreement",
             ),
+            conflicts=q.conflicts(rows),
             formalised=details.get("formalised"),
             member_count=details.get("member_count"),
             principles=tuple(details.get("principles") or ()),
@@ -303,6 +314,11 @@ class GovernanceMaps:
             in (FactKind.PROCUREMENT_SUPPLIER, FactKind.AGREEMENT_RECIPIENT, FactKind.AGREEMENT)
         }
         parts = q.agreement_parts(related)
+        claims = q.claims_about(
+            r["agreement"]
+            for r in rows
+            if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.MANDATE)
+        )
         q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
         q.load_names()
         heads = [
@@ -316,7 +332,11 @@ class GovernanceMaps:
             organisation=q.named(SubjectKind.ORGANISATION, organisation),
             organisation_kind=details_of(registration).get("organisation_kind"),
             account_holders=sorted_by(
-                (q.role(r) for r in rows if r["fact_kind"] == FactKind.ACCOUNT_HOLDER),
+                (
+                    q.role(r, claims.get(r["agreement"]))
+                    for r in rows
+                    if r["fact_kind"] == FactKind.ACCOUNT_HOLDER
+                ),
                 "cooperation",
                 "agreement",
             ),
@@ -329,7 +349,12 @@ class GovernanceMaps:
                 "agreement",
             ),
             mandates=sorted_by(
-                (q.role(r) for r in rows if r["fact_kind"] == FactKind.MANDATE), "agreement"
+                (
+                    q.role(r, claims.get(r["agreement"]))
+                    for r in rows
+                    if r["fact_kind"] == FactKind.MANDATE
+                ),
+                "agreement",
             ),
             agreements=sorted_by(
                 (
@@ -352,6 +377,29 @@ class GovernanceMaps:
             adoption_routes=map_sections.adoption_routes(
                 q, (r for r in rows if r["fact_kind"] == FactKind.MANDATE)
             ),
+            conflicts=q.conflicts(rows),
+            procured_by=self._procuring_regions(q, heads, parts),
+        )
+
+    @staticmethod
+    def _procuring_regions(
+        q: MapQuery, heads: list[Any], parts: dict[str, list[Any]]
+    ) -> tuple[Named, ...]:
+        """The regions that own, or take part in, the procurements an organisation supplies to."""
+        regions = set()
+        for head in heads:
+            if head["fact_kind"] != FactKind.PROCUREMENT:
+                continue
+            regions.add(head["region"])
+            regions.update(
+                p["region"]
+                for p in parts[head["agreement"]]
+                if p["fact_kind"] == FactKind.PROCUREMENT_PARTICIPANT
+            )
+        return tuple(
+            named
+            for slug in sorted(r for r in regions if r)
+            if (named := q.named(SubjectKind.REGION, slug)) is not None
         )
 
     # -- decision body -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ which log position it was recorded.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import msgspec
 
@@ -23,8 +24,20 @@ class Named(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
 
 
+class HoldingEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """Why a fact whose start is unknown is known to hold: the source that states it, dated ``since``
+    (a fact stated in a source dated D held on D). ``date_inferred``: the source is undated and its
+    date was read from its contents."""
+
+    since: PartialDate
+    source: str
+    title: str | None = None
+    date_inferred: bool = False
+
+
 class Fact(msgspec.Struct, frozen=True, kw_only=True):
-    """When a fact holds, and where it comes from."""
+    """When a fact holds, and where it comes from. ``known_to_hold_since``: where the start is unknown,
+    the dated source that shows it held ("at least since D"), which ``certain`` takes into account."""
 
     valid_from: PartialDate
     valid_until: PartialDate
@@ -34,6 +47,50 @@ class Fact(msgspec.Struct, frozen=True, kw_only=True):
     provenance: Provenance
     recorded_at: datetime
     recorded_position: int
+    known_to_hold_since: HoldingEvidence | None = None
+
+
+class ConflictingClaim(msgspec.Struct, frozen=True, kw_only=True):
+    """One source's version of a disputed fact."""
+
+    value: str
+    sources: tuple[str, ...]
+
+
+class Conflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A topic on which the sources disagree about the fact or section it stands beside: every claim
+    side by side, each with its sources; none is preferred."""
+
+    claims_id: str
+    topic: str
+    subject: Named | None = None
+    claims: tuple[ConflictingClaim, ...] = ()
+    note: str | None = None
+
+
+class ExtensionOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One extension option of a contract term, in order; ``decision`` is ``exercised``, ``declined``
+    or None while undecided. A decided option says from when the extension runs (``extends_from``),
+    and is shown whatever day the map is of."""
+
+    number: int
+    years: Decimal
+    decision: str | None = None
+    extends_from: PartialDate | None = None
+
+
+class ContractTerms(msgspec.Struct, frozen=True, kw_only=True):
+    """A procurement's contract in full: start, the term in the sources' notation (or their wording in
+    ``term_text``), the initial years, the extension options and which were decided, the maximum
+    years and how it is funded."""
+
+    start: PartialDate | None = None
+    term: str | None = None
+    term_text: str | None = None
+    initial_years: Decimal | None = None
+    extension_options: tuple[ExtensionOption, ...] = ()
+    max_years: Decimal | None = None
+    funding: str | None = None
 
 
 class Member(Fact, frozen=True, kw_only=True):
@@ -73,6 +130,8 @@ class Role(Fact, frozen=True, kw_only=True):
     organisation: Named | None = None
     subject: str | None = None
     module: int | None = None
+    obligations: tuple[str, ...] = ()  # what an account holder undertakes (accounthouderschap)
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
 class OptOut(Fact, frozen=True, kw_only=True):
@@ -97,6 +156,8 @@ class Procurement(Fact, frozen=True, kw_only=True):
     term_text: str | None = None
     part_of: str | None = None
     opt_outs: tuple[OptOut, ...] = ()
+    contract: ContractTerms | None = None
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this procurement
 
 
 class AgreementEntry(Fact, frozen=True, kw_only=True):
@@ -111,6 +172,7 @@ class AgreementEntry(Fact, frozen=True, kw_only=True):
     organisation: Named | None = None
     subject: str | None = None
     parties: tuple[Named, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
 class Body(Fact, frozen=True, kw_only=True):
@@ -188,6 +250,7 @@ class RegionMap(MapHeader, frozen=True, kw_only=True):
     procurements: tuple[Procurement, ...] = ()  # the region (or its municipalities) takes part in
     opt_outs: tuple[OptOut, ...] = ()  # by its member municipalities
     roles_towards: tuple[Role, ...] = ()  # held by others in the cooperations it takes part in
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the region itself
     bodies: tuple[Body, ...] = ()  # the decision bodies of the region
     decision_route: Route | None = None  # the bodies a regional decision passes
 
@@ -201,6 +264,7 @@ class CooperationMap(MapHeader, frozen=True, kw_only=True):
     roles: tuple[Role, ...] = ()  # account holders, leads, mandates within it
     procurements: tuple[Procurement, ...] = ()
     agreements: tuple[AgreementEntry, ...] = ()  # every other agreement it owns
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the cooperation itself
     formalised: bool | None = None  # None: the sources do not say
     member_count: int | None = None  # as the sources give it; ``members`` lists those named
     principles: tuple[str, ...] = ()
@@ -218,6 +282,9 @@ class OrganisationView(MapHeader, frozen=True, kw_only=True):
     agreements: tuple[AgreementEntry, ...] = ()  # where it provides or receives
     cooperations: tuple[Named, ...] = ()
     adoption_routes: tuple[Route, ...] = ()  # of the mandates where it is the expertise centre
+    conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the organisation itself
+    # The regions that procure from it: owners of, or regions taking part in, its procurements.
+    procured_by: tuple[Named, ...] = ()
 
 
 class BodyMap(MapHeader, frozen=True, kw_only=True):

@@ -12,7 +12,7 @@ from domain.base import GovernanceAggregate
 from projections.handlers import agreements, plans, registry
 
 HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS, **plans.HANDLERS}
-# Every other event (sources, claims, accounts opened, milestones) changes only the history.
+# Every other event (accounts opened, milestones) changes only the history.
 
 # The topics of the events that change fact rows (all events change the history).
 FACT_TOPICS = tuple(get_topic(cls) for cls in (*HANDLERS, GovernanceAggregate.FactCorrected))

@@ -132,6 +132,8 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
             "contract_start": contract.start if contract else None,
             "term": contract.term.notation if contract and contract.term else None,
             "term_text": contract.term_text if contract else None,
+            "max_years": contract.max_years if contract else None,
+            "funding": contract.funding if contract else None,
             "part_of": e.part_of,
             "supplier_count": e.supplier_count,
             "basis": e.basis,

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from domain.registry import (
+    ConflictingClaims,
     Cooperation,
     DecisionBody,
     Municipality,
     Organisation,
     Region,
+    SourceDocument,
     StructuralChange,
 )
-from domain.values import SubjectKind
+from domain.values import Claim, SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
 from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
 from projections.handlers.keys import membership_key, registered_key
@@ -41,6 +43,21 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
         )
 
     return handle
+
+
+def _source_registered(batch: Batch, at: EventStamp, e: SourceDocument.Registered) -> None:
+    """A source's date: the maps take it as evidence that what the source states held on that day."""
+    batch.state(
+        at,
+        registered_key(SubjectKind.SOURCE, e.source),
+        FactKind.REGISTERED,
+        SubjectKind.SOURCE,
+        e.valid_from,
+        e.valid_until,
+        {"date": e.date, "date_inferred": e.date_inferred},
+        subject_slug=e.source,
+        name=e.title,
+    )
 
 
 def _membership_started(batch: Batch, at: EventStamp, e: Municipality.MembershipStarted) -> None:
@@ -131,6 +148,41 @@ def _change_recorded(batch: Batch, at: EventStamp, e: StructuralChange.Recorded)
     )
 
 
+def _claims_rows(
+    batch: Batch, at: EventStamp, e: Any, key: str, claims: tuple[Claim, ...], **details: Any
+) -> None:
+    """Claims on a disputed topic, in a row that names the disputed subject in its column (an
+    agreement's in ``agreement``), so they are read with the fact or map they dispute."""
+    subject: SubjectRef | None = e.subject
+    columns = ref_columns(subject)
+    if subject is not None and subject.kind is SubjectKind.AGREEMENT:
+        columns["agreement"] = subject.slug
+    batch.state(
+        at,
+        key,
+        FactKind.CONFLICTING_CLAIMS,
+        SubjectKind.CLAIMS,
+        e.valid_from,
+        e.valid_until,
+        {
+            "subject_kind": str(subject.kind) if subject else None,
+            "subject_slug": subject.slug if subject else None,
+            "claims": [{"value": c.value, "sources": c.sources} for c in claims],
+            **details,
+        },
+        subject_slug=e.claims,
+        **columns,
+    )
+
+
+def _claims_recorded(batch: Batch, at: EventStamp, e: ConflictingClaims.Recorded) -> None:
+    _claims_rows(batch, at, e, f"claims:{e.claims}", e.claim_values, topic=e.topic, note=e.note)
+
+
+def _claim_added(batch: Batch, at: EventStamp, e: ConflictingClaims.ClaimAdded) -> None:
+    _claims_rows(batch, at, e, f"claims:{e.claims}:{at.position}", (e.claim,))
+
+
 HANDLERS: dict[type, Any] = {
     Municipality.Registered: _registered(SubjectKind.MUNICIPALITY),
     Municipality.MembershipStarted: _membership_started,
@@ -176,4 +228,7 @@ HANDLERS: dict[type, Any] = {
     ),
     DecisionBody.RoleChanged: _role_changed,
     StructuralChange.Recorded: _change_recorded,
+    SourceDocument.Registered: _source_registered,
+    ConflictingClaims.Recorded: _claims_recorded,
+    ConflictingClaims.ClaimAdded: _claim_added,
 }

@@ -17,6 +17,7 @@ from domain.values import (
     Provenance,
     TermStructure,
     ValidPeriod,
+    evidence_of_holding,
 )
 
 
@@ -129,3 +130,25 @@ def test_source_references_have_the_citation_form() -> None:
     # Decoding applies the same checks.
     with pytest.raises(msgspec.ValidationError):
         msgspec.json.decode(b'{"sources": ["page 12"]}', type=Provenance)
+
+
+def test_a_source_dated_d_makes_a_fact_of_unknown_start_certain_from_d_on() -> None:
+    unknown_start = ValidPeriod()
+    source = PartialDate.parse("2021-12")
+    since = evidence_of_holding(unknown_start, source, "in-force")
+    assert since == source
+    assert not unknown_start.certainly_holds_on(date(2024, 1, 1))
+    assert not unknown_start.certainly_holds_on(date(2021, 12, 15), since)
+    assert unknown_start.certainly_holds_on(date(2021, 12, 31), since)
+    assert unknown_start.certainly_holds_on(date(2024, 1, 1), since)
+    ended = ValidPeriod(valid_until=PartialDate.parse("2023-06-30"))
+    assert not ended.certainly_holds_on(date(2023, 7, 1), since)
+
+
+def test_no_evidence_from_a_source_where_the_start_is_known_or_the_fact_did_not_hold_then() -> None:
+    source = PartialDate.parse("2021")
+    assert evidence_of_holding(ValidPeriod(PartialDate.parse("2022")), source) == UNKNOWN_DATE
+    for status in ("intended", "being-explored", "ended"):
+        assert evidence_of_holding(ValidPeriod(), source, status) == UNKNOWN_DATE
+    assert evidence_of_holding(ValidPeriod(), UNKNOWN_DATE) == UNKNOWN_DATE
+    assert evidence_of_holding(ValidPeriod(), source) == source

@@ -60,12 +60,19 @@ EARLIER_RELEASE = (
 )
 
 
+def newly_certain_on_evidence(served: dict[str, Any], now: dict[str, Any]) -> bool:
+    """A fact of unknown start that the earlier code called uncertain and today's code calls certain
+    because a dated source states it (``known_to_hold_since``): the one value allowed to change."""
+    return served.get("certain") is False and now.get("known_to_hold_since") is not None
+
+
 def served_before(served: Any, now: Any, where: str = "") -> list[str]:
     """Where ``now`` does not serve a value ``served`` did (keys it adds are not counted)."""
     if isinstance(served, dict) and isinstance(now, dict):
         return [
             difference
             for key, value in served.items()
+            if not (key == "certain" and newly_certain_on_evidence(served, now))
             for difference in (
                 served_before(value, now[key], f"{where}.{key}")
                 if key in now

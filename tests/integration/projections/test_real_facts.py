@@ -138,9 +138,13 @@ def test_noord_kennemerland_before_and_after_the_dijk_en_waard_merger(
     (dijk_en_waard,) = [m for m in after.members if m.municipality.slug == "dijk-en-waard"]
     assert dijk_en_waard.certain and dijk_en_waard.valid_from == PartialDate.parse("2022-01-01")
     assert dijk_en_waard.municipality.name == "Dijk en Waard"
-    # The sources give no start for the other memberships: they could hold, but not certainly.
+    # The sources give no start for the other memberships: they could hold, and certainly do from
+    # the date of the source that states them (22 October 2021), not before.
     alkmaar = next(m for m in after.members if m.municipality.slug == "alkmaar")
-    assert not alkmaar.certain
+    assert alkmaar.certain and alkmaar.known_to_hold_since is not None
+    assert alkmaar.known_to_hold_since.since == PartialDate.parse("2021-10-22")
+    earlier = maps.region_map("noord-kennemerland", as_of=date(2021, 10, 21))
+    assert not next(m for m in earlier.members if m.municipality.slug == "alkmaar").certain
 
 
 def test_pactum_has_two_account_holders_in_two_cooperations(maps: GovernanceMaps) -> None:
