@@ -24,10 +24,10 @@ import msgspec
 
 from domain.values import UNKNOWN_DATE, Authority, PartialDate, Provenance
 from projections import views
-from projections.views import CooperationMap, MapHeader, Named, OrganisationView, RegionMap
+from projections.views import CooperationMap, MapHeader, OrganisationView, RegionMap
 
-REFERENCED = (Authority, Provenance, Named)  # the values named once per map and referred to by id
-TABLES = {Authority: "authorities", Provenance: "provenances", Named: "names"}
+REFERENCED = (Authority, Provenance)  # the values named once per map and referred to by id
+TABLES = {Authority: "authorities", Provenance: "provenances"}
 
 
 def _is_compacted(cls: type) -> bool:
@@ -66,11 +66,11 @@ def compact_type(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
         tp = _annotation(field.type, referenced=cls not in REFERENCED)
         if default is msgspec.NODEFAULT and field.type is PartialDate:
             default = UNKNOWN_DATE  # a bound nobody knows goes unsaid
-        fields.append((field.name, tp) if default is msgspec.NODEFAULT else (field.name, tp, default))
+        fields.append(
+            (field.name, tp) if default is msgspec.NODEFAULT else (field.name, tp, default)
+        )
     if issubclass(cls, MapHeader):
-        fields.append(("authorities", dict[str, compact_type(Authority)], {}))
-        fields.append(("provenances", dict[str, compact_type(Provenance)], {}))
-        fields.append(("names", dict[str, str], {}))
+        fields.extend((TABLES[c], dict[str, compact_type(c)], {}) for c in REFERENCED)
         name = f"{cls.__name__}Document"
     else:
         name = f"Compact{cls.__name__}"
@@ -80,8 +80,6 @@ def compact_type(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
 
 
 def _short_id(value: msgspec.Struct) -> str:
-    if isinstance(value, Named):
-        return f"{value.kind}:{value.slug}"
     return hashlib.blake2b(msgspec.json.encode(value), digest_size=4).hexdigest()
 
 
@@ -94,12 +92,7 @@ class _References:
     def refer(self, value: msgspec.Struct) -> str:
         table = self.tables[type(value)]
         ref = _short_id(value)
-        if isinstance(value, Named):
-            # "<kind>:<slug>" says the rest; a thing not registered (no name) has no entry
-            if value.name is not None:
-                table.setdefault(ref, value.name)
-        else:
-            table.setdefault(ref, _compact(value, self, referenced=False))
+        table.setdefault(ref, _compact(value, self, referenced=False))
         return ref
 
 
