@@ -42,6 +42,7 @@ from projections.map_rows import (
 )
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
+from projections.user_text import reader_provenance, reader_text
 from projections.views import (
     CooperationMap,
     HistoryEntry,
@@ -374,12 +375,12 @@ class GovernanceMaps:
                         slug=row["subject_slug"],
                         name=names.names.get((str(subject_kind), row["subject_slug"])),
                     ),
-                    description=row["description"],
+                    description=reader_text(row["description"]) or "",
                     valid_from=stored_partial(row["valid_from"], row["valid_from_precision"]),
                     valid_until=stored_partial(row["valid_until"], row["valid_until_precision"]),
                     authority=attribution.authority,
                     principal=attribution.principal,
-                    provenance=attribution.provenance,
+                    provenance=reader_provenance(attribution.provenance, row["description"]),
                     corrects_position=row["corrects_position"],
                 )
             )
