@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rich.console import Console, Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -44,16 +45,42 @@ def _authority(fact: Fact) -> str:
     return ", ".join(parts)
 
 
-def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table | Text:
+class _Rows:
+    """A titled table of rows, or, where it would not fit the terminal, each row as an indented
+    record (``column: value`` a line): in an 80-column terminal a six-column table cuts names and
+    roles in the middle of words, a record wraps between them."""
+
+    def __init__(self, title: str, columns: Sequence[str], rows: list[Sequence[str]]) -> None:
+        self.title, self.columns, self.rows = title, columns, rows
+
+    def _table(self) -> Table:
+        table = Table(title=self.title, title_justify="left", expand=False)
+        for column in self.columns:
+            table.add_column(column, overflow="fold")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = self._table()
+        natural = Measurement.get(console, options.update_width(10_000), table).maximum
+        if natural <= options.max_width:
+            yield table
+            return
+        yield Text(self.title, style="italic")
+        for row in self.rows:
+            record = Text(f"• {row[0]}", style="bold")
+            for column, value in zip(self.columns[1:], row[1:], strict=True):
+                record.append(f"\n    {column}: ", style="dim")
+                record.append(value)
+            yield record
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> _Rows | Text:
     rows = list(rows)
     if not rows:
         return Text(f"{title}: none", style="dim")
-    table = Table(title=title, title_justify="left", expand=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    return _Rows(title, columns, rows)
 
 
 def _role_rows(roles: Iterable[Role]) -> Iterable[Sequence[str]]:

@@ -29,6 +29,7 @@ from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
 from projections.projector import tracking_position
 from projections.schema import ReadModelTables
+from projections.user_text import reader_provenance, reader_text
 from projections.views import (
     AgreementEntry,
     Conflict,
@@ -214,6 +215,8 @@ class MapQuery:
 
     def fact(self, row: Any) -> dict[str, Any]:
         attribution = attribution_decoder.decode(row["attribution"])
+        # The lines a row's notes cite become references of its provenance (``reader_text``).
+        notes = (row["scope"], *(v for v in details_of(row).values() if isinstance(v, str)))
         valid_from = partial_date(row["valid_from_earliest"], row["valid_from_precision"])
         valid_until = partial_date(row["valid_until_earliest"], row["valid_until_precision"])
         # Rows reach here through ``holding()``, so their bounds make a valid period.
@@ -227,7 +230,7 @@ class MapQuery:
             ),
             "authority": attribution.authority,
             "principal": attribution.principal,
-            "provenance": attribution.provenance,
+            "provenance": reader_provenance(attribution.provenance, *notes),
             "recorded_at": utc(row["recorded_at"]),
             "recorded_position": row["recorded_position"],
             "known_to_hold_since": evidence,
@@ -238,7 +241,7 @@ class MapQuery:
             **self.fact(row),
             municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             region=self.named(SubjectKind.REGION, row["region"]),
-            scope=row["scope"],
+            scope=reader_text(row["scope"]),
             partial=row["scope"] is not None,
         )
 
@@ -248,7 +251,7 @@ class MapQuery:
             cooperation=self.named(SubjectKind.COOPERATION, row["cooperation"]),
             region=self.named(SubjectKind.REGION, row["region"]),
             participation=row["role"],
-            note=details_of(row).get("participation_note"),
+            note=reader_text(details_of(row).get("participation_note")),
         )
 
     def role(self, row: Any, parts: Sequence[Any] | None = None) -> Role:
@@ -265,7 +268,9 @@ class MapQuery:
             holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
             organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
-            subject=row["scope"] if kind in (FactKind.LEAD, FactKind.AGREEMENT) else None,
+            subject=reader_text(row["scope"])
+            if kind in (FactKind.LEAD, FactKind.AGREEMENT)
+            else None,
             module=details.get("module"),
             obligations=tuple(details.get("obligations") or ()),
             conflicts=self.conflicts(parts or ()),
@@ -276,8 +281,8 @@ class MapQuery:
             **self.fact(row),
             agreement=row["agreement"],
             municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
-            scope=row["scope"],
-            reason=details_of(row).get("reason"),
+            scope=reader_text(row["scope"]) or "",
+            reason=reader_text(details_of(row).get("reason")),
         )
 
     def owner(self, row: Any) -> Named | None:
@@ -316,7 +321,7 @@ class MapQuery:
             lots=tuple(details.get("lots") or ()),
             contract_start=msgspec.convert(start, PartialDate) if start else None,
             term=details.get("term"),
-            term_text=details.get("term_text"),
+            term_text=reader_text(details.get("term_text")),
             part_of=details.get("part_of"),
             opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
             contract=self.contract(details, parts),
@@ -406,7 +411,7 @@ class MapQuery:
             holder_municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             holder_body=self.named(SubjectKind.BODY, details.get("holder_body")),
             organisation=self.named(SubjectKind.ORGANISATION, row["organisation"]),
-            subject=row["scope"],
+            subject=reader_text(row["scope"]),
             parties=self.parties([p for p in parts if p["fact_kind"] == "agreement-party"]),
             conflicts=self.conflicts(parts),
         )

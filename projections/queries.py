@@ -32,6 +32,7 @@ from domain.values import (
 from projections import map_sections
 from projections.facts import FactKind
 from projections.history import to_utc_naive
+from projections.history_sentences import described_attributes, history_sentence, wanted_slugs
 from projections.map_rows import (
     ROLE_KINDS,
     MapQuery,
@@ -44,6 +45,7 @@ from projections.map_rows import (
 )
 from projections.projector import PROJECTION_NAME, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
+from projections.user_text import reader_provenance, reader_text
 from projections.views import (
     BodyMap,
     CooperationMap,
@@ -438,11 +440,16 @@ class GovernanceMaps:
                     f"{kind} {slug!r} has no recorded history — {UnknownReference.rule}"
                 )
             names.want(*{r["subject_slug"] for r in rows})
+            for row in rows:
+                names.want(*wanted_slugs(described_attributes(row["description"])))
+                names.want(attribution_decoder.decode(row["attribution"]).authority.body)
             names.load_names()
         entries = []
         for row in rows:
             attribution = attribution_decoder.decode(row["attribution"])
             subject_kind = SubjectKind(row["subject_kind"])
+            subject_name = names.names.get((str(subject_kind), row["subject_slug"]))
+            valid_from = stored_partial(row["valid_from"], row["valid_from_precision"])
             entries.append(
                 HistoryEntry(
                     position=row["position"],
@@ -451,15 +458,23 @@ class GovernanceMaps:
                     subject=Named(
                         kind=subject_kind,
                         slug=row["subject_slug"],
-                        name=names.names.get((str(subject_kind), row["subject_slug"])),
+                        name=subject_name,
                     ),
-                    description=row["description"],
-                    valid_from=stored_partial(row["valid_from"], row["valid_from_precision"]),
+                    description=reader_text(row["description"]) or "",
+                    valid_from=valid_from,
                     valid_until=stored_partial(row["valid_until"], row["valid_until_precision"]),
                     authority=attribution.authority,
                     principal=attribution.principal,
-                    provenance=attribution.provenance,
+                    provenance=reader_provenance(attribution.provenance, row["description"]),
                     corrects_position=row["corrects_position"],
+                    summary=history_sentence(
+                        row["event_name"],
+                        row["description"],
+                        subject_name or row["subject_slug"],
+                        lambda kind, slug: names.names.get((kind, slug)) or slug,
+                        valid_from,
+                        attribution.authority,
+                    ),
                 )
             )
         return entries

@@ -307,6 +307,7 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     principal: str
     provenance: Provenance
     corrects_position: int | None = None  # for a correction: the position of the event it corrects
+    summary: str = ""  # the entry as a Dutch sentence, with display names (history_sentences.py)
 
 
 class Summary(msgspec.Struct, frozen=True, kw_only=True):

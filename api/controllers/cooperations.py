@@ -16,10 +16,11 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
+from api.map_documents import CooperationMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import CooperationMap, HistoryEntry, Summary
+from projections.views import HistoryEntry, Summary
 from services import commands as c
 
 
@@ -53,7 +54,7 @@ class CooperationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
-    ) -> Response[CooperationMap]:
+    ) -> Response[CooperationMapDocument]:
         return await cached_map(
             context,
             GovernanceMaps.cooperation_map,

@@ -16,10 +16,11 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything
+from api.map_documents import OrganisationViewDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, OrganisationView, Summary
+from projections.views import HistoryEntry, Summary
 from services import commands as c
 
 
@@ -47,7 +48,7 @@ class OrganisationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
-    ) -> Response[OrganisationView]:
+    ) -> Response[OrganisationViewDocument]:
         return await cached_map(
             context,
             GovernanceMaps.organisation_view,

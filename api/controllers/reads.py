@@ -19,6 +19,7 @@ from litestar.types import Guard
 
 from api.context import ApiContext
 from api.errors import problems
+from api.map_documents import map_document
 from api.maps import utc
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
@@ -73,8 +74,9 @@ async def cached_map(
     known_at: datetime | None,
     if_none_match: str | None,
 ) -> Response[bytes]:
-    """The map ``query(maps, slug, as_of=, known_at=)`` as JSON, from the worker's cache when fresh;
-    304 without a body if ``If-None-Match`` names it.
+    """The map ``query(maps, slug, as_of=, known_at=)`` as JSON (a map document, with authorities and
+    provenances named once: ``api.map_documents``), from the worker's cache when fresh; 304 without a
+    body if ``If-None-Match`` names it.
 
     A map's handler takes the whole ``context`` as its one dependency: Litestar resolves two or more
     dependencies of a handler in a task group, which doubled the CPU time of a cached map."""
@@ -83,7 +85,7 @@ async def cached_map(
     try:
         encoded = await context.map_cache.encoded(
             (query.__name__, slug, as_of, moment),
-            lambda: query(maps, slug, as_of=as_of, known_at=moment),
+            lambda: map_document(query(maps, slug, as_of=as_of, known_at=moment)),
         )
     except UnknownReference as error:
         raise NotFoundException(str(error)) from None

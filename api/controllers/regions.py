@@ -16,10 +16,11 @@ from api.controllers.reads import (
     summaries,
 )
 from api.guards import reads_everything, require_region
+from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, RegionMap, Summary
+from projections.views import HistoryEntry, Summary
 from services import commands as c
 
 
@@ -47,7 +48,7 @@ class RegionController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
-    ) -> Response[RegionMap]:
+    ) -> Response[RegionMapDocument]:
         require_region(request, region)
         return await cached_map(
             context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match

@@ -42,7 +42,7 @@ def holders_of(
     return {
         r["holder_region"]["slug"]
         for r in view["roles"]
-        if r["role"] == "account-holder" and (r["organisation"] or {}).get("slug") == organisation
+        if r["role"] == "account-holder" and r.get("organisation", {}).get("slug") == organisation
     }
 
 

@@ -112,8 +112,8 @@ def _pactum_holders(cooperation_map: dict) -> set[str]:
         r["holder_region"]["slug"]
         for r in cooperation_map["roles"]
         if r["role"] == "account-holder"
-        and r["organisation"]["slug"] == "pactum"
-        and r["holder_region"]
+        and r.get("organisation", {}).get("slug") == "pactum"
+        and r.get("holder_region")  # a field at its default (None) is left out of a map
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.settings import Settings
 from entrypoints.runtime import Runtime
+from projections.user_text import reader_text
 from tests.integration.audit.test_seals import MAIN_BEFORE_SEALS, REPO
 
 # Runs under both codes: the same queries, dumped as JSON.
@@ -67,7 +68,8 @@ def newly_certain_on_evidence(served: dict[str, Any], now: dict[str, Any]) -> bo
 
 
 def served_before(served: Any, now: Any, where: str = "") -> list[str]:
-    """Where ``now`` does not serve a value ``served`` did (keys it adds are not counted)."""
+    """Where ``now`` does not serve a value ``served`` did (keys it adds are not counted; notes
+    and sources as the reader-text rule of ``projections.user_text`` changes them)."""
     if isinstance(served, dict) and isinstance(now, dict):
         return [
             difference
@@ -79,6 +81,10 @@ def served_before(served: Any, now: Any, where: str = "") -> list[str]:
                 else [f"{where}.{key}: gone"]
             )
         ]
+    if where.endswith(".sources") and isinstance(now, list) and now[: len(served)] == served:
+        return []  # the lines a note cites are added to its fact's sources (user_text.py)
+    if isinstance(served, str) and isinstance(now, str) and (reader_text(served) or "") == now:
+        return []  # notes are served without the curators' line citations and remarks
     if isinstance(served, list) and isinstance(now, list) and len(served) == len(now):
         return [
             difference
