@@ -59,6 +59,9 @@ from api.openapi import StrictStructSchemaPlugin
 from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
+from api.web import WEB_PATHS
+from api.web.router import TEMPLATE_CONFIG, web_routers
+from api.web.sessions import WebSessions
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
 
 API_TITLE = "Regiekaart"
@@ -72,6 +75,7 @@ PUBLIC_PATHS = [
     "^/ready",
     "^/asyncapi.yaml",
     "^/audit/public-key",
+    *WEB_PATHS,  # the pages sign in through a session of their own (api.web.sessions)
 ]
 
 
@@ -180,10 +184,14 @@ def create_app(
             finally:
                 await app.state.feed_connection.close()
 
+    # The pages' sessions: shared by the workers of a server through the data directory; an app on a
+    # given context is one process and keeps them in memory.
+    web_dir = None if context is not None else settings.data_dir / "web"
     state = State(
         {
             "public_key_file": public_key_file(settings.effective_signing_key_file),
             "event_log_status_file": event_log_status_path(settings.data_dir),
+            "web_sessions": WebSessions(None if web_dir is None else web_dir / "sessions"),
         }
     )
     provide = Providers(state)
@@ -203,7 +211,9 @@ def create_app(
             FeedController,
             asyncapi_document_route,
             TokenController,
+            *web_routers(web_dir),
         ],
+        template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
         # What the handlers are given by parameter name (``api.dependencies``).
         dependencies={
@@ -222,7 +232,7 @@ def create_app(
             RequestIdMiddleware,
             prometheus.middleware,
             SingleValuedQueryMiddleware,
-            RequestBodyGate,
+            DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
