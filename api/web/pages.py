@@ -61,7 +61,7 @@ async def _overview(
     return sections
 
 
-def _page_context(request: Request[Principal, Any, Any], **values: Any) -> dict[str, Any]:
+def page_context(request: Request[Principal, Any, Any], **values: Any) -> dict[str, Any]:
     principal = request.user
     return {"principal": principal, "role_name": ROLE_NAMES.get(str(principal.role), ""), **values}
 
@@ -111,7 +111,7 @@ class WebPages(Controller):
         q: Search = "",
     ) -> Template:
         sections = await _overview(maps, request.user, q)
-        return Template("overview.html", context=_page_context(request, sections=sections, q=q))
+        return Template("overview.html", context=page_context(request, sections=sections, q=q))
 
     @get("/zoeken")
     async def search(
@@ -122,5 +122,5 @@ class WebPages(Controller):
     ) -> Template:
         sections = await _overview(maps, request.user, q)
         return Template(
-            "_overview_results.html", context=_page_context(request, sections=sections, q=q)
+            "_overview_results.html", context=page_context(request, sections=sections, q=q)
         )

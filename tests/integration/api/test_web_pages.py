@@ -132,7 +132,7 @@ def test_the_json_api_with_a_bearer_token_needs_no_csrf_token(
 
 
 def test_over_tls_the_session_cookie_is_secure(context: ApiContext) -> None:
-    with TestClient(create_app(context), base_url="https://testserver") as client:
+    with TestClient(create_app(context), base_url="https://testserver.local") as client:
         form = client.get("/aanmelden")
         answer = client.post(
             "/aanmelden",
