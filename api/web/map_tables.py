@@ -157,3 +157,40 @@ def particulars(view: msgspec.Struct) -> list[tuple[str, str]]:
         if text(value):
             shown.append((labels.get(field, field.replace("_", " ")), text(value)))
     return shown
+
+
+def _row(fact: msgspec.Struct) -> dict[str, str]:
+    return {
+        field: text(getattr(fact, field))
+        for field in fact.__struct_fields__
+        if field not in LEFT_OUT and text(getattr(fact, field))
+    }
+
+
+def differences(before: msgspec.Struct, after: msgspec.Struct) -> list[dict[str, Any]]:
+    """What changed from one map to another (two peildata): per list of facts the rows that are new
+    and the rows that lapsed, compared on everything a page shows of them."""
+    changes = []
+    for field in after.__struct_fields__:
+        old, new = getattr(before, field, ()), getattr(after, field)
+        if not isinstance(new, tuple) or not all(isinstance(f, msgspec.Struct) for f in old + new):
+            continue
+        old_rows = [_row(f) for f in old]
+        new_rows = [_row(f) for f in new]
+        lapsed = [row for row in old_rows if row not in new_rows]
+        added = [row for row in new_rows if row not in old_rows]
+        if not (lapsed or added):
+            continue
+        fields = [f for f in new[0].__struct_fields__ if f not in LEFT_OUT] if new else []
+        fields = fields or [f for f in old[0].__struct_fields__ if f not in LEFT_OUT]
+        fields = [f for f in fields if any(f in row for row in lapsed + added)]
+        changes.append(
+            {
+                "key": field,
+                "heading": _heading(field),
+                "columns": [COLUMN_LABELS.get(f, f) for f in fields],
+                "rows": [("vervallen", [row.get(f, "") for f in fields]) for row in lapsed]
+                + [("nieuw", [row.get(f, "") for f in fields]) for row in added],
+            }
+        )
+    return changes

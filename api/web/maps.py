@@ -17,7 +17,7 @@ from litestar.response import Template
 from api.controllers.reads import history, view
 from api.guards import reads_everything, require_region
 from api.schemas import SlugPath
-from api.web.map_tables import particulars, sections, text
+from api.web.map_tables import differences, particulars, sections, text
 from api.web.pages import page_context
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -95,6 +95,17 @@ async def _map_page(
     return Template("map.html", context=context)
 
 
+SUBJECTS_BY_WORD = {s.word: s for s in (REGION, COOPERATION, ORGANISATION)}
+
+
+async def _may_read(request: Request[Principal, Any, Any], subject: Subject, slug: str) -> None:
+    """The read rule of the subject's map page (``api.guards``, as on the JSON map routes)."""
+    if subject is REGION:
+        require_region(request, slug)
+    else:
+        await reads_everything(request, None)  # type: ignore[arg-type]
+
+
 class MapPages(Controller):
     path = "/kaart"
     include_in_schema = False
@@ -135,3 +146,30 @@ class MapPages(Controller):
         bekend_op: BekendOp = None,
     ) -> Template:
         return await _map_page(request, maps, ORGANISATION, slug, peildatum, dag, bekend_op)
+
+    @get([f"/{word}/{{slug:str}}/verschil" for word in SUBJECTS_BY_WORD])
+    async def difference(
+        self,
+        request: Request[Principal, Any, Any],
+        maps: NamedDependency[GovernanceMaps],
+        slug: SlugPath,
+        van: Annotated[date, QueryParameter(description="de eerste peildatum")],
+        tot: Annotated[date, QueryParameter(description="de tweede peildatum")],
+        bekend_op: BekendOp = None,
+    ) -> Template:
+        """What changed between two peildata, as known now (or at ``bekend_op``)."""
+        subject = SUBJECTS_BY_WORD[request.url.path.split("/")[2]]  # /kaart/<word>/<slug>/verschil
+        await _may_read(request, subject, slug)
+        before = await view(maps, subject.query, slug, van, bekend_op)
+        after = await view(maps, subject.query, slug, tot, bekend_op)
+        context = page_context(
+            request,
+            subject=subject,
+            slug=slug,
+            name=text(getattr(after, subject.kind.value, None)) or slug,
+            first=van,
+            second=tot,
+            changes=differences(before, after),
+        )
+        template = "_difference.html" if request.headers.get("hx-request") else "difference.html"
+        return Template(template, context=context)

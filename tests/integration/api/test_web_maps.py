@@ -88,8 +88,31 @@ def test_a_region_system_reads_only_its_own_region_map(
     assert own.status_code == 200 and "Regio: Zuid-Limburg" in own.text
     assert client.get("/kaart/regio/achterhoek").status_code == 403
     assert client.get(PACTUM).status_code == 403
+    between = {"van": "2025-01-01", "tot": "2026-01-01"}
+    assert client.get("/kaart/regio/achterhoek/verschil", params=between).status_code == 403
+    assert client.get("/kaart/regio/zuid-limburg/verschil", params=between).status_code == 200
 
 
 def test_an_unknown_subject_is_not_found(client: TestClient, context: ApiContext) -> None:
     _sign_in(client, _token(context, Role.AUDITOR))
     assert client.get("/kaart/regio/nergens").status_code == 404
+
+
+def test_the_difference_between_two_peildata_shows_the_handover(
+    client: TestClient, context: ApiContext
+) -> None:
+    _transfer_to_zuid_limburg(client, context)
+    _sign_in(client, _token(context, Role.AUDITOR))
+    answer = client.get(
+        f"{PACTUM}/verschil",
+        params={"van": "2026-12-01", "tot": "2027-02-01"},
+        headers={"HX-Request": "true"},
+    )
+    rows = re.findall(r"<tr class=\"utrecht-table__row\">(.*?)</tr>", answer.text, re.S)
+    lapsed = [row for row in rows if "vervallen" in row]
+    new = [row for row in rows if "nieuw" in row]
+    assert any("Noord-Limburg" in row for row in lapsed)
+    assert any("Zuid-Limburg" in row for row in new)
+    assert "G7" not in answer.text  # unchanged facts are left out
+    quiet = client.get(f"{PACTUM}/verschil", params={"van": "2027-02-01", "tot": "2027-03-01"})
+    assert "Niets veranderd" in quiet.text
