@@ -19,6 +19,7 @@ from api.guards import reads_everything, require_region
 from api.schemas import SlugPath
 from api.web.map_tables import differences, particulars, sections, text
 from api.web.pages import page_context
+from api.web.pictures import timeline as timeline_picture
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
 from services.authorisation import Principal
@@ -86,6 +87,9 @@ async def _map_page(
         last_day=(date(as_of.year + SLIDER_YEARS_AHEAD, 12, 31) - SLIDER_START).days,
         known_at=bekend_op,
         timeline=sorted(timeline, key=lambda entry: entry.position, reverse=True),
+        picture=timeline_picture(
+            sorted(timeline, key=lambda entry: entry.position), datetime.now(UTC).date()
+        ),
         trigger=request.headers.get("hx-trigger"),
         subject_pages=SUBJECT_PAGES,
         text=text,

@@ -116,3 +116,18 @@ def test_the_difference_between_two_peildata_shows_the_handover(
     assert "G7" not in answer.text  # unchanged facts are left out
     quiet = client.get(f"{PACTUM}/verschil", params={"van": "2027-02-01", "tot": "2027-03-01"})
     assert "Niets veranderd" in quiet.text
+
+
+def test_the_timeline_picture_draws_the_handover_with_a_text_alternative(
+    client: TestClient, context: ApiContext
+) -> None:
+    _transfer_to_zuid_limburg(client, context)
+    _sign_in(client, _token(context, Role.AUDITOR))
+    page = client.get(PACTUM).text
+    picture = re.search(r"<svg.*?</svg>", page, re.S)
+    assert picture, "the map page draws no picture"
+    svg = picture.group(0)
+    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert "tabel Tijdlijn" in svg  # the desc points to the table that says it in text
+    assert "HolderTransferred nmz-limburg:pactum" in svg and "vanaf 2027-01-01" in svg
+    assert "<script" not in svg
