@@ -7,4 +7,12 @@ from __future__ import annotations
 
 # The paths of the pages and their assets: the bearer-token middleware leaves them to the session's,
 # and the JSON body gate leaves their HTML forms alone. Anchored regular expressions.
-WEB_PATHS = ("^/$", "^/aanmelden", "^/afmelden", "^/zoeken", "^/kaart/", "^/static/")
+WEB_PATHS = (
+    "^/$",
+    "^/aanmelden",
+    "^/afmelden",
+    "^/zoeken",
+    "^/kaart/",
+    "^/besluiten/",
+    "^/static/",
+)

@@ -91,6 +91,7 @@ async def _map_page(
             sorted(timeline, key=lambda entry: entry.position), datetime.now(UTC).date()
         ),
         trigger=request.headers.get("hx-trigger"),
+        recorded=request.query_params.get("vastgelegd") == "overdracht",
         subject_pages=SUBJECT_PAGES,
         text=text,
     )

@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from api.web.decisions import DecisionPages
 from api.web.maps import MapPages
 from api.web.pages import WebPages
 from api.web.sessions import SIGN_IN_PATH, SessionAuthentication, csrf_secret
@@ -35,7 +36,7 @@ def web_routers(web_dir: Path | None) -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[WebPages, MapPages],
+        route_handlers=[WebPages, MapPages, DecisionPages],
         middleware=[
             DefineMiddleware(CSRFMiddleware, config=csrf),
             DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),
