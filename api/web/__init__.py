@@ -14,5 +14,6 @@ WEB_PATHS = (
     "^/zoeken",
     "^/kaart/",
     "^/besluiten/",
+    "^/controle",
     "^/static/",
 )

@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from api.web.audit import AuditPages
 from api.web.decisions import DecisionPages
 from api.web.maps import MapPages
 from api.web.pages import WebPages
@@ -36,7 +37,7 @@ def web_routers(web_dir: Path | None) -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[WebPages, MapPages, DecisionPages],
+        route_handlers=[WebPages, MapPages, DecisionPages, AuditPages],
         middleware=[
             DefineMiddleware(CSRFMiddleware, config=csrf),
             DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),
