@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
@@ -31,7 +32,21 @@ SLIDER_YEARS_AHEAD = 5
 
 Peildatum = Annotated[date | None, QueryParameter(description="peildatum (as_of)")]
 Dag = Annotated[int | None, QueryParameter(ge=0, le=40_000, description="days since the start")]
-BekendOp = Annotated[datetime | None, QueryParameter(description="bekend op (known_at)")]
+# Text, not a datetime: the form sends an empty value for "now".
+BekendOp = Annotated[str | None, QueryParameter(max_length=40, description="bekend op (known_at)")]
+
+
+def _known_at(bekend_op: str | None) -> datetime | None:
+    """The chosen moment of 'bekend op'; None (now) when the form left it empty."""
+    if not bekend_op:
+        return None
+    try:
+        return datetime.fromisoformat(bekend_op)
+    except ValueError:
+        raise ValidationException(
+            f"bekend_op is no moment: {bekend_op!r}",
+            extra=[{"message": "not an ISO 8601 moment", "key": "bekend_op", "source": "query"}],
+        ) from None
 
 
 class Subject:
@@ -69,10 +84,11 @@ async def _map_page(
     slug: str,
     peildatum: date | None,
     dag: int | None,
-    bekend_op: datetime | None,
+    bekend_op: str | None,
 ) -> Template:
     as_of = _as_of(request, peildatum, dag)
-    shown = await view(maps, subject.query, slug, as_of, bekend_op)
+    known_at = _known_at(bekend_op)
+    shown = await view(maps, subject.query, slug, as_of, known_at)
     timeline = await history(maps, subject.kind, slug, None)
     context = page_context(
         request,
@@ -85,7 +101,7 @@ async def _map_page(
         as_of=as_of,
         day=(as_of - SLIDER_START).days,
         last_day=(date(as_of.year + SLIDER_YEARS_AHEAD, 12, 31) - SLIDER_START).days,
-        known_at=bekend_op,
+        known_at=known_at,
         timeline=sorted(timeline, key=lambda entry: entry.position, reverse=True),
         picture=timeline_picture(
             sorted(timeline, key=lambda entry: entry.position), datetime.now(UTC).date()
@@ -165,8 +181,9 @@ class MapPages(Controller):
         """What changed between two peildata, as known now (or at ``bekend_op``)."""
         subject = SUBJECTS_BY_WORD[request.url.path.split("/")[2]]  # /kaart/<word>/<slug>/verschil
         await _may_read(request, subject, slug)
-        before = await view(maps, subject.query, slug, van, bekend_op)
-        after = await view(maps, subject.query, slug, tot, bekend_op)
+        known_at = _known_at(bekend_op)
+        before = await view(maps, subject.query, slug, van, known_at)
+        after = await view(maps, subject.query, slug, tot, known_at)
         context = page_context(
             request,
             subject=subject,

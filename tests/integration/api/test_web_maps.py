@@ -52,7 +52,7 @@ def test_moving_the_slider_updates_the_map_and_the_date_field(
     day = (date(2027, 3, 1) - SLIDER_START).days
     partial = client.get(
         PACTUM,
-        params={"dag": day, "peildatum": "2026-01-01"},
+        params={"dag": day, "peildatum": "2026-01-01", "bekend_op": ""},  # as the form sends
         headers={"HX-Request": "true", "HX-Trigger": "dag"},
     )
     assert "<html" not in partial.text
