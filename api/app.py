@@ -226,6 +226,7 @@ def create_app(
             "feed_connection": Provide(provide.feed_connection, sync_to_thread=False),
             "public_key_file": Provide(provide.public_key_file, sync_to_thread=False),
             "event_log_status_file": Provide(provide.event_log_status_file, sync_to_thread=False),
+            "web_sessions": Provide(provide.web_sessions, sync_to_thread=False),
         },
         state=state,
         middleware=[

@@ -12,7 +12,14 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.controllers.reads import summaries
-from api.web.sessions import SESSION_COOKIE, SESSION_SECONDS, SIGN_IN_PATH, session_cookie_secure
+from api.security import TokenCache
+from api.web.sessions import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SIGN_IN_PATH,
+    WebSessions,
+    session_cookie_secure,
+)
 from projections.queries import GovernanceMaps
 from projections.views import Summary
 from services.authorisation import Principal, may_read_everything, may_read_region
@@ -74,16 +81,22 @@ class WebPages(Controller):
         return Template("sign_in.html", context={"error": None})
 
     @post(SIGN_IN_PATH, status_code=303)
-    async def sign_in(self, request: Request[Any, Any, Any], data: FormBody) -> Redirect | Template:
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormBody,
+        token_cache: NamedDependency[TokenCache],
+        web_sessions: NamedDependency[WebSessions],
+    ) -> Redirect | Template:
         token = data.get("token", "").strip()
-        principal = await request.app.state.context.token_cache.principal(token) if token else None
+        principal = await token_cache.principal(token) if token else None
         if principal is None:
             return Template(
                 "sign_in.html",
                 context={"error": "Dit token is onbekend of ingetrokken."},
                 status_code=401,
             )
-        session_id = await request.app.state.web_sessions.open(token)
+        session_id = await web_sessions.open(token)
         response = Redirect("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -97,8 +110,10 @@ class WebPages(Controller):
         return response
 
     @post("/afmelden", status_code=303)
-    async def sign_out(self, request: Request[Principal, str, Any]) -> Redirect:
-        await request.app.state.web_sessions.close(request.auth)
+    async def sign_out(
+        self, request: Request[Principal, str, Any], web_sessions: NamedDependency[WebSessions]
+    ) -> Redirect:
+        await web_sessions.close(request.auth)
         response = Redirect(SIGN_IN_PATH, status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
