@@ -61,6 +61,9 @@ from api.openapi_ui import OPENAPI_PATH, swagger_ui_assets_router, swagger_ui_pl
 from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
+from api.web import WEB_PATHS
+from api.web.router import TEMPLATE_CONFIG, web_routers
+from api.web.sessions import WebSessions
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
 
 API_TITLE = "Regiekaart"
@@ -74,6 +77,7 @@ PUBLIC_PATHS = [
     "^/ready",
     "^/asyncapi.yaml",
     "^/audit/public-key",
+    *WEB_PATHS,  # the pages sign in through a session of their own (api.web.sessions)
 ]
 
 
@@ -182,10 +186,14 @@ def create_app(
             finally:
                 await app.state.feed_connection.close()
 
+    # The pages' sessions: shared by the workers of a server through the data directory; an app on a
+    # given context is one process and keeps them in memory.
+    web_dir = None if context is not None else settings.data_dir / "web"
     state = State(
         {
             "public_key_file": public_key_file(settings.effective_signing_key_file),
             "event_log_status_file": event_log_status_path(settings.data_dir),
+            "web_sessions": WebSessions(None if web_dir is None else web_dir / "sessions"),
         }
     )
     provide = Providers(state)
@@ -207,7 +215,9 @@ def create_app(
             asyncapi_document_route,
             TokenController,
             swagger_ui_assets_router(),
+            *web_routers(web_dir),
         ],
+        template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
         # What the handlers are given by parameter name (``api.dependencies``).
         dependencies={
@@ -220,13 +230,14 @@ def create_app(
             "feed_connection": Provide(provide.feed_connection, sync_to_thread=False),
             "public_key_file": Provide(provide.public_key_file, sync_to_thread=False),
             "event_log_status_file": Provide(provide.event_log_status_file, sync_to_thread=False),
+            "web_sessions": Provide(provide.web_sessions, sync_to_thread=False),
         },
         state=state,
         middleware=[
             RequestIdMiddleware,
             prometheus.middleware,
             SingleValuedQueryMiddleware,
-            RequestBodyGate,
+            DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -21,6 +21,7 @@ from adapters.nats.audit import NatsLog
 from api.context import ApiContext
 from api.security import TokenCache
 from api.tokens import TokenStore
+from api.web.sessions import WebSessions
 from projections.queries import GovernanceMaps
 
 
@@ -59,6 +60,10 @@ class Providers:
 
     def public_key_file(self) -> Path:
         return self.state.public_key_file  # type: ignore[no-any-return]
+
+    def web_sessions(self) -> WebSessions:
+        """The pages' sessions (``api.web.sessions``)."""
+        return self.state.web_sessions  # type: ignore[no-any-return]
 
     def event_log_status_file(self) -> Path:
         return self.state.event_log_status_file  # type: ignore[no-any-return]

@@ -91,11 +91,17 @@ def check_body(body: bytes) -> None:
 class RequestBodyGate:
     """ASGI middleware: reads a POST/PUT/PATCH body once, checks it, hands it on unchanged."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
+        # The pages' HTML forms (``api.web``): urlencoded, bounded by the app's body size limit.
+        self.exempt = re.compile("|".join(exempt)) if exempt else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _METHODS_WITH_BODY
+            or (self.exempt is not None and self.exempt.match(scope["path"]))
+        ):
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")

@@ -15,7 +15,7 @@ import types
 import typing
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -36,6 +36,8 @@ from domain.text import (
 from domain.values import Authority, MunicipalOrgan, PartialDate
 from services import commands as c
 from services.authorisation import Role
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 # Log positions are signed 64-bit integers in every event store (PostgreSQL's BIGINT); a larger
 # ``after`` is the client's mistake and gets a 400, not a database overflow.
@@ -167,11 +169,25 @@ def to_command(command_class: type[c.Command], body: msgspec.Struct, principal: 
     try:
         return msgspec.convert({**values, "principal": principal}, command_class)
     except msgspec.ValidationError as exc:
-        message, _, path = str(exc).rpartition(" - at `$.")
-        if not message:
-            raise _invalid(str(exc), "data") from None
-        key = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`"))
-        raise _invalid(message, key) from None
+        raise invalid_field(exc) from None
+
+
+def body_from_values(body_class: type[S], values: dict[str, Any]) -> S:
+    """A command body from plain values (a page's form), refused as a JSON body would be: a 400
+    naming the field."""
+    try:
+        return msgspec.convert(values, body_class)
+    except msgspec.ValidationError as exc:
+        raise invalid_field(exc) from None
+
+
+def invalid_field(exc: msgspec.ValidationError) -> ValidationException:
+    """msgspec's complaint (``… - at `$.a.b[0]```) as a 400 naming the field (``a.b.0``)."""
+    message, _, path = str(exc).rpartition(" - at `$.")
+    if not message:
+        return _invalid(str(exc), "data")
+    key = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`"))
+    return _invalid(message, key)
 
 
 def _invalid(message: str, key: str) -> ValidationException:

@@ -46,6 +46,31 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
+def signed_checkpoints(audit_log: NatsLog | None, after: int = 0) -> list[Checkpoint]:
+    """The checkpoints after position ``after``, in log order (blocking: run it on a thread)."""
+    signed = map(decode_checkpoint, _nats(audit_log).checkpoint_payloads())
+    return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
+
+
+def export_stream(audit_log: NatsLog | None, headers: dict[str, str] | None = None) -> Stream:
+    """The whole log as the export (blocking: run it on a thread); 500 naming the fault when the
+    log cannot be exported."""
+    # Closed by _chunks once streamed, or here when the export fails.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        export_log(_nats(audit_log), spool)
+    except LogFault as fault:
+        spool.close()
+        raise HTTPException(
+            status_code=500, detail=f"the log cannot be exported: {fault}"
+        ) from None
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return Stream(_chunks(spool), media_type=NDJSON, headers=headers)
+
+
 class AuditController(Controller):
     path = "/audit"
     tags = ["audit"]
@@ -77,8 +102,7 @@ class AuditController(Controller):
             int, QueryParameter(ge=0, description="Checkpoints after this position")
         ] = 0,
     ) -> list[Checkpoint]:
-        signed = map(decode_checkpoint, _nats(audit_log).checkpoint_payloads())
-        return sorted((c for c in signed if c.position > after), key=lambda c: c.position)
+        return signed_checkpoints(audit_log, after)
 
     @get(
         "/set-aside-events",
@@ -111,17 +135,4 @@ class AuditController(Controller):
         responses=problems(401, 403, 500, 503),
     )
     def export(self, audit_log: NamedDependency[NatsLog | None]) -> Stream:
-        # Closed by _chunks once streamed, or here when the export fails.
-        spool = tempfile.TemporaryFile()  # noqa: SIM115
-        try:
-            export_log(_nats(audit_log), spool)
-        except LogFault as fault:
-            spool.close()
-            raise HTTPException(
-                status_code=500, detail=f"the log cannot be exported: {fault}"
-            ) from None
-        except BaseException:
-            spool.close()
-            raise
-        spool.seek(0)
-        return Stream(_chunks(spool), media_type=NDJSON)
+        return export_stream(audit_log)

@@ -114,3 +114,15 @@ async def summaries(
     known_at: datetime | None,
 ) -> list[Summary]:
     return await _read(lambda: query(maps, known_at=utc(known_at)))
+
+
+async def view(
+    maps: GovernanceMaps,
+    query: Callable[..., Any],
+    slug: str,
+    as_of: date | None,
+    known_at: datetime | None,
+) -> Any:
+    """The map ``query(maps, slug, as_of=, known_at=)`` as its view struct (for the pages); 404 for
+    an unknown subject, as on the JSON routes."""
+    return await _read(lambda: query(maps, slug, as_of=as_of, known_at=utc(known_at)))

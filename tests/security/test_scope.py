@@ -39,6 +39,23 @@ HIDDEN_ROUTES = {
     "/regions/{region}/feed": "test_a_coordinator_follows_no_regions_feed_as_it_reads_no_raw_log",
     "/metrics": "public: counts per route template, never a slug",
     "/asyncapi.yaml": "public: the AsyncAPI document of the feeds",
+    # The web pages (api/web/): a session instead of a bearer token, the API's rules
+    # (tests/integration/api/test_web_*.py, tests/browser/).
+    "/": "test_a_region_system_sees_only_its_own_region (overview)",
+    "/zoeken": "test_the_search_partial_lists_only_what_matches",
+    "/aanmelden": "public: the sign-in form (test_an_unknown_token_is_refused_with_a_message)",
+    "/afmelden": "test_signing_out_ends_the_session",
+    "/kaart/regio/{slug}": "test_a_region_system_reads_only_its_own_region_map",
+    "/kaart/samenwerkingsverband/{slug}": "reads_everything, as /cooperations/{cooperation}/map",
+    "/kaart/organisatie/{slug}": "test_a_region_system_reads_only_its_own_region_map",
+    "/kaart/regio/{slug}/verschil": "test_a_region_system_reads_only_its_own_region_map",
+    "/kaart/samenwerkingsverband/{slug}/verschil": "reads_everything, as the map page",
+    "/kaart/organisatie/{slug}/verschil": "reads_everything, as the map page",
+    "/besluiten/overdracht-accounthouderschap": "test_an_auditor_gets_no_decision_form; the "
+    "command's scope rule (test_a_region_outside_the_cooperation_is_refused_naming_the_rule)",
+    "/controle": "test_a_coordinator_and_a_region_system_get_no_audit_page",
+    "/controle/export": "test_a_coordinator_and_a_region_system_get_no_audit_page",
+    "/static/{file_path}": "public: the pages' CSS and script (no data)",
 }
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 API = Path(__file__).resolve().parents[2] / "api"
 # The authentication middleware runs before any handler and before dependency injection: it can only
-# reach the token cache through the application.
-MAY_REACH_APP_STATE = {"security.py"}
+# reach the token cache through the application. So does the pages' session authentication
+# (``api/web/sessions.py``).
+MAY_REACH_APP_STATE = {"security.py", "sessions.py"}
 
 
 def reaches_app_state(tree: ast.AST) -> list[int]:

@@ -1,0 +1,53 @@
+"""The pages' router: templates, the locally served assets, CSRF protection and the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from api.web.audit import AuditPages
+from api.web.decisions import DecisionPages
+from api.web.maps import MapPages
+from api.web.pages import WebPages
+from api.web.sessions import SIGN_IN_PATH, SessionAuthentication, csrf_secret
+
+HERE = Path(__file__).parent
+TEMPLATE_CONFIG = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+# Assets change only with a release: a day in the browser's cache, revalidated after.
+STATIC_CACHE = CacheControlHeader(public=True, max_age=86_400)
+
+
+def web_routers(web_dir: Path | None) -> list[Router]:
+    """The pages (signed in through a session, forms checked for a CSRF token) and their assets;
+    ``web_dir`` holds the sessions and the CSRF secret (None: in this process's memory)."""
+    csrf = CSRFConfig(
+        secret=csrf_secret(web_dir),
+        cookie_name="regiekaart_csrf",
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        header_name="x-csrftoken",
+    )
+    pages = Router(
+        path="/",
+        route_handlers=[WebPages, MapPages, DecisionPages, AuditPages],
+        middleware=[
+            DefineMiddleware(CSRFMiddleware, config=csrf),
+            DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),
+        ],
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[HERE / "static"],
+        cache_control=STATIC_CACHE,
+        include_in_schema=False,
+    )
+    return [pages, static]
