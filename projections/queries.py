@@ -514,7 +514,3 @@ class GovernanceMaps:
 
     def municipalities(self, *, known_at: datetime | None = None) -> list[Summary]:
         return self._summaries(SubjectKind.MUNICIPALITY, known_at, "category")
-
-    def bodies(self, *, known_at: datetime | None = None) -> list[Summary]:
-        """The registered decision bodies (the authorities a decision may cite), with their role."""
-        return self._summaries(SubjectKind.BODY, known_at, "role")

@@ -54,7 +54,7 @@ def test_a_contract_shows_its_funding_maximum_years_and_extension_options_and_th
     first, second = contract["extension_options"]
     assert (first["number"], first["years"], first["decision"]) == (1, "3", "exercised")
     assert first["extends_from"] == {"value": "2027-01-01", "precision": "day"}
-    assert (second["number"], second["years"], second["decision"]) == (2, "3", None)
+    assert (second["number"], second["years"], second.get("decision")) == (2, "3", None)
 
     gik = _procurement(zuid_limburg, "zl-gik-j")["contract"]
     assert (gik["term"], gik["initial_years"], gik["max_years"]) == ("2,5+2+2+2+1", "2.5", "9.5")
@@ -62,7 +62,7 @@ def test_a_contract_shows_its_funding_maximum_years_and_extension_options_and_th
     assert gik["funding"] == "etmaaltarief (inspanningsgericht)"
 
     crisis = _procurement(zuid_limburg, "zl-crisis")["contract"]
-    assert crisis["term"] is None and crisis["term_text"].startswith("extended by 2 years")
+    assert crisis.get("term") is None and crisis["term_text"].startswith("extended by 2 years")
     assert crisis["funding"] == "lumpsum (taakgericht)"
 
 
@@ -72,14 +72,18 @@ def test_wijchens_opt_out_shows_on_the_contract_area_procurements_it_does_not_ta
     nijmegen = _get(client, context, "/regions/regio-nijmegen/map")
 
     def opting_out(agreement: str) -> set[str]:
-        return {o["municipality"]["slug"] for o in _procurement(nijmegen, agreement)["opt_outs"]}
+        return {
+            o["municipality"]["slug"] for o in _procurement(nijmegen, agreement).get("opt_outs", ())
+        }
 
     assert opting_out("regio-nijmegen-blok-b") == {"wijchen"}
     assert opting_out("regio-nijmegen-jeugd-ggz-2022") == {"wijchen"}
     assert opting_out("regio-nijmegen-jeugdhulp-met-verblijf") == set()
     assert opting_out("regio-nijmegen-jb-jr") == set()
     (blok_b,) = _procurement(nijmegen, "regio-nijmegen-blok-b")["opt_outs"]
-    assert blok_b["provenance"]["sources"] == ["nijmegen-regiobeeld-2021:L577"]
+    assert nijmegen["provenances"][blok_b["provenance"]]["sources"] == [
+        "nijmegen-regiobeeld-2021:L577"
+    ]
 
 
 def test_an_account_holder_shows_the_obligations_attached_to_the_holdership(
@@ -131,7 +135,7 @@ def test_every_conflicting_claim_shows_beside_the_fact_it_disputes_with_each_sou
         assert [(c["value"], c["sources"]) for c in shown["claims"]] == [
             (claim["value"], [claim["src"]]) for claim in entry["claims"]
         ]
-        assert shown["note"] == entry.get("note")
+        assert shown.get("note") == entry.get("note")
         assert shown["subject"]["slug"] == entry["subject"]
 
 
@@ -142,13 +146,12 @@ def test_a_fact_whose_start_is_unknown_holds_at_least_since_the_date_of_its_sour
     they certainly hold from then on, and before then they still only could."""
     now = _get(client, context, "/regions/noord-limburg/map?as_of=2024-01-01")
     venlo = next(m for m in now["members"] if m["municipality"]["slug"] == "venlo")
-    assert venlo["valid_from"] == {"value": None, "precision": "unknown"}
+    assert "valid_from" not in venlo  # an unknown start is left out of the map
     assert venlo["certain"] is True
     assert venlo["known_to_hold_since"] == {
         "since": {"value": "2021-12-01", "precision": "month"},
         "source": "noord-limburg-beleidsplan-2022",
         "title": "Regionaal Beleidsplan Jeugd 2022 en verder – Regio Noord-Limburg",
-        "date_inferred": False,
     }
     within_the_month = _get(client, context, "/regions/noord-limburg/map?as_of=2021-12-15")
     assert not any(m["certain"] for m in within_the_month["members"])
@@ -157,7 +160,7 @@ def test_a_fact_whose_start_is_unknown_holds_at_least_since_the_date_of_its_sour
 
     # An intended procurement is not shown as holding on its source's date.
     nijmegen = _get(client, context, "/regions/regio-nijmegen/map?as_of=2024-01-01")
-    assert _procurement(nijmegen, "regio-nijmegen-jeugd-ggz-2022")["known_to_hold_since"] is None
+    assert "known_to_hold_since" not in _procurement(nijmegen, "regio-nijmegen-jeugd-ggz-2022")
 
 
 def test_a_certified_institutions_map_names_the_regions_that_procure_from_it(
@@ -174,7 +177,9 @@ def test_a_certified_institutions_map_names_the_regions_that_procure_from_it(
         r["slug"] for r in jbra["procured_by"]
     }
     westfriesland = next(p for p in jbra["procurements"] if p["owner"]["slug"] == "westfriesland")
-    assert westfriesland["provenance"]["sources"] == ["noord-holland-oplegger-2021:L262"]
+    assert jbra["provenances"][westfriesland["provenance"]]["sources"] == [
+        "noord-holland-oplegger-2021:L262"
+    ]
 
     # Procured jointly by the NW4 regions: each of them procures from it too.
     djgb = _get(client, context, "/organisations/de-jeugd-en-gezinsbeschermers/map")
