@@ -252,7 +252,7 @@ class EventPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TokenRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    name: str
+    name: Slug  # it becomes part of the principal named in every event the token records
     role: Role
     cooperations: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from domain.text import require_slug
 from services.authorisation import Principal, Role
 
 _metadata = sa.MetaData()
@@ -63,6 +64,8 @@ class TokenStore:
         cooperations: tuple[str, ...] = (),
         regions: tuple[str, ...] = (),
     ) -> IssuedToken:
+        # A slug: the name is part of the principal ("<role>:<name>#<token id>") on every event.
+        require_slug(name, "a token name")
         if role is Role.COORDINATOR and not (cooperations or regions):
             raise ValueError("a coordinator token needs at least one --cooperation or --region")
         if role is Role.REGION_SYSTEM and len(regions) != 1:
