@@ -35,6 +35,7 @@ from adapters.audit import event_log_status_path
 from adapters.nats.client import server_urls
 from adapters.seal import public_key_file
 from adapters.settings import Settings
+from api.compression import COMPRESSION
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController
 from api.controllers.audit import AuditController
@@ -243,6 +244,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=MAX_BODY_BYTES,
+        compression_config=COMPRESSION,
         logging_config=None,
         openapi_config=OpenAPIConfig(
             title=API_TITLE,

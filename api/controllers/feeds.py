@@ -9,6 +9,7 @@ from litestar.response import ServerSentEvent
 from nats.aio.client import Client as NatsClient
 
 from adapters.nats.feeds import FeedLayout
+from api.compression import SENT_AS_IS
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
 from api.guards import require_feed
@@ -24,6 +25,7 @@ class FeedController(Controller):
         summary="A region's feed as Server-Sent Events (resume with Last-Event-ID)",
         responses=problems(400, 401, 403, 404, 503),
         include_in_schema=False,
+        opt=SENT_AS_IS,  # each event goes out the moment it is published
     )
     async def region_feed(
         self,

@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 
+from api.compression import SENT_AS_IS
 from api.errors import problems
 from api.guards import ADMINS
 from api.schemas import TokenRequest
@@ -20,6 +21,7 @@ class TokenController(Controller):
     path = "/tokens"
     tags = ["tokens"]
     guards = [ADMINS]
+    opt = SENT_AS_IS  # a new token's secret is never compressed (see api.compression)
 
     @get(
         "/",

@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from api.compression import SENT_AS_IS
 from api.web.audit import AuditPages
 from api.web.decisions import DecisionPages
 from api.web.maps import MapPages
@@ -43,6 +44,7 @@ def web_routers(web_dir: Path | None) -> list[Router]:
             DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),
         ],
         include_in_schema=False,
+        opt=SENT_AS_IS,  # a page's CSRF token beside the visitor's text: see api.compression
     )
     static = create_static_files_router(
         path="/static",
