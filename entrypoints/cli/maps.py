@@ -10,6 +10,7 @@ from typing import Any
 import click
 import msgspec
 
+from api.map_documents import map_document
 from domain.errors import UnknownReference
 from entrypoints.cli.options import (
     as_of_option,
@@ -39,7 +40,9 @@ def _map_command(
     @click.argument("slug")
     @as_of_option
     @known_at_option
-    @click.option("--json", "as_json", is_flag=True, help="Print the map as JSON.")
+    @click.option(
+        "--json", "as_json", is_flag=True, help="Print the map as JSON, as the API serves it."
+    )
     @data_dir_option
     def command(
         slug: str,
@@ -54,8 +57,9 @@ def _map_command(
             view = query(maps, slug, as_of=day, known_at=known_at)
         except UnknownReference as error:
             raise click.ClickException(str(error)) from None
-        if as_json:
-            click.echo(msgspec.json.format(msgspec.json.encode(view), indent=2).decode())
+        if as_json:  # the document the API serves: each authority and provenance named once
+            document = msgspec.json.encode(map_document(view))
+            click.echo(msgspec.json.format(document, indent=2).decode())
         else:
             print_tables(render(view))
 
