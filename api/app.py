@@ -195,6 +195,7 @@ def create_app(
             "public_key_file": public_key_file(settings.effective_signing_key_file),
             "event_log_status_file": event_log_status_path(settings.data_dir),
             "web_sessions": WebSessions(None if web_dir is None else web_dir / "sessions"),
+            "web_cookies_secure": settings.web_cookies_secure,
         }
     )
     provide = Providers(state)
@@ -216,7 +217,7 @@ def create_app(
             asyncapi_document_route,
             TokenController,
             swagger_ui_assets_router(),
-            *web_routers(web_dir),
+            *web_routers(web_dir, cookies_secure=settings.web_cookies_secure),
         ],
         template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
