@@ -4,9 +4,6 @@ operations, having asked no other host for anything."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,35 +14,16 @@ from playwright.sync_api import (
     Response,
     Route,
     expect,
-    sync_playwright,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright never downloads a browser here: it drives the system's Chromium, which is kept from
-# reaching out by itself (updates, sync, background fetches) so the test sees the page's requests only.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TRANSFER = "/agreements/account-holderships/transfer"
 
 
 @pytest.fixture
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("REGIEKAART_REQUIRE_BROWSER"):
-            pytest.fail(f"REGIEKAART_REQUIRE_BROWSER is set, but there is no {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser: Browser) -> Browser:
+    """The session's Chromium (``tests.browser.conftest``): a second Playwright beside it, started
+    while the first one's event loop runs, fails whenever this test runs after a page test."""
+    return browser
 
 
 class OfflinePage:
