@@ -93,3 +93,10 @@ def test_the_newer_sections_show_in_dutch_with_their_dutch_codes(
     zuid_limburg = _the_map(client.get("/kaart/regio/zuid-limburg").text)
     assert re.search(r"looptijd: 2\+4\+4 jaar", zuid_limburg)
     assert "ten minste sinds 2023 (Regiovisie op de governance 2024-2028" in zuid_limburg
+
+
+def test_the_overview_names_each_kind_in_dutch(client: TestClient, context: ApiContext) -> None:
+    _sign_in(client, _token(context, Role.AUDITOR))
+    cells = _texts("td", client.get("/").text)
+    assert "bestuurlijk overleg" in cells and "gecertificeerde instelling" in cells
+    assert not {"bestuurlijk-overleg", "gecertificeerde-instelling"} & set(cells)

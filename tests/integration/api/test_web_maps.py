@@ -76,7 +76,9 @@ def test_the_map_as_known_before_the_transfer_lacks_it(
     _transfer_to_zuid_limburg(client, context)
     page = client.get(PACTUM, params={"peildatum": "2027-02-01"}).text
     assert HOLDER.format("Zuid-Limburg") in _holders(page)
-    assert "AccountHoldership.HolderTransferred" in page.split('id="kop-tijdlijn"')[1]
+    timeline = page.split('id="kop-tijdlijn"')[1]
+    assert "Het accounthouderschap voor Pactum binnen" in timeline and "gaat over" in timeline
+    assert "AccountHoldership.HolderTransferred" not in timeline  # a sentence, not the event's name
     as_known = client.get(
         PACTUM, params={"peildatum": "2027-02-01", "bekend_op": newest_before.group(1)}
     ).text
@@ -133,5 +135,5 @@ def test_the_timeline_picture_draws_the_handover_with_a_text_alternative(
     svg = picture.group(0)
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "tabel Tijdlijn" in svg  # the desc points to the table that says it in text
-    assert "HolderTransferred nmz-limburg:pactum" in svg and "vanaf 2027-01-01" in svg
+    assert "Het accounthouderschap voor Pactum binnen" in svg and "vanaf 1 januari 2027" in svg
     assert "<script" not in svg
