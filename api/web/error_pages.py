@@ -52,6 +52,12 @@ EXPLANATIONS = {
         "Een onderdeel van de dienst antwoordde niet op tijd. Probeer het over enkele seconden opnieuw.",
     ),
 }
+# A form sent without its CSRF token (or with a stale one): a 403 of its own kind.
+STALE_FORM = (
+    "Formulier verlopen",
+    "Het formulier kon niet worden gecontroleerd (het was te lang open, of de pagina is in een ander "
+    "venster opnieuw geladen). Laad de pagina opnieuw en verstuur het formulier nog eens.",
+)
 UNEXPECTED = (
     "Er ging iets mis",
     "Er ging aan onze kant iets mis. De fout is vastgelegd; noem het kenmerk hieronder als u hulp vraagt.",
@@ -69,6 +75,8 @@ def error_page(request: Request[Any, Any, Any], problem: Response[Any]) -> Templ
     details = msgspec.json.decode(problem.content) if isinstance(problem.content, bytes) else {}
     status = problem.status_code
     heading, explanation = EXPLANATIONS.get(status, UNEXPECTED)
+    if status == 403 and "CSRF" in str(details.get("detail")):
+        heading, explanation = STALE_FORM
     fields = [
         error["pointer"].split(":")[-1].removeprefix("#/")
         for error in details.get("errors") or ()

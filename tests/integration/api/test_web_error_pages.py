@@ -78,3 +78,11 @@ def test_the_api_and_clients_not_asking_for_html_keep_problem_details(
     _sign_in(client, _token(context, Role.AUDITOR))
     page = client.get("/kaart/regio/atlantis", headers={"Accept": "application/json"})
     assert page.status_code == 404 and page.json()["title"] == "Not found"
+
+
+def test_a_form_without_its_csrf_token_is_a_dutch_stale_form_page(client: TestClient) -> None:
+    client.get("/aanmelden")
+    answer = client.post("/aanmelden", data={"token": "whatever"}, headers=BROWSER)
+    assert answer.status_code == 403
+    _is_error_page(answer.text, "Formulier verlopen")
+    assert "Laad de pagina opnieuw" in answer.text
