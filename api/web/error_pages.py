@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.response import Template
 
 from api.web import WEB_PATHS
+from api.web.pages import ROLE_NAMES
 
 Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
 
@@ -82,11 +83,13 @@ def error_page(request: Request[Any, Any, Any], problem: Response[Any]) -> Templ
         for error in details.get("errors") or ()
         if error.get("pointer")
     ]
+    principal = request.scope.get("user")  # None where the failure came before the sign-in check
     headers = {k: v for k, v in problem.headers.items() if k.lower() != "content-type"}
     return Template(
         "error.html",
         context={
-            "principal": request.scope.get("user"),
+            "principal": principal,
+            "role_name": ROLE_NAMES.get(str(getattr(principal, "role", "")), ""),
             "status": status,
             "heading": heading,
             "explanation": explanation,
