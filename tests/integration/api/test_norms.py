@@ -100,9 +100,7 @@ def test_a_coordinator_outside_the_region_is_refused_and_nothing_is_recorded(
     assert context.app.recorder.max_notification_id() == before
 
 
-def test_an_unknown_norm_or_a_bad_verdict_is_a_problem_and_records_nothing(
-    client, context
-) -> None:
+def test_an_unknown_norm_or_a_bad_verdict_is_a_problem_and_records_nothing(client, context) -> None:
     before = context.app.recorder.max_notification_id()
     noord = bearer(context, Role.COORDINATOR, regions=("noord-limburg",))
     unknown = client.post(
