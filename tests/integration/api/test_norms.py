@@ -154,3 +154,12 @@ def test_a_revised_verdict_reads_by_as_of_and_known_at_and_the_earlier_stays(
     assert noord_history[1]["assessed_on"] == {"value": "2023-03-01", "precision": "day"}
     earlier = _get(client, context, f"/norms/{WACHTLIJSTBEHEER}?known_at={between}")["history"]
     assert [v for v in earlier if v["region"]["slug"] == "noord-limburg"] == noord_history[:2]
+
+
+def test_the_regions_history_tells_its_verdicts_and_remarks_in_dutch(client, context) -> None:
+    history = _get(client, context, "/regions/noord-limburg/history")
+    sentences = [entry["summary"] for entry in history]
+    assert "Oordeel van Noord-Limburg over norm kamerbrief-r1-2g: nee per 2020." in sentences
+    assert any(
+        s.startswith("Opmerking van Claudia bij het oordeel van Noord-Limburg") for s in sentences
+    )
