@@ -163,3 +163,24 @@ def test_the_regions_history_tells_its_verdicts_and_remarks_in_dutch(client, con
     assert any(
         s.startswith("Opmerking van Claudia bij het oordeel van Noord-Limburg") for s in sentences
     )
+
+
+def test_a_verdict_reaches_the_feed_of_the_region_assessed_only(client, context) -> None:
+    mlw = bearer(context, Role.REGION_SYSTEM, regions=("midden-limburg-west",))
+    types_and_subjects = set()
+    after = 0
+    while True:
+        page = client.get(
+            f"/events?region=midden-limburg-west&after={after}&limit=500", headers=mlw
+        )
+        assert page.status_code == 200, page.text
+        events = page.json()["events"]
+        if not events:
+            break
+        types_and_subjects |= {(e["type"], e["state"].get("region")) for e in events}
+        after = events[-1]["id"]
+    assessed = {
+        region for kind, region in types_and_subjects if kind == "ComplianceAssessment.Assessed"
+    }
+    assert assessed == {"midden-limburg-west"}
+    assert ("ComplianceAssessment.Annotated", "noord-limburg") not in types_and_subjects
