@@ -15,6 +15,7 @@ from litestar.template.config import TemplateConfig
 
 from api.compression import SENT_AS_IS
 from api.web.audit import AuditPages
+from api.web.compliance import CompliancePages
 from api.web.decisions import DecisionPages
 from api.web.maps import MapPages
 from api.web.pages import WebPages
@@ -38,7 +39,7 @@ def web_routers(web_dir: Path | None) -> list[Router]:
     )
     pages = Router(
         path="/",
-        route_handlers=[WebPages, MapPages, DecisionPages, AuditPages],
+        route_handlers=[WebPages, MapPages, CompliancePages, DecisionPages, AuditPages],
         middleware=[
             DefineMiddleware(CSRFMiddleware, config=csrf),
             DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),
