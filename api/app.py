@@ -45,6 +45,7 @@ from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
 from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
+from api.controllers.norms import NormController
 from api.controllers.organisations import OrganisationController
 from api.controllers.regions import RegionController
 from api.controllers.system import (
@@ -212,6 +213,7 @@ def create_app(
             AgreementController,
             DecisionController,
             BodyController,
+            NormController,
             EventController,
             AuditController,
             FeedController,

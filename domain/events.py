@@ -44,6 +44,7 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate
+from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.concerns import Concerns, concerns
 from domain.registry import (
     ConflictingClaims,
@@ -71,6 +72,8 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     ExpertiseCentreMandate,
     Trekkerschap,
     Agreement,
+    NormRequirement,
+    ComplianceAssessment,
 )
 
 EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
@@ -105,6 +108,10 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     Trekkerschap.LeadAssigned,
     Trekkerschap.LeadReassigned,
     Agreement.Recorded,
+    NormRequirement.Registered,
+    ComplianceAssessment.Opened,
+    ComplianceAssessment.Assessed,
+    ComplianceAssessment.Annotated,
     GovernanceAggregate.FactCorrected,
 )
 

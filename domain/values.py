@@ -320,6 +320,8 @@ class SubjectKind(StrEnum):
     SOURCE = "source"
     CLAIMS = "claims"
     ACCOUNT = "account-holdership"  # one organisation's account within one cooperation
+    NORM = "norm"  # a requirement of a framework (Kamerbrief, NvO, IGJ)
+    ASSESSMENT = "assessment"  # one region's verdicts on one norm
 
 
 class SubjectRef(msgspec.Struct, frozen=True):

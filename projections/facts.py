@@ -35,6 +35,9 @@ class FactKind(StrEnum):
     PLAN_STEP = "plan-step"
     PLAN_ADOPTED = "plan-adopted"
     CONFLICTING_CLAIMS = "conflicting-claims"  # claims on one disputed topic, beside their subject
+    NORM = "norm"  # a requirement of a framework
+    VERDICT = "verdict"  # one region's verdict on a norm, from its assessment date
+    REMARK = "remark"  # a reviewer's remark beside a region's assessment of a norm
 
 
 PERIOD_COLUMNS = (

@@ -126,6 +126,14 @@ def _organisation_involved(say: _Say) -> str:
     return f"{say('organisation')} is betrokken bij {say('cooperation')}"
 
 
+def _assessed(say: _Say) -> str:
+    return f"Oordeel van {say('region')} over norm {say('norm')}: {say('verdict')}"
+
+
+def _annotated(say: _Say) -> str:
+    return f"Opmerking van {say('reviewer')} bij het oordeel van {say('region')} over norm {say('norm')}"
+
+
 def _registered(say: _Say) -> str:
     return f"{say('name') or 'Een onderwerp'} geregistreerd"
 
@@ -205,6 +213,8 @@ _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "Trekkerschap.LeadReassigned": _lead_reassigned,
     "ConflictingClaims.Recorded": _claims_recorded,
     "StructuralChange.Recorded": _structural_change,
+    "ComplianceAssessment.Assessed": _assessed,
+    "ComplianceAssessment.Annotated": _annotated,
 }
 # Event types every aggregate has, by the part of their name after the aggregate's.
 _SENTENCES_BY_KIND: dict[str, Callable[[_Say], str]] = {

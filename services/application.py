@@ -30,6 +30,7 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate, fact_fields
+from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.events import AGGREGATE_BY_KIND
 from domain.registry import (
@@ -485,6 +486,31 @@ class GovernanceApplication(Application[UUID]):
             cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.change_status
         )
 
+    # -- norms and assessments ------------------------------------------------------------------------
+    def register_norm(self, cmd: c.RegisterNorm) -> UUID:
+        self._require_all(NormRequirement, [*cmd.duplicate_of, *cmd.relates_to])
+        norm = NormRequirement.register(**arguments(cmd, NormRequirement.register))
+        return self._register(NormRequirement, cmd.norm, lambda: norm)
+
+    def record_assessment(self, cmd: c.RecordAssessment) -> UUID:
+        self.get(NormRequirement, cmd.norm)
+        self.get(Region, cmd.region)
+        self.require(cmd.assessed_by)
+        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
+        if self.exists(ComplianceAssessment, slug):
+            assessment = self.get(ComplianceAssessment, slug)
+        else:
+            assessment = ComplianceAssessment.open(
+                norm=cmd.norm, region=cmd.region, attribution=cmd.attribution
+            )
+        assessment.assess(**arguments(cmd, ComplianceAssessment.assess))
+        self.save(assessment)
+        return assessment.id
+
+    def annotate_assessment(self, cmd: c.AnnotateAssessment) -> UUID:
+        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
+        return self._change(cmd, ComplianceAssessment, slug, ComplianceAssessment.annotate)
+
 
 # Which method handles each command (``handle`` dispatches through this table, for the API, the importer
 # and the command line alike): search here for a command's class to find its handler.
@@ -520,6 +546,9 @@ COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], U
     c.RecordAgreement: GovernanceApplication.record_agreement,
     c.RecordMilestone: GovernanceApplication.record_milestone,
     c.ChangeAgreementStatus: GovernanceApplication.change_agreement_status,
+    c.RegisterNorm: GovernanceApplication.register_norm,
+    c.RecordAssessment: GovernanceApplication.record_assessment,
+    c.AnnotateAssessment: GovernanceApplication.annotate_assessment,
 }
 
 # The aggregate each command changes when it exists before the command (those that register a new
@@ -543,4 +572,6 @@ _TARGETS: dict[type, type[Aggregate]] = {
     c.ReassignLead: Trekkerschap,
     c.RecordMilestone: AgreementAggregate,
     c.ChangeAgreementStatus: AgreementAggregate,
+    c.RecordAssessment: ComplianceAssessment,
+    c.AnnotateAssessment: ComplianceAssessment,
 }

@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 
 from domain.agreements import AgreementTerms
+from domain.compliance import NormFramework, RequiredAction, Verdict
 from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
@@ -354,3 +355,44 @@ class RecordMilestone(Command, frozen=True, kw_only=True):
 class ChangeAgreementStatus(FactCommand, frozen=True, kw_only=True):
     agreement: str
     status: AgreementStatus
+
+
+# -- norms and assessments ---------------------------------------------------------------------------
+class RegisterNorm(FactCommand, frozen=True, kw_only=True):
+    """A requirement of a framework (Kamerbrief, NvO, IGJ); it may repeat (``duplicate_of``) or refer
+    to (``relates_to``) norms registered before it."""
+
+    norm: str
+    framework: NormFramework
+    code: str
+    theme: str = ""
+    title: str
+    text: str = ""
+    sub_items: tuple[str, ...] = ()
+    duplicate_of: tuple[str, ...] = ()
+    relates_to: tuple[str, ...] = ()
+
+
+class RecordAssessment(Command, frozen=True, kw_only=True):
+    """A region's verdict on a norm, holding from ``assessed_on``; a later one revises it and the
+    earlier stays in the history. ``assessed_by`` is the region or a decision body."""
+
+    norm: str
+    region: str
+    verdict: Verdict
+    verdict_as_written: str = ""
+    explanation: str = ""
+    assessed_by: SubjectRef
+    assessed_on: PartialDate = UNKNOWN_DATE
+    action: RequiredAction = RequiredAction()
+
+
+class AnnotateAssessment(Command, frozen=True, kw_only=True):
+    """A reviewer's remark beside a region's assessment of a norm (on the verdict recorded at
+    ``on_version``, if given); it changes no verdict."""
+
+    norm: str
+    region: str
+    reviewer: str
+    remark: str
+    on_version: int | None = None

@@ -10,7 +10,8 @@ aggregate (``has_membership``, ``has_term``, ...), the same question behind the 
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
 participants, bodies, agreements, changes (after the member rows, so a merger only records what the
-member rows do not already say) and conflicting claims.
+member rows do not already say), conflicting claims, and norms with their assessments per region
+(``services.compliance_import``).
 
 Entry point: ``import_governance_facts(app)``.
 """
@@ -70,6 +71,7 @@ from domain.values import (
 )
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
+from services.compliance_import import import_assessments, import_norms
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -84,6 +86,7 @@ _SECTION_KINDS = {
     "bodies": SubjectKind.BODY,
     "agreements": SubjectKind.AGREEMENT,
     "changes": SubjectKind.CHANGE,
+    "norms": SubjectKind.NORM,
 }
 
 
@@ -201,6 +204,8 @@ class GovernanceFactsImporter:
             self.import_agreements,
             self.import_changes,
             self.import_claims,
+            lambda: import_norms(self),
+            lambda: import_assessments(self),
         ):
             for command, done in step():
                 self.run_command(command, done)

@@ -5,6 +5,7 @@ from litestar.di import NamedDependency
 
 from api.commands import command_route
 from api.context import ApiContext
+from api.controllers.norms import compliance_maps
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -14,11 +15,13 @@ from api.controllers.reads import (
     history,
     map_route,
     summaries,
+    view,
 )
 from api.guards import reads_everything, require_region
 from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
+from projections.compliance import ComplianceMaps, RegionCompliance
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, Summary
 from services import commands as c
@@ -53,6 +56,25 @@ class RegionController(Controller):
         return await cached_map(
             context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
         )
+
+    @get(
+        "/{region:str}/compliance",
+        summary="The norms a region does not (fully, or not known to) meet, with owner and target",
+        responses=READ_PROBLEMS,
+    )
+    async def region_compliance(
+        self,
+        request: Request,
+        context: NamedDependency[ApiContext],
+        region: SlugPath,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+    ) -> RegionCompliance:
+        require_region(request, region)
+        result: RegionCompliance = await view(
+            compliance_maps(context), ComplianceMaps.region_compliance, region, as_of, known_at
+        )
+        return result
 
     @get(
         "/{region:str}/history",

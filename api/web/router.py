@@ -17,6 +17,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.compression import SENT_AS_IS
 from api.web.audit import AuditPages
+from api.web.compliance import CompliancePages
 from api.web.decisions import DecisionPages
 from api.web.maps import MapPages
 from api.web.pages import WebPages
@@ -56,7 +57,7 @@ def web_routers(web_dir: Path | None, *, cookies_secure: bool = False) -> list[R
     )
     pages = Router(
         path="/",
-        route_handlers=[WebPages, MapPages, DecisionPages, AuditPages],
+        route_handlers=[WebPages, MapPages, CompliancePages, DecisionPages, AuditPages],
         middleware=[
             DefineMiddleware(CSRFCookieSecureOverTLS, config=csrf, always=cookies_secure),
             DefineMiddleware(SessionAuthentication, exclude=[f"^{SIGN_IN_PATH}"]),

@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from domain.compliance import NormFramework, Verdict
 from domain.values import (
     AgreementKind,
     AgreementStatus,
@@ -42,6 +43,7 @@ from services import commands as c
 from tests.authorities import EXTERNAL, decided_by
 
 DAY = PartialDate.day(date(2026, 1, 15))
+_REGIONS_OWN = (c.RecordAssessment, c.AnnotateAssessment)
 EARLIER = PartialDate.day(date(2020, 1, 1))
 
 
@@ -64,10 +66,11 @@ class World:
         # A municipality decides on its own membership of a region (its college).
         if cls.__name__ in ADMIN_ONLY or cls is c.CorrectFact:
             authority = EXTERNAL
-        elif cls in (c.StartMembership, c.EndMembership):
+        elif cls in (c.StartMembership, c.EndMembership, *_REGIONS_OWN):
+            # A region's verdict on a norm concerns the region: a member municipality decides it.
             authority = Authority(
                 kind=AuthorityKind.MUNICIPALITY,
-                municipality=fields["municipality"],
+                municipality=fields.get("municipality", self.municipality),
                 organ=MunicipalOrgan.COLLEGE,
                 decision_date=DAY,
                 document="Collegebesluit 2026-01",
@@ -120,6 +123,7 @@ ADMIN_ONLY = {
     "RegisterDecisionBody",
     "ChangeBodyRole",
     "CorrectFact:registration",
+    "RegisterNorm",
 }
 
 
@@ -509,5 +513,42 @@ def _(w, f):
     return [agreement(w, f)], just(
         w.command(
             c.ChangeAgreementStatus, agreement=f"afspraak-{f}", status=AgreementStatus.INTENDED
+        )
+    )
+
+
+# -- norms and assessments --------------------------------------------------------------------------
+def norm(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RegisterNorm, norm=f"norm-{f}", framework=NormFramework.IGJ, code="N1", title="Norm"
+    )
+
+
+def assessment(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordAssessment,
+        norm=f"norm-{f}",
+        region=w.region,
+        verdict=Verdict.NEE,
+        assessed_by=SubjectRef(SubjectKind.REGION, w.region),
+        assessed_on=DAY,
+    )
+
+
+@recipe("RegisterNorm")
+def _(w, f):
+    return [], just(norm(w, f))
+
+
+@recipe("RecordAssessment")
+def _(w, f):
+    return [norm(w, f)], just(assessment(w, f))
+
+
+@recipe("AnnotateAssessment")
+def _(w, f):
+    return [norm(w, f), assessment(w, f)], just(
+        w.command(
+            c.AnnotateAssessment, norm=f"norm-{f}", region=w.region, reviewer="R", remark="Klopt?"
         )
     )

@@ -73,6 +73,8 @@ READS: list[tuple[str, str, Query]] = [
     ("/organisations/{organisation}/history", "/organisations/koraalgroep/history", ()),
     ("/municipalities/{municipality}/history", "/municipalities/beuningen/history", ()),
     ("/bodies", "/bodies", ()),
+    ("/norms", "/norms", ()),
+    ("/norms/{norm}", "/norms/kamerbrief-r1-2g", ()),
     ("/bodies/{decision_body}", OWN_REGION_BODY, ()),
     ("/bodies/{decision_body}", "/bodies/g16zlb", ()),  # of the other region
     ("/bodies/{decision_body}", "/bodies/g7-ambtelijk-overleg", ()),  # of a cooperation
@@ -84,7 +86,7 @@ READS: list[tuple[str, str, Query]] = [
     ("/events", "/events", (("region", OWN_REGION), ("limit", "5"), ("limit", "500"))),
 ] + [
     (f"/regions/{{region}}/{what}", f"/regions/{region}/{what}", query)
-    for what in ("map", "history", "feed")
+    for what in ("map", "history", "feed", "compliance")
     for region in (OWN_REGION, OTHER_REGION)
     # a query parameter naming another region never widens what the path names
     for query in ((), (("region", OTHER_REGION if region == OWN_REGION else OWN_REGION),))

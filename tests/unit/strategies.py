@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from hypothesis import strategies as st
 
+from domain.accountability import Deadline, Owner, OwnerKind
 from domain.values import (
     UNKNOWN_DATE,
     Authority,
@@ -137,11 +138,44 @@ st.register_type_strategy(
     ),
 )
 
+# Deadlines at every precision, and owners named as their kind requires (``domain.accountability``).
+st.register_type_strategy(
+    Deadline,
+    st.builds(
+        Deadline,
+        notation=st.none()
+        | st.integers(2000, 2040).flatmap(
+            lambda year: st.sampled_from(
+                [f"{year}", f"{year}-11", f"{year}-12-01", f"{year}-Q4", f"{year}-najaar"]
+            )
+        ),
+        as_written=st.text(max_size=20),
+    ),
+)
+st.register_type_strategy(
+    Owner,
+    st.builds(Owner, kind=st.just(OwnerKind.REGION), slug=st.just("noord-limburg"))
+    | st.builds(
+        Owner,
+        kind=st.just(OwnerKind.WORKGROUP),
+        name=st.text(min_size=1, max_size=20).filter(str.strip),
+    ),
+)
+
 
 def for_type(hint: Any) -> st.SearchStrategy[Any]:
     """Like st.from_type, but building msgspec Structs field by field (with registered overrides)."""
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
-        registered = (PartialDate, ValidPeriod, TermStructure, Provenance, Contract, Authority)
+        registered = (
+            PartialDate,
+            ValidPeriod,
+            TermStructure,
+            Provenance,
+            Contract,
+            Authority,
+            Deadline,
+            Owner,
+        )
         return st.from_type(hint) if hint in registered else _struct(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
