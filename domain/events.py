@@ -45,6 +45,7 @@ from domain.agreements import (
 )
 from domain.base import GovernanceAggregate
 from domain.concerns import Concerns, concerns
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -71,6 +72,7 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     ExpertiseCentreMandate,
     Trekkerschap,
     Agreement,
+    PlanOfApproach,
 )
 
 EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
@@ -105,6 +107,12 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     Trekkerschap.LeadAssigned,
     Trekkerschap.LeadReassigned,
     Agreement.Recorded,
+    PlanOfApproach.Recorded,
+    PlanOfApproach.ActionRecorded,
+    PlanOfApproach.ActionStatusChanged,
+    PlanOfApproach.MilestoneSet,
+    PlanOfApproach.RecommendationRecorded,
+    PlanOfApproach.ResultReported,
     GovernanceAggregate.FactCorrected,
 )
 

@@ -320,6 +320,7 @@ class SubjectKind(StrEnum):
     SOURCE = "source"
     CLAIMS = "claims"
     ACCOUNT = "account-holdership"  # one organisation's account within one cooperation
+    PLAN_OF_APPROACH = "plan-of-approach"  # a region's or cooperation's plan van aanpak
 
 
 class SubjectRef(msgspec.Struct, frozen=True):
