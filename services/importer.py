@@ -10,7 +10,7 @@ aggregate (``has_membership``, ``has_term``, ...), the same question behind the 
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
 participants, bodies, agreements, changes (after the member rows, so a merger only records what the
-member rows do not already say) and conflicting claims.
+member rows do not already say), conflicting claims and plans of approach (``services.plans_import``).
 
 Entry point: ``import_governance_facts(app)``.
 """
@@ -70,6 +70,7 @@ from domain.values import (
 )
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
+from services.plans_import import import_plans_of_approach
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -201,6 +202,7 @@ class GovernanceFactsImporter:
             self.import_agreements,
             self.import_changes,
             self.import_claims,
+            lambda: import_plans_of_approach(self),
         ):
             for command, done in step():
                 self.run_command(command, done)
