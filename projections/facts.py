@@ -35,6 +35,11 @@ class FactKind(StrEnum):
     PLAN_STEP = "plan-step"
     PLAN_ADOPTED = "plan-adopted"
     CONFLICTING_CLAIMS = "conflicting-claims"  # claims on one disputed topic, beside their subject
+    PLAN_OF_APPROACH = "plan-of-approach"
+    ACTION = "action"  # what a plan's action is; its statuses are rows of their own
+    ACTION_STATUS = "action-status"  # an action's status during a period
+    PLAN_MILESTONE = "plan-milestone"
+    RECOMMENDATION = "recommendation"
 
 
 PERIOD_COLUMNS = (
