@@ -46,6 +46,7 @@ from api.controllers.events import EventController
 from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.organisations import OrganisationController
+from api.controllers.plans_of_approach import PlanOfApproachController
 from api.controllers.regions import RegionController
 from api.controllers.system import (
     SystemController,
@@ -208,6 +209,7 @@ def create_app(
             CooperationController,
             OrganisationController,
             AgreementController,
+            PlanOfApproachController,
             DecisionController,
             BodyController,
             EventController,

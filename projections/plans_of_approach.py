@@ -13,9 +13,9 @@ import msgspec
 
 from domain.accountability import Deadline, Owner
 from domain.plans_of_approach import ActionStatus, Goal, became_overdue_between, is_overdue_on
-from domain.values import PartialDate, Participation, SubjectKind
+from domain.values import Authority, PartialDate, Participation, SubjectKind
 from projections.facts import FactKind
-from projections.map_rows import MapQuery, details_of, partial_date
+from projections.map_rows import MapQuery, attribution_decoder, details_of, partial_date
 from projections.views import Fact, MapHeader, Named
 
 _PLAN_KINDS = (
@@ -43,6 +43,9 @@ class ActionEntry(Fact, frozen=True, kw_only=True):
     status: ActionStatus | None = None
     status_note: str = ""
     status_since: PartialDate = PartialDate()
+    # Who recorded the status, on whose authority (the fields above say who recorded the action).
+    status_authority: Authority | None = None
+    status_principal: str | None = None
     overdue: bool = False
 
 
@@ -114,6 +117,9 @@ def _action(q: MapQuery, row: Any, status_row: Any | None) -> ActionEntry:
     details = details_of(row)
     deadline = msgspec.convert(details["deadline"], Deadline)
     status = ActionStatus(status_row["status"]) if status_row is not None else None
+    recorded = (
+        attribution_decoder.decode(status_row["attribution"]) if status_row is not None else None
+    )
     return ActionEntry(
         **q.fact(row),
         plan_of_approach=row["subject_slug"],
@@ -133,6 +139,8 @@ def _action(q: MapQuery, row: Any, status_row: Any | None) -> ActionEntry:
         )
         if status_row is not None
         else PartialDate(),
+        status_authority=recorded.authority if recorded else None,
+        status_principal=recorded.principal if recorded else None,
         overdue=is_overdue_on(deadline, status, q.as_of),
     )
 
@@ -249,6 +257,8 @@ def overdue_actions(q: MapQuery, since: MapQuery | None, region: str | None) -> 
     """The actions overdue on ``q``'s day (of ``region``'s plans, or of every plan); with ``since``
     (the same reading on an earlier day), only those that became overdue after that day."""
     facts = q.facts
+    if region is not None:
+        q.registration(SubjectKind.REGION, region)
     rows = (
         _plan_rows(q, region)
         if region is not None
