@@ -215,3 +215,34 @@ def test_plan_events_reach_the_feeds_of_the_regions_concerned(context) -> None:
         "noord-kennemerland",
         "zuid-kennemerland",
     }
+
+
+def test_an_action_owned_by_a_region_outside_the_coordinators_scope_is_refused(
+    client, context, gv_coordinator
+) -> None:
+    body = {
+        "plan_of_approach": GV_PLAN,
+        "action": "gv-nieuwe-actie",
+        "what": "Gezamenlijke pool jeugdbeschermers",
+        "owners": [{"kind": "region", "slug": "westfriesland"}],
+        "deadline": {"notation": "2022-Q2", "as_written": "tweede kwartaal 2022"},
+        "authority": COLLEGE_GOOISE_MEREN,
+    }
+    refused = client.post("/plans-of-approach/actions", json=body, headers=gv_coordinator)
+    assert refused.status_code == 403
+    assert "westfriesland" in refused.json()["detail"]
+    assert (
+        "gv-nieuwe-actie" not in context.app.repository.get(PlanOfApproach.id_for(GV_PLAN)).actions
+    )
+    own = {
+        **body,
+        "owners": [{"kind": "region", "slug": GV}, {"kind": "workgroup", "name": "Werkgroep W&S"}],
+    }
+    recorded = client.post("/plans-of-approach/actions", json=own, headers=gv_coordinator)
+    assert recorded.status_code == 201, recorded.text
+    assert (
+        context.app.repository.get(PlanOfApproach.id_for(GV_PLAN))
+        .actions["gv-nieuwe-actie"]
+        .deadline.notation
+        == "2022-Q2"
+    )
