@@ -90,6 +90,13 @@ def test_recorded_done_it_leaves_the_overdue_list_from_when_that_is_known(
         "noord-holland-oplegger-2021:L141",
     ]
     assert zicht["overdue"] is False
+    history = client.get(f"/regions/{GV}/history", headers=reader).json()
+    assert any(
+        entry["summary"].startswith(
+            f"De status van actie {ZICHT} in {GV_PLAN} wordt afgerond (was gepland) per 2021-11-22"
+        )
+        for entry in history
+    )
     # On a day before it was done, it still had the status the plan gave it.
     earlier = client.get(
         f"/regions/{GV}/plans-of-approach", params={"as_of": "2021-11-21"}, headers=reader
