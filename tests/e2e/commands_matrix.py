@@ -528,7 +528,7 @@ def action(w: World, f: str) -> c.Command:
         plan_of_approach=f"pva-{f}",
         action=f"actie-{f}",
         what="Zicht op wachtenden",
-        owners=(Owner(kind=OwnerKind.REGION, slug=w.region),),
+        owners=(Owner(kind=OwnerKind.REGION, slug=w.region, name="Hele regio"),),
         deadline=Deadline(notation="2026-11", as_written="uiterlijk november 2026"),
         valid_from=EARLIER,
     )
