@@ -253,3 +253,22 @@ def test_an_action_owned_by_a_region_outside_the_coordinators_scope_is_refused(
         .deadline.notation
         == "2022-Q2"
     )
+
+
+def test_a_corrected_status_change_no_longer_counts_and_the_action_is_overdue_again(
+    client, context, gv_coordinator, reader
+) -> None:
+    done = client.post("/plans-of-approach/actions/status", json=DONE, headers=gv_coordinator)
+    assert done.status_code == 201, done.text
+    _apply(context)
+    path = f"/regions/{GV}/overdue-actions"
+    assert ZICHT not in _overdue(client, reader, path, as_of="2022-01-01")
+    correction = {
+        "aggregate_id": str(PlanOfApproach.id_for(GV_PLAN)),
+        "version": done.json()["version"],
+        "reason": "Nog niet afgerond: het aantal wachtenden is nog niet compleet",
+    }
+    corrected = client.post("/decisions/corrections", json=correction, headers=gv_coordinator)
+    assert corrected.status_code == 201, corrected.text
+    _apply(context)
+    assert ZICHT in _overdue(client, reader, path, as_of="2022-01-01")
