@@ -47,6 +47,7 @@ from api.controllers.feeds import FeedController
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.norms import NormController
 from api.controllers.organisations import OrganisationController
+from api.controllers.plans_of_approach import PlanOfApproachController
 from api.controllers.regions import RegionController
 from api.controllers.system import (
     SystemController,
@@ -211,6 +212,7 @@ def create_app(
             CooperationController,
             OrganisationController,
             AgreementController,
+            PlanOfApproachController,
             DecisionController,
             BodyController,
             NormController,

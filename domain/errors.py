@@ -95,3 +95,9 @@ class UnknownAuthority(DomainError, LookupError):
 
 class IncompetentAuthority(DomainError):
     rule = "an authority is competent for the subject it decides on"
+
+
+class StatusOutOfOrder(DomainError):
+    rule = (
+        "a status change takes effect on or after the status it follows; history is never rewritten"
+    )

@@ -46,6 +46,7 @@ from domain.agreements import (
 from domain.base import GovernanceAggregate
 from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.concerns import Concerns, concerns
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -74,6 +75,7 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     Agreement,
     NormRequirement,
     ComplianceAssessment,
+    PlanOfApproach,
 )
 
 EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
@@ -112,6 +114,12 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     ComplianceAssessment.Opened,
     ComplianceAssessment.Assessed,
     ComplianceAssessment.Annotated,
+    PlanOfApproach.Recorded,
+    PlanOfApproach.ActionRecorded,
+    PlanOfApproach.ActionStatusChanged,
+    PlanOfApproach.MilestoneSet,
+    PlanOfApproach.RecommendationRecorded,
+    PlanOfApproach.ResultReported,
     GovernanceAggregate.FactCorrected,
 )
 

@@ -79,7 +79,9 @@ Note = Annotated[str, msgspec.Meta(max_length=NOTE_MAX_LENGTH, description="at m
 # Which kind of text each field of a command (or of a value it holds) is, by the field's name.
 SLUG_FIELDS = frozenset(
     {
+        "action",
         "agreement",
+        "answers",
         "body",
         "change",
         "commissioned_by_body",
@@ -89,6 +91,7 @@ SLUG_FIELDS = frozenset(
         "executing_municipality",
         "expertise_centre",
         "from_municipalities",
+        "goal",
         "holder_municipality",
         "holder_region",
         "host_municipality",
@@ -101,7 +104,9 @@ SLUG_FIELDS = frozenset(
         "norm",
         "organisation",
         "part_of",
+        "plan_of_approach",
         "process_owner_body",
+        "recommendation",
         "region",
         "related_cooperations",
         "relates_to",

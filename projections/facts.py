@@ -38,6 +38,11 @@ class FactKind(StrEnum):
     NORM = "norm"  # a requirement of a framework
     VERDICT = "verdict"  # one region's verdict on a norm, from its assessment date
     REMARK = "remark"  # a reviewer's remark beside a region's assessment of a norm
+    PLAN_OF_APPROACH = "plan-of-approach"
+    ACTION = "action"  # what a plan's action is; its statuses are rows of their own
+    ACTION_STATUS = "action-status"  # an action's status during a period
+    PLAN_MILESTONE = "plan-milestone"
+    RECOMMENDATION = "recommendation"
 
 
 PERIOD_COLUMNS = (

@@ -195,6 +195,33 @@ def _structural_change(say: _Say) -> str:
     return f"Structurele wijziging {say('change')} vastgelegd"
 
 
+def _plan_recorded(say: _Say) -> str:
+    return f"Plan van aanpak '{say('title')}' van {say('owner')} vastgelegd"
+
+
+def _action_recorded(say: _Say) -> str:
+    return f"Actie {say('action')} ({say('status')}) vastgelegd in {say('plan_of_approach')}"
+
+
+def _action_status_changed(say: _Say) -> str:
+    return (
+        f"De status van actie {say('action')} in {say('plan_of_approach')} wordt"
+        f" {say('status')} (was {say('previous_status')})"
+    )
+
+
+def _plan_milestone(say: _Say) -> str:
+    return f"Mijlpaal {say('milestone')} vastgelegd in {say('plan_of_approach')}"
+
+
+def _recommendation_recorded(say: _Say) -> str:
+    return f"Aanbeveling {say('recommendation')} vastgelegd in {say('plan_of_approach')}"
+
+
+def _result_reported(say: _Say) -> str:
+    return f"Resultaat gemeld op aanbeveling {say('recommendation')}: {say('result')}"
+
+
 _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "AccountHoldership.HolderTransferred": _holder_transferred,
     "AccountHoldership.HolderAssigned": _holder_assigned,
@@ -215,6 +242,12 @@ _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "StructuralChange.Recorded": _structural_change,
     "ComplianceAssessment.Assessed": _assessed,
     "ComplianceAssessment.Annotated": _annotated,
+    "PlanOfApproach.Recorded": _plan_recorded,
+    "PlanOfApproach.ActionRecorded": _action_recorded,
+    "PlanOfApproach.ActionStatusChanged": _action_status_changed,
+    "PlanOfApproach.MilestoneSet": _plan_milestone,
+    "PlanOfApproach.RecommendationRecorded": _recommendation_recorded,
+    "PlanOfApproach.ResultReported": _result_reported,
 }
 # Event types every aggregate has, by the part of their name after the aggregate's.
 _SENTENCES_BY_KIND: dict[str, Callable[[_Say], str]] = {

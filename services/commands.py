@@ -14,8 +14,10 @@ from uuid import UUID
 
 import msgspec
 
+from domain.accountability import UNKNOWN_DEADLINE, Deadline, Owner
 from domain.agreements import AgreementTerms
 from domain.compliance import NormFramework, RequiredAction, Verdict
+from domain.plans_of_approach import ActionStatus, Goal
 from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
@@ -396,3 +398,62 @@ class AnnotateAssessment(Command, frozen=True, kw_only=True):
     reviewer: str
     remark: str
     on_version: int | None = None
+# -- plans of approach ---------------------------------------------------------------------------------
+class RecordPlanOfApproach(FactCommand, frozen=True, kw_only=True):
+    """A region's (or a cooperation's) plan of approach, with its goals and their findings."""
+
+    plan_of_approach: str
+    owner: SubjectRef
+    title: str
+    goals: tuple[Goal, ...] = ()
+    notes: str | None = None
+
+
+class RecordAction(FactCommand, frozen=True, kw_only=True):
+    """An action of a plan; ``valid_from`` is the day its first ``status`` took effect."""
+
+    plan_of_approach: str
+    action: str
+    what: str
+    for_whom: str = ""
+    owners: tuple[Owner, ...] = ()
+    deadline: Deadline = UNKNOWN_DEADLINE
+    status: ActionStatus = ActionStatus.GEPLAND
+    status_note: str = ""
+    goal: str | None = None
+    answers: str | None = None
+
+
+class ChangeActionStatus(FactCommand, frozen=True, kw_only=True):
+    """The action has ``status`` from ``valid_from`` on."""
+
+    plan_of_approach: str
+    action: str
+    status: ActionStatus
+    status_note: str = ""
+
+
+class SetPlanMilestone(Command, frozen=True, kw_only=True):
+    plan_of_approach: str
+    milestone: str
+    what: str
+    deadline: Deadline
+    parties: tuple[SubjectRef, ...] = ()
+    other_parties: tuple[str, ...] = ()
+
+
+class RecordRecommendation(Command, frozen=True, kw_only=True):
+    plan_of_approach: str
+    recommendation: str
+    number: str = ""
+    text: str
+    issued_by: str = ""
+    expected_result: str = ""
+
+
+class ReportResult(FactCommand, frozen=True, kw_only=True):
+    """The result reported on a recommendation; ``valid_from`` is the day it was reported."""
+
+    plan_of_approach: str
+    recommendation: str
+    result: str

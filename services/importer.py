@@ -10,8 +10,8 @@ aggregate (``has_membership``, ``has_term``, ...), the same question behind the 
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
 participants, bodies, agreements, changes (after the member rows, so a merger only records what the
-member rows do not already say), conflicting claims, and norms with their assessments per region
-(``services.compliance_import``).
+member rows do not already say), conflicting claims, norms with their assessments per region
+(``services.compliance_import``) and plans of approach (``services.plans_import``).
 
 Entry point: ``import_governance_facts(app)``.
 """
@@ -72,6 +72,7 @@ from domain.values import (
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
 from services.compliance_import import import_assessments, import_norms
+from services.plans_import import import_plans_of_approach
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -206,6 +207,7 @@ class GovernanceFactsImporter:
             self.import_claims,
             lambda: import_norms(self),
             lambda: import_assessments(self),
+            lambda: import_plans_of_approach(self),
         ):
             for command, done in step():
                 self.run_command(command, done)

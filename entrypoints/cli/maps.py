@@ -1,4 +1,5 @@
-"""`regiekaart map`: a region's, cooperation's or organisation's governance map in the terminal."""
+"""`regiekaart map`: a region's, cooperation's or organisation's governance map in the terminal, and
+a region's plans of approach and overdue actions."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from entrypoints.cli.options import (
 from entrypoints.map_tables import (
     cooperation_tables,
     organisation_tables,
+    overdue_tables,
+    plan_tables,
     print_tables,
     region_tables,
 )
@@ -76,4 +79,16 @@ _map_command(
     "The account holders and arrangements of the organisation SLUG.",
     GovernanceMaps.organisation_view,
     organisation_tables,
+)
+_map_command(
+    "plans",
+    "The plans of approach of the region SLUG: actions with their status, milestones, recommendations.",
+    GovernanceMaps.region_plans,
+    plan_tables,
+)
+_map_command(
+    "overdue",
+    "The actions of the region SLUG's plans overdue on the day (deadline passed, not done).",
+    lambda maps, slug, **when: maps.overdue_actions(region=slug, **when),
+    overdue_tables,
 )

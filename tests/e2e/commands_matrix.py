@@ -20,6 +20,8 @@ from typing import Any
 import msgspec
 
 from domain.compliance import NormFramework, Verdict
+from domain.accountability import Deadline, Owner, OwnerKind
+from domain.plans_of_approach import ActionStatus
 from domain.values import (
     AgreementKind,
     AgreementStatus,
@@ -550,5 +552,84 @@ def _(w, f):
     return [norm(w, f), assessment(w, f)], just(
         w.command(
             c.AnnotateAssessment, norm=f"norm-{f}", region=w.region, reviewer="R", remark="Klopt?"
+# -- plans of approach: of the world's cooperation ------------------------------------------------
+def plan(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordPlanOfApproach, plan_of_approach=f"pva-{f}", owner=w.owner, title=f"Plan {f}"
+    )
+
+
+def action(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordAction,
+        plan_of_approach=f"pva-{f}",
+        action=f"actie-{f}",
+        what="Zicht op wachtenden",
+        owners=(Owner(kind=OwnerKind.REGION, slug=w.region, name="Hele regio"),),
+        deadline=Deadline(notation="2026-11", as_written="uiterlijk november 2026"),
+        valid_from=EARLIER,
+    )
+
+
+def recommendation(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordRecommendation,
+        plan_of_approach=f"pva-{f}",
+        recommendation=f"aanbeveling-{f}",
+        text="Regionaal expertteam",
+    )
+
+
+@recipe("RecordPlanOfApproach")
+def _(w, f):
+    return [], just(plan(w, f))
+
+
+@recipe("RecordAction")
+def _(w, f):
+    return [plan(w, f)], just(action(w, f))
+
+
+@recipe("ChangeActionStatus")
+def _(w, f):
+    return [plan(w, f), action(w, f)], just(
+        w.command(
+            c.ChangeActionStatus,
+            plan_of_approach=f"pva-{f}",
+            action=f"actie-{f}",
+            status=ActionStatus.AFGEROND,
+            valid_from=DAY,
+        )
+    )
+
+
+@recipe("SetPlanMilestone")
+def _(w, f):
+    return [plan(w, f)], just(
+        w.command(
+            c.SetPlanMilestone,
+            plan_of_approach=f"pva-{f}",
+            milestone=f"mijlpaal-{f}",
+            what="Tarief 2027",
+            deadline=Deadline(notation="2026-12-01"),
+            parties=(SubjectRef(SubjectKind.REGION, w.region),),
+        )
+    )
+
+
+@recipe("RecordRecommendation")
+def _(w, f):
+    return [plan(w, f)], just(recommendation(w, f))
+
+
+@recipe("ReportResult")
+def _(w, f):
+    return [plan(w, f), recommendation(w, f)], just(
+        w.command(
+            c.ReportResult,
+            plan_of_approach=f"pva-{f}",
+            recommendation=f"aanbeveling-{f}",
+            result="Expertteam ingebed",
+            valid_from=DAY,
         )
     )

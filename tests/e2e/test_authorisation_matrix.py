@@ -84,9 +84,17 @@ READS: list[tuple[str, str, Query]] = [
     ("/events", "/events", (("region", OWN_REGION), ("region", OTHER_REGION))),
     ("/events", "/events", (("region", OTHER_REGION), ("region", OWN_REGION))),
     ("/events", "/events", (("region", OWN_REGION), ("limit", "5"), ("limit", "500"))),
+    ("/plans-of-approach/overdue-actions", "/plans-of-approach/overdue-actions", ()),
 ] + [
     (f"/regions/{{region}}/{what}", f"/regions/{region}/{what}", query)
-    for what in ("map", "history", "feed", "compliance")
+    for what in (
+        "map",
+        "history",
+        "feed",
+        "compliance",
+        "plans-of-approach",
+        "overdue-actions",
+    )
     for region in (OWN_REGION, OTHER_REGION)
     # a query parameter naming another region never widens what the path names
     for query in ((), (("region", OTHER_REGION if region == OWN_REGION else OWN_REGION),))

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from hypothesis import strategies as st
 
-from domain.accountability import Deadline, Owner, OwnerKind
+from domain.accountability import REGISTERED_OWNERS, Deadline, Owner, OwnerKind
 from domain.values import (
     UNKNOWN_DATE,
     Authority,
@@ -138,27 +138,27 @@ st.register_type_strategy(
     ),
 )
 
-# Deadlines at every precision, and owners named as their kind requires (``domain.accountability``).
-st.register_type_strategy(
-    Deadline,
-    st.builds(
-        Deadline,
-        notation=st.none()
-        | st.integers(2000, 2040).flatmap(
-            lambda year: st.sampled_from(
-                [f"{year}", f"{year}-11", f"{year}-12-01", f"{year}-Q4", f"{year}-najaar"]
-            )
-        ),
-        as_written=st.text(max_size=20),
+_notations = st.one_of(
+    st.none(),
+    days.map(lambda d: f"{d:%Y}"),
+    days.map(lambda d: f"{d:%Y-%m}"),
+    days.map(lambda d: d.isoformat()),
+    st.tuples(days, st.sampled_from(["Q1", "Q2", "Q3", "Q4", "voorjaar", "winter"])).map(
+        lambda pair: f"{pair[0]:%Y}-{pair[1]}"
     ),
 )
 st.register_type_strategy(
+    Deadline, st.builds(Deadline, notation=_notations, as_written=st.text(max_size=20))
+)
+st.register_type_strategy(
     Owner,
-    st.builds(Owner, kind=st.just(OwnerKind.REGION), slug=st.just("noord-limburg"))
-    | st.builds(
-        Owner,
-        kind=st.just(OwnerKind.WORKGROUP),
-        name=st.text(min_size=1, max_size=20).filter(str.strip),
+    st.one_of(
+        st.builds(Owner, kind=st.sampled_from(sorted(REGISTERED_OWNERS)), slug=slugs),
+        st.builds(
+            Owner,
+            kind=st.sampled_from([OwnerKind.WORKGROUP, OwnerKind.OTHER]),
+            name=st.text(min_size=1, max_size=20).filter(str.strip),
+        ),
     ),
 )
 
