@@ -511,6 +511,7 @@ class GovernanceApplication(Application[UUID]):
     def annotate_assessment(self, cmd: c.AnnotateAssessment) -> UUID:
         slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
         return self._change(cmd, ComplianceAssessment, slug, ComplianceAssessment.annotate)
+
     # -- plans of approach --------------------------------------------------------------------------------
     def record_plan_of_approach(self, cmd: c.RecordPlanOfApproach) -> UUID:
         self.require(cmd.owner)

@@ -398,6 +398,8 @@ class AnnotateAssessment(Command, frozen=True, kw_only=True):
     reviewer: str
     remark: str
     on_version: int | None = None
+
+
 # -- plans of approach ---------------------------------------------------------------------------------
 class RecordPlanOfApproach(FactCommand, frozen=True, kw_only=True):
     """A region's (or a cooperation's) plan of approach, with its goals and their findings."""

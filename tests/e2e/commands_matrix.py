@@ -19,8 +19,8 @@ from typing import Any
 
 import msgspec
 
-from domain.compliance import NormFramework, Verdict
 from domain.accountability import Deadline, Owner, OwnerKind
+from domain.compliance import NormFramework, Verdict
 from domain.plans_of_approach import ActionStatus
 from domain.values import (
     AgreementKind,
@@ -552,6 +552,10 @@ def _(w, f):
     return [norm(w, f), assessment(w, f)], just(
         w.command(
             c.AnnotateAssessment, norm=f"norm-{f}", region=w.region, reviewer="R", remark="Klopt?"
+        )
+    )
+
+
 # -- plans of approach: of the world's cooperation ------------------------------------------------
 def plan(w: World, f: str) -> c.Command:
     return w.command(
