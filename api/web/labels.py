@@ -231,6 +231,9 @@ VALUE_LABELS: dict[str, str] = {
     SubjectKind.SOURCE: "bron",
     SubjectKind.CLAIMS: "tegenstrijdige bronnen",
     SubjectKind.ACCOUNT: "accounthouderschap",
+    SubjectKind.NORM: "norm",
+    SubjectKind.ASSESSMENT: "beoordeling",
+    SubjectKind.PLAN_OF_APPROACH: "plan van aanpak",
     # RegionKind
     RegionKind.JEUGDZORGREGIO: "jeugdzorgregio",
     RegionKind.GEBIED: "gebied",
