@@ -49,6 +49,7 @@ HIDDEN_ROUTES = {
     "/kaart/samenwerkingsverband/{slug}": "reads_everything, as /cooperations/{cooperation}/map",
     "/kaart/organisatie/{slug}": "test_a_region_system_reads_only_its_own_region_map",
     "/kaart/regio/{slug}/verschil": "test_a_region_system_reads_only_its_own_region_map",
+    "/kaart/regio/{slug}/normen": "test_a_region_system_reads_only_its_own_regions_norms",
     "/kaart/samenwerkingsverband/{slug}/verschil": "reads_everything, as the map page",
     "/kaart/organisatie/{slug}/verschil": "reads_everything, as the map page",
     "/besluiten/overdracht-accounthouderschap": "test_an_auditor_gets_no_decision_form; the "
