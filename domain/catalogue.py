@@ -26,6 +26,7 @@ from domain.agreements import (
 )
 from domain.base import GovernanceAggregate
 from domain.events import _AGGREGATE_BY_NAME, EVENT_CLASSES
+from domain.modules import CostKey, ModuleCommitment
 from domain.registry import ConflictingClaims, Cooperation, Municipality, StructuralChange
 
 # The library's own attributes of every event (``originator_topic`` only on an aggregate's first).
@@ -86,6 +87,17 @@ EVENT_NOTES: dict[type, str] = {
     ),
     ExpertiseCentreMandate.Granted: "``owner`` is the cooperation that grants the mandate.",
     Trekkerschap.LeadAssigned: "``owner`` is the cooperation whose agenda item it is.",
+    ModuleCommitment.Opened: (
+        "A region's place in a module, slug ``<cooperation>:m<module>:<region>``; opened by the first "
+        "commitment or mandate recorded on it."
+    ),
+    ModuleCommitment.MandateGiven: (
+        "The region's mandate for the content or the costs of its commitment, holding valid_from.."
+        "valid_until; the authority is the regional body or municipality that gave it. The commitment "
+        "counts only on days when it and a mandate of each kind hold."
+    ),
+    CostKey.Agreed: "``shares``: each region's percentage of the module's costs, together 100.",
+    CostKey.Revised: "The new shares hold from valid_from; the previous ones end the day before.",
     GovernanceAggregate.FactCorrected: (
         "The fact stated by event ``corrects_version`` of aggregate ``corrects_id`` no longer counts; "
         "it stays in the history. Correcting version 1 retracts the aggregate."

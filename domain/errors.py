@@ -95,3 +95,11 @@ class UnknownAuthority(DomainError, LookupError):
 
 class IncompetentAuthority(DomainError):
     rule = "an authority is competent for the subject it decides on"
+
+
+class NotCommittable(DomainError):
+    rule = "a region commits to a module on its cooperation's agenda, saying what it commits to"
+
+
+class CostKeyInvalid(DomainError):
+    rule = "a cost key gives each member region a positive share, and the shares make exactly 100%"

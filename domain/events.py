@@ -45,6 +45,7 @@ from domain.agreements import (
 )
 from domain.base import GovernanceAggregate
 from domain.concerns import Concerns, concerns
+from domain.modules import CostKey, ModuleCommitment
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -71,6 +72,8 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     ExpertiseCentreMandate,
     Trekkerschap,
     Agreement,
+    ModuleCommitment,
+    CostKey,
 )
 
 EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
@@ -105,6 +108,11 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     Trekkerschap.LeadAssigned,
     Trekkerschap.LeadReassigned,
     Agreement.Recorded,
+    ModuleCommitment.Opened,
+    ModuleCommitment.Committed,
+    ModuleCommitment.MandateGiven,
+    CostKey.Agreed,
+    CostKey.Revised,
     GovernanceAggregate.FactCorrected,
 )
 

@@ -320,6 +320,8 @@ class SubjectKind(StrEnum):
     SOURCE = "source"
     CLAIMS = "claims"
     ACCOUNT = "account-holdership"  # one organisation's account within one cooperation
+    MODULE_COMMITMENT = "module-commitment"  # one region's part in one module of a cooperation
+    COST_KEY = "cost-key"  # the verdeelsleutel of one module of a cooperation
 
 
 class SubjectRef(msgspec.Struct, frozen=True):
