@@ -32,6 +32,7 @@ from domain.agreements import (
 from domain.base import GovernanceAggregate, fact_fields
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.events import AGGREGATE_BY_KIND
+from domain.modules import CostKey, ModuleCommitment
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -45,6 +46,7 @@ from domain.registry import (
 from domain.values import SubjectKind, SubjectRef, ValidPeriod
 from services import commands as c
 from services.command_checks import checked
+from services.module_commitments import ModuleCommitmentCommands
 
 A = TypeVar("A", bound=GovernanceAggregate)
 
@@ -105,7 +107,7 @@ def arguments(cmd: c.Command, target: Callable[..., Any], **given: Any) -> dict[
     return {name: value for name, value in offered.items() if name in parameters}
 
 
-class GovernanceApplication(Application[UUID]):
+class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "adapters.codec:MsgspecMapper",
         "TRANSCODER_TOPIC": "adapters.codec:MsgspecTranscoder",
@@ -520,6 +522,10 @@ COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], U
     c.RecordAgreement: GovernanceApplication.record_agreement,
     c.RecordMilestone: GovernanceApplication.record_milestone,
     c.ChangeAgreementStatus: GovernanceApplication.change_agreement_status,
+    c.CommitToModule: GovernanceApplication.commit_to_module,
+    c.GiveModuleMandate: GovernanceApplication.give_module_mandate,
+    c.AgreeCostKey: GovernanceApplication.agree_cost_key,
+    c.ReviseCostKey: GovernanceApplication.revise_cost_key,
 }
 
 # The aggregate each command changes when it exists before the command (those that register a new
@@ -543,4 +549,7 @@ _TARGETS: dict[type, type[Aggregate]] = {
     c.ReassignLead: Trekkerschap,
     c.RecordMilestone: AgreementAggregate,
     c.ChangeAgreementStatus: AgreementAggregate,
+    c.CommitToModule: ModuleCommitment,
+    c.GiveModuleMandate: ModuleCommitment,
+    c.ReviseCostKey: CostKey,
 }

@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 
 from domain.agreements import AgreementTerms
+from domain.modules import CostShare, MandateKind
 from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
@@ -354,3 +355,40 @@ class RecordMilestone(Command, frozen=True, kw_only=True):
 class ChangeAgreementStatus(FactCommand, frozen=True, kw_only=True):
     agreement: str
     status: AgreementStatus
+
+
+# -- modular cooperation (principle C) -------------------------------------------------------------------
+class CommitToModule(FactCommand, frozen=True, kw_only=True):
+    """A region commits to a module of its cooperation's agenda; it counts once the region's mandates
+    for the content and the costs are recorded too."""
+
+    cooperation: str
+    module: int
+    region: str
+    content: str
+
+
+class GiveModuleMandate(FactCommand, frozen=True, kw_only=True):
+    """The region gives its mandate for the content or the costs of its part in a module; the authority
+    is the regional body or municipality that gave it."""
+
+    cooperation: str
+    module: int
+    region: str
+    mandate: MandateKind
+
+
+class AgreeCostKey(FactCommand, frozen=True, kw_only=True):
+    """The verdeelsleutel of a module: each member region's share in percent, together exactly 100."""
+
+    cooperation: str
+    module: int
+    shares: tuple[CostShare, ...]
+
+
+class ReviseCostKey(FactCommand, frozen=True, kw_only=True):
+    """New shares for a module's costs, from ``valid_from``; the previous shares end the day before."""
+
+    cooperation: str
+    module: int
+    shares: tuple[CostShare, ...]

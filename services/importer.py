@@ -9,7 +9,8 @@ it would record is already there, so a second run records nothing. Whether it is
 aggregate (``has_membership``, ``has_term``, ...), the same question behind the domain's
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
-participants, bodies, agreements, changes (after the member rows, so a merger only records what the
+participants, bodies, agreements, the regions' commitments to modules
+(``services.module_import``), changes (after the member rows, so a merger only records what the
 member rows do not already say) and conflicting claims.
 
 Entry point: ``import_governance_facts(app)``.
@@ -17,6 +18,7 @@ Entry point: ``import_governance_facts(app)``.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import re
 import time
@@ -70,6 +72,7 @@ from domain.values import (
 )
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
+from services.module_import import import_modular_cooperation
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -199,6 +202,7 @@ class GovernanceFactsImporter:
             self.import_cooperations,
             self.import_bodies,
             self.import_agreements,
+            functools.partial(import_modular_cooperation, self),
             self.import_changes,
             self.import_claims,
         ):
