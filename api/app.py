@@ -44,6 +44,7 @@ from api.controllers.cooperations import CooperationController
 from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
 from api.controllers.feeds import FeedController
+from api.controllers.modules import ModuleCommitmentController, ModuleCommitmentReads
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.organisations import OrganisationController
 from api.controllers.regions import RegionController
@@ -208,6 +209,8 @@ def create_app(
             CooperationController,
             OrganisationController,
             AgreementController,
+            ModuleCommitmentController,
+            ModuleCommitmentReads,
             DecisionController,
             BodyController,
             EventController,

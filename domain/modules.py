@@ -294,12 +294,18 @@ class CostKey(GovernanceAggregate):
     @event("Agreed")
     @decision
     def __init__(
-        self, cost_key: str, cooperation: str, module: int, shares: tuple[CostShare, ...]
+        self,
+        cost_key: str,
+        cooperation: str,
+        module: int,
+        shares: tuple[CostShare, ...],
+        valid_from: PartialDate,
     ) -> None:
         self.cost_key = cost_key
         self.cooperation = cooperation
         self.module = module
         self.shares = shares
+        self.shares_from = valid_from
 
     def revise(
         self,
@@ -311,10 +317,13 @@ class CostKey(GovernanceAggregate):
     ) -> None:
         self.check_not_retracted()
         check_cost_shares(shares, members)
-        if not period.valid_from.is_known:
+        starts = period.valid_from
+        if not starts.is_known or (
+            self.shares_from.is_known and starts.earliest <= self.shares_from.latest
+        ):
             raise CostKeyInvalid(
-                f"a revision of the cost key of module {self.module} of {self.cooperation} says from "
-                f"when it holds — {CostKeyInvalid.rule}"
+                f"a revision of the cost key of module {self.module} of {self.cooperation} holds from a "
+                f"known date after the shares it revises ({self.shares_from}) — {CostKeyInvalid.rule}"
             )
         if set(shares) == set(self.shares):
             raise AlreadyRecorded(
@@ -339,5 +348,7 @@ class CostKey(GovernanceAggregate):
         module: int,
         shares: tuple[CostShare, ...],
         previous_shares: tuple[CostShare, ...],
+        valid_from: PartialDate,
     ) -> None:
         self.shares = shares
+        self.shares_from = valid_from

@@ -1,6 +1,7 @@
 """The projection's handlers: for each event class that changes a governance map's fact rows, the
 function that writes them into a batch (``projections.batch``). The registry's events and the
-agreements' events each have a module of their own, and so do the steps of a mandate's plans."""
+agreements' events each have a module of their own, and so do the steps of a mandate's plans and the
+regions' commitments to modules."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.base import GovernanceAggregate
-from projections.handlers import agreements, plans, registry
+from projections.handlers import agreements, modules, plans, registry
 
-HANDLERS: dict[type, Any] = {**registry.HANDLERS, **agreements.HANDLERS, **plans.HANDLERS}
+HANDLERS: dict[type, Any] = {
+    **registry.HANDLERS,
+    **agreements.HANDLERS,
+    **plans.HANDLERS,
+    **modules.HANDLERS,
+}
 # Every other event (accounts opened, milestones) changes only the history.
 
 # The topics of the events that change fact rows (all events change the history).

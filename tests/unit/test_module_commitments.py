@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.audience import Audience
 from domain.errors import AlreadyRecorded, CostKeyInvalid, IncompetentAuthority
 from domain.modules import (
     CostKey,
@@ -30,6 +31,9 @@ from domain.values import (
     SubjectRef,
     ValidPeriod,
 )
+from services import commands as c
+from services.application import GovernanceApplication
+from services.importer import import_governance_facts
 
 WHO = Attribution(principal="test")
 DAY = date(2022, 6, 1)
@@ -139,7 +143,7 @@ def test_a_revised_cost_key_holds_from_a_known_date() -> None:
         attribution=WHO,
     )
     split = (CostShare("achterhoek", Decimal(40)), CostShare("regio-nijmegen", Decimal(60)))
-    with pytest.raises(CostKeyInvalid, match="from when"):
+    with pytest.raises(CostKeyInvalid, match="from a known date"):
         key.revise(shares=split, members=G7, period=ValidPeriod(), attribution=WHO)
     key.revise(
         shares=split,
@@ -161,3 +165,33 @@ def test_a_mandate_is_given_in_the_region() -> None:
     with pytest.raises(IncompetentAuthority, match="given in the region"):
         check_regional_authority(body, "achterhoek", g7)
     check_regional_authority(body, "achterhoek", SubjectRef(SubjectKind.REGION, "achterhoek"))
+
+
+def test_a_regions_mandate_reaches_the_feeds_of_the_cooperations_members() -> None:
+    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    import_governance_facts(app)
+    app.handle(
+        c.GiveModuleMandate(
+            cooperation="g7-gelderland",
+            module=2,
+            region="regio-nijmegen",
+            mandate=MandateKind.COSTS,
+            principal="test",
+            authority=Authority(
+                kind=AuthorityKind.BODY,
+                body="wethoudersoverleg-regio-nijmegen",
+                decision_date=PartialDate.parse("2021-12-09"),
+                document="besluitenlijst",
+            ),
+        )
+    )
+    audience = Audience()
+    notifications = app.recorder.select_notifications(start=1, limit=1_000_000)
+    routed = [
+        (event, audience.regions_concerned(event))
+        for event in map(app.mapper.to_domain_event, notifications)
+    ]
+    [regions] = [r for e, r in routed if isinstance(e, ModuleCommitment.MandateGiven)]
+    assert regions == G7
+    committed = [r for e, r in routed if isinstance(e, ModuleCommitment.Committed)]
+    assert committed and all(r == G7 for r in committed)
