@@ -254,10 +254,11 @@ def check_cost_shares(shares: tuple[CostShare, ...], members: frozenset[str] | N
 
 
 class CostKey(GovernanceAggregate):
-    """The verdeelsleutel of one module of a cooperation: the regions' shares of its costs over time.
+    """A verdeelsleutel of one module of a cooperation: the regions' shares of its costs over time.
 
-    Identified by ``<cooperation>:m<module>``. A revision holds from its ``valid_from``; the shares
-    before it end the day before.
+    Identified by its own slug, like an agreement: a module's costs may be divided by more than one
+    key (the extra project capacity of principle D, the care itself). A revision holds from its
+    ``valid_from``; the shares before it end the day before.
     """
 
     kind = SubjectKind.COST_KEY
@@ -267,14 +268,11 @@ class CostKey(GovernanceAggregate):
     def create_id(cls, cost_key: str) -> UUID:
         return cls.id_for(cost_key)
 
-    @staticmethod
-    def slug_for(cooperation: str, module: int) -> str:
-        return f"{cooperation}:m{module}"
-
     @classmethod
     def agree(
         cls,
         *,
+        cost_key: str,
         cooperation: str,
         module: int,
         shares: tuple[CostShare, ...],
@@ -284,7 +282,7 @@ class CostKey(GovernanceAggregate):
     ) -> CostKey:
         check_cost_shares(shares, members)
         return cls(
-            cost_key=cls.slug_for(cooperation, module),
+            cost_key=cost_key,
             cooperation=cooperation,
             module=module,
             shares=shares,
@@ -310,12 +308,19 @@ class CostKey(GovernanceAggregate):
     def revise(
         self,
         *,
+        cooperation: str,
+        module: int,
         shares: tuple[CostShare, ...],
         members: frozenset[str],
         period: ValidPeriod,
         attribution: Attribution,
     ) -> None:
         self.check_not_retracted()
+        if (cooperation, module) != (self.cooperation, self.module):
+            raise CostKeyInvalid(
+                f"{self.cost_key} is the cost key of module {self.module} of {self.cooperation}, not "
+                f"of module {module} of {cooperation} — {CostKeyInvalid.rule}"
+            )
         check_cost_shares(shares, members)
         starts = period.valid_from
         if not starts.is_known or (

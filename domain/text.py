@@ -85,6 +85,7 @@ SLUG_FIELDS = frozenset(
         "commissioned_by_body",
         "contact_municipality",
         "cooperation",
+        "cost_key",
         "executing_municipality",
         "expertise_centre",
         "from_municipalities",

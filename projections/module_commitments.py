@@ -61,8 +61,9 @@ class CostShareEntry(Fact, frozen=True, kw_only=True):
 
 
 class CostKeyEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """A module's verdeelsleutel on the day asked: each region's share, together 100%."""
+    """A verdeelsleutel of a module on the day asked: each region's share, together 100%."""
 
+    cost_key: str
     cooperation: Named
     module: int
     item: str | None
@@ -135,11 +136,11 @@ def _answer(
     q.load_names()
     items = _agenda_items(q, sorted({r["cooperation"] for r in rows}))
     places: dict[tuple[str, int, str], list[Any]] = defaultdict(list)
-    keys: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    keys: dict[tuple[str, int, str], list[Any]] = defaultdict(list)
     for row in rows:
         module = details_of(row)["module"]
         if row["fact_kind"] == FactKind.COST_SHARE:
-            keys[(row["cooperation"], module)].append(row)
+            keys[(row["cooperation"], module, row["subject_slug"])].append(row)
         else:
             places[(row["cooperation"], module, row["region"])].append(row)
     entries = [_entry(q, place, found, items) for place, found in sorted(places.items())]
@@ -151,6 +152,7 @@ def _answer(
         commitments=tuple(entries),
         cost_keys=tuple(
             CostKeyEntry(
+                cost_key=cost_key,
                 cooperation=_named(q, SubjectKind.COOPERATION, cooperation),
                 module=module,
                 item=items.get((cooperation, module)),
@@ -163,7 +165,7 @@ def _answer(
                     for r in sorted(shares, key=lambda r: r["region"])
                 ),
             )
-            for (cooperation, module), shares in sorted(keys.items())
+            for (cooperation, module, cost_key), shares in sorted(keys.items())
         ),
     )
 

@@ -379,16 +379,18 @@ class GiveModuleMandate(FactCommand, frozen=True, kw_only=True):
 
 
 class AgreeCostKey(FactCommand, frozen=True, kw_only=True):
-    """The verdeelsleutel of a module: each member region's share in percent, together exactly 100."""
+    """A verdeelsleutel of a module: each member region's share in percent, together exactly 100."""
 
+    cost_key: str
     cooperation: str
     module: int
     shares: tuple[CostShare, ...]
 
 
 class ReviseCostKey(FactCommand, frozen=True, kw_only=True):
-    """New shares for a module's costs, from ``valid_from``; the previous shares end the day before."""
+    """New shares of a module's cost key, from ``valid_from``; the previous shares end the day before."""
 
+    cost_key: str
     cooperation: str
     module: int
     shares: tuple[CostShare, ...]

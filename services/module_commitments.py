@@ -91,12 +91,14 @@ class ModuleCommitmentCommands(_Base):
         arguments = self._cost_key_arguments(cmd)
         return self._register(
             CostKey,
-            CostKey.slug_for(cmd.cooperation, cmd.module),
-            lambda: CostKey.agree(cooperation=cmd.cooperation, module=cmd.module, **arguments),
+            cmd.cost_key,
+            lambda: CostKey.agree(
+                cost_key=cmd.cost_key, cooperation=cmd.cooperation, module=cmd.module, **arguments
+            ),
         )
 
     def revise_cost_key(self, cmd: c.ReviseCostKey) -> UUID:
-        key = self.get(CostKey, CostKey.slug_for(cmd.cooperation, cmd.module))
-        key.revise(**self._cost_key_arguments(cmd))
+        key = self.get(CostKey, cmd.cost_key)
+        key.revise(cooperation=cmd.cooperation, module=cmd.module, **self._cost_key_arguments(cmd))
         self.save(key)
         return key.id

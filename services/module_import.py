@@ -65,9 +65,9 @@ def import_modular_cooperation(
             place is not None and place.has_mandate(mandate, ValidPeriod(**period)),
         )
     for record in section.get("cost_keys", ()):
-        slug = CostKey.slug_for(record["cooperation"], record["module"])
         yield (
             c.AgreeCostKey(
+                cost_key=record["id"],
                 cooperation=record["cooperation"],
                 module=record["module"],
                 shares=tuple(
@@ -76,5 +76,5 @@ def import_modular_cooperation(
                 **importer.period(record),
                 **importer.attribution(record),
             ),
-            importer.registered(CostKey, slug),
+            importer.registered(CostKey, record["id"]),
         )

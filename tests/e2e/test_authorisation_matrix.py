@@ -69,6 +69,11 @@ READS: list[tuple[str, str, Query]] = [
     ("/municipalities", "/municipalities", ()),
     ("/cooperations/{cooperation}/map", "/cooperations/g7-gelderland/map", ()),
     ("/cooperations/{cooperation}/history", "/cooperations/g7-gelderland/history", ()),
+    (
+        "/cooperations/{cooperation}/module-commitments",
+        "/cooperations/g7-gelderland/module-commitments",
+        (("lacking", "costs"),),
+    ),
     ("/organisations/{organisation}/map", "/organisations/koraalgroep/map", ()),
     ("/organisations/{organisation}/history", "/organisations/koraalgroep/history", ()),
     ("/municipalities/{municipality}/history", "/municipalities/beuningen/history", ()),
@@ -84,7 +89,7 @@ READS: list[tuple[str, str, Query]] = [
     ("/events", "/events", (("region", OWN_REGION), ("limit", "5"), ("limit", "500"))),
 ] + [
     (f"/regions/{{region}}/{what}", f"/regions/{region}/{what}", query)
-    for what in ("map", "history", "feed")
+    for what in ("map", "history", "feed", "module-commitments")
     for region in (OWN_REGION, OTHER_REGION)
     # a query parameter naming another region never widens what the path names
     for query in ((), (("region", OTHER_REGION if region == OWN_REGION else OWN_REGION),))

@@ -102,6 +102,7 @@ def test_a_cost_key_is_accepted_exactly_when_its_positive_shares_make_100(values
     valid = sum(values, Decimal(0)) == 100 and all(v > 0 for v in values)
     try:
         CostKey.agree(
+            cost_key="g7-sez",
             cooperation="g7-gelderland",
             module=2,
             shares=shares,
@@ -135,6 +136,7 @@ def test_a_cost_key_names_members_only_and_each_once() -> None:
 
 def test_a_revised_cost_key_holds_from_a_known_date() -> None:
     key = CostKey.agree(
+        cost_key="g7-sez",
         cooperation="g7-gelderland",
         module=2,
         shares=(CostShare("achterhoek", Decimal(100)),),
@@ -144,8 +146,17 @@ def test_a_revised_cost_key_holds_from_a_known_date() -> None:
     )
     split = (CostShare("achterhoek", Decimal(40)), CostShare("regio-nijmegen", Decimal(60)))
     with pytest.raises(CostKeyInvalid, match="from a known date"):
-        key.revise(shares=split, members=G7, period=ValidPeriod(), attribution=WHO)
+        key.revise(
+            cooperation="g7-gelderland",
+            module=2,
+            shares=split,
+            members=G7,
+            period=ValidPeriod(),
+            attribution=WHO,
+        )
     key.revise(
+        cooperation="g7-gelderland",
+        module=2,
         shares=split,
         members=G7,
         period=ValidPeriod(PartialDate.parse("2023-01-01")),

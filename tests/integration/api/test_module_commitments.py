@@ -143,6 +143,7 @@ def test_a_mandate_is_given_in_the_region_not_by_the_cooperation(client, context
 def test_a_cost_key_must_make_100_percent(client, context) -> None:
     coordinator = bearer(context, Role.COORDINATOR, cooperations=("g7-gelderland",))
     key = {
+        "cost_key": "g7-sez-capaciteit",
         "cooperation": "g7-gelderland",
         "module": 2,
         "shares": [
@@ -168,11 +169,37 @@ def test_a_cost_key_must_make_100_percent(client, context) -> None:
         "/regions/achterhoek/module-commitments", headers=bearer(context, Role.AUDITOR)
     ).json()
     [sez] = region["cost_keys"]
+    assert (sez["cost_key"], sez["module"], sez["item"]) == (
+        "g7-sez-capaciteit",
+        2,
+        "Spoed Eisende Zorg",
+    )
     assert {s["region"]["slug"]: s["percentage"] for s in sez["shares"]} == {
         "achterhoek": "35.5",
         "centraal-gelderland": "24.5",
         "regio-nijmegen": "40",
     }
+
+    revised = {
+        **key,
+        "shares": [
+            {"region": "regio-nijmegen", "percentage": "50"},
+            {"region": "achterhoek", "percentage": "50"},
+        ],
+        "valid_from": {"value": "2023-01-01", "precision": "day"},
+    }
+    answer = client.post(f"{COST_KEYS}/revise", json=revised, headers=coordinator)
+    assert answer.status_code == 201, answer.text
+    _catch_up(context)
+    reader = bearer(context, Role.AUDITOR)
+
+    def shares_on(day: str) -> dict[str, str]:
+        listed = client.get(f"{G7_COMMITMENTS}?as_of={day}", headers=reader).json()
+        [key_then] = listed["cost_keys"]
+        return {s["region"]["slug"]: s["percentage"] for s in key_then["shares"]}
+
+    assert shares_on("2023-06-01") == {"achterhoek": "50", "regio-nijmegen": "50"}
+    assert shares_on("2022-12-31")["centraal-gelderland"] == "24.5"
 
 
 def test_bad_input_is_a_problem(client, context) -> None:
