@@ -102,6 +102,12 @@ def test_a_commitment_counts_once_both_mandates_are_recorded_and_not_before(
     assert ("regio-nijmegen", 2) not in {
         (e["region"]["slug"], e["module"]) for e in lacking.json()["commitments"]
     }
+    history = client.get("/regions/regio-nijmegen/history", headers=reader).json()
+    sentences = [e["summary"] for e in history if "mandaat" in e["summary"]]
+    assert sentences[-1].startswith(
+        "Regio Nijmegen geeft mandaat voor de kosten van module 2 van G7"
+    ), sentences
+    assert "per 2022-01-01, besloten door" in sentences[-1], sentences
     region = client.get(
         "/regions/regio-nijmegen/module-commitments?as_of=2022-03-01", headers=reader
     )
