@@ -5,6 +5,9 @@ the scope is refused and nothing is recorded; cost keys must make 100%."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from domain.modules import MandateKind, ModuleCommitment
 from projections.runner import ProjectionRunner
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
@@ -220,3 +223,25 @@ def test_bad_input_is_a_problem(client, context) -> None:
     off_agenda = client.post(MANDATES, json={**_mandate("costs"), "module": 9}, headers=coordinator)
     assert off_agenda.status_code == 422
     assert "no module 9" in off_agenda.json()["detail"]
+
+
+def test_a_corrected_cost_mandate_no_longer_counts(client, context) -> None:
+    coordinator = bearer(context, Role.COORDINATOR, cooperations=("g7-gelderland",))
+    reader = bearer(context, Role.AUDITOR)
+    client.post(MANDATES, json=_mandate("content"), headers=coordinator)
+    costs = client.post(MANDATES, json=_mandate("costs"), headers=coordinator).json()
+    _catch_up(context)
+    assert _entry(client.get(G7_COMMITMENTS, headers=reader).json(), "regio-nijmegen", 2)["counts"]
+    correction = {
+        "aggregate_id": costs["aggregate_id"],
+        "version": costs["version"],
+        "reason": "the wethoudersoverleg did not decide on the costs",
+    }
+    corrected = client.post("/decisions/corrections", json=correction, headers=coordinator)
+    assert corrected.status_code == 201, corrected.text
+    _catch_up(context)
+    nijmegen = _entry(client.get(G7_COMMITMENTS, headers=reader).json(), "regio-nijmegen", 2)
+    assert (nijmegen["counts"], nijmegen["lacks"]) == (False, ["costs"])
+    assert context.app.get(ModuleCommitment, "g7-gelderland:m2:regio-nijmegen").lacks(
+        date.today()
+    ) == (MandateKind.COSTS,)
