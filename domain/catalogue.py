@@ -96,6 +96,9 @@ EVENT_NOTES: dict[type, str] = {
         "valid_until; the authority is the regional body or municipality that gave it. The commitment "
         "counts only on days when it and a mandate of each kind hold."
     ),
+    ModuleCommitment.MandateEnded: (
+        "The region withdrew the mandate that started on valid_from; valid_until is its last day."
+    ),
     CostKey.Agreed: "``shares``: each region's percentage of the module's costs, together 100.",
     CostKey.Revised: "The new shares hold from valid_from; the previous ones end the day before.",
     GovernanceAggregate.FactCorrected: (

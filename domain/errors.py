@@ -103,3 +103,7 @@ class NotCommittable(DomainError):
 
 class CostKeyInvalid(DomainError):
     rule = "a cost key gives each member region a positive share, and the shares make exactly 100%"
+
+
+class NoCurrentMandate(DomainError):
+    rule = "only a mandate without a recorded end can be ended"

@@ -111,6 +111,7 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     ModuleCommitment.Opened,
     ModuleCommitment.Committed,
     ModuleCommitment.MandateGiven,
+    ModuleCommitment.MandateEnded,
     CostKey.Agreed,
     CostKey.Revised,
     GovernanceAggregate.FactCorrected,

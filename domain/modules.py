@@ -28,6 +28,7 @@ from domain.errors import (
     AlreadyRecorded,
     CostKeyInvalid,
     IncompetentAuthority,
+    NoCurrentMandate,
     NotCommittable,
 )
 from domain.values import (
@@ -185,6 +186,28 @@ class ModuleCommitment(GovernanceAggregate):
             **fact_fields(period, attribution),
         )
 
+    def end_mandate(
+        self, *, mandate: MandateKind, valid_until: PartialDate, attribution: Attribution
+    ) -> None:
+        """The region withdraws its mandate of this kind: the last one without a recorded end holds
+        until ``valid_until`` (its last day); from the day after, the commitment no longer counts."""
+        self.check_not_retracted()
+        open_terms = [m for m in self.mandates if m.mandate is mandate and m.period.is_open]
+        if not open_terms:
+            raise NoCurrentMandate(
+                f"{self.region} has no {mandate} mandate for module {self.module} of "
+                f"{self.cooperation} without a recorded end — {NoCurrentMandate.rule}"
+            )
+        period = ValidPeriod(open_terms[-1].period.valid_from, valid_until)
+        self._mandate_ended(
+            commitment=self.commitment,
+            cooperation=self.cooperation,
+            module=self.module,
+            region=self.region,
+            mandate=mandate,
+            **fact_fields(period, attribution),
+        )
+
     # -- events ----------------------------------------------------------------------------------
     @event("Committed")
     @decision
@@ -214,6 +237,25 @@ class ModuleCommitment(GovernanceAggregate):
         valid_until: PartialDate,
     ) -> None:
         self.mandates.append(MandateTerm(mandate, ValidPeriod(valid_from, valid_until)))
+
+    @event("MandateEnded")
+    @decision
+    def _mandate_ended(
+        self,
+        commitment: str,
+        cooperation: str,
+        module: int,
+        region: str,
+        mandate: MandateKind,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
+    ) -> None:
+        ended = MandateTerm(mandate, ValidPeriod(valid_from))
+        # (none when a correction retracted the mandate this event ended)
+        for index in reversed(range(len(self.mandates))):
+            if self.mandates[index] == ended:
+                self.mandates[index] = MandateTerm(mandate, ValidPeriod(valid_from, valid_until))
+                return
 
 
 # ---------------------------------------------------------------------------------------------------

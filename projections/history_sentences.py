@@ -195,6 +195,14 @@ def _module_mandate_given(say: _Say) -> str:
     )
 
 
+def _module_mandate_ended(say: _Say) -> str:
+    covers = _MANDATE_WORDS.get(say("mandate") or "", say("mandate"))
+    return (
+        f"{say('region')} trekt het mandaat in voor {covers} van module {say('module')}"
+        f" van {say('cooperation')}"
+    )
+
+
 def _cost_key_agreed(say: _Say) -> str:
     return f"Verdeelsleutel {say('cost_key')} voor module {say('module')} van {say('cooperation')} afgesproken"
 
@@ -237,6 +245,7 @@ _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "ModuleCommitment.Opened": _module_place_opened,
     "ModuleCommitment.Committed": _committed_to_module,
     "ModuleCommitment.MandateGiven": _module_mandate_given,
+    "ModuleCommitment.MandateEnded": _module_mandate_ended,
     "CostKey.Agreed": _cost_key_agreed,
     "CostKey.Revised": _cost_key_revised,
 }

@@ -524,6 +524,7 @@ COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], U
     c.ChangeAgreementStatus: GovernanceApplication.change_agreement_status,
     c.CommitToModule: GovernanceApplication.commit_to_module,
     c.GiveModuleMandate: GovernanceApplication.give_module_mandate,
+    c.EndModuleMandate: GovernanceApplication.end_module_mandate,
     c.AgreeCostKey: GovernanceApplication.agree_cost_key,
     c.ReviseCostKey: GovernanceApplication.revise_cost_key,
 }
@@ -551,5 +552,6 @@ _TARGETS: dict[type, type[Aggregate]] = {
     c.ChangeAgreementStatus: AgreementAggregate,
     c.CommitToModule: ModuleCommitment,
     c.GiveModuleMandate: ModuleCommitment,
+    c.EndModuleMandate: ModuleCommitment,
     c.ReviseCostKey: CostKey,
 }

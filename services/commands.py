@@ -378,6 +378,16 @@ class GiveModuleMandate(FactCommand, frozen=True, kw_only=True):
     mandate: MandateKind
 
 
+class EndModuleMandate(Command, frozen=True, kw_only=True):
+    """The region withdraws its mandate for the content or the costs; ``valid_until`` is its last day."""
+
+    cooperation: str
+    module: int
+    region: str
+    mandate: MandateKind
+    valid_until: PartialDate
+
+
 class AgreeCostKey(FactCommand, frozen=True, kw_only=True):
     """A verdeelsleutel of a module: each member region's share in percent, together exactly 100."""
 

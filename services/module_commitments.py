@@ -78,6 +78,17 @@ class ModuleCommitmentCommands(_Base):
         place.give_mandate(mandate=cmd.mandate, period=cmd.period, attribution=cmd.attribution)
         return self._save_place(place)
 
+    def end_module_mandate(self, cmd: c.EndModuleMandate) -> UUID:
+        body_of = self.get(DecisionBody, cmd.authority.body).of if cmd.authority.body else None
+        check_regional_authority(cmd.authority, cmd.region, body_of)
+        place = self.get(
+            ModuleCommitment, ModuleCommitment.slug_for(cmd.cooperation, cmd.module, cmd.region)
+        )
+        place.end_mandate(
+            mandate=cmd.mandate, valid_until=cmd.valid_until, attribution=cmd.attribution
+        )
+        return self._save_place(place)
+
     def _cost_key_arguments(self, cmd: c.AgreeCostKey | c.ReviseCostKey) -> dict[str, Any]:
         _, members = _agenda_cooperation(self, cmd.cooperation, cmd.module, cmd.period)
         return {

@@ -37,6 +37,9 @@ class ModuleCommitmentController(Controller):
     give_mandate = command_route(
         "/mandates", c.GiveModuleMandate, "A region's mandate for a module's content or costs"
     )
+    end_mandate = command_route(
+        "/mandates/end", c.EndModuleMandate, "A region withdraws its mandate for a module"
+    )
     agree_cost_key = command_route(
         "/cost-keys", c.AgreeCostKey, "Agree a module's cost key (verdeelsleutel)"
     )

@@ -45,6 +45,24 @@ def _mandate_given(batch: Batch, at: EventStamp, e: ModuleCommitment.MandateGive
     )
 
 
+def _mandate_ended(batch: Batch, at: EventStamp, e: ModuleCommitment.MandateEnded) -> None:
+    facts = batch.tables.facts
+    open_mandates = [
+        row
+        for row in batch.current_where(
+            facts.c.fact_kind == str(FactKind.MODULE_MANDATE),
+            facts.c.subject_slug == e.commitment,
+            facts.c.role == str(e.mandate),
+        )
+        if row["valid_until_precision"] == "unknown"
+        and row["valid_from_earliest"] == e.valid_from.earliest
+        and row["valid_from_precision"] == str(e.valid_from.precision)
+    ]
+    if open_mandates:
+        last = max(open_mandates, key=lambda row: row["recorded_position"])
+        batch.revise_version(at, last, valid_until=e.valid_until)
+
+
 def _shares(batch: Batch, at: EventStamp, e: CostKey.Agreed | CostKey.Revised) -> None:
     for share in e.shares:
         batch.state(
@@ -74,6 +92,7 @@ def _revised(batch: Batch, at: EventStamp, e: CostKey.Revised) -> None:
 HANDLERS: dict[type, Any] = {
     ModuleCommitment.Committed: _committed,
     ModuleCommitment.MandateGiven: _mandate_given,
+    ModuleCommitment.MandateEnded: _mandate_ended,
     CostKey.Agreed: _shares,
     CostKey.Revised: _revised,
 }

@@ -590,3 +590,22 @@ def _(w, f):
     return [*module_member(w, f), *agreed], just(
         cost_key(w, f, c.ReviseCostKey, own=50, valid_from=DAY)
     )
+
+
+@recipe("EndModuleMandate")
+def _(w, f):
+    setup, give = RECIPES["GiveModuleMandate"](w, f)
+    # Only the own cooperation has a module 2 to give a mandate for; in the other one the
+    # coordinator is refused before any mandate is looked up.
+    given = [give([])] if w is OWN else []
+    return [*setup, *given], just(
+        c.EndModuleMandate(
+            principal="matrix",
+            authority=decided_by(f"raad-{f}"),
+            cooperation=w.cooperation,
+            module=2,
+            region=f"regio-{f}",
+            mandate=MandateKind.COSTS,
+            valid_until=DAY,
+        )
+    )

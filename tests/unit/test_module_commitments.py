@@ -12,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.audience import Audience
-from domain.errors import AlreadyRecorded, CostKeyInvalid, IncompetentAuthority
+from domain.errors import (
+    AlreadyRecorded,
+    CostKeyInvalid,
+    IncompetentAuthority,
+    NoCurrentMandate,
+)
 from domain.modules import (
     CostKey,
     CostShare,
@@ -206,3 +211,20 @@ def test_a_regions_mandate_reaches_the_feeds_of_the_cooperations_members() -> No
     assert regions == G7
     committed = [r for e, r in routed if isinstance(e, ModuleCommitment.Committed)]
     assert committed and all(r == G7 for r in committed)
+
+
+def test_a_withdrawn_mandate_counts_up_to_its_last_day() -> None:
+    commitment = _opened()
+    commitment.commit(content="SEZ", period=ValidPeriod(), attribution=WHO)
+    for kind in MandateKind:
+        since_2022 = ValidPeriod(PartialDate.parse("2022-01-01"))
+        commitment.give_mandate(mandate=kind, period=since_2022, attribution=WHO)
+    commitment.end_mandate(
+        mandate=MandateKind.COSTS, valid_until=PartialDate.parse("2022-12-31"), attribution=WHO
+    )
+    assert commitment.counts_on(date(2022, 12, 31))
+    assert commitment.lacks(date(2023, 1, 1)) == (MandateKind.COSTS,)
+    with pytest.raises(NoCurrentMandate):
+        commitment.end_mandate(
+            mandate=MandateKind.COSTS, valid_until=PartialDate.parse("2023"), attribution=WHO
+        )

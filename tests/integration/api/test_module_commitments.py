@@ -245,3 +245,26 @@ def test_a_corrected_cost_mandate_no_longer_counts(client, context) -> None:
     assert context.app.get(ModuleCommitment, "g7-gelderland:m2:regio-nijmegen").lacks(
         date.today()
     ) == (MandateKind.COSTS,)
+
+
+def test_a_withdrawn_cost_mandate_counts_until_its_last_day(client, context) -> None:
+    coordinator = bearer(context, Role.COORDINATOR, cooperations=("g7-gelderland",))
+    reader = bearer(context, Role.AUDITOR)
+    for kind in ("content", "costs"):
+        assert client.post(MANDATES, json=_mandate(kind), headers=coordinator).status_code == 201
+    withdrawal = {key: value for key, value in _mandate("costs").items() if key != "valid_from"} | {
+        "valid_until": {"value": "2022-12-31", "precision": "day"}
+    }
+    ended = client.post(f"{MANDATES}/end", json=withdrawal, headers=coordinator)
+    assert ended.status_code == 201, ended.text
+    _catch_up(context)
+
+    def nijmegen_on(day: str) -> dict:
+        listed = client.get(f"{G7_COMMITMENTS}?as_of={day}", headers=reader).json()
+        return _entry(listed, "regio-nijmegen", 2)
+
+    assert nijmegen_on("2022-12-31")["counts"] is True
+    assert nijmegen_on("2023-01-01")["lacks"] == ["costs"]
+    again = client.post(f"{MANDATES}/end", json=withdrawal, headers=coordinator)
+    assert again.status_code == 422
+    assert "without a recorded end" in again.json()["detail"]
