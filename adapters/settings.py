@@ -50,6 +50,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_max_connections_per_worker: int = 2048
     # The Ed25519 key that signs every event and checkpoint (adapters.seal); empty: in the data dir.
     signing_key_file: Path | None = None
+    # The pages' cookies (session, CSRF) are Secure when a request comes over https; behind a reverse
+    # proxy that ends TLS the service sees plain http, so this makes them Secure on every request.
+    web_cookies_secure: bool = False
 
     @property
     def nats_data_dir(self) -> Path:

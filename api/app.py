@@ -46,7 +46,9 @@ from api.controllers.events import EventController
 from api.controllers.feeds import FeedController
 from api.controllers.modules import ModuleCommitmentController, ModuleCommitmentReads
 from api.controllers.municipalities import MunicipalityController
+from api.controllers.norms import NormController
 from api.controllers.organisations import OrganisationController
+from api.controllers.plans_of_approach import PlanOfApproachController
 from api.controllers.regions import RegionController
 from api.controllers.system import (
     SystemController,
@@ -64,6 +66,7 @@ from api.query import SingleValuedQueryMiddleware
 from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from api.web import WEB_PATHS
+from api.web.error_pages import page_aware
 from api.web.router import TEMPLATE_CONFIG, web_routers
 from api.web.sessions import WebSessions
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
@@ -196,6 +199,7 @@ def create_app(
             "public_key_file": public_key_file(settings.effective_signing_key_file),
             "event_log_status_file": event_log_status_path(settings.data_dir),
             "web_sessions": WebSessions(None if web_dir is None else web_dir / "sessions"),
+            "web_cookies_secure": settings.web_cookies_secure,
         }
     )
     provide = Providers(state)
@@ -211,15 +215,17 @@ def create_app(
             AgreementController,
             ModuleCommitmentController,
             ModuleCommitmentReads,
+            PlanOfApproachController,
             DecisionController,
             BodyController,
+            NormController,
             EventController,
             AuditController,
             FeedController,
             asyncapi_document_route,
             TokenController,
             swagger_ui_assets_router(),
-            *web_routers(web_dir),
+            *web_routers(web_dir, cookies_secure=settings.web_cookies_secure),
         ],
         template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
@@ -244,7 +250,7 @@ def create_app(
             DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),
             DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=page_aware(EXCEPTION_HANDLERS),
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=MAX_BODY_BYTES,
         compression_config=COMPRESSION,

@@ -27,6 +27,7 @@ from domain.agreements import (
 from domain.base import GovernanceAggregate
 from domain.events import _AGGREGATE_BY_NAME, EVENT_CLASSES
 from domain.modules import CostKey, ModuleCommitment
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import ConflictingClaims, Cooperation, Municipality, StructuralChange
 
 # The library's own attributes of every event (``originator_topic`` only on an aggregate's first).
@@ -101,6 +102,16 @@ EVENT_NOTES: dict[type, str] = {
     ),
     CostKey.Agreed: "``shares``: each region's percentage of the module's costs, together 100.",
     CostKey.Revised: "The new shares hold from valid_from; the previous ones end the day before.",
+    PlanOfApproach.Recorded: "``owner`` is the region or cooperation whose plan of approach it is.",
+    PlanOfApproach.ActionRecorded: (
+        "valid_from: the day the first status took effect. ``owners`` act; the deadline keeps the "
+        "precision the plan gave it (``domain.accountability``)."
+    ),
+    PlanOfApproach.ActionStatusChanged: (
+        "The action has ``status`` from valid_from (never before the status it follows); the "
+        "statuses before that day stay as they were."
+    ),
+    PlanOfApproach.ResultReported: "valid_from: the day the result was reported, if known.",
     GovernanceAggregate.FactCorrected: (
         "The fact stated by event ``corrects_version`` of aggregate ``corrects_id`` no longer counts; "
         "it stays in the history. Correcting version 1 retracts the aggregate."

@@ -8,7 +8,8 @@ attributes are named by what they refer to, and :func:`concerns` relies on that 
 - ``cooperation`` or ending in ``_cooperation`` → cooperations
 - ``organisation``/``organisations`` or ending in ``_organisation``/``_organisations``, and
   ``expertise_centre``, ``suppliers``, ``recipients``, ``provider`` → organisations
-- any :class:`~domain.values.SubjectRef` (or tuple of them) → by its kind
+- any :class:`~domain.values.SubjectRef` (or tuple of them) → by its kind, and so any registered
+  :class:`~domain.accountability.Owner` of an action (a workgroup or another party names nothing)
 - ``corrected_concerns`` (on ``FactCorrected``) → what the corrected event concerned
 
 Nested value objects (msgspec Structs such as ``AgreementTerms``) are searched by the same convention.
@@ -24,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from domain.accountability import Owner
 from domain.values import SubjectKind, SubjectRef
 
 
@@ -66,6 +68,7 @@ _Telling = tuple[tuple[str, int | None], ...]
 _CATEGORIES = ("regions", "cooperations", "organisations", "municipalities")
 _INDEX = {category: index for index, category in enumerate(_CATEGORIES)}
 _INDEX_BY_KIND = {kind: _INDEX[category] for kind, category in CATEGORY_BY_KIND.items()}
+_INDEX_BY_OWNER_KIND = {str(kind): index for kind, index in _INDEX_BY_KIND.items()}
 
 
 def _index(name: str) -> int | None:
@@ -85,6 +88,10 @@ def _collect(attributes: Iterable[tuple[int | None, Any]], found: tuple[list[str
                 kind_index = _INDEX_BY_KIND.get(item.kind)
                 if kind_index is not None:
                     found[kind_index].append(item.slug)
+            elif isinstance(item, Owner):
+                owner_index = _INDEX_BY_OWNER_KIND.get(item.kind)
+                if owner_index is not None and item.slug is not None:
+                    found[owner_index].append(item.slug)
             elif isinstance(item, msgspec.Struct):
                 telling = _telling_fields(type(item))
                 if telling:
@@ -106,7 +113,7 @@ def _telling_fields(struct_type: type[msgspec.Struct]) -> _Telling:
 
 
 def _type_may_concern(annotation: Any) -> bool:
-    if annotation is SubjectRef or annotation is Concerns:
+    if annotation in (SubjectRef, Concerns, Owner):
         return True
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return bool(_telling_fields(annotation))

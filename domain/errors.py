@@ -107,3 +107,9 @@ class CostKeyInvalid(DomainError):
 
 class NoCurrentMandate(DomainError):
     rule = "only a mandate without a recorded end can be ended"
+
+
+class StatusOutOfOrder(DomainError):
+    rule = (
+        "a status change takes effect on or after the status it follows; history is never rewritten"
+    )

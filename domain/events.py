@@ -44,8 +44,10 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate
+from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.concerns import Concerns, concerns
 from domain.modules import CostKey, ModuleCommitment
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -74,6 +76,9 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     Agreement,
     ModuleCommitment,
     CostKey,
+    NormRequirement,
+    ComplianceAssessment,
+    PlanOfApproach,
 )
 
 EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
@@ -114,6 +119,16 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     ModuleCommitment.MandateEnded,
     CostKey.Agreed,
     CostKey.Revised,
+    NormRequirement.Registered,
+    ComplianceAssessment.Opened,
+    ComplianceAssessment.Assessed,
+    ComplianceAssessment.Annotated,
+    PlanOfApproach.Recorded,
+    PlanOfApproach.ActionRecorded,
+    PlanOfApproach.ActionStatusChanged,
+    PlanOfApproach.MilestoneSet,
+    PlanOfApproach.RecommendationRecorded,
+    PlanOfApproach.ResultReported,
     GovernanceAggregate.FactCorrected,
 )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from domain.accountability import Deadline
+from projections.plans_of_approach import ActionEntry, OverdueActions, RegionPlans
 from projections.views import (
     AgreementEntry,
     CooperationMap,
@@ -212,6 +215,63 @@ def organisation_tables(view: OrganisationView) -> Group:
             ("agreement", "kind", "holder", "subject", "valid", "authority"),
             _agreement_rows(view.agreements),
         ),
+    )
+
+
+def _action_rows(actions: Iterable[ActionEntry]) -> Iterable[Sequence[str]]:
+    for a in actions:
+        owners = ", ".join(o.name or o.slug or "" for o in a.owners) or "—"
+        deadline = _deadline(a.deadline)
+        status = f"{a.status or '—'}" + (
+            f" since {a.status_since}" if a.status_since.is_known else ""
+        )
+        yield (a.action, a.what, owners, deadline, status, "OVERDUE" if a.overdue else "")
+
+
+def _deadline(deadline: Deadline) -> str:
+    """The deadline's notation and the source's words for it."""
+    written = f" ({deadline.as_written})" if deadline.as_written else ""
+    return f"{deadline.notation or 'not known'}{written}"
+
+
+_ACTION_COLUMNS = ("action", "what", "owners", "deadline", "status", "overdue")
+
+
+def plan_tables(view: RegionPlans) -> Group:
+    parts: list[Any] = [_header(f"Plans of approach of {_name(view.region)}", view)]
+    for plan in view.plans:
+        parts += [
+            Text(f"\n{plan.title} ({plan.plan_of_approach}, of {_name(plan.owner)})", style="bold"),
+            _table("Actions", _ACTION_COLUMNS, _action_rows(plan.actions)),
+            _table(
+                "Milestones",
+                ("milestone", "what", "deadline", "parties"),
+                (
+                    (
+                        m.milestone,
+                        m.what,
+                        _deadline(m.deadline),
+                        ", ".join(_name(p) for p in m.parties),
+                    )
+                    for m in plan.milestones
+                ),
+            ),
+            _table(
+                "Recommendations",
+                ("recommendation", "text", "answered by", "result"),
+                (
+                    (r.recommendation, r.text, ", ".join(r.answered_by), r.result or "—")
+                    for r in plan.recommendations
+                ),
+            ),
+        ]
+    return Group(*parts)
+
+
+def overdue_tables(view: OverdueActions) -> Group:
+    return Group(
+        _header("Overdue actions", view),
+        _table("Actions", _ACTION_COLUMNS, _action_rows(view.actions)),
     )
 
 

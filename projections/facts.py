@@ -38,6 +38,14 @@ class FactKind(StrEnum):
     MODULE_COMMITMENT = "module-commitment"  # a region's commitment to a module of a cooperation
     MODULE_MANDATE = "module-mandate"  # its region's mandate for the content or the costs
     COST_SHARE = "cost-share"  # a region's share in a module's cost key
+    NORM = "norm"  # a requirement of a framework
+    VERDICT = "verdict"  # one region's verdict on a norm, from its assessment date
+    REMARK = "remark"  # a reviewer's remark beside a region's assessment of a norm
+    PLAN_OF_APPROACH = "plan-of-approach"
+    ACTION = "action"  # what a plan's action is; its statuses are rows of their own
+    ACTION_STATUS = "action-status"  # an action's status during a period
+    PLAN_MILESTONE = "plan-milestone"
+    RECOMMENDATION = "recommendation"
 
 
 PERIOD_COLUMNS = (

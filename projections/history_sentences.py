@@ -126,6 +126,14 @@ def _organisation_involved(say: _Say) -> str:
     return f"{say('organisation')} is betrokken bij {say('cooperation')}"
 
 
+def _assessed(say: _Say) -> str:
+    return f"Oordeel van {say('region')} over norm {say('norm')}: {say('verdict')}"
+
+
+def _annotated(say: _Say) -> str:
+    return f"Opmerking van {say('reviewer')} bij het oordeel van {say('region')} over norm {say('norm')}"
+
+
 def _registered(say: _Say) -> str:
     return f"{say('name') or 'Een onderwerp'} geregistreerd"
 
@@ -224,6 +232,33 @@ def _structural_change(say: _Say) -> str:
     return f"Structurele wijziging {say('change')} vastgelegd"
 
 
+def _plan_recorded(say: _Say) -> str:
+    return f"Plan van aanpak '{say('title')}' van {say('owner')} vastgelegd"
+
+
+def _action_recorded(say: _Say) -> str:
+    return f"Actie {say('action')} ({say('status')}) vastgelegd in {say('plan_of_approach')}"
+
+
+def _action_status_changed(say: _Say) -> str:
+    return (
+        f"De status van actie {say('action')} in {say('plan_of_approach')} wordt"
+        f" {say('status')} (was {say('previous_status')})"
+    )
+
+
+def _plan_milestone(say: _Say) -> str:
+    return f"Mijlpaal {say('milestone')} vastgelegd in {say('plan_of_approach')}"
+
+
+def _recommendation_recorded(say: _Say) -> str:
+    return f"Aanbeveling {say('recommendation')} vastgelegd in {say('plan_of_approach')}"
+
+
+def _result_reported(say: _Say) -> str:
+    return f"Resultaat gemeld op aanbeveling {say('recommendation')}: {say('result')}"
+
+
 _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "AccountHoldership.HolderTransferred": _holder_transferred,
     "AccountHoldership.HolderAssigned": _holder_assigned,
@@ -248,6 +283,14 @@ _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "ModuleCommitment.MandateEnded": _module_mandate_ended,
     "CostKey.Agreed": _cost_key_agreed,
     "CostKey.Revised": _cost_key_revised,
+    "ComplianceAssessment.Assessed": _assessed,
+    "ComplianceAssessment.Annotated": _annotated,
+    "PlanOfApproach.Recorded": _plan_recorded,
+    "PlanOfApproach.ActionRecorded": _action_recorded,
+    "PlanOfApproach.ActionStatusChanged": _action_status_changed,
+    "PlanOfApproach.MilestoneSet": _plan_milestone,
+    "PlanOfApproach.RecommendationRecorded": _recommendation_recorded,
+    "PlanOfApproach.ResultReported": _result_reported,
 }
 # Event types every aggregate has, by the part of their name after the aggregate's.
 _SENTENCES_BY_KIND: dict[str, Callable[[_Say], str]] = {

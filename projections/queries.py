@@ -29,7 +29,7 @@ from domain.errors import UnknownReference
 from domain.values import (
     SubjectKind,
 )
-from projections import map_sections
+from projections import map_sections, plans_of_approach
 from projections.facts import FactKind
 from projections.history import to_utc_naive
 from projections.history_sentences import described_attributes, history_sentence, wanted_slugs
@@ -422,6 +422,26 @@ class GovernanceMaps:
     def bodies(self, *, known_at: datetime | None = None) -> list[Summary]:
         with self._reading(None, known_at) as q:
             return map_sections.body_summaries(q)
+
+    # -- plans of approach (``projections.plans_of_approach``) ----------------------------------------
+    def region_plans(
+        self, region: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> plans_of_approach.RegionPlans:
+        with self._reading(as_of, known_at) as q:
+            return plans_of_approach.region_plans(q, region)
+
+    def overdue_actions(
+        self,
+        *,
+        region: str | None = None,
+        as_of: date | None = None,
+        since: date | None = None,
+        known_at: datetime | None = None,
+    ) -> plans_of_approach.OverdueActions:
+        """Actions overdue on ``as_of``; with ``since``, those that became overdue after it."""
+        with self._reading(as_of, known_at) as q:
+            earlier = None if since is None else MapQuery(q.tables, q.connection, since, known_at)
+            return plans_of_approach.overdue_actions(q, earlier, region)
 
     # -- history and lists -------------------------------------------------------------------------
     def history(

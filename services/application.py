@@ -30,9 +30,11 @@ from domain.agreements import (
     Trekkerschap,
 )
 from domain.base import GovernanceAggregate, fact_fields
+from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.events import AGGREGATE_BY_KIND
 from domain.modules import CostKey, ModuleCommitment
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -487,6 +489,61 @@ class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
             cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.change_status
         )
 
+    # -- norms and assessments ------------------------------------------------------------------------
+    def register_norm(self, cmd: c.RegisterNorm) -> UUID:
+        self._require_all(NormRequirement, [*cmd.duplicate_of, *cmd.relates_to])
+        norm = NormRequirement.register(**arguments(cmd, NormRequirement.register))
+        return self._register(NormRequirement, cmd.norm, lambda: norm)
+
+    def record_assessment(self, cmd: c.RecordAssessment) -> UUID:
+        self.get(NormRequirement, cmd.norm)
+        self.get(Region, cmd.region)
+        self.require(cmd.assessed_by)
+        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
+        if self.exists(ComplianceAssessment, slug):
+            assessment = self.get(ComplianceAssessment, slug)
+        else:
+            assessment = ComplianceAssessment.open(
+                norm=cmd.norm, region=cmd.region, attribution=cmd.attribution
+            )
+        assessment.assess(**arguments(cmd, ComplianceAssessment.assess))
+        self.save(assessment)
+        return assessment.id
+
+    def annotate_assessment(self, cmd: c.AnnotateAssessment) -> UUID:
+        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
+        return self._change(cmd, ComplianceAssessment, slug, ComplianceAssessment.annotate)
+
+    # -- plans of approach --------------------------------------------------------------------------------
+    def record_plan_of_approach(self, cmd: c.RecordPlanOfApproach) -> UUID:
+        self.require(cmd.owner)
+        return self._register_from(cmd, PlanOfApproach, cmd.plan_of_approach)
+
+    def record_action(self, cmd: c.RecordAction) -> UUID:
+        for owner in cmd.owners:
+            if owner.slug is not None:
+                self.require(SubjectRef(SubjectKind(owner.kind), owner.slug))
+        return self._change(cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_action)
+
+    def change_action_status(self, cmd: c.ChangeActionStatus) -> UUID:
+        return self._change(
+            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.change_action_status
+        )
+
+    def set_plan_milestone(self, cmd: c.SetPlanMilestone) -> UUID:
+        self._require_owner(None, cmd.parties)
+        return self._change(
+            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_milestone
+        )
+
+    def record_recommendation(self, cmd: c.RecordRecommendation) -> UUID:
+        return self._change(
+            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_recommendation
+        )
+
+    def report_result(self, cmd: c.ReportResult) -> UUID:
+        return self._change(cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.report_result)
+
 
 # Which method handles each command (``handle`` dispatches through this table, for the API, the importer
 # and the command line alike): search here for a command's class to find its handler.
@@ -527,6 +584,15 @@ COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], U
     c.EndModuleMandate: GovernanceApplication.end_module_mandate,
     c.AgreeCostKey: GovernanceApplication.agree_cost_key,
     c.ReviseCostKey: GovernanceApplication.revise_cost_key,
+    c.RegisterNorm: GovernanceApplication.register_norm,
+    c.RecordAssessment: GovernanceApplication.record_assessment,
+    c.AnnotateAssessment: GovernanceApplication.annotate_assessment,
+    c.RecordPlanOfApproach: GovernanceApplication.record_plan_of_approach,
+    c.RecordAction: GovernanceApplication.record_action,
+    c.ChangeActionStatus: GovernanceApplication.change_action_status,
+    c.SetPlanMilestone: GovernanceApplication.set_plan_milestone,
+    c.RecordRecommendation: GovernanceApplication.record_recommendation,
+    c.ReportResult: GovernanceApplication.report_result,
 }
 
 # The aggregate each command changes when it exists before the command (those that register a new
@@ -554,4 +620,11 @@ _TARGETS: dict[type, type[Aggregate]] = {
     c.GiveModuleMandate: ModuleCommitment,
     c.EndModuleMandate: ModuleCommitment,
     c.ReviseCostKey: CostKey,
+    c.RecordAssessment: ComplianceAssessment,
+    c.AnnotateAssessment: ComplianceAssessment,
+    c.RecordAction: PlanOfApproach,
+    c.ChangeActionStatus: PlanOfApproach,
+    c.SetPlanMilestone: PlanOfApproach,
+    c.RecordRecommendation: PlanOfApproach,
+    c.ReportResult: PlanOfApproach,
 }

@@ -13,9 +13,10 @@ aggregate's history concerns. The rule:
   the scope: a command that touches no cooperation or region stays for admins);
 - a command that touches neither (registering a municipality or a source, a merger) is for admins only;
 - a registry command (``REGISTRY_COMMANDS``: registering regions, municipalities, cooperations,
-  organisations, decision bodies and sources, and changing who takes part in a cooperation) is for admins
-  only, whatever it names: who takes part in a cooperation decides whose decisions its coordinators may
-  record, so a coordinator who could admit a region would grant themselves rights over it;
+  organisations, decision bodies, sources and the norms of a framework, and changing who takes part
+  in a cooperation) is for admins only, whatever it names: who takes part in a cooperation decides
+  whose decisions its coordinators may record, so a coordinator who could admit a region would grant
+  themselves rights over it;
 - a correction is scoped like the command it corrects: it touches what the corrected aggregate's history
   touches, and a fact a registry command recorded (``records_registry_fact``) is corrected by admins only.
 
@@ -31,6 +32,7 @@ from typing import Any
 import msgspec
 
 from domain.base import GovernanceAggregate
+from domain.compliance import NormRequirement
 from domain.registry import (
     Cooperation,
     DecisionBody,
@@ -91,10 +93,18 @@ REGISTRY_COMMANDS: frozenset[type[c.Command]] = frozenset(
         c.RegisterDecisionBody,
         c.ChangeBodyRole,
         c.MergeMunicipalities,
+        c.RegisterNorm,
     }
 )
 # Every event of these aggregates is recorded by a registry command.
-_REGISTRY_AGGREGATES = (SourceDocument, Region, Cooperation, Organisation, DecisionBody)
+_REGISTRY_AGGREGATES = (
+    SourceDocument,
+    Region,
+    Cooperation,
+    Organisation,
+    DecisionBody,
+    NormRequirement,
+)
 # A municipality's memberships are recorded by coordinators; its registration and merger are not.
 _COORDINATOR_MUNICIPALITY_EVENTS = (Municipality.MembershipStarted, Municipality.MembershipEnded)
 

@@ -14,8 +14,11 @@ from uuid import UUID
 
 import msgspec
 
+from domain.accountability import UNKNOWN_DEADLINE, Deadline, Owner
 from domain.agreements import AgreementTerms
+from domain.compliance import NormFramework, RequiredAction, Verdict
 from domain.modules import CostShare, MandateKind
+from domain.plans_of_approach import ActionStatus, Goal
 from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
@@ -404,3 +407,105 @@ class ReviseCostKey(FactCommand, frozen=True, kw_only=True):
     cooperation: str
     module: int
     shares: tuple[CostShare, ...]
+
+
+# -- norms and assessments ---------------------------------------------------------------------------
+class RegisterNorm(FactCommand, frozen=True, kw_only=True):
+    """A requirement of a framework (Kamerbrief, NvO, IGJ); it may repeat (``duplicate_of``) or refer
+    to (``relates_to``) norms registered before it."""
+
+    norm: str
+    framework: NormFramework
+    code: str
+    theme: str = ""
+    title: str
+    text: str = ""
+    sub_items: tuple[str, ...] = ()
+    duplicate_of: tuple[str, ...] = ()
+    relates_to: tuple[str, ...] = ()
+
+
+class RecordAssessment(Command, frozen=True, kw_only=True):
+    """A region's verdict on a norm, holding from ``assessed_on``; a later one revises it and the
+    earlier stays in the history. ``assessed_by`` is the region or a decision body."""
+
+    norm: str
+    region: str
+    verdict: Verdict
+    verdict_as_written: str = ""
+    explanation: str = ""
+    assessed_by: SubjectRef
+    assessed_on: PartialDate = UNKNOWN_DATE
+    action: RequiredAction = RequiredAction()
+
+
+class AnnotateAssessment(Command, frozen=True, kw_only=True):
+    """A reviewer's remark beside a region's assessment of a norm (on the verdict recorded at
+    ``on_version``, if given); it changes no verdict."""
+
+    norm: str
+    region: str
+    reviewer: str
+    remark: str
+    on_version: int | None = None
+
+
+# -- plans of approach ---------------------------------------------------------------------------------
+class RecordPlanOfApproach(FactCommand, frozen=True, kw_only=True):
+    """A region's (or a cooperation's) plan of approach, with its goals and their findings."""
+
+    plan_of_approach: str
+    owner: SubjectRef
+    title: str
+    goals: tuple[Goal, ...] = ()
+    notes: str | None = None
+
+
+class RecordAction(FactCommand, frozen=True, kw_only=True):
+    """An action of a plan; ``valid_from`` is the day its first ``status`` took effect."""
+
+    plan_of_approach: str
+    action: str
+    what: str
+    for_whom: str = ""
+    owners: tuple[Owner, ...] = ()
+    deadline: Deadline = UNKNOWN_DEADLINE
+    status: ActionStatus = ActionStatus.GEPLAND
+    status_note: str = ""
+    goal: str | None = None
+    answers: str | None = None
+
+
+class ChangeActionStatus(FactCommand, frozen=True, kw_only=True):
+    """The action has ``status`` from ``valid_from`` on."""
+
+    plan_of_approach: str
+    action: str
+    status: ActionStatus
+    status_note: str = ""
+
+
+class SetPlanMilestone(Command, frozen=True, kw_only=True):
+    plan_of_approach: str
+    milestone: str
+    what: str
+    deadline: Deadline
+    parties: tuple[SubjectRef, ...] = ()
+    other_parties: tuple[str, ...] = ()
+
+
+class RecordRecommendation(Command, frozen=True, kw_only=True):
+    plan_of_approach: str
+    recommendation: str
+    number: str = ""
+    text: str
+    issued_by: str = ""
+    expected_result: str = ""
+
+
+class ReportResult(FactCommand, frozen=True, kw_only=True):
+    """The result reported on a recommendation; ``valid_from`` is the day it was reported."""
+
+    plan_of_approach: str
+    recommendation: str
+    result: str

@@ -11,14 +11,14 @@ aggregate (``has_membership``, ``has_term``, ...), the same question behind the 
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
 participants, bodies, agreements, the regions' commitments to modules
 (``services.module_import``), changes (after the member rows, so a merger only records what the
-member rows do not already say) and conflicting claims.
+member rows do not already say), conflicting claims, norms with their assessments per region
+(``services.compliance_import``) and plans of approach (``services.plans_import``).
 
 Entry point: ``import_governance_facts(app)``.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.resources
 import re
 import time
@@ -72,7 +72,9 @@ from domain.values import (
 )
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
+from services.compliance_import import import_assessments, import_norms
 from services.module_import import import_modular_cooperation
+from services.plans_import import import_plans_of_approach
 
 PRINCIPAL = "importer:governance-facts"
 _RACE_ATTEMPTS = 5
@@ -87,6 +89,7 @@ _SECTION_KINDS = {
     "bodies": SubjectKind.BODY,
     "agreements": SubjectKind.AGREEMENT,
     "changes": SubjectKind.CHANGE,
+    "norms": SubjectKind.NORM,
 }
 
 
@@ -202,9 +205,12 @@ class GovernanceFactsImporter:
             self.import_cooperations,
             self.import_bodies,
             self.import_agreements,
-            functools.partial(import_modular_cooperation, self),
+            lambda: import_modular_cooperation(self),
             self.import_changes,
             self.import_claims,
+            lambda: import_norms(self),
+            lambda: import_assessments(self),
+            lambda: import_plans_of_approach(self),
         ):
             for command, done in step():
                 self.run_command(command, done)

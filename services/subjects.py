@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from domain.agreements import AgreementAggregate
 from domain.base import GovernanceAggregate
 from domain.concerns import Concerns, concerns
+from domain.plans_of_approach import PlanOfApproach
 from domain.registry import ConflictingClaims, DecisionBody, Municipality
 from services import commands as c
 
@@ -21,6 +22,7 @@ _SUBJECT_BY_ATTRIBUTE: dict[str, type[GovernanceAggregate]] = {
     "agreement": AgreementAggregate,
     "body": DecisionBody,
     "claims": ConflictingClaims,
+    "plan_of_approach": PlanOfApproach,
 }
 
 

@@ -95,7 +95,8 @@ async def cached_map(
     return Response(encoded.body, media_type="application/json", headers=headers)
 
 
-async def _read(compute: Callable[[], T]) -> T:
+async def read(compute: Callable[[], T]) -> T:
+    """``compute`` (a read-model query) on a worker thread; an unknown subject is 404."""
     try:
         return await anyio.to_thread.run_sync(compute)
     except UnknownReference as error:
@@ -105,7 +106,7 @@ async def _read(compute: Callable[[], T]) -> T:
 async def history(
     maps: GovernanceMaps, kind: SubjectKind, slug: str, known_at: datetime | None
 ) -> list[HistoryEntry]:
-    return await _read(lambda: maps.history(kind, slug, known_at=utc(known_at)))
+    return await read(lambda: maps.history(kind, slug, known_at=utc(known_at)))
 
 
 async def summaries(
@@ -113,7 +114,7 @@ async def summaries(
     query: Callable[..., list[Summary]],
     known_at: datetime | None,
 ) -> list[Summary]:
-    return await _read(lambda: query(maps, known_at=utc(known_at)))
+    return await read(lambda: query(maps, known_at=utc(known_at)))
 
 
 async def view(
@@ -125,4 +126,4 @@ async def view(
 ) -> Any:
     """The map ``query(maps, slug, as_of=, known_at=)`` as its view struct (for the pages); 404 for
     an unknown subject, as on the JSON routes."""
-    return await _read(lambda: query(maps, slug, as_of=as_of, known_at=utc(known_at)))
+    return await read(lambda: query(maps, slug, as_of=as_of, known_at=utc(known_at)))

@@ -5,6 +5,8 @@ from litestar.di import NamedDependency
 
 from api.commands import command_route
 from api.context import ApiContext
+from api.controllers.norms import compliance_maps
+from api.controllers.plans_of_approach import Since, overdue_actions
 from api.controllers.reads import (
     READ_PROBLEMS,
     AsOf,
@@ -14,11 +16,14 @@ from api.controllers.reads import (
     history,
     map_route,
     summaries,
+    view,
 )
 from api.guards import reads_everything, require_region
 from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
+from projections.compliance import ComplianceMaps, RegionCompliance
+from projections.plans_of_approach import OverdueActions, RegionPlans
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, Summary
 from services import commands as c
@@ -55,6 +60,25 @@ class RegionController(Controller):
         )
 
     @get(
+        "/{region:str}/compliance",
+        summary="The norms a region does not (fully, or not known to) meet, with owner and target",
+        responses=READ_PROBLEMS,
+    )
+    async def region_compliance(
+        self,
+        request: Request,
+        context: NamedDependency[ApiContext],
+        region: SlugPath,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+    ) -> RegionCompliance:
+        require_region(request, region)
+        result: RegionCompliance = await view(
+            compliance_maps(context), ComplianceMaps.region_compliance, region, as_of, known_at
+        )
+        return result
+
+    @get(
         "/{region:str}/history",
         summary="Every recorded change of a region",
         responses=READ_PROBLEMS,
@@ -68,3 +92,37 @@ class RegionController(Controller):
     ) -> list[HistoryEntry]:
         require_region(request, region)
         return await history(maps, SubjectKind.REGION, region, known_at)
+
+    @get(
+        "/{region:str}/plans-of-approach",
+        summary="A region's plans of approach (its own and its cooperations'), with the status of "
+        "each action on a day",
+        responses=READ_PROBLEMS,
+    )
+    async def region_plans(
+        self,
+        request: Request,
+        maps: NamedDependency[GovernanceMaps],
+        region: SlugPath,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+    ) -> RegionPlans:
+        require_region(request, region)
+        return await view(maps, GovernanceMaps.region_plans, region, as_of, known_at)  # type: ignore[no-any-return]
+
+    @get(
+        "/{region:str}/overdue-actions",
+        summary="The actions of a region's plans overdue on a day, or that became overdue since a day",
+        responses=READ_PROBLEMS,
+    )
+    async def region_overdue_actions(
+        self,
+        request: Request,
+        maps: NamedDependency[GovernanceMaps],
+        region: SlugPath,
+        as_of: AsOf = None,
+        since: Since = None,
+        known_at: KnownAt = None,
+    ) -> OverdueActions:
+        require_region(request, region)
+        return await overdue_actions(maps, region, as_of, since, known_at)

@@ -192,6 +192,7 @@ class MapPages(Controller):
             first=van,
             second=tot,
             changes=differences(before, after),
+            text=text,
         )
         template = "_difference.html" if request.headers.get("hx-request") else "difference.html"
         return Template(template, context=context)

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from api.controllers.reads import summaries
 from api.security import TokenCache
+from api.web.labels import value_label
 from api.web.sessions import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -32,6 +33,12 @@ ROLE_NAMES = {
     "coordinator": "coördinator",
     "region-system": "regiosysteem",
     "auditor": "auditor",
+}
+# The field each overview section's category (Summary.category) is the value of.
+CATEGORY_FIELDS = {
+    "regions": "region_kind",
+    "cooperations": "cooperation_kind",
+    "organisations": "organisation_kind",
 }
 # The overview's sections: the list query and its Dutch heading, in the order shown.
 SECTIONS = (
@@ -64,13 +71,20 @@ async def _overview(
             if _matches(entry, search)
             and (key != "regions" or may_read_region(principal, entry.slug))
         ]
-        sections.append({"key": key, "heading": heading, "entries": entries})
+        sections.append(
+            {"key": key, "heading": heading, "entries": entries, "kind": CATEGORY_FIELDS.get(key)}
+        )
     return sections
 
 
 def page_context(request: Request[Principal, Any, Any], **values: Any) -> dict[str, Any]:
     principal = request.user
-    return {"principal": principal, "role_name": ROLE_NAMES.get(str(principal.role), ""), **values}
+    return {
+        "principal": principal,
+        "role_name": ROLE_NAMES.get(str(principal.role), ""),
+        "word": value_label,  # a coded value's Dutch word (api.web.labels)
+        **values,
+    }
 
 
 class WebPages(Controller):

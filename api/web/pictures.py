@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from api.web.labels import dutch_date
 from projections.views import HistoryEntry
 
 WIDTH = 960
 LABEL_WIDTH = 330
+LABEL_CHARACTERS = 48  # what the label column holds at the picture's font size
 ROW_HEIGHT = 22
 AXIS_HEIGHT = 28
 MOST_BARS = 40  # the newest facts; the table holds them all
@@ -43,11 +45,9 @@ class Timeline:
 
 
 def _label(entry: HistoryEntry) -> str:
-    # "Aggregate.Event subject: details" → "Event subject"
-    head = entry.description.split(": ", 1)[0]
-    event, _, subject = head.partition(" ")
-    short = event.split(".")[-1]
-    return f"{short} {subject}".strip()[:48]
+    """The entry's Dutch sentence, shortened to the label column (the table gives it in full)."""
+    sentence = entry.summary or entry.description.split(": ", 1)[0]
+    return sentence if len(sentence) <= LABEL_CHARACTERS else sentence[: LABEL_CHARACTERS - 1] + "…"
 
 
 def timeline(entries: list[HistoryEntry], today: date) -> Timeline | None:
@@ -78,7 +78,7 @@ def timeline(entries: list[HistoryEntry], today: date) -> Timeline | None:
                 width=max(right - x(start), 3.0),
                 y=AXIS_HEIGHT + row * ROW_HEIGHT,
                 open_ended=end is None,
-                span=f"vanaf {start.isoformat()}" + (f" tot {end.isoformat()}" if end else ""),
+                span=f"vanaf {dutch_date(start)}" + (f" tot {dutch_date(end)}" if end else ""),
             )
         )
     ticks = [Tick(x(date(year, 1, 1)), year) for year in range(first.year, last.year + 1)]

@@ -6,6 +6,7 @@ token's principal, so a revoked token ends its sessions within the same 5 s as i
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.response import Redirect
-from litestar.stores.base import Store
+from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.types import Receive, Scope, Send
@@ -24,6 +25,8 @@ from adapters.private_files import private_directory, write_private_file
 SESSION_COOKIE = "regiekaart_sessie"
 SESSION_SECONDS = 8 * 3600  # a working day
 SIGN_IN_PATH = "/aanmelden"
+# A session's file: the SHA-256 of its id (``WebSessions._key``), nothing else.
+_SESSION_FILE = re.compile(r"[0-9a-f]{64}")
 
 
 class WebSessions:
@@ -41,10 +44,30 @@ class WebSessions:
     def _key(session_id: str) -> str:
         return hashlib.sha256(session_id.encode()).hexdigest()
 
-    async def open(self, token: str) -> str:
+    async def open(self, token: str, seconds: int = SESSION_SECONDS) -> str:
+        """A new session for ``token``; every sign-in first removes the sessions whose day is over
+        (a store read only by key would keep them forever)."""
+        await self.sweep()
         session_id = secrets.token_urlsafe(32)
-        await self.store.set(self._key(session_id), token, expires_in=SESSION_SECONDS)
+        await self.store.set(self._key(session_id), token, expires_in=seconds)
         return session_id
+
+    async def sweep(self) -> None:
+        """Remove the expired sessions. Safe beside other workers: a session is never renewed, so an
+        expired file stays expired, and removing one twice is no error; a file another worker is
+        still writing (``<key>.tmp…``, renamed into place when complete) is left alone."""
+        if not isinstance(self.store, FileStore):
+            await self.store.delete_expired()
+            return
+        for path in Path(self.store.path).iterdir():
+            if not _SESSION_FILE.fullmatch(path.name):
+                continue
+            try:
+                stored = StorageObject.from_bytes(path.read_bytes())
+            except FileNotFoundError:
+                continue  # removed meanwhile by another worker's sweep or sign-out
+            if stored.expired:
+                path.unlink(missing_ok=True)
 
     async def token(self, session_id: str) -> str | None:
         stored = await self.store.get(self._key(session_id))
@@ -66,7 +89,8 @@ def csrf_secret(directory: Path | None) -> str:
 
 
 def session_cookie_secure(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    return connection.url.scheme == "https"
+    """Secure over https, and always where TLS ends at a proxy (``Settings.web_cookies_secure``)."""
+    return bool(connection.app.state.get("web_cookies_secure")) or connection.url.scheme == "https"
 
 
 class SessionAuthentication(AbstractAuthenticationMiddleware):

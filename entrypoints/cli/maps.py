@@ -1,4 +1,5 @@
-"""`regiekaart map`: a region's, cooperation's or organisation's governance map in the terminal."""
+"""`regiekaart map`: a region's, cooperation's or organisation's governance map in the terminal, and
+a region's plans of approach and overdue actions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import click
 import msgspec
 
+from api.map_documents import map_document
 from domain.errors import UnknownReference
 from entrypoints.cli.options import (
     as_of_option,
@@ -21,6 +23,8 @@ from entrypoints.cli.options import (
 from entrypoints.map_tables import (
     cooperation_tables,
     organisation_tables,
+    overdue_tables,
+    plan_tables,
     print_tables,
     region_tables,
 )
@@ -39,7 +43,9 @@ def _map_command(
     @click.argument("slug")
     @as_of_option
     @known_at_option
-    @click.option("--json", "as_json", is_flag=True, help="Print the map as JSON.")
+    @click.option(
+        "--json", "as_json", is_flag=True, help="Print the map as JSON, as the API serves it."
+    )
     @data_dir_option
     def command(
         slug: str,
@@ -54,8 +60,9 @@ def _map_command(
             view = query(maps, slug, as_of=day, known_at=known_at)
         except UnknownReference as error:
             raise click.ClickException(str(error)) from None
-        if as_json:
-            click.echo(msgspec.json.format(msgspec.json.encode(view), indent=2).decode())
+        if as_json:  # the document the API serves: each authority and provenance named once
+            document = msgspec.json.encode(map_document(view))
+            click.echo(msgspec.json.format(document, indent=2).decode())
         else:
             print_tables(render(view))
 
@@ -72,4 +79,16 @@ _map_command(
     "The account holders and arrangements of the organisation SLUG.",
     GovernanceMaps.organisation_view,
     organisation_tables,
+)
+_map_command(
+    "plans",
+    "The plans of approach of the region SLUG: actions with their status, milestones, recommendations.",
+    GovernanceMaps.region_plans,
+    plan_tables,
+)
+_map_command(
+    "overdue",
+    "The actions of the region SLUG's plans overdue on the day (deadline passed, not done).",
+    lambda maps, slug, **when: maps.overdue_actions(region=slug, **when),
+    overdue_tables,
 )

@@ -79,7 +79,9 @@ def offsite() -> Offsite:
     return Offsite()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it is started,
+# and the rest of the suite (run in random order) calls asyncio.run(); leaving tests/browser stops it.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

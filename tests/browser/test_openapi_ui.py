@@ -1,96 +1,38 @@
-"""The API docs in a real browser (Debian's Chromium, driven by Playwright) on a machine without
-internet: every request to another host is refused and recorded, and /schema must still show the
-operations, having asked no other host for anything."""
+"""The API docs in a real browser on a machine without internet: every request to another host is
+refused and recorded (``conftest.new_page``), and /schema must still show the operations, having
+asked no other host for anything and met no failed request."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
+from playwright.sync_api import expect
 
-import pytest
-from playwright.sync_api import (
-    Browser,
-    Page,
-    Request,
-    Response,
-    Route,
-    expect,
-    sync_playwright,
-)
+from tests.browser.conftest import Offsite
+from tests.fixtures.processes import Service
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright never downloads a browser here: it drives the system's Chromium, which is kept from
-# reaching out by itself (updates, sync, background fetches) so the test sees the page's requests only.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TRANSFER = "/agreements/account-holderships/transfer"
 
 
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("REGIEKAART_REQUIRE_BROWSER"):
-            pytest.fail(f"REGIEKAART_REQUIRE_BROWSER is set, but there is no {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class OfflinePage:
-    """A page that reaches only `origin`: a request to any other host is refused, as it would be
-    without internet, and recorded in `elsewhere`; every request that fails or is answered with an
-    error (those refused included) is recorded in `failed`."""
-
-    def __init__(self, browser: Browser, origin: str) -> None:
-        self.origin = origin
-        self.elsewhere: list[str] = []
-        self.failed: list[str] = []
-        self.context = browser.new_context()
-        self.context.route("**/*", self._only_origin)
-        self.page: Page = self.context.new_page()
-        self.page.on("requestfailed", lambda request: self.failed.append(request.url))
-        self.page.on("response", self._error_answers)
-
-    def _only_origin(self, route: Route, request: Request) -> None:
-        if urlsplit(request.url).netloc == self.origin:
-            route.continue_()
-        else:
-            self.elsewhere.append(request.url)
-            route.abort("internetdisconnected")
-
-    def _error_answers(self, response: Response) -> None:
-        if response.status >= 400:
-            self.failed.append(f"{response.status} {response.url}")
-
-
 def test_the_api_docs_show_the_operations_without_asking_another_host(
-    tmp_path, own_service, chromium
+    new_page, service: Service, offsite: Offsite
 ) -> None:
-    service = own_service(tmp_path, workers=1)
-    docs = OfflinePage(chromium, origin=urlsplit(service.url).netloc)
+    page = new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
 
-    docs.page.goto(f"{service.url}/schema")
-    transfer = docs.page.locator(
-        ".opblock-post", has=docs.page.locator(f"[data-path='{TRANSFER}']")
-    )
+    def error_answer(response) -> None:  # type: ignore[no-untyped-def]
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    page.on("response", error_answer)
+    asked_elsewhere_before = len(offsite.requests)
+
+    page.goto(f"{service.url}/schema")
+    transfer = page.locator(".opblock-post", has=page.locator(f"[data-path='{TRANSFER}']"))
     expect(transfer).to_be_visible()
     # Swagger UI breaks long paths with zero-width spaces; the reader sees the method and the path.
     summary = transfer.locator(".opblock-summary").inner_text().replace("\u200b", "")
     assert "POST" in summary and TRANSFER in summary, summary
-    docs.page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle")
 
-    assert docs.elsewhere == []
-    assert docs.failed == []
-    docs.context.close()
+    assert offsite.requests[asked_elsewhere_before:] == []
+    assert failed == []

@@ -20,7 +20,10 @@ from typing import Any
 
 import msgspec
 
+from domain.accountability import Deadline, Owner, OwnerKind
+from domain.compliance import NormFramework, Verdict
 from domain.modules import CostShare, MandateKind
+from domain.plans_of_approach import ActionStatus
 from domain.values import (
     AgreementKind,
     AgreementStatus,
@@ -44,6 +47,7 @@ from services import commands as c
 from tests.authorities import EXTERNAL, decided_by
 
 DAY = PartialDate.day(date(2026, 1, 15))
+_REGIONS_OWN = (c.RecordAssessment, c.AnnotateAssessment)
 EARLIER = PartialDate.day(date(2020, 1, 1))
 
 
@@ -66,10 +70,11 @@ class World:
         # A municipality decides on its own membership of a region (its college).
         if cls.__name__ in ADMIN_ONLY or cls is c.CorrectFact:
             authority = EXTERNAL
-        elif cls in (c.StartMembership, c.EndMembership):
+        elif cls in (c.StartMembership, c.EndMembership, *_REGIONS_OWN):
+            # A region's verdict on a norm concerns the region: a member municipality decides it.
             authority = Authority(
                 kind=AuthorityKind.MUNICIPALITY,
-                municipality=fields["municipality"],
+                municipality=fields.get("municipality", self.municipality),
                 organ=MunicipalOrgan.COLLEGE,
                 decision_date=DAY,
                 document="Collegebesluit 2026-01",
@@ -122,6 +127,7 @@ ADMIN_ONLY = {
     "RegisterDecisionBody",
     "ChangeBodyRole",
     "CorrectFact:registration",
+    "RegisterNorm",
 }
 
 
@@ -607,5 +613,125 @@ def _(w, f):
             region=f"regio-{f}",
             mandate=MandateKind.COSTS,
             valid_until=DAY,
+        )
+    )
+
+
+# -- norms and assessments --------------------------------------------------------------------------
+def norm(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RegisterNorm, norm=f"norm-{f}", framework=NormFramework.IGJ, code="N1", title="Norm"
+    )
+
+
+def assessment(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordAssessment,
+        norm=f"norm-{f}",
+        region=w.region,
+        verdict=Verdict.NEE,
+        assessed_by=SubjectRef(SubjectKind.REGION, w.region),
+        assessed_on=DAY,
+    )
+
+
+@recipe("RegisterNorm")
+def _(w, f):
+    return [], just(norm(w, f))
+
+
+@recipe("RecordAssessment")
+def _(w, f):
+    return [norm(w, f)], just(assessment(w, f))
+
+
+@recipe("AnnotateAssessment")
+def _(w, f):
+    return [norm(w, f), assessment(w, f)], just(
+        w.command(
+            c.AnnotateAssessment, norm=f"norm-{f}", region=w.region, reviewer="R", remark="Klopt?"
+        )
+    )
+
+
+# -- plans of approach: of the world's cooperation ------------------------------------------------
+def plan(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordPlanOfApproach, plan_of_approach=f"pva-{f}", owner=w.owner, title=f"Plan {f}"
+    )
+
+
+def action(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordAction,
+        plan_of_approach=f"pva-{f}",
+        action=f"actie-{f}",
+        what="Zicht op wachtenden",
+        owners=(Owner(kind=OwnerKind.REGION, slug=w.region, name="Hele regio"),),
+        deadline=Deadline(notation="2026-11", as_written="uiterlijk november 2026"),
+        valid_from=EARLIER,
+    )
+
+
+def recommendation(w: World, f: str) -> c.Command:
+    return w.command(
+        c.RecordRecommendation,
+        plan_of_approach=f"pva-{f}",
+        recommendation=f"aanbeveling-{f}",
+        text="Regionaal expertteam",
+    )
+
+
+@recipe("RecordPlanOfApproach")
+def _(w, f):
+    return [], just(plan(w, f))
+
+
+@recipe("RecordAction")
+def _(w, f):
+    return [plan(w, f)], just(action(w, f))
+
+
+@recipe("ChangeActionStatus")
+def _(w, f):
+    return [plan(w, f), action(w, f)], just(
+        w.command(
+            c.ChangeActionStatus,
+            plan_of_approach=f"pva-{f}",
+            action=f"actie-{f}",
+            status=ActionStatus.AFGEROND,
+            valid_from=DAY,
+        )
+    )
+
+
+@recipe("SetPlanMilestone")
+def _(w, f):
+    return [plan(w, f)], just(
+        w.command(
+            c.SetPlanMilestone,
+            plan_of_approach=f"pva-{f}",
+            milestone=f"mijlpaal-{f}",
+            what="Tarief 2027",
+            deadline=Deadline(notation="2026-12-01"),
+            parties=(SubjectRef(SubjectKind.REGION, w.region),),
+        )
+    )
+
+
+@recipe("RecordRecommendation")
+def _(w, f):
+    return [plan(w, f)], just(recommendation(w, f))
+
+
+@recipe("ReportResult")
+def _(w, f):
+    return [plan(w, f), recommendation(w, f)], just(
+        w.command(
+            c.ReportResult,
+            plan_of_approach=f"pva-{f}",
+            recommendation=f"aanbeveling-{f}",
+            result="Expertteam ingebed",
+            valid_from=DAY,
         )
     )

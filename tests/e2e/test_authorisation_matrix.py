@@ -78,6 +78,8 @@ READS: list[tuple[str, str, Query]] = [
     ("/organisations/{organisation}/history", "/organisations/koraalgroep/history", ()),
     ("/municipalities/{municipality}/history", "/municipalities/beuningen/history", ()),
     ("/bodies", "/bodies", ()),
+    ("/norms", "/norms", ()),
+    ("/norms/{norm}", "/norms/kamerbrief-r1-2g", ()),
     ("/bodies/{decision_body}", OWN_REGION_BODY, ()),
     ("/bodies/{decision_body}", "/bodies/g16zlb", ()),  # of the other region
     ("/bodies/{decision_body}", "/bodies/g7-ambtelijk-overleg", ()),  # of a cooperation
@@ -87,9 +89,18 @@ READS: list[tuple[str, str, Query]] = [
     ("/events", "/events", (("region", OWN_REGION), ("region", OTHER_REGION))),
     ("/events", "/events", (("region", OTHER_REGION), ("region", OWN_REGION))),
     ("/events", "/events", (("region", OWN_REGION), ("limit", "5"), ("limit", "500"))),
+    ("/plans-of-approach/overdue-actions", "/plans-of-approach/overdue-actions", ()),
 ] + [
     (f"/regions/{{region}}/{what}", f"/regions/{region}/{what}", query)
-    for what in ("map", "history", "feed", "module-commitments")
+    for what in (
+        "map",
+        "history",
+        "feed",
+        "module-commitments",
+        "compliance",
+        "plans-of-approach",
+        "overdue-actions",
+    )
     for region in (OWN_REGION, OTHER_REGION)
     # a query parameter naming another region never widens what the path names
     for query in ((), (("region", OTHER_REGION if region == OWN_REGION else OWN_REGION),))

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from hypothesis import strategies as st
 
+from domain.accountability import REGISTERED_OWNERS, Deadline, Owner, OwnerKind
 from domain.values import (
     UNKNOWN_DATE,
     Authority,
@@ -137,11 +138,44 @@ st.register_type_strategy(
     ),
 )
 
+_notations = st.one_of(
+    st.none(),
+    days.map(lambda d: f"{d:%Y}"),
+    days.map(lambda d: f"{d:%Y-%m}"),
+    days.map(lambda d: d.isoformat()),
+    st.tuples(days, st.sampled_from(["Q1", "Q2", "Q3", "Q4", "voorjaar", "winter"])).map(
+        lambda pair: f"{pair[0]:%Y}-{pair[1]}"
+    ),
+)
+st.register_type_strategy(
+    Deadline, st.builds(Deadline, notation=_notations, as_written=st.text(max_size=20))
+)
+st.register_type_strategy(
+    Owner,
+    st.one_of(
+        st.builds(Owner, kind=st.sampled_from(sorted(REGISTERED_OWNERS)), slug=slugs),
+        st.builds(
+            Owner,
+            kind=st.sampled_from([OwnerKind.WORKGROUP, OwnerKind.OTHER]),
+            name=st.text(min_size=1, max_size=20).filter(str.strip),
+        ),
+    ),
+)
+
 
 def for_type(hint: Any) -> st.SearchStrategy[Any]:
     """Like st.from_type, but building msgspec Structs field by field (with registered overrides)."""
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
-        registered = (PartialDate, ValidPeriod, TermStructure, Provenance, Contract, Authority)
+        registered = (
+            PartialDate,
+            ValidPeriod,
+            TermStructure,
+            Provenance,
+            Contract,
+            Authority,
+            Deadline,
+            Owner,
+        )
         return st.from_type(hint) if hint in registered else _struct(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)

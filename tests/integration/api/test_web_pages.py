@@ -4,9 +4,11 @@ its search partial, the assets served locally, and a region system that sees onl
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from litestar.testing import TestClient
 
+from adapters.settings import Settings
 from api.app import create_app
 from api.context import ApiContext
 from services.authorisation import Role
@@ -141,3 +143,36 @@ def test_over_tls_the_session_cookie_is_secure(context: ApiContext) -> None:
         )
     cookie = next(c for c in answer.headers.get_list("set-cookie") if "regiekaart_sessie" in c)
     assert "; secure" in cookie.lower()
+
+
+def _csrf_cookie(answer_headers: object) -> str:
+    return next(c for c in answer_headers.get_list("set-cookie") if "regiekaart_csrf" in c)  # type: ignore[attr-defined]
+
+
+def test_over_tls_the_csrf_cookie_is_secure(context: ApiContext) -> None:
+    with TestClient(create_app(context), base_url="https://testserver.local") as client:
+        cookie = _csrf_cookie(client.get("/aanmelden").headers)
+    assert "; secure" in cookie.lower() and "httponly" in cookie.lower()
+
+
+def test_over_plain_http_the_csrf_cookie_is_not_secure(client: TestClient) -> None:
+    # a browser would drop a Secure cookie on plain HTTP, and no form could be sent
+    cookie = _csrf_cookie(client.get("/aanmelden").headers)
+    assert "secure" not in cookie.lower() and "httponly" in cookie.lower()
+
+
+def test_behind_a_proxy_that_ends_tls_the_setting_makes_both_cookies_secure(
+    context: ApiContext, tmp_path: Path
+) -> None:
+    settings = Settings.from_env({"REGIEKAART_WEB_COOKIES_SECURE": "true"}, data_dir=tmp_path)
+    with TestClient(create_app(context, settings)) as client:  # plain http, as the proxy forwards
+        form = client.get("/aanmelden")
+        csrf_cookie = _csrf_cookie(form.headers).split(";")[0]
+        answer = client.post(  # the client keeps a Secure cookie for https: sent by hand here
+            "/aanmelden",
+            data={"token": _token(context, Role.AUDITOR), "_csrf_token": _csrf(form.text)},
+            headers={"Cookie": csrf_cookie},
+            follow_redirects=False,
+        )
+    session = next(c for c in answer.headers.get_list("set-cookie") if "regiekaart_sessie" in c)
+    assert "; secure" in _csrf_cookie(form.headers).lower() and "; secure" in session.lower()

@@ -39,13 +39,15 @@ def test_a_region_map_as_a_table(env: dict[str, str]) -> None:
     assert "Dijk en Waard" in output and "Heerhugowaard" not in output
 
 
-def test_a_cooperation_map_as_json(env: dict[str, str]) -> None:
+def test_a_cooperation_map_as_json_is_the_document_the_api_serves(env: dict[str, str]) -> None:
     code, output = run(
         env, "map", "cooperation", "nmz-limburg", "--json", "--known-at", "2100-01-01"
     )
     assert code == 0, output
     document = json.loads(output)
     assert document["cooperation"]["slug"] == "nmz-limburg"
+    # Authorities and provenances named once and referred to by id, as on the API.
+    assert all(r["provenance"] in document["provenances"] for r in document["roles"])
     assert {
         r["organisation"]["slug"] for r in document["roles"] if r["role"] == "account-holder"
     } == {

@@ -1,0 +1,83 @@
+"""How norms, assessments and reviewers' remarks change the governance maps' fact rows.
+
+A norm is a row of its own (``norm:<slug>``). Every verdict is a fact of its own
+(``verdict:<norm>:<region>:<position>``): a revised verdict is a new row beside the earlier one, which
+keeps its valid time, so a map ``as_of`` a day picks the latest verdict assessed by then and a map
+``known_at`` a moment reads only the verdicts recorded by then (``projections.compliance``). Remarks are
+rows too (``remark:<norm>:<region>:<position>``). These rows name the norm as their subject and the
+assessed region in the ``region`` column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.compliance import ComplianceAssessment, NormRequirement
+from domain.values import SubjectKind
+from projections.batch import Batch, EventStamp
+from projections.facts import FactKind
+
+
+def _norm_registered(batch: Batch, at: EventStamp, e: NormRequirement.Registered) -> None:
+    batch.state(
+        at,
+        f"norm:{e.norm}",
+        FactKind.NORM,
+        SubjectKind.NORM,
+        e.valid_from,
+        e.valid_until,
+        {
+            "framework": e.framework,
+            "code": e.code,
+            "theme": e.theme,
+            "title": e.title,
+            "text": e.text,
+            "sub_items": e.sub_items,
+            "duplicate_of": e.duplicate_of,
+            "relates_to": e.relates_to,
+        },
+        subject_slug=e.norm,
+        name=f"{e.code} {e.title}",
+    )
+
+
+def _assessed(batch: Batch, at: EventStamp, e: ComplianceAssessment.Assessed) -> None:
+    batch.state(
+        at,
+        f"verdict:{e.norm}:{e.region}:{at.position}",
+        FactKind.VERDICT,
+        SubjectKind.NORM,
+        e.valid_from,
+        e.valid_until,
+        {
+            "verdict_as_written": e.verdict_as_written,
+            "explanation": e.explanation,
+            "assessed_by": e.assessed_by,
+            "action": e.action,
+            "version": e.originator_version,
+        },
+        subject_slug=e.norm,
+        region=e.region,
+        status=str(e.verdict),
+    )
+
+
+def _annotated(batch: Batch, at: EventStamp, e: ComplianceAssessment.Annotated) -> None:
+    batch.state(
+        at,
+        f"remark:{e.norm}:{e.region}:{at.position}",
+        FactKind.REMARK,
+        SubjectKind.NORM,
+        e.valid_from,
+        e.valid_until,
+        {"reviewer": e.reviewer, "remark": e.remark, "on_version": e.on_version},
+        subject_slug=e.norm,
+        region=e.region,
+    )
+
+
+HANDLERS: dict[type, Any] = {
+    NormRequirement.Registered: _norm_registered,
+    ComplianceAssessment.Assessed: _assessed,
+    ComplianceAssessment.Annotated: _annotated,
+}
