@@ -233,6 +233,9 @@ VALUE_LABELS: dict[str, str] = {
     SubjectKind.ACCOUNT: "accounthouderschap",
     SubjectKind.MODULE_COMMITMENT: "toezegging op een module",
     SubjectKind.COST_KEY: "verdeelsleutel",
+    SubjectKind.NORM: "norm",
+    SubjectKind.ASSESSMENT: "beoordeling",
+    SubjectKind.PLAN_OF_APPROACH: "plan van aanpak",
     # RegionKind
     RegionKind.JEUGDZORGREGIO: "jeugdzorgregio",
     RegionKind.GEBIED: "gebied",

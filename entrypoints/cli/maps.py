@@ -29,6 +29,9 @@ from entrypoints.map_tables import (
     region_tables,
 )
 from projections.queries import GovernanceMaps
+from projections.views import CooperationMap, OrganisationView, RegionMap
+
+MAPS = (RegionMap, CooperationMap, OrganisationView)  # served as map documents (api.map_documents)
 
 
 @click.group("map")
@@ -60,8 +63,9 @@ def _map_command(
             view = query(maps, slug, as_of=day, known_at=known_at)
         except UnknownReference as error:
             raise click.ClickException(str(error)) from None
-        if as_json:  # the document the API serves: each authority and provenance named once
-            document = msgspec.json.encode(map_document(view))
+        if as_json:  # as the API serves it: a map names each authority and provenance once
+            served = map_document(view) if isinstance(view, MAPS) else view
+            document = msgspec.json.encode(served)
             click.echo(msgspec.json.format(document, indent=2).decode())
         else:
             print_tables(render(view))
