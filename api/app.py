@@ -44,6 +44,7 @@ from api.controllers.cooperations import CooperationController
 from api.controllers.decisions import DecisionController
 from api.controllers.events import EventController
 from api.controllers.feeds import FeedController
+from api.controllers.modules import ModuleCommitmentController, ModuleCommitmentReads
 from api.controllers.municipalities import MunicipalityController
 from api.controllers.norms import NormController
 from api.controllers.organisations import OrganisationController
@@ -212,6 +213,8 @@ def create_app(
             CooperationController,
             OrganisationController,
             AgreementController,
+            ModuleCommitmentController,
+            ModuleCommitmentReads,
             PlanOfApproachController,
             DecisionController,
             BodyController,

@@ -26,6 +26,7 @@ from domain.agreements import (
 )
 from domain.base import GovernanceAggregate
 from domain.events import _AGGREGATE_BY_NAME, EVENT_CLASSES
+from domain.modules import CostKey, ModuleCommitment
 from domain.plans_of_approach import PlanOfApproach
 from domain.registry import ConflictingClaims, Cooperation, Municipality, StructuralChange
 
@@ -87,6 +88,20 @@ EVENT_NOTES: dict[type, str] = {
     ),
     ExpertiseCentreMandate.Granted: "``owner`` is the cooperation that grants the mandate.",
     Trekkerschap.LeadAssigned: "``owner`` is the cooperation whose agenda item it is.",
+    ModuleCommitment.Opened: (
+        "A region's place in a module, slug ``<cooperation>:m<module>:<region>``; opened by the first "
+        "commitment or mandate recorded on it."
+    ),
+    ModuleCommitment.MandateGiven: (
+        "The region's mandate for the content or the costs of its commitment, holding valid_from.."
+        "valid_until; the authority is the regional body or municipality that gave it. The commitment "
+        "counts only on days when it and a mandate of each kind hold."
+    ),
+    ModuleCommitment.MandateEnded: (
+        "The region withdrew the mandate that started on valid_from; valid_until is its last day."
+    ),
+    CostKey.Agreed: "``shares``: each region's percentage of the module's costs, together 100.",
+    CostKey.Revised: "The new shares hold from valid_from; the previous ones end the day before.",
     PlanOfApproach.Recorded: "``owner`` is the region or cooperation whose plan of approach it is.",
     PlanOfApproach.ActionRecorded: (
         "valid_from: the day the first status took effect. ``owners`` act; the deadline keeps the "

@@ -97,6 +97,18 @@ class IncompetentAuthority(DomainError):
     rule = "an authority is competent for the subject it decides on"
 
 
+class NotCommittable(DomainError):
+    rule = "a region commits to a module on its cooperation's agenda, saying what it commits to"
+
+
+class CostKeyInvalid(DomainError):
+    rule = "a cost key gives each member region a positive share, and the shares make exactly 100%"
+
+
+class NoCurrentMandate(DomainError):
+    rule = "only a mandate without a recorded end can be ended"
+
+
 class StatusOutOfOrder(DomainError):
     rule = (
         "a status change takes effect on or after the status it follows; history is never rewritten"

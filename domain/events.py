@@ -46,6 +46,7 @@ from domain.agreements import (
 from domain.base import GovernanceAggregate
 from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.concerns import Concerns, concerns
+from domain.modules import CostKey, ModuleCommitment
 from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
@@ -73,6 +74,8 @@ AGGREGATE_CLASSES: tuple[type[GovernanceAggregate], ...] = (
     ExpertiseCentreMandate,
     Trekkerschap,
     Agreement,
+    ModuleCommitment,
+    CostKey,
     NormRequirement,
     ComplianceAssessment,
     PlanOfApproach,
@@ -110,6 +113,12 @@ EVENT_CLASSES: tuple[type[GovernanceAggregate.Event], ...] = (
     Trekkerschap.LeadAssigned,
     Trekkerschap.LeadReassigned,
     Agreement.Recorded,
+    ModuleCommitment.Opened,
+    ModuleCommitment.Committed,
+    ModuleCommitment.MandateGiven,
+    ModuleCommitment.MandateEnded,
+    CostKey.Agreed,
+    CostKey.Revised,
     NormRequirement.Registered,
     ComplianceAssessment.Opened,
     ComplianceAssessment.Assessed,

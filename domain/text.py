@@ -87,6 +87,7 @@ SLUG_FIELDS = frozenset(
         "commissioned_by_body",
         "contact_municipality",
         "cooperation",
+        "cost_key",
         "duplicate_of",
         "executing_municipality",
         "expertise_centre",

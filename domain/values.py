@@ -320,6 +320,8 @@ class SubjectKind(StrEnum):
     SOURCE = "source"
     CLAIMS = "claims"
     ACCOUNT = "account-holdership"  # one organisation's account within one cooperation
+    MODULE_COMMITMENT = "module-commitment"  # one region's part in one module of a cooperation
+    COST_KEY = "cost-key"  # the verdeelsleutel of one module of a cooperation
     NORM = "norm"  # a requirement of a framework (Kamerbrief, NvO, IGJ)
     ASSESSMENT = "assessment"  # one region's verdicts on one norm
     PLAN_OF_APPROACH = "plan-of-approach"  # a region's or cooperation's plan van aanpak

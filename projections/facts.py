@@ -35,6 +35,9 @@ class FactKind(StrEnum):
     PLAN_STEP = "plan-step"
     PLAN_ADOPTED = "plan-adopted"
     CONFLICTING_CLAIMS = "conflicting-claims"  # claims on one disputed topic, beside their subject
+    MODULE_COMMITMENT = "module-commitment"  # a region's commitment to a module of a cooperation
+    MODULE_MANDATE = "module-mandate"  # its region's mandate for the content or the costs
+    COST_SHARE = "cost-share"  # a region's share in a module's cost key
     NORM = "norm"  # a requirement of a framework
     VERDICT = "verdict"  # one region's verdict on a norm, from its assessment date
     REMARK = "remark"  # a reviewer's remark beside a region's assessment of a norm

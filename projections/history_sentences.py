@@ -182,6 +182,43 @@ def _lead_reassigned(say: _Say) -> str:
     )
 
 
+def _module_place_opened(say: _Say) -> str:
+    return (
+        f"Deelname van {say('region')} aan module {say('module')} van {say('cooperation')} geopend"
+    )
+
+
+def _committed_to_module(say: _Say) -> str:
+    return f"{say('region')} committeert zich aan module {say('module')} van {say('cooperation')}"
+
+
+_MANDATE_WORDS = {"content": "de inhoud", "costs": "de kosten"}
+
+
+def _module_mandate_given(say: _Say) -> str:
+    covers = _MANDATE_WORDS.get(say("mandate") or "", say("mandate"))
+    return (
+        f"{say('region')} geeft mandaat voor {covers} van module {say('module')}"
+        f" van {say('cooperation')}"
+    )
+
+
+def _module_mandate_ended(say: _Say) -> str:
+    covers = _MANDATE_WORDS.get(say("mandate") or "", say("mandate"))
+    return (
+        f"{say('region')} trekt het mandaat in voor {covers} van module {say('module')}"
+        f" van {say('cooperation')}"
+    )
+
+
+def _cost_key_agreed(say: _Say) -> str:
+    return f"Verdeelsleutel {say('cost_key')} voor module {say('module')} van {say('cooperation')} afgesproken"
+
+
+def _cost_key_revised(say: _Say) -> str:
+    return f"Verdeelsleutel {say('cost_key')} voor module {say('module')} van {say('cooperation')} herzien"
+
+
 def _claims_recorded(say: _Say) -> str:
     return f"Tegenstrijdige bronnen vastgelegd over {say('topic') or say('subject')}"
 
@@ -240,6 +277,12 @@ _SENTENCES: dict[str, Callable[[_Say], str]] = {
     "Trekkerschap.LeadReassigned": _lead_reassigned,
     "ConflictingClaims.Recorded": _claims_recorded,
     "StructuralChange.Recorded": _structural_change,
+    "ModuleCommitment.Opened": _module_place_opened,
+    "ModuleCommitment.Committed": _committed_to_module,
+    "ModuleCommitment.MandateGiven": _module_mandate_given,
+    "ModuleCommitment.MandateEnded": _module_mandate_ended,
+    "CostKey.Agreed": _cost_key_agreed,
+    "CostKey.Revised": _cost_key_revised,
     "ComplianceAssessment.Assessed": _assessed,
     "ComplianceAssessment.Annotated": _annotated,
     "PlanOfApproach.Recorded": _plan_recorded,

@@ -120,6 +120,9 @@ class GovernanceMaps:
             with connection.begin():
                 yield MapQuery(self.tables, connection, as_of, known_at)
 
+    # The sections served beside the maps read through the same snapshot (``projections.module_commitments``).
+    reading = _reading
+
     # -- region ------------------------------------------------------------------------------------
     def region_map(
         self, region: str, *, as_of: date | None = None, known_at: datetime | None = None

@@ -33,6 +33,7 @@ from domain.base import GovernanceAggregate, fact_fields
 from domain.compliance import ComplianceAssessment, NormRequirement
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.events import AGGREGATE_BY_KIND
+from domain.modules import CostKey, ModuleCommitment
 from domain.plans_of_approach import PlanOfApproach
 from domain.registry import (
     ConflictingClaims,
@@ -47,6 +48,7 @@ from domain.registry import (
 from domain.values import SubjectKind, SubjectRef, ValidPeriod
 from services import commands as c
 from services.command_checks import checked
+from services.module_commitments import ModuleCommitmentCommands
 
 A = TypeVar("A", bound=GovernanceAggregate)
 
@@ -107,7 +109,7 @@ def arguments(cmd: c.Command, target: Callable[..., Any], **given: Any) -> dict[
     return {name: value for name, value in offered.items() if name in parameters}
 
 
-class GovernanceApplication(Application[UUID]):
+class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "adapters.codec:MsgspecMapper",
         "TRANSCODER_TOPIC": "adapters.codec:MsgspecTranscoder",
@@ -577,6 +579,11 @@ COMMAND_HANDLERS: dict[type[c.Command], Callable[[GovernanceApplication, Any], U
     c.RecordAgreement: GovernanceApplication.record_agreement,
     c.RecordMilestone: GovernanceApplication.record_milestone,
     c.ChangeAgreementStatus: GovernanceApplication.change_agreement_status,
+    c.CommitToModule: GovernanceApplication.commit_to_module,
+    c.GiveModuleMandate: GovernanceApplication.give_module_mandate,
+    c.EndModuleMandate: GovernanceApplication.end_module_mandate,
+    c.AgreeCostKey: GovernanceApplication.agree_cost_key,
+    c.ReviseCostKey: GovernanceApplication.revise_cost_key,
     c.RegisterNorm: GovernanceApplication.register_norm,
     c.RecordAssessment: GovernanceApplication.record_assessment,
     c.AnnotateAssessment: GovernanceApplication.annotate_assessment,
@@ -609,6 +616,10 @@ _TARGETS: dict[type, type[Aggregate]] = {
     c.ReassignLead: Trekkerschap,
     c.RecordMilestone: AgreementAggregate,
     c.ChangeAgreementStatus: AgreementAggregate,
+    c.CommitToModule: ModuleCommitment,
+    c.GiveModuleMandate: ModuleCommitment,
+    c.EndModuleMandate: ModuleCommitment,
+    c.ReviseCostKey: CostKey,
     c.RecordAssessment: ComplianceAssessment,
     c.AnnotateAssessment: ComplianceAssessment,
     c.RecordAction: PlanOfApproach,

@@ -17,6 +17,7 @@ import msgspec
 from domain.accountability import UNKNOWN_DEADLINE, Deadline, Owner
 from domain.agreements import AgreementTerms
 from domain.compliance import NormFramework, RequiredAction, Verdict
+from domain.modules import CostShare, MandateKind
 from domain.plans_of_approach import ActionStatus, Goal
 from domain.values import (
     UNKNOWN_DATE,
@@ -357,6 +358,55 @@ class RecordMilestone(Command, frozen=True, kw_only=True):
 class ChangeAgreementStatus(FactCommand, frozen=True, kw_only=True):
     agreement: str
     status: AgreementStatus
+
+
+# -- modular cooperation (principle C) -------------------------------------------------------------------
+class CommitToModule(FactCommand, frozen=True, kw_only=True):
+    """A region commits to a module of its cooperation's agenda; it counts once the region's mandates
+    for the content and the costs are recorded too."""
+
+    cooperation: str
+    module: int
+    region: str
+    content: str
+
+
+class GiveModuleMandate(FactCommand, frozen=True, kw_only=True):
+    """The region gives its mandate for the content or the costs of its part in a module; the authority
+    is the regional body or municipality that gave it."""
+
+    cooperation: str
+    module: int
+    region: str
+    mandate: MandateKind
+
+
+class EndModuleMandate(Command, frozen=True, kw_only=True):
+    """The region withdraws its mandate for the content or the costs; ``valid_until`` is its last day."""
+
+    cooperation: str
+    module: int
+    region: str
+    mandate: MandateKind
+    valid_until: PartialDate
+
+
+class AgreeCostKey(FactCommand, frozen=True, kw_only=True):
+    """A verdeelsleutel of a module: each member region's share in percent, together exactly 100."""
+
+    cost_key: str
+    cooperation: str
+    module: int
+    shares: tuple[CostShare, ...]
+
+
+class ReviseCostKey(FactCommand, frozen=True, kw_only=True):
+    """New shares of a module's cost key, from ``valid_from``; the previous shares end the day before."""
+
+    cost_key: str
+    cooperation: str
+    module: int
+    shares: tuple[CostShare, ...]
 
 
 # -- norms and assessments ---------------------------------------------------------------------------

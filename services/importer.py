@@ -9,7 +9,8 @@ it would record is already there, so a second run records nothing. Whether it is
 aggregate (``has_membership``, ``has_term``, ...), the same question behind the domain's
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
-participants, bodies, agreements, changes (after the member rows, so a merger only records what the
+participants, bodies, agreements, the regions' commitments to modules
+(``services.module_import``), changes (after the member rows, so a merger only records what the
 member rows do not already say), conflicting claims, norms with their assessments per region
 (``services.compliance_import``) and plans of approach (``services.plans_import``).
 
@@ -72,6 +73,7 @@ from domain.values import (
 from services import commands as c
 from services.application import GovernanceApplication, VersionConflict
 from services.compliance_import import import_assessments, import_norms
+from services.module_import import import_modular_cooperation
 from services.plans_import import import_plans_of_approach
 
 PRINCIPAL = "importer:governance-facts"
@@ -203,6 +205,7 @@ class GovernanceFactsImporter:
             self.import_cooperations,
             self.import_bodies,
             self.import_agreements,
+            lambda: import_modular_cooperation(self),
             self.import_changes,
             self.import_claims,
             lambda: import_norms(self),

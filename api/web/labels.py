@@ -231,6 +231,8 @@ VALUE_LABELS: dict[str, str] = {
     SubjectKind.SOURCE: "bron",
     SubjectKind.CLAIMS: "tegenstrijdige bronnen",
     SubjectKind.ACCOUNT: "accounthouderschap",
+    SubjectKind.MODULE_COMMITMENT: "toezegging op een module",
+    SubjectKind.COST_KEY: "verdeelsleutel",
     SubjectKind.NORM: "norm",
     SubjectKind.ASSESSMENT: "beoordeling",
     SubjectKind.PLAN_OF_APPROACH: "plan van aanpak",

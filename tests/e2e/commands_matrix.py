@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from domain.accountability import Deadline, Owner, OwnerKind
 from domain.compliance import NormFramework, Verdict
+from domain.modules import CostShare, MandateKind
 from domain.plans_of_approach import ActionStatus
 from domain.values import (
     AgreementKind,
@@ -515,6 +517,102 @@ def _(w, f):
     return [agreement(w, f)], just(
         w.command(
             c.ChangeAgreementStatus, agreement=f"afspraak-{f}", status=AgreementStatus.INTENDED
+        )
+    )
+
+
+# -- modular cooperation (principle C) ------------------------------------------------------------
+# A fresh region taking part in the cooperation commits to module 2 of the G7 agenda: a region commits
+# to a module once. Its mandate is given in the region, by a body of its own.
+def module_member(w: World, f: str) -> list[c.Command]:
+    return [
+        region(w, f),
+        w.command(
+            c.AdmitRegionToCooperation,
+            cooperation=w.cooperation,
+            region=f"regio-{f}",
+            valid_from=EARLIER,
+        ),
+    ]
+
+
+@recipe("CommitToModule")
+def _(w, f):
+    return module_member(w, f), just(
+        w.command(
+            c.CommitToModule,
+            cooperation=w.cooperation,
+            module=2,
+            region=f"regio-{f}",
+            content="Spoed Eisende Zorg",
+        )
+    )
+
+
+@recipe("GiveModuleMandate")
+def _(w, f):
+    regional_body = w.command(
+        c.RegisterDecisionBody,
+        body=f"raad-{f}",
+        name=f"Raad {f}",
+        of=SubjectRef(SubjectKind.REGION, f"regio-{f}"),
+        role=BodyRole.DECIDES,
+    )
+    return [*module_member(w, f), regional_body], just(
+        c.GiveModuleMandate(
+            principal="matrix",
+            authority=decided_by(f"raad-{f}"),
+            cooperation=w.cooperation,
+            module=2,
+            region=f"regio-{f}",
+            mandate=MandateKind.COSTS,
+        )
+    )
+
+
+def cost_key(
+    w: World, f: str, command: type[c.Command] = c.AgreeCostKey, own: int = 60, **fields: Any
+) -> c.Command:
+    return w.command(
+        command,
+        cost_key=f"sleutel-{f}",
+        cooperation=w.cooperation,
+        module=2,
+        shares=(CostShare(w.region, Decimal(own)), CostShare(f"regio-{f}", Decimal(100 - own))),
+        **fields,
+    )
+
+
+@recipe("AgreeCostKey")
+def _(w, f):
+    return module_member(w, f), just(cost_key(w, f))
+
+
+@recipe("ReviseCostKey")
+def _(w, f):
+    # Only the own cooperation has a module 2 on its agenda to agree a key for; in the other one the
+    # coordinator is refused before any key is looked up.
+    agreed = [cost_key(w, f)] if w is OWN else []
+    return [*module_member(w, f), *agreed], just(
+        cost_key(w, f, c.ReviseCostKey, own=50, valid_from=DAY)
+    )
+
+
+@recipe("EndModuleMandate")
+def _(w, f):
+    setup, give = RECIPES["GiveModuleMandate"](w, f)
+    # Only the own cooperation has a module 2 to give a mandate for; in the other one the
+    # coordinator is refused before any mandate is looked up.
+    given = [give([])] if w is OWN else []
+    return [*setup, *given], just(
+        c.EndModuleMandate(
+            principal="matrix",
+            authority=decided_by(f"raad-{f}"),
+            cooperation=w.cooperation,
+            module=2,
+            region=f"regio-{f}",
+            mandate=MandateKind.COSTS,
+            valid_until=DAY,
         )
     )
 

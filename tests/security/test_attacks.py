@@ -57,6 +57,7 @@ QUERY_VALUES = {
     ),
     "since": ("2020-01-01T00:00:00Z", "2000-01-01T00:00:00Z"),
     "until": ("2100-01-01T00:00:00Z", "2000-01-01T00:00:00Z"),
+    "lacking": ("content", "costs"),
 }
 
 
@@ -174,7 +175,8 @@ class ForeignBody:
             return "2026-06-01"
         if name == "membership_id":  # <region>:<municipality>, the form its pattern asks for
             return f"{FOREIGN['region']}:{FOREIGN['municipality']}"
-        return _slug_for(name) or f"attack-{name or 'value'}"
+        # (a slug where the field takes one: ``cost_key``)
+        return _slug_for(name) or f"attack-{(name or 'value').replace('_', '-')}"
 
 
 # -- reads -----------------------------------------------------------------------------------------

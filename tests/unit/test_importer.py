@@ -13,6 +13,7 @@ from domain.agreements import (
     JointProcurement,
     Trekkerschap,
 )
+from domain.modules import MandateKind, ModuleCommitment
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -277,3 +278,22 @@ def test_subjects_of_changes_and_claims_resolve_to_their_kind(app: GovernanceApp
     undated = app.get(StructuralChange, "change-nl-cooperation-principle")
     assert undated.date == UNKNOWN_DATE
     assert undated.history()[0].valid_from.earliest == date.min
+
+
+def test_the_g7_module_commitments_lack_both_mandates(app: GovernanceApplication) -> None:
+    # The sources name commitments to modules 1-3 but no region's mandate for content or costs.
+    day = date(2021, 6, 1)
+    for module in (1, 2, 3):
+        for region in ("regio-nijmegen", "achterhoek", "centraal-gelderland"):
+            place = app.get(ModuleCommitment, f"g7-gelderland:m{module}:{region}")
+            assert place.has_commitment()
+            assert place.lacks(day) == (MandateKind.CONTENT, MandateKind.COSTS)
+            assert not place.counts_on(day)
+    sez = app.get(ModuleCommitment, "g7-gelderland:m2:achterhoek")
+    assert sez.content is not None and "Jeugdbescherming Gelderland" in sez.content
+    [_opened, committed] = sez.history()
+    assert committed.provenance.sources == ("nijmegen-regiobeeld-2021:L673",)
+    assert not committed.provenance.inferred
+    hic = app.get(ModuleCommitment, "g7-gelderland:m1:achterhoek").history()[-1]
+    assert hic.provenance.inferred and "all seven" in (hic.provenance.inferred_note or "")
+    assert not app.exists(ModuleCommitment, "g7-gelderland:m4:achterhoek")

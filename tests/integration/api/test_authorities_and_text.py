@@ -238,8 +238,9 @@ def test_every_text_field_of_every_command_documents_its_bound(client) -> None:
     def visit(where: str, schema: dict, bounded: bool = False) -> None:
         # Litestar puts the bound of an optional string on the union around it.
         bounded = bounded or "maxLength" in schema or "pattern" in schema or "maxItems" in schema
-        # Decimals (contract years) travel as strings; their value, not their text, is bounded.
-        decimal = where.endswith("_years")
+        # Decimals (contract years, cost shares) travel as strings; their value, not their text, is
+        # bounded (a cost key's shares make exactly 100).
+        decimal = where.endswith(("_years", ".percentage"))
         free_text = schema.get("format") not in ("date", "date-time", "uuid")
         plain = "enum" not in schema and free_text
         if schema.get("type") == "string" and not (bounded or decimal) and plain:
