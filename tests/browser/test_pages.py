@@ -129,14 +129,16 @@ def test_without_a_session_a_page_sends_the_browser_to_sign_in(
         assert "htmx" in page.content()  # the assets need no session
 
 
-def test_a_region_system_reads_its_norms_from_its_map(
+def test_a_region_system_reads_its_commitments_and_compliance_from_its_map(
     service: Service, new_page, artefacts: Path, offsite: Offsite
 ) -> None:
     page = new_page()
     sign_in(page, service.token("region-system", "browser-nl", regions=["noord-limburg"]))
     page.goto("/kaart/regio/noord-limburg?peildatum=2021-01-01")
-    page.get_by_role("link", name="Normen die Noord-Limburg niet (zeker) haalt").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Normen: Noord-Limburg")
+    page.get_by_role("link", name=re.compile("^Afspraken en naleving")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Afspraken en naleving: Noord-Limburg"
+    )
     row = page.get_by_role("row", name=re.compile("R1.2g Aanpak wachtlijstbeheer"))
     expect(row).to_contain_text("Werkgroep wachtlijsten")
     check_page(page, artefacts, "normen-regio")

@@ -52,3 +52,31 @@ def test_a_region_system_reads_only_its_own_regions_norms(
     _sign_in(client, _token(context, Role.REGION_SYSTEM, regions=("noord-limburg",)))
     assert client.get("/kaart/regio/noord-limburg/normen").status_code == 200
     assert client.get("/kaart/regio/midden-limburg-west/normen").status_code == 403
+
+
+def test_a_regions_page_lists_its_overdue_actions_from_the_day_after_the_deadline(
+    client: TestClient, context: ApiContext
+) -> None:
+    _sign_in(client, _token(context, Role.AUDITOR))
+    path = "/kaart/regio/gooi-en-vechtstreek/normen"
+    overdue = client.get(path, params={"peildatum": "2022-01-01"})
+    assert overdue.status_code == 200, overdue.text
+    section = overdue.text.split('id="kop-acties"')[1].split('id="kop-modules"')[0]
+    assert "aantal jeugdigen dat wacht op hulp" in section and "november 2021" in section
+    in_time = client.get(path, params={"peildatum": "2021-11-30"}).text
+    section = in_time.split('id="kop-acties"')[1].split('id="kop-modules"')[0]
+    assert "aantal jeugdigen dat wacht op hulp" not in section
+
+
+def test_a_g7_regions_page_shows_its_module_commitments_lacking_both_mandates(
+    client: TestClient, context: ApiContext
+) -> None:
+    _sign_in(client, _token(context, Role.AUDITOR))
+    page = client.get("/kaart/regio/regio-nijmegen/normen", params={"peildatum": "2024-01-01"})
+    assert page.status_code == 200, page.text
+    section = page.text.split('id="kop-modules"')[1]
+    rows = re.findall(r'<tr class="utrecht-table__row">.*?</tr>', section, re.DOTALL)[1:]
+    assert rows, "no module commitments shown"
+    # The sources name no regional mandate: no commitment counts, each lacks content and costs.
+    assert all('<td class="utrecht-table__cell">nee</td>' in row for row in rows)
+    assert all("inhoud, kosten" in row for row in rows)
