@@ -19,6 +19,7 @@ from domain.base import fact_fields
 from domain.registry import Region
 from domain.values import UNKNOWN_DATE, Attribution, RegionKind, ValidPeriod
 from tests.e2e.service import Service
+from tests.fixtures.processes import events_of
 
 T = TypeVar("T")
 
@@ -168,9 +169,7 @@ def api_worker_pids(service: Service) -> set[int]:
 
 def recorded_events(service: Service, token: str, aggregate_id: str) -> list[dict]:
     with service.client(token) as client:
-        answer = client.get("/events", params={"aggregate_id": aggregate_id, "limit": 10})
-        answer.raise_for_status()
-        return answer.json()["events"]
+        return events_of(client, aggregate_id)
 
 
 def ready_answer(service: Service) -> httpx.Response | None:

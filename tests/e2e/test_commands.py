@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.fixtures.processes import Service
+from tests.fixtures.processes import Service, events_of
 
 ACCOUNT = "/agreements/account-holderships"
 
@@ -19,11 +19,9 @@ def g7(service: Service) -> str:
     return service.token("coordinator", "alice-commands", cooperations=["g7-gelderland"])
 
 
-def events_of(service: Service, aggregate_id: str) -> list[dict]:
+def events_recorded(service: Service, aggregate_id: str) -> list[dict]:
     with service.client(service.admin_token) as admin:
-        return admin.get("/events", params={"aggregate_id": aggregate_id, "limit": 500}).json()[
-            "events"
-        ]
+        return events_of(admin, aggregate_id)
 
 
 def holders_of(
@@ -102,13 +100,13 @@ def test_record_transfer_and_end_an_account_holdership(service: Service, g7: str
         "achterhoek"
     }
     assert holders_of(service, g7, "leger-des-heils", as_of="2029-06-01", after=last) == set()
-    types = [e["type"] for e in events_of(service, account["aggregate_id"])]
+    types = [e["type"] for e in events_recorded(service, account["aggregate_id"])]
     assert types[-3:] == [
         "AccountHoldership.HolderAssigned",
         "AccountHoldership.HolderTransferred",
         "AccountHoldership.HolderEnded",
     ]
-    principals = {e["principal"] for e in events_of(service, account["aggregate_id"])[-3:]}
+    principals = {e["principal"] for e in events_recorded(service, account["aggregate_id"])[-3:]}
     assert len(principals) == 1 and principals.pop().startswith("coordinator:alice-commands#")
 
 
@@ -131,7 +129,9 @@ def test_a_retried_command_with_the_same_idempotency_key_records_once(
     assert [a.status_code for a in answers] == [201, 201, 201], answers[0].text
     assert len({a.text for a in answers}) == 1
     aggregate = answers[0].json()["aggregate_id"]
-    recorded = [e for e in events_of(service, aggregate) if e["type"].endswith("MilestoneRecorded")]
+    recorded = [
+        e for e in events_recorded(service, aggregate) if e["type"].endswith("MilestoneRecorded")
+    ]
     assert len([e for e in recorded if e["state"]["milestone"]["what"] == "tussenrapportage"]) == 1
 
 
@@ -159,7 +159,7 @@ def test_concurrent_retries_with_one_key_record_once(service: Service, g7: str) 
     aggregate = next(a.json()["aggregate_id"] for a in answers if a.status_code == 201)
     recorded = [
         e
-        for e in events_of(service, aggregate)
+        for e in events_recorded(service, aggregate)
         if e["type"].endswith("MilestoneRecorded")
         and e["state"]["milestone"]["what"] == "eindrapportage"
     ]
