@@ -160,10 +160,7 @@ class ModuleCommitment(GovernanceAggregate):
                 f"{self.committed} — {AlreadyRecorded.rule}"
             )
         self._committed(
-            commitment=self.commitment,
-            cooperation=self.cooperation,
-            module=self.module,
-            region=self.region,
+            **self._place(),
             content=content,
             **fact_fields(period, attribution),
         )
@@ -178,10 +175,7 @@ class ModuleCommitment(GovernanceAggregate):
                 f"{self.cooperation} {period} is already recorded — {AlreadyRecorded.rule}"
             )
         self._mandate_given(
-            commitment=self.commitment,
-            cooperation=self.cooperation,
-            module=self.module,
-            region=self.region,
+            **self._place(),
             mandate=mandate,
             **fact_fields(period, attribution),
         )
@@ -200,13 +194,19 @@ class ModuleCommitment(GovernanceAggregate):
             )
         period = ValidPeriod(open_terms[-1].period.valid_from, valid_until)
         self._mandate_ended(
-            commitment=self.commitment,
-            cooperation=self.cooperation,
-            module=self.module,
-            region=self.region,
+            **self._place(),
             mandate=mandate,
             **fact_fields(period, attribution),
         )
+
+    def _place(self) -> dict[str, str | int]:
+        """The fields every event of the commitment repeats: which region's part in which module."""
+        return {
+            "commitment": self.commitment,
+            "cooperation": self.cooperation,
+            "module": self.module,
+            "region": self.region,
+        }
 
     # -- events ----------------------------------------------------------------------------------
     @event("Committed")
