@@ -17,8 +17,10 @@ from litestar.params import HeaderParameter, JSONBody
 
 from api.context import ApiContext
 from api.errors import problems
+from api.examples import COMMAND_EXAMPLES, named
 from api.guards import WRITERS
 from api.idempotency import request_hash
+from api.openapi import with_examples
 from api.schemas import CommandAccepted, command_body, to_command
 from services import commands as c
 from services.application import COMMAND_HANDLERS
@@ -108,4 +110,5 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         status_code=201,
         guards=[WRITERS],
         responses=COMMAND_PROBLEMS,
+        operation_class=with_examples(request=named(*COMMAND_EXAMPLES.get(command_class, ()))),
     )(record)

@@ -15,6 +15,7 @@ from api.controllers.reads import (
     map_route,
     summaries,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
 from api.map_documents import CooperationMapDocument
 from api.schemas import SlugPath
@@ -46,6 +47,7 @@ class CooperationController(Controller):
         "/{cooperation:str}/map",
         guards=[reads_everything],
         summary="The governance map of a cooperation",
+        example=MAP_EXAMPLES["/cooperations/{cooperation}/map"],
     )
     async def cooperation_map(
         self,

@@ -15,6 +15,7 @@ from api.controllers.reads import (
     map_route,
     summaries,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
 from api.map_documents import OrganisationViewDocument
 from api.schemas import SlugPath
@@ -40,6 +41,7 @@ class OrganisationController(Controller):
         "/{organisation:str}/map",
         guards=[reads_everything],
         summary="An organisation's account holders and arrangements",
+        example=MAP_EXAMPLES["/organisations/{organisation}/map"],
     )
     async def organisation_view(
         self,

@@ -19,8 +19,10 @@ from litestar.types import Guard
 
 from api.context import ApiContext
 from api.errors import problems
+from api.examples import MapExample
 from api.map_documents import map_document
 from api.maps import utc
+from api.openapi import with_examples
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -49,19 +51,27 @@ READ_PROBLEMS = problems(400, 401, 403, 404, 503)
 
 
 def map_route(
-    path: str, *, summary: str, guards: list[Guard] | None = None
+    path: str, *, summary: str, example: MapExample, guards: list[Guard] | None = None
 ) -> Callable[..., HTTPRouteHandler]:
-    """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it."""
+    """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it; its answer
+    is documented with ``example``."""
     return get(
         path,
         guards=guards,
         summary=summary,
+        operation_class=with_examples(answer=example.openapi()),
         responses={
             **READ_PROBLEMS,
             304: ResponseSpec(None, description="Not modified: the map has the given ETag"),
         },
         response_headers=[
-            ResponseHeader(name="ETag", description="The map's entity tag", documentation_only=True)
+            # Documented only (the handler sets it); the value gives the header's schema, a string.
+            ResponseHeader(
+                name="ETag",
+                value='"<entity tag>"',
+                description="The map's entity tag",
+                documentation_only=True,
+            )
         ],
     )
 

@@ -18,6 +18,7 @@ from api.controllers.reads import (
     summaries,
     view,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything, require_region
 from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
@@ -44,6 +45,7 @@ class RegionController(Controller):
     @map_route(
         "/{region:str}/map",
         summary="The governance map of a region",
+        example=MAP_EXAMPLES["/regions/{region}/map"],
     )
     async def region_map(
         self,
