@@ -11,6 +11,9 @@ sends every request example and reads every map; routes attach them with
 
 Dates are given in the object form (``{"value": ..., "precision": ...}``); an authority's
 ``decision_date`` in its notation (``"2026-11-20"``), which gives the precision.
+
+The module is longer than ours usually are: it is a catalogue, one entry per command, kept whole as
+the one home of the examples (the entries share only the helpers at the top).
 """
 
 from __future__ import annotations
@@ -122,6 +125,26 @@ VIERHOEK = by_body(
 NIJMEGEN_COLLEGES = by_body(
     "regionale-colleges-regio-nijmegen", "2026-11-03", "besluit regionale colleges 2026-11"
 )
+
+
+def sez_cost_key(valid_from: Body, *, nijmegen: str, achterhoek: str) -> Body:
+    """The shares of G7's module 2 (Spoed Eisende Zorg) from ``valid_from``: the four regions the
+    sources name, two of them at the given percentages."""
+    shares = {
+        "regio-nijmegen": nijmegen,
+        "achterhoek": achterhoek,
+        "centraal-gelderland": "30",
+        "midden-ijssel-oost-veluwe": "20",
+    }
+    return {
+        "cost_key": "g7-sez-verdeelsleutel-2027",
+        "cooperation": "g7-gelderland",
+        "module": 2,
+        "shares": [{"region": r, "percentage": share} for r, share in shares.items()],
+        "valid_from": valid_from,
+        "authority": G7_OVERLEG,
+    }
+
 
 # -- what a newcomer records first: the quick-start of the README posts this one -------------------
 TRANSFER = RequestExample(
@@ -604,19 +627,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
         RequestExample(
             "g7-sez-verdeelsleutel",
             "G7: the cost key of module 2 (Spoed Eisende Zorg)",
-            {
-                "cost_key": "g7-sez-verdeelsleutel-2027",
-                "cooperation": "g7-gelderland",
-                "module": 2,
-                "shares": [
-                    {"region": "regio-nijmegen", "percentage": "30"},
-                    {"region": "achterhoek", "percentage": "20"},
-                    {"region": "centraal-gelderland", "percentage": "30"},
-                    {"region": "midden-ijssel-oost-veluwe", "percentage": "20"},
-                ],
-                "valid_from": day("2027-01-01"),
-                "authority": G7_OVERLEG,
-            },
+            sez_cost_key(day("2027-01-01"), nijmegen="30", achterhoek="20"),
             G7,
         ),
     ),
@@ -624,19 +635,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
         RequestExample(
             "g7-sez-verdeelsleutel-revised",
             "G7: new shares in the cost key of module 2",
-            {
-                "cost_key": "g7-sez-verdeelsleutel-2027",
-                "cooperation": "g7-gelderland",
-                "module": 2,
-                "shares": [
-                    {"region": "regio-nijmegen", "percentage": "25"},
-                    {"region": "achterhoek", "percentage": "25"},
-                    {"region": "centraal-gelderland", "percentage": "30"},
-                    {"region": "midden-ijssel-oost-veluwe", "percentage": "20"},
-                ],
-                "valid_from": day("2028-01-01"),
-                "authority": G7_OVERLEG,
-            },
+            sez_cost_key(day("2028-01-01"), nijmegen="25", achterhoek="25"),
             G7,
             status=422,
             why="Refused until the key is agreed (`/module-commitments/cost-keys`, the example "
