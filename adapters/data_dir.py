@@ -72,8 +72,6 @@ class NoRegiekaartData(RuntimeError):
             "REGIEKAART_DATA_DIR (the default is .regiekaart in the current directory)"
         )
         super().__init__(f"no Regiekaart data in {data_dir} (no {what}); {where}")
-        self.data_dir = data_dir
-        self.meant = meant
 
 
 def require_data(settings: Settings, reads: Iterable[Kept], elsewhere: Iterable[Path]) -> None:
