@@ -202,14 +202,10 @@ of a process that serves region maps. Targets: rebuild of 1M events under 60 s o
 within 2x the latency of the current map; the serving process under 300 MB at 1M events."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--nats-events", type=int, default=1_000_000)
-    parser.add_argument("--catch-up-events", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--rebuilds", type=int, default=3, help="rebuilds into SQLite, each way")
-    args = parser.parse_args(argv)
+def measure(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """The table's rows, each printed as it is measured."""
+    print("| measurement | rate / latency | total |")
+    print("| --- | ---: | ---: |")
     folder = Path(tempfile.mkdtemp(prefix="regiekaart-bench-"))
     source = GovernanceApplication(
         env={
@@ -217,8 +213,6 @@ def main(argv: list[str] | None = None) -> None:
             "SQLITE_DBNAME": str(folder / "log.sqlite"),
         }
     )
-    print("| measurement | rate / latency | total |")
-    print("| --- | ---: | ---: |")
     rows = _Rows()
     fill_seconds = fill_event_store(source, args.events)
     rows += [
@@ -281,6 +275,21 @@ def main(argv: list[str] | None = None) -> None:
         )
     source.close()
     shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--nats-events", type=int, default=1_000_000)
+    parser.add_argument("--catch-up-events", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--rebuilds", type=int, default=3, help="rebuilds into SQLite, each way")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    rows = measure(arguments(argv))
     measured = (
         f"Measured {datetime.now():%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), Python "
