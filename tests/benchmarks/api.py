@@ -205,7 +205,7 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 | --- | ---: | ---: | ---: |
 | region map | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} | {max(latencies):.1f} |
 
-{conditions.describe(f"python -m tests.benchmarks.api {seconds} {commands}")}
+{conditions.describe(f".venv/bin/python -m tests.benchmarks.api {seconds} {commands}")}
 """
     write_section(SECTION, body)
     print(body)

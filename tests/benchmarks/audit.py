@@ -257,7 +257,7 @@ nats-server's share comes on top for the steps that read from NATS.
 
 {
         conditions.describe(
-            f"python -m tests.benchmarks.audit --events {n} --aggregates {args.aggregates} "
+            f".venv/bin/python -m tests.benchmarks.audit --events {n} --aggregates {args.aggregates} "
             f"--rounds {args.rounds}"
         )
     }

@@ -1,5 +1,6 @@
-"""Event store benchmark: our JetStream recorder beside raw JetStream publishes and the library's SQLite
-recorder, on the same machine and the same nats-server in one run.
+"""Event store benchmark: our JetStream recorder beside raw JetStream publishes, the library's SQLite
+recorder and, for reads, the reference reader (``tests.benchmarks.reference_reader``: the least a
+client does to read the log), on the same machine and the same nats-server in one run.
 
     .venv/bin/python -m tests.benchmarks.event_store [--sync always|2m] [--events 100000] [--saves 2000]
 
@@ -8,7 +9,7 @@ makes them, each run on a fresh stream. Every figure is the median of three roun
 every measure once, so that a burst of load from elsewhere on a shared machine hits all columns alike.
 The log that is read back
 holds `--events` single-event saves (the most messages per event a log can have), written through the
-recorder itself so that reads see exactly what the service stores.
+recorder itself so that reads see exactly what the service stores. Writes its section of RESULTS.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from adapters.nats import NatsApplicationRecorder
 from adapters.nats.client import NatsClient
 from adapters.nats.server import NatsServer
 from tests.benchmarks.reference_reader import read_log
-from tests.benchmarks.results import RunConditions
+from tests.benchmarks.results import RunConditions, write_section
 
 STATE = (
     b'{"valid_from":{"value":"2024-01-01","precision":"day"},"principal":"bench","sources":[]}' * 2
@@ -284,7 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     conditions = RunConditions()
     writes, reads = measure(args.sync, args.events, args.saves)
-    command = " ".join(["python -m tests.benchmarks.event_store", *(argv or sys.argv[1:])])
+    command = " ".join(
+        [".venv/bin/python -m tests.benchmarks.event_store", *(argv or sys.argv[1:])]
+    )
     body = f"""{SECTION}
 
 Our JetStream recorder beside raw publishes, the library's SQLite recorder and the reference reader
@@ -299,6 +302,7 @@ must do.
 
 {conditions.describe(command)}
 """
+    write_section(SECTION, body)
     print(body)
 
 
