@@ -154,7 +154,8 @@ def measure(decisions: int) -> FeedRun:
                     )
                 elapsed = time.perf_counter() - started
                 region.wait_for(list(acknowledged), timeout=DELIVERY_SECONDS)
-                arrivals = dict(region.arrivals)
+                with region.arrived:  # late ones may still come in
+                    arrivals = dict(region.arrivals)
             finally:
                 region.close()
     latencies = sorted((arrivals[i] - t) * 1000 for i, t in acknowledged.items() if i in arrivals)

@@ -16,8 +16,6 @@ a markdown table; the figures in RESULTS.md come from it.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import resource
 import shutil
@@ -26,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from adapters.nats.server import NatsServer
@@ -36,7 +34,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from tests.benchmarks.national_history import NationalHistory
-from tests.benchmarks.results import write_section
+from tests.benchmarks.results import RunConditions, write_section
 from tests.fixtures.postgres import running_postgres
 
 WRITE_CHUNK = 5_000
@@ -289,12 +287,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    conditions = RunConditions()
     rows = measure(arguments(argv))
+    command = " ".join(
+        [".venv/bin/python -m tests.benchmarks.projections", *(argv or sys.argv[1:])]
+    )
     measured = (
-        f"Measured {datetime.now():%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), Python "
-        f"{platform.python_version()}: `.venv/bin/python -m tests.benchmarks.projections "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`; peak RSS of this process "
+        f"{conditions.describe(command)} Peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB."
     )
     print()

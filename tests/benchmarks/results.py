@@ -59,8 +59,7 @@ class RunConditions:
         if busiest >= cores / 2:
             described += (
                 " **Not a quiet run**: others' work held the machine meanwhile (the load averages "
-                "above), so these figures show the columns side by side, not what a quiet machine "
-                "gives."
+                "above); compare the figures within this run, not with a quiet run's."
             )
         return described
 
