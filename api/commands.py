@@ -3,6 +3,8 @@
 Each answers 201 with the recorded event ids and the aggregate's new version (also as ``ETag``). Send
 ``If-Match: "<version>"`` to record only if the aggregate is still at that version, and an
 ``Idempotency-Key`` to make a retry safe (a replayed answer carries ``Idempotent-Replayed: true``).
+``Regiekaart-Position`` is the log position of the last event recorded: a map read with
+``min_position`` set to it reflects the command (``api.maps``).
 """
 
 from typing import Annotated
@@ -10,6 +12,7 @@ from typing import Annotated
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
@@ -19,6 +22,7 @@ from api.context import ApiContext
 from api.errors import problems
 from api.guards import WRITERS
 from api.idempotency import request_hash
+from api.maps import POSITION_HEADER
 from api.schemas import CommandAccepted, command_body, to_command
 from services import commands as c
 from services.application import COMMAND_HANDLERS
@@ -89,6 +93,8 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         )
         accepted = _accepted.decode(stored.body)
         headers = {"ETag": f'"{accepted.version}"'}
+        if accepted.event_ids:
+            headers[POSITION_HEADER] = str(max(accepted.event_ids))
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(
@@ -108,4 +114,11 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         status_code=201,
         guards=[WRITERS],
         responses=COMMAND_PROBLEMS,
+        response_headers=[
+            ResponseHeader(
+                name=POSITION_HEADER,
+                description="The log position of the last event recorded (min_position of a map)",
+                documentation_only=True,
+            )
+        ],
     )(record)
