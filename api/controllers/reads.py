@@ -107,10 +107,11 @@ async def cached_map(
     if min_position is not None and not await watch.reached(
         min_position, MIN_POSITION_WAIT_SECONDS
     ):
+        reached = watch.position or 0
         raise ServiceUnavailableException(
-            f"the maps reflect the log up to position {watch.position or 0}, not yet "
-            f"{min_position}; ask again shortly",
-            headers={"Retry-After": "1", POSITION_HEADER: str(watch.position or 0)},
+            f"the maps reflect the log up to position {reached}, not yet {min_position}; "
+            "ask again shortly",
+            headers={"Retry-After": "1", POSITION_HEADER: str(reached)},
         )
     try:
         encoded = await context.map_cache.encoded(

@@ -108,7 +108,7 @@ def follow_feed(
                             position = event.id
                         if stop.is_set():
                             return
-        except (httpx.TransportError, httpx.RemoteProtocolError):
+        except httpx.TransportError:
             pass  # the connection dropped: resume after the last message handled
         if not stop.is_set():
             time.sleep(backoff.pause(min(failures, backoff.attempts), None))

@@ -53,7 +53,8 @@ def test_a_map_not_modified_still_names_its_position(admin: httpx.Client) -> Non
     first = admin.get(MAP)
     again = admin.get(MAP, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    assert int(again.headers[POSITION_HEADER]) == first.json()["position"]
+    # The position the map was computed at: the read model had got at least that far.
+    assert 0 < int(again.headers[POSITION_HEADER]) <= first.json()["position"]
 
 
 @pytest.mark.parametrize(
