@@ -13,6 +13,7 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     map_route,
     summaries,
@@ -50,6 +51,7 @@ class BodyController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[BodyMapDocument]:
         if request.user.role is Role.REGION_SYSTEM:
             # A region system reads its own region's things only: the bodies of its region. An
@@ -65,5 +67,11 @@ class BodyController(Controller):
                 )
             require_region(request, region)
         return await cached_map(
-            context, GovernanceMaps.body_map, decision_body, as_of, known_at, if_none_match
+            context,
+            GovernanceMaps.body_map,
+            decision_body,
+            as_of,
+            known_at,
+            if_none_match,
+            min_position,
         )

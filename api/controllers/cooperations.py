@@ -10,6 +10,7 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
@@ -56,6 +57,7 @@ class CooperationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[CooperationMapDocument]:
         return await cached_map(
             context,
@@ -64,6 +66,7 @@ class CooperationController(Controller):
             as_of,
             known_at,
             if_none_match,
+            min_position,
         )
 
     @get(

@@ -10,6 +10,7 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
@@ -50,6 +51,7 @@ class OrganisationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[OrganisationViewDocument]:
         return await cached_map(
             context,
@@ -58,6 +60,7 @@ class OrganisationController(Controller):
             as_of,
             known_at,
             if_none_match,
+            min_position,
         )
 
     @get(

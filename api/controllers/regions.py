@@ -12,6 +12,7 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
@@ -55,10 +56,11 @@ class RegionController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[RegionMapDocument]:
         require_region(request, region)
         return await cached_map(
-            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
+            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match, min_position
         )
 
     @get(

@@ -89,6 +89,11 @@ def fuzz(service: Service, tokens: dict[str, str], mode: GenerationMode) -> dict
         )
         def call(case: schemathesis.Case, role: str) -> None:
             sent[operation.label] += 1
+            position = (case.query or {}).get("min_position")
+            if type(position) is int and position >= 0:
+                # A map at a position the maps have not reached is a 503 with Retry-After by design
+                # (README, "Reading your own writes"): a valid request asks for one they have.
+                case.query["min_position"] = 0
             headers = {"Authorization": f"Bearer {tokens[role]}"}
             case.call_and_validate(
                 base_url=service.url, session=session, headers=headers, timeout=60
