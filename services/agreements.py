@@ -8,7 +8,6 @@ domain's (``domain.agreements``), these load the parties each command names and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.agreements import (
@@ -24,17 +23,10 @@ from domain.errors import UnknownReference
 from domain.registry import Cooperation, DecisionBody, Municipality, Organisation, Region
 from domain.values import SubjectKind, SubjectRef, ValidPeriod
 from services import commands as c
-from services.command_arguments import arguments
-
-if TYPE_CHECKING:
-    from services.application import GovernanceApplication
-
-    _Base = GovernanceApplication
-else:
-    _Base = object
+from services.command_methods import CommandMethods, arguments
 
 
-class AgreementCommands(_Base):
+class AgreementCommands(CommandMethods):
     """The command methods of agreements, mixed into ``GovernanceApplication``."""
 
     # -- accounthouderschap -------------------------------------------------------------------------------

@@ -46,8 +46,8 @@ from domain.registry import (
 from domain.values import SubjectRef
 from services import commands as c
 from services.agreements import AgreementCommands
-from services.command_arguments import arguments
 from services.command_checks import checked
+from services.command_methods import arguments
 from services.compliance import ComplianceCommands
 from services.module_commitments import ModuleCommitmentCommands
 

@@ -8,7 +8,6 @@ is registered.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.compliance import ComplianceAssessment, NormRequirement
@@ -16,17 +15,10 @@ from domain.plans_of_approach import PlanOfApproach
 from domain.registry import Region
 from domain.values import SubjectKind, SubjectRef
 from services import commands as c
-from services.command_arguments import arguments
-
-if TYPE_CHECKING:
-    from services.application import GovernanceApplication
-
-    _Base = GovernanceApplication
-else:
-    _Base = object
+from services.command_methods import CommandMethods, arguments
 
 
-class ComplianceCommands(_Base):
+class ComplianceCommands(CommandMethods):
     """The command methods of norms, assessments and plans of approach, mixed into
     ``GovernanceApplication``."""
 

@@ -1,20 +1,28 @@
-"""How a command's fields reach the aggregate that records them: ``arguments`` picks, by name, what an
-aggregate's constructor or command method takes from the command. It lives apart from the application so
-that the modules holding a family of its command methods (``agreements``, ``compliance``,
-``module_commitments``) can use it without importing the application they are mixed into.
+"""What the modules holding a family of the application's command methods (``agreements``,
+``compliance``, ``module_commitments``) share, apart from the application they are mixed into (which
+imports them): ``CommandMethods``, their base, typed as the application; and ``arguments``, how a
+command's fields reach the aggregate that records them.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from domain.base import fact_fields
 from domain.values import ValidPeriod
 from services import commands as c
+
+if TYPE_CHECKING:
+    from services.application import GovernanceApplication
+
+    # To the type checker a mixin's ``self`` is the application, with its loading and saving.
+    CommandMethods = GovernanceApplication
+else:
+    CommandMethods = object
 
 
 def arguments(cmd: c.Command, target: Callable[..., Any], **given: Any) -> dict[str, Any]:
