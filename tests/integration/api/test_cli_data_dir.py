@@ -18,6 +18,9 @@ from services.application import GovernanceApplication
 from services.authorisation import Role
 from services.importer import import_governance_facts
 
+# Each case starts the command line as a process of its own (about 3 s each): out of `make check`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
