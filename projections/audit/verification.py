@@ -31,6 +31,7 @@ governance domain or of where the log comes from (NATS or an export file).
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -44,11 +45,15 @@ from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, Unreadabl
 from adapters.seal import seal_holds, seal_key
 
 GENESIS_LOG_HASH = bytes(32)
+# Bound once: a verification calls these for every event.
+_sha256 = hashlib.sha256
+_eight_bytes_big_endian = struct.Struct(">Q").pack
+_from_hex = bytes.fromhex
 
 
 def next_log_hash(log_hash: bytes, position: int, hash_hex: str) -> bytes:
     """The log hash after one more event (see the module's docstring)."""
-    return hashlib.sha256(log_hash + position.to_bytes(8, "big") + bytes.fromhex(hash_hex)).digest()
+    return _sha256(log_hash + _eight_bytes_big_endian(position) + _from_hex(hash_hex)).digest()
 
 
 class FaultKind(StrEnum):
@@ -207,7 +212,8 @@ class LogVerifier:
         state: bytes,
         prev_hash: str,
         hash_hex: str,
-    ) -> None:
+    ) -> bytes:
+        """Checks the next event of the log; returns the log hash up to and including it."""
         if self._pending and self._pending[0].position < position:
             self._settle_checkpoints(before=position)
         if position <= self.position:
@@ -238,9 +244,10 @@ class LogVerifier:
             detail = self._link_detail(originator_id, version, prev_hash, head)
             raise LogFault(position, FaultKind.BROKEN_LINK, detail)
         heads[originator_id] = (version, hash_hex, position)
-        self._log_hash = next_log_hash(self._log_hash, position, hash_hex)
+        self._log_hash = log_hash = next_log_hash(self._log_hash, position, hash_hex)
         self.position = position
         self.events += 1
+        return log_hash
 
     @staticmethod
     def _link_detail(
