@@ -4,11 +4,11 @@ and valid while the read model's position is the one it was computed at.
 
 A thread per worker watches the position, so a request never waits on the database when its map is
 cached. The watch reads the position when the projection runner says it applied events
-(``adapters.nats.read_model_signal``), and every ``FALLBACK_SECONDS`` in case a signal was lost; without
-a signal (a log not on NATS) every ``POLL_SECONDS``; a map asked for the first time after a change is computed
-once on a worker thread, however many requests ask for it meanwhile. ``as_of`` defaults to today and is
-part of the key, so maps turn over at midnight. Each encoded map carries an entity tag of its bytes, so a
-client that has them gets 304 Not Modified instead of them again.
+(``adapters.nats.read_model_signal``), and every ``FALLBACK_SECONDS`` in case a signal was lost;
+without a signal (a log not on NATS) every ``POLL_SECONDS``. A map asked for the first time after a
+change is computed once on a worker thread, however many requests ask for it meanwhile. ``as_of``
+defaults to today and is part of the key, so maps turn over at midnight. Each encoded map carries an
+entity tag of its bytes, so a client that has them gets 304 Not Modified instead of them again.
 """
 
 from __future__ import annotations

@@ -53,20 +53,20 @@ async def scan_log(
     accept: Callable[..., bool],
     *,
     with_headers: bool = False,
-    wanted: Callable[[], int] | None = None,
+    at_most: Callable[[], int] | None = None,
 ) -> None:
     """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`
     (with `with_headers`, `accept(sequence, subject, data, raw header block or None)`), in log order,
     until `accept` returns False or the messages the log held when the scan began are done. A scan that
     stalls or misses a delivery resumes after the last message it handed on.
 
-    `wanted()`, if given, says before each page how many more messages `accept` may want at most, so
+    `at_most()`, if given, says before each page how many more messages `accept` may want at most, so
     that a read of a few events does not have the server send a whole page (that nobody reads) after
     the last one it wants."""
     attempts = 0
     while attempts < _READ_ATTEMPTS:
         attempts += 1
-        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers, wanted)
+        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers, at_most)
         finished = await reader.run()
         if finished:
             return
@@ -91,10 +91,10 @@ class _ConsumerRead:
         first_sequence: int,
         accept: Callable[..., bool],
         with_headers: bool = False,
-        wanted: Callable[[], int] | None = None,
+        at_most: Callable[[], int] | None = None,
     ) -> None:
         self.client = client
-        self.wanted = wanted
+        self.at_most = at_most
         self.stream = stream
         self.first_sequence = first_sequence
         self.accept = accept
@@ -132,8 +132,8 @@ class _ConsumerRead:
             async with client.raw_subscription(inbox, self._on_message):
                 while pending > 0:
                     page = min(pending, READ_PAGE)
-                    if self.wanted is not None:
-                        page = min(page, max(self.wanted(), _SMALLEST_PAGE))
+                    if self.at_most is not None:
+                        page = min(page, max(self.at_most(), _SMALLEST_PAGE))
                     self._page_end = self._deliveries + page
                     self._page_done.clear()
                     self._stopped = False

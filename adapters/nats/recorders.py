@@ -191,9 +191,9 @@ class JetStreamRecorder:
         self,
         first_sequence: int,
         accept: Callable[[int, str, bytes], bool],
-        wanted: Callable[[], int] | None = None,
+        at_most: Callable[[], int] | None = None,
     ) -> None:
-        await scan_log(self.client, self.stream, first_sequence, accept, wanted=wanted)
+        await scan_log(self.client, self.stream, first_sequence, accept, at_most=at_most)
 
     def select_events(
         self,
@@ -469,7 +469,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         await self._scan(
             max(first_id // EVENTS_PER_MESSAGE, 1),
             accept,
-            wanted=lambda: limit - len(notifications) + 1,
+            at_most=lambda: limit - len(notifications) + 1,
         )
         return notifications
 
