@@ -34,9 +34,10 @@ from sqlalchemy import Engine, Index
 from sqlalchemy.exc import DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseAway
 
+from adapters.cycle_collection import cycle_collection_paused
 from adapters.nats.read_model_signal import read_model_signal
 from projections.handlers import FACT_TOPICS
-from projections.history import History, cycle_collection_paused
+from projections.history import History
 from projections.lease import Lease
 from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position

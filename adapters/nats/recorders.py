@@ -45,6 +45,7 @@ from eventsourcing.persistence import (
 )
 from nats.errors import NoRespondersError
 
+from adapters.cycle_collection import cycle_collection_paused
 from adapters.event_log_format import (
     EVENTS_PER_MESSAGE,
     EventRecord,
@@ -443,7 +444,8 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
         first_id = 1 if start is None else (start if inclusive_of_start else start + 1)
-        return self._run(self._select_notifications(first_id, limit, stop, topics))
+        with cycle_collection_paused():
+            return self._run(self._select_notifications(first_id, limit, stop, topics))
 
     async def _select_notifications(
         self, first_id: int, limit: int, stop: int | None, topics: Sequence[str]
