@@ -10,6 +10,7 @@ import msgspec
 from eventsourcing.persistence import OperationalError
 from sqlalchemy import Engine
 
+from adapters.nats.read_model_signal import read_model_signal
 from api.idempotency import IdempotencyStore, StoredResponse
 from api.maps import MapCache, PositionWatch
 from api.schemas import CommandAccepted
@@ -36,7 +37,9 @@ class ApiContext:
         self.app = app
         self.engine = engine
         self.maps = GovernanceMaps(engine)
-        self.position_watch = PositionWatch(PositionProbe(engine, self.maps.tables))
+        self.position_watch = PositionWatch(
+            PositionProbe(engine, self.maps.tables), read_model_signal(app.recorder)
+        )
         self.map_cache = MapCache(self.position_watch)
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)

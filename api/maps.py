@@ -2,11 +2,13 @@
 worker keeps the JSON of the maps it served, keyed by what was asked (subject, ``as_of``, ``known_at``)
 and valid while the read model's position is the one it was computed at.
 
-A thread per worker watches the position (one small query every ``POLL_SECONDS``), so a request never
-waits on the database when its map is cached; a map asked for the first time after a change is computed
-once on a worker thread, however many requests ask for it meanwhile. ``as_of`` defaults to today and is
-part of the key, so maps turn over at midnight. Each encoded map carries an entity tag of its bytes, so a
-client that has them gets 304 Not Modified instead of them again.
+A thread per worker watches the position, so a request never waits on the database when its map is
+cached. The watch reads the position when the projection runner says it applied events
+(``adapters.nats.read_model_signal``), and every ``FALLBACK_SECONDS`` in case a signal was lost;
+without a signal (a log not on NATS) every ``POLL_SECONDS``. A map asked for the first time after a
+change is computed once on a worker thread, however many requests ask for it meanwhile. ``as_of``
+defaults to today and is part of the key, so maps turn over at midnight. Each encoded map carries an
+entity tag of its bytes, so a client that has them gets 304 Not Modified instead of them again.
 
 Every map names the log position it reflects (``POSITION_HEADER``): the read model had applied the
 events up to at least that position when it was computed. A client that has just recorded a command
@@ -30,9 +32,11 @@ from typing import Any, NamedTuple
 import anyio.to_thread
 import msgspec
 
+from adapters.nats.read_model_signal import ReadModelSignal
 from projections.queries import PositionProbe
 
 POLL_SECONDS = 0.01
+FALLBACK_SECONDS = 0.5
 CACHED_MAPS = 2048
 MIN_POSITION_WAIT_SECONDS = 2.0
 POSITION_HEADER = "Regiekaart-Position"
@@ -42,19 +46,27 @@ log = logging.getLogger("regiekaart.api.maps")
 
 
 class PositionWatch:
-    """The read model's position, refreshed by a thread."""
+    """The read model's position, refreshed by a thread: woken by ``signal``, or polling without one."""
 
-    def __init__(self, probe: PositionProbe) -> None:
+    def __init__(self, probe: PositionProbe, signal: ReadModelSignal | None = None) -> None:
         self._probe = probe
+        self._signal = signal
+        self._stop_listening: Callable[[], None] | None = None
         self.position: int | None = probe()
         self._stopped = threading.Event()
+        self._moved = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="map-position", daemon=True)
 
     def start(self) -> None:
+        if self._signal is not None:
+            self._stop_listening = self._signal.listen(self._moved.set)
         self._thread.start()
 
     def stop(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
         self._stopped.set()
+        self._moved.set()
         self._thread.join(timeout=5)
         self._probe.close()
 
@@ -68,7 +80,13 @@ class PositionWatch:
         return True
 
     def _watch(self) -> None:
-        while not self._stopped.wait(POLL_SECONDS):
+        interval = POLL_SECONDS if self._signal is None else FALLBACK_SECONDS
+        while True:
+            self._moved.wait(interval)
+            # Cleared before reading: a signal that comes during the read is read again after it.
+            self._moved.clear()
+            if self._stopped.is_set():
+                return
             try:
                 self.position = self._probe()
             except Exception:

@@ -10,10 +10,8 @@ that needs the tables, the log position a correction corrects, is left to the pr
 from __future__ import annotations
 
 import dataclasses
-import gc
 import typing
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from operator import itemgetter
@@ -247,20 +245,3 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
         if isinstance(ref, SubjectRef):
             seen.add((_TEXT[ref.kind], ref.slug))
     return seen
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pauses Python's cycle collector while a batch is read, decoded and written. Its objects (a
-    few hundred thousand notifications, events and rows) all live until the batch is done, and the
-    collector would traverse them again and again as they pile up: that tripled the time to decode
-    an event and nearly doubled the time to read one. Reference counting still frees them; cycles
-    made meanwhile wait for the next collection after the batch."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

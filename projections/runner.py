@@ -5,7 +5,10 @@ to catch up, ``subscribe`` to follow), decodes with the application's mapper, an
 ``GovernanceProjector.apply``: each batch's rows and the new tracking position commit in one transaction,
 and the tracking update is a compare-and-set on the position the batch was read from. A crash at any
 moment therefore leaves each event applied once or not at all, and a restarted runner resumes from the
-position in the table. If the position moved under it (a rebuild swapped fresh tables in, or another
+position in the table. New events wake the runner (the recorder's subscription is woken by a core NATS
+subscription on the log's subjects), and each applied batch wakes the API workers' position watches
+(``adapters.nats.read_model_signal``): from a command's answer to its events on the maps nothing waits
+for a poll. If the position moved under it (a rebuild swapped fresh tables in, or another
 runner got there first), the batch is rolled back and the runner resumes from the table's position.
 
 Only one process applies at a time when several serve one database: the runner holds a lease
@@ -31,8 +34,10 @@ from sqlalchemy import Engine, Index
 from sqlalchemy.exc import DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseAway
 
+from adapters.cycle_collection import cycle_collection_paused
+from adapters.nats.read_model_signal import read_model_signal
 from projections.handlers import FACT_TOPICS
-from projections.history import History, cycle_collection_paused
+from projections.history import History
 from projections.lease import Lease
 from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
@@ -75,6 +80,8 @@ class ProjectionRunner:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
+        # Wakes the API workers' position watches after each applied batch (a log on NATS only).
+        self._signal = read_model_signal(app.recorder)
         self.error: BaseException | None = None
         self.status = status
         self.set_aside: list[int] = []
@@ -109,6 +116,8 @@ class ProjectionRunner:
             )
         with self._applied:
             self._applied.notify_all()
+        if self._signal is not None and position is not None:
+            self._signal.announce(position)
         return position
 
     def catch_up(

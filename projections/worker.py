@@ -25,9 +25,9 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import Notification
 
+from adapters.cycle_collection import cycle_collection_paused
 from projections.history import (
     History,
-    cycle_collection_paused,
     history_of,
     sqlite_record_time,
     to_utc_naive,

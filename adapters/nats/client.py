@@ -193,6 +193,7 @@ class NatsClient:
         self.url = url
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
+        self._sending: set[asyncio.Task[None]] = set()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="nats-client", daemon=True
         )
@@ -244,6 +245,23 @@ class NatsClient:
             # Only close() cancels: to the caller it is a connection that went away mid-call.
             raise ConnectionClosedError
         return task.result()
+
+    def send_soon(self, subject: str, payload: bytes) -> None:
+        """Publishes on core NATS without waiting for it, for a message that may be lost (a wake-up):
+        one sent while the connection is away, or that nats-py refuses, is dropped."""
+
+        async def send() -> None:
+            if self.nc.is_connected:
+                with contextlib.suppress(Exception):
+                    await self.nc.publish(subject, payload)
+
+        def start() -> None:
+            task = self._loop.create_task(send())
+            self._sending.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._sending.discard)
+
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the client is gone
+            self._loop.call_soon_threadsafe(start)
 
     async def request(
         self,

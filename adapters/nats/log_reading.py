@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 # Messages asked of the server at once (a page of a pass, a page of a subscription).
 READ_PAGE = 10_000
+# The smallest page a pass that knows how many messages it still wants asks for: some messages may not
+# count (tracking records, events of other topics), and a page costs a round trip.
+_SMALLEST_PAGE = 100
 # Consecutive attempts of a log read that received nothing before it gives up.
 _READ_ATTEMPTS = 3
 # JetStream's error code for a direct get of a subject that holds no message.
@@ -50,15 +53,20 @@ async def scan_log(
     accept: Callable[..., bool],
     *,
     with_headers: bool = False,
+    at_most: Callable[[], int] | None = None,
 ) -> None:
     """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`
     (with `with_headers`, `accept(sequence, subject, data, raw header block or None)`), in log order,
     until `accept` returns False or the messages the log held when the scan began are done. A scan that
-    stalls or misses a delivery resumes after the last message it handed on."""
+    stalls or misses a delivery resumes after the last message it handed on.
+
+    `at_most()`, if given, says before each page how many more messages `accept` may want at most, so
+    that a read of a few events does not have the server send a whole page (that nobody reads) after
+    the last one it wants."""
     attempts = 0
     while attempts < _READ_ATTEMPTS:
         attempts += 1
-        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers)
+        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers, at_most)
         finished = await reader.run()
         if finished:
             return
@@ -83,8 +91,10 @@ class _ConsumerRead:
         first_sequence: int,
         accept: Callable[..., bool],
         with_headers: bool = False,
+        at_most: Callable[[], int] | None = None,
     ) -> None:
         self.client = client
+        self.at_most = at_most
         self.stream = stream
         self.first_sequence = first_sequence
         self.accept = accept
@@ -122,6 +132,8 @@ class _ConsumerRead:
             async with client.raw_subscription(inbox, self._on_message):
                 while pending > 0:
                     page = min(pending, READ_PAGE)
+                    if self.at_most is not None:
+                        page = min(page, max(self.at_most(), _SMALLEST_PAGE))
                     self._page_end = self._deliveries + page
                     self._page_done.clear()
                     self._stopped = False
@@ -165,13 +177,13 @@ class _ConsumerRead:
                 if headers and headers.startswith(b"NATS/1.0 ") and headers[9:12] != b"100":
                     self._stop("request ended")
                 return
-            tokens = reply.split(b".")
-            offset = 5 if len(tokens) == 9 else 7
-            delivery = int(tokens[offset + 1])
+            # Its last four tokens: stream sequence, delivery sequence, time, pending.
+            tokens = reply.rsplit(b".", 4)
+            delivery = int(tokens[2])
             if delivery != self._deliveries + 1:
                 self._stop("missed a delivery")
                 return
-            sequence = int(tokens[offset])
+            sequence = int(tokens[1])
             self._deliveries = delivery
             self.last_sequence = sequence
             accepted = (

@@ -179,7 +179,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 state = bytes(line.data) if line.data_base64 is None else state_of(line)
             except ValueError as error:
                 raise LogFault(position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
-            event(
+            log_hash = event(
                 position,
                 line.subject,
                 line.aggregateversion,
@@ -197,7 +197,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 if not count:
                     message, first = position // EVENTS_PER_MESSAGE, position
                 count, last_hash = count + 1, line.hash
-            if line.loghash != verifier.log_hash:
+            if line.loghash != log_hash.hex():
                 raise LogFault(
                     line.position,
                     FaultKind.CHANGED,

@@ -6,6 +6,7 @@ log tamper-evident, and how ``LogVerifier`` uses them, is ``projections.audit.ve
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,11 +16,15 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 GENESIS_LOG_HASH = bytes(32)
+# Bound once: a verification calls these for every event.
+_sha256 = hashlib.sha256
+_eight_bytes_big_endian = struct.Struct(">Q").pack
+_from_hex = bytes.fromhex
 
 
 def next_log_hash(log_hash: bytes, position: int, hash_hex: str) -> bytes:
     """The log hash after one more event (see the module's docstring)."""
-    return hashlib.sha256(log_hash + position.to_bytes(8, "big") + bytes.fromhex(hash_hex)).digest()
+    return _sha256(log_hash + _eight_bytes_big_endian(position) + _from_hex(hash_hex)).digest()
 
 
 class FaultKind(StrEnum):

@@ -130,7 +130,8 @@ class LogVerifier:
         state: bytes,
         prev_hash: str,
         hash_hex: str,
-    ) -> None:
+    ) -> bytes:
+        """Checks the next event of the log; returns the log hash up to and including it."""
         if self._pending and self._pending[0].position < position:
             self._settle_checkpoints(before=position)
         if position <= self.position:
@@ -161,9 +162,10 @@ class LogVerifier:
             detail = self._link_detail(originator_id, version, prev_hash, head)
             raise LogFault(position, FaultKind.BROKEN_LINK, detail)
         heads[originator_id] = (version, hash_hex, position)
-        self._log_hash = next_log_hash(self._log_hash, position, hash_hex)
+        self._log_hash = log_hash = next_log_hash(self._log_hash, position, hash_hex)
         self.position = position
         self.events += 1
+        return log_hash
 
     @staticmethod
     def _link_detail(

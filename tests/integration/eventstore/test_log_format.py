@@ -9,7 +9,7 @@ import uuid
 
 import nats
 import pytest
-from eventsourcing.persistence import PersistenceError, StoredEvent, Tracking
+from eventsourcing.persistence import Notification, PersistenceError, StoredEvent, Tracking
 
 from adapters.event_log_format import EVENTS_PER_MESSAGE, event_hash, log_entries
 from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, log_reading
@@ -171,3 +171,28 @@ def test_an_event_larger_than_a_message_is_refused_and_nothing_is_stored(recorde
             [StoredEvent(aggregate, 1, "t", b"{}"), StoredEvent(aggregate, 2, "t", too_large)]
         )
     assert recorder.select_events(aggregate) == []
+
+
+def test_notifications_read_back_are_the_librarys_own_with_uuid_and_string_ids(recorder):
+    """Read back, each event is a Notification equal to one the library builds itself, with the id
+    of its aggregate as it was saved: a UUID as a UUID, any other id as a string, even one that
+    reads like a UUID."""
+    by_uuid, by_name, by_uuid_text = uuid.uuid4(), "gemeente-maastricht", str(uuid.uuid4())
+    saved = [
+        StoredEvent(by_uuid, 1, "t.First", b'{"a":1}'),
+        StoredEvent(by_uuid, 2, "t.Second", b'{"a":2}'),
+        StoredEvent(by_name, 1, "t.Named", b"{}"),
+        StoredEvent(by_uuid_text, 1, "t.Texted", b"{}"),
+    ]
+    ids = recorder.insert_events(saved)
+    read = recorder.select_notifications(None, 10)
+    assert read == [
+        Notification(event.originator_id, event.originator_version, event.topic, event.state, id_)
+        for event, id_ in zip(saved, ids, strict=True)
+    ]
+    assert [type(n.originator_id) for n in read] == [uuid.UUID, uuid.UUID, str, str]
+    assert [repr(n) for n in read] == [
+        repr(Notification(n.originator_id, n.originator_version, n.topic, n.state, n.id))
+        for n in read
+    ]
+    assert len({*read, *read}) == len(saved)  # hashable, and equal ones hash alike
