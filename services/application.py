@@ -126,7 +126,8 @@ class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
             ) from None
         if not isinstance(aggregate, cls):
             raise UnknownReference(
-                f"{cls.kind} {slug!r} is a {type(aggregate).__name__}, not a {cls.__name__} — {UnknownReference.rule}"
+                f"{slug!r} is recorded as a {type(aggregate).kind}, not as a {cls.kind} — "
+                f"{UnknownReference.rule}"
             )
         self._check_precondition(aggregate)
         return aggregate
@@ -394,7 +395,8 @@ class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
 
     def end_account_holdership(self, cmd: c.EndAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, "")
-        account.end(**arguments(cmd, AccountHoldership.end))
+        labels = self._account_labels(cmd.cooperation, cmd.organisation, None, None, account)
+        account.end(**arguments(cmd, AccountHoldership.end, labels=labels))
         self.save(account)
         return account.id
 
