@@ -74,7 +74,7 @@ def the_aggregate(context: ApiContext, name: str) -> str:
             extra=[
                 {
                     "message": f"{name!r} names a {kinds}: give the id of the one you mean "
-                    f"(/events?aggregate_id={name} gives both)",
+                    f"(/events?aggregate_id={name} lists their events)",
                     "pointer": "#/aggregate_id",
                     "source": "body",
                 }
@@ -97,8 +97,9 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
     ) -> Response[CommandAccepted]:
         principal = request.user
         request_sha256 = request_hash(request.url.path, msgspec.json.encode(data))
-        if isinstance(getattr(data, "aggregate_id", None), str):  # a correction names its fact's
-            named = the_aggregate(context, data.aggregate_id)
+        if isinstance(getattr(data, "aggregate_id", None), str):  # a correction, by id or slug
+            name = data.aggregate_id
+            named = await anyio.to_thread.run_sync(lambda: the_aggregate(context, name))
             data = msgspec.structs.replace(data, aggregate_id=named)
         command = to_command(command_class, data, principal.id)
         version = expected_version(if_match)

@@ -27,7 +27,7 @@ _JSON_TYPES = {
     "array": "a list",
 }
 _GOT_NUMBER = {"int": "a number", "float": "a number"}
-_EXPECTED = re.compile(r"^Expected `(\w+)`, got `(\w+)`")
+_EXPECTED = re.compile(r"^Expected `([^`]+)`, got `(\w+)`")
 _TOO_LONG = re.compile(r"^Expected `(str|array)` of length <= (\d+)")
 _TOO_SHORT = re.compile(r"^Expected `(str|array)` of length >= (\d+)")
 _UNITS = {"str": "characters", "array": "items"}
@@ -35,6 +35,8 @@ _PATTERN = re.compile(r"^Expected `str` matching regex")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
 _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`")
 _AT = re.compile(r" - at `\$(.*)`$")
+
+_UNIONS = (typing.Union, types.UnionType)
 
 Problem = tuple[str, str]  # (JSON pointer, what is wrong)
 
@@ -87,11 +89,25 @@ def _unannotated(annotation: Any) -> Any:
 
 def _without_null(annotation: Any, value: Any) -> Any:
     """An optional type's other type, when a value is given."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and value is not None:
+    if typing.get_origin(annotation) in _UNIONS and value is not None:
         others = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(others) == 1:
             return _unannotated(others[0])
     return annotation
+
+
+def _member(annotation: Any, part: str) -> Any:
+    """The type of field or item ``part`` of a value of ``annotation`` (of a union, its object)."""
+    inner = _unannotated(annotation)
+    if typing.get_origin(inner) in _UNIONS:
+        found = [_member(option, part) for option in typing.get_args(inner)]
+        return next((member for member in found if member is not None), None)
+    if isinstance(inner, type) and issubclass(inner, msgspec.Struct):
+        fields = {field.encode_name: field.type for field in msgspec.structs.fields(inner)}
+        return fields.get(part)
+    if typing.get_origin(inner) is tuple and part.isdigit():
+        return typing.get_args(inner)[0]
+    return None
 
 
 def _description(annotation: Any) -> str | None:
@@ -119,7 +135,10 @@ def _readable(message: str, annotation: Any, path: tuple[str | int, ...]) -> Pro
     at = _AT.search(message)
     if at:  # deeper than ``path``: a value msgspec checks as a whole (a date in its union)
         message = message[: at.start()]
-        path = (*path, *[p for p in re.split(r"[.\[\]]+", at.group(1)) if p])
+        deeper = [p for p in re.split(r"[.\[\]]+", at.group(1)) if p]
+        path = (*path, *deeper)
+        for part in deeper:
+            annotation = _member(annotation, part)
     if found := _MISSING.match(message):
         return pointer((*path, found.group(1))), "required, but missing"
     if found := _UNKNOWN.match(message):
@@ -132,7 +151,8 @@ def words(message: str, annotation: Any = None) -> str:
     if found := _EXPECTED.match(message):
         expected, got = found.groups()
         got_words = _GOT_NUMBER.get(got) or _JSON_TYPES.get(got, got)
-        return f"expected {_JSON_TYPES.get(expected, expected)}, got {got_words}"
+        expected_words = " or ".join(_JSON_TYPES.get(e, e) for e in expected.split(" | "))
+        return f"expected {expected_words}, got {got_words}"
     if found := _TOO_LONG.match(message):
         return f"too long: at most {found.group(2)} {_UNITS[found.group(1)]}"
     if found := _TOO_SHORT.match(message):

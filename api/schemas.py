@@ -227,7 +227,11 @@ def _dates_read(annotation: Any, value: Any, path: tuple[str | int, ...]) -> tup
         return value, []
     if annotation == DateInput:
         try:
-            return msgspec.to_builtins(read_date(value)), []
+            written = msgspec.to_builtins(msgspec.convert(value, DateInput))
+        except msgspec.ValidationError:
+            return value, []  # not in either form: reported with the other fields
+        try:
+            return msgspec.to_builtins(read_date(written)), []
         except InvalidValue as exc:
             return value, [(field_problems.pointer(path), str(exc))]
     inner = (

@@ -86,6 +86,21 @@ def test_every_invalid_field_is_reported_at_once(client, nmz) -> None:
     assert "Expected" not in problem["detail"]
 
 
+def test_a_date_in_neither_form_is_reported_with_the_other_fields(client, nmz) -> None:
+    body = {
+        **TRANSFER_BODY,
+        "handover": 20270101,
+        "authority": {**TRANSFER_BODY["authority"], "decision_date": {"precision": "weekly"}},
+    }
+    problem = client.post(TRANSFER, json=body, headers=nmz).json()
+    pointers = {error["pointer"]: error["detail"] for error in problem["errors"]}
+    assert pointers == {
+        "#/handover": "expected text or an object, got a number",
+        "#/authority/decision_date/precision": "expected one of day, month, year, unknown "
+        "('weekly' is none)",
+    }, pointers
+
+
 def test_a_missing_and_an_unknown_field_are_both_reported(client, nmz) -> None:
     body = {k: v for k, v in TRANSFER_BODY.items() if k != "organisation"} | {"colour": "red"}
     problem = client.post(TRANSFER, json=body, headers=nmz).json()
