@@ -1,6 +1,7 @@
 """Every error as an RFC 9457 problem (``application/problem+json``), never a stack trace.
 
-- invalid input (msgspec validation of bodies, parameters): 400 with one entry per field in ``errors``;
+- invalid input (bodies, parameters): 400 listing every invalid field in ``errors``, a body's by its
+  JSON pointer (``api.field_problems``), a parameter by its name;
 - a command the domain refuses: 422 naming the ``rule`` it broke and the fact it collided with;
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
