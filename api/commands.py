@@ -42,7 +42,8 @@ IfMatch = Annotated[
     ),
 ]
 
-COMMAND_PROBLEMS = problems(400, 401, 403, 409, 422, 503)
+# 413 and 415 come from the gate every body passes first (api.request_body).
+COMMAND_PROBLEMS = problems(400, 401, 403, 409, 413, 415, 422, 503)
 
 
 def expected_version(if_match: str | None) -> int | None:
