@@ -42,7 +42,8 @@ lock:
 		--output-file $(LOCK) --no-header
 	@echo "wrote $(LOCK); uv comes from 'pip install uv'"
 
-# Each benchmark is a module tests/benchmarks/<name>.py whose main() prints a markdown table.
+# Each benchmark is a module tests/benchmarks/<name>.py whose main() prints a markdown table
+# (at its default sizes: minutes each); tests/benchmarks/test_smoke.py runs each small in `make test`.
 BENCHMARKS := event_store projections api feeds audit
 
 bench: $(STAMP)

@@ -11,18 +11,90 @@ its holder dies, however it dies, so a crash never leaves a stale lock behind.
 Commands that only read or write the SQL database or the access files (``tokens``, ``map``,
 ``feeds credentials``) do not take it: SQLite and PostgreSQL keep concurrent writers apart themselves,
 and issuing credentials is meant to happen while the service runs.
+
+Only ``regiekaart serve`` makes a data directory. Every other command reads what one holds, and on a
+directory that holds none of it (a typo, another working directory than the service's) it would start
+an empty one beside the real one: an empty token list, a throwaway nats-server whose log has no stream.
+``require_data`` refuses such a directory before anything is created in it, naming one that does hold
+the data when there is one.
 """
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import msgspec
+from sqlalchemy.engine import make_url
+
+from adapters.settings import Settings
+
 LOCK_FILE = ".lock"
+
+
+class Kept(enum.Enum):
+    """What a command reads from a data directory, unless the settings keep it elsewhere."""
+
+    EVENT_LOG = "event log"
+    GOVERNANCE_MAPS = "governance maps"
+    SIGNING_KEY = "signing key"
+
+
+def kept_at(settings: Settings, kept: Kept) -> Path | None:
+    """Where ``kept`` lies in the data directory; None where the settings keep it elsewhere (a NATS
+    server of their own, a database URL, a signing key file outside the data directory)."""
+    if kept is Kept.EVENT_LOG:
+        # The embedded nats-server's JetStream store (adapters.nats.server.NatsServer.store_dir).
+        return None if settings.nats_url else settings.nats_data_dir / "jetstream"
+    if kept is Kept.GOVERNANCE_MAPS:
+        return (
+            None
+            if settings.database_url
+            else Path(str(make_url(settings.effective_database_url).database))
+        )
+    return None if settings.signing_key_file else settings.effective_signing_key_file
+
+
+class NoRegiekaartData(RuntimeError):
+    """A command was given a data directory that holds none of what it reads."""
+
+    def __init__(self, data_dir: Path, missing: Iterable[Kept], meant: Path | None) -> None:
+        what = " or ".join(kept.value for kept in missing)
+        where = (
+            f"did you mean {meant}? Give it with --data-dir or REGIEKAART_DATA_DIR"
+            if meant
+            else "give the data directory of `regiekaart serve` with --data-dir or "
+            "REGIEKAART_DATA_DIR (the default is .regiekaart in the current directory)"
+        )
+        super().__init__(f"no Regiekaart data in {data_dir} (no {what}); {where}")
+
+
+def require_data(settings: Settings, reads: Iterable[Kept], elsewhere: Iterable[Path]) -> None:
+    """Raises NoRegiekaartData, creating nothing, when the data directory holds none of ``reads``
+    that the settings keep there; it names the first directory of ``elsewhere`` that does."""
+    reads = [kept for kept in reads if kept_at(settings, kept) is not None]
+    if not reads or _holds(settings, reads):
+        return
+    chosen = settings.data_dir.resolve()
+    meant = next(
+        (
+            candidate.resolve()
+            for candidate in elsewhere
+            if candidate.resolve() != chosen
+            and _holds(msgspec.structs.replace(settings, data_dir=candidate), reads)
+        ),
+        None,
+    )
+    raise NoRegiekaartData(chosen, reads, meant)
+
+
+def _holds(settings: Settings, reads: Iterable[Kept]) -> bool:
+    return any((path := kept_at(settings, kept)) is not None and path.exists() for kept in reads)
 
 
 class DataDirInUse(RuntimeError):

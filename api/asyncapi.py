@@ -1,5 +1,10 @@
 """The AsyncAPI 3 document of the region feeds, generated from the event classes' msgspec schemas.
 
+An event has one name on both ways a region system may follow its feed: its CloudEvents type
+(``feed_event_name``), the ``ce-type`` header and the message name here, and the ``event:`` field of the
+Server-Sent Events at ``GET /regions/{region}/feed`` (documented in the OpenAPI document from
+``FEED_EVENT_NAMES`` and ``structured_cloudevent_schema``, ``api.openapi``).
+
 The committed copy is `api/asyncapi.yaml` (a test keeps it equal to what this module generates); the API
 serves it. Regenerate after changing an event: `.venv/bin/python -m api.asyncapi > api/asyncapi.yaml`.
 """
@@ -77,6 +82,47 @@ _HEADERS = {
 }
 
 
+def feed_event_name(event_class: type) -> str:
+    """``nl.regiekaart.<Aggregate>.<Event>``: the CloudEvents type of the event class's events
+    (``adapters.cloudevents``); event names alone repeat across aggregates (``Registered``)."""
+    return TYPE_PREFIX + event_class.__qualname__
+
+
+FEED_EVENT_NAMES = tuple(feed_event_name(cls) for cls in EVENT_CLASSES)
+
+
+def structured_cloudevent_schema() -> dict[str, Any]:
+    """The JSON schema of a feed's event as a CloudEvent in structured mode, as the SSE feed sends it
+    (``adapters.nats.feeds.FeedMessage.structured``): the ``ce-`` headers of the NATS message as its
+    attributes, its content type as ``datacontenttype`` and its body as ``data``."""
+    headers = _HEADERS["properties"]
+    attributes = {
+        name.removeprefix("ce-"): dict(schema)
+        for name, schema in headers.items()
+        if name.startswith("ce-")
+    }
+    attributes["type"]["enum"] = list(FEED_EVENT_NAMES)
+    return {
+        "type": "object",
+        "description": "A CloudEvent 1.0 in structured mode (JSON): the attributes of the NATS message's "
+        "`ce-` headers, and the event as `data`.",
+        "required": [
+            *(name.removeprefix("ce-") for name in _HEADERS["required"] if name.startswith("ce-")),
+            "datacontenttype",
+            "data",
+        ],
+        "properties": {
+            **attributes,
+            "datacontenttype": headers["Content-Type"],
+            "data": {
+                "type": "object",
+                "description": "The event with its envelope: the body of the NATS message, whose "
+                "schema for each `type` is in the AsyncAPI document (`/asyncapi.yaml`).",
+            },
+        },
+    }
+
+
 # The library types the envelope generically; in this domain aggregate ids are UUIDs.
 _ENVELOPE = {"originator_id": UUID, "originator_version": int, "timestamp": datetime}
 
@@ -95,13 +141,14 @@ def asyncapi_document(layout: FeedLayout = FeedLayout()) -> dict[str, Any]:
     )
     messages = {
         name: {
-            "name": name,
-            "title": f"{TYPE_PREFIX}{name}",
+            "name": event_name,
+            "title": name,
+            "summary": f"`ce-type` {event_name}; the `event:` of the Server-Sent Events feed",
             "contentType": "application/json",
             "headers": {"$ref": _REF.format(name="CloudEventHeaders")},
             "payload": payload,
         }
-        for name, payload in zip(names, payloads, strict=True)
+        for name, event_name, payload in zip(names, FEED_EVENT_NAMES, payloads, strict=True)
     }
     message_refs = {name: {"$ref": f"#/components/messages/{name}"} for name in names}
     document = {

@@ -3,6 +3,8 @@
 Each answers 201 with the recorded event ids and the aggregate's new version (also as ``ETag``). Send
 ``If-Match: "<version>"`` to record only if the aggregate is still at that version, and an
 ``Idempotency-Key`` to make a retry safe (a replayed answer carries ``Idempotent-Replayed: true``).
+``Regiekaart-Position`` is the log position of the last event recorded: a map read with
+``min_position`` set to it reflects the command (``api.maps``).
 """
 
 from typing import Annotated
@@ -10,6 +12,7 @@ from typing import Annotated
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
@@ -17,8 +20,11 @@ from litestar.params import HeaderParameter, JSONBody
 
 from api.context import ApiContext
 from api.errors import problems
+from api.examples import COMMAND_EXAMPLES, named
 from api.guards import WRITERS
 from api.idempotency import request_hash
+from api.maps import POSITION_HEADER
+from api.openapi import with_examples
 from api.schemas import CommandAccepted, command_body, no_aggregate, to_command
 from services import commands as c
 from services.application import COMMAND_HANDLERS
@@ -115,6 +121,8 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         )
         accepted = _accepted.decode(stored.body)
         headers = {"ETag": f'"{accepted.version}"'}
+        if accepted.event_ids:
+            headers[POSITION_HEADER] = str(max(accepted.event_ids))
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(
@@ -134,4 +142,13 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         status_code=201,
         guards=[WRITERS],
         responses=COMMAND_PROBLEMS,
+        operation_class=with_examples(request=named(*COMMAND_EXAMPLES.get(command_class, ()))),
+        response_headers=[
+            ResponseHeader(
+                name=POSITION_HEADER,
+                value="1234",
+                description="The log position of the last event recorded (min_position of a map)",
+                documentation_only=True,
+            )
+        ],
     )(record)

@@ -24,7 +24,7 @@ import msgspec
 
 from domain.values import UNKNOWN_DATE, Authority, PartialDate, Provenance
 from projections import views
-from projections.views import CooperationMap, MapHeader, OrganisationView, RegionMap
+from projections.views import BodyMap, CooperationMap, MapHeader, OrganisationView, RegionMap
 
 REFERENCED = (Authority, Provenance)  # the values named once per map and referred to by id
 TABLES = {Authority: "authorities", Provenance: "provenances"}
@@ -124,3 +124,4 @@ def map_document(view: MapHeader) -> msgspec.Struct:
 RegionMapDocument = compact_type(RegionMap)
 CooperationMapDocument = compact_type(CooperationMap)
 OrganisationViewDocument = compact_type(OrganisationView)
+BodyMapDocument = compact_type(BodyMap)

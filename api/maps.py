@@ -7,6 +7,12 @@ waits on the database when its map is cached; a map asked for the first time aft
 once on a worker thread, however many requests ask for it meanwhile. ``as_of`` defaults to today and is
 part of the key, so maps turn over at midnight. Each encoded map carries an entity tag of its bytes, so a
 client that has them gets 304 Not Modified instead of them again.
+
+Every map names the log position it reflects (``POSITION_HEADER``): the read model had applied the
+events up to at least that position when it was computed. A client that has just recorded a command
+(whose answer names the position of its last event) asks for a map at least that far with
+``min_position``; the request waits for the watch to see the read model get there, at most
+``MIN_POSITION_WAIT_SECONDS`` (the read model usually follows within tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import asyncio
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -27,6 +34,8 @@ from projections.queries import PositionProbe
 
 POLL_SECONDS = 0.01
 CACHED_MAPS = 2048
+MIN_POSITION_WAIT_SECONDS = 2.0
+POSITION_HEADER = "Regiekaart-Position"
 
 _encoder = msgspec.json.Encoder()
 log = logging.getLogger("regiekaart.api.maps")
@@ -48,6 +57,15 @@ class PositionWatch:
         self._stopped.set()
         self._thread.join(timeout=5)
         self._probe.close()
+
+    async def reached(self, min_position: int, wait_seconds: float) -> bool:
+        """Whether the read model gets to ``min_position`` within ``wait_seconds``, as the watch sees it."""
+        deadline = time.monotonic() + wait_seconds
+        while (self.position or 0) < min_position:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(POLL_SECONDS)
+        return True
 
     def _watch(self) -> None:
         while not self._stopped.wait(POLL_SECONDS):

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import event
@@ -93,10 +92,6 @@ class AccountHoldership(GovernanceAggregate):
 
     kind = SubjectKind.ACCOUNT
     slug_attribute = "account"
-
-    @classmethod
-    def create_id(cls, account: str) -> UUID:
-        return cls.id_for(account)
 
     @staticmethod
     def account_slug(cooperation: str | None, organisation: str | None, agreement: str) -> str:
@@ -355,10 +350,6 @@ class AgreementAggregate(GovernanceAggregate):
     slug_attribute = "agreement"
     # Instance attributes are set by _init_agreement (class annotations would become event attributes).
     agreement_kind: ClassVar[AgreementKind]
-
-    @classmethod
-    def create_id(cls, agreement: str) -> UUID:
-        return cls.id_for(agreement)
 
     @property
     def kind_of_agreement(self) -> AgreementKind:

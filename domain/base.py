@@ -79,11 +79,26 @@ def fact_fields(period: ValidPeriod, attribution: Attribution) -> dict[str, Any]
     }
 
 
+def _id_from_slug(slug_attribute: str) -> Any:
+    """A ``create_id`` that takes the founding event's ``slug_attribute``: the library passes it the
+    founding event's arguments whose names its signature gives, and the id is ``id_for`` the slug."""
+
+    def create_id(cls: type[GovernanceAggregate], **founding: str) -> UUID:
+        return cls.id_for(founding[slug_attribute])
+
+    create_id.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("cls", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(slug_attribute, inspect.Parameter.KEYWORD_ONLY, annotation=str),
+        ]
+    )
+    return classmethod(create_id)
+
+
 class GovernanceAggregate(Aggregate):
     """An aggregate identified by a slug; the id is ``uuid5`` of its kind and slug.
 
-    Subclasses define ``create_id(cls, <slug attribute>)`` returning ``cls.id_for(slug)`` (the library
-    passes ``create_id`` the founding event's arguments by name).
+    A kind names its ``slug_attribute``; its ``create_id`` follows from it (``_id_from_slug``).
     """
 
     kind: ClassVar[SubjectKind]
@@ -100,6 +115,12 @@ class GovernanceAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         pass
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Before the library reads ``create_id``'s signature as it makes the class.
+        if "slug_attribute" in cls.__dict__:
+            cls.create_id = _id_from_slug(cls.slug_attribute)  # type: ignore[method-assign]
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def id_for(cls, slug: str) -> UUID:

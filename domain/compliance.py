@@ -21,7 +21,6 @@ has not said that it meets it.
 from __future__ import annotations
 
 from enum import StrEnum
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import event
@@ -114,10 +113,6 @@ class NormRequirement(GovernanceAggregate):
     kind = SubjectKind.NORM
     slug_attribute = "norm"
 
-    @classmethod
-    def create_id(cls, norm: str) -> UUID:
-        return cls.id_for(norm)
-
     @event("Registered")
     @decision
     def __init__(
@@ -179,10 +174,6 @@ class ComplianceAssessment(GovernanceAggregate):
 
     kind = SubjectKind.ASSESSMENT
     slug_attribute = "assessment"
-
-    @classmethod
-    def create_id(cls, assessment: str) -> UUID:
-        return cls.id_for(assessment)
 
     @staticmethod
     def slug_for(norm: str, region: str) -> str:

@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import event
@@ -94,10 +93,6 @@ class ModuleCommitment(GovernanceAggregate):
 
     kind = SubjectKind.MODULE_COMMITMENT
     slug_attribute = "commitment"
-
-    @classmethod
-    def create_id(cls, commitment: str) -> UUID:
-        return cls.id_for(commitment)
 
     @staticmethod
     def slug_for(cooperation: str, module: int, region: str) -> str:
@@ -305,10 +300,6 @@ class CostKey(GovernanceAggregate):
 
     kind = SubjectKind.COST_KEY
     slug_attribute = "cost_key"
-
-    @classmethod
-    def create_id(cls, cost_key: str) -> UUID:
-        return cls.id_for(cost_key)
 
     @classmethod
     def agree(

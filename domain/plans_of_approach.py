@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import event
@@ -119,10 +118,6 @@ class PlanOfApproach(GovernanceAggregate):
 
     kind = SubjectKind.PLAN_OF_APPROACH
     slug_attribute = "plan_of_approach"
-
-    @classmethod
-    def create_id(cls, plan_of_approach: str) -> UUID:
-        return cls.id_for(plan_of_approach)
 
     @event("Recorded")
     @decision

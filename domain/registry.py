@@ -15,7 +15,6 @@ alias for every event already in a log, so they stay together.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import event
@@ -55,10 +54,6 @@ class SourceDocument(GovernanceAggregate):
 
     kind = SubjectKind.SOURCE
     slug_attribute = "source"
-
-    @classmethod
-    def create_id(cls, source: str) -> UUID:
-        return cls.id_for(source)
 
     @event("Registered")
     @decision
@@ -114,10 +109,6 @@ class Municipality(GovernanceAggregate):
 
     kind = SubjectKind.MUNICIPALITY
     slug_attribute = "municipality"
-
-    @classmethod
-    def create_id(cls, municipality: str) -> UUID:
-        return cls.id_for(municipality)
 
     @event("Registered")
     @decision
@@ -320,10 +311,6 @@ class Region(GovernanceAggregate):
     kind = SubjectKind.REGION
     slug_attribute = "region"
 
-    @classmethod
-    def create_id(cls, region: str) -> UUID:
-        return cls.id_for(region)
-
     @event("Registered")
     @decision
     def __init__(
@@ -371,10 +358,6 @@ class Cooperation(GovernanceAggregate):
 
     kind = SubjectKind.COOPERATION
     slug_attribute = "cooperation"
-
-    @classmethod
-    def create_id(cls, cooperation: str) -> UUID:
-        return cls.id_for(cooperation)
 
     @event("Registered")
     @decision
@@ -492,10 +475,6 @@ class Organisation(GovernanceAggregate):
     kind = SubjectKind.ORGANISATION
     slug_attribute = "organisation"
 
-    @classmethod
-    def create_id(cls, organisation: str) -> UUID:
-        return cls.id_for(organisation)
-
     @event("Registered")
     @decision
     def __init__(
@@ -518,10 +497,6 @@ class DecisionBody(GovernanceAggregate):
 
     kind = SubjectKind.BODY
     slug_attribute = "body"
-
-    @classmethod
-    def create_id(cls, body: str) -> UUID:
-        return cls.id_for(body)
 
     @event("Registered")
     @decision
@@ -572,10 +547,6 @@ class StructuralChange(GovernanceAggregate):
 
     kind = SubjectKind.CHANGE
     slug_attribute = "change"
-
-    @classmethod
-    def create_id(cls, change: str) -> UUID:
-        return cls.id_for(change)
 
     # The factories hold the rules a new change must keep; ``__init__`` also rebuilds stored changes, so
     # it checks nothing.
@@ -661,10 +632,6 @@ class ConflictingClaims(GovernanceAggregate):
 
     kind = SubjectKind.CLAIMS
     slug_attribute = "claims"
-
-    @classmethod
-    def create_id(cls, claims: str) -> UUID:
-        return cls.id_for(claims)
 
     @event("Recorded")
     @decision

@@ -23,6 +23,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from granian import Granian
 from granian.constants import Interfaces
@@ -85,6 +86,31 @@ def _announce_when_listening(url: str, echo: Callable[[str], None], timeout: flo
     echo(f"the API did not answer on {url} within {timeout:.0f} s")
 
 
+def api_server(app_factory: str, settings: Settings, **options: Any) -> Granian:
+    """granian as `serve` runs the API: the ASGI app that ``app_factory`` ("module:function") makes,
+    on the address, port and workers of ``settings``, with its limits on clients
+    (``entrypoints.connection_limits``) and the access log off; ``options`` go to ``Granian``. The API
+    benchmark serves its bare reference app through it too (``tests/benchmarks/bare_app.py``), so
+    that both run on the same server settings."""
+    # Workers start as fresh interpreters: a forked worker would inherit SQLite's in-process lock
+    # records of this process's open connections (the projection runner's), and could then wait
+    # forever for a write lock nobody holds.
+    multiprocessing.set_start_method("spawn", force=True)
+    open_files = allow_open_files(settings)
+    return Granian(
+        app_factory,
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.api_host,
+        port=settings.api_port,
+        workers=settings.api_workers,
+        log_access=False,
+        log_level="warning",
+        **granian_options(settings, open_files),
+        **options,
+    )
+
+
 def serve(settings: Settings, echo: Callable[[str], None]) -> None:
     # Held before anything in the data directory is touched (the metrics directory is emptied below).
     with owning(settings.data_dir, "regiekaart serve"), Runtime(settings, echo) as runtime:
@@ -105,21 +131,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         if admin_token_file:
             echo(f"admin token written to {admin_token_file} (readable by you only)")
         threading.Thread(target=_announce_when_listening, args=(url, echo), daemon=True).start()
-        # Workers start as fresh interpreters: a forked worker would inherit SQLite's in-process lock
-        # records of this process's open connections (the projection runner's), and could then wait
-        # forever for a write lock nobody holds.
-        multiprocessing.set_start_method("spawn", force=True)
-        open_files = allow_open_files(settings)
-        Granian(
-            "entrypoints.server:create_worker_app",
-            factory=True,
-            interface=Interfaces.ASGI,
-            address=settings.api_host,
-            port=settings.api_port,
-            workers=settings.api_workers,
-            log_access=False,
-            log_level="warning",
-            **granian_options(settings, open_files),
-            respawn_failed_workers=True,
+        api_server(
+            "entrypoints.server:create_worker_app", settings, respawn_failed_workers=True
         ).serve()
         echo("stopped the API")

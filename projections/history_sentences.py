@@ -3,8 +3,10 @@ over van Noord-Limburg (Venlo) naar Zuid-Limburg (Maastricht) per 2027-03-04, be
 
 Built when a history is read, from what its row stores (the event's name and described attributes,
 ``projections.history``), with display names instead of slugs: so histories of logs recorded before
-this module read as sentences too. One function per event type, in ``_SENTENCES``; an event type
-without one gets a plain sentence naming what was recorded about which subject.
+this module read as sentences too. One sentence per event type, in ``_SENTENCES``: a template whose
+``{attribute}`` fields are filled with what ``_Say`` makes of them, or a function where the sentence
+depends on what was recorded; an event type without one gets a plain sentence naming what was recorded
+about which subject.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class _Say:
             return self.names(kind, slug)
         return reader_text(value)
 
+    def __getitem__(self, attribute: str) -> str | None:
+        # A template's ``{attribute}`` (``str.format_map``) says the attribute as a call would.
+        return self(attribute)
+
     def holder(self, region: str, municipality: str) -> str:
         held_by = self(region) or "een onbekende regio"
         executing = self(municipality)
@@ -96,10 +102,6 @@ def _holder_ended(say: _Say) -> str:
     )
 
 
-def _opened(say: _Say) -> str:
-    return f"Accounthouderschap voor {say('organisation')} binnen {say('cooperation')} geopend"
-
-
 def _membership_started(say: _Say) -> str:
     scope = say("scope")
     return f"{say('municipality')} wordt lid van {say('region')}" + (
@@ -107,31 +109,11 @@ def _membership_started(say: _Say) -> str:
     )
 
 
-def _membership_ended(say: _Say) -> str:
-    return f"{say('municipality')} is niet langer lid van {say('region')}"
-
-
-def _merged(say: _Say) -> str:
-    return f"{say('municipality')} gaat op in {say('successor_municipality')}"
-
-
 def _region_joined(say: _Say) -> str:
     return (
         f"{say('region')} neemt deel aan {say('cooperation')}"
         f" als {say('participation') or 'deelnemer'}"
     )
-
-
-def _organisation_involved(say: _Say) -> str:
-    return f"{say('organisation')} is betrokken bij {say('cooperation')}"
-
-
-def _assessed(say: _Say) -> str:
-    return f"Oordeel van {say('region')} over norm {say('norm')}: {say('verdict')}"
-
-
-def _annotated(say: _Say) -> str:
-    return f"Opmerking van {say('reviewer')} bij het oordeel van {say('region')} over norm {say('norm')}"
 
 
 def _registered(say: _Say) -> str:
@@ -143,29 +125,10 @@ def _agreement_recorded(say: _Say) -> str:
     return f"Afspraak {say('agreement')} ({kind}) van {say('owner')} vastgelegd"
 
 
-def _procurement_recorded(say: _Say) -> str:
-    return f"Gezamenlijke inkoop {say('agreement')} van {say('owner')} vastgelegd"
-
-
 def _opted_out(say: _Say) -> str:
     scope = say("scope")
     return f"{say('municipality')} doet niet mee aan inkoop {say('agreement')}" + (
         f" voor {scope}" if scope else ""
-    )
-
-
-def _status_changed(say: _Say) -> str:
-    return f"De status van {say('agreement')} wordt {say('status')}"
-
-
-def _milestone(say: _Say) -> str:
-    return f"Mijlpaal vastgelegd bij {say('agreement')} van {say('owner')}"
-
-
-def _mandate_granted(say: _Say) -> str:
-    return (
-        f"{say('holder_municipality')} krijgt het mandaat voor expertisecentrum"
-        f" {say('expertise_centre')} van {say('owner')}"
     )
 
 
@@ -180,16 +143,6 @@ def _lead_reassigned(say: _Say) -> str:
         f"Het trekkerschap van {item} binnen {say('owner')} gaat over van"
         f" {say('previous_lead_region')} naar {say('lead_region')}"
     )
-
-
-def _module_place_opened(say: _Say) -> str:
-    return (
-        f"Deelname van {say('region')} aan module {say('module')} van {say('cooperation')} geopend"
-    )
-
-
-def _committed_to_module(say: _Say) -> str:
-    return f"{say('region')} committeert zich aan module {say('module')} van {say('cooperation')}"
 
 
 _MANDATE_WORDS = {"content": "de inhoud", "costs": "de kosten"}
@@ -211,14 +164,6 @@ def _module_mandate_ended(say: _Say) -> str:
     )
 
 
-def _cost_key_agreed(say: _Say) -> str:
-    return f"Verdeelsleutel {say('cost_key')} voor module {say('module')} van {say('cooperation')} afgesproken"
-
-
-def _cost_key_revised(say: _Say) -> str:
-    return f"Verdeelsleutel {say('cost_key')} voor module {say('module')} van {say('cooperation')} herzien"
-
-
 def _claims_recorded(say: _Say) -> str:
     return f"Tegenstrijdige bronnen vastgelegd over {say('topic') or say('subject')}"
 
@@ -228,75 +173,51 @@ def _fact_corrected(say: _Say) -> str:
     return "Een eerder vastgelegd feit gecorrigeerd" + (f": {reason}" if reason else "")
 
 
-def _structural_change(say: _Say) -> str:
-    return f"Structurele wijziging {say('change')} vastgelegd"
+# A template (its fields are attributes) or, where the sentence varies with them, a function.
+_Sentence = str | Callable[[_Say], str]
 
-
-def _plan_recorded(say: _Say) -> str:
-    return f"Plan van aanpak '{say('title')}' van {say('owner')} vastgelegd"
-
-
-def _action_recorded(say: _Say) -> str:
-    return f"Actie {say('action')} ({say('status')}) vastgelegd in {say('plan_of_approach')}"
-
-
-def _action_status_changed(say: _Say) -> str:
-    return (
-        f"De status van actie {say('action')} in {say('plan_of_approach')} wordt"
-        f" {say('status')} (was {say('previous_status')})"
-    )
-
-
-def _plan_milestone(say: _Say) -> str:
-    return f"Mijlpaal {say('milestone')} vastgelegd in {say('plan_of_approach')}"
-
-
-def _recommendation_recorded(say: _Say) -> str:
-    return f"Aanbeveling {say('recommendation')} vastgelegd in {say('plan_of_approach')}"
-
-
-def _result_reported(say: _Say) -> str:
-    return f"Resultaat gemeld op aanbeveling {say('recommendation')}: {say('result')}"
-
-
-_SENTENCES: dict[str, Callable[[_Say], str]] = {
+_SENTENCES: dict[str, _Sentence] = {
     "AccountHoldership.HolderTransferred": _holder_transferred,
     "AccountHoldership.HolderAssigned": _holder_assigned,
     "AccountHoldership.HolderEnded": _holder_ended,
-    "AccountHoldership.Opened": _opened,
+    "AccountHoldership.Opened": "Accounthouderschap voor {organisation} binnen {cooperation} geopend",
     "Municipality.MembershipStarted": _membership_started,
-    "Municipality.MembershipEnded": _membership_ended,
-    "Municipality.Merged": _merged,
+    "Municipality.MembershipEnded": "{municipality} is niet langer lid van {region}",
+    "Municipality.Merged": "{municipality} gaat op in {successor_municipality}",
     "Cooperation.RegionJoined": _region_joined,
-    "Cooperation.OrganisationInvolved": _organisation_involved,
+    "Cooperation.OrganisationInvolved": "{organisation} is betrokken bij {cooperation}",
     "Agreement.Recorded": _agreement_recorded,
-    "JointProcurement.Recorded": _procurement_recorded,
+    "JointProcurement.Recorded": "Gezamenlijke inkoop {agreement} van {owner} vastgelegd",
     "JointProcurement.OptedOut": _opted_out,
-    "ExpertiseCentreMandate.Granted": _mandate_granted,
+    "ExpertiseCentreMandate.Granted": (
+        "{holder_municipality} krijgt het mandaat voor expertisecentrum {expertise_centre} van {owner}"
+    ),
     "Trekkerschap.LeadAssigned": _lead_assigned,
     "Trekkerschap.LeadReassigned": _lead_reassigned,
     "ConflictingClaims.Recorded": _claims_recorded,
-    "StructuralChange.Recorded": _structural_change,
-    "ModuleCommitment.Opened": _module_place_opened,
-    "ModuleCommitment.Committed": _committed_to_module,
+    "StructuralChange.Recorded": "Structurele wijziging {change} vastgelegd",
+    "ModuleCommitment.Opened": "Deelname van {region} aan module {module} van {cooperation} geopend",
+    "ModuleCommitment.Committed": "{region} committeert zich aan module {module} van {cooperation}",
     "ModuleCommitment.MandateGiven": _module_mandate_given,
     "ModuleCommitment.MandateEnded": _module_mandate_ended,
-    "CostKey.Agreed": _cost_key_agreed,
-    "CostKey.Revised": _cost_key_revised,
-    "ComplianceAssessment.Assessed": _assessed,
-    "ComplianceAssessment.Annotated": _annotated,
-    "PlanOfApproach.Recorded": _plan_recorded,
-    "PlanOfApproach.ActionRecorded": _action_recorded,
-    "PlanOfApproach.ActionStatusChanged": _action_status_changed,
-    "PlanOfApproach.MilestoneSet": _plan_milestone,
-    "PlanOfApproach.RecommendationRecorded": _recommendation_recorded,
-    "PlanOfApproach.ResultReported": _result_reported,
+    "CostKey.Agreed": "Verdeelsleutel {cost_key} voor module {module} van {cooperation} afgesproken",
+    "CostKey.Revised": "Verdeelsleutel {cost_key} voor module {module} van {cooperation} herzien",
+    "ComplianceAssessment.Assessed": "Oordeel van {region} over norm {norm}: {verdict}",
+    "ComplianceAssessment.Annotated": "Opmerking van {reviewer} bij het oordeel van {region} over norm {norm}",
+    "PlanOfApproach.Recorded": "Plan van aanpak '{title}' van {owner} vastgelegd",
+    "PlanOfApproach.ActionRecorded": "Actie {action} ({status}) vastgelegd in {plan_of_approach}",
+    "PlanOfApproach.ActionStatusChanged": (
+        "De status van actie {action} in {plan_of_approach} wordt {status} (was {previous_status})"
+    ),
+    "PlanOfApproach.MilestoneSet": "Mijlpaal {milestone} vastgelegd in {plan_of_approach}",
+    "PlanOfApproach.RecommendationRecorded": "Aanbeveling {recommendation} vastgelegd in {plan_of_approach}",
+    "PlanOfApproach.ResultReported": "Resultaat gemeld op aanbeveling {recommendation}: {result}",
 }
 # Event types every aggregate has, by the part of their name after the aggregate's.
-_SENTENCES_BY_KIND: dict[str, Callable[[_Say], str]] = {
+_SENTENCES_BY_KIND: dict[str, _Sentence] = {
     "Registered": _registered,
-    "StatusChanged": _status_changed,
-    "MilestoneRecorded": _milestone,
+    "StatusChanged": "De status van {agreement} wordt {status}",
+    "MilestoneRecorded": "Mijlpaal vastgelegd bij {agreement} van {owner}",
     "FactCorrected": _fact_corrected,
 }
 
@@ -316,7 +237,13 @@ def history_sentence(
     """The sentence of one history entry: what changed, from when, and who decided it."""
     render = _SENTENCES.get(event) or _SENTENCES_BY_KIND.get(event.rpartition(".")[2])
     attributes = described_attributes(description)
-    sentence = render(_Say(attributes, names)) if render else _plain(event, subject)
+    say = _Say(attributes, names)
+    if render is None:
+        sentence = _plain(event, subject)
+    elif isinstance(render, str):
+        sentence = render.format_map(say)
+    else:
+        sentence = render(say)
     sentence = sentence.replace("None", "?")
     sentence = sentence[:1].upper() + sentence[1:]
     if valid_from.is_known:

@@ -1,6 +1,6 @@
 """Reading the fact rows of the governance maps: a ``MapQuery`` keeps the ``as_of`` and ``known_at`` of one
 map request and turns the rows it selects into the structs of ``projections.views`` (members, roles,
-procurements, agreements, authorities, names). ``projections.queries`` composes the maps from it."""
+procurements, agreements, authorities, names). ``projections.subject_maps`` composes the maps from it."""
 
 from __future__ import annotations
 

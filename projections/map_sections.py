@@ -1,6 +1,6 @@
 """The sections of the governance maps that describe how a region or cooperation decides: its decision
 bodies, its decision route, the adoption routes of its mandates and how far each plan has got along
-them, and its uitvoeringsagenda with the leads of each module. ``projections.queries`` adds them to the
+them, and its uitvoeringsagenda with the leads of each module. ``projections.subject_maps`` adds them to the
 maps; ``GovernanceMaps.body_map`` serves one body."""
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ the library's in-memory POPO module by default) and stores events with the msgsp
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,14 +22,13 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.agreements import (
     AccountHoldership,
-    Agreement,
     AgreementAggregate,
     ExpertiseCentreMandate,
     JointProcurement,
     Trekkerschap,
 )
-from domain.base import GovernanceAggregate, fact_fields
-from domain.compliance import ComplianceAssessment, NormRequirement
+from domain.base import GovernanceAggregate
+from domain.compliance import ComplianceAssessment
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.events import AGGREGATE_BY_KIND
 from domain.modules import CostKey, ModuleCommitment
@@ -45,9 +43,12 @@ from domain.registry import (
     SourceDocument,
     StructuralChange,
 )
-from domain.values import SubjectKind, SubjectRef, ValidPeriod
+from domain.values import SubjectRef
 from services import commands as c
+from services.agreements import AgreementCommands
 from services.command_checks import checked
+from services.command_methods import arguments
+from services.compliance import ComplianceCommands
 from services.module_commitments import ModuleCommitmentCommands
 
 A = TypeVar("A", bound=GovernanceAggregate)
@@ -90,26 +91,13 @@ class _Recording:
 _current: ContextVar[_Recording | None] = ContextVar("current_command", default=None)
 
 
-def arguments(cmd: c.Command, target: Callable[..., Any], **given: Any) -> dict[str, Any]:
-    """The arguments ``target`` (an aggregate class, a command method or a factory) takes, by name, from
-    the command: its fields, its ``period`` and ``attribution``, and the five fields every decision
-    carries; ``given`` adds or overrides those the command names otherwise. One field list per fact:
-    a field added to a command and to the aggregate's method reaches it without a line here."""
-    fact = isinstance(cmd, c.FactCommand)
-    offered = {
-        **fact_fields(cmd.period if fact else ValidPeriod(), cmd.attribution),
-        **msgspec.structs.asdict(cmd),
-        **({"period": cmd.period} if fact else {}),
-        "attribution": cmd.attribution,
-        **given,
-    }
-    parameters = inspect.signature(
-        target.__init__ if isinstance(target, type) else target
-    ).parameters
-    return {name: value for name, value in offered.items() if name in parameters}
+class GovernanceApplication(
+    AgreementCommands, ComplianceCommands, ModuleCommitmentCommands, Application[UUID]
+):
+    """The command methods of each family of facts live in a module of their own (``AgreementCommands``,
+    ``ComplianceCommands``, ``ModuleCommitmentCommands``); the registry's and the corrections stay here,
+    beside the loading, saving and dispatch every command shares."""
 
-
-class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "adapters.codec:MsgspecMapper",
         "TRANSCODER_TOPIC": "adapters.codec:MsgspecTranscoder",
@@ -154,6 +142,11 @@ class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
         for slug in slugs:
             if slug is not None:
                 self.get(cls, slug)
+
+    def _require_owner(self, owner: SubjectRef | None, parties: Iterable[SubjectRef] = ()) -> None:
+        for ref in (owner, *parties):
+            if ref is not None:
+                self.require(ref)
 
     def _labels(self, *pairs: tuple[type[GovernanceAggregate], str | None]) -> dict[str, str]:
         return {slug: self.get(cls, slug).label for cls, slug in pairs if slug is not None}
@@ -322,229 +315,6 @@ class GovernanceApplication(ModuleCommitmentCommands, Application[UUID]):
         aggregate.correct(version=cmd.version, reason=cmd.reason, attribution=cmd.attribution)
         self.save(aggregate)
         return aggregate.id
-
-    # -- accounthouderschap -------------------------------------------------------------------------------
-    def _account(
-        self, cooperation: str | None, organisation: str | None, agreement: str
-    ) -> AccountHoldership:
-        slug = AccountHoldership.account_slug(cooperation, organisation, agreement)
-        if self.exists(AccountHoldership, slug):
-            return self.get(AccountHoldership, slug)
-        raise UnknownReference(
-            f"{organisation or 'the organisation'} has no account holdership in {cooperation or 'the cooperation'} "
-            f"— {UnknownReference.rule}"
-        )
-
-    def _account_labels(
-        self,
-        cooperation: str | None,
-        organisation: str | None,
-        region: str | None,
-        municipality: str | None,
-        account: AccountHoldership | None = None,
-    ) -> dict[str, str]:
-        """Names for the messages of the account's rules: of the command's and the account's holders."""
-        holders = [(region, municipality)] + [
-            (t.holder_region, t.executing_municipality)
-            for t in (account.terms.values() if account else ())
-        ]
-        return self._labels(
-            (Cooperation, cooperation),
-            (Organisation, organisation),
-            *((Region, r) for r, _ in holders),
-            *((Municipality, m) for _, m in holders),
-        )
-
-    def _holder_change(
-        self,
-        cmd: c.AssignAccountHoldership | c.TransferAccountHoldership,
-        account: AccountHoldership,
-        method: Callable[..., None],
-    ) -> UUID:
-        """Assign or transfer a term of ``account``, with the names its rules' messages use."""
-        labels = self._account_labels(
-            cmd.cooperation,
-            cmd.organisation,
-            cmd.holder_region,
-            cmd.executing_municipality,
-            account,
-        )
-        method(account, **arguments(cmd, method, labels=labels))
-        self.save(account)
-        return account.id
-
-    def assign_account_holdership(self, cmd: c.AssignAccountHoldership) -> UUID:
-        slug = AccountHoldership.account_slug(cmd.cooperation, cmd.organisation, cmd.agreement)
-        if self.exists(AccountHoldership, slug):
-            account = self.get(AccountHoldership, slug)
-        else:
-            # The account itself holds for as long as any of its terms: its own period is unknown.
-            account = AccountHoldership(
-                **arguments(
-                    cmd,
-                    AccountHoldership,
-                    account=slug,
-                    **fact_fields(ValidPeriod(), cmd.attribution),
-                )
-            )
-        return self._holder_change(cmd, account, AccountHoldership.assign)
-
-    def transfer_account_holdership(self, cmd: c.TransferAccountHoldership) -> UUID:
-        account = self._account(cmd.cooperation, cmd.organisation, cmd.agreement)
-        return self._holder_change(cmd, account, AccountHoldership.transfer)
-
-    def end_account_holdership(self, cmd: c.EndAccountHoldership) -> UUID:
-        account = self._account(cmd.cooperation, cmd.organisation, "")
-        labels = self._account_labels(cmd.cooperation, cmd.organisation, None, None, account)
-        account.end(**arguments(cmd, AccountHoldership.end, labels=labels))
-        self.save(account)
-        return account.id
-
-    # -- agreements identified by slug --------------------------------------------------------------------
-    def _require_owner(self, owner: SubjectRef | None, parties: Iterable[SubjectRef] = ()) -> None:
-        for ref in (owner, *parties):
-            if ref is not None:
-                self.require(ref)
-
-    def record_joint_procurement(self, cmd: c.RecordJointProcurement) -> UUID:
-        self._require_owner(cmd.owner, cmd.participants)
-        self._require_all(Organisation, cmd.suppliers)
-        return self._register_from(cmd, JointProcurement, cmd.agreement)
-
-    def opt_out_of_procurement(self, cmd: c.OptOutOfProcurement) -> UUID:
-        self.get(Municipality, cmd.municipality)
-        return self._change(cmd, JointProcurement, cmd.agreement, JointProcurement.opt_out)
-
-    def exercise_extension_option(self, cmd: c.ExerciseExtensionOption) -> UUID:
-        return self._change(
-            cmd, JointProcurement, cmd.agreement, JointProcurement.exercise_extension_option
-        )
-
-    def decline_extension_option(self, cmd: c.DeclineExtensionOption) -> UUID:
-        return self._change(
-            cmd, JointProcurement, cmd.agreement, JointProcurement.decline_extension_option
-        )
-
-    def grant_expertise_centre_mandate(self, cmd: c.GrantExpertiseCentreMandate) -> UUID:
-        self.get(Cooperation, cmd.cooperation)
-        self.get(Municipality, cmd.holder_municipality)
-        self.get(Organisation, cmd.expertise_centre)
-        return self._register_from(
-            cmd,
-            ExpertiseCentreMandate,
-            cmd.agreement,
-            owner=SubjectRef(SubjectKind.COOPERATION, cmd.cooperation),
-        )
-
-    def record_plan_step(self, cmd: c.RecordPlanStep) -> UUID:
-        return self._change(
-            cmd, ExpertiseCentreMandate, cmd.agreement, ExpertiseCentreMandate.record_plan_step
-        )
-
-    def adopt_plan(self, cmd: c.AdoptPlan) -> UUID:
-        return self._change(
-            cmd, ExpertiseCentreMandate, cmd.agreement, ExpertiseCentreMandate.adopt_plan
-        )
-
-    def assign_lead(self, cmd: c.AssignLead) -> UUID:
-        self.get(Region, cmd.lead_region)
-        members = self.get(Cooperation, cmd.cooperation).members_on(cmd.period)
-        return self._register(
-            AgreementAggregate,
-            cmd.agreement,
-            lambda: Trekkerschap.assign(
-                **arguments(cmd, Trekkerschap.assign, cooperation_members=members)
-            ),
-        )
-
-    def reassign_lead(self, cmd: c.ReassignLead) -> UUID:
-        self.get(Region, cmd.lead_region)
-        lead = self.get(Trekkerschap, cmd.agreement)
-        assert lead.owner is not None
-        members = self.get(Cooperation, lead.owner.slug).members_on(cmd.period)
-        lead.reassign_lead(
-            **arguments(cmd, Trekkerschap.reassign_lead, cooperation_members=members)
-        )
-        self.save(lead)
-        return lead.id
-
-    def record_agreement(self, cmd: c.RecordAgreement) -> UUID:
-        self._require_owner(cmd.owner, cmd.terms.parties)
-        self._require_all(
-            Municipality, [cmd.terms.holder_municipality, cmd.terms.host_municipality]
-        )
-        self._require_all(Organisation, [cmd.terms.provider, *cmd.terms.recipients])
-        self._require_all(DecisionBody, [cmd.terms.holder_body])
-        return self._register(
-            AgreementAggregate,
-            cmd.agreement,
-            lambda: Agreement.record(**arguments(cmd, Agreement.record)),
-        )
-
-    def record_milestone(self, cmd: c.RecordMilestone) -> UUID:
-        return self._change(
-            cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.record_milestone
-        )
-
-    def change_agreement_status(self, cmd: c.ChangeAgreementStatus) -> UUID:
-        return self._change(
-            cmd, AgreementAggregate, cmd.agreement, AgreementAggregate.change_status
-        )
-
-    # -- norms and assessments ------------------------------------------------------------------------
-    def register_norm(self, cmd: c.RegisterNorm) -> UUID:
-        self._require_all(NormRequirement, [*cmd.duplicate_of, *cmd.relates_to])
-        norm = NormRequirement.register(**arguments(cmd, NormRequirement.register))
-        return self._register(NormRequirement, cmd.norm, lambda: norm)
-
-    def record_assessment(self, cmd: c.RecordAssessment) -> UUID:
-        self.get(NormRequirement, cmd.norm)
-        self.get(Region, cmd.region)
-        self.require(cmd.assessed_by)
-        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
-        if self.exists(ComplianceAssessment, slug):
-            assessment = self.get(ComplianceAssessment, slug)
-        else:
-            assessment = ComplianceAssessment.open(
-                norm=cmd.norm, region=cmd.region, attribution=cmd.attribution
-            )
-        assessment.assess(**arguments(cmd, ComplianceAssessment.assess))
-        self.save(assessment)
-        return assessment.id
-
-    def annotate_assessment(self, cmd: c.AnnotateAssessment) -> UUID:
-        slug = ComplianceAssessment.slug_for(cmd.norm, cmd.region)
-        return self._change(cmd, ComplianceAssessment, slug, ComplianceAssessment.annotate)
-
-    # -- plans of approach --------------------------------------------------------------------------------
-    def record_plan_of_approach(self, cmd: c.RecordPlanOfApproach) -> UUID:
-        self.require(cmd.owner)
-        return self._register_from(cmd, PlanOfApproach, cmd.plan_of_approach)
-
-    def record_action(self, cmd: c.RecordAction) -> UUID:
-        for owner in cmd.owners:
-            if owner.slug is not None:
-                self.require(SubjectRef(SubjectKind(owner.kind), owner.slug))
-        return self._change(cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_action)
-
-    def change_action_status(self, cmd: c.ChangeActionStatus) -> UUID:
-        return self._change(
-            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.change_action_status
-        )
-
-    def set_plan_milestone(self, cmd: c.SetPlanMilestone) -> UUID:
-        self._require_owner(None, cmd.parties)
-        return self._change(
-            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_milestone
-        )
-
-    def record_recommendation(self, cmd: c.RecordRecommendation) -> UUID:
-        return self._change(
-            cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.record_recommendation
-        )
-
-    def report_result(self, cmd: c.ReportResult) -> UUID:
-        return self._change(cmd, PlanOfApproach, cmd.plan_of_approach, PlanOfApproach.report_result)
 
 
 # Which method handles each command (``handle`` dispatches through this table, for the API, the importer

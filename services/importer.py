@@ -9,7 +9,7 @@ it would record is already there, so a second run records nothing. Whether it is
 aggregate (``has_membership``, ``has_term``, ...), the same question behind the domain's
 ``AlreadyRecorded``; asking first keeps a second run from loading and checking every command again.
 Order: sources, municipalities, regions with their members, organisations, cooperations with their
-participants, bodies, agreements, the regions' commitments to modules
+participants, bodies, agreements (``services.agreements_import``), the regions' commitments to modules
 (``services.module_import``), changes (after the member rows, so a merger only records what the
 member rows do not already say), conflicting claims, norms with their assessments per region
 (``services.compliance_import``) and plans of approach (``services.plans_import``).
@@ -24,19 +24,12 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 import yaml
 from eventsourcing.persistence import IntegrityError
 
-from domain.agreements import (
-    AccountHoldership,
-    AgreementAggregate,
-    AgreementTerms,
-    JointProcurement,
-)
 from domain.base import GovernanceAggregate
 from domain.errors import AlreadyRecorded, UnknownReference
 from domain.registry import (
@@ -52,25 +45,21 @@ from domain.registry import (
 from domain.values import (
     UNKNOWN_DATE,
     AgendaItem,
-    AgreementKind,
     Authority,
     AuthorityKind,
     Claim,
-    Contract,
     CooperationScope,
     DecisionException,
     DecisionRoute,
-    Lot,
-    Milestone,
     PartialDate,
     Participation,
     Provenance,
     SubjectKind,
     SubjectRef,
     Subregion,
-    TermStructure,
 )
 from services import commands as c
+from services.agreements_import import import_agreements
 from services.application import GovernanceApplication, VersionConflict
 from services.compliance_import import import_assessments, import_norms
 from services.module_import import import_modular_cooperation
@@ -204,7 +193,7 @@ class GovernanceFactsImporter:
             self.import_organisations,
             self.import_cooperations,
             self.import_bodies,
-            self.import_agreements,
+            lambda: import_agreements(self),
             lambda: import_modular_cooperation(self),
             self.import_changes,
             self.import_claims,
@@ -391,150 +380,6 @@ class GovernanceFactsImporter:
                 ),
                 self.registered(DecisionBody, b["id"]),
             )
-
-    def import_agreements(self) -> Iterator[tuple[c.Command, bool]]:
-        for a in self.facts["agreements"]:
-            kind = AgreementKind(a["kind"])
-            if kind is AgreementKind.ACCOUNTHOUDERSCHAP:
-                yield from self.account_holdership(a)
-                continue
-            yield self.agreement_command(kind, a), self.registered(AgreementAggregate, a["id"])
-            agreement = self.app.get(AgreementAggregate, a["id"])
-            if isinstance(agreement, JointProcurement):
-                for o in a.get("opt_outs", ()):
-                    yield (
-                        c.OptOutOfProcurement(
-                            agreement=a["id"],
-                            municipality=o["municipality"],
-                            scope=o["scope"],
-                            reason=o.get("reason"),
-                            **self.attribution(o),
-                        ),
-                        agreement.has_opted_out(o["municipality"], o["scope"]),
-                    )
-            for m in a.get("milestones", ()):
-                milestone = Milestone(PartialDate.parse(m["date"]), m["what"], m.get("date_note"))
-                yield (
-                    c.RecordMilestone(
-                        agreement=a["id"],
-                        milestone=milestone,
-                        **self.attribution(m),
-                    ),
-                    agreement.has_milestone(milestone),
-                )
-
-    def account_holdership(self, a: dict[str, Any]) -> Iterator[tuple[c.Command, bool]]:
-        slug = AccountHoldership.account_slug(
-            a.get("cooperation"), a.get("subject_organisation"), a["id"]
-        )
-        done = self.registered(AccountHoldership, slug) and self.app.get(
-            AccountHoldership, slug
-        ).has_term(a["id"])
-        yield (
-            c.AssignAccountHoldership(
-                agreement=a["id"],
-                cooperation=a.get("cooperation"),
-                organisation=a.get("subject_organisation"),
-                subject_count=a.get("subject_count"),
-                holder_region=a.get("holder_region"),
-                executing_municipality=a.get("executing_municipality"),
-                status=a["status"],
-                basis=a.get("basis"),
-                obligations=tuple(a.get("obligations", ())),
-                notes=a.get("notes"),
-                **self.period(a),
-                **self.attribution(a),
-            ),
-            done,
-        )
-
-    def agreement_command(self, kind: AgreementKind, a: dict[str, Any]) -> c.Command:
-        common: dict[str, Any] = {
-            "agreement": a["id"],
-            "status": a["status"],
-            "basis": a.get("basis"),
-            "notes": a.get("notes"),
-            **self.period(a),
-            **self.attribution(a),
-        }
-        if kind is AgreementKind.GEZAMENLIJKE_INKOOP:
-            return c.RecordJointProcurement(
-                owner=self.owner(a),
-                participants=tuple(self.ref(p) for p in a.get("participants", ())),
-                segments=tuple(a.get("segments", ())),
-                lots=tuple(
-                    Lot(
-                        name=lot["name"],
-                        funding=lot.get("funding"),
-                        contract_form=lot.get("contract_form"),
-                        sources=(lot["src"],),
-                    )
-                    for lot in a.get("lots", ())
-                ),
-                contract=self.contract(a.get("contract")),
-                part_of=a.get("part_of"),
-                suppliers=tuple(a.get("suppliers", ())),
-                supplier_count=a.get("supplier_count"),
-                principles=tuple(a.get("principles", ())),
-                date_note=a.get("date_note"),
-                **common,
-            )
-        if kind is AgreementKind.EXPERTISECENTRUM_MANDAAT:
-            route = a.get("adoption_route")
-            return c.GrantExpertiseCentreMandate(
-                cooperation=a["cooperation"],
-                holder_municipality=a["holder"],
-                expertise_centre=a["expertise_centre"],
-                adoption_route=tuple(route) if route is not None else None,
-                annual_plan=a.get("annual_plan"),
-                **common,
-            )
-        if kind is AgreementKind.TREKKERSCHAP:
-            return c.AssignLead(
-                cooperation=a["cooperation"],
-                module=a.get("module"),
-                item=a["item"],
-                lead_region=a["lead_region"],
-                content=a.get("content"),
-                **common,
-            )
-        terms = AgreementTerms(
-            parties=tuple(self.ref(p) for p in (*a.get("participants", ()), *a.get("parties", ()))),
-            other_parties=tuple(a.get("other_parties", ())),
-            subject=a.get("subject") or a.get("topic") or a.get("scope"),
-            holder_municipality=a.get("holder"),
-            holder_body=a.get("holder_body"),
-            provider=a.get("provider"),
-            mechanism=a.get("mechanism"),
-            recipients=tuple(a.get("recipients", ())),
-            recipient_count=a.get("recipient_count"),
-            host_municipality=a.get("host_municipality"),
-            tasks=tuple(a.get("tasks", ())),
-            exit_terms=a.get("exit"),
-        )
-        return c.RecordAgreement(
-            agreement_kind=kind,
-            owner=self.owner(a),
-            terms=terms,
-            part_of=a.get("part_of"),
-            date_note=a.get("date_note"),
-            **common,
-        )
-
-    @staticmethod
-    def contract(contract: dict[str, Any] | None) -> Contract | None:
-        if contract is None:
-            return None
-        term_text = contract.get("term")
-        term = TermStructure.parse(term_text) if term_text else None
-        max_years = contract.get("max_years")
-        return Contract(
-            start=PartialDate.parse(contract.get("start")),
-            term=term,
-            term_text=term_text if term is None else None,
-            max_years=Decimal(str(max_years)) if max_years is not None else None,
-            funding=contract.get("funding"),
-        )
 
     def import_changes(self) -> Iterator[tuple[c.Command, bool]]:
         for ch in self.facts["changes"]:

@@ -16,13 +16,10 @@ from domain.modules import CostKey, ModuleCommitment, check_regional_authority
 from domain.registry import Cooperation, DecisionBody, Region
 from domain.values import ValidPeriod
 from services import commands as c
+from services.command_methods import CommandMethods
 
 if TYPE_CHECKING:
     from services.application import GovernanceApplication
-
-    _Base = GovernanceApplication
-else:
-    _Base = object
 
 
 def _agenda_cooperation(
@@ -40,7 +37,7 @@ def _agenda_cooperation(
     return found, found.members_on(period)
 
 
-class ModuleCommitmentCommands(_Base):
+class ModuleCommitmentCommands(CommandMethods):
     """The command methods of modular cooperation, mixed into ``GovernanceApplication``."""
 
     def _module_place(self, cmd: c.CommitToModule | c.GiveModuleMandate) -> ModuleCommitment:

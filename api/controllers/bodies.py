@@ -13,15 +13,18 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     map_route,
     summaries,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything, require_region
+from api.map_documents import BodyMapDocument
 from api.schemas import SlugPath
 from domain.errors import UnknownReference
 from projections.queries import GovernanceMaps
-from projections.views import BodyMap, Summary
+from projections.views import Summary
 from services.authorisation import Role
 
 
@@ -36,7 +39,9 @@ class BodyController(Controller):
         return await summaries(maps, GovernanceMaps.bodies, known_at)
 
     @map_route(
-        "/{decision_body:str}", summary="A decision body: composition, chair, cadence, competence"
+        "/{decision_body:str}",
+        summary="A decision body: composition, chair, cadence, competence",
+        example=MAP_EXAMPLES["/bodies/{decision_body}"],
     )
     async def body_map(
         self,
@@ -46,7 +51,8 @@ class BodyController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
-    ) -> Response[BodyMap]:
+        min_position: MinPosition = None,
+    ) -> Response[BodyMapDocument]:
         if request.user.role is Role.REGION_SYSTEM:
             # A region system reads its own region's things only: the bodies of its region. An
             # unknown body is refused like another region's, so that it learns no other's slugs.
@@ -61,5 +67,11 @@ class BodyController(Controller):
                 )
             require_region(request, region)
         return await cached_map(
-            context, GovernanceMaps.body_map, decision_body, as_of, known_at, if_none_match
+            context,
+            GovernanceMaps.body_map,
+            decision_body,
+            as_of,
+            known_at,
+            if_none_match,
+            min_position,
         )

@@ -10,11 +10,13 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
     summaries,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
 from api.map_documents import CooperationMapDocument
 from api.schemas import SlugPath
@@ -46,6 +48,7 @@ class CooperationController(Controller):
         "/{cooperation:str}/map",
         guards=[reads_everything],
         summary="The governance map of a cooperation",
+        example=MAP_EXAMPLES["/cooperations/{cooperation}/map"],
     )
     async def cooperation_map(
         self,
@@ -54,6 +57,7 @@ class CooperationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[CooperationMapDocument]:
         return await cached_map(
             context,
@@ -62,6 +66,7 @@ class CooperationController(Controller):
             as_of,
             known_at,
             if_none_match,
+            min_position,
         )
 
     @get(

@@ -13,6 +13,7 @@ from api.compression import SENT_AS_IS
 from api.errors import problems
 from api.feeds import last_event_id, region_feed_response
 from api.guards import require_feed
+from api.openapi import RegionFeedOperation
 from api.schemas import SlugPath
 from api.security import TokenCache, token_still_valid
 
@@ -23,8 +24,12 @@ class FeedController(Controller):
     @get(
         "/regions/{region:str}/feed",
         summary="A region's feed as Server-Sent Events (resume with Last-Event-ID)",
+        description="Every event that concerns the region, as it is recorded: the same events, in the "
+        "same order, as its feed on NATS (see `/asyncapi.yaml`), for a region system that cannot "
+        "speak NATS. Admins and auditors may follow every region's feed, a region system only its "
+        "own. Delivery is at least once across reconnections: deduplicate on the CloudEvent's `id`.",
+        operation_class=RegionFeedOperation,
         responses=problems(400, 401, 403, 404, 503),
-        include_in_schema=False,
         opt=SENT_AS_IS,  # each event goes out the moment it is published
     )
     async def region_feed(

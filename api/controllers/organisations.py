@@ -10,11 +10,13 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
     summaries,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
 from api.map_documents import OrganisationViewDocument
 from api.schemas import SlugPath
@@ -40,6 +42,7 @@ class OrganisationController(Controller):
         "/{organisation:str}/map",
         guards=[reads_everything],
         summary="An organisation's account holders and arrangements",
+        example=MAP_EXAMPLES["/organisations/{organisation}/map"],
     )
     async def organisation_view(
         self,
@@ -48,6 +51,7 @@ class OrganisationController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[OrganisationViewDocument]:
         return await cached_map(
             context,
@@ -56,6 +60,7 @@ class OrganisationController(Controller):
             as_of,
             known_at,
             if_none_match,
+            min_position,
         )
 
     @get(

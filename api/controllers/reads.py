@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import anyio.to_thread
 from litestar import Response, get
 from litestar.datastructures import ResponseHeader
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, QueryParameter
@@ -19,8 +19,10 @@ from litestar.types import Guard
 
 from api.context import ApiContext
 from api.errors import problems
+from api.examples import MapExample
 from api.map_documents import map_document
-from api.maps import utc
+from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, utc
+from api.openapi import with_examples
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
@@ -45,23 +47,49 @@ IfNoneMatch = Annotated[
         required=False,
     ),
 ]
+MinPosition = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        description=(
+            "A map that reflects at least this log position (e.g. the Regiekaart-Position of a "
+            "command's answer, to read your own write). The request waits up to "
+            f"{MIN_POSITION_WAIT_SECONDS:g} s for the read model to get there; if it does not, "
+            "503 with Retry-After and the position it has in Regiekaart-Position."
+        ),
+    ),
+]
 READ_PROBLEMS = problems(400, 401, 403, 404, 503)
 
 
 def map_route(
-    path: str, *, summary: str, guards: list[Guard] | None = None
+    path: str, *, summary: str, example: MapExample, guards: list[Guard] | None = None
 ) -> Callable[..., HTTPRouteHandler]:
-    """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it."""
+    """The GET of a map: cached JSON with its ``ETag``, or 304 for a client that has it; its answer
+    is documented with ``example``."""
     return get(
         path,
         guards=guards,
         summary=summary,
+        operation_class=with_examples(answer=example.openapi()),
         responses={
             **READ_PROBLEMS,
             304: ResponseSpec(None, description="Not modified: the map has the given ETag"),
         },
         response_headers=[
-            ResponseHeader(name="ETag", description="The map's entity tag", documentation_only=True)
+            # Documented only (the handler sets it); the value gives the header's schema, a string.
+            ResponseHeader(
+                name="ETag",
+                value='"<entity tag>"',
+                description="The map's entity tag",
+                documentation_only=True,
+            ),
+            ResponseHeader(
+                name=POSITION_HEADER,
+                value="1234",
+                description="The log position the map reflects: every event up to it is applied",
+                documentation_only=True,
+            ),
         ],
     )
 
@@ -73,15 +101,27 @@ async def cached_map(
     as_of: date | None,
     known_at: datetime | None,
     if_none_match: str | None,
+    min_position: int | None = None,
 ) -> Response[bytes]:
     """The map ``query(maps, slug, as_of=, known_at=)`` as JSON (a map document, with authorities and
     provenances named once: ``api.map_documents``), from the worker's cache when fresh; 304 without a
-    body if ``If-None-Match`` names it.
+    body if ``If-None-Match`` names it. Either names the log position it reflects; with
+    ``min_position``, once the read model has got that far (503 if it does not in time).
 
     A map's handler takes the whole ``context`` as its one dependency: Litestar resolves two or more
     dependencies of a handler in a task group, which doubled the CPU time of a cached map."""
     maps = context.maps
     moment = utc(known_at)
+    watch = context.position_watch
+    if min_position is not None and not await watch.reached(
+        min_position, MIN_POSITION_WAIT_SECONDS
+    ):
+        reached = watch.position or 0
+        raise ServiceUnavailableException(
+            f"the maps reflect the log up to position {reached}, not yet {min_position}; "
+            "ask again shortly",
+            headers={"Retry-After": "1", POSITION_HEADER: str(reached)},
+        )
     try:
         encoded = await context.map_cache.encoded(
             (query.__name__, slug, as_of, moment),
@@ -89,7 +129,7 @@ async def cached_map(
         )
     except UnknownReference as error:
         raise NotFoundException(str(error)) from None
-    headers = {"ETag": encoded.etag}
+    headers = {"ETag": encoded.etag, POSITION_HEADER: str(encoded.position or 0)}
     if encoded.matches(if_none_match):
         return Response(b"", status_code=304, headers=headers)
     return Response(encoded.body, media_type="application/json", headers=headers)

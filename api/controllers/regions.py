@@ -12,12 +12,14 @@ from api.controllers.reads import (
     AsOf,
     IfNoneMatch,
     KnownAt,
+    MinPosition,
     cached_map,
     history,
     map_route,
     summaries,
     view,
 )
+from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything, require_region
 from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
@@ -44,6 +46,7 @@ class RegionController(Controller):
     @map_route(
         "/{region:str}/map",
         summary="The governance map of a region",
+        example=MAP_EXAMPLES["/regions/{region}/map"],
     )
     async def region_map(
         self,
@@ -53,10 +56,11 @@ class RegionController(Controller):
         as_of: AsOf = None,
         known_at: KnownAt = None,
         if_none_match: IfNoneMatch = None,
+        min_position: MinPosition = None,
     ) -> Response[RegionMapDocument]:
         require_region(request, region)
         return await cached_map(
-            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match
+            context, GovernanceMaps.region_map, region, as_of, known_at, if_none_match, min_position
         )
 
     @get(

@@ -9,7 +9,9 @@ from litestar.params import FromPath, JSONBody
 
 from api.compression import SENT_AS_IS
 from api.errors import problems
+from api.examples import TOKEN_EXAMPLES, named
 from api.guards import ADMINS
+from api.openapi import with_examples
 from api.schemas import TokenRequest
 from api.scopes import require_known_scopes
 from api.security import TokenCache
@@ -37,6 +39,7 @@ class TokenController(Controller):
         sync_to_thread=True,
         summary="Create a token; its secret is in this answer only",
         responses=problems(400, 401, 403, 503),
+        operation_class=with_examples(request=named(*TOKEN_EXAMPLES)),
     )
     def create_token(
         self,

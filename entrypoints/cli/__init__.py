@@ -11,7 +11,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from adapters.data_dir import DataDirInUse
+from adapters.data_dir import DataDirInUse, Kept, NoRegiekaartData
 from entrypoints.cli.audit import audit
 from entrypoints.cli.feeds import feeds
 from entrypoints.cli.maps import map_group
@@ -29,9 +29,10 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (DataDirInUse, ForeignEventLog) as error:
+        except (DataDirInUse, ForeignEventLog, NoRegiekaartData) as error:
             # Refused before anything was written: a second process, or a log other than the one
-            # the read models were built from, would fork the record.
+            # the read models were built from, would fork the record; a data directory without
+            # the service's data would begin an empty one beside it.
             raise click.ClickException(str(error)) from None
 
 
@@ -56,7 +57,9 @@ def serve(
     """Start the service: the event store, the governance facts and the API, until interrupted."""
     from entrypoints.server import serve as serve_everything
 
-    settings = settings_from(data_dir, nats_url, api_host=host, api_port=port, api_workers=workers)
+    settings = settings_from(
+        data_dir, nats_url, reads=(), api_host=host, api_port=port, api_workers=workers
+    )
     serve_everything(settings, lambda line: click.echo(line))
     click.echo("stopped")
 
@@ -82,7 +85,7 @@ def _wait(stopped: list[bool]) -> None:
 @nats_url_option
 def import_facts(data_dir: Path | None, nats_url: str | None) -> None:
     """Record the governance facts shipped with Regiekaart that are not recorded yet."""
-    with Runtime(settings_from(data_dir, nats_url)) as runtime:
+    with Runtime(settings_from(data_dir, nats_url, reads=[Kept.EVENT_LOG])) as runtime:
         report = runtime.import_facts()
     for kind, count in sorted(report.recorded.items()):
         click.echo(f"recorded {count:5d} {kind}")
@@ -102,7 +105,7 @@ def projections() -> None:
 def run_projections(data_dir: Path | None, nats_url: str | None, batch_size: int) -> None:
     """Apply the event log to the maps, live, until interrupted (while this process holds the lease)."""
     stopped = _stopped_on_sigterm()
-    with Runtime(settings_from(data_dir, nats_url)) as runtime:
+    with Runtime(settings_from(data_dir, nats_url, reads=[Kept.EVENT_LOG])) as runtime:
         runtime.start_projections(batch_size=batch_size)
         click.echo("running")
         _wait(stopped)
@@ -114,7 +117,8 @@ def run_projections(data_dir: Path | None, nats_url: str | None, batch_size: int
 @nats_url_option
 def rebuild_projections(data_dir: Path | None, nats_url: str | None) -> None:
     """Replay the whole log into fresh tables and swap them in; the old ones answer until then."""
-    with Runtime(settings_from(data_dir, nats_url), rebuilding=True) as runtime:
+    settings = settings_from(data_dir, nats_url, reads=[Kept.EVENT_LOG])
+    with Runtime(settings, rebuilding=True) as runtime:
         assert runtime.app is not None and runtime.engine is not None
         with Progress(
             TextColumn("rebuilding the maps"),

@@ -16,6 +16,7 @@ from nats.errors import NoServersError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.data_dir import Kept
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.seal import known_public_keys, rotate_signing_key
@@ -96,7 +97,9 @@ def verify(
 ) -> None:
     """Verify every event's hash, link and seal, that no message is missing, and every signed
     checkpoint; exit 1 at the first fault."""
-    settings = settings_from(data_dir, nats_url)
+    # An export needs no data directory; the keys of its signing key file are used if it is there.
+    reads = [] if export_file else [Kept.EVENT_LOG]
+    settings = settings_from(data_dir, nats_url, reads=reads)
     trusted: list[str] | None = list(public_key) or None
     if trusted is None and settings.effective_signing_key_file.exists():
         trusted = known_public_keys(settings.effective_signing_key_file)
@@ -122,7 +125,7 @@ def verify(
 @nats_url_option
 def export(output: Path | None, data_dir: Path | None, nats_url: str | None) -> None:
     """Export the event log as CloudEvents JSON Lines, with hashes, authority and checkpoints."""
-    settings = settings_from(data_dir, nats_url)
+    settings = settings_from(data_dir, nats_url, reads=[Kept.EVENT_LOG])
     with (
         _event_log(settings) as log,
         output.open("wb") if output else nullcontext(sys.stdout.buffer) as out,
@@ -143,7 +146,7 @@ def export(output: Path | None, data_dir: Path | None, nats_url: str | None) -> 
 def public_key(data_dir: Path | None) -> None:
     """Print the public key (hex) the service signs events and checkpoints with, after the keys it
     replaced (one a line, oldest first): an auditor needs them all to verify the whole log."""
-    settings = settings_from(data_dir, None)
+    settings = settings_from(data_dir, reads=[Kept.SIGNING_KEY])
     for key in known_public_keys(settings.effective_signing_key_file):
         click.echo(key)
 
@@ -153,7 +156,7 @@ def public_key(data_dir: Path | None) -> None:
 def rotate_key(data_dir: Path | None) -> None:
     """Replace the signing key by a new one. The old public key stays valid for what it signed (it is
     kept in the retired keys); restart the service to sign with the new key, and publish it."""
-    settings = settings_from(data_dir, None)
+    settings = settings_from(data_dir, reads=[Kept.SIGNING_KEY])
     old, new = rotate_signing_key(settings.effective_signing_key_file)
     click.echo(f"retired key: {old}")
     click.echo(f"new key:     {new}")
@@ -192,7 +195,8 @@ def replay(
 
     With --compare, the rebuilt read model (all valid and record times) is compared row by row with the
     live one, up to the live one's position, and every difference is listed."""
-    settings = settings_from(data_dir, nats_url, database_url=database_url)
+    reads = [Kept.EVENT_LOG, Kept.GOVERNANCE_MAPS] if compare else [Kept.EVENT_LOG]
+    settings = settings_from(data_dir, nats_url, reads=reads, database_url=database_url)
     with tempfile.TemporaryDirectory(prefix="regiekaart-replay-") as scratch_dir:
         scratch = create_engine(f"sqlite:///{Path(scratch_dir) / 'replay.sqlite'}")
         live = create_engine(settings.effective_database_url) if compare else None

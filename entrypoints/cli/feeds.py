@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import msgspec
 
+from adapters.data_dir import Kept
 from adapters.nats.access import (
     FEED_API_PREFIX,
     Credentials,
@@ -65,7 +66,7 @@ def _admit(settings: Settings, access: FeedAccess, change: str) -> None:
 
 
 def _region_access(data_dir: Path | None, region: str) -> tuple[Settings, FeedAccess]:
-    settings = settings_from(data_dir, None)
+    settings = settings_from(data_dir, reads=[Kept.GOVERNANCE_MAPS])
     try:
         check_region(region)
         require_known_scopes(read_models(settings), regions=(region,))
@@ -121,7 +122,9 @@ def revoke(region: str, data_dir: Path | None) -> None:
 def server_config(data_dir: Path | None) -> None:
     """Print the nats-server authorization block for the service and the region systems issued so far
     (for a NATS server run by the operator)."""
-    click.echo(feed_access(settings_from(data_dir, None)).authorization_config(), nl=False)
+    # Like service-password, made on first request: deploy/ keeps a data directory for the access
+    # files alone, which starts empty.
+    click.echo(feed_access(settings_from(data_dir, reads=())).authorization_config(), nl=False)
 
 
 @feeds.command("service-password")
@@ -129,4 +132,4 @@ def server_config(data_dir: Path | None) -> None:
 def service_password(data_dir: Path | None) -> None:
     """Print the password of the service's own NATS user (issued on first request), which the
     service's REGIEKAART_NATS_URL carries when it connects to a NATS server run by the operator."""
-    click.echo(feed_access(settings_from(data_dir, None)).service().password)
+    click.echo(feed_access(settings_from(data_dir, reads=())).service().password)

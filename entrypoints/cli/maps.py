@@ -11,6 +11,7 @@ from typing import Any
 import click
 import msgspec
 
+from adapters.data_dir import Kept
 from api.map_documents import map_document
 from domain.errors import UnknownReference
 from entrypoints.cli.options import (
@@ -57,7 +58,7 @@ def _map_command(
         as_json: bool,
         data_dir: Path | None,
     ) -> None:
-        maps = read_models(settings_from(data_dir, None))
+        maps = read_models(settings_from(data_dir, reads=[Kept.GOVERNANCE_MAPS]))
         day: date | None = as_of.date() if as_of else None
         try:
             view = query(maps, slug, as_of=day, known_at=known_at)

@@ -1,8 +1,10 @@
-"""What several commands share: reading the settings, the data-directory and NATS options, the
-moments a map is asked at, and the read models a command reads."""
+"""What several commands share: reading the settings (and refusing a data directory that holds none
+of what a command reads), the data-directory and NATS options, the moments a map is asked at, and the
+read models a command reads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,25 +12,40 @@ from typing import Any
 import click
 from sqlalchemy import inspect
 
+from adapters.data_dir import Kept, require_data
 from adapters.settings import Settings
 from adapters.sql import create_engine
 from projections.queries import GovernanceMaps
 from projections.schema import FACTS
 
+# Where `make serve` keeps its data: the default data directory, relative to the checkout it runs in.
+_CHECKOUT_DATA_DIR = Path(__file__).resolve().parents[2] / Settings().data_dir
+
 
 def settings_from(
-    data_dir: Path | None, nats_url: str | None = None, **overrides: object
+    data_dir: Path | None,
+    nats_url: str | None = None,
+    *,
+    reads: Iterable[Kept],
+    **overrides: object,
 ) -> Settings:
+    """The command's settings; refused (NoRegiekaartData) when the data directory holds none of what
+    the command ``reads`` from it, before anything is created there."""
     try:
-        return Settings.from_env(data_dir=data_dir, nats_url=nats_url, **overrides)
+        settings = Settings.from_env(data_dir=data_dir, nats_url=nats_url, **overrides)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    # Suggested in turn: the one REGIEKAART_DATA_DIR names, the default, and that of `make serve`.
+    elsewhere = (Settings.from_env().data_dir, Settings().data_dir, _CHECKOUT_DATA_DIR)
+    require_data(settings, reads, elsewhere)
+    return settings
 
 
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
-    help="Where the embedded NATS server keeps its data.",
+    help="The data directory of `regiekaart serve` (default: REGIEKAART_DATA_DIR, else .regiekaart "
+    "in the current directory).",
 )
 nats_url_option = click.option(
     "--nats-url", help="Use this NATS server or cluster instead of starting an embedded one."

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from adapters.data_dir import Kept
+from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from api.scopes import require_known_scopes
 from api.tokens import TokenStore
@@ -22,10 +24,19 @@ def tokens() -> None:
     """Bearer tokens for the API (stored hashed; a token's secret is shown only when it is created)."""
 
 
-def _token_store(data_dir: Path | None) -> TokenStore:
-    engine = create_engine(settings_from(data_dir).effective_database_url)
+def _settings(data_dir: Path | None) -> Settings:
+    """Tokens are kept beside the governance maps (their database)."""
+    return settings_from(data_dir, reads=[Kept.GOVERNANCE_MAPS])
+
+
+def _token_store(settings: Settings) -> TokenStore:
+    engine = create_engine(settings.effective_database_url)
     migrate(engine)
     return TokenStore(engine)
+
+
+def _row(token_id: str, role: str, name: str, scope: str, state: str) -> str:
+    return f"{token_id:<12}  {role:<13} {name:<24} {scope:<30} {state}"
 
 
 @tokens.command("create")
@@ -48,12 +59,11 @@ def create_token(
     regions: tuple[str, ...],
 ) -> None:
     """Create a token and print it (this once)."""
+    settings = _settings(data_dir)
     try:
         if regions or cooperations:
-            require_known_scopes(
-                read_models(settings_from(data_dir)), regions=regions, cooperations=cooperations
-            )
-        issued = _token_store(data_dir).create(
+            require_known_scopes(read_models(settings), regions=regions, cooperations=cooperations)
+        issued = _token_store(settings).create(
             name=name, role=Role(role), cooperations=cooperations, regions=regions
         )
     except ValueError as error:
@@ -66,10 +76,12 @@ def create_token(
 @data_dir_option
 def list_tokens(data_dir: Path | None) -> None:
     """List tokens (never their secrets)."""
-    for info in _token_store(data_dir).list():
+    listed = _token_store(_settings(data_dir)).list()
+    click.echo(_row("id", "role", "name", "scope", "state"))
+    for info in listed:
         scope = ", ".join((*info.cooperations, *info.regions)) or "-"
         state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-        click.echo(f"{info.token_id}  {info.role:<13} {info.name:<24} {scope:<30} {state}")
+        click.echo(_row(info.token_id, info.role, info.name, scope, state))
 
 
 @tokens.command("revoke")
@@ -77,6 +89,6 @@ def list_tokens(data_dir: Path | None) -> None:
 @click.argument("token_id")
 def revoke_token(data_dir: Path | None, token_id: str) -> None:
     """Revoke a token by its id (as `tokens list` shows it)."""
-    if not _token_store(data_dir).revoke(token_id):
+    if not _token_store(_settings(data_dir)).revoke(token_id):
         raise click.ClickException(f"no active token {token_id!r}")
     click.echo(f"revoked {token_id}")

@@ -9,15 +9,8 @@ from collections.abc import Callable, Iterable
 import msgspec
 from nacl.signing import SigningKey
 
-from projections.audit.verification import (
-    Checkpoint,
-    EventLog,
-    LogFault,
-    LogVerifier,
-    decode_checkpoint,
-    feed,
-    trusted_up_to,
-)
+from projections.audit.log_claims import Checkpoint, LogFault, decode_checkpoint, trusted_up_to
+from projections.audit.verification import EventLog, LogVerifier, feed
 
 logger = logging.getLogger(__name__)
 

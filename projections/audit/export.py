@@ -22,18 +22,16 @@ from adapters.audit import (
     topic_of,
 )
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
-from projections.audit.verification import (
+from projections.audit.log_claims import (
     GENESIS_LOG_HASH,
     Checkpoint,
-    EventLog,
     FaultKind,
     LogFault,
-    LogVerifier,
-    Verified,
     decode_checkpoint,
     next_log_hash,
     trusted_up_to,
 )
+from projections.audit.verification import EventLog, LogVerifier, Verified
 
 
 class Exported(msgspec.Struct, frozen=True):

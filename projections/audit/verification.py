@@ -30,99 +30,22 @@ governance domain or of where the log comes from (NATS or an export file).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Protocol
 
 import msgspec
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
 
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry, event_hash
 from adapters.seal import seal_holds, seal_key
-
-GENESIS_LOG_HASH = bytes(32)
-
-
-def next_log_hash(log_hash: bytes, position: int, hash_hex: str) -> bytes:
-    """The log hash after one more event (see the module's docstring)."""
-    return hashlib.sha256(log_hash + position.to_bytes(8, "big") + bytes.fromhex(hash_hex)).digest()
-
-
-class FaultKind(StrEnum):
-    UNREADABLE = "unreadable entry"
-    CHANGED = "changed content"
-    BROKEN_LINK = "broken link"
-    REORDERED = "reordered events"
-    MISSING = "missing event"
-    INSERTED = "inserted event"
-    BAD_SIGNATURE = "bad checkpoint signature"
-    CHECKPOINT_MISMATCH = "checkpoint does not match the log"
-    UNSEALED = "unsealed event"
-    BAD_SEAL = "bad event seal"
-    OTHER_KEY = "sealed with another key"
-
-
-class LogFault(Exception):
-    """The first place where the log does not hold: its position, the kind of fault and what is wrong."""
-
-    def __init__(self, position: int | None, kind: FaultKind, detail: str) -> None:
-        where = f"position {position}" if position is not None else "the log"
-        super().__init__(f"{where}: {kind} — {detail}")
-        self.position = position
-        self.kind = kind
-        self.detail = detail
-
-
-class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
-    """A signed claim: the log ``stream`` up to ``position`` holds ``events`` events with ``log_hash``."""
-
-    stream: str
-    position: int
-    events: int
-    log_hash: str
-    signed_at: str
-    public_key: str
-    signature: str = ""
-
-    def claim(self) -> bytes:
-        """The bytes that are signed: every field but the signature, in this fixed order."""
-        return msgspec.json.encode(
-            [
-                self.stream,
-                self.position,
-                self.events,
-                self.log_hash,
-                self.signed_at,
-                self.public_key,
-            ]
-        )
-
-    @classmethod
-    def sign(
-        cls, key: SigningKey, stream: str, position: int, events: int, log_hash: str
-    ) -> Checkpoint:
-        unsigned = cls(
-            stream=stream,
-            position=position,
-            events=events,
-            log_hash=log_hash,
-            signed_at=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            public_key=key.verify_key.encode().hex(),
-        )
-        signature = key.sign(unsigned.claim()).signature.hex()
-        return msgspec.structs.replace(unsigned, signature=signature)
-
-    def signature_holds(self) -> bool:
-        try:
-            VerifyKey(bytes.fromhex(self.public_key)).verify(
-                self.claim(), bytes.fromhex(self.signature)
-            )
-        except (BadSignatureError, ValueError, TypeError):
-            return False
-        return True
+from projections.audit.log_claims import (
+    GENESIS_LOG_HASH,
+    Checkpoint,
+    FaultKind,
+    LogFault,
+    decode_checkpoint,
+    next_log_hash,
+    trusted_up_to,
+)
 
 
 class Verified(msgspec.Struct, frozen=True, kw_only=True):
@@ -448,30 +371,6 @@ class EventLog(Protocol):
         ...
 
     def checkpoint_payloads(self) -> list[bytes]: ...
-
-
-_decode_checkpoint = msgspec.json.Decoder(Checkpoint).decode
-
-
-def decode_checkpoint(payload: bytes, position: int | None = None) -> Checkpoint:
-    try:
-        return _decode_checkpoint(payload)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        reason = f"a checkpoint that cannot be read ({error})"
-        raise LogFault(position, FaultKind.UNREADABLE, reason) from None
-
-
-def trusted_up_to(checkpoints: Iterable[Checkpoint], trusted_keys: Iterable[str] | None) -> int:
-    """The last position a validly signed checkpoint by a trusted key covers (0: none). Without
-    trusted keys nothing is trusted beforehand: anyone who can write to the log can sign a checkpoint
-    with a key of their own."""
-    if trusted_keys is None:
-        return 0
-    keys = set(trusted_keys)
-    return max(
-        (c.position for c in checkpoints if c.public_key in keys and c.signature_holds()),
-        default=0,
-    )
 
 
 def verify_log(log: EventLog, trusted_keys: Iterable[str] | None = None) -> Verified:

@@ -21,7 +21,10 @@ from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
 from projections.handlers.keys import membership_key, registered_key
 
 
-def _registered(kind: SubjectKind, **details_of: str) -> Any:
+def _registered(kind: SubjectKind, *details: str) -> Any:
+    """The registration row of a subject of ``kind``, with ``details``: the event's attributes of those
+    names that its maps show."""
+
     def handle(batch: Batch, at: EventStamp, e: Any) -> None:
         slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
         columns: dict[str, Any] = {}
@@ -36,7 +39,7 @@ def _registered(kind: SubjectKind, **details_of: str) -> Any:
             kind,
             e.valid_from,
             e.valid_until,
-            {name: getattr(e, attribute) for name, attribute in details_of.items()},
+            {name: getattr(e, name) for name in details},
             subject_slug=slug,
             name=e.name,
             **columns,
@@ -190,41 +193,41 @@ HANDLERS: dict[type, Any] = {
     Municipality.Merged: _merged,
     Region.Registered: _registered(
         SubjectKind.REGION,
-        region_kind="region_kind",
-        province="province",
-        aliases="aliases",
-        contact_municipality="contact_municipality",
-        members_complete="members_complete",
-        decision_route="decision_route",
+        "region_kind",
+        "province",
+        "aliases",
+        "contact_municipality",
+        "members_complete",
+        "decision_route",
     ),
     Cooperation.Registered: _registered(
         SubjectKind.COOPERATION,
-        cooperation_kind="cooperation_kind",
-        decision_rule="decision_rule",
-        formalised="formalised",
-        cadence="cadence",
-        member_count="member_count",
-        members_complete="members_complete",
-        process_owner_body="process_owner_body",
-        principles="principles",
-        agenda="agenda",
+        "cooperation_kind",
+        "decision_rule",
+        "formalised",
+        "cadence",
+        "member_count",
+        "members_complete",
+        "process_owner_body",
+        "principles",
+        "agenda",
     ),
     Cooperation.RegionJoined: _region_joined,
     Cooperation.OrganisationInvolved: _organisation_involved,
     Organisation.Registered: _registered(
         SubjectKind.ORGANISATION,
-        organisation_kind="organisation_kind",
-        aliases="aliases",
-        member_organisations="member_organisations",
+        "organisation_kind",
+        "aliases",
+        "member_organisations",
     ),
     DecisionBody.Registered: _registered(
         SubjectKind.BODY,
-        level="level",
-        composition="composition",
-        cadence="cadence",
-        member_municipalities="member_municipalities",
-        commissioned_by_body="commissioned_by_body",
-        notes="notes",
+        "level",
+        "composition",
+        "cadence",
+        "member_municipalities",
+        "commissioned_by_body",
+        "notes",
     ),
     DecisionBody.RoleChanged: _role_changed,
     StructuralChange.Recorded: _change_recorded,

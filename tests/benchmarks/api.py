@@ -1,11 +1,13 @@
-"""The API under load: the region-map endpoint against a trivial JSON endpoint of the same server, and
-how soon a recorded command can be seen in the map.
+"""The API under load: the region-map endpoint and a trivial JSON endpoint of the same server beside a
+bare Litestar app on the same granian settings (``tests.benchmarks.bare_app``), and how soon a recorded
+command can be seen in the map.
 
 The service runs as `regiekaart serve` runs it (embedded nats-server, the governance facts, the projection
 runner, granian with 2 workers), with the access log off (``REGIEKAART_LOG_LEVEL=WARNING``) so that the
 figures measure serving, not writing log lines to a pipe. `wrk` (Debian's package; installed with apt-get
-if missing) loads each endpoint in turn at 64 connections, alternating, ``ROUNDS`` times; each figure is
-the median over the rounds. The load generator shares the 2 cores with the server.
+if missing) loads each endpoint (the bare app's included) in turn at 64 connections, alternating,
+``ROUNDS`` times; each figure is the median over the rounds. The load generator shares the 2 cores with
+the servers.
 
 The command latency runs from the moment a command's 201 answer arrives (the event is stored) until the
 map shows the read model's position at or past the command's last event (polling every 2 ms).
@@ -15,8 +17,6 @@ map shows the read model's position at or past the command's last event (polling
 
 from __future__ import annotations
 
-import os
-import platform
 import re
 import shutil
 import statistics
@@ -24,13 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from tests.benchmarks.results import write_section
-from tests.fixtures.processes import start_service
+from tests.benchmarks.bare_app import PATH as BARE_PATH
+from tests.benchmarks.results import RunConditions, percentile, write_section
+from tests.fixtures.processes import free_port, process_environment, start_service
 
 SECTION = "## API"
 CONNECTIONS = 64
@@ -38,6 +40,7 @@ ROUNDS = 3
 REGION = "zuid-limburg"
 MAP_PATH = f"/regions/{REGION}/map"
 TRIVIAL_PATH = "/health"
+WORKERS = 2
 
 
 def ensure_wrk() -> str:
@@ -109,23 +112,50 @@ def command_latency(url: str, token: str, commands: int) -> list[float]:
     return latencies
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+@contextmanager
+def bare_server(workers: int) -> Iterator[str]:
+    """The reference server (``tests.benchmarks.bare_app``) on a free port; yields its trivial URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.benchmarks.bare_app", str(port), str(workers)],
+        env=process_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}{BARE_PATH}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url, timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the bare Litestar app did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def measure(seconds: int, commands: int) -> tuple[dict[str, dict[str, float]], list[float]]:
     wrk = ensure_wrk()
-    with tempfile.TemporaryDirectory() as directory:
-        service = start_service(Path(directory), workers=2, log_level="WARNING")
+    with tempfile.TemporaryDirectory() as directory, bare_server(WORKERS) as bare_url:
+        service = start_service(Path(directory), workers=WORKERS, log_level="WARNING")
         try:
             token = service.token("region-system", "bench", regions=[REGION])
             with service.client(token) as client:
                 client.get(MAP_PATH).raise_for_status()
-            runs: dict[str, list[dict[str, float]]] = {"trivial": [], "map": []}
+            targets = {
+                "bare": (bare_url, None),
+                "trivial": (service.url + TRIVIAL_PATH, None),
+                "map": (service.url + MAP_PATH, token),
+            }
+            runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
             for _ in range(ROUNDS):
-                runs["trivial"].append(load(wrk, service.url + TRIVIAL_PATH, seconds, None))
-                runs["map"].append(load(wrk, service.url + MAP_PATH, seconds, token))
+                for name, (url, bearer) in targets.items():
+                    runs[name].append(load(wrk, url, seconds, bearer))
             medians = {
                 name: {k: statistics.median(r[k] for r in results) for k in ("rps", "p50", "p99")}
                 for name, results in runs.items()
@@ -140,24 +170,33 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     seconds = int(argv[0]) if argv else 10
     commands = int(argv[1]) if len(argv) > 1 else 300
-    load_before = os.getloadavg()[0]
+    conditions = RunConditions()
     medians, latencies = measure(seconds, commands)
-    load_after = os.getloadavg()[0]
-    trivial, region_map = medians["trivial"], medians["map"]
-    ratio = region_map["rps"] / trivial["rps"]
+    bare, trivial, region_map = medians["bare"], medians["trivial"], medians["map"]
+
+    def row(label: str, figures: dict[str, float]) -> str:
+        return (
+            f"| {label} | {figures['rps']:,.0f} | {figures['rps'] / bare['rps']:.2f}× "
+            f"| {figures['p50']:.2f} | {figures['p99']:.2f} |"
+        )
+
     body = f"""{SECTION}
 
-The region-map endpoint (`GET {MAP_PATH}`, region-system token, served from the worker's cache of encoded
-maps) against a trivial JSON endpoint of the same server (`GET {TRIVIAL_PATH}`), loaded in turn with `wrk`
-at {CONNECTIONS} connections, {seconds} s per run, {ROUNDS} alternating rounds (medians). `regiekaart serve`
-with granian, 2 workers, access log off; wrk on the same 2 cores. Target: the map at ≥ 0.5× the trivial
-endpoint's requests/s, p99 under 25 ms.
+Three servers' endpoints loaded in turn with `wrk` at {CONNECTIONS} connections, {seconds} s per run,
+{ROUNDS} alternating rounds (medians): a bare Litestar app on granian with the service's settings
+(`tests/benchmarks/bare_app.py`: one trivial route, {WORKERS} workers, none of our request path), our
+`GET {TRIVIAL_PATH}` (the same trivial answer through our shared request path: metrics, logging,
+request ids, authentication) and the region map (`GET {MAP_PATH}`, region-system token, served from
+the worker's cache of encoded maps). `regiekaart serve` with granian, {WORKERS} workers, access log
+off; wrk on the same 2 cores. The ratio to the bare app is the cost of our request path. Target: the
+map at ≥ 0.5× `{TRIVIAL_PATH}`'s requests/s, p99 under 25 ms.
 
-| endpoint | requests/s | p50 ms | p99 ms |
-| --- | ---: | ---: | ---: |
-| trivial `{TRIVIAL_PATH}` | {trivial["rps"]:,.0f} | {trivial["p50"]:.2f} | {trivial["p99"]:.2f} |
-| region map `{MAP_PATH}` | {region_map["rps"]:,.0f} | {region_map["p50"]:.2f} | {region_map["p99"]:.2f} |
-| map / trivial | {ratio:.2f}× | | |
+| endpoint | requests/s | × bare | p50 ms | p99 ms |
+| --- | ---: | ---: | ---: | ---: |
+{row(f"bare Litestar `{BARE_PATH}`", bare)}
+{row(f"our trivial `{TRIVIAL_PATH}`", trivial)}
+{row(f"region map `{MAP_PATH}`", region_map)}
+| map / `{TRIVIAL_PATH}` | {region_map["rps"] / trivial["rps"]:.2f}× | | | |
 
 A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one after another), from its
 201 answer until the region map shows its events, over {len(latencies)} commands:
@@ -166,11 +205,7 @@ A recorded command (a milestone of a Zuid-Limburg agreement, by the admin, one a
 | --- | ---: | ---: | ---: |
 | region map | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} | {max(latencies):.1f} |
 
-Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-load average {load_before:.1f} before the run and {load_after:.1f} after it; wrk shares the 2 cores
-with the service, and on a busy machine the ratio says more than absolute figures and p99s),
-Python {platform.python_version()}:
-`.venv/bin/python -m tests.benchmarks.api {seconds} {commands}`.
+{conditions.describe(f".venv/bin/python -m tests.benchmarks.api {seconds} {commands}")}
 """
     write_section(SECTION, body)
     print(body)

@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
-import platform
 import statistics
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -34,7 +32,8 @@ from adapters.nats.recorders import JetStreamRecorder
 from adapters.nats.server import NatsServer
 from adapters.seal import SEAL_HEADER, Sealer
 from projections.audit import CheckpointWriter, export_log, verify_export, verify_log
-from tests.benchmarks.results import write_section
+from tests.benchmarks.reference_reader import read_log
+from tests.benchmarks.results import RunConditions, write_section
 
 SECTION = "## Audit"
 STREAM = "BENCH_AUDIT"
@@ -125,14 +124,19 @@ def _timed(action: Callable[[], object], rounds: int) -> tuple[tuple[float, floa
     return (statistics.median(walls), statistics.median(cpus)), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--aggregates", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+@dataclass(frozen=True)
+class AuditRun:
+    events: int
+    steps: list[tuple[str, tuple[float, float]]]  # each step's (wall seconds, CPU seconds)
+    verified_from_nats: int  # events `audit verify` checked
+    verified_from_file: int
+    read_by_reference: int  # events the reference reader decoded
 
+    def seconds(self, step: str) -> tuple[float, float]:
+        return next(seconds for label, seconds in self.steps if label.startswith(step))
+
+
+def measure(events: int, aggregates: int, rounds: int) -> AuditRun:
     with (
         tempfile.TemporaryDirectory() as tmp,
         NatsServer(Path(tmp) / "nats", sync_interval="2m") as server,
@@ -141,7 +145,7 @@ def main() -> None:
         JetStreamRecorder(client, STREAM)
         key = SigningKey.generate()
         fill_seconds, _ = _timed(
-            lambda: asyncio.run(_fill(server.url, args.events, args.aggregates, Sealer(key))), 1
+            lambda: asyncio.run(_fill(server.url, events, aggregates, Sealer(key))), 1
         )
         log = NatsLog(client, STREAM)
 
@@ -152,8 +156,15 @@ def main() -> None:
         assert checkpoint is not None, writer.fault
         trusted = [key.verify_key.encode().hex()]
 
-        nats_seconds, verified = _timed(lambda: verify_log(log, trusted), args.rounds)
-        assert verified.events == args.events and verified.checkpoint is not None
+        # The reference and `audit verify` in turn, round after round, so that load from elsewhere
+        # on a shared machine hits both alike.
+        reference_runs, nats_runs = [], []
+        for _ in range(rounds):
+            reference_runs.append(_timed(lambda: asyncio.run(read_log(server.url, STREAM)), 1))
+            nats_runs.append(_timed(lambda: verify_log(log, trusted), 1))
+        reference_seconds, read = _medians(reference_runs)
+        nats_seconds, verified = _medians(nats_runs)
+        assert verified.checkpoint is not None
 
         export_path = Path(tmp) / "export.jsonl"
 
@@ -168,14 +179,12 @@ def main() -> None:
             with export_path.open("rb") as source:
                 return verify_export(io.BufferedReader(source, 1 << 20), trusted)
 
-        file_seconds, verified_file = _timed(verify_file, args.rounds)
+        file_seconds, verified_file = _timed(verify_file, rounds)
         assert verified_file.log_hash == verified.log_hash
         client.close()
-
-    n = args.events
-    rows = "\n".join(
-        f"| {step} | {wall:.1f} | {n / wall:,.0f} | {cpu:.1f} | {n / cpu:,.0f} |"
-        for step, (wall, cpu) in (
+    return AuditRun(
+        events,
+        [
             (
                 f"generate the log, sealed (pipelined publishes, {_IN_FLIGHT:,} in flight)",
                 fill_seconds,
@@ -184,30 +193,74 @@ def main() -> None:
                 "checkpoint writer: read and verify the whole log, every seal, and sign it once",
                 sign_seconds,
             ),
+            (
+                "reference reader from NATS: read and decode every message, nothing else",
+                reference_seconds,
+            ),
             ("`audit verify` from NATS (short-lived consumers, no acks)", nats_seconds),
             (f"`audit export` to a file ({size / 1e6:,.0f} MB)", export_seconds),
             ("`audit verify --file` (offline)", file_seconds),
-        )
+        ],
+        verified.events,
+        verified_file.events,
+        read,
     )
+
+
+def _medians(runs: list[tuple[tuple[float, float], object]]) -> tuple[tuple[float, float], object]:
+    """The median wall and CPU seconds of runs timed one by one, and the last run's result."""
+    walls = [wall for (wall, _), _ in runs]
+    cpus = [cpu for (_, cpu), _ in runs]
+    return (statistics.median(walls), statistics.median(cpus)), runs[-1][1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--aggregates", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    conditions = RunConditions()
+    run = measure(args.events, args.aggregates, args.rounds)
+    n = args.events
+    rows = "\n".join(
+        f"| {step} | {wall:.1f} | {n / wall:,.0f} | {cpu:.1f} | {n / cpu:,.0f} |"
+        for step, (wall, cpu) in run.steps
+    )
+    (reference_wall, reference_cpu) = run.seconds("reference reader")
+    (nats_wall, nats_cpu) = run.seconds("`audit verify` from NATS")
+    (file_wall, file_cpu) = run.seconds("`audit verify --file`")
     body = f"""{SECTION}
 
 Verifying the event log: every event's hash, link and seal, that no message is missing, and the signed
 checkpoint over the whole log (whose seals the checkpoint covers are checked by the writer, not again).
-{n:,} events over {args.aggregates:,} aggregates (one event per message, ~330-byte states), generated
-in the recorder's envelope on a nats-server of the benchmark's own. Median of {args.rounds} runs for the
-two verifications, one run for the other steps. Target: at least 100,000 events/s.
+{n:,} events over {
+        args.aggregates:,} aggregates (one event per message, ~330-byte states), generated
+in the recorder's envelope on a nats-server of the benchmark's own. Beside `audit verify`, the
+reference reader (`tests/benchmarks/reference_reader.py`: the NATS protocol over one asyncio
+connection, an ephemeral pull consumer, frames split, each payload decoded with msgspec into the
+stored records, nothing else) reads the same stream, the two in turn in each of {args.rounds} rounds
+(medians); one run for the other steps but the offline verification (median of {args.rounds}).
+Target: at least 100,000 events/s.
 
 | step | seconds | events/s | CPU seconds | events per CPU second |
 | --- | ---: | ---: | ---: | ---: |
 {rows}
 
+| `audit verify` against the reference reader | wall seconds | CPU seconds |
+| --- | ---: | ---: |
+| from NATS | {nats_wall / reference_wall:.2f}× | {nats_cpu / reference_cpu:.2f}× |
+| from the file | {file_wall / reference_wall:.2f}× | {file_cpu / reference_cpu:.2f}× |
+
 CPU seconds are the benchmark process's own (client side: reading, decoding, hashing, verifying); the
 nats-server's share comes on top for the steps that read from NATS.
 
-Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-load average {load_before:.1f} at the start,
-{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}:
-`.venv/bin/python -m tests.benchmarks.audit --events {n} --aggregates {args.aggregates} --rounds {args.rounds}`.
+{
+        conditions.describe(
+            f".venv/bin/python -m tests.benchmarks.audit --events {n} --aggregates {args.aggregates} "
+            f"--rounds {args.rounds}"
+        )
+    }
 """
     write_section(SECTION, body)
     print(body)

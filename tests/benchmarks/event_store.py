@@ -1,5 +1,6 @@
-"""Event store benchmark: our JetStream recorder beside raw JetStream publishes and the library's SQLite
-recorder, on the same machine and the same nats-server in one run.
+"""Event store benchmark: our JetStream recorder beside raw JetStream publishes, the library's SQLite
+recorder and, for reads, the reference reader (``tests.benchmarks.reference_reader``: the least a
+client does to read the log), on the same machine and the same nats-server in one run.
 
     .venv/bin/python -m tests.benchmarks.event_store [--sync always|2m] [--events 100000] [--saves 2000]
 
@@ -8,7 +9,7 @@ makes them, each run on a fresh stream. Every figure is the median of three roun
 every measure once, so that a burst of load from elsewhere on a shared machine hits all columns alike.
 The log that is read back
 holds `--events` single-event saves (the most messages per event a log can have), written through the
-recorder itself so that reads see exactly what the service stores.
+recorder itself so that reads see exactly what the service stores. Writes its section of RESULTS.md.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
+import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -32,11 +34,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from adapters.nats import NatsApplicationRecorder
 from adapters.nats.client import NatsClient
 from adapters.nats.server import NatsServer
+from tests.benchmarks.reference_reader import read_log
+from tests.benchmarks.results import RunConditions, write_section
 
 STATE = (
     b'{"valid_from":{"value":"2024-01-01","precision":"day"},"principal":"bench","sources":[]}' * 2
 )
 READ_PAGE = 10_000
+SECTION = "## Event store"
 FILL_WRITERS = 16
 
 
@@ -46,6 +51,7 @@ class Measured:
     machine it says what a run costs, where the rate also says how much of the machine it got."""
 
     def __init__(self, runs: dict[str, Callable[[], tuple[int, float]]], server_pid: int) -> None:
+        self.counts: dict[str, int] = {}  # items each measure handled (in its last round)
         rates: dict[str, list[float]] = {name: [] for name in runs}
         client_cpu: dict[str, list[float]] = {name: [] for name in runs}
         server_cpu: dict[str, list[float]] = {name: [] for name in runs}
@@ -53,6 +59,7 @@ class Measured:
             for name, run in runs.items():
                 client_before, server_before = time.process_time(), process_cpu(server_pid)
                 count, seconds = run()
+                self.counts[name] = count
                 rates[name].append(count / seconds)
                 client_cpu[name].append((time.process_time() - client_before) / count)
                 server_cpu[name].append((process_cpu(server_pid) - server_before) / count)
@@ -146,17 +153,20 @@ def read_by_subscription(recorder: ApplicationRecorder, events: int) -> tuple[in
     return count, time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--sync", default="always", help="nats-server sync_interval (embedded default: always)"
-    )
-    parser.add_argument("--events", type=int, default=100_000, help="events in the log to read")
-    parser.add_argument("--saves", type=int, default=2_000, help="sequential saves per write run")
-    args = parser.parse_args()
+def read_by_reference(url: str, stream: str, events: int) -> tuple[int, float]:
+    """The reference reader (``tests.benchmarks.reference_reader``) over the same stream."""
+    started = time.perf_counter()
+    count = asyncio.run(read_log(url, stream))
+    if count != events:
+        raise RuntimeError(f"the reference reader read {count} events of {events}")
+    return count, time.perf_counter() - started
 
+
+def measure(sync: str, events: int, saves: int) -> tuple[Measured, Measured]:
+    """Writes (raw publishes, our single- and ten-event saves, SQLite's) and reads of a log of
+    ``events`` events (ours by pages and by subscription, the reference reader, SQLite's by pages)."""
     work = Path(tempfile.mkdtemp(prefix="regiekaart-bench-"))
-    with NatsServer(work / "nats", sync_interval=args.sync) as server:
+    with NatsServer(work / "nats", sync_interval=sync) as server:
         client = NatsClient(server.url)
 
         def ours() -> NatsApplicationRecorder:
@@ -173,40 +183,43 @@ def main() -> None:
                 position, limit, inclusive_of_start=False
             )
 
-        load_before = os.getloadavg()
         writes = Measured(
             {
-                "raw": lambda: raw_publishes(server.url, ours().stream, args.saves),
-                "single": lambda: sequential_saves(ours(), args.saves, 1),
-                "single sqlite": lambda: sequential_saves(sqlite(), args.saves, 1),
-                "ten": lambda: sequential_saves(ours(), args.saves // 4, 10),
-                "ten sqlite": lambda: sequential_saves(sqlite(), args.saves // 4, 10),
+                "raw": lambda: raw_publishes(server.url, ours().stream, saves),
+                "single": lambda: sequential_saves(ours(), saves, 1),
+                "single sqlite": lambda: sequential_saves(sqlite(), saves, 1),
+                "ten": lambda: sequential_saves(ours(), max(saves // 4, 1), 10),
+                "ten sqlite": lambda: sequential_saves(sqlite(), max(saves // 4, 1), 10),
             },
             server.pid,
         )
 
         log = ours()
-        fill_log(log, args.events)
+        fill_log(log, events)
         reference = sqlite()
-        for first in range(0, args.events, READ_PAGE):
+        for first in range(0, events, READ_PAGE):
             reference.insert_events(
                 [
                     StoredEvent(uuid.uuid4(), 1, "bench", STATE)
-                    for _ in range(min(READ_PAGE, args.events - first))
+                    for _ in range(min(READ_PAGE, events - first))
                 ]
             )
         reads = Measured(
             {
-                "select": lambda: read_by_pages(pages(log), args.events),
-                "select sqlite": lambda: read_by_pages(pages(reference), args.events),
-                "subscribe": lambda: read_by_subscription(log, args.events),
+                "select": lambda: read_by_pages(pages(log), events),
+                "select sqlite": lambda: read_by_pages(pages(reference), events),
+                "subscribe": lambda: read_by_subscription(log, events),
+                "reference": lambda: read_by_reference(server.url, log.stream, events),
             },
             server.pid,
         )
-        load_after = os.getloadavg()
         client.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return writes, reads
 
-    raw, single = writes.rate["raw"], writes.rate["single"]
+
+def tables(writes: Measured, reads: Measured, events: int) -> str:
+    raw, single, floor = writes.rate["raw"], writes.rate["single"], reads.rate["reference"]
     rows = [
         ("raw `js.publish`, awaiting each ack (publishes/s)", f"{raw:,.0f}", "—"),
         (
@@ -220,34 +233,77 @@ def main() -> None:
             f"{writes.rate['ten sqlite']:,.0f}",
         ),
         (
-            f"read {args.events:,} events, `select_notifications` (events/s)",
-            f"{reads.rate['select']:,.0f}",
-            f"{reads.rate['select sqlite']:,.0f}",
+            f"read {events:,} events, reference reader (events/s)",
+            f"{floor:,.0f}",
+            "—",
         ),
         (
-            f"read {args.events:,} events, `subscribe` (events/s)",
-            f"{reads.rate['subscribe']:,.0f}",
+            f"read {events:,} events, `select_notifications` (events/s)",
+            f"{reads.rate['select']:,.0f} ({reads.rate['select'] / floor:.2f}× reference)",
+            f"{reads.rate['select sqlite']:,.0f} ({reads.rate['select sqlite'] / floor:.2f}× "
+            "reference)",
+        ),
+        (
+            f"read {events:,} events, `subscribe` (events/s)",
+            f"{reads.rate['subscribe']:,.0f} ({reads.rate['subscribe'] / floor:.2f}× reference)",
             "— (not supported)",
         ),
     ]
-    print(
-        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-        f"nats-server sync_interval={args.sync}, {args.saves:,} saves per write run, "
-        f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after"
-    )
-    print()
-    print("| measure | JetStream (ours) | SQLite (library) |")
-    print("| --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print()
-    # Reads are CPU-bound (writes wait for the disk): what an event costs says what an idle machine
-    # would give, where the rate says what this run got.
-    print("| CPU time per event read (µs) | this process (all threads) | nats-server |")
-    print("| --- | --- | --- |")
-    for name in ("select", "subscribe"):
+    lines = [
+        "| measure | JetStream (ours) | SQLite (library) |",
+        "| --- | --- | --- |",
+        *("| " + " | ".join(row) + " |" for row in rows),
+        "",
+        # Reads are CPU-bound (writes wait for the disk): what an event costs says what an idle
+        # machine would give, where the rate says what this run got.
+        "| CPU time per event read (µs) | this process (all threads) | × reference | nats-server |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    reference_cpu = reads.client_cpu["reference"]
+    for name, label in (
+        ("reference", "reference reader"),
+        ("select", "`select_notifications`"),
+        ("subscribe", "`subscribe`"),
+        ("select sqlite", "`select_notifications`, SQLite (library)"),
+    ):
         client, nats_server = reads.client_cpu[name] * 1e6, reads.server_cpu[name] * 1e6
-        print(f"| `{name}` | {client:,.1f} | {nats_server:,.1f} |")
+        server_column = "—" if "sqlite" in name else f"{nats_server:,.1f}"
+        lines.append(
+            f"| {label} | {client:,.1f} | {reads.client_cpu[name] / reference_cpu:.2f}× "
+            f"| {server_column} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sync", default="always", help="nats-server sync_interval (embedded default: always)"
+    )
+    parser.add_argument("--events", type=int, default=100_000, help="events in the log to read")
+    parser.add_argument("--saves", type=int, default=2_000, help="sequential saves per write run")
+    args = parser.parse_args(argv)
+    conditions = RunConditions()
+    writes, reads = measure(args.sync, args.events, args.saves)
+    command = " ".join(
+        [".venv/bin/python -m tests.benchmarks.event_store", *(argv or sys.argv[1:])]
+    )
+    body = f"""{SECTION}
+
+Our JetStream recorder beside raw publishes, the library's SQLite recorder and the reference reader
+(`tests/benchmarks/reference_reader.py`: the NATS protocol spoken over one asyncio connection, an
+ephemeral pull consumer, frames split and each payload decoded with msgspec into the stored records,
+nothing else), on one nats-server (`sync_interval={args.sync}`) in one run; {args.saves:,} sequential
+saves per write run, a log of {args.events:,} single-event saves read back; medians of three rounds,
+each round running every measure once. The ratios say what our reading adds to the least a client
+must do.
+
+{tables(writes, reads, args.events)}
+
+{conditions.describe(command)}
+"""
+    write_section(SECTION, body)
+    print(body)
 
 
 if __name__ == "__main__":

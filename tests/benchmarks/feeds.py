@@ -1,12 +1,16 @@
 """Region feeds: latency from a command's acknowledgement to delivery at a subscribed region system.
 
-The service as `regiekaart serve` runs it (embedded nats-server with the generated access configuration
-and `sync_interval: always`, the governance facts loaded, the feed projection following the log); the
-Zuid-Limburg system subscribes with its own credentials (a durable push consumer with a callback,
-acknowledging every message). Each decision records an agreement with Zuid-Limburg as a party; its
-latency runs from the moment `handle` returns (the event is stored) until the region system's callback
-sees it. Commands are sent one after another, as a coordinator would; everything runs in this process on
-the shared 2-core machine, so the region system competes with the service for the CPU.
+The service is started as `regiekaart serve` starts it, through the same composition root
+(``entrypoints.runtime.Runtime``): the embedded nats-server with the generated access configuration
+and `sync_interval: always`, the governance facts imported, then the region feeds (with their lease and
+work status in the read models' database), the projection runner and the checkpoint writer. Only the
+HTTP workers are left out: commands go straight to the application. The Zuid-Limburg system, issued
+credentials as `regiekaart feeds credentials` issues them, follows its feed (a durable pull
+consumer, acknowledging every message). Each decision records an agreement with
+Zuid-Limburg as a party; its latency runs from the moment `handle` returns (the event is stored) until
+the region system receives it. Commands are sent one after another, as a coordinator would;
+everything runs in this process on the shared 2-core machine, so the region system competes with the
+service for the CPU.
 
     .venv/bin/python -m tests.benchmarks.feeds [decisions]
 """
@@ -14,83 +18,89 @@ the shared 2-core machine, so the region system competes with the service for th
 from __future__ import annotations
 
 import asyncio
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from adapters.nats.access import (
-    FEED_API_PREFIX,
-    FeedAccess,
-    include_authorization,
-    url_with_credentials,
-)
-from adapters.nats.client import NatsClient
-from adapters.nats.feeds import FeedLayout, FeedPublisher
-from adapters.nats.server import NatsServer
+from adapters.nats.access import FEED_API_PREFIX, Credentials, feed_access
+from adapters.nats.feeds import FeedLayout
+from adapters.nats.server import free_port
+from adapters.settings import Settings
 from domain.values import AgreementKind, SubjectKind, SubjectRef
-from projections.feeds import FeedProjection
+from entrypoints.runtime import Runtime
 from services import commands as c
-from services.application import GovernanceApplication
-from services.importer import import_governance_facts
 from tests.authorities import EXTERNAL
-from tests.benchmarks.results import write_section
+from tests.benchmarks.results import RunConditions, percentile, write_section
 
 REGION = "zuid-limburg"
 SECTION = "## Region feeds"
+# Seconds the fan-out may take to publish the governance facts, and the decisions to arrive after the
+# last one is stored.
+CATCH_UP_SECONDS = 180
+DELIVERY_SECONDS = 60
 
 
 class RegionSystem:
-    """The Zuid-Limburg system on a loop of its own: notes when each event id arrives."""
+    """The Zuid-Limburg system on a loop of its own, as region systems follow their feeds: a durable
+    pull consumer (from new messages on), one message asked for at a time, each acknowledged; notes
+    when each event id arrives."""
 
-    def __init__(self, url: str, access: FeedAccess, layout: FeedLayout) -> None:
+    def __init__(self, url: str, credentials: Credentials, layout: FeedLayout) -> None:
         self.arrivals: dict[str, float] = {}
         self.arrived = threading.Condition()
+        self._following = True
         self._loop = asyncio.new_event_loop()
         threading.Thread(target=self._loop.run_forever, daemon=True).start()
-        credentials = access.region(REGION)
-        self._nc = asyncio.run_coroutine_threadsafe(
+        self._nc = self._run(
             nats.connect(
                 url,
                 user=credentials.user,
                 password=credentials.password,
                 inbox_prefix=credentials.inbox_prefix,
-            ),
-            self._loop,
-        ).result()
-        asyncio.run_coroutine_threadsafe(self._subscribe(layout), self._loop).result()
-
-    async def _subscribe(self, layout: FeedLayout) -> None:
-        async def received(message: nats.aio.msg.Msg) -> None:
-            arrival = time.perf_counter()
-            await message.ack()
-            with self.arrived:
-                self.arrivals[message.headers["ce-id"]] = arrival
-                self.arrived.notify_all()
-
-        await self._nc.jetstream(prefix=FEED_API_PREFIX).subscribe(
-            layout.subjects(REGION),
-            stream=layout.stream(REGION),
-            durable="benchmark",
-            cb=received,
-            manual_ack=True,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.EXPLICIT),
+            )
         )
+        subscription = self._run(
+            self._nc.jetstream(prefix=FEED_API_PREFIX).pull_subscribe(
+                layout.subjects(REGION),
+                durable="benchmark",
+                stream=layout.stream(REGION),
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.EXPLICIT
+                ),
+            )
+        )
+        self._reading = asyncio.run_coroutine_threadsafe(self._follow(subscription), self._loop)
+
+    def _run(self, work):  # type: ignore[no-untyped-def]
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(30)
+
+    async def _follow(self, subscription) -> None:  # type: ignore[no-untyped-def]
+        while self._following:
+            try:
+                messages = await subscription.fetch(1, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            for message in messages:
+                arrival = time.perf_counter()
+                await message.ack()
+                with self.arrived:
+                    self.arrivals[message.headers["ce-id"]] = arrival
+                    self.arrived.notify_all()
 
     def wait_for(self, ids: list[str], timeout: float) -> None:
         with self.arrived:
             self.arrived.wait_for(lambda: all(i in self.arrivals for i in ids), timeout)
 
     def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._nc.close(), self._loop).result(10)
+        self._following = False
+        self._reading.result(30)
+        self._run(self._nc.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
@@ -104,56 +114,65 @@ def decision(number: int) -> c.RecordAgreement:
     )
 
 
-def measure(decisions: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class FeedRun:
+    decisions: int
+    commands_per_second: float
+    latencies_ms: list[float]  # of the decisions delivered, in ascending order
+
+    @property
+    def delivered(self) -> int:
+        return len(self.latencies_ms)
+
+
+def measure(decisions: int) -> FeedRun:
     layout = FeedLayout()
     with tempfile.TemporaryDirectory() as directory:
-        access = FeedAccess(Path(directory) / "access", layout)
-        access.region(REGION)
-        access.write_server_config(Path(directory) / "nats")
-        with NatsServer(Path(directory) / "nats", extra_config=include_authorization()) as server:
-            url = url_with_credentials(server.url, access.service())
-            app = GovernanceApplication(
-                env={"PERSISTENCE_MODULE": "adapters.nats", "NATS_URL": url}
-            )
-            import_governance_facts(app)
-            publisher_client = NatsClient(url)
-            projection = FeedProjection(app, FeedPublisher(publisher_client, layout)).start()
-            projection.wait_for(app.recorder.max_notification_id() or 0, timeout=120)
-            region = RegionSystem(server.url, access, layout)
-            acknowledged: dict[str, float] = {}
-            started = time.perf_counter()
-            for number in range(decisions):
-                aggregate_id = app.handle(decision(number))
-                acknowledged[f"{aggregate_id}:1"] = time.perf_counter()
-            elapsed = time.perf_counter() - started
-            region.wait_for(list(acknowledged), timeout=120)
-            latencies = sorted(
-                (region.arrivals[i] - t) * 1000
-                for i, t in acknowledged.items()
-                if i in region.arrivals
-            )
-            region.close()
-            projection.stop()
-            publisher_client.close()
-            app.close()
-    quantiles = statistics.quantiles(latencies, n=100)
-    return {
-        "decisions": decisions,
-        "delivered": len(latencies),
-        "commands_per_second": decisions / elapsed,
-        "p50": quantiles[49],
-        "p99": quantiles[98],
-        "max": latencies[-1],
-    }
+        settings = Settings(data_dir=Path(directory), nats_port=free_port())
+        credentials = feed_access(settings).region(REGION)  # before the server reads the access
+        with Runtime(settings) as runtime:
+            assert runtime.app is not None
+            runtime.import_facts()
+            feeds = runtime.start_feeds()
+            runtime.start_projections()
+            runtime.start_checkpoints()
+            head = runtime.app.recorder.max_notification_id() or 0
+            if not feeds.wait_for(head, timeout=CATCH_UP_SECONDS):
+                raise RuntimeError(
+                    f"the region feeds reached log position {feeds.position} of {head} "
+                    f"within {CATCH_UP_SECONDS} s"
+                )
+            region = RegionSystem(runtime.nats_url, credentials, layout)
+            try:
+                acknowledged: dict[str, float] = {}
+                started = time.perf_counter()
+                for number in range(decisions):
+                    recorded = runtime.app.handle(decision(number))
+                    # The feeds' event id (ce-id) of the agreement's one event.
+                    acknowledged[f"{recorded.aggregate_id}:{recorded.version}"] = (
+                        time.perf_counter()
+                    )
+                elapsed = time.perf_counter() - started
+                region.wait_for(list(acknowledged), timeout=DELIVERY_SECONDS)
+                with region.arrived:  # late ones may still come in
+                    arrivals = dict(region.arrivals)
+            finally:
+                region.close()
+    latencies = sorted((arrivals[i] - t) * 1000 for i, t in acknowledged.items() if i in arrivals)
+    return FeedRun(decisions, decisions / elapsed, latencies)
 
 
-def table(result: dict[str, float]) -> str:
+def table(run: FeedRun) -> str:
+    if not run.latencies_ms:
+        raise RuntimeError(f"none of {run.decisions} decisions reached the region system")
+    latencies = run.latencies_ms
     return "\n".join(
         [
             "| decisions | delivered | commands/s | p50 ms | p99 ms | max ms |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| {result['decisions']:,} | {result['delivered']:,} | {result['commands_per_second']:,.0f} "
-            f"| {result['p50']:.1f} | {result['p99']:.1f} | {result['max']:.1f} |",
+            f"| {run.decisions:,} | {run.delivered:,} | {run.commands_per_second:,.0f} "
+            f"| {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.99):.1f} "
+            f"| {latencies[-1]:.1f} |",
         ]
     )
 
@@ -161,20 +180,21 @@ def table(result: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     decisions = int(argv[0]) if argv else 10_000
-    result = measure(decisions)
+    conditions = RunConditions()
+    run = measure(decisions)
     body = f"""{SECTION}
 
 Latency from a command's acknowledgement (`handle` returned: the event is stored) to delivery at the
-Zuid-Limburg system, subscribed with its own credentials to its feed (durable push consumer, callback,
-explicit acks). Embedded nats-server 2.15.1 with the generated access configuration and
-`sync_interval: always`; the governance facts loaded; commands one after another; service, fan-out and
-region system in one process. Target: p99 under 50 ms.
+Zuid-Limburg system, following its feed with its own credentials (durable pull consumer, one message
+per request, explicit acks). The service started through `entrypoints.runtime.Runtime` as `regiekaart serve` starts
+it (embedded nats-server 2.15.1 with the generated access configuration and `sync_interval: always`,
+the governance facts imported, the feeds holding their lease, the projection runner and checkpoint
+writer running; no HTTP workers); commands one after another; service, fan-out and region system in
+one process. Target: p99 under 50 ms.
 
-{table(result)}
+{table(run)}
 
-Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, 2 cores,
-load average {os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}:
-`.venv/bin/python -m tests.benchmarks.feeds {decisions}`.
+{conditions.describe(f".venv/bin/python -m tests.benchmarks.feeds {decisions}")}
 """
     write_section(SECTION, body)
     print(body)

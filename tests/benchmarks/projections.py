@@ -16,8 +16,6 @@ a markdown table; the figures in RESULTS.md come from it.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import resource
 import shutil
@@ -26,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from adapters.nats.server import NatsServer
@@ -36,7 +34,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from tests.benchmarks.national_history import NationalHistory
-from tests.benchmarks.results import write_section
+from tests.benchmarks.results import RunConditions, write_section
 from tests.fixtures.postgres import running_postgres
 
 WRITE_CHUNK = 5_000
@@ -202,14 +200,10 @@ of a process that serves region maps. Targets: rebuild of 1M events under 60 s o
 within 2x the latency of the current map; the serving process under 300 MB at 1M events."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--nats-events", type=int, default=1_000_000)
-    parser.add_argument("--catch-up-events", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--rebuilds", type=int, default=3, help="rebuilds into SQLite, each way")
-    args = parser.parse_args(argv)
+def measure(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """The table's rows, each printed as it is measured."""
+    print("| measurement | rate / latency | total |")
+    print("| --- | ---: | ---: |")
     folder = Path(tempfile.mkdtemp(prefix="regiekaart-bench-"))
     source = GovernanceApplication(
         env={
@@ -217,8 +211,6 @@ def main(argv: list[str] | None = None) -> None:
             "SQLITE_DBNAME": str(folder / "log.sqlite"),
         }
     )
-    print("| measurement | rate / latency | total |")
-    print("| --- | ---: | ---: |")
     rows = _Rows()
     fill_seconds = fill_event_store(source, args.events)
     rows += [
@@ -281,11 +273,27 @@ def main(argv: list[str] | None = None) -> None:
         )
     source.close()
     shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--nats-events", type=int, default=1_000_000)
+    parser.add_argument("--catch-up-events", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--rebuilds", type=int, default=3, help="rebuilds into SQLite, each way")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    conditions = RunConditions()
+    rows = measure(arguments(argv))
+    command = " ".join(
+        [".venv/bin/python -m tests.benchmarks.projections", *(argv or sys.argv[1:])]
+    )
     measured = (
-        f"Measured {datetime.now():%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), Python "
-        f"{platform.python_version()}: `.venv/bin/python -m tests.benchmarks.projections "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`; peak RSS of this process "
+        f"{conditions.describe(command)} Peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB."
     )
     print()

@@ -1,8 +1,8 @@
 """Every role against every route of the API, with requests that would succeed: allowed, or refused
 having recorded and returned nothing.
 
-- Reads: every GET route (those left out of the OpenAPI document too: the SSE feed, the AsyncAPI
-  document, metrics and the docs), with both regions for a region route and repeated or conflicting
+- Reads: every GET route (those left out of the OpenAPI document too: the AsyncAPI document, metrics
+  and the docs), with both regions for a region route and repeated or conflicting
   query parameters. Allowed is a 2xx whose content stays within the token's scope; refused is a 401
   or 403 problem that carries no data.
 - Commands: every command route with a valid body (`commands_matrix.RECIPES`: the facts it needs are

@@ -1,0 +1,115 @@
+"""Following a region's feed over Server-Sent Events (``GET /regions/{region}/feed``).
+
+Each message's id is its sequence in the region's feed. The follower remembers the last one it handled
+in the caller's ``PositionStore`` and reconnects with ``Last-Event-ID`` set to it, after a dropped
+connection as after a restart, so the service sends exactly the messages after it. The handler is
+called once per message id: an id at or before the stored position is passed over, whatever the
+connection delivers.
+
+The position is saved after the handler returns. A crash between the two calls the handler again for
+that one message after a restart; a handler that must never see it twice saves the position in the
+same transaction as its own effects (its ``PositionStore`` reading that table).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import msgspec
+
+from regiekaart_client.client import Backoff, RegiekaartClient
+from regiekaart_client.positions import PositionStore
+
+# The service sends a keep-alive every 15 s: this long without a byte means the connection is gone.
+SILENCE_SECONDS = 45.0
+
+
+class CloudEvent(msgspec.Struct, frozen=True, kw_only=True, rename={"type_": "type"}):
+    """A feed message's CloudEvent (structured mode): ``id`` is ``<aggregate id>:<version>``,
+    ``sequence`` the event's position in the event log, ``data`` the event. The attributes are the
+    service's (``adapters/cloudevents.py``), as its AsyncAPI document (``/asyncapi.yaml``) publishes
+    them; named here again because the client is installed without the service."""
+
+    id: str
+    type_: str
+    source: str
+    subject: str | None = None
+    time: str | None = None
+    recordedtime: str | None = None
+    sequence: str | None = None
+    data: dict[str, Any]
+
+
+class FeedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One message of a region's feed: its sequence in the feed and its CloudEvent."""
+
+    id: int
+    cloudevent: CloudEvent
+
+
+_cloudevent = msgspec.json.Decoder(CloudEvent)
+
+
+def _messages(answer: httpx.Response) -> Iterator[FeedEvent | None]:
+    """The messages of an SSE stream, and None for each comment (a keep-alive), so that the reader
+    may look up between them; messages without data are skipped, as the SSE specification says."""
+    fields: dict[str, str] = {}
+    for line in answer.iter_lines():
+        if line.startswith(":"):
+            yield None
+        elif line == "":
+            if fields.get("data") and fields.get("id", "").isdigit():
+                yield FeedEvent(id=int(fields["id"]), cloudevent=_cloudevent.decode(fields["data"]))
+            fields = {}
+        else:
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = (
+                fields[name] + "\n" + value if name == "data" and name in fields else value
+            )
+
+
+def follow_feed(
+    client: RegiekaartClient,
+    region: str,
+    handler: Callable[[FeedEvent], None],
+    positions: PositionStore,
+    *,
+    stop: threading.Event | None = None,
+    backoff: Backoff | None = None,
+) -> None:
+    """Calls ``handler`` for each message of ``region``'s feed after the stored position, in order, until
+    ``stop`` is set (checked between messages and keep-alives) or an error that a reconnect does not
+    mend (a revoked token, an unknown region: ``httpx.HTTPStatusError``)."""
+    stop = stop or threading.Event()
+    backoff = backoff or client.backoff
+    position = positions.load()
+    failures = 0
+    while not stop.is_set():
+        headers = {"Last-Event-ID": str(position)} if position else {}
+        try:
+            with client.http.stream(
+                "GET",
+                f"/regions/{region}/feed",
+                headers=headers,
+                timeout=httpx.Timeout(10.0, read=SILENCE_SECONDS),
+            ) as answer:
+                if answer.status_code < 500:
+                    answer.raise_for_status()
+                    failures = 0
+                    for event in _messages(answer):
+                        if event is not None and event.id > position:
+                            handler(event)
+                            positions.save(event.id)
+                            position = event.id
+                        if stop.is_set():
+                            return
+        except httpx.TransportError:
+            pass  # the connection dropped: resume after the last message handled
+        if not stop.is_set():
+            time.sleep(backoff.pause(min(failures, backoff.attempts), None))
+            failures += 1

@@ -1,0 +1,78 @@
+"""Following a region's feed on NATS JetStream, with the credentials ``regiekaart feeds credentials``
+prints (url, user, password, inbox_prefix, api_prefix, stream, subjects). Needs nats-py
+(``pip install regiekaart-client[nats]``).
+
+A durable pull consumer keeps the region system's place on the server; delivery is at least once (a
+message whose acknowledgement was lost comes again), so the handler is called once per feed sequence
+as in ``regiekaart_client.feed``: a message at or before the stored position is acknowledged and
+passed over, and the position is saved after the handler returns, before the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+import nats
+import nats.errors
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from regiekaart_client.feed import CloudEvent, FeedEvent
+from regiekaart_client.positions import PositionStore
+
+
+def _cloudevent(message: Any) -> CloudEvent:
+    """The CloudEvent of a message in binary mode: attributes in ``ce-`` headers, the event as body."""
+    attributes = {
+        name.removeprefix("ce-"): value
+        for name, value in (message.headers or {}).items()
+        if name.startswith("ce-")
+    }
+    return msgspec.convert({**attributes, "data": msgspec.json.decode(message.data)}, CloudEvent)
+
+
+async def follow_nats_feed(
+    credentials: dict[str, Any],
+    handler: Callable[[FeedEvent], Awaitable[None]],
+    positions: PositionStore,
+    *,
+    durable: str,
+    stop: asyncio.Event | None = None,
+    url: str | None = None,
+) -> None:
+    """Calls ``handler`` for each message of the region's feed after the stored position until ``stop``
+    is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it)."""
+    stop = stop or asyncio.Event()
+    nc = await nats.connect(
+        url or credentials["url"],
+        user=credentials["user"],
+        password=credentials["password"],
+        inbox_prefix=credentials["inbox_prefix"],
+    )
+    try:
+        js = nc.jetstream(prefix=credentials["api_prefix"])
+        # Where the durable consumer starts when it is made; once it exists it keeps its own place.
+        start = positions.load() + 1
+        feed = await js.pull_subscribe(
+            credentials["subjects"],
+            durable=durable,
+            stream=credentials["stream"],
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start
+            ),
+        )
+        while not stop.is_set():
+            try:
+                messages = await feed.fetch(100, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            for message in messages:
+                sequence = message.metadata.sequence.stream
+                if sequence > positions.load():
+                    await handler(FeedEvent(id=sequence, cloudevent=_cloudevent(message)))
+                    positions.save(sequence)
+                await message.ack()
+    finally:
+        await nc.close()

@@ -1,0 +1,38 @@
+"""Where a follower keeps the position of the last event it handled, so that a restart resumes after
+it. The caller chooses the store: a file (``FilePosition``), or a table of its own beside the data the
+handler writes, through any object with ``load`` and ``save``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+
+class PositionStore(Protocol):
+    def load(self) -> int:
+        """The position of the last event handled (0: none yet)."""
+
+    def save(self, position: int) -> None:
+        """Remembers that the event at ``position`` was handled; called after the handler returns."""
+
+
+class FilePosition:
+    """The position in a file, replaced whole on each save (never half written)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def load(self) -> int:
+        try:
+            return int(self.path.read_text().strip() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def save(self, position: int) -> None:
+        partial = self.path.with_name(self.path.name + ".partial")
+        with partial.open("w") as file:
+            file.write(str(position))
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(self.path)

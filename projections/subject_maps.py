@@ -1,0 +1,277 @@
+"""The map of a region, of a cooperation and of an organisation, each composed from the fact rows that
+name it (``projections.map_rows``) and the sections beside them (``projections.map_sections``). Each
+reads through one ``MapQuery``: ``GovernanceMaps`` (``projections.queries``) opens it on one snapshot,
+with the map's ``as_of`` and ``known_at``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.values import SubjectKind
+from projections import map_sections
+from projections.facts import FactKind
+from projections.map_rows import ROLE_KINDS, MapQuery, details_of, is_role, sorted_by
+from projections.views import CooperationMap, Named, OrganisationView, RegionMap
+
+
+def region_map(q: MapQuery, region: str) -> RegionMap:
+    facts = q.tables.facts
+    registration = q.registration(SubjectKind.REGION, region)
+    own = q.rows(facts.c.region == region)
+    municipalities = sorted(
+        {r["municipality"] for r in own if r["fact_kind"] == FactKind.MEMBERSHIP}
+    )
+    cooperations = sorted(
+        {r["cooperation"] for r in own if r["fact_kind"] == FactKind.PARTICIPATION}
+    )
+    via_members = (
+        q.rows(
+            facts.c.municipality.in_(municipalities),
+            facts.c.fact_kind.in_(
+                (
+                    FactKind.ACCOUNT_HOLDER,
+                    FactKind.MANDATE,
+                    FactKind.AGREEMENT,
+                    FactKind.OPT_OUT,
+                    FactKind.PROCUREMENT_PARTICIPANT,
+                )
+            ),
+        )
+        if municipalities
+        else []
+    )
+    in_cooperations = (
+        q.rows(facts.c.cooperation.in_(cooperations), facts.c.fact_kind.in_(ROLE_KINDS))
+        if cooperations
+        else []
+    )
+    procurement_slugs = {
+        r["agreement"]
+        for r in (*own, *via_members)
+        if r["fact_kind"]
+        in (FactKind.PROCUREMENT_PARTICIPANT, FactKind.PROCUREMENT, FactKind.OPT_OUT)
+    }
+    parts = q.agreement_parts(procurement_slugs)
+    q.want_rows((*own, *via_members, *in_cooperations, *(p for ps in parts.values() for p in ps)))
+    q.load_names()
+
+    def held_here(row: Any) -> bool:
+        return row["region"] == region or row["municipality"] in municipalities
+
+    roles = {
+        r["version_id"]: r
+        for r in (*own, *via_members, *in_cooperations)
+        if r["fact_kind"] in ROLE_KINDS and held_here(r) and is_role(r)
+    }
+    towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
+    claims = q.claims_about(r["agreement"] for r in (*roles.values(), *towards.values()))
+    procurements = [
+        q.procurement(r, parts[r["agreement"]])
+        for ps in parts.values()
+        for r in ps
+        if r["fact_kind"] == FactKind.PROCUREMENT
+    ]
+    details = details_of(registration)
+    return RegionMap(
+        **q.header(),
+        region=q.named(SubjectKind.REGION, region),
+        region_kind=details.get("region_kind"),
+        province=details.get("province"),
+        members=sorted_by(
+            (q.member(r) for r in own if r["fact_kind"] == FactKind.MEMBERSHIP), "municipality"
+        ),
+        cooperations=sorted_by(
+            (q.participation(r) for r in own if r["fact_kind"] == FactKind.PARTICIPATION),
+            "cooperation",
+        ),
+        roles=sorted_by(
+            (q.role(r, claims.get(r["agreement"])) for r in roles.values()),
+            "cooperation",
+            "role",
+            "agreement",
+        ),
+        procurements=sorted_by(procurements, "agreement"),
+        opt_outs=sorted_by(
+            (q.opt_out(r) for r in via_members if r["fact_kind"] == FactKind.OPT_OUT),
+            "agreement",
+            "municipality",
+        ),
+        roles_towards=sorted_by(
+            (q.role(r, claims.get(r["agreement"])) for r in towards.values()),
+            "cooperation",
+            "role",
+            "agreement",
+        ),
+        conflicts=q.conflicts(own),
+        bodies=map_sections.bodies_of(q, SubjectKind.REGION, region),
+        decision_route=map_sections.decision_route(q, registration),
+    )
+
+
+def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
+    facts = q.tables.facts
+    registration = q.registration(SubjectKind.COOPERATION, cooperation)
+    rows = q.rows(facts.c.cooperation == cooperation)
+    owned = {
+        r["agreement"] for r in rows if r["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
+    }
+    parts = q.agreement_parts(owned)
+    claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in ROLE_KINDS)
+    q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
+    q.load_names()
+    details = details_of(registration)
+    roles = sorted_by(
+        (
+            q.role(r, claims.get(r["agreement"]))
+            for r in rows
+            if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
+        ),
+        "role",
+        "agreement",
+    )
+    mandates = [r for r in rows if r["fact_kind"] == FactKind.MANDATE]
+    return CooperationMap(
+        **q.header(),
+        cooperation=q.named(SubjectKind.COOPERATION, cooperation),
+        cooperation_kind=details.get("cooperation_kind"),
+        decision_rule=details.get("decision_rule"),
+        members=sorted_by(
+            (q.participation(r) for r in rows if r["fact_kind"] == FactKind.PARTICIPATION),
+            "region",
+        ),
+        organisations=tuple(
+            sorted(
+                (
+                    q.named(SubjectKind.ORGANISATION, r["organisation"])
+                    for r in rows
+                    if r["fact_kind"] == FactKind.INVOLVEMENT
+                ),
+                key=lambda n: n.slug,
+            )
+        ),
+        roles=roles,
+        procurements=sorted_by(
+            (
+                q.procurement(r, parts[r["agreement"]])
+                for r in rows
+                if r["fact_kind"] == FactKind.PROCUREMENT
+            ),
+            "agreement",
+        ),
+        agreements=sorted_by(
+            (
+                q.agreement(r, parts[r["agreement"]])
+                for r in rows
+                if r["fact_kind"] == FactKind.AGREEMENT
+            ),
+            "agreement",
+        ),
+        conflicts=q.conflicts(rows),
+        formalised=details.get("formalised"),
+        member_count=details.get("member_count"),
+        principles=tuple(details.get("principles") or ()),
+        agenda=map_sections.agenda(registration, roles),
+        bodies=map_sections.bodies_of(q, SubjectKind.COOPERATION, cooperation),
+        adoption_routes=map_sections.adoption_routes(q, mandates),
+    )
+
+
+def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
+    facts = q.tables.facts
+    registration = q.registration(SubjectKind.ORGANISATION, organisation)
+    rows = q.rows(facts.c.organisation == organisation)
+    related = {
+        r["agreement"]
+        for r in rows
+        if r["fact_kind"]
+        in (FactKind.PROCUREMENT_SUPPLIER, FactKind.AGREEMENT_RECIPIENT, FactKind.AGREEMENT)
+    }
+    parts = q.agreement_parts(related)
+    claims = q.claims_about(
+        r["agreement"]
+        for r in rows
+        if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.MANDATE)
+    )
+    q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
+    q.load_names()
+    heads = [
+        p
+        for ps in parts.values()
+        for p in ps
+        if p["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
+    ]
+    return OrganisationView(
+        **q.header(),
+        organisation=q.named(SubjectKind.ORGANISATION, organisation),
+        organisation_kind=details_of(registration).get("organisation_kind"),
+        account_holders=sorted_by(
+            (
+                q.role(r, claims.get(r["agreement"]))
+                for r in rows
+                if r["fact_kind"] == FactKind.ACCOUNT_HOLDER
+            ),
+            "cooperation",
+            "agreement",
+        ),
+        procurements=sorted_by(
+            (
+                q.procurement(r, parts[r["agreement"]])
+                for r in heads
+                if r["fact_kind"] == FactKind.PROCUREMENT
+            ),
+            "agreement",
+        ),
+        mandates=sorted_by(
+            (
+                q.role(r, claims.get(r["agreement"]))
+                for r in rows
+                if r["fact_kind"] == FactKind.MANDATE
+            ),
+            "agreement",
+        ),
+        agreements=sorted_by(
+            (
+                q.agreement(r, parts[r["agreement"]])
+                for r in heads
+                if r["fact_kind"] == FactKind.AGREEMENT
+            ),
+            "agreement",
+        ),
+        cooperations=tuple(
+            sorted(
+                {
+                    q.named(SubjectKind.COOPERATION, r["cooperation"])
+                    for r in rows
+                    if r["fact_kind"] == FactKind.INVOLVEMENT
+                },
+                key=lambda n: n.slug,
+            )
+        ),
+        adoption_routes=map_sections.adoption_routes(
+            q, (r for r in rows if r["fact_kind"] == FactKind.MANDATE)
+        ),
+        conflicts=q.conflicts(rows),
+        procured_by=_procuring_regions(q, heads, parts),
+    )
+
+
+def _procuring_regions(
+    q: MapQuery, heads: list[Any], parts: dict[str, list[Any]]
+) -> tuple[Named, ...]:
+    """The regions that own, or take part in, the procurements an organisation supplies to."""
+    regions = set()
+    for head in heads:
+        if head["fact_kind"] != FactKind.PROCUREMENT:
+            continue
+        regions.add(head["region"])
+        regions.update(
+            p["region"]
+            for p in parts[head["agreement"]]
+            if p["fact_kind"] == FactKind.PROCUREMENT_PARTICIPANT
+        )
+    return tuple(
+        named
+        for slug in sorted(r for r in regions if r)
+        if (named := q.named(SubjectKind.REGION, slug)) is not None
+    )
