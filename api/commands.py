@@ -25,7 +25,7 @@ from api.guards import WRITERS
 from api.idempotency import request_hash
 from api.maps import POSITION_HEADER
 from api.openapi import with_examples
-from api.schemas import CommandAccepted, command_body, to_command
+from api.schemas import CommandAccepted, command_body, no_aggregate, to_command
 from services import commands as c
 from services.application import COMMAND_HANDLERS
 
@@ -48,7 +48,8 @@ IfMatch = Annotated[
     ),
 ]
 
-COMMAND_PROBLEMS = problems(400, 401, 403, 409, 422, 503)
+# 413 and 415 come from the gate every body passes first (api.request_body).
+COMMAND_PROBLEMS = problems(400, 401, 403, 409, 413, 415, 422, 503)
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -68,6 +69,27 @@ def expected_version(if_match: str | None) -> int | None:
 _accepted = msgspec.json.Decoder(CommandAccepted)
 
 
+def the_aggregate(context: ApiContext, name: str) -> str:
+    """The id of the one aggregate ``name`` (an id or a slug) names in a command body."""
+    named = context.aggregates_named(name)
+    if not named:
+        raise no_aggregate(name, pointer="#/aggregate_id")
+    if len(named) > 1:
+        kinds = " and a ".join(sorted(named.values()))
+        raise ValidationException(
+            f"{name!r} names a {kinds}",
+            extra=[
+                {
+                    "message": f"{name!r} names a {kinds}: give the id of the one you mean "
+                    f"(/events?aggregate_id={name} lists their events)",
+                    "pointer": "#/aggregate_id",
+                    "source": "body",
+                }
+            ],
+        )
+    return str(next(iter(named)))
+
+
 def command_route(path: str, command_class: type[c.Command], summary: str) -> HTTPRouteHandler:
     """The POST endpoint at ``path`` that records ``command_class``."""
     body_class = command_body(command_class)
@@ -81,8 +103,12 @@ def command_route(path: str, command_class: type[c.Command], summary: str) -> HT
         if_match: IfMatch = None,
     ) -> Response[CommandAccepted]:
         principal = request.user
-        command = to_command(command_class, data, principal.id)
         request_sha256 = request_hash(request.url.path, msgspec.json.encode(data))
+        if isinstance(getattr(data, "aggregate_id", None), str):  # a correction, by id or slug
+            name = data.aggregate_id
+            named = await anyio.to_thread.run_sync(lambda: the_aggregate(context, name))
+            data = msgspec.structs.replace(data, aggregate_id=named)
+        command = to_command(command_class, data, principal.id)
         version = expected_version(if_match)
         stored, replayed = await anyio.to_thread.run_sync(
             lambda: context.execute(

@@ -5,6 +5,7 @@ run (authorised, idempotent, version-checked)."""
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import OperationalError
@@ -16,6 +17,7 @@ from api.maps import MapCache, PositionWatch
 from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
+from domain.events import AGGREGATE_BY_KIND
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.region_index import RegionEventIndex
 from services import commands as c
@@ -45,6 +47,19 @@ class ApiContext:
         self.token_cache = TokenCache(self.tokens)
         self.idempotency = IdempotencyStore(engine)
         self.region_index = RegionEventIndex(app)
+
+    def aggregates_named(self, name: str) -> dict[UUID, str]:
+        """The aggregates ``name`` names, each with its kind: its id, or every recorded aggregate
+        of that slug (each kind's id derived from the slug as the domain derives it)."""
+        try:
+            return {UUID(name): "aggregate"}
+        except ValueError:
+            pass
+        return {
+            cls.id_for(name): str(kind)
+            for kind, cls in AGGREGATE_BY_KIND.items()
+            if cls.id_for(name) in self.app.repository
+        }
 
     def execute(
         self,

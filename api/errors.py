@@ -1,6 +1,7 @@
 """Every error as an RFC 9457 problem (``application/problem+json``), never a stack trace.
 
-- invalid input (msgspec validation of bodies, parameters): 400 with one entry per field in ``errors``;
+- invalid input (bodies, parameters): 400 listing every invalid field in ``errors``, a body's by its
+  JSON pointer (``api.field_problems``), a parameter by its name;
 - a command the domain refuses: 422 naming the ``rule`` it broke and the fact it collided with;
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
@@ -24,8 +25,10 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.nats.client import NoAnswer
 from adapters.nats.recorders import PublishOutcomeUnknown
+from api import field_problems
 from api.idempotency import KeyReused, StillInProgress
-from api.schemas import FieldProblem, Problem
+from api.request_body import BODY_STATE_KEY
+from api.schemas import FieldProblem, Problem, body_problems
 from domain.errors import DomainError
 from services.application import VersionConflict
 from services.authorisation import NotAuthorised
@@ -78,28 +81,51 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
         key = item.get("key")
         source = item.get("source")
         source = getattr(source, "value", source)  # litestar names parameter sources by an enum
-        pointer = None
-        if key == "data":  # the body as a whole (e.g. an unknown field)
-            pointer = "#"
+        detail = field_problems.words(str(item.get("message", "invalid")))
+        if "pointer" in item:
+            problems.append(FieldProblem(detail=detail, pointer=item["pointer"]))
+        elif key == "data":  # the body as a whole (e.g. an unknown field)
+            problems.append(FieldProblem(detail=detail, pointer="#"))
         elif key and source in ("body", None):
-            pointer = "#/" + key.replace(".", "/")
-        elif key:
-            # Litestar names the location as a ParamType member: its value is the plain word.
-            pointer = f"{getattr(source, 'value', source)}:{key}"
-        problems.append(FieldProblem(detail=str(item.get("message", "invalid")), pointer=pointer))
+            problems.append(FieldProblem(detail=detail, pointer="#/" + key.replace(".", "/")))
+        else:  # a query, path or header parameter, by its name
+            problems.append(FieldProblem(detail=detail, parameter=key))
     return tuple(problems)
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
-    errors = _field_problems(exc.extra)
+    errors = _body_problems(request, exc) or _field_problems(exc.extra)
     return problem_response(
         request,
         400,
         "The request is not valid",
         kind="invalid-request",
-        detail="; ".join(f"{e.pointer}: {e.detail}" if e.pointer else e.detail for e in errors)
+        detail="; ".join(f"{e.pointer or e.parameter}: {e.detail}" for e in errors)
         or str(exc.detail),
         errors=errors,
+    )
+
+
+def _body_problems(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> tuple[FieldProblem, ...]:
+    """Every invalid field of a body the decoder refused at its first (``api.field_problems``)."""
+    body = request.scope.get("state", {}).get(BODY_STATE_KEY)
+    handler = request.scope.get("route_handler")
+    data = handler.parsed_fn_signature.parameters.get("data") if handler is not None else None
+    from_body = isinstance(exc.extra, list) and any(
+        isinstance(item, dict) and item.get("source") in ("body", None) and "pointer" not in item
+        for item in exc.extra
+    )
+    if body is None or data is None or not from_body:
+        return ()
+    try:
+        value = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return ()  # not JSON at all: the decoder's own words say where
+    return tuple(
+        FieldProblem(detail=what, pointer=where)
+        for where, what in body_problems(data.annotation, value)
     )
 
 

@@ -10,7 +10,8 @@ sends every request example and reads every map; routes attach them with
 ``api.openapi.with_examples``.
 
 Dates are given in the object form (``{"value": ..., "precision": ...}``); an authority's
-``decision_date`` in its notation (``"2026-11-20"``), which gives the precision.
+``decision_date`` in its notation (``"2026-11-20"``), which gives the precision. Every date takes
+either form (``api.schemas.DateInput``).
 
 The module is longer than ours usually are: it is a catalogue, one entry per command, kept whole as
 the one home of the examples (the entries share only the helpers at the top).

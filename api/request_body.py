@@ -20,6 +20,7 @@ MAX_BODY_BYTES = 256 * 1024
 # The deepest command body nests five levels (command, terms, contract, term, options).
 MAX_JSON_DEPTH = 32
 
+BODY_STATE_KEY = "request_body"
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 _JSON_MEDIA_TYPE = "application/json"
 # Strings are skipped when counting depth: a bracket inside a string nests nothing.
@@ -114,6 +115,8 @@ class RequestBodyGate:
             raise _too_large(int(length))
         body = await self._read(receive)
         check_body(body)
+        # Kept for the problem report: a body the decoder refuses is checked again field by field.
+        scope.setdefault("state", {})[BODY_STATE_KEY] = body
         await self.app(scope, _replay(body, receive), send)
 
     @staticmethod

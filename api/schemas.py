@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 import types
 import typing
 from datetime import datetime
@@ -22,6 +21,7 @@ import msgspec
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
+from api import field_problems
 from domain.concerns import Concerns
 from domain.errors import InvalidValue
 from domain.text import (
@@ -33,7 +33,7 @@ from domain.text import (
     Slug,
     text_type,
 )
-from domain.values import Authority, MunicipalOrgan, PartialDate
+from domain.values import Authority, MunicipalOrgan, PartialDate, Precision
 from services import commands as c
 from services.authorisation import Role
 
@@ -93,6 +93,10 @@ def _bounded(annotation: Any, name: str) -> Any:
         return text_type(name)
     if annotation is Authority:
         return AuthorityBody
+    if annotation is PartialDate:
+        return DateInput
+    if annotation is UUID:
+        return AggregateName
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         return functools.reduce(
@@ -124,9 +128,39 @@ DateNotation = Annotated[
         pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$(?!\n)",
         max_length=10,
         description="YYYY, YYYY-MM or YYYY-MM-DD; the notation gives the precision",
-        examples=["2026-01-15"],
+        examples=["2027-01-01", "2027-01", "2027"],
     ),
 ]
+
+
+class DateWithPrecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A date with its precision written out, the form maps and events give: ``value`` in the
+    notation of the precision or a finer one (a month as ``"2027-01"`` or ``"2027-01-01"``, the 1st),
+    and ``{"precision": "unknown"}`` (no value) for a date the sources do not give."""
+
+    value: DateNotation | None = None
+    precision: Precision = Precision.UNKNOWN
+
+
+DateInput = Annotated[
+    DateNotation | DateWithPrecision,
+    msgspec.Meta(
+        description=(
+            'A date with its precision: its notation alone ("2027-01-01" a day, "2027-01" a '
+            'month, "2027" a year) or an object '
+            '({"value": "2027-01", "precision": "month"}; {"precision": "unknown"} for no date). '
+            "Maps and events always give the object."
+        ),
+        examples=["2027-01-01", "2027-01", "2027", {"value": "2027-01", "precision": "month"}],
+    ),
+]
+
+
+def read_date(written: str | dict[str, Any]) -> PartialDate:
+    """The date a body writes in either form of ``DateInput``."""
+    if isinstance(written, str):
+        return PartialDate.parse(written)
+    return PartialDate.written(written.get("value"), Precision(written["precision"]))
 
 
 class AuthorityBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -138,8 +172,8 @@ class AuthorityBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
       concerned by the decision or a member of a region it concerns;
     - ``external``: a named authority outside the registry (``external``, e.g. a ministry).
 
-    Each gives the ``decision_date`` (with its precision: ``"2026-01-15"``, ``"2026-01"``,
-    ``"2026"``, or ``{"value": ..., "precision": ...}``) and the ``document`` that records it.
+    Each gives the ``decision_date`` (a ``DateInput``: ``"2026-01-15"``, ``"2026-01"``, ``"2026"``,
+    or ``{"value": ..., "precision": ...}``) and the ``document`` that records it.
     """
 
     kind: Literal["body", "municipality", "external"] = "body"
@@ -147,52 +181,124 @@ class AuthorityBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     municipality: Slug | None = None
     organ: MunicipalOrgan | None = None
     external: Name | None = None
-    decision_date: DateNotation | _value_body(PartialDate) | None = None  # type: ignore[valid-type]
+    decision_date: DateInput | None = None
     document: Document | None = None
 
 
 def to_command(command_class: type[c.Command], body: msgspec.Struct, principal: str) -> c.Command:
-    """The command ``body`` asks for, recorded by ``principal``; a value breaking its own rules (an
-    authority without its document, a month-precision date on the 15th) is a 400 naming the field."""
+    """The command ``body`` asks for, recorded by ``principal``; values breaking their own rules (an
+    authority without its document, a month-precision date on the 15th) are a 400 naming each field."""
     values = msgspec.to_builtins(body)
     authority = values.get("authority")
     if authority is None:
         values.pop("authority", None)
-    elif isinstance(authority.get("decision_date"), str):
-        try:
-            date = PartialDate.parse(authority["decision_date"])
-        except InvalidValue as exc:
-            raise _invalid(str(exc), "authority.decision_date") from None
-        authority["decision_date"] = msgspec.to_builtins(date)
     elif authority.get("decision_date") is None:
         authority.pop("decision_date", None)
-    try:
-        return msgspec.convert({**values, "principal": principal}, command_class)
-    except msgspec.ValidationError as exc:
-        raise invalid_field(exc) from None
+    values, found = _dates_read(type(body), values, ())
+    values["principal"] = principal
+    if not found:
+        try:
+            return msgspec.convert(values, command_class)
+        except msgspec.ValidationError:
+            pass  # every field is checked on its own below
+    raise invalid(_besides(found, field_problems.problems(command_class, values)))
+
+
+def body_problems(body_class: type[msgspec.Struct], values: Any) -> list[tuple[str, str]]:
+    """Every invalid field of a body's plain values: their types and bounds, and the dates."""
+    _, found = _dates_read(body_class, values, ())
+    return _besides(found, field_problems.problems(body_class, values))
+
+
+def _besides(dates: list[tuple[str, str]], others: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The problems of the dates, and the others but those about the same dates."""
+    dated = {where for where, _ in dates}
+    return dates + [
+        (where, what)
+        for where, what in others
+        if where not in dated and not any(where.startswith(d + "/") for d in dated)
+    ]
+
+
+def _dates_read(annotation: Any, value: Any, path: tuple[str | int, ...]) -> tuple[Any, list[Any]]:
+    """``value`` (a body's plain values, of type ``annotation``) with every ``DateInput`` it writes
+    in the object form the domain reads, and the problems of the dates that are none."""
+    if value is None:
+        return value, []
+    if annotation == DateInput:
+        try:
+            written = msgspec.to_builtins(msgspec.convert(value, DateInput))
+        except msgspec.ValidationError:
+            return value, []  # not in either form: reported with the other fields
+        try:
+            return msgspec.to_builtins(read_date(written)), []
+        except InvalidValue as exc:
+            return value, [(field_problems.pointer(path), str(exc))]
+    inner = (
+        typing.get_args(annotation)[0] if typing.get_origin(annotation) is Annotated else annotation
+    )
+    if typing.get_origin(inner) in (typing.Union, types.UnionType):
+        given = [arg for arg in typing.get_args(inner) if arg is not type(None)]
+        return _dates_read(given[0], value, path) if len(given) == 1 else (value, [])
+    found: list[Any] = []
+    if isinstance(inner, type) and issubclass(inner, msgspec.Struct) and isinstance(value, dict):
+        types_by_name = {f.encode_name: f.type for f in msgspec.structs.fields(inner)}
+        read = {}
+        for name, item in value.items():
+            # An unknown field has no type here: it is reported as unknown, not read.
+            read[name], problems = _dates_read(types_by_name.get(name), item, (*path, name))
+            found += problems
+        return read, found
+    if typing.get_origin(inner) is tuple and isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            read_item, problems = _dates_read(typing.get_args(inner)[0], item, (*path, index))
+            items.append(read_item)
+            found += problems
+        return items, found
+    return value, []
 
 
 def body_from_values(body_class: type[S], values: dict[str, Any]) -> S:
     """A command body from plain values (a page's form), refused as a JSON body would be: a 400
-    naming the field."""
+    naming each invalid field."""
     try:
         return msgspec.convert(values, body_class)
-    except msgspec.ValidationError as exc:
-        raise invalid_field(exc) from None
+    except msgspec.ValidationError:
+        raise invalid(body_problems(body_class, values)) from None
 
 
-def invalid_field(exc: msgspec.ValidationError) -> ValidationException:
-    """msgspec's complaint (``… - at `$.a.b[0]```) as a 400 naming the field (``a.b.0``)."""
-    message, _, path = str(exc).rpartition(" - at `$.")
-    if not message:
-        return _invalid(str(exc), "data")
-    key = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`"))
-    return _invalid(message, key)
+AggregateName = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=200,
+        description="an aggregate by its id (a UUID) or by its slug as the maps give it",
+        examples=["zuid-limburg", "nmz-limburg:pactum"],
+    ),
+]
 
 
-def _invalid(message: str, key: str) -> ValidationException:
+def no_aggregate(name: str, **where: str) -> ValidationException:
+    """A 400: ``name`` names no recorded aggregate; ``where`` the ``pointer`` or query ``key``
+    that gave it."""
     return ValidationException(
-        f"{key}: {message}", extra=[{"message": message, "key": key, "source": "body"}]
+        f"no aggregate is recorded as {name!r}",
+        extra=[
+            {
+                "message": f"no aggregate has the id or slug {name!r}: "
+                "take the slug a map gives, or an id from /events",
+                "source": "query" if "key" in where else "body",
+                **where,
+            }
+        ],
+    )
+
+
+def invalid(found: list[tuple[str, str]]) -> ValidationException:
+    """A 400 listing every problem found, each with its JSON pointer."""
+    return ValidationException(
+        "; ".join(f"{where}: {what}" for where, what in found),
+        extra=[{"message": what, "pointer": where, "source": "body"} for where, what in found],
     )
 
 
@@ -206,11 +312,13 @@ class CommandAccepted(msgspec.Struct, frozen=True, kw_only=True):
     event_ids: tuple[int, ...]
 
 
-class FieldProblem(msgspec.Struct, frozen=True, kw_only=True):
-    """One invalid part of the request: where (a JSON path into the body, or a parameter) and why."""
+class FieldProblem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One invalid part of the request and why: a field of the body (``pointer``, a JSON pointer
+    such as ``#/valid_from/value``) or a query, path or header parameter (``parameter``, its name)."""
 
     detail: str
     pointer: str | None = None
+    parameter: str | None = None
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -134,7 +134,9 @@ class AccountHoldership(GovernanceAggregate):
         self.check_not_retracted()
         if self.has_term(agreement):
             raise AlreadyRecorded(
-                f"account holdership {agreement!r} is already recorded on {self.account} — {AlreadyRecorded.rule}"
+                f"account holdership {agreement!r} is already recorded for {self.organisation} in "
+                f"{self.cooperation}: give a new holder an agreement slug of its own, or correct "
+                f"the recorded one — {AlreadyRecorded.rule}"
             )
         if not self.checks_overlap:
             return
@@ -201,10 +203,15 @@ class AccountHoldership(GovernanceAggregate):
     ) -> None:
         """The current holder hands the account over on ``handover``: its term ends the day before."""
         current = self.check_current("transfer")
-        if handover.latest < current.period.valid_from.earliest:
+        if handover.day_before().latest < current.period.valid_from.earliest:
+            # The current holder would end before its own first day.
+            how = "transfer" if current.agreement != current.chain else "assignment"
             raise InvalidPeriod(
-                f"a handover on {handover} is before the current holder {current.holder(labels)} started "
-                f"({current.period.valid_from}) — {InvalidPeriod.rule}"
+                f"{'a' if how == 'transfer' else 'an'} {how} on {current.period.valid_from} is already recorded "
+                f"({current.holder(labels)}, {current.agreement}); a transfer on {handover} would "
+                f"end it before it began, as a transfer hands over after the current holder's "
+                f"first day. To change who holds the account from {current.period.valid_from}, "
+                f"correct that {how} instead"
             )
         if (holder_region, executing_municipality) == (
             current.holder_region,
@@ -231,10 +238,17 @@ class AccountHoldership(GovernanceAggregate):
         )
 
     def end(
-        self, *, valid_until: PartialDate, reason: str | None, attribution: Attribution
+        self,
+        *,
+        valid_until: PartialDate,
+        reason: str | None,
+        attribution: Attribution,
+        labels: Mapping[str, str] = {},
     ) -> None:
         current = self.check_current("end")
-        period = ValidPeriod(current.period.valid_from, valid_until)
+        period = current.period.ended(
+            valid_until, f"{current.holder(labels)}'s account holdership ({current.agreement})"
+        )
         self._holder_ended(
             account=self.account,
             agreement=current.agreement,

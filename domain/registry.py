@@ -189,7 +189,7 @@ class Municipality(GovernanceAggregate):
             raise AlreadyRecorded(
                 f"{self.name}'s {membership.describe()} has already ended — {AlreadyRecorded.rule}"
             )
-        period = ValidPeriod(membership.period.valid_from, valid_until)
+        period = membership.period.ended(valid_until, f"{self.name}'s {membership.describe()}")
         self._membership_ended(
             municipality=self.municipality,
             membership_id=membership_id,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import UnknownReference
@@ -139,9 +139,28 @@ class MapQuery:
             .first()
         )
         if row is None:
-            raise UnknownReference(f"{kind} {slug!r} is not registered — {UnknownReference.rule}")
+            raise self._not_known(kind, slug)
         self.names[(str(kind), slug)] = row["name"]
         return row
+
+    def _not_known(self, kind: SubjectKind, slug: str) -> UnknownReference:
+        """Why nothing is known of ``kind`` ``slug``, and what to ask instead: a ``known_at``
+        before its registration was recorded knows nothing of it yet."""
+        facts = self.facts
+        first = self.connection.execute(
+            select(func.min(facts.c.recorded_at)).where(
+                facts.c.fact_kind == FactKind.REGISTERED,
+                facts.c.subject_kind == str(kind),
+                facts.c.subject_slug == slug,
+            )
+        ).scalar()
+        if first is None or self.known_at is None or to_utc_naive(self.known_at) >= first:
+            return UnknownReference(f"{kind} {slug!r} is not registered: check the slug")
+        return UnknownReference(
+            f"{kind} {slug!r} was first recorded at {first:%Y-%m-%dT%H:%M:%SZ}; "
+            f"known_at {to_utc_naive(self.known_at):%Y-%m-%dT%H:%M:%SZ} precedes it, so nothing "
+            "was known of it then: ask with a later known_at, or none for what is known now"
+        )
 
     # -- names -----------------------------------------------------------------------------------
     def want(self, *slugs: str | None) -> None:

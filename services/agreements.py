@@ -101,7 +101,8 @@ class AgreementCommands(CommandMethods):
 
     def end_account_holdership(self, cmd: c.EndAccountHoldership) -> UUID:
         account = self._account(cmd.cooperation, cmd.organisation, "")
-        account.end(**arguments(cmd, AccountHoldership.end))
+        labels = self._account_labels(cmd.cooperation, cmd.organisation, None, None, account)
+        account.end(**arguments(cmd, AccountHoldership.end, labels=labels))
         self.save(account)
         return account.id
 

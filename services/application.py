@@ -114,7 +114,8 @@ class GovernanceApplication(
             ) from None
         if not isinstance(aggregate, cls):
             raise UnknownReference(
-                f"{cls.kind} {slug!r} is a {type(aggregate).__name__}, not a {cls.__name__} — {UnknownReference.rule}"
+                f"{slug!r} is recorded as a {type(aggregate).kind}, not as a {cls.kind} — "
+                f"{UnknownReference.rule}"
             )
         self._check_precondition(aggregate)
         return aggregate

@@ -15,12 +15,12 @@ from eventsourcing.utils import get_topic
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
 from api.context import ApiContext
 from api.errors import problems
 from api.guards import reads_log
-from api.schemas import LOG_POSITION_MAX, EventPage, LoggedEvent
+from api.schemas import LOG_POSITION_MAX, EventPage, LoggedEvent, no_aggregate
 from domain.events import EVENT_CLASSES, describe
 
 # Scanning stops after this many events per request (the page then says there is more), so a narrow
@@ -36,7 +36,7 @@ def read_log(
     *,
     after: int,
     limit: int,
-    aggregate_id: UUID | None,
+    aggregate_ids: frozenset[UUID] | None,
     types: tuple[str, ...],
     region: str | None,
     since: datetime | None,
@@ -63,7 +63,7 @@ def read_log(
         for notification in batch:
             position = notification.id
             scanned += 1
-            if aggregate_id is not None and notification.originator_id != aggregate_id:
+            if aggregate_ids is not None and notification.originator_id not in aggregate_ids:
                 continue
             if region is not None and not context.region_index.concerns(region, notification.id):
                 continue
@@ -92,6 +92,13 @@ def read_log(
     return EventPage(events=tuple(found), position=position, more=True)
 
 
+def _aggregates_named(context: ApiContext, name: str) -> frozenset[UUID]:
+    named = context.aggregates_named(name)
+    if not named:
+        raise no_aggregate(name, key="aggregate_id")
+    return frozenset(named)
+
+
 class EventController(Controller):
     path = "/events"
     tags = ["event log"]
@@ -111,7 +118,16 @@ class EventController(Controller):
             QueryParameter(ge=0, le=LOG_POSITION_MAX, description="Events after this log position"),
         ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        aggregate_id: FromQuery[UUID | None] = None,
+        aggregate_id: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=200,
+                description=(
+                    "The aggregate by its id (a UUID) or its slug as the maps give it "
+                    "(e.g. zuid-limburg: every aggregate of that slug, a region and a cooperation alike)"
+                ),
+            ),
+        ] = None,
         event_type: Annotated[
             list[str] | None,
             QueryParameter(
@@ -155,7 +171,9 @@ class EventController(Controller):
             context,
             after=after,
             limit=limit,
-            aggregate_id=aggregate_id,
+            aggregate_ids=None
+            if aggregate_id is None
+            else _aggregates_named(context, aggregate_id),
             types=types,
             region=region,
             since=since,

@@ -79,9 +79,9 @@ def error_page(request: Request[Any, Any, Any], problem: Response[Any]) -> Templ
     if status == 403 and "CSRF" in str(details.get("detail")):
         heading, explanation = STALE_FORM
     fields = [
-        error["pointer"].split(":")[-1].removeprefix("#/")
+        error.get("parameter") or error["pointer"].removeprefix("#/")
         for error in details.get("errors") or ()
-        if error.get("pointer")
+        if error.get("parameter") or error.get("pointer")
     ]
     principal = request.scope.get("user")  # None where the failure came before the sign-in check
     headers = {k: v for k, v in problem.headers.items() if k.lower() != "content-type"}

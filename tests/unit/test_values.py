@@ -152,3 +152,48 @@ def test_no_evidence_from_a_source_where_the_start_is_known_or_the_fact_did_not_
         assert evidence_of_holding(ValidPeriod(), source, status) == UNKNOWN_DATE
     assert evidence_of_holding(ValidPeriod(), UNKNOWN_DATE) == UNKNOWN_DATE
     assert evidence_of_holding(ValidPeriod(), source) == source
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "value"),
+    [
+        ("2027-01", Precision.MONTH, date(2027, 1, 1)),
+        ("2027-01-01", Precision.MONTH, date(2027, 1, 1)),
+        ("2027", Precision.YEAR, date(2027, 1, 1)),
+        ("2027-01-15", Precision.DAY, date(2027, 1, 15)),
+        (None, Precision.UNKNOWN, None),
+    ],
+)
+def test_a_date_written_with_its_precision(text, precision, value) -> None:
+    assert PartialDate.written(text, precision) == PartialDate(value, precision)
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "complaint"),
+    [
+        ("2027", Precision.DAY, "precision day is written YYYY-MM-DD"),
+        ("2027-01", Precision.DAY, "precision day is written YYYY-MM-DD"),
+        ("2027-01-15", Precision.MONTH, "1st of its month"),
+        ("2027", Precision.UNKNOWN, "must not have a value"),
+        (None, Precision.MONTH, "must have a value"),
+    ],
+)
+def test_a_date_written_less_precisely_than_it_claims_is_refused(
+    text, precision, complaint
+) -> None:
+    with pytest.raises(InvalidValue, match=complaint):
+        PartialDate.written(text, precision)
+
+
+def test_an_end_before_the_start_names_the_fact_and_what_to_do() -> None:
+    period = ValidPeriod(PartialDate.parse("2027-01-01"), UNKNOWN_DATE)
+    with pytest.raises(InvalidPeriod) as refused:
+        period.ended(PartialDate.parse("2026-12"), "Zuid-Limburg's account holdership")
+    assert str(refused.value) == (
+        "Zuid-Limburg's account holdership holds from 2027-01-01; an end on 2026-12 comes before "
+        "that. Give its last day, on or after 2027-01-01, or if it started on another day, correct "
+        "that fact instead"
+    )
+    assert period.ended(PartialDate.parse("2027-01"), "it").valid_until == PartialDate.parse(
+        "2027-01"
+    )

@@ -64,14 +64,15 @@ def test_a_decision_without_an_authority_is_a_400_naming_the_field(client, conte
 def test_misspelt_authority_fields_are_refused_not_dropped(client, context, admin) -> None:
     body = {**TRANSFER_BODY, "authority": {"bodie": "nmz-bestuurlijk-overleg", "documnet": "x"}}
     problem = _refused(client, context, admin, TRANSFER, body, 400)
-    assert "unknown field `bodie`" in problem["detail"]
-    assert problem["errors"][0]["pointer"] == "#/authority"
+    pointers = {error["pointer"]: error["detail"] for error in problem["errors"]}
+    assert set(pointers) == {"#/authority/bodie", "#/authority/documnet"}
+    assert pointers["#/authority/bodie"].startswith("unknown field; authority takes kind, body,")
 
 
 def test_unknown_fields_are_refused_at_every_depth(client, context, admin) -> None:
     body = {**TRANSFER_BODY, "handover": {"value": "2027-01-01", "precision": "day", "extra": 1}}
     problem = _refused(client, context, admin, TRANSFER, body, 400)
-    assert "unknown field `extra`" in problem["detail"]
+    assert "#/handover/extra: unknown field" in problem["detail"]
 
 
 def test_an_authority_without_its_document_is_a_400_naming_it(client, context, admin) -> None:
@@ -161,7 +162,7 @@ def test_a_slug_that_is_none_is_a_400(client, context, admin, slug) -> None:
     body = {"region": slug, "name": "Nieuwe regio", "authority": EXTERNAL}
     problem = _refused(client, context, admin, "/regions", body, 400)
     assert problem["errors"][0]["pointer"] == "#/region"
-    assert "regex" in problem["detail"] or "length" in problem["detail"]
+    assert "expected a slug" in problem["detail"] or "too long" in problem["detail"]
 
 
 def test_a_name_mixing_scripts_is_refused(client, context, admin) -> None:
@@ -186,7 +187,7 @@ def test_a_display_name_is_recorded_nfc_normalised(client, context, admin) -> No
 def test_a_path_slug_that_is_none_is_a_400(client, admin, path) -> None:
     answer = client.get(path, headers=admin)
     assert answer.status_code == 400, answer.text
-    assert answer.json()["errors"][0]["pointer"] == "path:region"
+    assert answer.json()["errors"][0]["parameter"] == "region"
 
 
 @pytest.mark.parametrize(
@@ -217,7 +218,7 @@ def test_a_text_over_its_bound_is_a_400_naming_the_field(
     body = {**TRANSFER_BODY, field: "x" * (bound + 1)}
     problem = _refused(client, context, admin, TRANSFER, body, 400)
     assert problem["errors"][0]["pointer"] == f"#/{field}"
-    assert f"length <= {bound}" in problem["detail"]
+    assert f"too long: at most {bound} characters" in problem["detail"]
 
 
 def test_a_participation_note_over_its_bound_is_a_400(client, context, admin) -> None:
@@ -231,13 +232,19 @@ def test_a_participation_note_over_its_bound_is_a_400(client, context, admin) ->
     assert problem["errors"][0]["pointer"] == "#/participation_note"
 
 
+DATE_OBJECT = "#/components/schemas/DateWithPrecision"
+
+
 def test_every_text_field_of_every_command_documents_its_bound(client) -> None:
     schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
     unbounded = []
 
     def visit(where: str, schema: dict, bounded: bool = False) -> None:
-        # Litestar puts the bound of an optional string on the union around it.
+        # Litestar puts the bound of an optional string on the union around it; it drops the
+        # pattern of a date's notation in its union with the object form, which is enforced all the
+        # same (test_a_decision_date_is_a_date_notation) and which the union's description gives.
         bounded = bounded or "maxLength" in schema or "pattern" in schema or "maxItems" in schema
+        bounded = bounded or {"$ref": DATE_OBJECT} in schema.get("oneOf", ())
         # Decimals (contract years, cost shares) travel as strings; their value, not their text, is
         # bounded (a cost key's shares make exactly 100).
         decimal = where.endswith(("_years", ".percentage"))
@@ -264,9 +271,7 @@ def test_every_text_field_of_every_command_documents_its_bound(client) -> None:
     assert len(command_bodies) > 30
     for name, schema in command_bodies.items():
         visit(name, schema)
-    # Litestar drops the pattern of a string in a union with an object; it is enforced all the same
-    # (test_a_decision_date_is_a_date_notation).
-    assert unbounded == ["AuthorityBody.decision_date"], unbounded
+    assert unbounded == [], unbounded
 
 
 def test_a_decision_date_is_a_date_notation(client, context, admin) -> None:

@@ -51,7 +51,7 @@ def test_the_principal_comes_from_the_token_never_from_the_body(client, nmz) -> 
     answer = client.post(TRANSFER, json={**TRANSFER_BODY, "principal": "admin:root"}, headers=nmz)
     assert answer.status_code == 400
     assert answer.headers["content-type"] == "application/problem+json"
-    assert "unknown field `principal`" in answer.json()["detail"]
+    assert "#/principal: unknown field" in answer.json()["detail"]
 
 
 def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None:
@@ -63,7 +63,9 @@ def test_invalid_input_is_a_problem_with_field_level_detail(client, nmz) -> None
     problem = client.post(TRANSFER, json=body, headers=nmz).json()
     assert problem["status"] == 400
     assert problem["type"].endswith("/invalid-request")
-    assert {"pointer": "#/cooperation", "detail": "Expected `str`, got `int`"} in problem["errors"]
+    assert {"pointer": "#/cooperation", "detail": "expected text, got a number"} in problem[
+        "errors"
+    ]
     malformed = client.post(
         TRANSFER, content=b"{not json", headers={**nmz, "Content-Type": "application/json"}
     )

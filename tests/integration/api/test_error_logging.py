@@ -55,4 +55,4 @@ def test_the_log_line_of_an_unexpected_error_carries_the_request_id_of_its_500(
 def test_an_invalid_query_parameter_is_pointed_at_by_its_location_and_name(client, context) -> None:
     answer = client.get("/events", params={"after": "-1"}, headers=bearer(context, Role.AUDITOR))
     assert answer.status_code == 400, answer.text
-    assert [error["pointer"] for error in answer.json()["errors"]] == ["query:after"]
+    assert [error["parameter"] for error in answer.json()["errors"]] == ["after"]

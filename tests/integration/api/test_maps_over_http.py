@@ -58,7 +58,7 @@ def test_a_region_map_as_of_a_day_and_as_known_at_a_moment(client, context) -> N
     )
     assert before.status_code == 404, before.text
     assert before.headers["content-type"] == "application/problem+json"
-    assert "noord-limburg' is not registered" in before.json()["detail"]
+    assert "noord-limburg' was first recorded at" in before.json()["detail"]
 
 
 def test_unknown_subjects_are_404_problems(client, context) -> None:

@@ -92,7 +92,7 @@ def test_an_invalid_field_is_shown_beside_it_from_the_problem_details(
     answer = client.post(FORM, data={**_open_form(client), **FILLED, "agreement": "Geen Kenmerk!"})
     assert answer.status_code == 400
     error = re.search(r'id="agreement-fout">([^<]+)<', answer.text)
-    assert error and "matching regex" in error.group(1)
+    assert error and "expected a slug" in error.group(1)
     assert re.search(r'id="agreement"[^>]*aria-invalid="true"', answer.text)
     assert 'value="Geen Kenmerk!"' in answer.text  # what was typed stays
     assert _transfers(context) == []
