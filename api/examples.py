@@ -9,9 +9,9 @@ a row or so per section (``api/map_examples.json``). ``tests/integration/api/tes
 sends every request example and reads every map; routes attach them with
 ``api.openapi.with_examples``.
 
-Dates are given in the object form (``{"value": ..., "precision": ...}``); an authority's
-``decision_date`` in its notation (``"2026-11-20"``), which gives the precision. Every date takes
-either form (``api.schemas.DateInput``).
+Dates are given in their notation (``"2027-01-01"`` a day, ``"2027-01"`` a month), which gives their
+precision, as a newcomer writes them; every date also takes the object form
+(``{"value": ..., "precision": ...}``, ``api.schemas.DateInput``), which the other precisions need.
 
 The module is longer than ours usually are: it is a catalogue, one entry per command, kept whole as
 the one home of the examples (the entries share only the helpers at the top).
@@ -78,14 +78,6 @@ class RequestExample:
 def named(*examples: RequestExample) -> dict[str, Example]:
     """The examples as the OpenAPI document names them."""
     return {example.name: example.openapi() for example in examples}
-
-
-def day(text: str) -> Body:
-    return {"value": text, "precision": "day"}
-
-
-def month(text: str) -> Body:
-    return {"value": f"{text}-01", "precision": "month"}
 
 
 def by_body(body: str, decision_date: str, document: str) -> Body:
@@ -155,7 +147,7 @@ TRANSFER = RequestExample(
         "cooperation": "nmz-limburg",
         "organisation": "pactum",
         "agreement": "nmz-pactum-2027",
-        "handover": day("2027-01-01"),
+        "handover": "2027-01-01",
         "holder_region": "zuid-limburg",
         "executing_municipality": "maastricht",
         "authority": NMZ_OVERLEG,
@@ -175,7 +167,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "source": "igj-rapport-noord-holland-2021",
                 "file": "igj-rapport-noord-holland-2021.md",
                 "title": "Kwetsbare kinderen onvoldoende beschermd – Noord-Holland",
-                "date": month("2021-06"),
+                "date": "2021-06",
             },
             ADMIN,
             why="A source takes no decision: it cites no authority.",
@@ -188,7 +180,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "municipality": "voorne-aan-zee",
                 "name": "Voorne aan Zee",
-                "valid_from": day("2023-01-01"),
+                "valid_from": "2023-01-01",
                 "authority": by_external(
                     "Staten-Generaal", "2022-07-05", "Wet herindeling Voorne aan Zee"
                 ),
@@ -244,7 +236,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "change": "fusie-dijk-en-waard",
                 "from_municipalities": ["heerhugowaard", "langedijk"],
                 "into_municipality": "dijk-en-waard",
-                "date": day("2022-01-01"),
+                "date": "2022-01-01",
                 "authority": by_external(
                     "Staten-Generaal", "2021-07-07", "Wet herindeling Heerhugowaard en Langedijk"
                 ),
@@ -304,7 +296,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "body": "g16zla",
                 "role": "aligns",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G16ZLB,
             },
             ADMIN,
@@ -320,7 +312,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "change_kind": "governance-change",
                 "subject": {"kind": "cooperation", "slug": "nmz-limburg"},
                 "description": "Het NMZ-overleg neemt vanaf 2027 ook besluiten over accounthouderschap",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -384,7 +376,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "organisation": "william-schrikker-stichting",
                 "holder_region": "regio-nijmegen",
                 "executing_municipality": "nijmegen",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G7_OVERLEG,
             },
             G7,
@@ -398,7 +390,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "cooperation": "nmz-limburg",
                 "organisation": "xonar",
-                "valid_until": day("2026-12-31"),
+                "valid_until": "2026-12-31",
                 "reason": "Xonar is contracted by each region on its own from 2027",
                 "authority": NMZ_OVERLEG,
             },
@@ -415,10 +407,10 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "participants": [region("zuid-limburg")],
                 "segments": ["Pleegzorg"],
                 "contract": {
-                    "start": day("2027-01-01"),
+                    "start": "2027-01-01",
                     "term": {"initial_years": "2", "extension_options": ["2", "2"]},
                 },
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G16ZLB,
             },
             ZUID_LIMBURG,
@@ -433,7 +425,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "municipality": "maastricht",
                 "scope": "crisishulp jeugd",
                 "reason": "eigen contract met het crisisteam tot eind 2027",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G16ZLB,
             },
             ZUID_LIMBURG,
@@ -466,7 +458,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "expertise_centre": "expertisecentrum-limburg",
                 "adoption_route": ["concept jaarplan", "advies NMZ-overleg", "vaststelling"],
                 "annual_plan": True,
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -480,7 +472,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "agreement": "nmz-expertisecentrum-mandaat-roermond",
                 "plan": {"plan_kind": "annual-plan", "year": 2027},
                 "step_number": 1,
-                "valid_from": day("2026-10-01"),
+                "valid_from": "2026-10-01",
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -493,7 +485,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "agreement": "nmz-expertisecentrum-mandaat-roermond",
                 "plan": {"plan_kind": "annual-plan", "year": 2027},
-                "valid_from": day("2026-12-01"),
+                "valid_from": "2026-12-01",
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -512,7 +504,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "cooperation": "g7-gelderland",
                 "item": "Wachttijden specialistische jeugdhulp",
                 "lead_region": "centraal-gelderland",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G7_OVERLEG,
             },
             G7,
@@ -525,7 +517,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "agreement": "g7-trekker-intersectorale-crisishulp",
                 "lead_region": "regio-nijmegen",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G7_OVERLEG,
             },
             G7,
@@ -540,7 +532,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "agreement_kind": "samenwerkingsafspraak",
                 "owner": {"kind": "cooperation", "slug": "nmz-limburg"},
                 "terms": {"subject": "continuïteit van jeugdhulp bij zorgaanbieders in nood"},
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -552,7 +544,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             "NMZ Limburg: a milestone of the SPUK decision authority",
             {
                 "agreement": "nmz-beslisbevoegdheid-spuk-roermond",
-                "milestone": {"date": month("2027-06"), "what": "Evaluatie beslisbevoegdheid"},
+                "milestone": {"date": "2027-06", "what": "Evaluatie beslisbevoegdheid"},
                 "authority": NMZ_OVERLEG,
             },
             NMZ,
@@ -565,7 +557,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "agreement": "g7-hic-solidaire-bekostiging",
                 "status": "ended",
-                "valid_from": day("2027-01-01"),
+                "valid_from": "2027-01-01",
                 "authority": G7_OVERLEG,
             },
             G7,
@@ -599,7 +591,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "module": 2,
                 "region": "regio-nijmegen",
                 "mandate": "costs",
-                "valid_from": day("2026-11-03"),
+                "valid_from": "2026-11-03",
                 "authority": NIJMEGEN_COLLEGES,
             },
             G7,
@@ -614,7 +606,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "module": 2,
                 "region": "regio-nijmegen",
                 "mandate": "content",
-                "valid_until": day("2026-12-31"),
+                "valid_until": "2026-12-31",
                 "authority": NIJMEGEN_COLLEGES,
             },
             G7,
@@ -628,7 +620,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
         RequestExample(
             "g7-sez-verdeelsleutel",
             "G7: the cost key of module 2 (Spoed Eisende Zorg)",
-            sez_cost_key(day("2027-01-01"), nijmegen="30", achterhoek="20"),
+            sez_cost_key("2027-01-01", nijmegen="30", achterhoek="20"),
             G7,
         ),
     ),
@@ -636,7 +628,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
         RequestExample(
             "g7-sez-verdeelsleutel-revised",
             "G7: new shares in the cost key of module 2",
-            sez_cost_key(day("2028-01-01"), nijmegen="25", achterhoek="25"),
+            sez_cost_key("2028-01-01", nijmegen="25", achterhoek="25"),
             G7,
             status=422,
             why="Refused until the key is agreed (`/module-commitments/cost-keys`, the example "
@@ -673,7 +665,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "verdict_as_written": "Ja",
                 "explanation": "De regionale agenda jeugd 2027 is vastgesteld.",
                 "assessed_by": region("noord-limburg"),
-                "assessed_on": day("2026-06-25"),
+                "assessed_on": "2026-06-25",
                 "authority": MGR_NOORD,
             },
             NOORD_LIMBURG,
@@ -718,7 +710,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "owners": [{"kind": "region", "slug": "westfriesland"}],
                 "deadline": {"notation": "2027-Q1", "as_written": "eerste kwartaal 2027"},
                 "answers": "wf-aanbeveling-1",
-                "valid_from": day("2026-10-12"),
+                "valid_from": "2026-10-12",
                 "authority": VIERHOEK,
             },
             WESTFRIESLAND,
@@ -733,7 +725,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "action": "wf-lean-week",
                 "status": "afgerond",
                 "status_note": "Proces doorgelicht; vier stappen geschrapt.",
-                "valid_from": day("2026-10-12"),
+                "valid_from": "2026-10-12",
                 "authority": VIERHOEK,
             },
             WESTFRIESLAND,
@@ -777,7 +769,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
                 "plan_of_approach": "westfriesland-pva-2021",
                 "recommendation": "wf-aanbeveling-1",
                 "result": "Het expertteam is structureel ingebed; iedere aanbieder kent het.",
-                "valid_from": day("2026-10-12"),
+                "valid_from": "2026-10-12",
                 "authority": VIERHOEK,
             },
             WESTFRIESLAND,
@@ -791,7 +783,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "municipality": "arnhem",
                 "region": "centraal-gelderland",
-                "valid_from": day("2015-01-01"),
+                "valid_from": "2015-01-01",
                 "authority": by_college(
                     "arnhem", "2014-10-28", "collegebesluit regionale samenwerking"
                 ),
@@ -806,7 +798,7 @@ COMMAND_EXAMPLES: dict[type[c.Command], tuple[RequestExample, ...]] = {
             {
                 "municipality": "wijchen",
                 "membership_id": "regio-nijmegen:wijchen",
-                "valid_until": day("2026-12-31"),
+                "valid_until": "2026-12-31",
                 "authority": by_college("wijchen", "2026-09-29", "collegebesluit 2026-09"),
             },
             G7,
