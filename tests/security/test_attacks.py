@@ -50,6 +50,7 @@ QUERY_VALUES = {
     "known_at": ("2020-01-01T00:00:00", "2026-01-01T00:00:00"),
     "after": ("0", "1"),
     "limit": ("5", "500"),
+    "min_position": ("0", "1"),
     "region": (OWN_REGION, FOREIGN["region"]),
     "aggregate_id": (
         "00000000-0000-0000-0000-000000000001",
@@ -143,6 +144,7 @@ class ForeignBody:
             component = schema["$ref"].rsplit("/", 1)[1]
             special = {
                 "PartialDate": {"value": "2026-06-01", "precision": "day"},
+                "DateWithPrecision": {"value": "2026-06-01", "precision": "day"},
                 "SubjectRef": {"kind": "region", "slug": FOREIGN["region"]},
             }
             if component in special:
@@ -151,7 +153,10 @@ class ForeignBody:
                 return NMZ_AUTHORITY
             return self._value(self.schemas[component], name)
         if "oneOf" in schema:
-            return self._value(next(s for s in schema["oneOf"] if s.get("type") != "null"), name)
+            # A date is a bare string or an object (its notation is not in the schema): the object.
+            branches = [s for s in schema["oneOf"] if s.get("type") != "null"]
+            dated = [s for s in branches if s.get("$ref", "").endswith("/DateWithPrecision")]
+            return self._value((dated or branches)[0], name)
         if "enum" in schema:
             return schema["enum"][0]
         kind = schema.get("type")
