@@ -19,7 +19,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -59,7 +59,7 @@ from api.controllers.tokens import TokenController
 from api.dependencies import Providers
 from api.errors import EXCEPTION_HANDLERS
 from api.feeds import asyncapi_document_route
-from api.observability import RequestIdMiddleware, configure_logging
+from api.observability import RequestObservation, configure_logging
 from api.openapi import StrictStructSchemaPlugin
 from api.openapi_ui import OPENAPI_PATH, swagger_ui_assets_router, swagger_ui_plugin
 from api.query import SingleValuedQueryMiddleware
@@ -203,7 +203,6 @@ def create_app(
         }
     )
     provide = Providers(state)
-    prometheus = PrometheusConfig(app_name="regiekaart", prefix="regiekaart", group_path=True)
     return Litestar(
         route_handlers=[
             SystemController,
@@ -244,11 +243,10 @@ def create_app(
         },
         state=state,
         middleware=[
-            RequestIdMiddleware,
-            prometheus.middleware,
+            RequestObservation,
             SingleValuedQueryMiddleware,
             DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),
-            DefineMiddleware(BearerTokenAuthentication, exclude=PUBLIC_PATHS),
+            DefineMiddleware(BearerTokenAuthentication, public=PUBLIC_PATHS),
         ],
         exception_handlers=page_aware(EXCEPTION_HANDLERS),
         plugins=[StrictStructSchemaPlugin()],

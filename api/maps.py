@@ -25,14 +25,16 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import anyio.to_thread
 import msgspec
+from litestar.response.base import ASGIResponse
 
 from adapters.nats.read_model_signal import ReadModelSignal
+from api.compression import accepts_gzip, gzipped
 from projections.queries import PositionProbe
 
 POLL_SECONDS = 0.01
@@ -93,10 +95,32 @@ class PositionWatch:
                 log.warning("could not read the read model's position", exc_info=True)
 
 
-class EncodedMap(NamedTuple):
-    position: int | None
-    body: bytes
-    etag: str  # quoted, as in the ETag header
+class EncodedMap:
+    """A map's JSON, its entity tag and the log position it reflects, with its answers made once: the
+    JSON, the JSON gzipped (``api.compression``) and 304 without a body. Made per request, a Litestar
+    response with its headers encoded was a fifth of a cached map's time, and its gzip ten times the
+    rest. An ASGI response sends fresh messages each time it is called, so one serves every request
+    for the map."""
+
+    __slots__ = ("body", "etag", "gzipped", "not_modified", "position", "whole")
+
+    def __init__(self, position: int | None, body: bytes) -> None:
+        self.position = position
+        self.body = body
+        self.etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'  # quoted, as sent
+        headers = {"ETag": self.etag, POSITION_HEADER: str(position or 0)}
+        self.whole = ASGIResponse(body=body, media_type="application/json", headers=headers)
+        self.not_modified = ASGIResponse(status_code=304, headers=headers)
+        compressed = gzipped(body)
+        self.gzipped = (
+            self.whole
+            if compressed is None
+            else ASGIResponse(
+                body=compressed,
+                media_type="application/json",
+                headers={**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+            )
+        )
 
     def matches(self, if_none_match: str | None) -> bool:
         """Whether an ``If-None-Match`` header names this map (weak comparison, RFC 9110 13.1.2)."""
@@ -106,10 +130,18 @@ class EncodedMap(NamedTuple):
             return True
         return self.etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
 
+    def answer(
+        self, if_none_match: str | None, request_headers: Iterable[tuple[bytes, bytes]]
+    ) -> ASGIResponse:
+        """The map (gzipped if the request accepts it), or 304 without a body if ``If-None-Match``
+        names it."""
+        if self.matches(if_none_match):
+            return self.not_modified
+        return self.gzipped if accepts_gzip(request_headers) else self.whole
+
 
 def _encode(position: int | None, compute: Callable[[], Any]) -> EncodedMap:
-    body = _encoder.encode(compute())
-    return EncodedMap(position, body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+    return EncodedMap(position, _encoder.encode(compute()))
 
 
 class MapCache:

@@ -1,4 +1,12 @@
-"""Structured logs with a request id, and the request id on every response (``X-Request-ID``)."""
+"""What is kept of every request: a request id (``X-Request-ID``, on every response and log line), one
+access log line (JSON) and the request metrics (``regiekaart_requests_total`` and its kin, by method,
+route and status), in one ASGI middleware that wraps ``send`` once.
+
+The metrics were Litestar's Prometheus middleware, under the same names, labels and documentation. It
+built a request object and asked ``prometheus_client`` for each labelled metric four times a request
+(``labels()`` validates and locks each time): 30 µs of /health's 60 µs (thread CPU, in-process), more
+than a bare Litestar app's whole answer. Here each route's labelled metrics are looked up once and kept.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,11 @@ import sys
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter, Gauge, Histogram
 
 _encoder = msgspec.json.Encoder()
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -58,47 +67,127 @@ def _new_request_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
-class RequestIdMiddleware:
-    """Takes the caller's X-Request-ID (or makes one), returns it, and logs one line per request."""
+_LABELS = ("method", "path", "status_code", "app_name")
+APP_NAME = "regiekaart"
+_requests = Counter("regiekaart_requests", "Total requests", _LABELS)
+_durations = Histogram(
+    "regiekaart_request_duration_seconds", "Request duration, in seconds", _LABELS
+)
+_errors = Counter("regiekaart_requests_error", "Total errors in requests", _LABELS)
+# Labelled by the status too, always 200 here: the labels the series has had since it was Litestar's.
+_in_progress = Gauge(
+    "regiekaart_requests_in_progress",
+    "Total requests currently in progress",
+    _LABELS,
+    multiprocess_mode="livesum",
+)
+
+
+class _Answered(NamedTuple):
+    requests: Any
+    durations: Any
+    errors: Any | None  # only for a 5xx
+
+
+class RequestMetrics:
+    """The labelled request metrics of each (method, route, status) seen, looked up once."""
+
+    def __init__(self) -> None:
+        self._in_progress: dict[tuple[str, str], Any] = {}
+        self._answered: dict[tuple[str, str, int], _Answered] = {}
+
+    def in_progress(self, method: str, route: str) -> Any:
+        gauge = self._in_progress.get((method, route))
+        if gauge is None:
+            gauge = self._in_progress[method, route] = _in_progress.labels(
+                method, route, 200, APP_NAME
+            )
+        return gauge
+
+    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        metrics = self._answered.get((method, route, status))
+        if metrics is None:
+            labels = (method, route, status, APP_NAME)
+            metrics = self._answered[method, route, status] = _Answered(
+                _requests.labels(*labels),
+                _durations.labels(*labels),
+                _errors.labels(*labels) if status >= 500 else None,
+            )
+        if metrics.errors is not None:
+            metrics.errors.inc()
+        metrics.requests.inc()
+        metrics.durations.observe(seconds)
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID if it is a sensible one, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            if _VALID_REQUEST_ID.match(given):
+                return given
+            break
+    return _new_request_id()
+
+
+class RequestObservation:
+    """Takes the caller's X-Request-ID (or makes one) and returns it; logs one line per request and
+    counts it, with its duration, in the metrics."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.metrics = RequestMetrics()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _VALID_REQUEST_ID.match(given) else _new_request_id()
+        request_id = _request_id(scope)
+        id_header = (b"x-request-id", request_id.encode())
         scope.setdefault("state", {})["request_id"] = request_id
         request_context = current_request_id.set(request_id)
+        method, route = scope["method"], scope["path_template"]
+        in_progress = self.metrics.in_progress(method, route)
+        in_progress.inc()
         status = 500
+        answered = 0.0
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            elif message["type"] == "http.response.body":
+                answered = time.perf_counter()
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             current_request_id.reset(request_context)
+            in_progress.dec()
+            self.metrics.answered(method, route, status, max(answered - started, 0.0))
             if access_log.isEnabledFor(logging.INFO):
                 user = scope.get("user")
-                access_log.info(
-                    "request",
-                    extra={
-                        "request_id": request_id,
-                        "method": scope.get("method"),
-                        "path": scope.get("path"),
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "principal": getattr(user, "id", None),
-                    },
+                # Made and handed to the handlers directly: ``access_log.info`` would first look
+                # for its caller in the stack, for a file and line the JSON line does not show.
+                access_log.handle(
+                    access_log.makeRecord(
+                        access_log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "request",
+                        (),
+                        None,
+                        extra={
+                            "request_id": request_id,
+                            "method": method,
+                            "path": scope["path"],
+                            "status": status,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                            "principal": getattr(user, "id", None),
+                        },
+                    )
                 )

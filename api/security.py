@@ -3,6 +3,7 @@ principal (``request.user``); tokens are looked up by their hash (``api.tokens``
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,9 +13,8 @@ import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.openapi.spec import Operation
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import http_problem
 from api.tokens import TokenStore
@@ -64,26 +64,52 @@ class TokenCache:
         self._known.clear()
 
 
-class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answers a refused token here, inside the request-id and metrics middleware, so that the 401
-        is logged and counted with its status: raised further, it passed them by as an error and was
-        logged as a 500 and not counted at all."""
-        try:
-            await super().__call__(scope, receive, send)
-        except NotAuthorizedException as refusal:
-            request: Request[Any, Any, Any] = Request(scope, receive, send)
-            response = http_problem(request, refusal)
-            await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+class BearerTokenAuthentication:
+    """Sets ``scope["user"]`` to the principal of the request's bearer token, on every route but the
+    public ones (their paths match ``public``, or their handler's opt says ``exclude_from_auth``) and
+    but a CORS preflight (OPTIONS); refuses the request (401) without a known token.
 
-    async def authenticate_request(
-        self, connection: ASGIConnection[Any, Any, Any, Any]
-    ) -> AuthenticationResult:
-        token = _bearer_token(connection)
-        principal = await connection.app.state.context.token_cache.principal(token)
+    A plain ASGI middleware reading the raw headers: Litestar's authentication middleware built a
+    connection object and parsed every header for it, on each request of a hot route."""
+
+    def __init__(self, app: ASGIApp, public: list[str]) -> None:
+        self.app = app
+        # Matched at the start of the path, as the patterns say (``^``): searched for instead, the
+        # alternation was tried at every position of a path that is not public.
+        self.public = re.compile("|".join(public))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._is_public(scope):
+            try:
+                scope["user"] = await self._principal(scope)
+            except NotAuthorizedException as refusal:
+                # Answered here, inside the request-id and metrics middleware, so that the 401 is
+                # logged and counted with its status: raised further, it passed them by as an error
+                # and was logged as a 500 and not counted at all.
+                request: Request[Any, Any, Any] = Request(scope, receive, send)
+                response = http_problem(request, refusal)
+                await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+                return
+            scope["auth"] = None
+        await self.app(scope, receive, send)
+
+    def _is_public(self, scope: Scope) -> bool:
+        handler = scope.get("route_handler")
+        return (
+            self.public.match(scope["path"]) is not None
+            or scope["type"] not in ("http", "websocket")
+            or scope.get("method") == "OPTIONS"
+            or (handler is not None and bool(handler.opt.get("exclude_from_auth")))
+        )
+
+    @staticmethod
+    async def _principal(scope: Scope) -> Principal:
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        token = _token_of(header.decode("latin-1"))
+        principal = await scope["litestar_app"].state.context.token_cache.principal(token)
         if principal is None:
             raise NotAuthorizedException("the bearer token is unknown or revoked")
-        return AuthenticationResult(user=principal, auth=None)
+        return principal
 
 
 def token_still_valid(
@@ -100,7 +126,11 @@ def token_still_valid(
 
 
 def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    header = connection.headers.get("authorization", "")
+    return _token_of(connection.headers.get("authorization", ""))
+
+
+def _token_of(header: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; 401 for any other."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("send a bearer token: Authorization: Bearer <token>")

@@ -15,13 +15,15 @@ from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, QueryParameter
+from litestar.response.base import ASGIResponse
 from litestar.types import Guard
 
+from api.compression import SENT_AS_IS
 from api.context import ApiContext
 from api.errors import problems
 from api.examples import MapExample
 from api.map_documents import map_document
-from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, utc
+from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, EncodedMap, utc
 from api.openapi import with_examples
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
@@ -70,6 +72,7 @@ def map_route(
     return get(
         path,
         guards=guards,
+        opt=SENT_AS_IS,  # compressed once, in the worker's cache of maps (``api.maps``)
         summary=summary,
         operation_class=with_examples(answer=example.openapi()),
         responses={
@@ -129,10 +132,22 @@ async def cached_map(
         )
     except UnknownReference as error:
         raise NotFoundException(str(error)) from None
-    headers = {"ETag": encoded.etag, POSITION_HEADER: str(encoded.position or 0)}
-    if encoded.matches(if_none_match):
-        return Response(b"", status_code=304, headers=headers)
-    return Response(encoded.body, media_type="application/json", headers=headers)
+    return CachedMap(encoded, if_none_match)
+
+
+class CachedMap(Response[bytes]):
+    """A map's answer from the worker's cache (``api.maps.EncodedMap``): made beforehand, sent as it is."""
+
+    def __init__(self, encoded: EncodedMap, if_none_match: str | None) -> None:
+        super().__init__(encoded.body)
+        self.encoded = encoded
+        self.if_none_match = if_none_match
+
+    def to_asgi_response(self, app: Any, request: Any, **layers: Any) -> ASGIResponse:
+        # A map route has no headers, cookies or background task of its own (its layers would add
+        # them here) to add to the answers made beforehand.
+        assert not (layers.get("headers") or layers.get("cookies") or layers.get("background"))
+        return self.encoded.answer(self.if_none_match, request.scope["headers"])
 
 
 async def read(compute: Callable[[], T]) -> T:
