@@ -53,13 +53,15 @@ def _with_display_names(command: c.Command) -> c.Command:
 
 
 def _check_slugs(command: c.Command) -> None:
-    for field in msgspec.structs.fields(type(command)):
-        if field.name not in SLUG_FIELDS:
+    # The field names only: msgspec.structs.fields resolves every annotation again on each call
+    # (about 0.3 ms a command, a third of what handling one cost).
+    for name in type(command).__struct_fields__:
+        if name not in SLUG_FIELDS:
             continue
-        value = getattr(command, field.name)
+        value = getattr(command, name)
         for slug in value if isinstance(value, tuple) else (value,):
             if isinstance(slug, str):
-                require_slug(slug, field.name)
+                require_slug(slug, name)
 
 
 def _check_authority(command: c.Command, app: GovernanceApplication) -> None:

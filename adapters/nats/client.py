@@ -10,6 +10,10 @@ coroutine per message, which cap a reader at a few tens of thousands of messages
 subscription hands each message's subject, reply subject, payload and undecoded headers straight to a
 plain function on the client's loop. The connection itself (authentication, TLS, pings, reconnects and
 resubscribing) stays nats-py's.
+
+Writes take a lean path of their own (``write``): the caller's thread frames the request, the loop puts
+it on the socket in one callback and the answer, read off the wire by a raw subscription, releases the
+caller; no task, future or flush round of the loop in between.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -34,6 +39,7 @@ from nats.errors import (
 from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
+from nats.protocol.command import hpub_cmd
 from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
 
 T = TypeVar("T")
@@ -162,6 +168,30 @@ class _Connection(Client):
         handler(subject, reply, data, headers)
 
 
+class _AwaitedAnswer:
+    """A write's answer, as the loop hands it to the thread that waits for it."""
+
+    __slots__ = ("arrived", "error", "headers", "payload")
+
+    def __init__(self) -> None:
+        self.arrived = _thread.allocate_lock()
+        self.arrived.acquire()
+        self.payload = b""
+        self.headers: bytes | None = None
+        self.error: BaseException | None = None
+
+    def give(self, payload: bytes, headers: bytes | None) -> None:
+        self.payload, self.headers = payload, headers
+        self.arrived.release()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.arrived.release()
+
+
+# The status line of the answer NATS gives to a request that no subscriber took.
+_NO_RESPONDERS = b"NATS/1.0 503"
+
 # Raised when a request got no answer: the server may or may not have acted on it.
 NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRespondersError)
 
@@ -199,6 +229,11 @@ class NatsClient:
         )
         self._thread.start()
         self.nc: _Connection = self.run(self._connect(name, reconnect))
+        # Writes' answers, by the reply subject they were sent with; the subscription that receives
+        # them is made by the first write (a reader's account need not be allowed it).
+        self._awaited: dict[bytes, _AwaitedAnswer] = {}
+        self._answers_inbox = b""
+        self._reply_numbers = itertools.count()
 
     async def _connect(self, name: str, reconnect: bool) -> _Connection:
         async def ignore(*_: object) -> None:
@@ -300,6 +335,71 @@ class NatsClient:
             for request in sent:
                 request.cancel()
 
+    def write(self, subject: str, payload: bytes, headers: dict[str, str]) -> bytes:
+        """Publishes a message and returns the payload of its answer (a JetStream acknowledgement),
+        waiting on the caller's thread; sent once, like ``request`` without `repeatable`.
+
+        Every save waits here, so the loop does as little as it can: through ``run`` and nats-py's
+        request a save took nine turns of it (a task, a future with a timeout, the flusher), here
+        three (the message put on the socket; the answer read and handed on)."""
+        if not self._answers_inbox:
+            self.run(self._subscribe_to_answers())
+        reply = b"%s.%d" % (self._answers_inbox, next(self._reply_numbers))
+        header_block = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        command = hpub_cmd(
+            subject, reply.decode(), f"NATS/1.0\r\n{header_block}\r\n".encode(), payload
+        )
+        answer = self._awaited[reply] = _AwaitedAnswer()
+        self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
+        if not answer.arrived.acquire(timeout=self.timeout):
+            self._awaited.pop(reply, None)
+            raise NatsTimeoutError
+        if answer.error is not None:
+            raise answer.error
+        if answer.headers is not None and answer.headers.startswith(_NO_RESPONDERS):
+            raise NoRespondersError
+        return answer.payload
+
+    async def _subscribe_to_answers(self) -> None:
+        if not self._answers_inbox:
+            inbox = self.nc.new_inbox()
+            subscription = await self.nc.subscribe(f"{inbox}.*")
+            self.nc.raw_handlers[subscription._id] = self._answered
+            self._answers_inbox = inbox.encode()
+
+    def _answered(
+        self, subject: bytes, _reply: bytes, payload: bytes, headers: bytes | None
+    ) -> None:
+        answer = self._awaited.pop(subject, None)
+        if answer is not None:  # None: its writer gave up waiting
+            answer.give(payload, headers)
+
+    def _send(
+        self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes
+    ) -> None:
+        nc = self.nc
+        # nats-py's private state, read as its own flusher does: with nothing queued before it, the
+        # message goes straight to the socket.
+        if nc.is_connected and not nc.is_draining and not nc._pending and nc._transport:
+            nc._transport.write(command)
+            nc.stats["out_msgs"] += 1
+            nc.stats["out_bytes"] += len(payload)
+            return
+        # Reconnecting, draining or commands queued: nats-py's own publish keeps the order and holds
+        # the message across a reconnect.
+        publish = self._loop.create_task(
+            nc.publish(subject, payload, reply=reply.decode(), headers=headers)
+        )
+        publish.add_done_callback(lambda done: self._publish_failed(done, reply))
+
+    def _publish_failed(self, publish: asyncio.Task[None], reply: bytes) -> None:
+        error = ConnectionClosedError() if publish.cancelled() else publish.exception()
+        if error is None:
+            return
+        answer = self._awaited.pop(reply, None)
+        if answer is not None:
+            answer.fail(error)
+
     async def api(
         self, subject: str, body: dict[str, Any] | None = None, *, repeatable: bool = False
     ) -> dict[str, Any]:
@@ -334,6 +434,10 @@ class NatsClient:
         # Closing a broken connection must not hide the error that broke it.
         with contextlib.suppress(Exception):
             self.run(self.nc.close(), timeout=self.timeout)
+        for reply in list(self._awaited):  # writes still waiting: their connection went away
+            answer = self._awaited.pop(reply, None)
+            if answer is not None:
+                answer.fail(ConnectionClosedError())
         with contextlib.suppress(Exception):
             self.run(_cancel_remaining_tasks(), timeout=self.timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)

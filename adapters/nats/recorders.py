@@ -5,11 +5,12 @@ What a message holds (subjects, ``EventRecord``, notification ids, hashes, the i
 
 Writes use JetStream's optimistic concurrency: the first message of a save for an aggregate carries
 ``Nats-Expected-Last-Subject-Sequence`` (the server keeps this header with the message). A save of one
-message is one publish; a save of several messages (several aggregates, or events plus a tracking
-record) is one atomic batch (all or none). The recorder keeps the last sequence, version and hash per
-aggregate it has seen, so a save does not need a round trip first. The hash link of each event
-(``event_hash``) is checked under the same optimistic lock as the version, so a chain can only grow at
-its end.
+message is one publish (``NatsClient.write``: prepared and awaited on the caller's thread, the client's
+loop only sends it and hands on the acknowledgement); a save of several messages (several aggregates, or
+events plus a tracking record) is one atomic batch (all or none). The recorder keeps the last sequence,
+version and hash per aggregate it has seen, so a save does not need a round trip first. The hash link of
+each event (``event_hash``) is checked under the same optimistic lock as the version, so a chain can
+only grow at its end.
 
 Reading the log (``select_notifications`` and ``subscribe``) goes through ``scan_log``. Reading one
 aggregate, looking up heads and the last notification id use ``$JS.API.DIRECT.GET.<STREAM>``: literal
@@ -159,7 +160,7 @@ class JetStreamRecorder:
     async def _last_on_subject(self, subject: str) -> tuple[int, str, bytes] | None:
         return await last_on_subject(self.client, self.stream, self.replicas, subject)
 
-    async def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
+    def _head(self, originator_id: UUID | str, *, look_up: bool) -> _Head:
         """The aggregate's last event as far as known. Without `look_up`, an aggregate missing from the
         cache is taken to be new: most saves of an unknown aggregate create it, and if it is not new
         the server refuses the write and the save is prepared again with a look-up."""
@@ -170,7 +171,7 @@ class JetStreamRecorder:
             return head
         if not look_up:
             return _NEW_AGGREGATE
-        last = await self._last_on_subject(self.event_subject(originator_id))
+        last = self._run(self._last_on_subject(self.event_subject(originator_id)))
         if last is None:
             return _NEW_AGGREGATE
         _, record = log_entries(*last)[-1]
@@ -229,9 +230,7 @@ class JetStreamRecorder:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    async def _prepare(
-        self, stored_events: Sequence[StoredEvent], *, look_up: bool
-    ) -> list[_Message]:
+    def _prepare(self, stored_events: Sequence[StoredEvent], *, look_up: bool) -> list[_Message]:
         """The messages of a save, one per aggregate (more only for a very large save), with the
         optimistic-lock header on each aggregate's first message and each message's new head."""
         by_aggregate: dict[UUID | str, list[int]] = {}
@@ -243,7 +242,7 @@ class JetStreamRecorder:
             key = str(originator_id)
             id_is_uuid = isinstance(originator_id, UUID)
             subject = self.event_subject(originator_id)
-            head = await self._head(originator_id, look_up=look_up)
+            head = self._head(originator_id, look_up=look_up)
             first_message = len(messages)
             version, prev_hash = head.version, head.hash
             records: list[bytes] = []
@@ -292,20 +291,19 @@ class JetStreamRecorder:
                 message.headers[SEAL_HEADER] = self.sealer.seal(self.stream, message.head.hash)
         return messages
 
-    async def _publish(self, messages: list[_Message]) -> list[int]:
+    def _publish(self, messages: list[_Message]) -> list[int]:
         """Publishes the messages atomically and returns their stream sequences."""
         keys = [message.key for message in messages]
         try:
             if len(messages) == 1:
                 message = messages[0]
-                reply = await self.client.request(
-                    message.subject, message.payload, headers=message.headers
+                answer = msgspec.json.decode(
+                    self.client.write(message.subject, message.payload, message.headers)
                 )
-                answer = msgspec.json.decode(reply.data)
                 _raise_for_write_error(answer)
                 sequences = [int(answer["seq"])]
             else:
-                sequences = await self._publish_batch(messages)
+                sequences = self.client.run(self._publish_batch(messages))
         except NoRespondersError as error:
             # Nobody received the write: no stream leader at this moment (a cluster electing one).
             self._forget(keys)
@@ -398,34 +396,31 @@ class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
 
         tracking: Tracking | None = kwargs.get("tracking")
 
-        async def attempt(look_up: bool) -> list[int]:
-            messages = await self._prepare(stored_events, look_up=look_up)
+        def attempt(look_up: bool) -> list[int]:
+            messages = self._prepare(stored_events, look_up=look_up)
             if tracking is not None:
-                messages.append(await self._tracking_message(tracking))
-            sequences = await self._publish(messages)
+                messages.append(self._run(self._tracking_message(tracking)))
+            sequences = self._publish(messages)
             notification_ids = [0] * len(stored_events)
             for sequence, message in zip(sequences, messages, strict=True):
                 for index, position in enumerate(message.positions):
                     notification_ids[position] = sequence * EVENTS_PER_MESSAGE + index
             return notification_ids
 
-        async def insert() -> list[int]:
-            try:
-                return await attempt(look_up=False)
-            except _WrongLastSequence:
-                pass
-            # Our idea of an aggregate's last event was missing or stale: look it up and try once more.
-            # If the versions really were taken in the meantime, this is a genuine conflict.
-            try:
-                return await attempt(look_up=True)
-            except _WrongLastSequence as error:
-                aggregates = ", ".join(sorted({str(e.originator_id) for e in stored_events}))
-                raise IntegrityError(
-                    f"concurrent write to aggregate(s) {aggregates}: another save stored events "
-                    f"first ({error}); nothing of this save was stored"
-                ) from None
-
-        return self._run(insert())
+        try:
+            return attempt(look_up=False)
+        except _WrongLastSequence:
+            pass
+        # Our idea of an aggregate's last event was missing or stale: look it up and try once more.
+        # If the versions really were taken in the meantime, this is a genuine conflict.
+        try:
+            return attempt(look_up=True)
+        except _WrongLastSequence as error:
+            aggregates = ", ".join(sorted({str(e.originator_id) for e in stored_events}))
+            raise IntegrityError(
+                f"concurrent write to aggregate(s) {aggregates}: another save stored events "
+                f"first ({error}); nothing of this save was stored"
+            ) from None
 
 
 class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
@@ -498,15 +493,12 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
 
 class NatsTrackingRecorder(JetStreamRecorder, TrackingRecorder):
     def insert_tracking(self, tracking: Tracking) -> None:
-        async def insert() -> None:
-            try:
-                await self._publish([await self._tracking_message(tracking)])
-            except _WrongLastSequence as error:
-                raise IntegrityError(
-                    f"concurrent tracking of {tracking.application_name!r} ({error})"
-                ) from None
-
-        self._run(insert())
+        try:
+            self._publish([self._run(self._tracking_message(tracking))])
+        except _WrongLastSequence as error:
+            raise IntegrityError(
+                f"concurrent tracking of {tracking.application_name!r} ({error})"
+            ) from None
 
     def max_tracking_id(self, application_name: str) -> int | None:
         return self._run(self._max_tracking_id(application_name))
