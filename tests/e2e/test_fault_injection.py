@@ -26,6 +26,7 @@ from tests.e2e.healing import (
 )
 from tests.e2e.service import start_service
 from tests.e2e.test_healing import assert_answers_hold
+from tests.fixtures.processes import process_environment
 
 LEASE_SECONDS = "2"  # a killed runner's lease runs out soon, so the other takes over soon
 
@@ -33,8 +34,7 @@ LEASE_SECONDS = "2"  # a killed runner's lease runs out soon, so the other takes
 def start_runner(nats_url: str, database_url: str, data_dir) -> subprocess.Popen[str]:
     """A projection runner of its own (`regiekaart projections run`) beside the service's, sharing its
     database: one of the two applies while the other stands by."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    env.update(
+    env = process_environment(
         REGIEKAART_DATABASE_URL=database_url,
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
     )
