@@ -14,6 +14,9 @@ Upcasting: the mapper stores ``class_version`` when an event class's version is 
 mapper does). When a stored event is older than its class, it is decoded untyped, passed through the
 class's ``upcast_vN_vN+1`` static methods (which therefore see JSON values: strings for UUIDs, dates and
 Decimals, lists for tuples, dicts for Structs), and then converted to the typed attributes.
+
+A field added with a default (the event class's ``stored_defaults``: the defaults of its ``@event``
+method) needs no upcaster: a stored event without it is read with the default.
 """
 
 from __future__ import annotations
@@ -59,14 +62,17 @@ class _EventCodec(msgspec.Struct, frozen=True):
     class_version: int
     state_type: Any
     decoder: msgspec.json.Decoder
+    # Attributes added after events were stored, with the value an older stored event is read with.
+    defaults: dict[str, Any]
 
 
 @cache
 def _codec_for(topic: str) -> _EventCodec:
     event_class = resolve_topic(topic)
     hints = typing.get_type_hints(event_class)
+    defaults = dict(getattr(event_class, "stored_defaults", dict)())
     fields: dict[str, Any] = {
-        f.name: hints[f.name]
+        f.name: NotRequired[hints[f.name]] if f.name in defaults else hints[f.name]
         for f in dataclasses.fields(event_class)
         if f.name not in _ENVELOPE_FIELDS
     }
@@ -77,6 +83,7 @@ def _codec_for(topic: str) -> _EventCodec:
         class_version=getattr(event_class, "class_version", 1),
         state_type=state_type,
         decoder=msgspec.json.Decoder(state_type),
+        defaults=defaults,
     )
 
 
@@ -127,6 +134,8 @@ class MsgspecMapper(Mapper[UUID]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             state = self._decode_state(codec, data)
+            for name, default in codec.defaults.items():
+                state.setdefault(name, default)
         except (msgspec.DecodeError, msgspec.ValidationError, AttributeError) as exc:
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, CommandMethodDecorator, event
+from eventsourcing.utils import resolve_topic
 
 from domain.concerns import Concerns, concerns
 from domain.errors import NotCorrectable, Retracted
@@ -62,8 +64,9 @@ def decision(method: F) -> F:
     def with_decision(self: Any, **kwargs: Any) -> None:
         method(self, **{name: value for name, value in kwargs.items() if name in taken})
 
+    # Keyword-only, so that they may follow an own parameter with a default (a field added later).
     fields = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation)
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
         for name, annotation in DECISION_FIELDS
     ]
     with_decision.__signature__ = signature.replace(parameters=[*own, *fields])  # type: ignore[attr-defined]
@@ -77,6 +80,24 @@ def fact_fields(period: ValidPeriod, attribution: Attribution) -> dict[str, Any]
         "valid_until": period.valid_until,
         **attribution.event_fields(),
     }
+
+
+@functools.cache
+def _method_defaults(event_class: type) -> Mapping[str, Any]:
+    aggregate = resolve_topic(
+        f"{event_class.__module__}:{event_class.__qualname__.rpartition('.')[0]}"
+    )
+    for klass in aggregate.__mro__:
+        for decorator in vars(klass).values():
+            if isinstance(decorator, CommandMethodDecorator) and event_class.__name__ in (
+                decorator.event_cls_name,
+                getattr(decorator.given_event_cls, "__name__", None),
+            ):
+                parameters = inspect.signature(decorator.decorated_func).parameters.values()
+                return MappingProxyType(
+                    {p.name: p.default for p in parameters if p.default is not p.empty}
+                )
+    return MappingProxyType({})
 
 
 def _id_from_slug(slug_attribute: str) -> Any:
@@ -106,8 +127,15 @@ class GovernanceAggregate(Aggregate):
     slug_attribute: ClassVar[str]
 
     class Event(Aggregate.Event):
-        # Bumped with an ``upcast_vN_vN+1`` static method when an event's shape changes.
+        # Bumped with an ``upcast_vN_vN+1`` static method when an event's shape changes; a field added
+        # with a default needs neither (``stored_defaults``).
         class_version = 1
+
+        @classmethod
+        def stored_defaults(cls) -> Mapping[str, Any]:
+            """The defaults its ``@event`` method gives: what a stored event from before the field was
+            added is read with (the codec fills them in). The library's event class keeps none."""
+            return _method_defaults(cls)
 
         def apply(self, aggregate: Any) -> None:
             # Runs after the @event method body: keep the event so corrections can rebuild state.

@@ -7,7 +7,12 @@ run ``.venv/bin/python -m domain.catalogue``. Event classes are nested in their 
 
 Changing an event (upcasting)
 -----------------------------
-Stored events are never rewritten. To change an event's attributes, give the aggregate an explicit
+Stored events are never rewritten. A field added with a default on the ``@event`` method needs nothing
+more: a stored event without it is read with that default (``GovernanceAggregate.Event.stored_defaults``),
+so the event keeps version 1. Put it after the method's own fields, e.g.
+``def _holder_transferred(self, ..., notes: str | None, toelichting: str | None = None)``.
+
+To change an event's attributes otherwise (rename, retype, remove), give the aggregate an explicit
 event class under the same name, raise its version and add a static upcast method per step, e.g.::
 
     class Municipality(GovernanceAggregate):

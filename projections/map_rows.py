@@ -4,10 +4,10 @@ procurements, agreements, authorities, names). ``projections.subject_maps`` comp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import Connection, and_, func, or_, select
@@ -276,7 +276,9 @@ class MapQuery:
     def role(self, row: Any, parts: Sequence[Any] | None = None) -> Role:
         details = details_of(row)
         kind = row["fact_kind"]
-        return Role(
+        return view_from(
+            Role,
+            details,
             **self.fact(row),
             role=ROLE_NAMES.get(kind, f"{row['agreement_kind']}-holder"),
             agreement=row["agreement"],
@@ -290,8 +292,6 @@ class MapQuery:
             subject=reader_text(row["scope"])
             if kind in (FactKind.LEAD, FactKind.AGREEMENT)
             else None,
-            module=details.get("module"),
-            obligations=tuple(details.get("obligations") or ()),
             conflicts=self.conflicts(parts or ()),
         )
 
@@ -322,8 +322,9 @@ class MapQuery:
 
     def procurement(self, row: Any, parts: Sequence[Any]) -> Procurement:
         details = details_of(row)
-        start = details.get("contract_start")
-        return Procurement(
+        return view_from(
+            Procurement,
+            details,
             **self.fact(row),
             agreement=row["agreement"],
             status=row["status"],
@@ -336,12 +337,7 @@ class MapQuery:
                 for p in parts
                 if p["fact_kind"] == FactKind.PROCUREMENT_SUPPLIER
             ),
-            segments=tuple(details.get("segments") or ()),
-            lots=tuple(details.get("lots") or ()),
-            contract_start=msgspec.convert(start, PartialDate) if start else None,
-            term=details.get("term"),
             term_text=reader_text(details.get("term_text")),
-            part_of=details.get("part_of"),
             opt_outs=tuple(self.opt_out(p) for p in parts if p["fact_kind"] == FactKind.OPT_OUT),
             contract=self.contract(details, parts),
             conflicts=self.conflicts(parts),
@@ -481,6 +477,22 @@ class MapQuery:
 
 def details_of(row: Any) -> dict[str, Any]:
     return details_decoder.decode(row["details"])
+
+
+V = TypeVar("V", bound=msgspec.Struct)
+
+
+def view_from(view: type[V], details: Mapping[str, Any], **read: Any) -> V:
+    """A view of a fact row: the fields ``read`` from its columns (or reworked), and each other field of
+    ``view`` its details hold as the projection stored it. The view's fields are the one list: a field
+    the handler puts in the details and the view declares needs no line here. A null keeps the view's
+    default."""
+    carried = {
+        field.name: msgspec.convert(details[field.name], field.type)
+        for field in msgspec.structs.fields(view)
+        if field.name not in read and details.get(field.name) is not None
+    }
+    return view(**read, **carried)
 
 
 def sorted_by(items: Iterable[Any], *keys: str) -> tuple[Any, ...]:

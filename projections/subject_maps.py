@@ -6,13 +6,44 @@ with the map's ``as_of`` and ``known_at``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from domain.values import SubjectKind
 from projections import map_sections
 from projections.facts import FactKind
 from projections.map_rows import ROLE_KINDS, MapQuery, details_of, is_role, sorted_by
-from projections.views import CooperationMap, Named, OrganisationView, RegionMap
+from projections.views import CooperationMap, Named, OrganisationView, RegionMap, Role
+
+T = TypeVar("T")
+
+
+def _of(rows: Iterable[Any], *kinds: FactKind) -> Iterator[Any]:
+    return (r for r in rows if r["fact_kind"] in kinds)
+
+
+def _all_parts(parts: dict[str, list[Any]]) -> Iterator[Any]:
+    return (p for ps in parts.values() for p in ps)
+
+
+def _load_names(q: MapQuery, rows: Iterable[Any], parts: dict[str, list[Any]]) -> None:
+    """Reads the names of everything the map's rows and their agreements' parts refer to, at once."""
+    q.want_rows((*rows, *_all_parts(parts)))
+    q.load_names()
+
+
+def _roles(
+    q: MapQuery, rows: Iterable[Any], claims: dict[str, Any], *order: str
+) -> tuple[Role, ...]:
+    """The roles of ``rows``, each with the sources' conflicting claims about its agreement."""
+    return sorted_by((q.role(r, claims.get(r["agreement"])) for r in rows), *order)
+
+
+def _by_agreement(
+    read: Callable[[Any, Any], T], rows: Iterable[Any], parts: dict[str, list[Any]]
+) -> tuple[T, ...]:
+    """Procurements or agreements: each head row read with its agreement's parts, in agreement order."""
+    return sorted_by((read(r, parts[r["agreement"]]) for r in rows), "agreement")
 
 
 def region_map(q: MapQuery, region: str) -> RegionMap:
@@ -53,8 +84,7 @@ def region_map(q: MapQuery, region: str) -> RegionMap:
         in (FactKind.PROCUREMENT_PARTICIPANT, FactKind.PROCUREMENT, FactKind.OPT_OUT)
     }
     parts = q.agreement_parts(procurement_slugs)
-    q.want_rows((*own, *via_members, *in_cooperations, *(p for ps in parts.values() for p in ps)))
-    q.load_names()
+    _load_names(q, (*own, *via_members, *in_cooperations), parts)
 
     def held_here(row: Any) -> bool:
         return row["region"] == region or row["municipality"] in municipalities
@@ -66,12 +96,6 @@ def region_map(q: MapQuery, region: str) -> RegionMap:
     }
     towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
     claims = q.claims_about(r["agreement"] for r in (*roles.values(), *towards.values()))
-    procurements = [
-        q.procurement(r, parts[r["agreement"]])
-        for ps in parts.values()
-        for r in ps
-        if r["fact_kind"] == FactKind.PROCUREMENT
-    ]
     details = details_of(registration)
     return RegionMap(
         **q.header(),
@@ -85,24 +109,16 @@ def region_map(q: MapQuery, region: str) -> RegionMap:
             (q.participation(r) for r in own if r["fact_kind"] == FactKind.PARTICIPATION),
             "cooperation",
         ),
-        roles=sorted_by(
-            (q.role(r, claims.get(r["agreement"])) for r in roles.values()),
-            "cooperation",
-            "role",
-            "agreement",
+        roles=_roles(q, roles.values(), claims, "cooperation", "role", "agreement"),
+        procurements=_by_agreement(
+            q.procurement, _of(_all_parts(parts), FactKind.PROCUREMENT), parts
         ),
-        procurements=sorted_by(procurements, "agreement"),
         opt_outs=sorted_by(
             (q.opt_out(r) for r in via_members if r["fact_kind"] == FactKind.OPT_OUT),
             "agreement",
             "municipality",
         ),
-        roles_towards=sorted_by(
-            (q.role(r, claims.get(r["agreement"])) for r in towards.values()),
-            "cooperation",
-            "role",
-            "agreement",
-        ),
+        roles_towards=_roles(q, towards.values(), claims, "cooperation", "role", "agreement"),
         conflicts=q.conflicts(own),
         bodies=map_sections.bodies_of(q, SubjectKind.REGION, region),
         decision_route=map_sections.decision_route(q, registration),
@@ -118,15 +134,12 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
     }
     parts = q.agreement_parts(owned)
     claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in ROLE_KINDS)
-    q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
-    q.load_names()
+    _load_names(q, rows, parts)
     details = details_of(registration)
-    roles = sorted_by(
-        (
-            q.role(r, claims.get(r["agreement"]))
-            for r in rows
-            if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE)
-        ),
+    roles = _roles(
+        q,
+        _of(rows, FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE),
+        claims,
         "role",
         "agreement",
     )
@@ -151,22 +164,8 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
             )
         ),
         roles=roles,
-        procurements=sorted_by(
-            (
-                q.procurement(r, parts[r["agreement"]])
-                for r in rows
-                if r["fact_kind"] == FactKind.PROCUREMENT
-            ),
-            "agreement",
-        ),
-        agreements=sorted_by(
-            (
-                q.agreement(r, parts[r["agreement"]])
-                for r in rows
-                if r["fact_kind"] == FactKind.AGREEMENT
-            ),
-            "agreement",
-        ),
+        procurements=_by_agreement(q.procurement, _of(rows, FactKind.PROCUREMENT), parts),
+        agreements=_by_agreement(q.agreement, _of(rows, FactKind.AGREEMENT), parts),
         conflicts=q.conflicts(rows),
         formalised=details.get("formalised"),
         member_count=details.get("member_count"),
@@ -193,51 +192,18 @@ def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
         for r in rows
         if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.MANDATE)
     )
-    q.want_rows((*rows, *(p for ps in parts.values() for p in ps)))
-    q.load_names()
-    heads = [
-        p
-        for ps in parts.values()
-        for p in ps
-        if p["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
-    ]
+    _load_names(q, rows, parts)
+    heads = list(_of(_all_parts(parts), FactKind.PROCUREMENT, FactKind.AGREEMENT))
     return OrganisationView(
         **q.header(),
         organisation=q.named(SubjectKind.ORGANISATION, organisation),
         organisation_kind=details_of(registration).get("organisation_kind"),
-        account_holders=sorted_by(
-            (
-                q.role(r, claims.get(r["agreement"]))
-                for r in rows
-                if r["fact_kind"] == FactKind.ACCOUNT_HOLDER
-            ),
-            "cooperation",
-            "agreement",
+        account_holders=_roles(
+            q, _of(rows, FactKind.ACCOUNT_HOLDER), claims, "cooperation", "agreement"
         ),
-        procurements=sorted_by(
-            (
-                q.procurement(r, parts[r["agreement"]])
-                for r in heads
-                if r["fact_kind"] == FactKind.PROCUREMENT
-            ),
-            "agreement",
-        ),
-        mandates=sorted_by(
-            (
-                q.role(r, claims.get(r["agreement"]))
-                for r in rows
-                if r["fact_kind"] == FactKind.MANDATE
-            ),
-            "agreement",
-        ),
-        agreements=sorted_by(
-            (
-                q.agreement(r, parts[r["agreement"]])
-                for r in heads
-                if r["fact_kind"] == FactKind.AGREEMENT
-            ),
-            "agreement",
-        ),
+        procurements=_by_agreement(q.procurement, _of(heads, FactKind.PROCUREMENT), parts),
+        mandates=_roles(q, _of(rows, FactKind.MANDATE), claims, "agreement"),
+        agreements=_by_agreement(q.agreement, _of(heads, FactKind.AGREEMENT), parts),
         cooperations=tuple(
             sorted(
                 {
@@ -248,9 +214,7 @@ def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
                 key=lambda n: n.slug,
             )
         ),
-        adoption_routes=map_sections.adoption_routes(
-            q, (r for r in rows if r["fact_kind"] == FactKind.MANDATE)
-        ),
+        adoption_routes=map_sections.adoption_routes(q, _of(rows, FactKind.MANDATE)),
         conflicts=q.conflicts(rows),
         procured_by=_procuring_regions(q, heads, parts),
     )

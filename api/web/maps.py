@@ -119,6 +119,11 @@ async def _map_page(
 SUBJECTS_BY_WORD = {s.word: s for s in (REGION, COOPERATION, ORGANISATION)}
 
 
+def _subject_of(request: Request[Principal, Any, Any]) -> Subject:
+    """The subject of a map page, by the word of its path: /kaart/<word>/<slug>[/verschil]."""
+    return SUBJECTS_BY_WORD[request.url.path.split("/")[2]]
+
+
 async def _may_read(request: Request[Principal, Any, Any], subject: Subject, slug: str) -> None:
     """The read rule of the subject's map page (``api.guards``, as on the JSON map routes)."""
     if subject is REGION:
@@ -131,8 +136,8 @@ class MapPages(Controller):
     path = "/kaart"
     include_in_schema = False
 
-    @get("/regio/{slug:str}")
-    async def region(
+    @get([f"/{word}/{{slug:str}}" for word in SUBJECTS_BY_WORD])
+    async def map_page(
         self,
         request: Request[Principal, Any, Any],
         maps: NamedDependency[GovernanceMaps],
@@ -141,32 +146,9 @@ class MapPages(Controller):
         dag: Dag = None,
         bekend_op: BekendOp = None,
     ) -> Template:
-        require_region(request, slug)
-        return await _map_page(request, maps, REGION, slug, peildatum, dag, bekend_op)
-
-    @get("/samenwerkingsverband/{slug:str}", guards=[reads_everything])
-    async def cooperation(
-        self,
-        request: Request[Principal, Any, Any],
-        maps: NamedDependency[GovernanceMaps],
-        slug: SlugPath,
-        peildatum: Peildatum = None,
-        dag: Dag = None,
-        bekend_op: BekendOp = None,
-    ) -> Template:
-        return await _map_page(request, maps, COOPERATION, slug, peildatum, dag, bekend_op)
-
-    @get("/organisatie/{slug:str}", guards=[reads_everything])
-    async def organisation(
-        self,
-        request: Request[Principal, Any, Any],
-        maps: NamedDependency[GovernanceMaps],
-        slug: SlugPath,
-        peildatum: Peildatum = None,
-        dag: Dag = None,
-        bekend_op: BekendOp = None,
-    ) -> Template:
-        return await _map_page(request, maps, ORGANISATION, slug, peildatum, dag, bekend_op)
+        subject = _subject_of(request)
+        await _may_read(request, subject, slug)
+        return await _map_page(request, maps, subject, slug, peildatum, dag, bekend_op)
 
     @get([f"/{word}/{{slug:str}}/verschil" for word in SUBJECTS_BY_WORD])
     async def difference(
@@ -179,7 +161,7 @@ class MapPages(Controller):
         bekend_op: BekendOp = None,
     ) -> Template:
         """What changed between two peildata, as known now (or at ``bekend_op``)."""
-        subject = SUBJECTS_BY_WORD[request.url.path.split("/")[2]]  # /kaart/<word>/<slug>/verschil
+        subject = _subject_of(request)
         await _may_read(request, subject, slug)
         known_at = _known_at(bekend_op)
         before = await view(maps, subject.query, slug, van, known_at)

@@ -38,7 +38,14 @@ def _holder_columns(e: Any) -> dict[str, Any]:
     }
 
 
-def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
+def _holder_term(
+    batch: Batch,
+    at: EventStamp,
+    e: AccountHoldership.HolderAssigned | AccountHoldership.HolderTransferred,
+    details: dict[str, Any],
+    status: str,
+) -> None:
+    """The fact row of a holder's term on an account: assigned, or begun by a transfer."""
     batch.state(
         at,
         holder_key(e.account, e.agreement),
@@ -46,10 +53,15 @@ def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAs
         SubjectKind.ACCOUNT,
         e.valid_from,
         e.valid_until,
-        {"basis": e.basis, "obligations": e.obligations, "notes": e.notes},
-        status=str(e.status),
+        details,
+        status=status,
         **_holder_columns(e),
     )
+
+
+def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
+    details = {"basis": e.basis, "obligations": e.obligations, "notes": e.notes}
+    _holder_term(batch, at, e, details, str(e.status))
 
 
 def _holder_transferred(
@@ -58,17 +70,8 @@ def _holder_transferred(
     batch.revise(
         at, holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
     )
-    batch.state(
-        at,
-        holder_key(e.account, e.agreement),
-        FactKind.ACCOUNT_HOLDER,
-        SubjectKind.ACCOUNT,
-        e.valid_from,
-        e.valid_until,
-        {"basis": e.basis, "notes": e.notes, "previous_agreement": e.previous_agreement},
-        status=str(AgreementStatus.IN_FORCE),
-        **_holder_columns(e),
-    )
+    details = {"basis": e.basis, "notes": e.notes, "previous_agreement": e.previous_agreement}
+    _holder_term(batch, at, e, details, str(AgreementStatus.IN_FORCE))
 
 
 def _holder_ended(batch: Batch, at: EventStamp, e: AccountHoldership.HolderEnded) -> None:

@@ -12,12 +12,13 @@ import sys
 import httpx
 
 from tests.e2e.service import free_port, start_service
+from tests.fixtures.processes import process_environment
 
 
 def regiekaart(
     *args: str, database_url: str | None, timeout: float = 30
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    env = process_environment()
     if database_url:
         env["REGIEKAART_DATABASE_URL"] = database_url
     process = subprocess.Popen(

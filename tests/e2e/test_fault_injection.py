@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from tests.e2e.healing import (
@@ -26,34 +25,20 @@ from tests.e2e.healing import (
 )
 from tests.e2e.service import start_service
 from tests.e2e.test_healing import assert_answers_hold
+from tests.fixtures.processes import start_projection_runner
 
 LEASE_SECONDS = "2"  # a killed runner's lease runs out soon, so the other takes over soon
 
 
-def start_runner(nats_url: str, database_url: str, data_dir) -> subprocess.Popen[str]:
+def start_runner(nats_url: str, database_url: str, data_dir) -> subprocess.Popen[bytes]:
     """A projection runner of its own (`regiekaart projections run`) beside the service's, sharing its
     database: one of the two applies while the other stands by."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    env.update(
+    return start_projection_runner(
+        nats_url,
+        "--data-dir",
+        str(data_dir),
         REGIEKAART_DATABASE_URL=database_url,
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
-    )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "entrypoints",
-            "projections",
-            "run",
-            "--nats-url",
-            nats_url,
-            "--data-dir",
-            str(data_dir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
     )
 
 

@@ -21,6 +21,7 @@ from tests.e2e.healing import (
     wait_for,
 )
 from tests.e2e.service import Service, start_service
+from tests.fixtures.processes import process_environment
 
 
 def assert_answers_hold(service: Service, burst: Burst) -> Counter:
@@ -131,7 +132,7 @@ def test_ctrl_c_stops_in_order_with_one_line_each_and_the_log_signed(tmp_path, o
         capture_output=True,
         text=True,
         timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")},
+        env=process_environment(),
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"verified up to position {recorded.json()['event_ids'][-1]}" in verified.stdout

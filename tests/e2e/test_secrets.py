@@ -6,7 +6,6 @@ the environment or a file, never from a command line that `ps` shows (``adapters
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.service import Service, start_service
+from tests.fixtures.processes import process_environment
 
 
 def mode(path: Path) -> int:
@@ -72,8 +72,7 @@ def _nats_port(service: Service) -> str:
 def _verify(
     service: Service, nats_url: str, **environment: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    env.update(environment)
+    env = process_environment(**environment)
     command = [sys.executable, "-m", "entrypoints", "audit", "verify", "--nats-url", nats_url]
     command += ["--data-dir", str(service.data_dir)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)

@@ -17,6 +17,7 @@ from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.authorisation import Role
 from services.importer import import_governance_facts
+from tests.fixtures.processes import process_environment
 
 # Each case starts the command line as a process of its own (about 3 s each): out of `make check`.
 pytestmark = pytest.mark.slow
@@ -39,9 +40,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def regiekaart(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """`regiekaart ARGS` in `cwd`, with no REGIEKAART_ variable but `variables`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)  # this checkout's code, from any directory
-    env.update(variables)
+    # PYTHONPATH: this checkout's code, from any directory.
+    env = process_environment(PYTHONPATH=os.pathsep.join(sys.path), **variables)
     return subprocess.run(
         [sys.executable, "-m", "entrypoints", *args],
         cwd=cwd,

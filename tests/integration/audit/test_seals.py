@@ -5,7 +5,6 @@ checkpoint fails its signature; and a log written before sealing began keeps ver
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -26,6 +25,7 @@ from projections.audit import Checkpoint, CheckpointWriter, LogStatus, verify_lo
 from services.application import GovernanceApplication
 from services.commands import RegisterMunicipality
 from tests.authorities import EXTERNAL
+from tests.fixtures.processes import process_environment
 from tests.integration.audit.conftest import run_audit
 
 REPO = Path(__file__).resolve().parents[3]
@@ -236,7 +236,7 @@ def test_a_log_written_before_sealing_began_keeps_verifying(nats_server, stream_
         "        runtime.app.register_municipality(RegisterMunicipality(principal='importer:main', "
         "municipality=slug, name=slug.title()))\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    env = process_environment()
     subprocess.run(
         [sys.executable, "-c", script], cwd=_main_code(tmp_path), env=env, check=True, timeout=120
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
-from tests.fixtures.processes import process_environment
+from tests.fixtures.processes import start_projection_runner
 from tests.integration.projections.scenario import (
     build_world,
     fresh_database_url,
@@ -40,27 +39,15 @@ def history(nats_server: NatsServer) -> Iterator[tuple[GovernanceApplication, di
 
 
 def start_runner(env: dict[str, str], database_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    process_env = process_environment(
+    return start_projection_runner(
+        env["NATS_URL"],
+        "--batch-size",
+        "7",
+        stderr=subprocess.PIPE,
         REGIEKAART_NATS_STREAM=env["NATS_STREAM"],
         REGIEKAART_DATABASE_URL=database_url,
         REGIEKAART_DATA_DIR=str(data_dir),
         REGIEKAART_PROJECTION_LEASE_SECONDS=LEASE_SECONDS,
-    )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "entrypoints",
-            "projections",
-            "run",
-            "--nats-url",
-            env["NATS_URL"],
-            "--batch-size",
-            "7",
-        ],
-        env=process_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
     )
 
 

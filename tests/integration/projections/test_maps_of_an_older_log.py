@@ -9,7 +9,6 @@ serve each value the earlier code served, unchanged (later releases may add fiel
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from adapters.settings import Settings
 from entrypoints.runtime import Runtime
 from projections.user_text import reader_text
+from tests.fixtures.processes import process_environment
 from tests.integration.audit.test_seals import MAIN_BEFORE_SEALS, REPO
 
 # Runs under both codes: the same queries, dumped as JSON.
@@ -104,7 +104,7 @@ def test_the_maps_of_a_log_written_by_an_earlier_release_are_served_unchanged(
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
     earlier_maps = tmp_path / "earlier-maps.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAART_")}
+    env = process_environment()
     subprocess.run(
         [
             sys.executable,
