@@ -1,6 +1,6 @@
 """Every answer is counted in /metrics by its route (the path template, not the path asked for) and its
-status, with its duration, whether the handler answered or the authentication refused
-(``api.observability``)."""
+status, with its duration, whether the handler answered, the authentication refused or a middleware
+refused the request (a repeated query parameter) (``api.observability``)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def test_answers_are_counted_by_route_and_status_with_their_durations(client, co
         ("regiekaart_requests_total", MAP_ROUTE, 200),
         ("regiekaart_requests_total", MAP_ROUTE, 403),
         ("regiekaart_requests_total", MAP_ROUTE, 401),
+        ("regiekaart_requests_total", MAP_ROUTE, 400),
+        ("regiekaart_requests_total", MAP_ROUTE, 500),
         ("regiekaart_requests_total", "/health", 200),
         ("regiekaart_request_duration_seconds_count", MAP_ROUTE, 200),
     )
@@ -38,6 +40,8 @@ def test_answers_are_counted_by_route_and_status_with_their_durations(client, co
     assert client.get("/regions/noord-limburg/map", headers=region_system).status_code == 403
     unknown = {"Authorization": "Bearer rk_made_up"}
     assert client.get("/regions/zuid-limburg/map", headers=unknown).status_code == 401
+    repeated = "/regions/zuid-limburg/map?as_of=2026-01-01&as_of=2027-01-01"
+    assert client.get(repeated, headers=region_system).status_code == 400
     assert client.get("/health").status_code == 200
     after = client.get("/metrics").text
 
@@ -49,6 +53,8 @@ def test_answers_are_counted_by_route_and_status_with_their_durations(client, co
         ("regiekaart_requests_total", MAP_ROUTE, 200): 2,
         ("regiekaart_requests_total", MAP_ROUTE, 403): 1,
         ("regiekaart_requests_total", MAP_ROUTE, 401): 1,
+        ("regiekaart_requests_total", MAP_ROUTE, 400): 1,
+        ("regiekaart_requests_total", MAP_ROUTE, 500): 0,
         ("regiekaart_requests_total", "/health", 200): 1,
         ("regiekaart_request_duration_seconds_count", MAP_ROUTE, 200): 2,
     }
