@@ -24,8 +24,9 @@ from domain.compliance import RequiredAction, Standing, Verdict
 from domain.errors import UnknownReference
 from domain.values import PartialDate, SubjectKind, SubjectRef
 from projections.facts import FactKind
-from projections.map_rows import MapQuery, details_of, partial_date, utc
+from projections.map_rows import MapQuery
 from projections.queries import GovernanceMaps
+from projections.row_values import details_of, partial_date, utc
 from projections.views import Named
 
 

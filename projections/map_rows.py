@@ -4,10 +4,10 @@ procurements, agreements, authorities, names). ``projections.subject_maps`` comp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection, and_, func, or_, select
@@ -16,9 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.errors import UnknownReference
 from domain.values import (
     AgreementKind,
-    Authority,
     PartialDate,
-    Precision,
     Provenance,
     SubjectKind,
     TermStructure,
@@ -28,6 +26,13 @@ from domain.values import (
 from projections.facts import SLUG_COLUMNS, FactKind
 from projections.history import to_utc_naive
 from projections.projector import tracking_position
+from projections.row_values import (
+    attribution_decoder,
+    details_of,
+    partial_date,
+    utc,
+    view_from,
+)
 from projections.schema import ReadModelTables
 from projections.user_text import reader_provenance, reader_text
 from projections.views import (
@@ -45,16 +50,6 @@ from projections.views import (
     Role,
 )
 
-
-class _Attribution(msgspec.Struct, frozen=True):
-    authority: Authority
-    principal: str
-    provenance: Provenance
-
-
-attribution_decoder = msgspec.json.Decoder(_Attribution)
-details_decoder = msgspec.json.Decoder(dict[str, Any])
-
 NAMED_KINDS = (
     SubjectKind.REGION,
     SubjectKind.MUNICIPALITY,
@@ -69,16 +64,6 @@ ROLE_NAMES = {
     FactKind.LEAD: "lead",
     FactKind.MANDATE: "mandate-holder",
 }
-
-
-def partial_date(earliest: date, precision: str) -> PartialDate:
-    if precision == Precision.UNKNOWN:
-        return PartialDate()
-    return PartialDate(earliest, Precision(precision))
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
 
 
 class MapQuery:
@@ -475,37 +460,6 @@ class MapQuery:
         }
 
 
-def details_of(row: Any) -> dict[str, Any]:
-    return details_decoder.decode(row["details"])
-
-
-V = TypeVar("V", bound=msgspec.Struct)
-
-
-def view_from(view: type[V], details: Mapping[str, Any], **read: Any) -> V:
-    """A view of a fact row: the fields ``read`` from its columns (or reworked), and each other field of
-    ``view`` its details hold as the projection stored it. The view's fields are the one list: a field
-    the handler puts in the details and the view declares needs no line here. A null keeps the view's
-    default."""
-    carried = {
-        field.name: msgspec.convert(details[field.name], field.type)
-        for field in msgspec.structs.fields(view)
-        if field.name not in read and details.get(field.name) is not None
-    }
-    return view(**read, **carried)
-
-
-def sorted_by(items: Iterable[Any], *keys: str) -> tuple[Any, ...]:
-    def key(item: Any) -> tuple[Any, ...]:
-        values = []
-        for name in keys:
-            value = getattr(item, name)
-            values.append(value.slug if isinstance(value, Named) else (value or ""))
-        return (*values, item.recorded_position)
-
-    return tuple(sorted(items, key=key))
-
-
 def is_role(row: Any) -> bool:
     """Agreements other than accounts, leads and mandates are roles when someone holds them."""
     if row["fact_kind"] != FactKind.AGREEMENT:
@@ -514,9 +468,3 @@ def is_role(row: Any) -> bool:
         AgreementKind.BESLISBEVOEGDHEID,
         AgreementKind.EXPERTTEAM_MANDAAT,
     )
-
-
-def stored_partial(value: str | None, precision: str) -> PartialDate:
-    if value is None:
-        return PartialDate()
-    return PartialDate(date.fromisoformat(value), Precision(precision))

@@ -11,7 +11,8 @@ from typing import Any
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections.facts import FactKind
-from projections.map_rows import MapQuery, details_of
+from projections.map_rows import MapQuery
+from projections.row_values import details_of
 from projections.views import (
     AgendaModule,
     Body,

@@ -20,8 +20,9 @@ import msgspec
 from domain.modules import MandateKind, standing
 from domain.values import SubjectKind
 from projections.facts import FactKind
-from projections.map_rows import MapQuery, details_of
+from projections.map_rows import MapQuery
 from projections.queries import GovernanceMaps
+from projections.row_values import details_of
 from projections.user_text import reader_text
 from projections.views import Fact, MapHeader, Named
 

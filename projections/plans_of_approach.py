@@ -15,7 +15,8 @@ from domain.accountability import Deadline, Owner
 from domain.plans_of_approach import ActionStatus, Goal, became_overdue_between, is_overdue_on
 from domain.values import Authority, PartialDate, Participation, SubjectKind
 from projections.facts import FactKind
-from projections.map_rows import MapQuery, attribution_decoder, details_of, partial_date
+from projections.map_rows import MapQuery
+from projections.row_values import attribution_decoder, details_of, partial_date
 from projections.views import Fact, MapHeader, Named
 
 _PLAN_KINDS = (

@@ -31,8 +31,9 @@ from projections import map_sections, plans_of_approach, subject_maps
 from projections.facts import FactKind
 from projections.history import to_utc_naive
 from projections.history_sentences import described_attributes, history_sentence, wanted_slugs
-from projections.map_rows import MapQuery, attribution_decoder, details_of, stored_partial, utc
+from projections.map_rows import MapQuery
 from projections.projector import PROJECTION_NAME, tracking_position
+from projections.row_values import attribution_decoder, details_of, stored_partial, utc
 from projections.schema import ReadModelTables, read_model_tables
 from projections.user_text import reader_provenance, reader_text
 from projections.views import (

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 from domain.values import SubjectKind
 from projections import map_sections
 from projections.facts import FactKind
-from projections.map_rows import ROLE_KINDS, MapQuery, details_of, is_role, sorted_by
+from projections.map_rows import ROLE_KINDS, MapQuery, is_role
+from projections.row_values import details_of, sorted_by
 from projections.views import CooperationMap, Named, OrganisationView, RegionMap, Role
 
 T = TypeVar("T")
