@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable
 from typing import TypeVar
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import msgspec
 
@@ -23,7 +24,7 @@ from adapters.event_log_format import EventRecord
 
 PAGE = 10_000
 T = TypeVar("T")
-_decode = msgspec.msgpack.Decoder(list[EventRecord]).decode
+_decode = msgspec.msgpack.Decoder(list[EventRecord[UUID]]).decode
 _DELIVERIES = 1  # subscription id of the messages the consumer delivers
 _ANSWERS = 2  # subscription id of the JetStream API's answers
 
