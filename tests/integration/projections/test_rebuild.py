@@ -94,7 +94,7 @@ def test_a_rebuild_after_one_that_died_midway_starts_afresh(
 
     with pytest.raises(RebuildDied):
         rebuild(facts_app, engine, progress=die_after_the_first_batch, batch_size=100)
-    # The dead rebuild's tables, the links to subjects it had not sorted in yet among them.
+    # The dead rebuild's tables (on SQLite the links to subjects it had not sorted in yet among them).
     assert [t for t in inspect(engine).get_table_names() if "__" in t]
 
     assert rebuild(facts_app, engine) == facts_app.recorder.max_notification_id()
