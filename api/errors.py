@@ -1,7 +1,8 @@
 """Every error as an RFC 9457 problem (``application/problem+json``), never a stack trace.
 
-- invalid input (bodies, parameters): 400 listing every invalid field in ``errors``, a body's by its
-  JSON pointer (``api.field_problems``), a parameter by its name;
+- invalid input (bodies, parameters): 400 listing every invalid field in ``errors`` (the first
+  ``MAX_LISTED_PROBLEMS``), a body's by its JSON pointer (``api.field_problems``), a parameter by
+  its name;
 - a command the domain refuses: 422 naming the ``rule`` it broke and the fact it collided with;
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
@@ -35,6 +36,9 @@ from services.authorisation import NotAuthorised
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://regiekaart.nl/problems/"
+# A body may be invalid in many more places than anyone reads; the answer lists the first ones, so
+# that its size does not grow with the body's (10,000 unknown fields answered with megabytes).
+MAX_LISTED_PROBLEMS = 50
 _encoder = msgspec.json.Encoder()
 log = logging.getLogger("regiekaart.api")
 
@@ -95,14 +99,17 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors = _body_problems(request, exc) or _field_problems(exc.extra)
+    listed = errors[:MAX_LISTED_PROBLEMS]
+    detail = "; ".join(f"{e.pointer or e.parameter}: {e.detail}" for e in listed)
+    if len(errors) > len(listed):
+        detail += f"; and {len(errors) - len(listed)} more invalid fields"
     return problem_response(
         request,
         400,
         "The request is not valid",
         kind="invalid-request",
-        detail="; ".join(f"{e.pointer or e.parameter}: {e.detail}" for e in errors)
-        or str(exc.detail),
-        errors=errors,
+        detail=detail or str(exc.detail),
+        errors=listed,
     )
 
 
