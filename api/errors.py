@@ -23,6 +23,7 @@ from eventsourcing.persistence import OperationalError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from adapters.nats.client import NoAnswer
 from adapters.nats.recorders import PublishOutcomeUnknown
@@ -298,3 +299,23 @@ def problem_spec(description: str) -> ResponseSpec:
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the problems an operation may answer with."""
     return {status: problem_spec(_TITLES.get(status, "Problem")) for status in statuses}
+
+
+class MiddlewareRefusals:
+    """Answers a refusal raised by the middleware inside it (a repeated query parameter, a body too
+    large or not JSON, an unknown token) with the app's exception handlers, here, inside the
+    request-id and metrics middleware, so that it is logged and counted with its status and
+    answered with its request id: raised further, it passed them by as an error, logged as a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except HTTPException as refusal:
+            request: Request[Any, Any, Any] = Request(scope, receive, send)
+            handlers = request.app.exception_handlers
+            handler = next(kind for kind in type(refusal).__mro__ if kind in handlers)
+            response = handlers[handler](request, refusal)
+            await response.to_asgi_response(app=None, request=request)(scope, receive, send)

@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.openapi.spec import Operation
-from litestar.types import Receive, Scope, Send
 
-from api.errors import http_problem
 from api.tokens import TokenStore
 from services.authorisation import Principal
 
@@ -65,16 +62,7 @@ class TokenCache:
 
 
 class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answers a refused token here, inside the request-id and metrics middleware, so that the 401
-        is logged and counted with its status: raised further, it passed them by as an error and was
-        logged as a 500 and not counted at all."""
-        try:
-            await super().__call__(scope, receive, send)
-        except NotAuthorizedException as refusal:
-            request: Request[Any, Any, Any] = Request(scope, receive, send)
-            response = http_problem(request, refusal)
-            await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+    """A refused token is answered by ``api.errors.MiddlewareRefusals``, logged with its 401."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
