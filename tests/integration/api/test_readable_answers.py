@@ -203,3 +203,20 @@ def test_a_correction_names_its_aggregate_by_slug(client, nmz) -> None:
             "gives, or an id from /events",
         }
     ]
+
+
+def test_a_region_system_cannot_tell_an_unknown_slug_from_another_regions(client, context) -> None:
+    # An unknown slug was a 400 and another region's an empty page: a region system could probe
+    # which organisations and agreements exist outside its region.
+    zuid_limburg = bearer(context, Role.REGION_SYSTEM, regions=("zuid-limburg",))
+
+    def page(slug: str) -> tuple[int, dict]:
+        answer = client.get(
+            f"/events?region=zuid-limburg&aggregate_id={slug}&limit=5", headers=zuid_limburg
+        )
+        return answer.status_code, answer.json()
+
+    assert page("no-such-organisation") == page("pactum") == page("regio-nijmegen")
+    assert page("pactum")[1]["events"] == []
+    own = page("zuid-limburg")[1]["events"]
+    assert own and {event["slug"] for event in own} == {"zuid-limburg"}
