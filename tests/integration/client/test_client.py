@@ -34,12 +34,12 @@ class LosesFirstAnswer(httpx.BaseTransport):
 
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
-        self.sent_keys: list[str] = []
+        self.sent_keys: list[str | None] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.inner.handle_request(request)
         if request.method == "POST":
-            self.sent_keys.append(request.headers["Idempotency-Key"])
+            self.sent_keys.append(request.headers.get("Idempotency-Key"))
             if len(self.sent_keys) == 1:
                 answer.read()
                 answer.close()
@@ -109,6 +109,20 @@ def test_a_command_retried_after_its_answer_was_lost_is_recorded_once(
     events = events_of(admin, str(recorded.accepted.aggregate_id))
     assert [event["type"] for event in events] == ["Municipality.Registered"]
     assert events[0]["state"]["municipality"] == slug
+
+
+def test_a_post_without_an_idempotency_key_is_not_sent_again(running_service: Service) -> None:
+    # Sent again after a lost answer, it would be recorded twice (or refused as a duplicate).
+    network = LosesFirstAnswer()
+    path, body = registration(new_slug())
+    with (
+        RegiekaartClient(
+            running_service.url, running_service.admin_token, transport=network
+        ) as client,
+        pytest.raises(httpx.ReadError),
+    ):
+        client.request("POST", path, json=body)
+    assert network.sent_keys == [None]
 
 
 def test_the_client_reads_its_own_writes(running_service: Service) -> None:
