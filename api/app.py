@@ -57,7 +57,7 @@ from api.controllers.system import (
 )
 from api.controllers.tokens import TokenController
 from api.dependencies import Providers
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, MiddlewareRefusals
 from api.feeds import asyncapi_document_route
 from api.observability import RequestObservation, configure_logging
 from api.openapi import StrictStructSchemaPlugin
@@ -244,6 +244,7 @@ def create_app(
         state=state,
         middleware=[
             RequestObservation,
+            MiddlewareRefusals,
             SingleValuedQueryMiddleware,
             DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),
             DefineMiddleware(BearerTokenAuthentication, public=PUBLIC_PATHS),

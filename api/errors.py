@@ -1,7 +1,8 @@
 """Every error as an RFC 9457 problem (``application/problem+json``), never a stack trace.
 
-- invalid input (bodies, parameters): 400 listing every invalid field in ``errors``, a body's by its
-  JSON pointer (``api.field_problems``), a parameter by its name;
+- invalid input (bodies, parameters): 400 listing every invalid field in ``errors`` (the first
+  ``MAX_LISTED_PROBLEMS``), a body's by its JSON pointer (``api.field_problems``), a parameter by
+  its name;
 - a command the domain refuses: 422 naming the ``rule`` it broke and the fact it collided with;
 - a version conflict (``If-Match`` or a concurrent command): 409 with the ``current_version``;
 - no or an unknown token: 401; a token whose role or scope does not allow it: 403;
@@ -22,6 +23,7 @@ from eventsourcing.persistence import OperationalError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from adapters.nats.client import NoAnswer
 from adapters.nats.recorders import PublishOutcomeUnknown
@@ -35,6 +37,9 @@ from services.authorisation import NotAuthorised
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://regiekaart.nl/problems/"
+# A body may be invalid in many more places than anyone reads; the answer lists the first ones, so
+# that its size does not grow with the body's (10,000 unknown fields answered with megabytes).
+MAX_LISTED_PROBLEMS = 50
 _encoder = msgspec.json.Encoder()
 log = logging.getLogger("regiekaart.api")
 
@@ -95,14 +100,17 @@ def _field_problems(extra: Any) -> tuple[FieldProblem, ...]:
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors = _body_problems(request, exc) or _field_problems(exc.extra)
+    listed = errors[:MAX_LISTED_PROBLEMS]
+    detail = "; ".join(f"{e.pointer or e.parameter}: {e.detail}" for e in listed)
+    if len(errors) > len(listed):
+        detail += f"; and {len(errors) - len(listed)} more invalid fields"
     return problem_response(
         request,
         400,
         "The request is not valid",
         kind="invalid-request",
-        detail="; ".join(f"{e.pointer or e.parameter}: {e.detail}" for e in errors)
-        or str(exc.detail),
-        errors=errors,
+        detail=detail or str(exc.detail),
+        errors=listed,
     )
 
 
@@ -291,3 +299,23 @@ def problem_spec(description: str) -> ResponseSpec:
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the problems an operation may answer with."""
     return {status: problem_spec(_TITLES.get(status, "Problem")) for status in statuses}
+
+
+class MiddlewareRefusals:
+    """Answers a refusal raised by the middleware inside it (a repeated query parameter, a body too
+    large or not JSON, an unknown token) with the app's exception handlers, here, inside the
+    request-id and metrics middleware, so that it is logged and counted with its status and
+    answered with its request id: raised further, it passed them by as an error, logged as a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except HTTPException as refusal:
+            request: Request[Any, Any, Any] = Request(scope, receive, send)
+            handlers = request.app.exception_handlers
+            handler = next(kind for kind in type(refusal).__mro__ if kind in handlers)
+            response = handlers[handler](request, refusal)
+            await response.to_asgi_response(app=None, request=request)(scope, receive, send)

@@ -41,9 +41,20 @@ _UNIONS = (typing.Union, types.UnionType)
 Problem = tuple[str, str]  # (JSON pointer, what is wrong)
 
 
+# No field of a body has a longer name: an unknown one is named by its beginning, not echoed whole.
+NAME_SHOWN = 100
+
+
 def pointer(path: tuple[str | int, ...]) -> str:
-    """A JSON pointer as a URI fragment (``#/authority/decision_date``), as RFC 9457 writes them."""
-    return "#" + "".join(f"/{str(part).replace('~', '~0').replace('/', '~1')}" for part in path)
+    """A JSON pointer as a URI fragment (``#/authority/decision_date``), as RFC 9457 writes them;
+    a name longer than ``NAME_SHOWN`` ends in an ellipsis after its beginning."""
+    return "#" + "".join(f"/{_escaped(str(part))}" for part in path)
+
+
+def _escaped(name: str) -> str:
+    if len(name) > NAME_SHOWN:
+        name = name[:NAME_SHOWN] + "…"
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def problems(annotation: Any, value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:

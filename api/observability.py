@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import msgspec
-from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -165,11 +164,6 @@ class RequestObservation:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except HTTPException as refused:
-            # Raised by a middleware inside this one (a repeated query parameter): Litestar answers
-            # it outside, with its status, which is what the log and the metrics must say.
-            status = refused.status_code
-            raise
         finally:
             current_request_id.reset(request_context)
             in_progress.dec()

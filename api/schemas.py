@@ -122,10 +122,11 @@ def _value_body(value_class: type[msgspec.Struct]) -> type[msgspec.Struct]:
     return _define(value_class.__name__ + "Body", fields)
 
 
+# ASCII digits: Python's \d and int() also take other scripts' digits ("２０２７" read as 2027).
 DateNotation = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$(?!\n)",
+        pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$(?!\n)",
         max_length=10,
         description="YYYY, YYYY-MM or YYYY-MM-DD; the notation gives the precision",
         examples=["2027-01-01", "2027-01", "2027"],

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi.spec import Operation
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import http_problem
 from api.tokens import TokenStore
 from services.authorisation import Principal
 
@@ -80,16 +78,8 @@ class BearerTokenAuthentication:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._is_public(scope):
-            try:
-                scope["user"] = await self._principal(scope)
-            except NotAuthorizedException as refusal:
-                # Answered here, inside the request-id and metrics middleware, so that the 401 is
-                # logged and counted with its status: raised further, it passed them by as an error
-                # and was logged as a 500 and not counted at all.
-                request: Request[Any, Any, Any] = Request(scope, receive, send)
-                response = http_problem(request, refusal)
-                await response.to_asgi_response(app=None, request=request)(scope, receive, send)
-                return
+            # A refused token is answered by ``api.errors.MiddlewareRefusals``, logged with its 401.
+            scope["user"] = await self._principal(scope)
             scope["auth"] = None
         await self.app(scope, receive, send)
 

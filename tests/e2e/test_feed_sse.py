@@ -126,10 +126,18 @@ def test_a_region_system_may_not_follow_another_regions_feed(
     assert refused.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_malformed_last_event_id_is_a_clear_error(service: Service, region_token: str) -> None:
+@pytest.mark.parametrize(
+    "last_event_id",
+    # "²" (Latin-1 0xB2) is a digit to str.isdigit but not to int(); 5,000 digits are more than
+    # int() reads; 2**64 is past every log position. Each was a 500.
+    ["yesterday", "-1", b"\xb2", "9" * 5000, str(2**64)],
+)
+def test_a_malformed_last_event_id_is_a_clear_error(
+    service: Service, region_token: str, last_event_id: str | bytes
+) -> None:
     with service.client(region_token) as client:
-        answer = client.get(f"/regions/{REGION}/feed", headers={"Last-Event-ID": "yesterday"})
-    assert answer.status_code == 400
+        answer = client.get(f"/regions/{REGION}/feed", headers={"Last-Event-ID": last_event_id})
+    assert answer.status_code == 400, answer.text
     assert "Last-Event-ID" in answer.json()["detail"]
 
 

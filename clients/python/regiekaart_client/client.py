@@ -95,9 +95,15 @@ class RegiekaartClient:
         self.close()
 
     def request(self, method: str, path: str, **options: Any) -> httpx.Response:
-        """The answer to one request, retried on transport errors and 5xx; 4xx raises ``ApiError``."""
-        for attempt in range(self.backoff.attempts):
-            last = attempt == self.backoff.attempts - 1
+        """The answer to one request, retried on transport errors and 5xx; 4xx raises ``ApiError``.
+        A POST is retried only with an ``Idempotency-Key`` (``record`` gives one): sent again
+        without, a lost answer's command would be recorded twice."""
+        headers = httpx.Headers(options.get("headers"))
+        attempts = self.backoff.attempts
+        if method.upper() == "POST" and "Idempotency-Key" not in headers:
+            attempts = 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
             try:
                 answer = self.http.request(method, path, **options)
             except httpx.TransportError:

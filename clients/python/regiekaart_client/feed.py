@@ -13,6 +13,7 @@ same transaction as its own effects (its ``PositionStore`` reading that table).
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,13 @@ from regiekaart_client.positions import PositionStore
 
 # The service sends a keep-alive every 15 s: this long without a byte means the connection is gone.
 SILENCE_SECONDS = 45.0
+# An event is one message of the event store (NATS: at most 1 MiB by default); a message of the feed
+# carries it as JSON, escaped. Longer is not the service's feed, and is not read on into memory.
+MAX_MESSAGE_CHARS = 4 * 1024 * 1024
+
+
+class FeedTooLarge(Exception):
+    """A feed message longer than ``MAX_MESSAGE_CHARS``: not a message of the service's feed."""
 
 
 class CloudEvent(msgspec.Struct, frozen=True, kw_only=True, rename={"type_": "type"}):
@@ -58,7 +66,11 @@ def _messages(answer: httpx.Response) -> Iterator[FeedEvent | None]:
     """The messages of an SSE stream, and None for each comment (a keep-alive), so that the reader
     may look up between them; messages without data are skipped, as the SSE specification says."""
     fields: dict[str, str] = {}
-    for line in answer.iter_lines():
+    size = 0
+    for line in _lines(answer):
+        size = 0 if line == "" else size + len(line)
+        if size > MAX_MESSAGE_CHARS:
+            raise FeedTooLarge(f"a feed message longer than {MAX_MESSAGE_CHARS} characters")
         if line.startswith(":"):
             yield None
         elif line == "":
@@ -71,6 +83,43 @@ def _messages(answer: httpx.Response) -> Iterator[FeedEvent | None]:
             fields[name] = (
                 fields[name] + "\n" + value if name == "data" and name in fields else value
             )
+
+
+def _lines(answer: httpx.Response) -> Iterator[str]:
+    """The lines of an SSE stream, ended by CRLF, LF or CR as the specification allows, each read at
+    most ``MAX_MESSAGE_CHARS`` at a time (``httpx``'s lines gather a line whole, however long)."""
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Chunks(answer.iter_bytes())), encoding="utf-8", newline=None
+    )
+    while line := text.readline(MAX_MESSAGE_CHARS + 1):
+        if not line.endswith("\n"):
+            if len(line) > MAX_MESSAGE_CHARS:
+                raise FeedTooLarge(f"a feed line longer than {MAX_MESSAGE_CHARS} characters")
+            return  # the stream ended within a line: an incomplete message is dropped
+        yield line[:-1]
+
+
+class _Chunks(io.RawIOBase):
+    """A response's chunks as a raw stream: each read gives what has arrived, without waiting for
+    more (a keep-alive is read when it comes)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._rest = chunk
+        taken = self._rest[: len(buffer)]
+        buffer[: len(taken)] = taken
+        self._rest = self._rest[len(taken) :]
+        return len(taken)
 
 
 def follow_feed(

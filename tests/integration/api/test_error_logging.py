@@ -7,6 +7,7 @@ import io
 import json
 import logging
 
+import pytest
 from litestar import get
 from litestar.testing import TestClient
 
@@ -56,3 +57,28 @@ def test_an_invalid_query_parameter_is_pointed_at_by_its_location_and_name(clien
     answer = client.get("/events", params={"after": "-1"}, headers=bearer(context, Role.AUDITOR))
     assert answer.status_code == 400, answer.text
     assert [error["parameter"] for error in answer.json()["errors"]] == ["after"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "content", "headers", "status"),
+    [
+        ("GET", "/regions/zuid-limburg/map?as_of=2027-01-01&as_of=2027-01-02", None, {}, 400),
+        ("POST", "/regions", b"{" * 300_000, {"Content-Type": "application/json"}, 413),
+        ("POST", "/regions", b"{}", {"Content-Type": "text/plain"}, 415),
+        ("POST", "/regions", b"[" * 1000, {"Content-Type": "application/json"}, 400),
+    ],
+)
+def test_a_request_refused_before_its_route_is_logged_with_its_status_and_id(
+    client, context, caplog, method, url, content, headers, status
+) -> None:
+    # The query and body gates refuse before the route; their refusals passed the access log by
+    # as errors: logged as 500s and answered without the request's id.
+    caplog.set_level(logging.INFO, logger="regiekaart.access")
+    answer = client.request(
+        method, url, content=content, headers={**bearer(context, Role.ADMIN), **headers}
+    )
+    assert answer.status_code == status, answer.text
+    request_id = answer.headers.get("x-request-id")
+    assert answer.json()["request_id"] == request_id
+    access = [r for r in caplog.records if r.name == "regiekaart.access"]
+    assert [(r.request_id, r.status) for r in access] == [(request_id, status)]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from api.errors import MAX_LISTED_PROBLEMS
 from api.request_body import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
@@ -94,3 +95,26 @@ def test_json_with_a_utf8_charset_is_accepted(client, admin) -> None:
         headers={**admin, "Content-Type": "application/json; charset=utf-8"},
     )
     assert answer.status_code == 201, answer.text
+
+
+def test_ten_thousand_unknown_fields_get_an_answer_of_bounded_size(client, context, admin) -> None:
+    # Each unknown field used to be listed twice, with the fields the command takes: a body of
+    # 120 kB was answered with 3.5 MB.
+    body = {**TRANSFER_BODY, **{f"field{i:05}": 0 for i in range(10_000)}}
+    problem = _refused(client, context, admin, json.dumps(body).encode(), JSON)
+    assert problem["status"] == 400
+    assert len(problem["errors"]) == MAX_LISTED_PROBLEMS
+    assert problem["errors"][0]["pointer"] == "#/field00000"
+    assert f"and {10_000 - MAX_LISTED_PROBLEMS} more invalid fields" in problem["detail"]
+    assert len(json.dumps(problem)) < 50_000
+
+
+def test_a_huge_unknown_field_name_is_not_echoed_whole(client, context, admin) -> None:
+    name = "x" * 100_000 + "\n\x1b[31m"
+    problem = _refused(
+        client, context, admin, json.dumps({**TRANSFER_BODY, name: 1}).encode(), JSON
+    )
+    assert problem["status"] == 400
+    [error] = problem["errors"]
+    assert error["pointer"].startswith("#/xxxx") and error["pointer"].endswith("…")
+    assert len(json.dumps(problem)) < 5_000

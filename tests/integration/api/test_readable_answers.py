@@ -51,6 +51,25 @@ def test_a_date_written_less_precisely_than_its_precision_is_refused(client, nmz
     } in problem["errors"]
 
 
+@pytest.mark.parametrize(
+    ("written", "where"),
+    [
+        ("２０２７", "#/handover"),
+        ("٢٠٢٧-٠١", "#/handover"),
+        ({"value": "2027-０１-01", "precision": "day"}, "#/handover/value"),
+    ],
+)
+def test_a_date_in_other_digits_than_ascii_is_refused_and_records_nothing(
+    client, context, nmz, written, where
+) -> None:
+    # Python reads "２０２７" (full-width digits) as 2027; the notation is ASCII digits only.
+    before = context.app.recorder.max_notification_id()
+    problem = client.post(TRANSFER, json={**TRANSFER_BODY, "handover": written}, headers=nmz).json()
+    assert problem["status"] == 400, problem
+    assert [error["pointer"] for error in problem["errors"]] == [where]
+    assert context.app.recorder.max_notification_id() == before
+
+
 def test_the_schema_documents_both_forms_of_a_date(client) -> None:
     schema = client.get("/schema/openapi.json").json()
     handover = schema["components"]["schemas"]["TransferAccountHoldership"]["properties"][
@@ -184,3 +203,20 @@ def test_a_correction_names_its_aggregate_by_slug(client, nmz) -> None:
             "gives, or an id from /events",
         }
     ]
+
+
+def test_a_region_system_cannot_tell_an_unknown_slug_from_another_regions(client, context) -> None:
+    # An unknown slug was a 400 and another region's an empty page: a region system could probe
+    # which organisations and agreements exist outside its region.
+    zuid_limburg = bearer(context, Role.REGION_SYSTEM, regions=("zuid-limburg",))
+
+    def page(slug: str) -> tuple[int, dict]:
+        answer = client.get(
+            f"/events?region=zuid-limburg&aggregate_id={slug}&limit=5", headers=zuid_limburg
+        )
+        return answer.status_code, answer.json()
+
+    assert page("no-such-organisation") == page("pactum") == page("regio-nijmegen")
+    assert page("pactum")[1]["events"] == []
+    own = page("zuid-limburg")[1]["events"]
+    assert own and {event["slug"] for event in own} == {"zuid-limburg"}

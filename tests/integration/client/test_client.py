@@ -14,6 +14,7 @@ import httpx
 import pytest
 from regiekaart_client import FeedEvent, FilePosition, RegiekaartClient, RegionMap, follow_feed
 from regiekaart_client.documents import Member
+from regiekaart_client.feed import MAX_MESSAGE_CHARS, FeedTooLarge
 from regiekaart_client.nats_feed import follow_nats_feed
 
 from tests.e2e.test_feed_credentials import issue
@@ -33,12 +34,12 @@ class LosesFirstAnswer(httpx.BaseTransport):
 
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
-        self.sent_keys: list[str] = []
+        self.sent_keys: list[str | None] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.inner.handle_request(request)
         if request.method == "POST":
-            self.sent_keys.append(request.headers["Idempotency-Key"])
+            self.sent_keys.append(request.headers.get("Idempotency-Key"))
             if len(self.sent_keys) == 1:
                 answer.read()
                 answer.close()
@@ -108,6 +109,20 @@ def test_a_command_retried_after_its_answer_was_lost_is_recorded_once(
     events = events_of(admin, str(recorded.accepted.aggregate_id))
     assert [event["type"] for event in events] == ["Municipality.Registered"]
     assert events[0]["state"]["municipality"] == slug
+
+
+def test_a_post_without_an_idempotency_key_is_not_sent_again(running_service: Service) -> None:
+    # Sent again after a lost answer, it would be recorded twice (or refused as a duplicate).
+    network = LosesFirstAnswer()
+    path, body = registration(new_slug())
+    with (
+        RegiekaartClient(
+            running_service.url, running_service.admin_token, transport=network
+        ) as client,
+        pytest.raises(httpx.ReadError),
+    ):
+        client.request("POST", path, json=body)
+    assert network.sent_keys == [None]
 
 
 def test_the_client_reads_its_own_writes(running_service: Service) -> None:
@@ -216,3 +231,44 @@ def test_the_nats_feed_is_handled_once_per_event_across_a_restart(
     assert first[-1].cloudevent.data["municipality"] == first_slug
     assert second[-1].cloudevent.data["municipality"] == second_slug
     assert positions.load() == ids[-1]
+
+
+class _EndlessLine(httpx.SyncByteStream):
+    """What a server in the middle sends instead of the feed: bytes without a line's end, counted."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunk = b"data: " + b"x" * 65_536
+        while self.sent < 16 * MAX_MESSAGE_CHARS:
+            self.sent += len(chunk)
+            yield chunk
+
+
+class SendsAnEndlessLine(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.stream = _EndlessLine()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.inner.handle_request(request)
+        answer.close()
+        return httpx.Response(
+            200, headers={"Content-Type": "text/event-stream"}, stream=self.stream
+        )
+
+
+def test_a_feed_line_without_end_is_refused_once_it_exceeds_a_message(
+    running_service: Service, region_token: str, tmp_path: Path
+) -> None:
+    # The lines were gathered whole before they were read: a line without end took memory without end.
+    network = SendsAnEndlessLine()
+    handled: list[FeedEvent] = []
+    with (
+        RegiekaartClient(running_service.url, region_token, transport=network) as client,
+        pytest.raises(FeedTooLarge, match="longer than"),
+    ):
+        follow_feed(client, REGION, handled.append, FilePosition(tmp_path / "position"))
+    assert handled == []
+    assert network.stream.sent < 2 * MAX_MESSAGE_CHARS
