@@ -5,12 +5,19 @@ a parameter the route declares single-valued, the scope check and the handler co
 values (one the first, the other the last), and a region system would read another region's events.
 So a repeated single-valued parameter is refused before anything reads it: 400, naming the
 parameter. Only parameters declared as lists (``/events?type=…&type=…``) take several values.
+
+A day or a moment in a query (``as_of``, ``known_at``, ``since``) is read by Litestar leniently: a
+number would be taken for seconds since 1970 (``since=-1597607`` read as a moment in 1969). So a
+parameter the route declares as a date or datetime must start with a day in its ISO notation
+(``2027-01-01``), in ASCII digits; anything else is refused (400, naming the parameter).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import Any, get_args
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ValidationException
@@ -19,6 +26,8 @@ from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 _single_valued_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
+_dated_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 
 
 def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
@@ -35,6 +44,23 @@ def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
     return known
 
 
+def dated(handler: BaseRouteHandler) -> frozenset[str]:
+    """The query parameters ``handler`` declares as a day or a moment, by their names in the URL."""
+    known = _dated_by_handler.get(handler.fn)
+    if known is None:
+        known = frozenset(
+            definition.kwarg_definition.query or definition.kwarg_definition.name or name
+            for name, definition in handler.parsed_fn_signature.parameters.items()
+            if isinstance(definition.kwarg_definition, QueryParameter)
+            and any(
+                isinstance(kind, type) and issubclass(kind, date)
+                for kind in (definition.annotation, *get_args(definition.annotation))
+            )
+        )
+        _dated_by_handler[handler.fn] = known
+    return known
+
+
 def repeated_single_values(handler: BaseRouteHandler, scope: Scope) -> list[str]:
     """The single-valued parameters of ``handler`` that the request's query gives more than once, as
     Litestar's own parser (the one the handler's parameters come from) reads the query string."""
@@ -44,8 +70,22 @@ def repeated_single_values(handler: BaseRouteHandler, scope: Scope) -> list[str]
     return sorted(key for key in single_valued(handler) if len(query.getall(key, [])) > 1)
 
 
+def undated_values(handler: BaseRouteHandler, scope: Scope) -> list[str]:
+    """The day or moment parameters of ``handler`` whose value does not start with an ISO day."""
+    names = dated(handler)
+    if not names or not scope.get("query_string"):
+        return []
+    query = ASGIConnection[Any, Any, Any, Any](scope).query_params
+    return sorted(
+        key
+        for key in names
+        if any(_ISO_DAY.match(value) is None for value in query.getall(key, []))
+    )
+
+
 class SingleValuedQueryMiddleware:
-    """Refuses a request that repeats a single-valued query parameter of its route (400)."""
+    """Refuses a request that repeats a single-valued query parameter of its route, or gives a day or
+    moment in another notation than ISO's (400)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,6 +101,20 @@ class SingleValuedQueryMiddleware:
                     extra=[
                         {"message": "give this parameter once", "key": key, "source": "query"}
                         for key in repeated
+                    ],
+                )
+            undated = undated_values(handler, scope)
+            if undated:
+                raise ValidationException(
+                    f"query parameter {', '.join(undated)}: not a day or moment",
+                    extra=[
+                        {
+                            "message": "give a day as YYYY-MM-DD (2027-01-01), a moment as "
+                            "2027-01-01T12:00:00Z",
+                            "key": key,
+                            "source": "query",
+                        }
+                        for key in undated
                     ],
                 )
         await self.app(scope, receive, send)

@@ -36,7 +36,11 @@ def settings_from(
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     # Suggested in turn: the one REGIEKAART_DATA_DIR names, the default, and that of `make serve`.
-    elsewhere = (Settings.from_env().data_dir, Settings().data_dir, _CHECKOUT_DATA_DIR)
+    elsewhere = (
+        Settings.from_env(nats_url=nats_url, **overrides).data_dir,
+        Settings().data_dir,
+        _CHECKOUT_DATA_DIR,
+    )
     require_data(settings, reads, elsewhere)
     return settings
 

@@ -141,6 +141,33 @@ def test_a_bad_as_of_names_the_parameter(client) -> None:
     assert "ParamType" not in str(problem)
 
 
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/events?since=-1597607", "since"),
+        ("/events?until=1700000000.5", "until"),
+        ("/regions/zuid-limburg/map?known_at=1700000000", "known_at"),
+        ("/regions/zuid-limburg/map?as_of=20270101", "as_of"),
+    ],
+)
+def test_a_day_or_moment_given_as_a_number_is_refused_naming_the_parameter(
+    client, path: str, parameter: str
+) -> None:
+    # Litestar reads a number as seconds since 1970: /events?since=-1597607 answered the whole log.
+    reader = bearer(client.app.state.context, Role.AUDITOR)
+    answer = client.get(path, headers=reader)
+    assert answer.status_code == 400, answer.text
+    assert [error["parameter"] for error in answer.json()["errors"]] == [parameter]
+    assert "events" not in answer.json()
+
+
+def test_a_moment_in_iso_notation_is_still_taken(client) -> None:
+    reader = bearer(client.app.state.context, Role.AUDITOR)
+    answer = client.get("/events?since=2020-01-01T00:00:00Z&limit=1", headers=reader)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["events"]) == 1
+
+
 def test_the_event_log_takes_a_slug_for_the_aggregate(client) -> None:
     auditor = bearer(client.app.state.context, Role.AUDITOR)
     events = _events_of(client, "zuid-limburg", auditor)
