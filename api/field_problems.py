@@ -179,10 +179,10 @@ def words(message: str, annotation: Any = None) -> str:
     return message[:1].lower() + message[1:]
 
 
+NOT_A_MOMENT = "not a time: give a date and time with its zone, e.g. 2027-01-01T09:00:00Z"
+NOT_A_DAY = "not a date: give a day as YYYY-MM-DD, e.g. 2027-01-01"
 _PARAMETER_WORDS = {
-    "Invalid RFC3339 encoded datetime": (
-        "not a time: give a date and time with its zone, e.g. 2027-01-01T09:00:00Z"
-    ),
-    "Invalid RFC3339 encoded date": "not a date: give a day as YYYY-MM-DD, e.g. 2027-01-01",
+    "Invalid RFC3339 encoded datetime": NOT_A_MOMENT,
+    "Invalid RFC3339 encoded date": NOT_A_DAY,
     "Invalid UUID": "not an id: give a UUID",
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, get_args
 
 from litestar.connection import ASGIConnection
@@ -25,8 +25,10 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from api.field_problems import NOT_A_DAY, NOT_A_MOMENT
+
 _single_valued_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
-_dated_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
+_dated_by_handler: dict[Callable[..., Any], dict[str, str]] = {}
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 
 
@@ -44,19 +46,20 @@ def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
     return known
 
 
-def dated(handler: BaseRouteHandler) -> frozenset[str]:
-    """The query parameters ``handler`` declares as a day or a moment, by their names in the URL."""
+def dated(handler: BaseRouteHandler) -> dict[str, str]:
+    """The query parameters ``handler`` declares as a day or a moment, by their names in the URL, each
+    with what to say of a value in another notation."""
     known = _dated_by_handler.get(handler.fn)
     if known is None:
-        known = frozenset(
-            definition.kwarg_definition.query or definition.kwarg_definition.name or name
-            for name, definition in handler.parsed_fn_signature.parameters.items()
-            if isinstance(definition.kwarg_definition, QueryParameter)
-            and any(
-                isinstance(kind, type) and issubclass(kind, date)
-                for kind in (definition.annotation, *get_args(definition.annotation))
-            )
-        )
+        known = {}
+        for name, definition in handler.parsed_fn_signature.parameters.items():
+            if not isinstance(definition.kwarg_definition, QueryParameter):
+                continue
+            kinds = (definition.annotation, *get_args(definition.annotation))
+            days = [kind for kind in kinds if isinstance(kind, type) and issubclass(kind, date)]
+            if days:
+                key = definition.kwarg_definition.query or definition.kwarg_definition.name or name
+                known[key] = NOT_A_MOMENT if issubclass(days[0], datetime) else NOT_A_DAY
         _dated_by_handler[handler.fn] = known
     return known
 
@@ -105,16 +108,11 @@ class SingleValuedQueryMiddleware:
                 )
             undated = undated_values(handler, scope)
             if undated:
+                words = dated(handler)
                 raise ValidationException(
                     f"query parameter {', '.join(undated)}: not a day or moment",
                     extra=[
-                        {
-                            "message": "give a day as YYYY-MM-DD (2027-01-01), a moment as "
-                            "2027-01-01T12:00:00Z",
-                            "key": key,
-                            "source": "query",
-                        }
-                        for key in undated
+                        {"message": words[key], "key": key, "source": "query"} for key in undated
                     ],
                 )
         await self.app(scope, receive, send)
