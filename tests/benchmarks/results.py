@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+# A run is quiet when other work took less than this share of the cores meanwhile.
+QUIET_SHARE = 0.1
 
 
 def write_section(section: str, body: str) -> None:
@@ -39,27 +42,75 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes have spent on the machine's cores since boot (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+def _own_seconds() -> float:
+    """CPU seconds of this benchmark: this process, the children it has waited for, and every
+    descendant still running (nats-server, granian, wrk, PostgreSQL) with the children they waited for."""
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        spent[int(entry.name)] = sum(int(v) for v in fields[11:15]) / _TICKS
+    own = os.getpid()
+    tree = {own}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    times = os.times()
+    mine = times.user + times.system + times.children_user + times.children_system
+    return mine + sum(spent[pid] for pid in tree if pid != own)
+
+
 class RunConditions:
-    """When and where a benchmark ran, and the load on the machine at its start and end (the machine
-    is shared: the load says how far its figures are from a quiet run's)."""
+    """When and where a benchmark ran, the load average at its start and end, and how much CPU other
+    work took meanwhile (the machine is shared: that share says how far the figures are from a quiet
+    run's). The load average alone cannot tell: it counts the benchmark's own processes too."""
 
     def __init__(self) -> None:
         self.started = datetime.now(UTC)
         self.load_at_start = load_average()
+        self._clock = time.monotonic()
+        self._busy = _machine_busy_seconds()
+        self._own = _own_seconds()
+
+    def others_share(self) -> float:
+        """The CPU that processes outside this benchmark used since it began, in cores."""
+        elapsed = time.monotonic() - self._clock
+        others = (_machine_busy_seconds() - self._busy) - (_own_seconds() - self._own)
+        return max(0.0, others) / elapsed if elapsed > 0 else 0.0
 
     def describe(self, command: str) -> str:
         load_at_end = load_average()
-        busiest = max(float(load.split()[0]) for load in (self.load_at_start, load_at_end))
+        others = self.others_share()
         cores = os.cpu_count() or 1
         described = (
             f"Measured {self.started:%Y-%m-%d %H:%M} UTC on {platform.node()} ({cores} cores, "
             f"{cpu_model()}), Python {platform.python_version()}, load average "
-            f"{self.load_at_start} at the start and {load_at_end} at the end: `{command}`."
+            f"{self.load_at_start} at the start and {load_at_end} at the end; other work on the "
+            f"machine took {others:.2f} of its {cores} cores meanwhile: `{command}`."
         )
-        if busiest >= cores / 2:
+        if others >= QUIET_SHARE * cores:
             described += (
-                " **Not a quiet run**: others' work held the machine meanwhile (the load averages "
-                "above); compare the figures within this run, not with a quiet run's."
+                " **Not a quiet run**: others' work held the machine meanwhile; compare the figures "
+                "within this run, not with a quiet run's."
             )
         return described
 
