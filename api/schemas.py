@@ -23,6 +23,7 @@ from litestar.params import Parameter
 
 from api import field_problems
 from domain.concerns import Concerns
+from domain.dates import DATE_NOTATION
 from domain.errors import InvalidValue
 from domain.text import (
     LIST_MAX_ITEMS,
@@ -122,11 +123,10 @@ def _value_body(value_class: type[msgspec.Struct]) -> type[msgspec.Struct]:
     return _define(value_class.__name__ + "Body", fields)
 
 
-# ASCII digits: Python's \d and int() also take other scripts' digits ("２０２７" read as 2027).
 DateNotation = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$(?!\n)",
+        pattern=f"^{DATE_NOTATION}$(?!\\n)",
         max_length=10,
         description="YYYY, YYYY-MM or YYYY-MM-DD; the notation gives the precision",
         examples=["2027-01-01", "2027-01", "2027"],

@@ -22,6 +22,7 @@ handover, so they are never compared with this rule (see ``domain.agreements.Acc
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -37,6 +38,10 @@ class Precision(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The sources' notations, in ASCII digits only: int() and \d also take a sign, spaces, underscores
+# and other scripts' digits, each of which was once read as a date.
+DATE_NOTATION = r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
+_NOTATION = re.compile(DATE_NOTATION)
 _DATE_FORMS = {
     4: Precision.YEAR,
     7: Precision.MONTH,
@@ -76,7 +81,7 @@ class PartialDate(msgspec.Struct, frozen=True):
         if isinstance(text, date):
             return cls(text, Precision.DAY)
         text = str(text)
-        precision = _DATE_FORMS.get(len(text))
+        precision = _DATE_FORMS.get(len(text)) if _NOTATION.fullmatch(text) else None
         try:
             if precision is Precision.YEAR:
                 return cls(date(int(text), 1, 1), precision)

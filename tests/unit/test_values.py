@@ -28,6 +28,26 @@ def test_the_sources_date_forms_keep_their_precision() -> None:
     assert PartialDate.parse(None) == UNKNOWN_DATE
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2027x01",
+        "2027x01x01",
+        "+201",
+        " 201",
+        "2_02",
+        "٢٠٢٧",
+        "２０２７",
+        "2027-1-01",
+        "2027-01-1 ",
+    ],
+)
+def test_a_date_in_another_notation_is_refused_not_read_as_something_else(written: str) -> None:
+    # int() takes a sign, spaces, underscores and other scripts' digits: each was read as a date.
+    with pytest.raises(InvalidValue, match="not a date"):
+        PartialDate.parse(written)
+
+
 def test_an_unknown_date_is_null_not_invented() -> None:
     assert UNKNOWN_DATE.value is None and UNKNOWN_DATE.precision is Precision.UNKNOWN
     with pytest.raises(InvalidValue):
