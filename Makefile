@@ -8,11 +8,13 @@ LOCK   := requirements.lock
 
 .PHONY: serve test check lint format lock bench setup clean
 
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
+	# the region systems' Python client, which its tests import as a region system would
+	$(BIN)/pip install --quiet --no-deps -e clients/python
 	touch $(STAMP)
 
 setup: $(STAMP)
