@@ -35,7 +35,9 @@ _dated_by_handler: dict[Callable[..., Any], dict[str, str]] = {}
 
 
 def _function_of(handler: BaseRouteHandler) -> Callable[..., Any]:
-    return getattr(handler.fn, "__func__", handler.fn)
+    # A synchronous handler's function comes wrapped (to run on a thread), a controller's bound.
+    function = getattr(handler.fn, "func", handler.fn)
+    return getattr(function, "__func__", function)
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
