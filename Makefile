@@ -22,14 +22,22 @@ setup: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/regiekaart serve
 
+# Test worker processes (pytest-xdist): more than the 2 cores of CI, as many tests wait on the processes
+# they start (nats-server, granian, PostgreSQL, Chromium) rather than compute. A test file stays on one
+# worker (loadfile), so the services its module fixtures start are started once.
+TEST_WORKERS ?= 3
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 # The whole suite (crash, failover, soak, fault-injection and conformance tests included), in random
-# order: the seed is printed at the start, and `pytest -p randomly --randomly-seed=<n>` repeats an order.
+# order: the seed is printed at the start, and `pytest -p randomly --randomly-seed=<n>` repeats an order
+# (`-n 0` in one process).
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 # Lint plus the fast tests: what to run before every commit (under two minutes on 2 cores).
 check: lint
-	$(BIN)/python -m pytest -q -m "not slow" tests/unit tests/integration/api tests/integration/sql
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" tests/unit tests/integration/api \
+		tests/integration/sql
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

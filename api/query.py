@@ -27,14 +27,25 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.field_problems import NOT_A_DAY, NOT_A_MOMENT
 
+# Keyed by the function the handler wraps: a controller's handler calls a bound method, whose
+# controller holds its app, and a cache keyed by that would keep every app ever built alive (the
+# tests build hundreds in one process). What is cached depends on the function's signature alone.
 _single_valued_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
 _dated_by_handler: dict[Callable[..., Any], dict[str, str]] = {}
+
+
+def _function_of(handler: BaseRouteHandler) -> Callable[..., Any]:
+    # A synchronous handler's function comes wrapped (to run on a thread), a controller's bound.
+    function = getattr(handler.fn, "func", handler.fn)
+    return getattr(function, "__func__", function)
+
+
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 
 
 def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
     """The query parameters ``handler`` declares with one value, by their names in the URL."""
-    known = _single_valued_by_handler.get(handler.fn)
+    known = _single_valued_by_handler.get(_function_of(handler))
     if known is None:
         known = frozenset(
             definition.kwarg_definition.query or definition.kwarg_definition.name or name
@@ -42,14 +53,14 @@ def single_valued(handler: BaseRouteHandler) -> frozenset[str]:
             if isinstance(definition.kwarg_definition, QueryParameter)
             and not definition.is_non_string_sequence
         )
-        _single_valued_by_handler[handler.fn] = known
+        _single_valued_by_handler[_function_of(handler)] = known
     return known
 
 
 def dated(handler: BaseRouteHandler) -> dict[str, str]:
     """The query parameters ``handler`` declares as a day or a moment, by their names in the URL, each
     with what to say of a value in another notation."""
-    known = _dated_by_handler.get(handler.fn)
+    known = _dated_by_handler.get(_function_of(handler))
     if known is None:
         known = {}
         for name, definition in handler.parsed_fn_signature.parameters.items():
@@ -60,7 +71,7 @@ def dated(handler: BaseRouteHandler) -> dict[str, str]:
             if days:
                 key = definition.kwarg_definition.query or definition.kwarg_definition.name or name
                 known[key] = NOT_A_MOMENT if issubclass(days[0], datetime) else NOT_A_DAY
-        _dated_by_handler[handler.fn] = known
+        _dated_by_handler[_function_of(handler)] = known
     return known
 
 

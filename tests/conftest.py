@@ -1,10 +1,12 @@
 import pytest
 
 pytest_plugins = [
+    # First: the other fixture modules import its free_port, and pytest rewrites the asserts only
+    # of plugin modules it imports itself.
+    "tests.fixtures.processes",
     "tests.fixtures.nats",
     "tests.fixtures.nats_cluster",
     "tests.fixtures.postgres",
-    "tests.fixtures.processes",
     "tests.fixtures.sql",
 ]
 

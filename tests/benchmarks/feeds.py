@@ -30,13 +30,13 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from adapters.nats.access import FEED_API_PREFIX, Credentials, feed_access
 from adapters.nats.feeds import FeedLayout
-from adapters.nats.server import free_port
 from adapters.settings import Settings
 from domain.values import AgreementKind, SubjectKind, SubjectRef
 from entrypoints.runtime import Runtime
 from services import commands as c
 from tests.authorities import EXTERNAL
 from tests.benchmarks.results import RunConditions, percentile, write_section
+from tests.fixtures.processes import free_port
 
 REGION = "zuid-limburg"
 SECTION = "## Region feeds"

@@ -22,7 +22,7 @@ from adapters.nats.recorders import NatsApplicationRecorder
 from adapters.settings import Settings
 from domain.registry import Municipality
 from entrypoints.runtime import event_store
-from tests.fixtures.processes import process_environment, start_service
+from tests.fixtures.processes import free_port, process_environment, start_service
 
 STREAM = "REGIEKAART_EVENTS"
 
@@ -100,7 +100,8 @@ def test_a_forged_event_is_named_and_the_service_signs_nothing_past_it(tmp_path,
         client.close()
         service.stop()
     # Not even the last checkpoint, signed on stopping, covers the forged event.
-    with event_store(Settings(data_dir=tmp_path)) as (_, service_url):
+    # On a port of its own, not the default 4222 that a test beside this one may be using too.
+    with event_store(Settings(data_dir=tmp_path, nats_port=free_port())) as (_, service_url):
         reader = NatsClient(service_url)
         checkpoints = [json.loads(p) for p in NatsLog(reader, STREAM).checkpoint_payloads()]
         reader.close()

@@ -19,6 +19,7 @@ from entrypoints.runtime import event_store, governance_application
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
+from tests.fixtures.processes import free_port
 from tests.integration.region_systems import connect_as, drain, feed_jetstream
 
 ZUID = "zuid-limburg"
@@ -46,7 +47,12 @@ def global_account_configuration(settings: Settings) -> str:
 
 def test_an_event_log_in_the_global_account_is_kept_and_recorded_on(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", nats_port=0)
-    old = NatsServer(settings.nats_data_dir, extra_config=global_account_configuration(settings))
+    old = NatsServer(
+        settings.nats_data_dir,
+        port=free_port(),
+        monitor_port=free_port(),
+        extra_config=global_account_configuration(settings),
+    )
     with old:
         url = url_with_credentials(old.url, feed_access(settings).service())
         app = governance_application(settings, url)

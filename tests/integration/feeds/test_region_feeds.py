@@ -29,6 +29,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.authorities import EXTERNAL
+from tests.fixtures.processes import free_port
 from tests.integration.region_systems import connect_as, drain, feed_jetstream, refused
 
 ZUID = "zuid-limburg"
@@ -70,7 +71,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     for region in (ZUID, ZAANSTREEK):
         access.region(region)
     access.write_server_config(directory / "nats")
-    with NatsServer(directory / "nats", extra_config=include_authorization()) as server:
+    with NatsServer(
+        directory / "nats",
+        port=free_port(),
+        monitor_port=free_port(),
+        extra_config=include_authorization(),
+    ) as server:
         running = Service(server, access)
         import_governance_facts(running.app)
         running.start_fan_out()
