@@ -92,6 +92,7 @@ class AccountHoldership(GovernanceAggregate):
 
     kind = SubjectKind.ACCOUNT
     slug_attribute = "account"
+    repeated_attributes = ("account", "cooperation", "organisation")
 
     @staticmethod
     def account_slug(cooperation: str | None, organisation: str | None, agreement: str) -> str:
@@ -176,17 +177,14 @@ class AccountHoldership(GovernanceAggregate):
     ) -> None:
         self.check_new_term(agreement, period, agreement, labels)
         self._holder_assigned(
-            account=self.account,
             agreement=agreement,
-            cooperation=self.cooperation,
-            organisation=self.organisation,
             holder_region=holder_region,
             executing_municipality=executing_municipality,
             status=status,
             basis=basis,
             obligations=obligations,
             notes=notes,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def transfer(
@@ -223,18 +221,15 @@ class AccountHoldership(GovernanceAggregate):
         period = ValidPeriod(handover, UNKNOWN_DATE)
         self.check_new_term(agreement, period, current.chain, labels)
         self._holder_transferred(
-            account=self.account,
             agreement=agreement,
             previous_agreement=current.agreement,
-            cooperation=self.cooperation,
-            organisation=self.organisation,
             holder_region=holder_region,
             executing_municipality=executing_municipality,
             previous_holder_region=current.holder_region,
             previous_executing_municipality=current.executing_municipality,
             basis=basis,
             notes=notes,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def end(
@@ -250,14 +245,11 @@ class AccountHoldership(GovernanceAggregate):
             valid_until, f"{current.holder(labels)}'s account holdership ({current.agreement})"
         )
         self._holder_ended(
-            account=self.account,
             agreement=current.agreement,
-            cooperation=self.cooperation,
-            organisation=self.organisation,
             holder_region=current.holder_region,
             executing_municipality=current.executing_municipality,
             reason=reason,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     # -- events ----------------------------------------------------------------------------------
@@ -348,6 +340,7 @@ class AgreementAggregate(GovernanceAggregate):
 
     kind = SubjectKind.AGREEMENT
     slug_attribute = "agreement"
+    repeated_attributes = ("agreement", "owner")
     # Instance attributes are set by _init_agreement (class annotations would become event attributes).
     agreement_kind: ClassVar[AgreementKind]
 
@@ -380,11 +373,9 @@ class AgreementAggregate(GovernanceAggregate):
                 f"{self.agreement} already has status {status} — {AlreadyRecorded.rule}"
             )
         self._status_changed(
-            agreement=self.agreement,
             agreement_kind=self.kind_of_agreement,
-            owner=self.owner,
             status=status,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def record_milestone(self, *, milestone: Milestone, attribution: Attribution) -> None:
@@ -395,11 +386,9 @@ class AgreementAggregate(GovernanceAggregate):
                 f"{AlreadyRecorded.rule}"
             )
         self._milestone_recorded(
-            agreement=self.agreement,
             agreement_kind=self.kind_of_agreement,
-            owner=self.owner,
             milestone=milestone,
-            **fact_fields(ValidPeriod(milestone.date, milestone.date), attribution),
+            **self._fact(ValidPeriod(milestone.date, milestone.date), attribution),
         )
 
     @event("StatusChanged")
@@ -502,12 +491,10 @@ class JointProcurement(AgreementAggregate):
                 f"{municipality} already opted out of {self.agreement} for '{scope}' — {AlreadyRecorded.rule}"
             )
         self._opted_out(
-            agreement=self.agreement,
-            owner=self.owner,
             municipality=opt_out.municipality,
             scope=opt_out.scope,
             reason=opt_out.reason,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def check_option_decidable(self, option_number: int) -> Decimal:
@@ -556,21 +543,17 @@ class JointProcurement(AgreementAggregate):
     def exercise_extension_option(self, *, option_number: int, attribution: Attribution) -> None:
         years = self.check_option_decidable(option_number)
         self._extension_option_exercised(
-            agreement=self.agreement,
-            owner=self.owner,
             option_number=option_number,
             years=years,
-            **fact_fields(self.extension_period(option_number), attribution),
+            **self._fact(self.extension_period(option_number), attribution),
         )
 
     def decline_extension_option(self, *, option_number: int, attribution: Attribution) -> None:
         years = self.check_option_decidable(option_number)
         self._extension_option_declined(
-            agreement=self.agreement,
-            owner=self.owner,
             option_number=option_number,
             years=years,
-            **fact_fields(self.extension_period(option_number), attribution),
+            **self._fact(self.extension_period(option_number), attribution),
         )
 
     @event("OptedOut")
@@ -678,14 +661,12 @@ class ExpertiseCentreMandate(AgreementAggregate):
                 f"{expected} ('{route[expected - 1]}') — {PlanStepOutOfOrder.rule}"
             )
         self._plan_step_recorded(
-            agreement=self.agreement,
-            owner=self.owner,
             holder_municipality=self.holder_municipality,
             expertise_centre=self.expertise_centre,
             plan=plan,
             step_number=step_number,
             step=route[step_number - 1],
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def adopt_plan(self, *, plan: PlanRef, period: ValidPeriod, attribution: Attribution) -> None:
@@ -699,13 +680,11 @@ class ExpertiseCentreMandate(AgreementAggregate):
                 f"('{route[missing - 1]}') is not recorded — {PlanNotReady.rule}"
             )
         self._plan_adopted(
-            agreement=self.agreement,
-            owner=self.owner,
             holder_municipality=self.holder_municipality,
             expertise_centre=self.expertise_centre,
             plan=plan,
             step=route[-1] if route else None,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("PlanStepRecorded")
@@ -822,13 +801,11 @@ class Trekkerschap(AgreementAggregate):
             )
         self.check_lead_is_member(self.owner.slug, lead_region, cooperation_members, period)
         self._lead_reassigned(
-            agreement=self.agreement,
-            owner=self.owner,
             module=self.module,
             item=self.item,
             lead_region=lead_region,
             previous_lead_region=self.lead_region,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("LeadReassigned")

@@ -125,6 +125,9 @@ class GovernanceAggregate(Aggregate):
     kind: ClassVar[SubjectKind]
     # The attribute of the founding event that holds the slug (named after the aggregate's kind).
     slug_attribute: ClassVar[str]
+    # The aggregate's attributes that each event after the founding one repeats, so that an event read
+    # on its own (by a projection, a region's feed, an auditor) names what it is about.
+    repeated_attributes: ClassVar[tuple[str, ...]] = ()
 
     class Event(Aggregate.Event):
         # Bumped with an ``upcast_vN_vN+1`` static method when an event's shape changes; a field added
@@ -176,6 +179,13 @@ class GovernanceAggregate(Aggregate):
     @property
     def label(self) -> str:
         return str(getattr(self, "name", None) or self.slug)
+
+    def _fact(self, period: ValidPeriod, attribution: Attribution) -> dict[str, Any]:
+        """The fields of a new event that the aggregate and the decision give: its
+        ``repeated_attributes`` and the ``fact_fields``."""
+        return {name: getattr(self, name) for name in self.repeated_attributes} | fact_fields(
+            period, attribution
+        )
 
     def history(self) -> tuple[GovernanceAggregate.Event, ...]:
         return tuple(self._history)

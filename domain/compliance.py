@@ -174,6 +174,7 @@ class ComplianceAssessment(GovernanceAggregate):
 
     kind = SubjectKind.ASSESSMENT
     slug_attribute = "assessment"
+    repeated_attributes = ("assessment", "norm", "region")
 
     @staticmethod
     def slug_for(norm: str, region: str) -> str:
@@ -228,15 +229,12 @@ class ComplianceAssessment(GovernanceAggregate):
                 f"an assessment is made by a region or a decision body, not a {assessed_by.kind}"
             )
         self._assessed(
-            assessment=self.assessment,
-            norm=self.norm,
-            region=self.region,
             verdict=verdict,
             verdict_as_written=verdict_as_written,
             explanation=explanation,
             assessed_by=assessed_by,
             action=action,
-            **fact_fields(ValidPeriod(assessed_on, UNKNOWN_DATE), attribution),
+            **self._fact(ValidPeriod(assessed_on, UNKNOWN_DATE), attribution),
         )
 
     def annotate(
@@ -252,13 +250,10 @@ class ComplianceAssessment(GovernanceAggregate):
         if not remark.strip():
             raise InvalidValue("a reviewer's remark says something")
         self._annotated(
-            assessment=self.assessment,
-            norm=self.norm,
-            region=self.region,
             reviewer=reviewer,
             remark=remark,
             on_version=on_version,
-            **fact_fields(ValidPeriod(), attribution),
+            **self._fact(ValidPeriod(), attribution),
         )
 
     def has_annotation(self, reviewer: str, remark: str) -> bool:

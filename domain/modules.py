@@ -93,6 +93,7 @@ class ModuleCommitment(GovernanceAggregate):
 
     kind = SubjectKind.MODULE_COMMITMENT
     slug_attribute = "commitment"
+    repeated_attributes = ("commitment", "cooperation", "module", "region")
 
     @staticmethod
     def slug_for(cooperation: str, module: int, region: str) -> str:
@@ -155,9 +156,8 @@ class ModuleCommitment(GovernanceAggregate):
                 f"{self.committed} — {AlreadyRecorded.rule}"
             )
         self._committed(
-            **self._place(),
             content=content,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def give_mandate(
@@ -170,9 +170,8 @@ class ModuleCommitment(GovernanceAggregate):
                 f"{self.cooperation} {period} is already recorded — {AlreadyRecorded.rule}"
             )
         self._mandate_given(
-            **self._place(),
             mandate=mandate,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def end_mandate(
@@ -189,19 +188,9 @@ class ModuleCommitment(GovernanceAggregate):
             )
         period = ValidPeriod(open_terms[-1].period.valid_from, valid_until)
         self._mandate_ended(
-            **self._place(),
             mandate=mandate,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
-
-    def _place(self) -> dict[str, str | int]:
-        """The fields every event of the commitment repeats: which region's part in which module."""
-        return {
-            "commitment": self.commitment,
-            "cooperation": self.cooperation,
-            "module": self.module,
-            "region": self.region,
-        }
 
     # -- events ----------------------------------------------------------------------------------
     @event("Committed")
@@ -300,6 +289,7 @@ class CostKey(GovernanceAggregate):
 
     kind = SubjectKind.COST_KEY
     slug_attribute = "cost_key"
+    repeated_attributes = ("cost_key", "cooperation", "module")
 
     @classmethod
     def agree(
@@ -369,12 +359,9 @@ class CostKey(GovernanceAggregate):
                 f"{AlreadyRecorded.rule}"
             )
         self._revised(
-            cost_key=self.cost_key,
-            cooperation=self.cooperation,
-            module=self.module,
             shares=shares,
             previous_shares=self.shares,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("Revised")

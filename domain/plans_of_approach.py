@@ -24,7 +24,7 @@ import msgspec
 from eventsourcing.domain import event
 
 from domain.accountability import Deadline, Owner
-from domain.base import GovernanceAggregate, decision, fact_fields
+from domain.base import GovernanceAggregate, decision
 from domain.errors import AlreadyRecorded, InvalidValue, StatusOutOfOrder, UnknownReference
 from domain.values import (
     UNKNOWN_DATE,
@@ -118,6 +118,7 @@ class PlanOfApproach(GovernanceAggregate):
 
     kind = SubjectKind.PLAN_OF_APPROACH
     slug_attribute = "plan_of_approach"
+    repeated_attributes = ("plan_of_approach", "owner")
 
     @event("Recorded")
     @decision
@@ -139,13 +140,6 @@ class PlanOfApproach(GovernanceAggregate):
         self.actions: dict[str, Action] = {}
         self.milestones: set[str] = set()
         self.recommendations: dict[str, str | None] = {}  # slug -> result reported
-
-    def _plan_fields(self, period: ValidPeriod, attribution: Attribution) -> dict[str, object]:
-        return {
-            "plan_of_approach": self.plan_of_approach,
-            "owner": self.owner,
-            **fact_fields(period, attribution),
-        }
 
     def _check_goal(self, goal: str | None) -> None:
         if goal is not None and goal not in {g.number for g in self.goals}:
@@ -196,7 +190,7 @@ class PlanOfApproach(GovernanceAggregate):
             status_note=status_note,
             goal=goal,
             answers=answers,
-            **self._plan_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("ActionRecorded")
@@ -238,7 +232,7 @@ class PlanOfApproach(GovernanceAggregate):
             status=status,
             status_note=status_note,
             previous_status=current.statuses[-1].status,
-            **self._plan_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("ActionStatusChanged")
@@ -281,7 +275,7 @@ class PlanOfApproach(GovernanceAggregate):
             deadline=deadline,
             parties=parties,
             other_parties=other_parties,
-            **self._plan_fields(ValidPeriod(), attribution),
+            **self._fact(ValidPeriod(), attribution),
         )
 
     @event("MilestoneSet")
@@ -321,7 +315,7 @@ class PlanOfApproach(GovernanceAggregate):
             text=text,
             issued_by=issued_by,
             expected_result=expected_result,
-            **self._plan_fields(ValidPeriod(), attribution),
+            **self._fact(ValidPeriod(), attribution),
         )
 
     @event("RecommendationRecorded")
@@ -352,7 +346,7 @@ class PlanOfApproach(GovernanceAggregate):
         self._result_reported(
             recommendation=recommendation,
             result=result,
-            **self._plan_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("ResultReported")

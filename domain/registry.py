@@ -109,6 +109,7 @@ class Municipality(GovernanceAggregate):
 
     kind = SubjectKind.MUNICIPALITY
     slug_attribute = "municipality"
+    repeated_attributes = ("municipality",)
 
     @event("Registered")
     @decision
@@ -169,11 +170,10 @@ class Municipality(GovernanceAggregate):
         self.check_not_merged_before(period)
         self.check_no_overlapping_membership(region, scope, period)
         self._membership_started(
-            municipality=self.municipality,
             membership_id=membership_id,
             region=region,
             scope=scope,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def end_membership(
@@ -191,11 +191,10 @@ class Municipality(GovernanceAggregate):
             )
         period = membership.period.ended(valid_until, f"{self.name}'s {membership.describe()}")
         self._membership_ended(
-            municipality=self.municipality,
             membership_id=membership_id,
             region=membership.region,
             scope=membership.scope,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def merge_into(
@@ -227,10 +226,9 @@ class Municipality(GovernanceAggregate):
                     f"{successor_municipality} on {date} — {MembershipAfterMerger.rule}"
                 )
         self._merged(
-            municipality=self.municipality,
             successor_municipality=successor_municipality,
             change=change,
-            **fact_fields(ValidPeriod(date, UNKNOWN_DATE), attribution),
+            **self._fact(ValidPeriod(date, UNKNOWN_DATE), attribution),
         )
 
     def take_over_memberships(
@@ -358,6 +356,7 @@ class Cooperation(GovernanceAggregate):
 
     kind = SubjectKind.COOPERATION
     slug_attribute = "cooperation"
+    repeated_attributes = ("cooperation",)
 
     @event("Registered")
     @decision
@@ -420,12 +419,11 @@ class Cooperation(GovernanceAggregate):
                 f"a region takes part in a cooperation once at a time"
             )
         self._region_joined(
-            cooperation=self.cooperation,
             region=region,
             participation=participation,
             participation_note=participation_note,
             cadence=cadence,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     def involve_organisation(
@@ -437,9 +435,8 @@ class Cooperation(GovernanceAggregate):
                 f"{organisation} is already involved in {self.name} — {AlreadyRecorded.rule}"
             )
         self._organisation_involved(
-            cooperation=self.cooperation,
             organisation=organisation,
-            **fact_fields(period, attribution),
+            **self._fact(period, attribution),
         )
 
     @event("RegionJoined")
@@ -497,6 +494,7 @@ class DecisionBody(GovernanceAggregate):
 
     kind = SubjectKind.BODY
     slug_attribute = "body"
+    repeated_attributes = ("body", "of")
 
     @event("Registered")
     @decision
@@ -526,9 +524,7 @@ class DecisionBody(GovernanceAggregate):
         self.check_not_retracted()
         if role is self.role:
             raise AlreadyRecorded(f"{self.name} already has role {role} — {AlreadyRecorded.rule}")
-        self._role_changed(
-            body=self.body, of=self.of, role=role, **fact_fields(period, attribution)
-        )
+        self._role_changed(role=role, **self._fact(period, attribution))
 
     @event("RoleChanged")
     @decision
@@ -632,6 +628,7 @@ class ConflictingClaims(GovernanceAggregate):
 
     kind = SubjectKind.CLAIMS
     slug_attribute = "claims"
+    repeated_attributes = ("claims", "subject")
 
     @event("Recorded")
     @decision
@@ -656,10 +653,8 @@ class ConflictingClaims(GovernanceAggregate):
                 f"'{self.topic}' — {AlreadyRecorded.rule}"
             )
         self._claim_added(
-            claims=self.claims,
-            subject=self.subject,
             claim=claim,
-            **fact_fields(ValidPeriod(), attribution),
+            **self._fact(ValidPeriod(), attribution),
         )
 
     @event("ClaimAdded")

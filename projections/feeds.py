@@ -31,7 +31,7 @@ from typing import Any
 from adapters.nats.client import unreachable
 from adapters.nats.feeds import FeedPublisher, usable_region
 from domain.audience import Audience
-from projections.lease import Lease
+from projections.lease import Lease, follow_while_held
 from projections.work_status import FEEDS_WORKER, WorkStatus
 
 log = logging.getLogger(__name__)
@@ -102,15 +102,11 @@ class FeedProjection:
             return self._progress.wait_for(lambda: self._position >= position, timeout)
 
     def _run(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                if self.lease is not None and not self.lease.acquire():
-                    self._stopped.wait(self.lease.retry_seconds)
-                    continue
-                self._follow()
-            except Exception:
-                log.exception("region feeds: reading the event log failed; retrying")
-                self._stopped.wait(_RETRY_SECONDS)
+        follow_while_held(self.lease, self._stopped, self._follow, self._failed, _RETRY_SECONDS)
+
+    @staticmethod
+    def _failed(_error: Exception) -> None:
+        log.exception("region feeds: reading the event log failed; retrying")
 
     def _follow(self) -> None:
         with self.app.recorder.subscribe(gt=self._position or None) as subscription:

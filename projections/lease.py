@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, or_, update
@@ -25,6 +27,27 @@ from projections.projector import PROJECTION_NAME
 from projections.schema import lease_table
 
 _leases = lease_table()
+
+
+def follow_while_held(
+    lease: Lease | None,
+    stopped: threading.Event,
+    follow: Callable[[], None],
+    failed: Callable[[Exception], None],
+    retry_seconds: float,
+) -> None:
+    """Runs ``follow`` until ``stopped`` is set: it stands by while another process holds ``lease``
+    (no lease: it always follows), and after a failure, which ``failed`` is told of from inside the
+    ``except`` (so that it may log the traceback), tries again ``retry_seconds`` later."""
+    while not stopped.is_set():
+        try:
+            if lease is not None and not lease.acquire():
+                stopped.wait(lease.retry_seconds)
+                continue
+            follow()
+        except Exception as error:  # noqa: BLE001 - ``failed`` logs it with its traceback
+            failed(error)
+            stopped.wait(retry_seconds)
 
 
 class Lease:

@@ -38,7 +38,7 @@ from adapters.cycle_collection import cycle_collection_paused
 from adapters.nats.read_model_signal import read_model_signal
 from projections.handlers import FACT_TOPICS
 from projections.history import History
-from projections.lease import Lease
+from projections.lease import Lease, follow_while_held
 from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
@@ -214,16 +214,11 @@ class ProjectionRunner:
                 self._applied.wait(min(remaining, 0.05))
 
     def _run(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                if self.lease is not None and not self.lease.acquire():
-                    self._stopped.wait(self.lease.retry_seconds)
-                    continue
-                self._follow()
-            except Exception as error:
-                self.error = error
-                log.exception("projection runner failed; retrying")
-                self._stopped.wait(1.0)
+        follow_while_held(self.lease, self._stopped, self._follow, self._failed, 1.0)
+
+    def _failed(self, error: Exception) -> None:
+        self.error = error
+        log.exception("projection runner failed; retrying")
 
     def _follow(self) -> None:
         """Follows the log from the table's position until stopped, the lease is lost or the

@@ -7,7 +7,7 @@ with the map's ``as_of`` and ``known_at``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from domain.values import SubjectKind
 from projections import map_sections
@@ -45,6 +45,39 @@ def _by_agreement(
 ) -> tuple[T, ...]:
     """Procurements or agreements: each head row read with its agreement's parts, in agreement order."""
     return sorted_by((read(r, parts[r["agreement"]]) for r in rows), "agreement")
+
+
+class _SubjectFacts(NamedTuple):
+    registration: Any
+    rows: list[Any]
+    parts: dict[str, list[Any]]
+    claims: dict[str, list[Any]]
+
+
+def _subject_facts(
+    q: MapQuery,
+    kind: SubjectKind,
+    slug: str,
+    with_parts: tuple[FactKind, ...],
+    roles: tuple[FactKind, ...],
+) -> _SubjectFacts:
+    """A cooperation's or an organisation's registration and the fact rows that name it; the parts of
+    the agreements of its rows of a kind in ``with_parts``; the claims about the agreements of its rows
+    of a kind in ``roles``. The names of all of them are loaded."""
+    registration = q.registration(kind, slug)
+    rows = q.rows(q.tables.facts.c[kind.value] == slug)
+    parts = q.agreement_parts(r["agreement"] for r in rows if r["fact_kind"] in with_parts)
+    claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in roles)
+    _load_names(q, rows, parts)
+    return _SubjectFacts(registration, rows, parts, claims)
+
+
+def _involved(q: MapQuery, rows: Iterable[Any], kind: SubjectKind) -> tuple[Named, ...]:
+    """The organisations a cooperation involves, or the cooperations that involve an organisation."""
+    involved = {
+        q.named(kind, r[kind.value]) for r in rows if r["fact_kind"] == FactKind.INVOLVEMENT
+    }
+    return tuple(sorted(involved, key=lambda n: n.slug))
 
 
 def region_map(q: MapQuery, region: str) -> RegionMap:
@@ -127,15 +160,13 @@ def region_map(q: MapQuery, region: str) -> RegionMap:
 
 
 def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
-    facts = q.tables.facts
-    registration = q.registration(SubjectKind.COOPERATION, cooperation)
-    rows = q.rows(facts.c.cooperation == cooperation)
-    owned = {
-        r["agreement"] for r in rows if r["fact_kind"] in (FactKind.PROCUREMENT, FactKind.AGREEMENT)
-    }
-    parts = q.agreement_parts(owned)
-    claims = q.claims_about(r["agreement"] for r in rows if r["fact_kind"] in ROLE_KINDS)
-    _load_names(q, rows, parts)
+    registration, rows, parts, claims = _subject_facts(
+        q,
+        SubjectKind.COOPERATION,
+        cooperation,
+        with_parts=(FactKind.PROCUREMENT, FactKind.AGREEMENT),
+        roles=ROLE_KINDS,
+    )
     details = details_of(registration)
     roles = _roles(
         q,
@@ -154,16 +185,7 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
             (q.participation(r) for r in rows if r["fact_kind"] == FactKind.PARTICIPATION),
             "region",
         ),
-        organisations=tuple(
-            sorted(
-                (
-                    q.named(SubjectKind.ORGANISATION, r["organisation"])
-                    for r in rows
-                    if r["fact_kind"] == FactKind.INVOLVEMENT
-                ),
-                key=lambda n: n.slug,
-            )
-        ),
+        organisations=_involved(q, rows, SubjectKind.ORGANISATION),
         roles=roles,
         procurements=_by_agreement(q.procurement, _of(rows, FactKind.PROCUREMENT), parts),
         agreements=_by_agreement(q.agreement, _of(rows, FactKind.AGREEMENT), parts),
@@ -178,22 +200,17 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
 
 
 def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
-    facts = q.tables.facts
-    registration = q.registration(SubjectKind.ORGANISATION, organisation)
-    rows = q.rows(facts.c.organisation == organisation)
-    related = {
-        r["agreement"]
-        for r in rows
-        if r["fact_kind"]
-        in (FactKind.PROCUREMENT_SUPPLIER, FactKind.AGREEMENT_RECIPIENT, FactKind.AGREEMENT)
-    }
-    parts = q.agreement_parts(related)
-    claims = q.claims_about(
-        r["agreement"]
-        for r in rows
-        if r["fact_kind"] in (FactKind.ACCOUNT_HOLDER, FactKind.MANDATE)
+    registration, rows, parts, claims = _subject_facts(
+        q,
+        SubjectKind.ORGANISATION,
+        organisation,
+        with_parts=(
+            FactKind.PROCUREMENT_SUPPLIER,
+            FactKind.AGREEMENT_RECIPIENT,
+            FactKind.AGREEMENT,
+        ),
+        roles=(FactKind.ACCOUNT_HOLDER, FactKind.MANDATE),
     )
-    _load_names(q, rows, parts)
     heads = list(_of(_all_parts(parts), FactKind.PROCUREMENT, FactKind.AGREEMENT))
     return OrganisationView(
         **q.header(),
@@ -205,16 +222,7 @@ def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
         procurements=_by_agreement(q.procurement, _of(heads, FactKind.PROCUREMENT), parts),
         mandates=_roles(q, _of(rows, FactKind.MANDATE), claims, "agreement"),
         agreements=_by_agreement(q.agreement, _of(heads, FactKind.AGREEMENT), parts),
-        cooperations=tuple(
-            sorted(
-                {
-                    q.named(SubjectKind.COOPERATION, r["cooperation"])
-                    for r in rows
-                    if r["fact_kind"] == FactKind.INVOLVEMENT
-                },
-                key=lambda n: n.slug,
-            )
-        ),
+        cooperations=_involved(q, rows, SubjectKind.COOPERATION),
         adoption_routes=map_sections.adoption_routes(q, _of(rows, FactKind.MANDATE)),
         conflicts=q.conflicts(rows),
         procured_by=_procuring_regions(q, heads, parts),

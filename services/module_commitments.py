@@ -68,16 +68,20 @@ class ModuleCommitmentCommands(CommandMethods):
         place.commit(content=cmd.content, period=cmd.period, attribution=cmd.attribution)
         return self._save_place(place)
 
-    def give_module_mandate(self, cmd: c.GiveModuleMandate) -> UUID:
+    def _check_regional_authority(self, cmd: c.GiveModuleMandate | c.EndModuleMandate) -> None:
+        """Loads what the cited body is "of", for the domain's check that a mandate is given in the
+        region."""
         body_of = self.get(DecisionBody, cmd.authority.body).of if cmd.authority.body else None
         check_regional_authority(cmd.authority, cmd.region, body_of)
+
+    def give_module_mandate(self, cmd: c.GiveModuleMandate) -> UUID:
+        self._check_regional_authority(cmd)
         place = self._module_place(cmd)
         place.give_mandate(mandate=cmd.mandate, period=cmd.period, attribution=cmd.attribution)
         return self._save_place(place)
 
     def end_module_mandate(self, cmd: c.EndModuleMandate) -> UUID:
-        body_of = self.get(DecisionBody, cmd.authority.body).of if cmd.authority.body else None
-        check_regional_authority(cmd.authority, cmd.region, body_of)
+        self._check_regional_authority(cmd)
         place = self.get(
             ModuleCommitment, ModuleCommitment.slug_for(cmd.cooperation, cmd.module, cmd.region)
         )

@@ -3,28 +3,26 @@ chairs them, how often they meet, what they may decide and who commissions whom.
 under ``/decisions/bodies``; here they are read."""
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 
 from api.context import ApiContext
 from api.controllers.reads import (
-    READ_PROBLEMS,
     AsOf,
     IfNoneMatch,
     KnownAt,
     MinPosition,
     cached_map,
+    list_route,
     map_route,
-    summaries,
 )
 from api.examples import MAP_EXAMPLES
-from api.guards import reads_everything, require_region
+from api.guards import require_region
 from api.map_documents import BodyMapDocument
 from api.schemas import SlugPath
 from domain.errors import UnknownReference
 from projections.queries import GovernanceMaps
-from projections.views import Summary
 from services.authorisation import Role
 
 
@@ -32,11 +30,7 @@ class BodyController(Controller):
     path = "/bodies"
     tags = ["decisions"]
 
-    @get("/", guards=[reads_everything], summary="All decision bodies", responses=READ_PROBLEMS)
-    async def list_bodies(
-        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
-    ) -> list[Summary]:
-        return await summaries(maps, GovernanceMaps.bodies, known_at)
+    list_bodies = list_route(GovernanceMaps.bodies, "All decision bodies")
 
     @map_route(
         "/{decision_body:str}",

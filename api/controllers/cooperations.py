@@ -13,8 +13,8 @@ from api.controllers.reads import (
     MinPosition,
     cached_map,
     history,
+    list_route,
     map_route,
-    summaries,
 )
 from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
@@ -22,7 +22,7 @@ from api.map_documents import CooperationMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, Summary
+from projections.views import HistoryEntry
 from services import commands as c
 
 
@@ -38,11 +38,7 @@ class CooperationController(Controller):
         "/organisations", c.InvolveOrganisationInCooperation, "An organisation is involved"
     )
 
-    @get("/", guards=[reads_everything], summary="All cooperations", responses=READ_PROBLEMS)
-    async def list_cooperations(
-        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
-    ) -> list[Summary]:
-        return await summaries(maps, GovernanceMaps.cooperations, known_at)
+    list_cooperations = list_route(GovernanceMaps.cooperations, "All cooperations")
 
     @map_route(
         "/{cooperation:str}/map",

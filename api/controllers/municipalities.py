@@ -4,12 +4,12 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from api.commands import command_route
-from api.controllers.reads import READ_PROBLEMS, KnownAt, history, summaries
+from api.controllers.reads import READ_PROBLEMS, KnownAt, history, list_route
 from api.guards import reads_everything
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, Summary
+from projections.views import HistoryEntry
 from services import commands as c
 
 
@@ -26,11 +26,7 @@ class MunicipalityController(Controller):
     )
     merge = command_route("/mergers", c.MergeMunicipalities, "Municipalities merge")
 
-    @get("/", guards=[reads_everything], summary="All municipalities", responses=READ_PROBLEMS)
-    async def list_municipalities(
-        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
-    ) -> list[Summary]:
-        return await summaries(maps, GovernanceMaps.municipalities, known_at)
+    list_municipalities = list_route(GovernanceMaps.municipalities, "All municipalities")
 
     @get(
         "/{municipality:str}/history",

@@ -13,8 +13,8 @@ from api.controllers.reads import (
     MinPosition,
     cached_map,
     history,
+    list_route,
     map_route,
-    summaries,
 )
 from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
@@ -22,7 +22,7 @@ from api.map_documents import OrganisationViewDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, Summary
+from projections.views import HistoryEntry
 from services import commands as c
 
 
@@ -32,11 +32,7 @@ class OrganisationController(Controller):
 
     register = command_route("/", c.RegisterOrganisation, "Register an organisation")
 
-    @get("/", guards=[reads_everything], summary="All organisations", responses=READ_PROBLEMS)
-    async def list_organisations(
-        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
-    ) -> list[Summary]:
-        return await summaries(maps, GovernanceMaps.organisations, known_at)
+    list_organisations = list_route(GovernanceMaps.organisations, "All organisations")
 
     @map_route(
         "/{organisation:str}/map",

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import anyio.to_thread
 from litestar import Response, get
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -22,6 +23,7 @@ from api.compression import SENT_AS_IS
 from api.context import ApiContext
 from api.errors import problems
 from api.examples import MapExample
+from api.guards import reads_everything
 from api.map_documents import map_document
 from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, EncodedMap, utc
 from api.openapi import with_examples
@@ -170,6 +172,21 @@ async def summaries(
     known_at: datetime | None,
 ) -> list[Summary]:
     return await read(lambda: query(maps, known_at=utc(known_at)))
+
+
+def list_route(query: Callable[..., list[Summary]], summary: str) -> HTTPRouteHandler:
+    """The GET of every subject of a kind, each summarised: ``query`` is the ``GovernanceMaps`` method
+    that lists them (``GovernanceMaps.regions``), and names the endpoint (``list_regions``)."""
+
+    async def list_subjects(
+        self: object, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
+    ) -> list[Summary]:
+        return await summaries(maps, query, known_at)
+
+    list_subjects.__name__ = list_subjects.__qualname__ = f"list_{query.__name__}"
+    return get("/", guards=[reads_everything], summary=summary, responses=READ_PROBLEMS)(
+        list_subjects
+    )
 
 
 async def view(

@@ -15,19 +15,19 @@ from api.controllers.reads import (
     MinPosition,
     cached_map,
     history,
+    list_route,
     map_route,
-    summaries,
     view,
 )
 from api.examples import MAP_EXAMPLES
-from api.guards import reads_everything, require_region
+from api.guards import require_region
 from api.map_documents import RegionMapDocument
 from api.schemas import SlugPath
 from domain.values import SubjectKind
 from projections.compliance import ComplianceMaps, RegionCompliance
 from projections.plans_of_approach import OverdueActions, RegionPlans
 from projections.queries import GovernanceMaps
-from projections.views import HistoryEntry, Summary
+from projections.views import HistoryEntry
 from services import commands as c
 
 
@@ -37,11 +37,7 @@ class RegionController(Controller):
 
     register = command_route("/", c.RegisterRegion, "Register a region")
 
-    @get("/", guards=[reads_everything], summary="All regions", responses=READ_PROBLEMS)
-    async def list_regions(
-        self, maps: NamedDependency[GovernanceMaps], known_at: KnownAt = None
-    ) -> list[Summary]:
-        return await summaries(maps, GovernanceMaps.regions, known_at)
+    list_regions = list_route(GovernanceMaps.regions, "All regions")
 
     @map_route(
         "/{region:str}/map",

@@ -32,7 +32,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from tests.e2e.commands_matrix import OWN, body_of, holder, organisation
+from tests.e2e.commands_matrix import HOLDER, ORGANISATION, OWN, body_of
 from tests.fixtures.processes import Service
 
 SEED = int(os.environ.get("REGIEKAART_FUZZ_SEED", "20261205"))
@@ -128,8 +128,8 @@ def a_decision_reaches_the_feed(service: Service) -> None:
     agreement = f"acc-{fresh}"
     with service.client(service.admin_token) as admin:
         for path, command in (
-            ("/organisations", organisation(OWN, fresh)),
-            ("/agreements/account-holderships", holder(OWN, fresh)),
+            ("/organisations", ORGANISATION.made(OWN, fresh)),
+            ("/agreements/account-holderships", HOLDER.made(OWN, fresh)),
         ):
             answer = admin.post(path, json=body_of(command))
             assert answer.status_code == 201, answer.text
