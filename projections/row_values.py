@@ -15,7 +15,7 @@ import msgspec
 from domain.values import Authority, PartialDate, Precision, Provenance
 from projections import views
 from projections.schema import read_model_tables
-from projections.views import Fact, Named
+from projections.views import Fact, MapHeader, Named
 
 
 class _Attribution(msgspec.Struct, frozen=True):
@@ -64,7 +64,8 @@ def view_details(view: type[msgspec.Struct], event: Any, **details: Any) -> dict
     precedence, and what the map cites without showing: a basis, notes). ``view_from`` reads them
     back, so a field added to an event and to its view needs no line in its handler. Left out are the
     fields the row keeps in columns (the fact's period and attribution, its agreement, status, role
-    ...) and those a map composes (a registered thing by its name, a contract, conflicts)."""
+    ...), a map's moment and position, and those a map composes (a registered thing by its name, a
+    contract, conflicts)."""
     carried = {name: getattr(event, name) for name in _stored(view) if hasattr(event, name)}
     return {**carried, **details}
 
@@ -75,7 +76,7 @@ _COLUMNS = frozenset(read_model_tables().facts.columns.keys())
 
 @cache
 def _stored(view: type[msgspec.Struct]) -> tuple[str, ...]:
-    own = set(Fact.__struct_fields__) | _COLUMNS
+    own = {*Fact.__struct_fields__, *MapHeader.__struct_fields__, *_COLUMNS}
     return tuple(name for name, kind in _fields(view) if name not in own and not _composed(kind))
 
 
