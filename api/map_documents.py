@@ -42,6 +42,8 @@ def _annotation(tp: Any, *, referenced: bool) -> Any:
             return str
         return compact_type(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:  # a Dutch label, for the pages only
+        return _annotation(args[0], referenced=referenced)
     if not args:
         return tp
     mapped = tuple(a if a is Ellipsis else _annotation(a, referenced=referenced) for a in args)

@@ -281,12 +281,15 @@ class MapQuery:
         )
 
     def opt_out(self, row: Any) -> OptOut:
-        return OptOut(
+        details = details_of(row)
+        return view_from(
+            OptOut,
+            details,
             **self.fact(row),
             agreement=row["agreement"],
             municipality=self.named(SubjectKind.MUNICIPALITY, row["municipality"]),
             scope=reader_text(row["scope"]) or "",
-            reason=reader_text(details_of(row).get("reason")),
+            reason=reader_text(details.get("reason")),
         )
 
     def owner(self, row: Any) -> Named | None:
@@ -400,7 +403,9 @@ class MapQuery:
     def agreement(self, row: Any, parts: Sequence[Any]) -> AgreementEntry:
         details = details_of(row)
         kind = row["fact_kind"]
-        return AgreementEntry(
+        return view_from(
+            AgreementEntry,
+            details,
             **self.fact(row),
             agreement=row["agreement"],
             agreement_kind=row["agreement_kind"],

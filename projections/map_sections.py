@@ -12,7 +12,7 @@ from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections.facts import FactKind
 from projections.map_rows import MapQuery
-from projections.row_values import details_of
+from projections.row_values import details_of, view_from
 from projections.views import (
     AgendaModule,
     Body,
@@ -51,24 +51,22 @@ def _of(q: MapQuery, row: Any) -> Named | None:
 def _body(q: MapQuery, row: Any, all_rows: Sequence[Any]) -> Body:
     details = details_of(row)
     slug = row["subject_slug"]
-    return Body(
+    return view_from(
+        Body,
+        details,
         **q.fact(row),
         body=q.named(SubjectKind.BODY, slug),
         of=_of(q, row),
         role=row["role"],
-        level=details.get("level"),
-        composition=details.get("composition"),
         member_municipalities=tuple(
             q.named(SubjectKind.MUNICIPALITY, m) for m in details.get("member_municipalities") or ()
         ),
-        cadence=details.get("cadence"),
         commissioned_by=q.named(SubjectKind.BODY, details.get("commissioned_by_body")),
         commissions=tuple(
             q.named(SubjectKind.BODY, other["subject_slug"])
             for other in sorted(all_rows, key=lambda r: r["subject_slug"])
             if details_of(other).get("commissioned_by_body") == slug
         ),
-        notes=details.get("notes"),
     )
 
 

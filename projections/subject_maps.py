@@ -13,7 +13,7 @@ from domain.values import SubjectKind
 from projections import map_sections
 from projections.facts import FactKind
 from projections.map_rows import ROLE_KINDS, MapQuery, is_role
-from projections.row_values import details_of, sorted_by
+from projections.row_values import details_of, sorted_by, view_from
 from projections.views import CooperationMap, Named, OrganisationView, RegionMap, Role
 
 T = TypeVar("T")
@@ -130,12 +130,11 @@ def region_map(q: MapQuery, region: str) -> RegionMap:
     }
     towards = {r["version_id"]: r for r in in_cooperations if not held_here(r) and is_role(r)}
     claims = q.claims_about(r["agreement"] for r in (*roles.values(), *towards.values()))
-    details = details_of(registration)
-    return RegionMap(
+    return view_from(
+        RegionMap,
+        details_of(registration),
         **q.header(),
         region=q.named(SubjectKind.REGION, region),
-        region_kind=details.get("region_kind"),
-        province=details.get("province"),
         members=sorted_by(
             (q.member(r) for r in own if r["fact_kind"] == FactKind.MEMBERSHIP), "municipality"
         ),
@@ -167,7 +166,6 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
         with_parts=(FactKind.PROCUREMENT, FactKind.AGREEMENT),
         roles=ROLE_KINDS,
     )
-    details = details_of(registration)
     roles = _roles(
         q,
         _of(rows, FactKind.ACCOUNT_HOLDER, FactKind.LEAD, FactKind.MANDATE),
@@ -176,11 +174,11 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
         "agreement",
     )
     mandates = [r for r in rows if r["fact_kind"] == FactKind.MANDATE]
-    return CooperationMap(
+    return view_from(
+        CooperationMap,
+        details_of(registration),
         **q.header(),
         cooperation=q.named(SubjectKind.COOPERATION, cooperation),
-        cooperation_kind=details.get("cooperation_kind"),
-        decision_rule=details.get("decision_rule"),
         members=sorted_by(
             (q.participation(r) for r in rows if r["fact_kind"] == FactKind.PARTICIPATION),
             "region",
@@ -190,9 +188,6 @@ def cooperation_map(q: MapQuery, cooperation: str) -> CooperationMap:
         procurements=_by_agreement(q.procurement, _of(rows, FactKind.PROCUREMENT), parts),
         agreements=_by_agreement(q.agreement, _of(rows, FactKind.AGREEMENT), parts),
         conflicts=q.conflicts(rows),
-        formalised=details.get("formalised"),
-        member_count=details.get("member_count"),
-        principles=tuple(details.get("principles") or ()),
         agenda=map_sections.agenda(registration, roles),
         bodies=map_sections.bodies_of(q, SubjectKind.COOPERATION, cooperation),
         adoption_routes=map_sections.adoption_routes(q, mandates),
@@ -212,10 +207,11 @@ def organisation_view(q: MapQuery, organisation: str) -> OrganisationView:
         roles=(FactKind.ACCOUNT_HOLDER, FactKind.MANDATE),
     )
     heads = list(_of(_all_parts(parts), FactKind.PROCUREMENT, FactKind.AGREEMENT))
-    return OrganisationView(
+    return view_from(
+        OrganisationView,
+        details_of(registration),
         **q.header(),
         organisation=q.named(SubjectKind.ORGANISATION, organisation),
-        organisation_kind=details_of(registration).get("organisation_kind"),
         account_holders=_roles(
             q, _of(rows, FactKind.ACCOUNT_HOLDER), claims, "cooperation", "agreement"
         ),

@@ -4,14 +4,20 @@ Every fact on a map says when it holds (``valid_from``/``valid_until``, each a `
 certainly holds on the map's ``as_of`` day or only could (``certain``: False when an imprecise or unknown
 bound leaves it open), on whose authority it was recorded, by whom, from which sources, and when and at
 which log position it was recorded.
+
+A field's Dutch label on the map pages is declared with it (``Meta(title=...)``), unless several views
+share its name: those names have one label each in ``api.web.labels``. The labels are the pages'; the
+API's map documents leave them out (``api.map_documents``) and keep the English field names.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from domain.values import Authority, PartialDate, Provenance, SubjectKind
 
@@ -19,9 +25,9 @@ from domain.values import Authority, PartialDate, Provenance, SubjectKind
 class Named(msgspec.Struct, frozen=True, kw_only=True):
     """A registered thing by kind and slug, with its name when it is registered."""
 
-    kind: SubjectKind
-    slug: str
-    name: str | None = None
+    kind: Annotated[SubjectKind, Meta(title="Soort")]
+    slug: Annotated[str, Meta(title="Kenmerk")]
+    name: Annotated[str | None, Meta(title="Naam")] = None
 
 
 class HoldingEvidence(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,18 +59,18 @@ class Fact(msgspec.Struct, frozen=True, kw_only=True):
 class ConflictingClaim(msgspec.Struct, frozen=True, kw_only=True):
     """One source's version of a disputed fact."""
 
-    value: str
-    sources: tuple[str, ...]
+    value: Annotated[str, Meta(title="Bewering")]
+    sources: Annotated[tuple[str, ...], Meta(title="Bronnen")]
 
 
 class Conflict(msgspec.Struct, frozen=True, kw_only=True):
     """A topic on which the sources disagree about the fact or section it stands beside: every claim
     side by side, each with its sources; none is preferred."""
 
-    claims_id: str
-    topic: str
+    claims_id: Annotated[str, Meta(title="Kenmerk")]
+    topic: Annotated[str, Meta(title="Waarover de bronnen verschillen")]
     subject: Named | None = None
-    claims: tuple[ConflictingClaim, ...] = ()
+    claims: Annotated[tuple[ConflictingClaim, ...], Meta(title="Wat de bronnen zeggen")] = ()
     note: str | None = None
 
 
@@ -74,9 +80,9 @@ class ExtensionOption(msgspec.Struct, frozen=True, kw_only=True):
     and is shown whatever day the map is of."""
 
     number: int
-    years: Decimal
-    decision: str | None = None
-    extends_from: PartialDate | None = None
+    years: Annotated[Decimal, Meta(title="Jaren")]
+    decision: Annotated[str | None, Meta(title="Besluit")] = None
+    extends_from: Annotated[PartialDate | None, Meta(title="Verlengd vanaf")] = None
 
 
 class ContractTerms(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,13 +90,13 @@ class ContractTerms(msgspec.Struct, frozen=True, kw_only=True):
     ``term_text``), the initial years, the extension options and which were decided, the maximum
     years and how it is funded."""
 
-    start: PartialDate | None = None
+    start: Annotated[PartialDate | None, Meta(title="Start")] = None
     term: str | None = None
     term_text: str | None = None
-    initial_years: Decimal | None = None
-    extension_options: tuple[ExtensionOption, ...] = ()
-    max_years: Decimal | None = None
-    funding: str | None = None
+    initial_years: Annotated[Decimal | None, Meta(title="Eerste looptijd")] = None
+    extension_options: Annotated[tuple[ExtensionOption, ...], Meta(title="Verlengingsopties")] = ()
+    max_years: Annotated[Decimal | None, Meta(title="Maximale looptijd")] = None
+    funding: Annotated[str | None, Meta(title="Bekostiging")] = None
 
 
 class Member(Fact, frozen=True, kw_only=True):
@@ -99,7 +105,7 @@ class Member(Fact, frozen=True, kw_only=True):
     municipality: Named
     region: Named
     scope: str | None = None
-    partial: bool = False
+    partial: Annotated[bool, Meta(title="Gedeeltelijk")] = False
 
 
 class Participation(Fact, frozen=True, kw_only=True):
@@ -107,7 +113,7 @@ class Participation(Fact, frozen=True, kw_only=True):
 
     cooperation: Named
     region: Named
-    participation: str
+    participation: Annotated[str, Meta(title="Deelname")]
     note: str | None = None
 
 
@@ -130,7 +136,8 @@ class Role(Fact, frozen=True, kw_only=True):
     organisation: Named | None = None
     subject: str | None = None
     module: int | None = None
-    obligations: tuple[str, ...] = ()  # what an account holder undertakes (accounthouderschap)
+    # what an account holder undertakes (accounthouderschap)
+    obligations: Annotated[tuple[str, ...], Meta(title="Verplichtingen")] = ()
     conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
@@ -138,7 +145,7 @@ class OptOut(Fact, frozen=True, kw_only=True):
     agreement: str
     municipality: Named
     scope: str
-    reason: str | None = None
+    reason: Annotated[str | None, Meta(title="Reden")] = None
 
 
 class Procurement(Fact, frozen=True, kw_only=True):
@@ -146,17 +153,17 @@ class Procurement(Fact, frozen=True, kw_only=True):
 
     agreement: str
     status: str | None = None
-    owner: Named | None = None
-    participants: tuple[Named, ...] = ()
-    suppliers: tuple[Named, ...] = ()
-    segments: tuple[str, ...] = ()
-    lots: tuple[str, ...] = ()
-    contract_start: PartialDate | None = None
+    owner: Annotated[Named | None, Meta(title="Eigenaar")] = None
+    participants: Annotated[tuple[Named, ...], Meta(title="Deelnemers")] = ()
+    suppliers: Annotated[tuple[Named, ...], Meta(title="Leveranciers")] = ()
+    segments: Annotated[tuple[str, ...], Meta(title="Segmenten")] = ()
+    lots: Annotated[tuple[str, ...], Meta(title="Percelen")] = ()
+    contract_start: Annotated[PartialDate | None, Meta(title="Start contract")] = None
     term: str | None = None
     term_text: str | None = None
     part_of: str | None = None
     opt_outs: tuple[OptOut, ...] = ()
-    contract: ContractTerms | None = None
+    contract: Annotated[ContractTerms | None, Meta(title="Contract")] = None
     conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this procurement
 
 
@@ -171,7 +178,7 @@ class AgreementEntry(Fact, frozen=True, kw_only=True):
     holder_body: Named | None = None
     organisation: Named | None = None
     subject: str | None = None
-    parties: tuple[Named, ...] = ()
+    parties: Annotated[tuple[Named, ...], Meta(title="Partijen")] = ()
     conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about this agreement
 
 
@@ -181,33 +188,37 @@ class Body(Fact, frozen=True, kw_only=True):
     aligns, executes or steers) and who commissions it or whom it commissions."""
 
     body: Named
-    of: Named | None = None
+    of: Annotated[Named | None, Meta(title="Van")] = None
     role: str | None = None
-    level: str | None = None
-    composition: str | None = None  # the source's words: who sits in it and who chairs it
-    member_municipalities: tuple[Named, ...] = ()
-    cadence: str | None = None
-    commissioned_by: Named | None = None  # the body that gives it its assignment (opdrachtgever)
-    commissions: tuple[Named, ...] = ()  # the bodies it commissions
-    notes: str | None = None
+    level: Annotated[str | None, Meta(title="Niveau")] = None
+    # the source's words: who sits in it and who chairs it
+    composition: Annotated[str | None, Meta(title="Samenstelling")] = None
+    member_municipalities: Annotated[tuple[Named, ...], Meta(title="Deelnemende gemeenten")] = ()
+    cadence: Annotated[str | None, Meta(title="Vergaderfrequentie")] = None
+    # the body that gives it its assignment (opdrachtgever)
+    commissioned_by: Annotated[Named | None, Meta(title="Opdrachtgever")] = None
+    # the bodies it commissions
+    commissions: Annotated[tuple[Named, ...], Meta(title="Opdrachtnemers")] = ()
+    notes: Annotated[str | None, Meta(title="Toelichting")] = None
 
 
 class RouteStep(msgspec.Struct, frozen=True, kw_only=True):
     """One step of a decision or adoption route: a decision body, or a step the source describes."""
 
     number: int
-    step: str  # the body's name, or the source's description of the step
+    # the body's name, or the source's description of the step
+    step: Annotated[str, Meta(title="Stap")]
     body: Named | None = None
 
 
 class PlanProgress(msgspec.Struct, frozen=True, kw_only=True):
     """How far one plan has got along its route: the steps recorded for it, and whether it is adopted."""
 
-    plan: str  # "policy document", "annual plan 2026"
-    title: str | None = None
-    steps_done: int
-    last_step: str | None = None
-    adopted: bool = False
+    plan: Annotated[str, Meta(title="Plan")]  # "policy document", "annual plan 2026"
+    title: Annotated[str | None, Meta(title="Titel")] = None
+    steps_done: Annotated[int, Meta(title="Stappen gezet")]
+    last_step: Annotated[str | None, Meta(title="Laatst gezette stap")] = None
+    adopted: Annotated[bool, Meta(title="Vastgesteld")] = False
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True):
@@ -216,13 +227,13 @@ class Route(msgspec.Struct, frozen=True, kw_only=True):
     A region's decision route (``agreement`` None) has no plans: the log records no steps along it. A
     mandate's adoption route lists every plan of which a step or the adoption is recorded."""
 
-    applies_to: str
+    applies_to: Annotated[str, Meta(title="Voor")]
     agreement: str | None = None
     holder_municipality: Named | None = None
     organisation: Named | None = None  # the expertise centre whose plans take the route
-    steps: tuple[RouteStep, ...] = ()
-    final_step: str | None = None
-    plans: tuple[PlanProgress, ...] = ()
+    steps: Annotated[tuple[RouteStep, ...], Meta(title="Stappen")] = ()
+    final_step: Annotated[str | None, Meta(title="Laatste stap")] = None
+    plans: Annotated[tuple[PlanProgress, ...], Meta(title="Plannen")] = ()
 
 
 class AgendaModule(msgspec.Struct, frozen=True, kw_only=True):
@@ -230,8 +241,8 @@ class AgendaModule(msgspec.Struct, frozen=True, kw_only=True):
     regions of its trekkerschap agreements)."""
 
     module: int | None = None
-    item: str
-    leads: tuple[Role, ...] = ()
+    item: Annotated[str, Meta(title="Onderwerp")]
+    leads: Annotated[tuple[Role, ...], Meta(title="Trekkers")] = ()
 
 
 class MapHeader(msgspec.Struct, frozen=True, kw_only=True):
@@ -242,8 +253,8 @@ class MapHeader(msgspec.Struct, frozen=True, kw_only=True):
 
 class RegionMap(MapHeader, frozen=True, kw_only=True):
     region: Named
-    region_kind: str | None = None
-    province: str | None = None
+    region_kind: Annotated[str | None, Meta(title="Soort regio")] = None
+    province: Annotated[str | None, Meta(title="Provincie")] = None
     members: tuple[Member, ...] = ()
     cooperations: tuple[Participation, ...] = ()
     roles: tuple[Role, ...] = ()  # held by the region or by one of its member municipalities
@@ -257,16 +268,18 @@ class RegionMap(MapHeader, frozen=True, kw_only=True):
 
 class CooperationMap(MapHeader, frozen=True, kw_only=True):
     cooperation: Named
-    cooperation_kind: str | None = None
-    decision_rule: str | None = None
+    cooperation_kind: Annotated[str | None, Meta(title="Soort samenwerkingsverband")] = None
+    decision_rule: Annotated[str | None, Meta(title="Besluitvorming")] = None
     members: tuple[Participation, ...] = ()
     organisations: tuple[Named, ...] = ()
     roles: tuple[Role, ...] = ()  # account holders, leads, mandates within it
     procurements: tuple[Procurement, ...] = ()
     agreements: tuple[AgreementEntry, ...] = ()  # every other agreement it owns
     conflicts: tuple[Conflict, ...] = ()  # the sources' disagreements about the cooperation itself
-    formalised: bool | None = None  # None: the sources do not say
-    member_count: int | None = None  # as the sources give it; ``members`` lists those named
+    # None: the sources do not say
+    formalised: Annotated[bool | None, Meta(title="Geformaliseerd")] = None
+    # as the sources give it; ``members`` lists those named
+    member_count: Annotated[int | None, Meta(title="Aantal leden volgens de bronnen")] = None
     principles: tuple[str, ...] = ()
     agenda: tuple[AgendaModule, ...] = ()  # its uitvoeringsagenda, module by module
     bodies: tuple[Body, ...] = ()  # the decision bodies of the cooperation
@@ -275,7 +288,7 @@ class CooperationMap(MapHeader, frozen=True, kw_only=True):
 
 class OrganisationView(MapHeader, frozen=True, kw_only=True):
     organisation: Named
-    organisation_kind: str | None = None
+    organisation_kind: Annotated[str | None, Meta(title="Soort organisatie")] = None
     account_holders: tuple[Role, ...] = ()  # one per cooperation (at most one holder at a time)
     procurements: tuple[Procurement, ...] = ()  # where it supplies
     mandates: tuple[Role, ...] = ()  # where it is the expertise centre

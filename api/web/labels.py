@@ -1,12 +1,17 @@
 """The Dutch the pages show for a map: a heading per section, a label per field and a word per coded
-value, in the domain's own terms, and dates as people write them. One home for them all; the maps'
-JSON keeps its field names and stored values (labels are for pages only).
-``tests/unit/test_page_labels.py`` walks every field of every view struct and every coded value, so
-that one added without Dutch fails there."""
+value, in the domain's own terms, and dates as people write them. A field's label is declared with the
+field in its view (``projections.views``); this module keeps the rest: the section headings, the labels
+of names several views share and the words for coded values. The maps' JSON keeps its field names and
+stored values (labels are for pages only). ``tests/unit/test_page_labels.py`` walks every field of
+every view struct and every coded value, so that one added without Dutch fails there."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from typing import Annotated, get_args, get_origin
+
+import msgspec
 
 from domain.values import (
     AgreementKind,
@@ -82,27 +87,13 @@ SECTION_HEADINGS = {
 }
 # The sections that list the sources' words: the label of their one column.
 LIST_ITEM_LABELS = {"principles": "Uitgangspunt"}
-# A map's single values, shown above its sections.
-PARTICULAR_LABELS = {
-    "region_kind": "Soort regio",
-    "province": "Provincie",
-    "cooperation_kind": "Soort samenwerkingsverband",
-    "decision_rule": "Besluitvorming",
-    "organisation_kind": "Soort organisatie",
-    "formalised": "Geformaliseerd",
-    "member_count": "Aantal leden volgens de bronnen",
-}
-# Every field of the facts a map lists and of what they hold.
-COLUMN_LABELS = {
-    # registered things (Named) and the lists' facts
-    "kind": "Soort",
-    "slug": "Kenmerk",
-    "name": "Naam",
+# The names several views share (a fact's agreement, its holder, its period ...), one Dutch label each.
+# Every other field shown has its label declared with it in ``projections.views`` (``field_label``).
+SHARED_FIELD_LABELS = {
     "municipality": "Gemeente",
     "region": "Regio",
     "cooperation": "Samenwerkingsverband",
     "organisation": "Organisatie",
-    "participation": "Deelname",
     "role": "Rol",
     "agreement": "Afspraak",
     "agreement_kind": "Soort afspraak",
@@ -110,73 +101,35 @@ COLUMN_LABELS = {
     "holder_municipality": "Houder (gemeente)",
     "holder_body": "Houder (orgaan)",
     "status": "Status",
-    "owner": "Eigenaar",
-    "participants": "Deelnemers",
-    "suppliers": "Leveranciers",
-    "segments": "Segmenten",
-    "lots": "Percelen",
-    "contract_start": "Start contract",
     "term": "Looptijd",
-    "contract": "Contract",
-    "parties": "Partijen",
     "subject": "Onderwerp",
     "module": "Module",
-    "obligations": "Verplichtingen",
     "conflicts": "Tegenstrijdige bronnen",
     "scope": "Reikwijdte",
-    "partial": "Gedeeltelijk",
     "note": "Toelichting",
-    "notes": "Toelichting",
-    "reason": "Reden",
+    "body": "Orgaan",
+    "number": "Nummer",
     "valid_from": "Geldig vanaf",
     "valid_until": "Geldig tot",
-    "known_to_hold_since": "Ten minste sinds",
-    # a decision body
-    "body": "Orgaan",
-    "of": "Van",
-    "level": "Niveau",
-    "composition": "Samenstelling",
-    "member_municipalities": "Deelnemende gemeenten",
-    "cadence": "Vergaderfrequentie",
-    "commissioned_by": "Opdrachtgever",
-    "commissions": "Opdrachtnemers",
-    # a decision or adoption route, its steps and plans
-    "applies_to": "Voor",
-    "steps": "Stappen",
-    "final_step": "Laatste stap",
-    "plans": "Plannen",
-    "number": "Nummer",
-    "step": "Stap",
-    "plan": "Plan",
-    "title": "Titel",
-    "steps_done": "Stappen gezet",
-    "last_step": "Laatst gezette stap",
-    "adopted": "Vastgesteld",
-    # an item of the uitvoeringsagenda
-    "item": "Onderwerp",
-    "leads": "Trekkers",
-    # a conflict between sources
-    "claims_id": "Kenmerk",
-    "topic": "Waarover de bronnen verschillen",
-    "claims": "Wat de bronnen zeggen",
-    "value": "Bewering",
-    "sources": "Bronnen",
-    # a contract in full
-    "start": "Start",
-    "initial_years": "Eerste looptijd",
-    "extension_options": "Verlengingsopties",
-    "max_years": "Maximale looptijd",
-    "funding": "Bekostiging",
-    "years": "Jaren",
-    "decision": "Besluit",
-    "extends_from": "Verlengd vanaf",
-    # why a fact is known to hold
-    "since": "Sinds",
-    "source": "Bron",
-    "date_inferred": "Datum afgeleid uit de inhoud",
-    # a date known to a precision
-    "precision": "Nauwkeurigheid",
 }
+
+
+def field_label(struct: type[msgspec.Struct], field: str) -> str:
+    """The Dutch label of ``struct``'s ``field``: the title declared with the field, else the label
+    of a name several views share."""
+    return _titles(struct).get(field) or SHARED_FIELD_LABELS[field]
+
+
+@cache
+def _titles(struct: type[msgspec.Struct]) -> dict[str, str]:
+    return {
+        field.name: meta.title
+        for field in msgspec.structs.fields(struct)
+        if get_origin(field.type) is Annotated
+        for meta in get_args(field.type)[1:]
+        if isinstance(meta, msgspec.Meta) and meta.title
+    }
+
 
 # The fields whose values are codes: shown by their Dutch word.
 CODED_FIELDS = frozenset(

@@ -1,6 +1,7 @@
 """A map's view struct (``projections.views``) as tables for a page: one table per list of facts,
-one column per field that has a value, in Dutch (``api.web.labels``). Generic on purpose, so that a
-field added to a view shows up without a change here; its Dutch label is checked by a test."""
+one column per field that has a value, in Dutch (``api.web.labels.field_label``). Generic on purpose,
+so that a field added to a view shows up without a change here; its Dutch label, declared with the
+field, is checked by a test."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from typing import Any
 import msgspec
 
 from api.web.labels import (
-    COLUMN_LABELS,
     LIST_ITEM_LABELS,
-    PARTICULAR_LABELS,
     SECTION_HEADINGS,
     dutch_date,
     dutch_moment,
     dutch_partial_date,
+    field_label,
     plan_name,
     route_purpose,
     value_label,
@@ -129,7 +129,7 @@ def _contract(terms: ContractTerms) -> str:
     """The contract's terms in a phrase: "start: 1 januari 2023; looptijd: 2+4+4 jaar; ..."."""
     years = {"term", "initial_years", "max_years"}
     parts = [
-        f"{COLUMN_LABELS[field].lower()}: {text(getattr(terms, field))}"
+        f"{field_label(ContractTerms, field).lower()}: {text(getattr(terms, field))}"
         + (" jaar" if field in years else "")
         for field in ("start", "term", "initial_years", "extension_options", "max_years", "funding")
         if text(getattr(terms, field))
@@ -173,11 +173,11 @@ def _table(field: str, rows: tuple[Any, ...]) -> dict[str, Any]:
     if not isinstance(rows[0], msgspec.Struct):  # a list of the sources' words (principles)
         return {**table, "columns": [LIST_ITEM_LABELS[field]], "rows": [[str(r)] for r in rows]}
     if isinstance(rows[0], Named):  # registered things: by name
-        return {**table, "columns": [COLUMN_LABELS["name"]], "rows": [[text(r)] for r in rows]}
+        return {**table, "columns": [field_label(Named, "name")], "rows": [[text(r)] for r in rows]}
     columns = _columns(rows)
     return {
         **table,
-        "columns": [COLUMN_LABELS[c] for c in columns],
+        "columns": [field_label(type(rows[0]), c) for c in columns],
         "rows": [[_cell(row, c) for c in columns] for row in rows],
     }
 
@@ -194,7 +194,7 @@ def sections(view: msgspec.Struct) -> list[dict[str, Any]]:
 def particulars(view: msgspec.Struct) -> list[tuple[str, str]]:
     """The view's single values (its kind, province, decision rule …) as label and text."""
     return [
-        (PARTICULAR_LABELS[field], text(getattr(view, field), field))
+        (field_label(type(view), field), text(getattr(view, field), field))
         for field in view.__struct_fields__
         if field not in HEADER_FIELDS
         and _listed(view, field) is None
@@ -230,6 +230,7 @@ def differences(before: msgspec.Struct, after: msgspec.Struct) -> list[dict[str,
             continue
         fields = [f for row in lapsed + added for f in row]
         fields = list(dict.fromkeys(fields))  # in the order of the struct's fields, once each
+        struct = type((new or old)[0])
         changes.append(
             {
                 "key": field,
@@ -237,7 +238,7 @@ def differences(before: msgspec.Struct, after: msgspec.Struct) -> list[dict[str,
                 "columns": [
                     LIST_ITEM_LABELS[field]
                     if f == "item" and field in LIST_ITEM_LABELS
-                    else COLUMN_LABELS[f]
+                    else field_label(struct, f)
                     for f in fields
                 ],
                 "rows": [("vervallen", [row.get(f, "") for f in fields]) for row in lapsed]

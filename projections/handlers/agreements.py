@@ -18,6 +18,8 @@ from domain.values import AgreementKind, AgreementStatus, SubjectKind, SubjectRe
 from projections.batch import Batch, EventStamp
 from projections.facts import FactKind, ref_columns
 from projections.handlers.keys import agreement_key, holder_key
+from projections.row_values import view_details
+from projections.views import AgreementEntry, OptOut, Procurement, Role
 
 # The agreement kinds of the aggregates whose events name none, as the agreement_kind column stores them.
 _ACCOUNTHOUDERSCHAP = str(AgreementKind.ACCOUNTHOUDERSCHAP)
@@ -60,7 +62,7 @@ def _holder_term(
 
 
 def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
-    details = {"basis": e.basis, "obligations": e.obligations, "notes": e.notes}
+    details = view_details(Role, e, basis=e.basis, notes=e.notes)
     _holder_term(batch, at, e, details, str(e.status))
 
 
@@ -70,7 +72,9 @@ def _holder_transferred(
     batch.revise(
         at, holder_key(e.account, e.previous_agreement), valid_until=e.valid_from.day_before()
     )
-    details = {"basis": e.basis, "notes": e.notes, "previous_agreement": e.previous_agreement}
+    details = view_details(
+        Role, e, basis=e.basis, notes=e.notes, previous_agreement=e.previous_agreement
+    )
     _holder_term(batch, at, e, details, str(AgreementStatus.IN_FORCE))
 
 
@@ -129,19 +133,19 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
-        {
-            "segments": e.segments,
-            "lots": [lot.name for lot in e.lots],
-            "contract_start": contract.start if contract else None,
-            "term": contract.term.notation if contract and contract.term else None,
-            "term_text": contract.term_text if contract else None,
-            "max_years": contract.max_years if contract else None,
-            "funding": contract.funding if contract else None,
-            "part_of": e.part_of,
-            "supplier_count": e.supplier_count,
-            "basis": e.basis,
-            "notes": e.notes,
-        },
+        view_details(
+            Procurement,
+            e,
+            lots=[lot.name for lot in e.lots],
+            contract_start=contract.start if contract else None,
+            term=contract.term.notation if contract and contract.term else None,
+            term_text=contract.term_text if contract else None,
+            max_years=contract.max_years if contract else None,
+            funding=contract.funding if contract else None,
+            supplier_count=e.supplier_count,
+            basis=e.basis,
+            notes=e.notes,
+        ),
         agreement=e.agreement,
         agreement_kind=_GEZAMENLIJKE_INKOOP,
         status=str(e.status),
@@ -178,7 +182,7 @@ def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> No
         f"opt-out:{e.agreement}:{e.municipality}:{e.scope}",
         FactKind.OPT_OUT,
         _GEZAMENLIJKE_INKOOP,
-        {"reason": e.reason},
+        view_details(OptOut, e),
         municipality=e.municipality,
         scope=e.scope,
     )
@@ -208,12 +212,14 @@ def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Gra
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
-        {
-            "adoption_route": e.adoption_route,
-            "annual_plan": e.annual_plan,
-            "basis": e.basis,
-            "notes": e.notes,
-        },
+        view_details(
+            Role,
+            e,
+            adoption_route=e.adoption_route,
+            annual_plan=e.annual_plan,
+            basis=e.basis,
+            notes=e.notes,
+        ),
         agreement=e.agreement,
         agreement_kind=_EXPERTISECENTRUM_MANDAAT,
         municipality=e.holder_municipality,
@@ -231,7 +237,7 @@ def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status:
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
-        {"module": e.module, "item": e.item, **details},
+        view_details(Role, e, item=e.item, **details),
         agreement=e.agreement,
         agreement_kind=_TREKKERSCHAP,
         region=e.lead_region,
@@ -270,19 +276,20 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
         SubjectKind.AGREEMENT,
         e.valid_from,
         e.valid_until,
-        {
-            "subject": terms.subject,
-            "holder_body": terms.holder_body,
-            "provider": terms.provider,
-            "mechanism": terms.mechanism,
-            "recipients": terms.recipients,
-            "host_municipality": terms.host_municipality,
-            "tasks": terms.tasks,
-            "other_parties": terms.other_parties,
-            "part_of": e.part_of,
-            "basis": e.basis,
-            "notes": e.notes,
-        },
+        view_details(
+            AgreementEntry,
+            terms,
+            holder_body=terms.holder_body,
+            provider=terms.provider,
+            mechanism=terms.mechanism,
+            recipients=terms.recipients,
+            host_municipality=terms.host_municipality,
+            tasks=terms.tasks,
+            other_parties=terms.other_parties,
+            part_of=e.part_of,
+            basis=e.basis,
+            notes=e.notes,
+        ),
         agreement=e.agreement,
         agreement_kind=str(e.agreement_kind),
         municipality=terms.holder_municipality or terms.host_municipality,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from domain.registry import (
     ConflictingClaims,
     Cooperation,
@@ -19,11 +21,14 @@ from domain.values import Claim, SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
 from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
 from projections.handlers.keys import membership_key, registered_key
+from projections.row_values import view_details
+from projections.views import Body, CooperationMap, OrganisationView, RegionMap
 
 
-def _registered(kind: SubjectKind, *details: str) -> Any:
-    """The registration row of a subject of ``kind``, with ``details``: the event's attributes of those
-    names that its maps show."""
+def _registered(kind: SubjectKind, view: type[msgspec.Struct] | None = None, *also: str) -> Any:
+    """The registration row of a subject of ``kind``: its details are the fields of its ``view`` (its
+    map, or a decision body's entry) that the event carries, and the event's attributes named in
+    ``also``, which a map reads otherwise (a route, an agenda, the slugs it names)."""
 
     def handle(batch: Batch, at: EventStamp, e: Any) -> None:
         slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
@@ -39,7 +44,7 @@ def _registered(kind: SubjectKind, *details: str) -> Any:
             kind,
             e.valid_from,
             e.valid_until,
-            {name: getattr(e, name) for name in details},
+            view_details(view, e, **{name: getattr(e, name) for name in also}) if view else {},
             subject_slug=slug,
             name=e.name,
             **columns,
@@ -193,8 +198,7 @@ HANDLERS: dict[type, Any] = {
     Municipality.Merged: _merged,
     Region.Registered: _registered(
         SubjectKind.REGION,
-        "region_kind",
-        "province",
+        RegionMap,
         "aliases",
         "contact_municipality",
         "members_complete",
@@ -202,32 +206,22 @@ HANDLERS: dict[type, Any] = {
     ),
     Cooperation.Registered: _registered(
         SubjectKind.COOPERATION,
-        "cooperation_kind",
-        "decision_rule",
-        "formalised",
+        CooperationMap,
         "cadence",
-        "member_count",
         "members_complete",
         "process_owner_body",
-        "principles",
         "agenda",
     ),
     Cooperation.RegionJoined: _region_joined,
     Cooperation.OrganisationInvolved: _organisation_involved,
     Organisation.Registered: _registered(
         SubjectKind.ORGANISATION,
-        "organisation_kind",
+        OrganisationView,
         "aliases",
         "member_organisations",
     ),
     DecisionBody.Registered: _registered(
-        SubjectKind.BODY,
-        "level",
-        "composition",
-        "cadence",
-        "member_municipalities",
-        "commissioned_by_body",
-        "notes",
+        SubjectKind.BODY, Body, "member_municipalities", "commissioned_by_body"
     ),
     DecisionBody.RoleChanged: _role_changed,
     StructuralChange.Recorded: _change_recorded,

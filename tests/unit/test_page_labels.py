@@ -1,6 +1,7 @@
 """Every field a map page can show has a Dutch label, and every coded value a Dutch word: the test
 walks every field of every view struct a map holds, so that a field or code added later without Dutch
-fails here (``api.web.labels`` is their one home)."""
+fails here. A field's label is declared with it (``projections.views``); ``api.web.labels`` keeps the
+headings, the codes' words and the labels of names several views share."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ import pytest
 from api.web.labels import (
     CODED_FIELDS,
     CODES,
-    COLUMN_LABELS,
     LIST_ITEM_LABELS,
-    PARTICULAR_LABELS,
     SECTION_HEADINGS,
+    SHARED_FIELD_LABELS,
     VALUE_LABELS,
+    field_label,
 )
 from api.web.map_tables import HEADER_FIELDS, LEFT_OUT, text
 from domain.values import PartialDate, Precision
@@ -40,7 +41,9 @@ AS_ONE_VALUE = (PartialDate,)
 
 
 def _inner(kind: Any) -> list[Any]:
-    """The types a field's type holds (an optional's, a tuple's items)."""
+    """The types a field's type holds (an optional's, a tuple's items, a labelled field's)."""
+    if isinstance(kind, mi.Metadata):
+        return _inner(kind.type)
     if isinstance(kind, mi.UnionType):
         return [inner for member in kind.types for inner in _inner(member)]
     if isinstance(kind, mi.VarTupleType | mi.ListType):
@@ -48,18 +51,20 @@ def _inner(kind: Any) -> list[Any]:
     return [kind]
 
 
-def _shown_fields() -> dict[str, set[str]]:
-    """Each struct a map holds (through the fields a page shows) → its fields a page shows."""
-    found: dict[str, set[str]] = {}
+def _shown_fields() -> dict[type, set[str]]:
+    """Each struct a map holds (through the fields a page shows) → its fields a page shows: every
+    section of a map (each is a table), and of a fact the fields not ``LEFT_OUT`` of its row."""
+    found: dict[type, set[str]] = {}
 
     def walk(struct: mi.StructType) -> None:
-        if struct.cls.__name__ in found or struct.cls in AS_ONE_VALUE:
+        if struct.cls in found or struct.cls in AS_ONE_VALUE:
             return
-        found[struct.cls.__name__] = set()
+        found[struct.cls] = set()
+        left_out = HEADER_FIELDS if struct.cls in MAPS else LEFT_OUT | HEADER_FIELDS
         for field in struct.fields:
-            if field.name in LEFT_OUT or field.name in HEADER_FIELDS:
+            if field.name in left_out:
                 continue
-            found[struct.cls.__name__].add(field.name)
+            found[struct.cls].add(field.name)
             for inner in _inner(field.type):
                 if isinstance(inner, mi.StructType):
                     walk(inner)
@@ -83,27 +88,53 @@ def test_every_section_and_single_value_of_a_map_has_a_dutch_heading() -> None:
             is_section = isinstance(field.type, mi.VarTupleType) or any(
                 isinstance(t, mi.StructType) for t in inner
             )
-            labels = SECTION_HEADINGS if is_section else PARTICULAR_LABELS
-            assert field.name in labels, f"{view.__name__}.{field.name} has no Dutch heading"
+            if is_section:
+                assert field.name in SECTION_HEADINGS, f"{view.__name__}.{field.name}: no heading"
+            else:
+                assert field_label(view, field.name), f"{view.__name__}.{field.name}: no label"
             if is_section and not any(isinstance(t, mi.StructType) for t in inner):
                 assert field.name in LIST_ITEM_LABELS, (
                     f"{view.__name__}.{field.name}: no item label"
                 )
 
 
+def _labelled(struct: type, field: str) -> bool:
+    try:
+        return bool(field_label(struct, field))
+    except KeyError:
+        return False
+
+
 def test_every_field_of_every_view_struct_on_a_map_has_a_dutch_label() -> None:
-    maps = {view.__name__ for view in MAPS}
     missing = [
-        f"{struct}.{field}"
+        f"{struct.__name__}.{field}"
         for struct, fields in _shown_fields().items()
-        if struct not in maps
+        if struct not in MAPS
         for field in fields
-        if field not in COLUMN_LABELS
+        if not _labelled(struct, field)
     ]
     assert not missing, f"fields without a Dutch label: {missing}"
-    assert {"Body", "Route", "RouteStep", "PlanProgress", "AgendaModule", "Conflict"} <= set(
-        _shown_fields()
-    )  # the walk reaches the newer sections
+    assert {"Body", "Route", "RouteStep", "PlanProgress", "AgendaModule", "Conflict", "OptOut"} <= {
+        struct.__name__ for struct in _shown_fields()
+    }  # the walk reaches the newer sections
+
+
+def test_a_label_is_declared_with_its_field_unless_several_views_share_the_name() -> None:
+    """One home per label: a name of one view has its label with the field, not in
+    ``api.web.labels``; a name several views share has one label there, none of its own."""
+    shown = {(struct, field) for struct, fields in _shown_fields().items() for field in fields}
+    sharing = {
+        name: {s for s, f in shown if f == name and s not in MAPS} for name in SHARED_FIELD_LABELS
+    }
+    assert not [name for name, structs in sharing.items() if len(structs) < 2], (
+        "labels in api.web.labels of a name only one view shows: declare them with the field"
+    )
+    titled = [
+        f"{struct.__name__}.{field}"
+        for struct, field in shown
+        if field in SHARED_FIELD_LABELS and field_label(struct, field) != SHARED_FIELD_LABELS[field]
+    ]
+    assert not titled, f"shared names with a label of their own: {titled}"
 
 
 def test_every_coded_value_that_can_appear_has_a_dutch_word() -> None:
@@ -131,13 +162,13 @@ def test_every_field_typed_as_a_code_is_shown_by_its_dutch_word() -> None:
 
 
 def _walked_structs() -> list[mi.StructType]:
-    names = set(_shown_fields())
-    seen: dict[str, mi.StructType] = {}
+    shown = set(_shown_fields())
+    seen: dict[type, mi.StructType] = {}
 
     def walk(struct: mi.StructType) -> None:
-        if struct.cls.__name__ in seen or struct.cls.__name__ not in names:
+        if struct.cls in seen or struct.cls not in shown:
             return
-        seen[struct.cls.__name__] = struct
+        seen[struct.cls] = struct
         for field in struct.fields:
             for inner in _inner(field.type):
                 if isinstance(inner, mi.StructType):
