@@ -68,8 +68,6 @@ _decode_events = msgspec.msgpack.Decoder(list[EventRecord[str]]).decode
 # wants UUIDs, and converting each id after decoding cost a sixth of reading the log.
 _decode_events_with_uuids = msgspec.msgpack.Decoder(list[EventRecord[UUID]]).decode
 decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
-# Many messages' payloads joined into one msgpack array (``run_entries``).
-_decode_messages_with_uuids = msgspec.msgpack.Decoder(list[list[EventRecord[UUID]]]).decode
 _is_uuid = attrgetter("id_is_uuid")
 
 
@@ -99,13 +97,13 @@ def run_entries(
     """The notification ids and records of the events that messages with consecutive stream
     sequences carry, the first at `first_sequence`: what ``log_entries(..., with_uuids=True)`` gives
     for each, in order. When all are event messages of aggregates with UUIDs (the log as the service
-    writes it), their payloads are decoded in one go, which costs a reader of the log a fraction of
-    decoding each on its own."""
+    writes it), they are decoded without a step of Python per message or per event, which costs a
+    reader of the log a fraction of decoding each on its own."""
     prefix = subjects[0][: subjects[0].find(b".")] + b".e."
     count = len(payloads)
     if (b" " + b" ".join(subjects)).count(b" " + prefix) == count:  # no space in a subject
         try:
-            messages = _decode_messages_with_uuids(_array_header(count) + b"".join(payloads))
+            messages = list(map(_decode_events_with_uuids, payloads))
         except msgspec.ValidationError:  # an aggregate whose id is no UUID
             messages = []
         records: list[EventRecord[Any]] = list(chain.from_iterable(messages))
@@ -129,15 +127,6 @@ def run_entries(
             ids.append(notification_id)
             records.append(record)
     return ids, records
-
-
-def _array_header(length: int) -> bytes:
-    """The msgpack header of an array of `length` items."""
-    if length < 16:
-        return bytes((0x90 | length,))
-    if length < 1 << 16:
-        return b"\xdc" + length.to_bytes(2, "big")
-    return b"\xdd" + length.to_bytes(4, "big")
 
 
 def _records_with_uuids(data: bytes) -> list[EventRecord[Any]]:
