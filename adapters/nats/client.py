@@ -74,9 +74,8 @@ class LeanParser(Parser):
     frame is copied once and the buffer is cut once per read, not per frame); frames for a raw
     subscription go straight to its handler, without a coroutine, each run of them in one call (a run
     ends where a frame of another subscription comes between, so the order of what is handed on stays
-    the order of the wire). Anything else (PING, PONG, INFO,
-    +OK, -ERR, a frame the stock parser has begun) is left to the stock parser, with the same buffer
-    and state.
+    the order of the wire). Anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has
+    begun) is left to the stock parser, with the same buffer and state.
     """
 
     def reset(self) -> None:

@@ -8,9 +8,9 @@ are never parsed (the reader gets them undecoded, for the seals). The messages o
 whose stream sequences and delivery counts both run on without a gap go to the reader together, so
 that it can decode them at once; telling that takes the reply subjects of the first and the last only.
 A gap in the delivery count or a stalled read resumes from the last message received with a new
-consumer. A reader therefore needs
-permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*`` and
-``$JS.API.CONSUMER.DELETE.<STREAM>.*``, and none to publish to the log. What the messages hold is
+consumer. A reader therefore needs permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``,
+``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*`` and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``, and none to
+publish to the log. What the messages hold is
 ``adapters.event_log_format``.
 """
 
