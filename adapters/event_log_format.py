@@ -16,8 +16,9 @@ stream sequence ``sequence`` has notification id ``sequence * EVENTS_PER_MESSAGE
 follow commit order, and leave gaps, which the library allows. ``EVENTS_PER_MESSAGE`` is 1000: far more
 events than a save of one aggregate makes, while ids stay below 2**63 for 9 * 10**15 messages.
 ``log_entries`` turns one stream message into its notification ids and event records; every reader of
-the log (the recorders, auditors, region feeds) decodes through it, and ``checked_log_entries`` is its
-strict form for auditors, refusing what the recorder could not have written.
+the log (the recorders, auditors, region feeds) decodes through it, ``run_entries`` does the same for a
+run of consecutive messages at once, and ``checked_log_entries`` is its strict form for auditors,
+refusing what the recorder could not have written.
 
 Every event carries ``prev_hash`` (the hash of the aggregate's previous event, also inside one message)
 and its own ``hash`` (see ``event_hash``), so an auditor recomputes the chain from the log alone. An
@@ -29,6 +30,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -64,6 +68,7 @@ _decode_events = msgspec.msgpack.Decoder(list[EventRecord[str]]).decode
 # wants UUIDs, and converting each id after decoding cost a sixth of reading the log.
 _decode_events_with_uuids = msgspec.msgpack.Decoder(list[EventRecord[UUID]]).decode
 decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
+_is_uuid = attrgetter("id_is_uuid")
 
 
 def event_message(records: list[bytes]) -> bytes:
@@ -84,6 +89,44 @@ def log_entries(
     first_id = sequence * EVENTS_PER_MESSAGE
     records = _records_with_uuids(data) if with_uuids else _decode_events(data)
     return [(first_id + index, record) for index, record in enumerate(records)]
+
+
+def run_entries(
+    first_sequence: int, subjects: Sequence[bytes], payloads: Sequence[bytes]
+) -> tuple[list[int], list[EventRecord[Any]]]:
+    """The notification ids and records of the events that messages with consecutive stream
+    sequences carry, the first at `first_sequence`: what ``log_entries(..., with_uuids=True)`` gives
+    for each, in order. When all are event messages of aggregates with UUIDs (the log as the service
+    writes it), they are decoded without a step of Python per message or per event, which costs a
+    reader of the log a fraction of decoding each on its own."""
+    prefix = subjects[0][: subjects[0].find(b".")] + b".e."
+    count = len(payloads)
+    if (b" " + b" ".join(subjects)).count(b" " + prefix) == count:  # no space in a subject
+        try:
+            messages = list(map(_decode_events_with_uuids, payloads))
+        except msgspec.ValidationError:  # an aggregate whose id is no UUID
+            messages = []
+        records: list[EventRecord[Any]] = list(chain.from_iterable(messages))
+        if messages and all(map(_is_uuid, records)):
+            if len(records) == count:  # one event a message
+                first_id = first_sequence * EVENTS_PER_MESSAGE
+                return list(
+                    range(first_id, first_id + count * EVENTS_PER_MESSAGE, EVENTS_PER_MESSAGE)
+                ), records
+            ids = [
+                (first_sequence + offset) * EVENTS_PER_MESSAGE + index
+                for offset, events in enumerate(messages)
+                for index in range(len(events))
+            ]
+            return ids, records
+    ids, records = [], []
+    for offset, (subject, payload) in enumerate(zip(subjects, payloads, strict=True)):
+        for notification_id, record in log_entries(
+            first_sequence + offset, subject.decode(), payload, with_uuids=True
+        ):
+            ids.append(notification_id)
+            records.append(record)
+    return ids, records
 
 
 def _records_with_uuids(data: bytes) -> list[EventRecord[Any]]:

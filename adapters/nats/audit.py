@@ -10,7 +10,8 @@ as the log (nothing can be deleted, purged, rolled up or expired); one JSON mess
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import count
 
 import msgspec
 
@@ -41,22 +42,30 @@ class NatsLog:
         so that the reader sees every sequence."""
         stream = self.stream
 
-        def accept_message(sequence: int, subject: str, data: bytes, headers: bytes | None) -> bool:
-            accept(
-                sequence,
-                checked_log_entries(stream, sequence, subject, data),
-                seal_in_headers(headers),
-            )
+        def accept_messages(
+            first_sequence: int,
+            subjects: Sequence[bytes],
+            payloads: Sequence[bytes],
+            headers: Sequence[bytes | None],
+        ) -> bool:
+            for sequence, subject, data, header_block in zip(
+                count(first_sequence), subjects, payloads, headers
+            ):
+                accept(
+                    sequence,
+                    checked_log_entries(stream, sequence, subject.decode(), data),
+                    seal_in_headers(header_block),
+                )
             return True
 
         first = max(after // EVENTS_PER_MESSAGE, 1)
-        self.client.run(scan_log(self.client, stream, first, accept_message, with_headers=True))
+        self.client.run(scan_log(self.client, stream, first, accept_messages))
 
     def checkpoint_payloads(self) -> list[bytes]:
         payloads: list[bytes] = []
 
-        def accept(_: int, __: str, data: bytes) -> bool:
-            payloads.append(data)
+        def accept(_: int, __: Sequence[bytes], read: Sequence[bytes], ___: object) -> bool:
+            payloads.extend(read)
             return True
 
         try:

@@ -7,9 +7,10 @@ may be called from the client's own loop.
 
 Bulk reads of the log bypass nats-py's per-message work (header parsing, a Msg object, a queue and a
 coroutine per message, which cap a reader at a few tens of thousands of messages a second): a *raw*
-subscription hands each message's subject, reply subject, payload and undecoded headers straight to a
-plain function on the client's loop. The connection itself (authentication, TLS, pings, reconnects and
-resubscribing) stays nats-py's.
+subscription hands its messages' subjects, reply subjects, payloads and undecoded headers straight to a
+plain function on the client's loop, all the messages of one read of the socket in one call, so that a
+reader can handle them together (one decode for a run of messages). The connection itself
+(authentication, TLS, pings, reconnects and resubscribing) stays nats-py's.
 
 Writes take a lean path of their own (``write``): the caller's thread frames the request, the loop puts
 it on the socket in one callback and the answer, read off the wire by a raw subscription, releases the
@@ -57,9 +58,11 @@ class JetStreamApiError(Exception):
         self.description = description
 
 
-# Called with (subject, reply, payload, headers) as they came off the wire; headers stay undecoded
-# (None when the message has none).
-RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]
+# A message as it came off the wire: (subject, reply, payload, headers), the headers undecoded (None
+# when the message has none).
+RawFrame = tuple[bytes, bytes, bytes, bytes | None]
+# Called with consecutive messages of one raw subscription, in the order they arrived (at least one).
+RawHandler = Callable[[list[RawFrame]], None]
 
 
 class LeanParser(Parser):
@@ -68,10 +71,11 @@ class LeanParser(Parser):
     The stock parser tries regular expressions on every frame; reading the log, that was a third of
     the client's time. Complete MSG/HMSG frames at the front of the buffer are split here with plain
     byte operations, from one copy of the buffer per read (slices of it are the frames' bytes, so each
-    frame is copied once and the buffer is cut once per read, not per frame); a frame for a raw
-    subscription goes straight to its handler, without a coroutine. Anything else (PING, PONG, INFO,
-    +OK, -ERR, a frame the stock parser has begun) is left to the stock parser, with the same buffer
-    and state.
+    frame is copied once and the buffer is cut once per read, not per frame); frames for a raw
+    subscription go straight to its handler, without a coroutine, each run of them in one call (a run
+    ends where a frame of another subscription comes between, so the order of what is handed on stays
+    the order of the wire). Anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has
+    begun) is left to the stock parser, with the same buffer and state.
     """
 
     def reset(self) -> None:
@@ -97,48 +101,62 @@ class LeanParser(Parser):
         """Hands on the complete MSG/HMSG frames at the front of `buf` and cuts them off it. False if
         they are followed by a frame still on its way, True if by anything else (or nothing)."""
         frames = bytes(buf)
+        available = len(frames)
+        find = frames.find
         handlers = self.nc.raw_handlers
         done = 0  # where the frames handed on end
         handed = volume = 0  # what went to raw handlers, counted as nats-py counts what it handles
+        run: list[RawFrame] = []  # frames for the raw handler `run_handler`, not yet handed on
+        run_sid = b""  # its subscription id as on the wire
+        run_handler: RawHandler | None = None
         try:
             while True:
-                if frames.startswith(b"HMSG ", done):
-                    start, with_headers = done + 5, True
-                elif frames.startswith(b"MSG ", done):
-                    start, with_headers = done + 4, False
-                else:
-                    return True
-                end = frames.find(b"\r\n", start)
+                end = find(b"\r\n", done)
                 if end < 0:
                     return False  # the rest of the control line is still on its way
-                args = frames[start:end].split()
+                # HMSG <subject> <sid> [reply] <hdr size> <size>; MSG <subject> <sid> [reply] <size>
+                args = frames[done:end].split()
+                kind = args[0] if args else b""
+                if kind == b"HMSG":
+                    fixed = 5
+                elif kind == b"MSG":
+                    fixed = 4
+                else:
+                    return True
+                count = len(args)
                 try:
-                    # MSG <subject> <sid> [reply] <size>; HMSG <subject> <sid> [reply] <hdr size> <size>
-                    fixed = 4 if with_headers else 3
-                    count = len(args)
                     if count != fixed and count != fixed + 1:
                         raise ValueError(args)
-                    reply = args[2] if count == fixed + 1 else b""
+                    reply = args[3] if count > fixed else b""
                     size = int(args[-1])
-                    header_size = int(args[-2]) if with_headers else 0
-                    sid = int(args[1])
+                    header_size = int(args[-2]) if fixed == 5 else 0
+                    sid = int(args[2]) if args[2] != run_sid else 0
                 except ValueError:
                     raise ProtocolError("nats: malformed MSG") from None
                 body = end + 2
-                if len(frames) < body + size + 2:
+                if available < body + size + 2:
                     self._complete_at = body + size + 2 - done
                     return False  # the payload is still on its way
-                headers = frames[body : body + header_size] if with_headers else None
+                headers = frames[body : body + header_size] if fixed == 5 else None
                 payload = frames[body + header_size : body + size]
                 done = body + size + 2
-                handler = handlers.get(sid)
-                if handler is None:
-                    await self.nc._process_msg(sid, args[0], reply, payload, headers)
-                else:
-                    handed += 1
-                    volume += size - header_size
-                    handler(args[0], reply, payload, headers)
+                if args[2] != run_sid:
+                    if run_handler is not None:
+                        handed += len(run)
+                        run_handler(run)
+                        run = []
+                    run_handler = handlers.get(sid)
+                    if run_handler is None:
+                        run_sid = b""
+                        await self.nc._process_msg(sid, args[1], reply, payload, headers)
+                        continue
+                    run_sid = args[2]
+                run.append((args[1], reply, payload, headers))
+                volume += size - header_size
         finally:
+            if run_handler is not None:
+                handed += len(run)
+                run_handler(run)
             del buf[:done]
             if handed:
                 stats = self.nc.stats
@@ -165,7 +183,7 @@ class _Connection(Client):
             return
         self.stats["in_msgs"] += 1
         self.stats["in_bytes"] += len(data)
-        handler(subject, reply, data, headers)
+        handler([(subject, reply, data, headers)])
 
 
 class _AwaitedAnswer:
@@ -367,12 +385,11 @@ class NatsClient:
             self.nc.raw_handlers[subscription._id] = self._answered
             self._answers_inbox = inbox.encode()
 
-    def _answered(
-        self, subject: bytes, _reply: bytes, payload: bytes, headers: bytes | None
-    ) -> None:
-        answer = self._awaited.pop(subject, None)
-        if answer is not None:  # None: its writer gave up waiting
-            answer.give(payload, headers)
+    def _answered(self, frames: list[RawFrame]) -> None:
+        for subject, _, payload, headers in frames:
+            answer = self._awaited.pop(subject, None)
+            if answer is not None:  # None: its writer gave up waiting
+                answer.give(payload, headers)
 
     def _send(
         self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes

@@ -4,10 +4,13 @@ on a subject by direct gets (``subject_entries``, ``last_on_subject``).
 
 A pass goes through a short-lived ephemeral pull consumer (no acks, in memory), read through a raw
 subscription of ``NatsClient``: stream sequence and delivery count come from the reply subject, headers
-are never parsed (unless the reader asks for them, for the seals). A gap in the delivery count or a
-stalled read resumes from the last message received with a new consumer. A reader therefore needs
-permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``, ``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*`` and
-``$JS.API.CONSUMER.DELETE.<STREAM>.*``, and none to publish to the log. What the messages hold is
+are never parsed (the reader gets them undecoded, for the seals). The messages of one read of the socket
+whose stream sequences and delivery counts both run on without a gap go to the reader together, so
+that it can decode them at once; telling that takes the reply subjects of the first and the last only.
+A gap in the delivery count or a stalled read resumes from the last message received with a new
+consumer. A reader therefore needs permission for ``$JS.API.CONSUMER.CREATE.<STREAM>``,
+``$JS.API.CONSUMER.MSG.NEXT.<STREAM>.*`` and ``$JS.API.CONSUMER.DELETE.<STREAM>.*``, and none to
+publish to the log. What the messages hold is
 ``adapters.event_log_format``.
 """
 
@@ -25,7 +28,7 @@ from eventsourcing.persistence import ListenNotifySubscription, OperationalError
 from nats.aio.msg import Msg
 
 from adapters.event_log_format import EventRecord, log_entries
-from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
+from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer, RawFrame
 
 if TYPE_CHECKING:
     from adapters.nats.recorders import NatsApplicationRecorder
@@ -35,6 +38,9 @@ READ_PAGE = 10_000
 # The smallest page a pass that knows how many messages it still wants asks for: some messages may not
 # count (tracking records, events of other topics), and a page costs a round trip.
 _SMALLEST_PAGE = 100
+# A reader of the log: given the stream sequence of the first of consecutive messages, and their
+# subjects, payloads and raw header blocks, whether it wants more.
+AcceptMessages = Callable[[int, Sequence[bytes], Sequence[bytes], Sequence[bytes | None]], bool]
 # Consecutive attempts of a log read that received nothing before it gives up.
 _READ_ATTEMPTS = 3
 # JetStream's error code for a direct get of a subject that holds no message.
@@ -50,15 +56,15 @@ async def scan_log(
     client: NatsClient,
     stream: str,
     first_sequence: int,
-    accept: Callable[..., bool],
+    accept: AcceptMessages,
     *,
-    with_headers: bool = False,
     at_most: Callable[[], int] | None = None,
 ) -> None:
-    """Hands each message of the log from `first_sequence` on to `accept(sequence, subject, data)`
-    (with `with_headers`, `accept(sequence, subject, data, raw header block or None)`), in log order,
-    until `accept` returns False or the messages the log held when the scan began are done. A scan that
-    stalls or misses a delivery resumes after the last message it handed on.
+    """Hands the messages of the log from `first_sequence` on to `accept(sequence, subjects, payloads,
+    headers)`, in log order, until `accept` returns False or the messages the log held when the scan
+    began are done. Each call hands on messages with consecutive stream sequences, the first of them
+    `sequence`, their headers as raw blocks (None for a message without). A scan that stalls or misses
+    a delivery resumes after the last message it handed on.
 
     `at_most()`, if given, says before each page how many more messages `accept` may want at most, so
     that a read of a few events does not have the server send a whole page (that nobody reads) after
@@ -66,7 +72,7 @@ async def scan_log(
     attempts = 0
     while attempts < _READ_ATTEMPTS:
         attempts += 1
-        reader = _ConsumerRead(client, stream, first_sequence, accept, with_headers, at_most)
+        reader = _ConsumerRead(client, stream, first_sequence, accept, at_most)
         finished = await reader.run()
         if finished:
             return
@@ -89,8 +95,7 @@ class _ConsumerRead:
         client: NatsClient,
         stream: str,
         first_sequence: int,
-        accept: Callable[..., bool],
-        with_headers: bool = False,
+        accept: AcceptMessages,
         at_most: Callable[[], int] | None = None,
     ) -> None:
         self.client = client
@@ -98,7 +103,6 @@ class _ConsumerRead:
         self.stream = stream
         self.first_sequence = first_sequence
         self.accept = accept
-        self.with_headers = with_headers
         self.last_sequence = 0
         self._deliveries = 0
         self._page_end = 0
@@ -129,7 +133,7 @@ class _ConsumerRead:
         consumer, pending = created["name"], int(created["num_pending"])
         inbox = client.nc.new_inbox()
         try:
-            async with client.raw_subscription(inbox, self._on_message):
+            async with client.raw_subscription(inbox, self._on_frames):
                 while pending > 0:
                     page = min(pending, READ_PAGE)
                     if self.at_most is not None:
@@ -166,37 +170,56 @@ class _ConsumerRead:
                     self._stop("stalled")
                     return
 
-    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+    def _on_frames(self, frames: list[RawFrame]) -> None:
         if self._stopped:
             return
         try:
-            if not reply:
-                # A status ends the request early: no messages (404), timeout (408), consumer gone
-                # (409) or nobody there to answer after a server restart (503). Heartbeats (100) and
-                # anything without a status do not.
-                if headers and headers.startswith(b"NATS/1.0 ") and headers[9:12] != b"100":
-                    self._stop("request ended")
-                return
-            # Its last four tokens: stream sequence, delivery sequence, time, pending.
-            tokens = reply.rsplit(b".", 4)
-            delivery = int(tokens[2])
-            if delivery != self._deliveries + 1:
-                self._stop("missed a delivery")
-                return
-            sequence = int(tokens[1])
-            self._deliveries = delivery
-            self.last_sequence = sequence
-            accepted = (
-                self.accept(sequence, subject.decode(), data, headers)
-                if self.with_headers
-                else self.accept(sequence, subject.decode(), data)
-            )
-            if not accepted:
-                self._stop("accepted all it wants")
-            elif delivery == self._page_end:
-                self._stop(None)
+            subjects, replies, payloads, headers = zip(*frames, strict=True)
+            if b"" not in replies:  # no status among them
+                first_sequence, first_delivery = _positions(replies[0])
+                last_sequence, last_delivery = _positions(replies[-1])
+                # Both rise with every message, so ends that far apart leave no gap between them.
+                gapless = len(frames) - 1
+                if last_delivery - first_delivery == last_sequence - first_sequence == gapless:
+                    self._hand_on(first_sequence, last_delivery, subjects, payloads, headers)
+                    return
+            for frame in frames:
+                if self._stopped:
+                    return
+                self._on_message(*frame)
         except BaseException as error:  # noqa: BLE001 - handed to the reading coroutine
             self._stop(error)
+
+    def _on_message(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+        if not reply:
+            # A status ends the request early: no messages (404), timeout (408), consumer gone
+            # (409) or nobody there to answer after a server restart (503). Heartbeats (100) and
+            # anything without a status do not.
+            if headers and headers.startswith(b"NATS/1.0 ") and headers[9:12] != b"100":
+                self._stop("request ended")
+            return
+        sequence, delivery = _positions(reply)
+        self._hand_on(sequence, delivery, (subject,), (data,), (headers,))
+
+    def _hand_on(
+        self,
+        first_sequence: int,
+        last_delivery: int,
+        subjects: Sequence[bytes],
+        payloads: Sequence[bytes],
+        headers: Sequence[bytes | None],
+    ) -> None:
+        """Hands on messages whose sequences and deliveries run on without a gap, ending with
+        delivery `last_delivery`, if they follow the last one handed on."""
+        if last_delivery - len(payloads) != self._deliveries:
+            self._stop("missed a delivery")
+            return
+        self._deliveries = last_delivery
+        self.last_sequence = first_sequence + len(payloads) - 1
+        if not self.accept(first_sequence, subjects, payloads, headers):
+            self._stop("accepted all it wants")
+        elif last_delivery == self._page_end:
+            self._stop(None)
 
     def _stop(self, outcome: str | BaseException | None) -> None:
         """Ends the page: the reading coroutine looks at the outcome (None: the page is complete)."""
@@ -204,6 +227,13 @@ class _ConsumerRead:
         self._outcome = outcome
         self._stopped = True
         self._page_done.set()
+
+
+def _positions(reply: bytes) -> tuple[int, int]:
+    """The stream sequence and delivery count in a delivered message's reply subject (its last four
+    tokens: stream sequence, delivery count, time, pending)."""
+    tokens = reply.rsplit(b".", 4)
+    return int(tokens[1]), int(tokens[2])
 
 
 async def last_on_subject(

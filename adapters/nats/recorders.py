@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from itertools import compress
 from typing import Any
 from uuid import UUID
 
@@ -57,11 +59,18 @@ from adapters.event_log_format import (
     event_message,
     event_subject,
     log_entries,
+    run_entries,
     stream_config,
     tracking_subject,
 )
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
-from adapters.nats.log_reading import NatsSubscription, last_on_subject, scan_log, subject_entries
+from adapters.nats.log_reading import (
+    AcceptMessages,
+    NatsSubscription,
+    last_on_subject,
+    scan_log,
+    subject_entries,
+)
 from adapters.seal import SEAL_HEADER, Sealer
 
 WRONG_LAST_SEQUENCE = 10071
@@ -192,7 +201,7 @@ class JetStreamRecorder:
     async def _scan(
         self,
         first_sequence: int,
-        accept: Callable[[int, str, bytes], bool],
+        accept: AcceptMessages,
         at_most: Callable[[], int] | None = None,
     ) -> None:
         await scan_log(self.client, self.stream, first_sequence, accept, at_most=at_most)
@@ -450,16 +459,24 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
             return notifications
         wanted = set(topics)
 
-        def accept(sequence: int, subject: str, data: bytes) -> bool:
-            for notification_id, record in log_entries(sequence, subject, data, with_uuids=True):
-                if notification_id < first_id or (wanted and record.topic not in wanted):
-                    continue
-                if stop is not None and notification_id > stop:
-                    return False
-                notifications.append(_notification(notification_id, record))
-                if len(notifications) == limit:
-                    return False
-            return True
+        def accept(
+            first_sequence: int,
+            subjects: Sequence[bytes],
+            payloads: Sequence[bytes],
+            _: Sequence[bytes | None],
+        ) -> bool:
+            ids, records = run_entries(first_sequence, subjects, payloads)
+            read = len(ids)
+            # Ids rise through the log: the ones asked for are one stretch of them.
+            begin = bisect_left(ids, first_id)
+            end = read if stop is None else bisect_right(ids, stop)
+            ids, records = ids[begin:end], records[begin:end]
+            if wanted:
+                chosen = [record.topic in wanted for record in records]
+                ids, records = list(compress(ids, chosen)), list(compress(records, chosen))
+            room = limit - len(notifications)
+            notifications.extend(map(_notification, ids[:room], records[:room]))
+            return end == read and len(notifications) < limit
 
         # Each event message holds at least one event; the first one read may be the one that holds
         # the events up to `first_id`.

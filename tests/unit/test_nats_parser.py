@@ -40,8 +40,10 @@ class Recording:
         self.raw_handlers = {sid: self._raw(sid) for sid in raw_sids}
 
     def _raw(self, sid: int):  # type: ignore[no-untyped-def]
-        def handler(subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
-            self.calls.append(("msg", sid, subject, reply, data, headers))
+        def handler(frames: list[tuple[bytes, bytes, bytes, bytes | None]]) -> None:
+            assert frames, "a raw handler is called with messages"
+            for subject, reply, data, headers in frames:
+                self.calls.append(("msg", sid, subject, reply, data, headers))
 
         return handler
 

@@ -1,0 +1,76 @@
+"""A run of consecutive log messages, decoded at once, holds what its messages hold one by one."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from adapters.event_log_format import (
+    EventRecord,
+    TrackingRecord,
+    encode_record,
+    event_message,
+    event_subject,
+    log_entries,
+    run_entries,
+    tracking_subject,
+)
+
+STREAM = "LOG"
+
+
+def events(originator_id: str, versions: range, *, id_is_uuid: bool = True) -> bytes:
+    return event_message(
+        [
+            encode_record(EventRecord(originator_id, id_is_uuid, v, "t", b"{}", "a", "b"))
+            for v in versions
+        ]
+    )
+
+
+def uuid_message(versions: range = range(1, 2)) -> tuple[bytes, bytes]:
+    aggregate = uuid.uuid4()
+    return event_subject(STREAM, aggregate).encode(), events(str(aggregate), versions)
+
+
+def text_message(originator_id: str) -> tuple[bytes, bytes]:
+    return event_subject(STREAM, originator_id).encode(), events(
+        originator_id, range(1, 3), id_is_uuid=False
+    )
+
+
+TRACKING = (
+    tracking_subject(STREAM, "projection").encode(),
+    encode_record(TrackingRecord("projection", 4000)),
+)
+
+RUNS = {
+    "one event a message": [uuid_message() for _ in range(20)],
+    "several events a message": [uuid_message(range(1, n % 4 + 2)) for n in range(20)],
+    "a tracking record among them": [uuid_message(), TRACKING, uuid_message()],
+    "an aggregate whose id is no UUID": [uuid_message(), text_message("regio-7")],
+    # Stored as text: read as text, though it would parse as a UUID.
+    "an id that looks like a UUID": [uuid_message(), text_message(str(uuid.uuid4()))],
+    "a single message": [uuid_message(range(1, 3))],
+}
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_a_run_of_messages_holds_what_each_message_holds(name):
+    messages = RUNS[name]
+    subjects = [subject for subject, _ in messages]
+    payloads = [payload for _, payload in messages]
+    expected = [
+        entry
+        for offset, (subject, payload) in enumerate(messages)
+        for entry in log_entries(41 + offset, subject.decode(), payload, with_uuids=True)
+    ]
+
+    ids, records = run_entries(41, subjects, payloads)
+
+    assert list(zip(ids, records, strict=True)) == expected
+    assert [type(record.originator_id) for record in records] == [
+        type(record.originator_id) for _, record in expected
+    ]
+    assert len(expected) >= len(messages) - 1
