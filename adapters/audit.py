@@ -88,7 +88,7 @@ class _Times(msgspec.Struct):
 
 _encode_line = msgspec.json.Encoder().encode
 _decode_times = msgspec.json.Decoder(_Times).decode
-_decode_line = msgspec.json.Decoder(ExportLine).decode
+decode_line = msgspec.json.Decoder(ExportLine).decode
 
 
 class UnreadableLine(Exception):
@@ -187,15 +187,23 @@ def state_of(line: ExportLine) -> bytes:
     return bytes(line.data)
 
 
-def read_lines(source: BinaryIO) -> Iterator[tuple[int, ExportLine]]:
-    """The lines of an export, numbered from 1; a line that is not an export line raises UnreadableLine."""
-    decode = _decode_line
-    for number, raw in enumerate(source, start=1):
+def read_lines(source: BinaryIO, first: int = 1) -> Iterator[tuple[int, ExportLine]]:
+    """The lines of an export with their numbers, counted from `first`; blank lines are passed over, a
+    line that is not an export line raises UnreadableLine."""
+    for number, raw in enumerate(source, start=first):
         try:
-            yield number, decode(raw)
+            yield number, decode_line(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            if raw.strip():
-                raise UnreadableLine(number, f"not a CloudEvents export line ({error})") from None
+            if unreadable := unreadable_line(number, raw, error):
+                raise unreadable from None
+
+
+def unreadable_line(number: int, raw: bytes, error: Exception) -> UnreadableLine | None:
+    """Why line `number` cannot be read (`error`: what decoding it raised); None for a blank line,
+    which an export may hold."""
+    if raw.strip():
+        return UnreadableLine(number, f"not a CloudEvents export line ({error})")
+    return None
 
 
 def load_signing_key(data_dir: Path) -> SigningKey:

@@ -15,11 +15,13 @@ from adapters.audit import (
     ExportLine,
     UnreadableLine,
     checkpoint_line,
+    decode_line,
     event_line,
     read_lines,
     state_of,
     stream_of,
     topic_of,
+    unreadable_line,
 )
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
 from projections.audit.log_claims import (
@@ -153,13 +155,21 @@ def _checkpoint_of(raw: bytes) -> list[Checkpoint]:
 
 
 def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: int) -> Verified:
-    lines = read_lines(source)
+    decode = decode_line
     verifier: LogVerifier | None = None
     # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE,
     # and its seal is on its last line.
     message, first, count, last_hash = -1, 0, 0, ""
     try:
-        for number, line in lines:
+        # Read here rather than through ``read_lines``: a generator's step per line is a tenth of
+        # what verifying the line costs.
+        for number, raw in enumerate(source, start=1):
+            try:
+                line = decode(raw)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                if unreadable := unreadable_line(number, raw, error):
+                    raise unreadable from None
+                continue
             if verifier is None:
                 verifier = LogVerifier(_stream_of(line, number), trusted_keys, skip)
                 event, sealed = verifier.event, verifier.sealed
@@ -170,7 +180,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
                 continue
             if line.previousposition != verifier.position:
-                raise _order_fault(verifier.position, number, line, lines)
+                raise _order_fault(verifier.position, number, line, read_lines(source, number + 1))
             position, seal = line.position, line.seal
             if count and position // EVENTS_PER_MESSAGE != message:
                 verifier.sealed(first, count, last_hash, None)  # a message whose seal is missing
@@ -183,7 +193,7 @@ def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: i
                 position,
                 line.subject,
                 line.aggregateversion,
-                topic_of(line),
+                line.topic or topic_of(line),  # spares the call for all but old files
                 state,
                 line.predecessorhash,
                 line.hash,

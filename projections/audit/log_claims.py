@@ -18,13 +18,14 @@ from nacl.signing import SigningKey, VerifyKey
 GENESIS_LOG_HASH = bytes(32)
 # Bound once: a verification calls these for every event.
 _sha256 = hashlib.sha256
-_eight_bytes_big_endian = struct.Struct(">Q").pack
+# How a position enters the log hash: 8 bytes, big-endian.
+position_bytes = struct.Struct(">Q").pack
 _from_hex = bytes.fromhex
 
 
 def next_log_hash(log_hash: bytes, position: int, hash_hex: str) -> bytes:
     """The log hash after one more event (see the module's docstring)."""
-    return _sha256(log_hash + _eight_bytes_big_endian(position) + _from_hex(hash_hex)).digest()
+    return _sha256(log_hash + position_bytes(position) + _from_hex(hash_hex)).digest()
 
 
 class FaultKind(StrEnum):

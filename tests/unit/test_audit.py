@@ -14,11 +14,14 @@ from adapters.audit import load_signing_key, public_key_path, signing_key_path
 from adapters.event_log_format import EventRecord, event_hash
 from adapters.seal import Sealer
 from projections.audit import (
+    GENESIS_LOG_HASH,
     Checkpoint,
     CheckpointWriter,
     FaultKind,
     LogFault,
+    LogVerifier,
     export_log,
+    next_log_hash,
     verify_export,
     verify_log,
 )
@@ -148,6 +151,34 @@ def test_a_position_that_does_not_increase_is_a_reordering():
     fault = fault_of(log)
     assert fault.kind in (FaultKind.REORDERED, FaultKind.BROKEN_LINK)
     assert fault.position == 5
+
+
+def test_the_verifier_hashes_as_event_hash_and_next_log_hash_define_it():
+    """``LogVerifier.event`` writes both formulas out: held to them here, at the edges of what
+    msgpack and the 8-byte position encode (non-ASCII ids, versions and positions past 2**32)."""
+    verifier = LogVerifier("EVENTS")
+    log_hash, prev_hash = GENESIS_LOG_HASH, ""
+    for position, version, state in [
+        (1, 1, b""),
+        (2**32 + 7, 2**33, b"{}" * 40_000),
+        (2**64 - 1, 2**64 - 1, b'{"n":1}'),
+    ]:
+        hash_hex = event_hash(prev_hash, "gemeente-Sûsteren", version, TOPIC, state)
+        log_hash = next_log_hash(log_hash, position, hash_hex)
+        assert (
+            verifier.event(
+                position, "gemeente-Sûsteren", version, TOPIC, state, prev_hash, hash_hex
+            )
+            == log_hash
+        )
+        prev_hash = hash_hex
+    assert verifier.log_hash == log_hash.hex()
+    other = LogVerifier("EVENTS")
+    with pytest.raises(LogFault) as caught:
+        other.event(
+            1, "gemeente-Sûsteren", 1, TOPIC, b"{}", "", event_hash("", "x", 1, TOPIC, b"{}")
+        )
+    assert caught.value.kind is FaultKind.CHANGED
 
 
 def test_a_checkpoint_altered_after_signing_fails_its_signature(key):
@@ -302,6 +333,17 @@ def test_a_line_that_is_not_an_export_line_is_unreadable():
     lines[2] = b"{not json\n"
     fault = file_fault(lines)
     assert fault.kind is FaultKind.UNREADABLE and "line 3" in str(fault)
+
+
+def test_blank_lines_are_passed_over_and_counted_in_line_numbers(key):
+    log = FakeLog(chained(4))
+    signed(log, key)
+    lines = exported(log)
+    with_blanks = [lines[0], b"\n", lines[1], b"  \n", *lines[2:]]
+    assert verify_export(io.BytesIO(b"".join(with_blanks)), [public(key)]).events == 4
+    with_blanks[4] = b"{not json\n"
+    fault = file_fault(with_blanks, key)
+    assert fault.kind is FaultKind.UNREADABLE and "line 5:" in str(fault)
 
 
 def test_a_recomputed_hash_still_differs_from_the_exported_log_hash():
