@@ -26,7 +26,9 @@ from api.map_documents import map_document
 from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, EncodedMap, utc
 from api.openapi import with_examples
 from domain.errors import UnknownReference
+from domain.events import AGGREGATE_BY_KIND
 from domain.values import SubjectKind
+from projections.map_rows import not_registered
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry, Summary
 
@@ -62,6 +64,13 @@ MinPosition = Annotated[
     ),
 ]
 READ_PROBLEMS = problems(400, 401, 403, 404, 503)
+# The kind of subject each cached map is of, by its query.
+MAP_SUBJECTS = {
+    GovernanceMaps.region_map.__name__: SubjectKind.REGION,
+    GovernanceMaps.cooperation_map.__name__: SubjectKind.COOPERATION,
+    GovernanceMaps.organisation_view.__name__: SubjectKind.ORGANISATION,
+    GovernanceMaps.body_map.__name__: SubjectKind.BODY,
+}
 
 
 def map_route(
@@ -116,6 +125,12 @@ async def cached_map(
     maps = context.maps
     moment = utc(known_at)
     watch = context.position_watch
+    if min_position is not None and (watch.position or 0) < min_position:
+        # A subject the log does not know is not known at any position: 404 now, not after the
+        # wait. One the read model does not know yet may be what the awaited command registered.
+        kind = MAP_SUBJECTS[query.__name__]
+        if not await anyio.to_thread.run_sync(context.app.exists, AGGREGATE_BY_KIND[kind], slug):
+            raise NotFoundException(str(not_registered(kind, slug)))
     if min_position is not None and not await watch.reached(
         min_position, MIN_POSITION_WAIT_SECONDS
     ):
