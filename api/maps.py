@@ -200,12 +200,24 @@ class MapCache:
     def __init__(self, watch: PositionWatch, size: int = CACHED_MAPS) -> None:
         self.watch = watch
         self.size = size
-        self._maps: OrderedDict[tuple[Any, ...], EncodedMap] = OrderedDict()
+        # Each map with how it is computed (to compute it again when the read model moves).
+        self._maps: OrderedDict[tuple[Any, ...], tuple[EncodedMap, Callable[[], Any]]] = (
+            OrderedDict()
+        )
         self._computing: dict[tuple[Any, ...], asyncio.Future[EncodedMap]] = {}
         # The maps asked for since the position last moved, with how each is computed.
         self._asked: OrderedDict[tuple[Any, ...], Callable[[], Any]] = OrderedDict()
         self._refreshing_on: asyncio.AbstractEventLoop | None = None
         self._stop_refreshing: Callable[[], None] = _nothing
+
+    def fresh(self, key: tuple[Any, ...]) -> EncodedMap | None:
+        """The map of ``key`` if it is cached at the read model's position, else None."""
+        key = (*key, date.today())
+        cached = self._maps.get(key)
+        if cached is None or cached[0].position != self.watch.position:
+            return None
+        self._ask(key, cached[1])
+        return cached[0]
 
     async def encoded(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> EncodedMap:
         """The JSON of ``compute()``, from the cache while the read model has not moved."""
@@ -215,16 +227,19 @@ class MapCache:
             self._stop_refreshing = self.watch.when_moved(self._refresh)
             self._refreshing_on = loop
         key = (*key, date.today())
+        self._ask(key, compute)
+        position = self.watch.position
+        cached = self._maps.get(key)
+        if cached is not None and cached[0].position == position:
+            return cached[0]
+        # Shielded: a client that hangs up does not cancel the map the others wait for.
+        return await asyncio.shield(self._computed(key, position, compute))
+
+    def _ask(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
         self._asked[key] = compute
         self._asked.move_to_end(key)
         if len(self._asked) > REFRESHED_MAPS:
             self._asked.popitem(last=False)
-        position = self.watch.position
-        cached = self._maps.get(key)
-        if cached is not None and cached.position == position:
-            return cached
-        # Shielded: a client that hangs up does not cancel the map the others wait for.
-        return await asyncio.shield(self._computed(key, position, compute))
 
     def _computed(
         self, key: tuple[Any, ...], position: int | None, compute: Callable[[], Any]
@@ -243,7 +258,7 @@ class MapCache:
         asked, self._asked = self._asked, OrderedDict()
         for key, compute in asked.items():
             cached = self._maps.get(key)
-            if cached is None or cached.position != position:
+            if cached is None or cached[0].position != position:
                 # A map that fails here (its subject gone) fails again for whoever asks for it.
                 self._computed(key, position, compute).add_done_callback(_failure_seen)
 
@@ -251,7 +266,7 @@ class MapCache:
         self, key: tuple[Any, ...], position: int | None, compute: Callable[[], Any]
     ) -> EncodedMap:
         encoded = await anyio.to_thread.run_sync(_encode, position, compute)
-        self._maps[key] = encoded
+        self._maps[key] = (encoded, compute)
         self._maps.move_to_end(key)
         while len(self._maps) > self.size:
             self._maps.popitem(last=False)

@@ -16,6 +16,7 @@ from api.controllers.reads import (
     MinPosition,
     cached_map,
     map_route,
+    read_by_all_but_region_systems,
     summaries,
 )
 from api.examples import MAP_EXAMPLES
@@ -40,6 +41,7 @@ class BodyController(Controller):
 
     @map_route(
         "/{decision_body:str}",
+        cached=(GovernanceMaps.body_map, read_by_all_but_region_systems),
         summary="A decision body: composition, chair, cadence, competence",
         example=MAP_EXAMPLES["/bodies/{decision_body}"],
     )

@@ -14,6 +14,7 @@ from api.controllers.reads import (
     cached_map,
     history,
     map_route,
+    read_by_all_but_region_systems,
     summaries,
 )
 from api.examples import MAP_EXAMPLES
@@ -47,6 +48,7 @@ class CooperationController(Controller):
     @map_route(
         "/{cooperation:str}/map",
         guards=[reads_everything],
+        cached=(GovernanceMaps.cooperation_map, read_by_all_but_region_systems),
         summary="The governance map of a cooperation",
         example=MAP_EXAMPLES["/cooperations/{cooperation}/map"],
     )

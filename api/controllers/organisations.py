@@ -14,6 +14,7 @@ from api.controllers.reads import (
     cached_map,
     history,
     map_route,
+    read_by_all_but_region_systems,
     summaries,
 )
 from api.examples import MAP_EXAMPLES
@@ -41,6 +42,7 @@ class OrganisationController(Controller):
     @map_route(
         "/{organisation:str}/map",
         guards=[reads_everything],
+        cached=(GovernanceMaps.organisation_view, read_by_all_but_region_systems),
         summary="An organisation's account holders and arrangements",
         example=MAP_EXAMPLES["/organisations/{organisation}/map"],
     )
