@@ -27,6 +27,15 @@ EXTERNAL = {
 }
 
 
+def _register_region(client: TestClient, admin: dict[str, str], slug: str, name: str) -> int:
+    """Records a new region; the log position of its registration."""
+    recorded = client.post(
+        "/regions", json={"region": slug, "name": name, "authority": EXTERNAL}, headers=admin
+    )
+    assert recorded.status_code == 201, recorded.text
+    return int(recorded.json()["event_ids"][-1])
+
+
 class Resumptions:
     """Awaits a coroutine and counts how often it is resumed (each wake-up of the waiting request)."""
 
@@ -72,14 +81,7 @@ def test_a_request_waiting_for_a_position_is_not_woken_while_the_read_model_stay
 def test_a_request_waiting_for_a_position_is_woken_when_the_read_model_gets_there(
     context: ApiContext, client: TestClient
 ) -> None:
-    admin = bearer(context, Role.ADMIN)
-    recorded = client.post(
-        "/regions",
-        json={"region": "wachtregio", "name": "Wachtregio", "authority": EXTERNAL},
-        headers=admin,
-    )
-    assert recorded.status_code == 201, recorded.text
-    position = recorded.json()["event_ids"][-1]
+    position = _register_region(client, bearer(context, Role.ADMIN), "wachtregio", "Wachtregio")
     watch = context.position_watch
     assert (watch.position or 0) < position  # no runner here: the read model has not applied it
 
@@ -130,13 +132,7 @@ def test_a_subject_the_awaited_command_registered_is_served_once_the_read_model_
     """Unknown to the read model when asked, but in the log: the request waits and gets its map."""
     monkeypatch.setattr(api.controllers.reads, "MIN_POSITION_WAIT_SECONDS", 30.0)
     admin = bearer(context, Role.ADMIN)
-    recorded = client.post(
-        "/regions",
-        json={"region": "nieuwe-regio", "name": "Nieuwe regio", "authority": EXTERNAL},
-        headers=admin,
-    )
-    assert recorded.status_code == 201, recorded.text
-    position = recorded.json()["event_ids"][-1]
+    position = _register_region(client, admin, "nieuwe-regio", "Nieuwe regio")
     catching_up = threading.Thread(target=_catch_up_once_waited_for, args=(context, waits))
     catching_up.start()
     try:
