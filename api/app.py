@@ -59,7 +59,7 @@ from api.controllers.tokens import TokenController
 from api.dependencies import Providers
 from api.errors import EXCEPTION_HANDLERS, MiddlewareRefusals
 from api.feeds import asyncapi_document_route
-from api.observability import RequestObservation, configure_logging
+from api.observability import REQUEST_METRICS, RequestObservation, configure_logging
 from api.openapi import StrictStructSchemaPlugin
 from api.openapi_ui import OPENAPI_PATH, swagger_ui_assets_router, swagger_ui_plugin
 from api.query import SingleValuedQueryMiddleware
@@ -117,6 +117,7 @@ class Metrics(PrometheusController):
     async def get(
         self, engine: NamedDependency[Engine], event_log_status_file: NamedDependency[Path]
     ) -> Response[bytes]:
+        REQUEST_METRICS.write()  # this worker's requests counted since the loop last turned
         registry = REGISTRY
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import types
 import typing
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -94,11 +95,18 @@ class _References:
     def refer(self, value: msgspec.Struct) -> str:
         table = self.tables[type(value)]
         ref = _short_id(value)
-        table.setdefault(ref, _compact(value, self, referenced=False))
+        if ref not in table:  # most rows share a few: each is compacted once
+            table[ref] = _compact(value, self, referenced=False)
         return ref
 
 
+# Values a map holds as they are; most of a map's values are these, so they are told apart first.
+_LEAVES = frozenset({str, int, float, bool, type(None), date, datetime})
+
+
 def _compact(value: Any, refs: _References, *, referenced: bool = True) -> Any:
+    if type(value) in _LEAVES:
+        return value
     if isinstance(value, msgspec.Struct) and _is_compacted(type(value)):
         if referenced and isinstance(value, REFERENCED):
             return refs.refer(value)

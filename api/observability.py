@@ -10,6 +10,7 @@ than a bare Litestar app's whole answer. Here each route's labelled metrics are 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
@@ -90,13 +91,65 @@ class _Answered(NamedTuple):
 
 
 class RequestMetrics:
-    """The labelled request metrics of each (method, route, status) seen, looked up once."""
+    """The labelled request metrics of each (method, route, status) seen, looked up once, and what
+    happened to them since they were last written.
+
+    With several workers each metric is a value in a memory-mapped file, and writing one (a lock, a
+    process id check, the file) cost about 2.5 µs: five a request were a quarter of /health's answer.
+    So a request is counted here, and the counts are written once the event loop has run what is
+    ready (``write``): under load one write carries many requests; a request alone is written before
+    the next one starts, as it was when each was written at once."""
 
     def __init__(self) -> None:
         self._in_progress: dict[tuple[str, str], Any] = {}
         self._answered: dict[tuple[str, str, int], _Answered] = {}
+        self._started: dict[tuple[str, str], int] = {}  # started minus answered, since written
+        self._counted: dict[tuple[str, str, int], int] = {}
+        self._durations: list[tuple[Any, float]] = []
+        self._write_scheduled = False
 
-    def in_progress(self, method: str, route: str) -> Any:
+    def started(self, method: str, route: str) -> None:
+        self._started[method, route] = self._started.get((method, route), 0) + 1
+        self._write_soon()
+
+    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        metrics = self._answered.get(key)
+        if metrics is None:
+            labels = (method, route, status, APP_NAME)
+            metrics = self._answered[key] = _Answered(
+                _requests.labels(*labels),
+                _durations.labels(*labels),
+                _errors.labels(*labels) if status >= 500 else None,
+            )
+        self._started[method, route] = self._started.get((method, route), 0) - 1
+        self._counted[key] = self._counted.get(key, 0) + 1
+        self._durations.append((metrics.durations, seconds))
+        self._write_soon()
+
+    def _write_soon(self) -> None:
+        if not self._write_scheduled:
+            self._write_scheduled = True
+            asyncio.get_running_loop().call_soon(self.write)
+
+    def write(self) -> None:
+        """Writes what was counted since the last write into the metrics."""
+        self._write_scheduled = False
+        started, self._started = self._started, {}
+        counted, self._counted = self._counted, {}
+        durations, self._durations = self._durations, []
+        for (method, route), change in started.items():
+            if change:
+                self._gauge(method, route).inc(change)
+        for key, count in counted.items():
+            metrics = self._answered[key]
+            metrics.requests.inc(count)
+            if metrics.errors is not None:
+                metrics.errors.inc(count)
+        for histogram, seconds in durations:
+            histogram.observe(seconds)
+
+    def _gauge(self, method: str, route: str) -> Any:
         gauge = self._in_progress.get((method, route))
         if gauge is None:
             gauge = self._in_progress[method, route] = _in_progress.labels(
@@ -104,19 +157,9 @@ class RequestMetrics:
             )
         return gauge
 
-    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
-        metrics = self._answered.get((method, route, status))
-        if metrics is None:
-            labels = (method, route, status, APP_NAME)
-            metrics = self._answered[method, route, status] = _Answered(
-                _requests.labels(*labels),
-                _durations.labels(*labels),
-                _errors.labels(*labels) if status >= 500 else None,
-            )
-        if metrics.errors is not None:
-            metrics.errors.inc()
-        metrics.requests.inc()
-        metrics.durations.observe(seconds)
+
+# One per process, as the metrics are: /metrics writes what is counted before it reads them.
+REQUEST_METRICS = RequestMetrics()
 
 
 def _request_id(scope: Scope) -> str:
@@ -136,7 +179,7 @@ class RequestObservation:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = RequestMetrics()
+        self.metrics = REQUEST_METRICS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,8 +191,7 @@ class RequestObservation:
         scope.setdefault("state", {})["request_id"] = request_id
         request_context = current_request_id.set(request_id)
         method, route = scope["method"], scope["path_template"]
-        in_progress = self.metrics.in_progress(method, route)
-        in_progress.inc()
+        self.metrics.started(method, route)
         status = 500
         answered = 0.0
 
@@ -166,7 +208,6 @@ class RequestObservation:
             await self.app(scope, receive, send_with_id)
         finally:
             current_request_id.reset(request_context)
-            in_progress.dec()
             self.metrics.answered(method, route, status, max(answered - started, 0.0))
             if access_log.isEnabledFor(logging.INFO):
                 user = scope.get("user")

@@ -66,6 +66,11 @@ ROLE_NAMES = {
 }
 
 
+def not_registered(kind: SubjectKind, slug: str) -> UnknownReference:
+    """What a map of a subject never registered says (404)."""
+    return UnknownReference(f"{kind} {slug!r} is not registered: check the slug")
+
+
 class MapQuery:
     """One map's reading: the filters of its ``as_of``/``known_at`` and the names it needs."""
 
@@ -140,7 +145,7 @@ class MapQuery:
             )
         ).scalar()
         if first is None or self.known_at is None or to_utc_naive(self.known_at) >= first:
-            return UnknownReference(f"{kind} {slug!r} is not registered: check the slug")
+            return not_registered(kind, slug)
         return UnknownReference(
             f"{kind} {slug!r} was first recorded at {first:%Y-%m-%dT%H:%M:%SZ}; "
             f"known_at {to_utc_naive(self.known_at):%Y-%m-%dT%H:%M:%SZ} precedes it, so nothing "

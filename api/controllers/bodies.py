@@ -16,6 +16,7 @@ from api.controllers.reads import (
     cached_map,
     list_route,
     map_route,
+    read_by_all_but_region_systems,
 )
 from api.examples import MAP_EXAMPLES
 from api.guards import require_region
@@ -34,6 +35,7 @@ class BodyController(Controller):
 
     @map_route(
         "/{decision_body:str}",
+        cached=(GovernanceMaps.body_map, read_by_all_but_region_systems),
         summary="A decision body: composition, chair, cadence, competence",
         example=MAP_EXAMPLES["/bodies/{decision_body}"],
     )

@@ -15,6 +15,7 @@ from api.controllers.reads import (
     history,
     list_route,
     map_route,
+    read_by_all_but_region_systems,
 )
 from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
@@ -43,6 +44,7 @@ class CooperationController(Controller):
     @map_route(
         "/{cooperation:str}/map",
         guards=[reads_everything],
+        cached=(GovernanceMaps.cooperation_map, read_by_all_but_region_systems),
         summary="The governance map of a cooperation",
         example=MAP_EXAMPLES["/cooperations/{cooperation}/map"],
     )

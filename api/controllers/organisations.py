@@ -15,6 +15,7 @@ from api.controllers.reads import (
     history,
     list_route,
     map_route,
+    read_by_all_but_region_systems,
 )
 from api.examples import MAP_EXAMPLES
 from api.guards import reads_everything
@@ -37,6 +38,7 @@ class OrganisationController(Controller):
     @map_route(
         "/{organisation:str}/map",
         guards=[reads_everything],
+        cached=(GovernanceMaps.organisation_view, read_by_all_but_region_systems),
         summary="An organisation's account holders and arrangements",
         example=MAP_EXAMPLES["/organisations/{organisation}/map"],
     )

@@ -29,6 +29,7 @@ from projections.plans_of_approach import OverdueActions, RegionPlans
 from projections.queries import GovernanceMaps
 from projections.views import HistoryEntry
 from services import commands as c
+from services.authorisation import may_read_region
 
 
 class RegionController(Controller):
@@ -41,6 +42,7 @@ class RegionController(Controller):
 
     @map_route(
         "/{region:str}/map",
+        cached=(GovernanceMaps.region_map, may_read_region),
         summary="The governance map of a region",
         example=MAP_EXAMPLES["/regions/{region}/map"],
     )
