@@ -12,7 +12,8 @@ from eventsourcing.persistence import OperationalError
 from sqlalchemy import Engine
 
 from adapters.nats.read_model_signal import read_model_signal
-from api.idempotency import IdempotencyStore, StoredResponse
+from adapters.nats.recorders import AttemptedSave, JetStreamRecorder, PublishOutcomeUnknown
+from api.idempotency import IdempotencyStore, StoredResponse, UnknownOutcome
 from api.maps import MapCache, PositionWatch
 from api.schemas import CommandAccepted
 from api.security import TokenCache
@@ -27,6 +28,25 @@ from services.authorisation import Principal, authorise_command
 _encoder = msgspec.json.Encoder()
 EVENT_STORE_PATIENCE_SECONDS = 20.0
 _RETRY_PAUSE_SECONDS = 0.25
+
+
+class _UnknownWrite(msgspec.Struct, frozen=True):
+    """A command whose write got no answer, kept with its idempotency key until a retry finds out."""
+
+    command: str
+    attempted: tuple[AttemptedSave, ...]
+
+
+_unknown_write = msgspec.json.Decoder(_UnknownWrite)
+
+
+def _accepted(
+    command: str, aggregate_id: UUID, version: int, ids: tuple[int, ...]
+) -> StoredResponse:
+    accepted = CommandAccepted(
+        command=command, aggregate_id=aggregate_id, version=version, event_ids=ids
+    )
+    return StoredResponse(201, _encoder.encode(accepted))
 
 
 def event_store_connected(app: GovernanceApplication) -> bool:
@@ -73,25 +93,53 @@ class ApiContext:
         """Runs ``command`` for ``principal``; the response and whether it replays an earlier one.
         Blocking: call it from a worker thread."""
         if idempotency_key is not None:
-            stored = self.idempotency.claim(principal.token_id, idempotency_key, request_sha256)
+            stored = self._claim(principal.token_id, idempotency_key, request_sha256)
             if stored is not None:
                 return stored, True
         try:
             recorded = self._record(principal, command, expected_version)
+        except PublishOutcomeUnknown as unknown:
+            if idempotency_key is not None:
+                attempt = _UnknownWrite(type(command).__name__, unknown.attempted)
+                self.idempotency.leave_unknown(
+                    principal.token_id, idempotency_key, _encoder.encode(attempt)
+                )
+            raise
         except BaseException:
             if idempotency_key is not None:
                 self.idempotency.release(principal.token_id, idempotency_key)
             raise
-        accepted = CommandAccepted(
-            command=type(command).__name__,
-            aggregate_id=recorded.aggregate_id,
-            version=recorded.version,
-            event_ids=recorded.notification_ids,
+        response = _accepted(
+            type(command).__name__,
+            recorded.aggregate_id,
+            recorded.version,
+            recorded.notification_ids,
         )
-        response = StoredResponse(201, _encoder.encode(accepted))
         if idempotency_key is not None:
             self.idempotency.complete(principal.token_id, idempotency_key, response)
         return response, False
+
+    def _claim(self, token_id: str, key: str, request_sha256: str) -> StoredResponse | None:
+        """None if this request owns the key and runs the command, else the answer it gets. A first
+        attempt whose write got no answer is looked up in the log: if stored, the answer is the one
+        it would have had (the first aggregate of the save is the command's, as ``handle`` answers)."""
+        while True:
+            claimed = self.idempotency.claim(token_id, key, request_sha256)
+            if not isinstance(claimed, UnknownOutcome):
+                return claimed
+            write = _unknown_write.decode(claimed.attempt)
+            recorder = self.app.recorder
+            if not isinstance(recorder, JetStreamRecorder):  # only its writes can end unknown
+                raise TypeError(f"a write of unknown outcome, but the log is {recorder!r}")
+            ids = recorder.stored_ids(write.attempted)
+            if ids is not None:
+                first = write.attempted[0]
+                response = _accepted(write.command, UUID(first.originator_id), first.version, ids)
+                self.idempotency.complete(token_id, key, response)
+                return response
+            if self.idempotency.take_over(token_id, key):
+                return None
+            # Another retry found the same and runs the command: wait for its answer, as for any.
 
     def _record(
         self, principal: Principal, command: c.Command, expected_version: int | None

@@ -6,6 +6,11 @@ runs, then its response is stored in that row. A retry with the same key and req
 response; with another request it is refused. A retry that arrives while the first attempt still runs
 waits for it, and is told "in progress" (409) if it takes too long. A command that fails records nothing,
 so its claim is released and a retry runs it again.
+
+A command whose write got no answer from the event store may or may not be recorded. Its row keeps what
+the write attempted (``unknown_outcome``) and a retry gets that (``UnknownOutcome``) to find out: if the
+write was stored, the retry is answered as the first attempt would have been; if not, the retry takes the
+key over (``take_over``, one retry only) and runs the command.
 """
 
 from __future__ import annotations
@@ -29,12 +34,20 @@ idempotency_table = sa.Table(
     sa.Column("status_code", sa.Integer, nullable=True),
     sa.Column("response", sa.LargeBinary, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("unknown_outcome", sa.LargeBinary, nullable=True),
 )
 
 
 class StoredResponse(msgspec.Struct, frozen=True):
     status_code: int
     body: bytes
+
+
+class UnknownOutcome(msgspec.Struct, frozen=True):
+    """The first attempt's write got no answer; ``attempt`` is what it attempted, as the runner of
+    commands wrote it down."""
+
+    attempt: bytes
 
 
 class KeyReused(Exception):
@@ -54,9 +67,12 @@ class IdempotencyStore:
         self.engine = engine
         self.wait_seconds = wait_seconds
 
-    def claim(self, token_id: str, key: str, request_sha256: str) -> StoredResponse | None:
+    def claim(
+        self, token_id: str, key: str, request_sha256: str
+    ) -> StoredResponse | UnknownOutcome | None:
         """None if this request now owns the key and should run; the stored response of an earlier
-        identical request otherwise. Raises KeyReused or StillInProgress."""
+        identical request, or what its write attempted if its outcome is unknown, otherwise. Raises
+        KeyReused or StillInProgress."""
         try:
             with self.engine.begin() as connection:
                 connection.execute(
@@ -82,6 +98,8 @@ class IdempotencyStore:
                 )
             if row.status_code is not None:
                 return StoredResponse(row.status_code, row.response)
+            if row.unknown_outcome is not None:
+                return UnknownOutcome(row.unknown_outcome)
             if time.monotonic() >= deadline:
                 raise StillInProgress(
                     f"a request with Idempotency-Key {key!r} is still being processed; retry later"
@@ -95,6 +113,29 @@ class IdempotencyStore:
                 .where(self._this(token_id, key))
                 .values(status_code=response.status_code, response=response.body)
             )
+
+    def leave_unknown(self, token_id: str, key: str, attempt: bytes) -> None:
+        """The command's write got no answer: keep the key, with what the write attempted."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                idempotency_table.update()
+                .where(self._this(token_id, key))
+                .values(unknown_outcome=attempt)
+            )
+
+    def take_over(self, token_id: str, key: str) -> bool:
+        """Claims a key whose first attempt was found not stored; False if another retry did first."""
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                idempotency_table.update()
+                .where(
+                    self._this(token_id, key),
+                    idempotency_table.c.status_code.is_(None),
+                    idempotency_table.c.unknown_outcome.is_not(None),
+                )
+                .values(unknown_outcome=None)
+            )
+        return taken.rowcount == 1
 
     def release(self, token_id: str, key: str) -> None:
         with self.engine.begin() as connection:

@@ -82,8 +82,25 @@ _ENSURE_STREAM_ATTEMPTS = 3
 _UNAVAILABLE = 503
 
 
+class AttemptedSave(msgspec.Struct, frozen=True, array_like=True):
+    """One aggregate's part of a save whose outcome is unknown: how many events it was to store, the
+    version and hash of the last. Through the hash chain that hash vouches for every event before it,
+    so finding it in the log proves this very save was stored (not another one of the same version)."""
+
+    originator_id: str
+    subject: str
+    events: int
+    version: int
+    hash: str
+
+
 class PublishOutcomeUnknown(PersistenceError):
-    """The server did not answer a write: the events may or may not have been stored."""
+    """The server did not answer a write: the events may or may not have been stored. ``attempted``
+    is what the save was to store, for ``stored_ids`` to tell later."""
+
+    def __init__(self, message: str, attempted: tuple[AttemptedSave, ...] = ()) -> None:
+        super().__init__(message)
+        self.attempted = attempted
 
 
 class _WrongLastSequence(Exception):
@@ -324,7 +341,8 @@ class JetStreamRecorder:
             self._forget(keys)
             raise PublishOutcomeUnknown(
                 "NATS did not acknowledge the write in time; the events may or may not have been "
-                f"stored ({type(error).__name__}). Read the aggregate back before retrying."
+                f"stored ({type(error).__name__}). Read the aggregate back before retrying.",
+                _attempted(messages),
             ) from error
         except _WrongLastSequence:
             self._forget(keys)
@@ -338,6 +356,32 @@ class JetStreamRecorder:
             message.head.sequence = sequence
             self._remember(message.key, message.head)
         return sequences
+
+    def stored_ids(self, attempted: Sequence[AttemptedSave]) -> tuple[int, ...] | None:
+        """The notification ids of a save whose outcome was unknown (``PublishOutcomeUnknown``), in
+        the order of its events, if it was stored; None if it was not."""
+        return self._run(self._stored_ids(attempted))
+
+    async def _stored_ids(self, attempted: Sequence[AttemptedSave]) -> tuple[int, ...] | None:
+        ids: list[int] = []
+        stored: list[bool] = []
+        for save in attempted:
+            entries = await subject_entries(self.client, self.stream, self.replicas, save.subject)
+            last = next(
+                (n for n, (_, r) in enumerate(entries) if r.originator_version == save.version),
+                None,
+            )
+            stored.append(last is not None and entries[last][1].hash == save.hash)
+            if stored[-1]:
+                ids.extend(i for i, _ in entries[last - save.events + 1 : last + 1])
+        if all(stored):
+            return tuple(ids)
+        if not any(stored):
+            return None
+        raise IntegrityError(
+            "part of an atomic save is in the log and part is not: "
+            + ", ".join(f"{s.originator_id} v{s.version}" for s in attempted)
+        )
 
     async def _publish_batch(self, messages: list[_Message]) -> list[int]:
         batch_id = uuid.uuid4().hex
@@ -537,6 +581,20 @@ def _message(
         head=_Head(sequence=0, version=version, hash=last_hash),
         positions=positions,
     )
+
+
+def _attempted(messages: list[_Message]) -> tuple[AttemptedSave, ...]:
+    """What the event messages of a save were to store, per aggregate (a tracking message carries no
+    events of the save)."""
+    by_aggregate: dict[str, AttemptedSave] = {}
+    for message in messages:
+        if message.positions:
+            earlier = by_aggregate.get(message.key)
+            events = len(message.positions) + (earlier.events if earlier else 0)
+            by_aggregate[message.key] = AttemptedSave(
+                message.key, message.subject, events, message.head.version, message.head.hash
+            )
+    return tuple(by_aggregate.values())
 
 
 def _originator_id(record: EventRecord) -> UUID | str:

@@ -1,0 +1,108 @@
+"""A command whose write got no answer from NATS (the node holding it died, the acknowledgement was
+lost): the API answers 503 "outcome unknown" and a retry with the same Idempotency-Key finds out what
+happened, on a real NATS server. Stored: the retry gets the answer the first attempt would have had and
+nothing is recorded twice. Not stored: the retry records the command, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from adapters.sql import create_engine, migrate
+from api.app import create_app
+from api.context import ApiContext
+from domain.registry import Municipality
+from services.application import GovernanceApplication
+from services.authorisation import Role
+from tests.integration.api.conftest import bearer
+
+BODY = {
+    "municipality": "zwijgdorp",
+    "name": "Zwijgdorp",
+    "authority": {
+        "kind": "external",
+        "external": "Ministerie van BZK",
+        "decision_date": "2026-01-15",
+        "document": "Staatscourant 2026-01",
+    },
+}
+
+
+@pytest.fixture
+def context(nats_env: dict[str, str], tmp_path: Path) -> Iterator[ApiContext]:
+    app = GovernanceApplication(env=nats_env)
+    engine = create_engine(f"sqlite:///{tmp_path / 'api.sqlite'}")
+    migrate(engine)
+    try:
+        yield ApiContext(app, engine)
+    finally:
+        engine.dispose()
+        app.factory.close()
+
+
+def losing_the_first_answer(context: ApiContext, *, stored: bool) -> None:
+    """The next write to NATS gets no answer: sent (``stored``) or never sent."""
+    client = context.app.recorder.client
+    write: Callable[..., bytes] = client.write
+
+    def unanswered(*args: object) -> bytes:
+        client.write = write
+        if stored:
+            write(*args)
+        raise NatsTimeoutError
+
+    client.write = unanswered
+
+
+def registrations(context: ApiContext) -> list[object]:
+    return list(context.app.recorder.select_events(Municipality.id_for("zwijgdorp")))
+
+
+def post(client: TestClient, headers: dict[str, str]) -> object:
+    return client.post("/municipalities/", json=BODY, headers=headers)
+
+
+def test_a_retry_of_a_stored_write_gets_the_first_answer_and_records_nothing_again(context):
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "zwijgdorp-1"}
+    losing_the_first_answer(context, stored=True)
+    with TestClient(create_app(context)) as client:
+        unknown = post(client, headers)
+        assert unknown.status_code == 503, unknown.text
+        assert unknown.json()["type"].endswith("/outcome-unknown")
+        retried = post(client, headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers["Idempotent-Replayed"] == "true"
+        accepted = retried.json()
+        (stored,) = registrations(context)
+        (notification,) = context.app.recorder.select_notifications(start=None, limit=10)
+        assert accepted == {
+            "command": "RegisterMunicipality",
+            "aggregate_id": str(Municipality.id_for("zwijgdorp")),
+            "version": stored.originator_version,
+            "event_ids": [notification.id],
+        }
+        assert retried.headers["ETag"] == f'"{stored.originator_version}"'
+        assert retried.headers["Regiekaart-Position"] == str(notification.id)
+        again = post(client, headers)
+        assert (again.status_code, again.json()) == (201, accepted)
+    assert len(registrations(context)) == 1
+
+
+def test_a_retry_of_a_write_never_stored_records_the_command_once(context):
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "zwijgdorp-2"}
+    losing_the_first_answer(context, stored=False)
+    with TestClient(create_app(context)) as client:
+        unknown = post(client, headers)
+        assert unknown.status_code == 503, unknown.text
+        assert registrations(context) == []
+        retried = post(client, headers)
+        assert retried.status_code == 201, retried.text
+        assert "Idempotent-Replayed" not in retried.headers
+        again = post(client, headers)
+        assert again.json() == retried.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(registrations(context)) == 1
