@@ -90,6 +90,7 @@ class Answer:
     status: int  # 0: no answer at all (the connection failed)
     retry_after: str | None
     body: dict
+    sent: float = 0.0  # time.monotonic() when the command was first sent
 
 
 class Burst:
@@ -121,6 +122,11 @@ class Burst:
         with self._lock:
             return len(self.answers)
 
+    def sent_since(self, moment: float) -> list[Answer]:
+        """The answers to the commands sent after ``moment`` (``time.monotonic()``), in sending order."""
+        with self._lock:
+            return sorted((a for a in self.answers if a.sent > moment), key=lambda a: a.sent)
+
     def _send(self, number: int) -> None:
         run = uuid.uuid4().hex[:6]
         with self.service.client(self.token) as client:
@@ -136,6 +142,7 @@ class Burst:
     def _post(self, client: httpx.Client, slug: str) -> Answer:
         """The command's answer; a connection dropped by a worker killed mid-request is retried with
         the same Idempotency-Key, as a client does."""
+        sent = time.monotonic()
         for _ in range(_RETRIES_OF_A_DROPPED_CONNECTION):
             try:
                 response = register_municipality(
@@ -146,8 +153,9 @@ class Burst:
                 time.sleep(0.2)
                 continue
             body = response.json() if response.content else {}
-            return Answer(slug, response.status_code, response.headers.get("Retry-After"), body)
-        return Answer(slug, 0, None, {"error": dropped})
+            retry_after = response.headers.get("Retry-After")
+            return Answer(slug, response.status_code, retry_after, body, sent)
+        return Answer(slug, 0, None, {"error": dropped}, sent)
 
 
 _RETRIES_OF_A_DROPPED_CONNECTION = 10
