@@ -30,7 +30,6 @@ _TREKKERSCHAP = str(AgreementKind.TREKKERSCHAP)
 
 def _holder_columns(e: Any) -> dict[str, Any]:
     return {
-        "subject_slug": e.account,
         "cooperation": e.cooperation,
         "organisation": e.organisation,
         "region": e.holder_region,
@@ -48,17 +47,10 @@ def _holder_term(
     status: str,
 ) -> None:
     """The fact row of a holder's term on an account: assigned, or begun by a transfer."""
-    batch.state(
-        at,
-        holder_key(e.account, e.agreement),
-        FactKind.ACCOUNT_HOLDER,
-        SubjectKind.ACCOUNT,
-        e.valid_from,
-        e.valid_until,
-        details,
-        status=status,
-        **_holder_columns(e),
-    )
+    key = holder_key(e.account, e.agreement)
+    account = SubjectRef(SubjectKind.ACCOUNT, e.account)
+    columns = _holder_columns(e)
+    batch.state_of(at, e, key, FactKind.ACCOUNT_HOLDER, account, details, status=status, **columns)
 
 
 def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
@@ -109,19 +101,9 @@ def _part_of_agreement(
 ) -> None:
     """A fact about a part of the agreement ``e`` records (a party, a supplier, an opt-out, an
     option): the agreement is its subject, and it holds as long as ``e`` says."""
-    batch.state(
-        at,
-        key,
-        fact_kind,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
-        details,
-        subject_slug=e.agreement,
-        agreement=e.agreement,
-        agreement_kind=agreement_kind,
-        **columns,
-    )
+    agreement = SubjectRef(SubjectKind.AGREEMENT, e.agreement)
+    columns.update(agreement=e.agreement, agreement_kind=agreement_kind)
+    batch.state_of(at, e, key, fact_kind, agreement, details, **columns)
 
 
 def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
