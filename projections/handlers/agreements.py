@@ -4,6 +4,7 @@ class."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from domain.agreements import (
@@ -106,6 +107,30 @@ def _part_of_agreement(
     batch.state_of(at, e, key, fact_kind, agreement, details, **columns)
 
 
+def _parties(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    agreement_kind: str,
+    fact_kind: FactKind,
+    parties: Iterable[tuple[str, dict[str, Any]]],
+) -> None:
+    """A row for each party to the agreement ``e`` records: ``parties`` gives each one's part of the
+    key and its columns (``_registered_parties``, ``_organisations``)."""
+    for party, columns in parties:
+        key = f"party:{e.agreement}:{party}"
+        _part_of_agreement(batch, at, e, key, fact_kind, agreement_kind, **columns)
+
+
+def _registered_parties(parties: tuple[SubjectRef, ...]) -> list[tuple[str, dict[str, Any]]]:
+    return [(f"{p.kind}:{p.slug}", {"role": str(p.kind), **ref_columns(p)}) for p in parties]
+
+
+def _organisations(part: str, organisations: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """Organisations the agreement names in one ``part`` (its suppliers, its recipients)."""
+    return [(f"{part}:{o}", {"organisation": o}) for o in organisations]
+
+
 def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
     contract = e.contract
     batch.state(
@@ -133,27 +158,10 @@ def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Reco
         status=str(e.status),
         **_owner_columns(e.owner),
     )
-    for party in e.participants:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:{party.kind}:{party.slug}",
-            FactKind.PROCUREMENT_PARTICIPANT,
-            _GEZAMENLIJKE_INKOOP,
-            role=str(party.kind),
-            **ref_columns(party),
-        )
-    for supplier in e.suppliers:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:supplier:{supplier}",
-            FactKind.PROCUREMENT_SUPPLIER,
-            _GEZAMENLIJKE_INKOOP,
-            organisation=supplier,
-        )
+    participants = _registered_parties(e.participants)
+    _parties(batch, at, e, _GEZAMENLIJKE_INKOOP, FactKind.PROCUREMENT_PARTICIPANT, participants)
+    suppliers = _organisations("supplier", e.suppliers)
+    _parties(batch, at, e, _GEZAMENLIJKE_INKOOP, FactKind.PROCUREMENT_SUPPLIER, suppliers)
 
 
 def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> None:
@@ -280,27 +288,10 @@ def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> 
         scope=terms.subject,
         **_owner_columns(e.owner),
     )
-    for party in terms.parties:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:{party.kind}:{party.slug}",
-            FactKind.AGREEMENT_PARTY,
-            str(e.agreement_kind),
-            role=str(party.kind),
-            **ref_columns(party),
-        )
-    for recipient in terms.recipients:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:recipient:{recipient}",
-            FactKind.AGREEMENT_RECIPIENT,
-            str(e.agreement_kind),
-            organisation=recipient,
-        )
+    kind = str(e.agreement_kind)
+    _parties(batch, at, e, kind, FactKind.AGREEMENT_PARTY, _registered_parties(terms.parties))
+    recipients = _organisations("recipient", terms.recipients)
+    _parties(batch, at, e, kind, FactKind.AGREEMENT_RECIPIENT, recipients)
 
 
 HANDLERS: dict[type, Any] = {
