@@ -23,14 +23,14 @@ def _plan_fact(
     batch: Batch,
     at: EventStamp,
     e: Any,
+    details: dict[str, Any],
     key: str,
     fact_kind: FactKind,
-    details: dict[str, Any],
     held: ValidPeriod | None = None,
     **columns: Any,
 ) -> None:
-    """A fact of the plan of approach ``e`` names, holding as long as ``e`` says unless ``held`` says
-    otherwise; the plan's owner fills that kind's slug column."""
+    """A fact of the plan of approach ``e`` names, with its ``details``, holding as long as ``e``
+    says unless ``held`` says otherwise; the plan's owner fills that kind's slug column."""
     plan = SubjectRef(_PLAN, e.plan_of_approach)
     columns.update(ref_columns(e.owner))
     batch.state_of(at, e if held is None else held, key, fact_kind, plan, details, **columns)
@@ -43,7 +43,7 @@ def _status_key(e: Any, at: EventStamp) -> str:
 def _plan_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.Recorded) -> None:
     details = {"title": e.title, "goals": msgspec.to_builtins(e.goals), "notes": e.notes}
     key = f"plan-of-approach:{e.plan_of_approach}"
-    _plan_fact(batch, at, e, key, FactKind.PLAN_OF_APPROACH, details)
+    _plan_fact(batch, at, e, details, key, FactKind.PLAN_OF_APPROACH)
 
 
 def _action_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.ActionRecorded) -> None:
@@ -57,14 +57,14 @@ def _action_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.ActionRecor
         "answers": e.answers,
     }
     key = f"action:{e.plan_of_approach}:{e.action}"
-    _plan_fact(batch, at, e, key, FactKind.ACTION, details, held=ValidPeriod())
+    _plan_fact(batch, at, e, details, key, FactKind.ACTION, held=ValidPeriod())
     _status(batch, at, e)
 
 
 def _status(batch: Batch, at: EventStamp, e: Any) -> None:
     details = {"action": e.action, "status_note": e.status_note}
     _plan_fact(
-        batch, at, e, _status_key(e, at), FactKind.ACTION_STATUS, details, status=str(e.status)
+        batch, at, e, details, _status_key(e, at), FactKind.ACTION_STATUS, status=str(e.status)
     )
 
 
@@ -91,7 +91,7 @@ def _milestone_set(batch: Batch, at: EventStamp, e: PlanOfApproach.MilestoneSet)
         "other_parties": list(e.other_parties),
     }
     key = f"plan-milestone:{e.plan_of_approach}:{e.milestone}"
-    _plan_fact(batch, at, e, key, FactKind.PLAN_MILESTONE, details)
+    _plan_fact(batch, at, e, details, key, FactKind.PLAN_MILESTONE)
 
 
 def _recommendation_recorded(
@@ -106,7 +106,7 @@ def _recommendation_recorded(
         "result": None,
     }
     key = f"recommendation:{e.plan_of_approach}:{e.recommendation}"
-    _plan_fact(batch, at, e, key, FactKind.RECOMMENDATION, details)
+    _plan_fact(batch, at, e, details, key, FactKind.RECOMMENDATION)
 
 
 def _result_reported(batch: Batch, at: EventStamp, e: PlanOfApproach.ResultReported) -> None:
