@@ -191,8 +191,9 @@ class Batch:
         details: dict[str, Any] | None = None,
         **columns: Any,
     ) -> None:
-        """A new fact about ``subject`` that holds as long as the event ``e`` says: the subject's slug
-        is the row's ``subject_slug`` and, for a kind with a slug column, fills that column too."""
+        """A new fact about ``subject`` that holds as long as ``e`` (its event, or a period) says: the
+        subject's slug is the row's ``subject_slug`` and, for a kind with a slug column, fills that
+        column too."""
         self.state(
             at,
             key,
