@@ -15,8 +15,8 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, select
 
-from domain.values import PartialDate
-from projections.facts import FactKind, period_columns
+from domain.values import PartialDate, SubjectRef
+from projections.facts import FactKind, period_columns, ref_columns
 from projections.history import attribution_of, sqlite_record_time, to_utc_naive
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
@@ -180,6 +180,32 @@ class Batch:
             "recorded_at": at.recorded_at,
         }
         self._insert(key, row)
+
+    def state_of(
+        self,
+        at: EventStamp,
+        e: Any,
+        key: str,
+        fact_kind: FactKind,
+        subject: SubjectRef,
+        details: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> None:
+        """A new fact about ``subject`` that holds as long as ``e`` (its event, or a period) says: the
+        subject's slug is the row's ``subject_slug`` and, for a kind with a slug column, fills that
+        column too."""
+        self.state(
+            at,
+            key,
+            fact_kind,
+            subject.kind,
+            e.valid_from,
+            e.valid_until,
+            details,
+            subject_slug=subject.slug,
+            **ref_columns(subject),
+            **columns,
+        )
 
     def revise(
         self,

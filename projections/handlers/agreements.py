@@ -4,6 +4,7 @@ class."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from domain.agreements import (
@@ -30,7 +31,6 @@ _TREKKERSCHAP = str(AgreementKind.TREKKERSCHAP)
 
 def _holder_columns(e: Any) -> dict[str, Any]:
     return {
-        "subject_slug": e.account,
         "cooperation": e.cooperation,
         "organisation": e.organisation,
         "region": e.holder_region,
@@ -48,17 +48,10 @@ def _holder_term(
     status: str,
 ) -> None:
     """The fact row of a holder's term on an account: assigned, or begun by a transfer."""
-    batch.state(
-        at,
-        holder_key(e.account, e.agreement),
-        FactKind.ACCOUNT_HOLDER,
-        SubjectKind.ACCOUNT,
-        e.valid_from,
-        e.valid_until,
-        details,
-        status=status,
-        **_holder_columns(e),
-    )
+    key = holder_key(e.account, e.agreement)
+    account = SubjectRef(SubjectKind.ACCOUNT, e.account)
+    columns = _holder_columns(e)
+    batch.state_of(at, e, key, FactKind.ACCOUNT_HOLDER, account, details, status=status, **columns)
 
 
 def _holder_assigned(batch: Batch, at: EventStamp, e: AccountHoldership.HolderAssigned) -> None:
@@ -93,8 +86,36 @@ def _status_changed(batch: Batch, at: EventStamp, e: AgreementAggregate.StatusCh
     batch.revise(at, agreement_key(e.agreement), valid_until=until, status=str(e.status))
 
 
-def _owner_columns(owner: SubjectRef | None) -> dict[str, Any]:
-    return {**ref_columns(owner), "subject_slug": owner.slug if owner else None}
+def _agreement_row(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    fact_kind: FactKind,
+    agreement_kind: str,
+    details: dict[str, Any],
+    key: str | None = None,
+    status: str | None = None,
+    **columns: Any,
+) -> None:
+    """The agreement's own row (``agreement:<slug>`` unless ``key`` says otherwise, as a lead's does):
+    its owner's slug is the row's subject, its status that of ``e`` unless ``status`` says otherwise,
+    and it holds as long as ``e`` says."""
+    owner: SubjectRef | None = e.owner
+    batch.state(
+        at,
+        agreement_key(e.agreement) if key is None else key,
+        fact_kind,
+        SubjectKind.AGREEMENT,
+        e.valid_from,
+        e.valid_until,
+        details,
+        agreement=e.agreement,
+        agreement_kind=agreement_kind,
+        status=str(e.status) if status is None else status,
+        subject_slug=owner.slug if owner else None,
+        **ref_columns(owner),
+        **columns,
+    )
 
 
 def _part_of_agreement(
@@ -109,69 +130,55 @@ def _part_of_agreement(
 ) -> None:
     """A fact about a part of the agreement ``e`` records (a party, a supplier, an opt-out, an
     option): the agreement is its subject, and it holds as long as ``e`` says."""
-    batch.state(
-        at,
-        key,
-        fact_kind,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
-        details,
-        subject_slug=e.agreement,
-        agreement=e.agreement,
-        agreement_kind=agreement_kind,
-        **columns,
-    )
+    agreement = SubjectRef(SubjectKind.AGREEMENT, e.agreement)
+    columns.update(agreement=e.agreement, agreement_kind=agreement_kind)
+    batch.state_of(at, e, key, fact_kind, agreement, details, **columns)
+
+
+def _parties(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    agreement_kind: str,
+    fact_kind: FactKind,
+    parties: Iterable[tuple[str, dict[str, Any]]],
+) -> None:
+    """A row for each party to the agreement ``e`` records: ``parties`` gives each one's part of the
+    key and its columns (``_registered_parties``, ``_organisations``)."""
+    for party, columns in parties:
+        key = f"party:{e.agreement}:{party}"
+        _part_of_agreement(batch, at, e, key, fact_kind, agreement_kind, **columns)
+
+
+def _registered_parties(parties: tuple[SubjectRef, ...]) -> list[tuple[str, dict[str, Any]]]:
+    return [(f"{p.kind}:{p.slug}", {"role": str(p.kind), **ref_columns(p)}) for p in parties]
+
+
+def _organisations(part: str, organisations: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """Organisations the agreement names in one ``part`` (its suppliers, its recipients)."""
+    return [(f"{part}:{o}", {"organisation": o}) for o in organisations]
 
 
 def _procurement_recorded(batch: Batch, at: EventStamp, e: JointProcurement.Recorded) -> None:
     contract = e.contract
-    batch.state(
-        at,
-        agreement_key(e.agreement),
-        FactKind.PROCUREMENT,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
-        view_details(
-            Procurement,
-            e,
-            lots=[lot.name for lot in e.lots],
-            contract_start=contract.start if contract else None,
-            term=contract.term.notation if contract and contract.term else None,
-            term_text=contract.term_text if contract else None,
-            max_years=contract.max_years if contract else None,
-            funding=contract.funding if contract else None,
-            supplier_count=e.supplier_count,
-            basis=e.basis,
-            notes=e.notes,
-        ),
-        agreement=e.agreement,
-        agreement_kind=_GEZAMENLIJKE_INKOOP,
-        status=str(e.status),
-        **_owner_columns(e.owner),
+    details = view_details(
+        Procurement,
+        e,
+        lots=[lot.name for lot in e.lots],
+        contract_start=contract.start if contract else None,
+        term=contract.term.notation if contract and contract.term else None,
+        term_text=contract.term_text if contract else None,
+        max_years=contract.max_years if contract else None,
+        funding=contract.funding if contract else None,
+        supplier_count=e.supplier_count,
+        basis=e.basis,
+        notes=e.notes,
     )
-    for party in e.participants:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:{party.kind}:{party.slug}",
-            FactKind.PROCUREMENT_PARTICIPANT,
-            _GEZAMENLIJKE_INKOOP,
-            role=str(party.kind),
-            **ref_columns(party),
-        )
-    for supplier in e.suppliers:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:supplier:{supplier}",
-            FactKind.PROCUREMENT_SUPPLIER,
-            _GEZAMENLIJKE_INKOOP,
-            organisation=supplier,
-        )
+    _agreement_row(batch, at, e, FactKind.PROCUREMENT, _GEZAMENLIJKE_INKOOP, details)
+    participants = _registered_parties(e.participants)
+    _parties(batch, at, e, _GEZAMENLIJKE_INKOOP, FactKind.PROCUREMENT_PARTICIPANT, participants)
+    suppliers = _organisations("supplier", e.suppliers)
+    _parties(batch, at, e, _GEZAMENLIJKE_INKOOP, FactKind.PROCUREMENT_SUPPLIER, suppliers)
 
 
 def _opted_out(batch: Batch, at: EventStamp, e: JointProcurement.OptedOut) -> None:
@@ -205,45 +212,30 @@ def _option_decided(exercised: bool) -> Any:
 
 
 def _mandate_granted(batch: Batch, at: EventStamp, e: ExpertiseCentreMandate.Granted) -> None:
-    batch.state(
-        at,
-        agreement_key(e.agreement),
-        FactKind.MANDATE,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
-        view_details(
-            Role,
-            e,
-            adoption_route=e.adoption_route,
-            annual_plan=e.annual_plan,
-            basis=e.basis,
-            notes=e.notes,
-        ),
-        agreement=e.agreement,
-        agreement_kind=_EXPERTISECENTRUM_MANDAAT,
-        municipality=e.holder_municipality,
-        organisation=e.expertise_centre,
-        status=str(e.status),
-        **_owner_columns(e.owner),
+    details = view_details(
+        Role,
+        e,
+        adoption_route=e.adoption_route,
+        annual_plan=e.annual_plan,
+        basis=e.basis,
+        notes=e.notes,
     )
+    columns = {"municipality": e.holder_municipality, "organisation": e.expertise_centre}
+    _agreement_row(batch, at, e, FactKind.MANDATE, _EXPERTISECENTRUM_MANDAAT, details, **columns)
 
 
 def _lead(batch: Batch, at: EventStamp, e: Any, details: dict[str, Any], status: str) -> None:
-    batch.state(
+    _agreement_row(
+        batch,
         at,
-        f"lead:{e.agreement}:{at.position}",
+        e,
         FactKind.LEAD,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
+        _TREKKERSCHAP,
         view_details(Role, e, item=e.item, **details),
-        agreement=e.agreement,
-        agreement_kind=_TREKKERSCHAP,
-        region=e.lead_region,
+        key=f"lead:{e.agreement}:{at.position}",
         status=status,
+        region=e.lead_region,
         scope=e.item,
-        **_owner_columns(e.owner),
     )
 
 
@@ -269,56 +261,30 @@ def _lead_reassigned(batch: Batch, at: EventStamp, e: Trekkerschap.LeadReassigne
 
 def _agreement_recorded(batch: Batch, at: EventStamp, e: Agreement.Recorded) -> None:
     terms = e.terms
-    batch.state(
-        at,
-        agreement_key(e.agreement),
-        FactKind.AGREEMENT,
-        SubjectKind.AGREEMENT,
-        e.valid_from,
-        e.valid_until,
-        view_details(
-            AgreementEntry,
-            terms,
-            holder_body=terms.holder_body,
-            provider=terms.provider,
-            mechanism=terms.mechanism,
-            recipients=terms.recipients,
-            host_municipality=terms.host_municipality,
-            tasks=terms.tasks,
-            other_parties=terms.other_parties,
-            part_of=e.part_of,
-            basis=e.basis,
-            notes=e.notes,
-        ),
-        agreement=e.agreement,
-        agreement_kind=str(e.agreement_kind),
-        municipality=terms.holder_municipality or terms.host_municipality,
-        organisation=terms.provider,
-        status=str(e.status),
-        scope=terms.subject,
-        **_owner_columns(e.owner),
+    details = view_details(
+        AgreementEntry,
+        terms,
+        holder_body=terms.holder_body,
+        provider=terms.provider,
+        mechanism=terms.mechanism,
+        recipients=terms.recipients,
+        host_municipality=terms.host_municipality,
+        tasks=terms.tasks,
+        other_parties=terms.other_parties,
+        part_of=e.part_of,
+        basis=e.basis,
+        notes=e.notes,
     )
-    for party in terms.parties:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:{party.kind}:{party.slug}",
-            FactKind.AGREEMENT_PARTY,
-            str(e.agreement_kind),
-            role=str(party.kind),
-            **ref_columns(party),
-        )
-    for recipient in terms.recipients:
-        _part_of_agreement(
-            batch,
-            at,
-            e,
-            f"party:{e.agreement}:recipient:{recipient}",
-            FactKind.AGREEMENT_RECIPIENT,
-            str(e.agreement_kind),
-            organisation=recipient,
-        )
+    columns = {
+        "municipality": terms.holder_municipality or terms.host_municipality,
+        "organisation": terms.provider,
+        "scope": terms.subject,
+    }
+    kind = str(e.agreement_kind)
+    _agreement_row(batch, at, e, FactKind.AGREEMENT, kind, details, **columns)
+    _parties(batch, at, e, kind, FactKind.AGREEMENT_PARTY, _registered_parties(terms.parties))
+    recipients = _organisations("recipient", terms.recipients)
+    _parties(batch, at, e, kind, FactKind.AGREEMENT_RECIPIENT, recipients)
 
 
 HANDLERS: dict[type, Any] = {

@@ -13,67 +13,47 @@ from __future__ import annotations
 from typing import Any
 
 from domain.compliance import ComplianceAssessment, NormRequirement
-from domain.values import SubjectKind
+from domain.values import SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
 from projections.facts import FactKind
 
 
+def _norm(e: Any) -> SubjectRef:
+    return SubjectRef(SubjectKind.NORM, e.norm)
+
+
 def _norm_registered(batch: Batch, at: EventStamp, e: NormRequirement.Registered) -> None:
-    batch.state(
-        at,
-        f"norm:{e.norm}",
-        FactKind.NORM,
-        SubjectKind.NORM,
-        e.valid_from,
-        e.valid_until,
-        {
-            "framework": e.framework,
-            "code": e.code,
-            "theme": e.theme,
-            "title": e.title,
-            "text": e.text,
-            "sub_items": e.sub_items,
-            "duplicate_of": e.duplicate_of,
-            "relates_to": e.relates_to,
-        },
-        subject_slug=e.norm,
-        name=f"{e.code} {e.title}",
-    )
+    details = {
+        "framework": e.framework,
+        "code": e.code,
+        "theme": e.theme,
+        "title": e.title,
+        "text": e.text,
+        "sub_items": e.sub_items,
+        "duplicate_of": e.duplicate_of,
+        "relates_to": e.relates_to,
+    }
+    name = f"{e.code} {e.title}"
+    batch.state_of(at, e, f"norm:{e.norm}", FactKind.NORM, _norm(e), details, name=name)
 
 
 def _assessed(batch: Batch, at: EventStamp, e: ComplianceAssessment.Assessed) -> None:
-    batch.state(
-        at,
-        f"verdict:{e.norm}:{e.region}:{at.position}",
-        FactKind.VERDICT,
-        SubjectKind.NORM,
-        e.valid_from,
-        e.valid_until,
-        {
-            "verdict_as_written": e.verdict_as_written,
-            "explanation": e.explanation,
-            "assessed_by": e.assessed_by,
-            "action": e.action,
-            "version": e.originator_version,
-        },
-        subject_slug=e.norm,
-        region=e.region,
-        status=str(e.verdict),
-    )
+    details = {
+        "verdict_as_written": e.verdict_as_written,
+        "explanation": e.explanation,
+        "assessed_by": e.assessed_by,
+        "action": e.action,
+        "version": e.originator_version,
+    }
+    key = f"verdict:{e.norm}:{e.region}:{at.position}"
+    status = str(e.verdict)
+    batch.state_of(at, e, key, FactKind.VERDICT, _norm(e), details, region=e.region, status=status)
 
 
 def _annotated(batch: Batch, at: EventStamp, e: ComplianceAssessment.Annotated) -> None:
-    batch.state(
-        at,
-        f"remark:{e.norm}:{e.region}:{at.position}",
-        FactKind.REMARK,
-        SubjectKind.NORM,
-        e.valid_from,
-        e.valid_until,
-        {"reviewer": e.reviewer, "remark": e.remark, "on_version": e.on_version},
-        subject_slug=e.norm,
-        region=e.region,
-    )
+    details = {"reviewer": e.reviewer, "remark": e.remark, "on_version": e.on_version}
+    key = f"remark:{e.norm}:{e.region}:{at.position}"
+    batch.state_of(at, e, key, FactKind.REMARK, _norm(e), details, region=e.region)
 
 
 HANDLERS: dict[type, Any] = {

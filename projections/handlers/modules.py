@@ -8,41 +8,28 @@ from __future__ import annotations
 from typing import Any
 
 from domain.modules import CostKey, ModuleCommitment
-from domain.values import SubjectKind
+from domain.values import SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
 from projections.facts import FactKind
 
 
-def _place_columns(e: Any) -> dict[str, Any]:
-    return {"subject_slug": e.commitment, "cooperation": e.cooperation, "region": e.region}
+def _place_fact(
+    batch: Batch, at: EventStamp, e: Any, key: str, kind: FactKind, **columns: Any
+) -> None:
+    """A fact of the region's place in the module: its commitment is the subject."""
+    commitment = SubjectRef(SubjectKind.MODULE_COMMITMENT, e.commitment)
+    place = {"cooperation": e.cooperation, "region": e.region}
+    batch.state_of(at, e, key, kind, commitment, {"module": e.module}, **place, **columns)
 
 
 def _committed(batch: Batch, at: EventStamp, e: ModuleCommitment.Committed) -> None:
-    batch.state(
-        at,
-        f"module-commitment:{e.commitment}",
-        FactKind.MODULE_COMMITMENT,
-        SubjectKind.MODULE_COMMITMENT,
-        e.valid_from,
-        e.valid_until,
-        {"module": e.module},
-        scope=e.content,
-        **_place_columns(e),
-    )
+    key = f"module-commitment:{e.commitment}"
+    _place_fact(batch, at, e, key, FactKind.MODULE_COMMITMENT, scope=e.content)
 
 
 def _mandate_given(batch: Batch, at: EventStamp, e: ModuleCommitment.MandateGiven) -> None:
-    batch.state(
-        at,
-        f"module-mandate:{e.commitment}:{at.position}",
-        FactKind.MODULE_MANDATE,
-        SubjectKind.MODULE_COMMITMENT,
-        e.valid_from,
-        e.valid_until,
-        {"module": e.module},
-        role=str(e.mandate),
-        **_place_columns(e),
-    )
+    key = f"module-mandate:{e.commitment}:{at.position}"
+    _place_fact(batch, at, e, key, FactKind.MODULE_MANDATE, role=str(e.mandate))
 
 
 def _mandate_ended(batch: Batch, at: EventStamp, e: ModuleCommitment.MandateEnded) -> None:
@@ -64,19 +51,12 @@ def _mandate_ended(batch: Batch, at: EventStamp, e: ModuleCommitment.MandateEnde
 
 
 def _shares(batch: Batch, at: EventStamp, e: CostKey.Agreed | CostKey.Revised) -> None:
+    cost_key = SubjectRef(SubjectKind.COST_KEY, e.cost_key)
     for share in e.shares:
-        batch.state(
-            at,
-            f"cost-share:{e.cost_key}:{at.position}:{share.region}",
-            FactKind.COST_SHARE,
-            SubjectKind.COST_KEY,
-            e.valid_from,
-            e.valid_until,
-            {"module": e.module, "percentage": share.percentage},
-            subject_slug=e.cost_key,
-            cooperation=e.cooperation,
-            region=share.region,
-        )
+        key = f"cost-share:{e.cost_key}:{at.position}:{share.region}"
+        details = {"module": e.module, "percentage": share.percentage}
+        columns = {"cooperation": e.cooperation, "region": share.region}
+        batch.state_of(at, e, key, FactKind.COST_SHARE, cost_key, details, **columns)
 
 
 def _revised(batch: Batch, at: EventStamp, e: CostKey.Revised) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from domain.plans_of_approach import PlanOfApproach
-from domain.values import SubjectKind, ValidPeriod
+from domain.values import SubjectKind, SubjectRef, ValidPeriod
 from projections.batch import Batch, EventStamp
 from projections.facts import FactKind, ref_columns
 
@@ -19,8 +19,21 @@ _decode = msgspec.json.Decoder(dict[str, Any]).decode
 _encode = msgspec.json.Encoder().encode
 
 
-def _columns(e: Any) -> dict[str, Any]:
-    return {"subject_slug": e.plan_of_approach, **ref_columns(e.owner)}
+def _plan_fact(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    details: dict[str, Any],
+    key: str,
+    fact_kind: FactKind,
+    held: ValidPeriod | None = None,
+    **columns: Any,
+) -> None:
+    """A fact of the plan of approach ``e`` names, with its ``details``, holding as long as ``e``
+    says unless ``held`` says otherwise; the plan's owner fills that kind's slug column."""
+    plan = SubjectRef(_PLAN, e.plan_of_approach)
+    columns.update(ref_columns(e.owner))
+    batch.state_of(at, e if held is None else held, key, fact_kind, plan, details, **columns)
 
 
 def _status_key(e: Any, at: EventStamp) -> str:
@@ -29,16 +42,8 @@ def _status_key(e: Any, at: EventStamp) -> str:
 
 def _plan_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.Recorded) -> None:
     details = {"title": e.title, "goals": msgspec.to_builtins(e.goals), "notes": e.notes}
-    batch.state(
-        at,
-        f"plan-of-approach:{e.plan_of_approach}",
-        FactKind.PLAN_OF_APPROACH,
-        _PLAN,
-        e.valid_from,
-        e.valid_until,
-        details,
-        **_columns(e),
-    )
+    key = f"plan-of-approach:{e.plan_of_approach}"
+    _plan_fact(batch, at, e, details, key, FactKind.PLAN_OF_APPROACH)
 
 
 def _action_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.ActionRecorded) -> None:
@@ -51,31 +56,15 @@ def _action_recorded(batch: Batch, at: EventStamp, e: PlanOfApproach.ActionRecor
         "goal": e.goal,
         "answers": e.answers,
     }
-    unknown = ValidPeriod()
-    batch.state(
-        at,
-        f"action:{e.plan_of_approach}:{e.action}",
-        FactKind.ACTION,
-        _PLAN,
-        unknown.valid_from,
-        unknown.valid_until,
-        details,
-        **_columns(e),
-    )
+    key = f"action:{e.plan_of_approach}:{e.action}"
+    _plan_fact(batch, at, e, details, key, FactKind.ACTION, held=ValidPeriod())
     _status(batch, at, e)
 
 
 def _status(batch: Batch, at: EventStamp, e: Any) -> None:
-    batch.state(
-        at,
-        _status_key(e, at),
-        FactKind.ACTION_STATUS,
-        _PLAN,
-        e.valid_from,
-        e.valid_until,
-        {"action": e.action, "status_note": e.status_note},
-        status=str(e.status),
-        **_columns(e),
+    details = {"action": e.action, "status_note": e.status_note}
+    _plan_fact(
+        batch, at, e, details, _status_key(e, at), FactKind.ACTION_STATUS, status=str(e.status)
     )
 
 
@@ -101,16 +90,8 @@ def _milestone_set(batch: Batch, at: EventStamp, e: PlanOfApproach.MilestoneSet)
         "parties": msgspec.to_builtins(e.parties),
         "other_parties": list(e.other_parties),
     }
-    batch.state(
-        at,
-        f"plan-milestone:{e.plan_of_approach}:{e.milestone}",
-        FactKind.PLAN_MILESTONE,
-        _PLAN,
-        e.valid_from,
-        e.valid_until,
-        details,
-        **_columns(e),
-    )
+    key = f"plan-milestone:{e.plan_of_approach}:{e.milestone}"
+    _plan_fact(batch, at, e, details, key, FactKind.PLAN_MILESTONE)
 
 
 def _recommendation_recorded(
@@ -124,16 +105,8 @@ def _recommendation_recorded(
         "expected_result": e.expected_result,
         "result": None,
     }
-    batch.state(
-        at,
-        f"recommendation:{e.plan_of_approach}:{e.recommendation}",
-        FactKind.RECOMMENDATION,
-        _PLAN,
-        e.valid_from,
-        e.valid_until,
-        details,
-        **_columns(e),
-    )
+    key = f"recommendation:{e.plan_of_approach}:{e.recommendation}"
+    _plan_fact(batch, at, e, details, key, FactKind.RECOMMENDATION)
 
 
 def _result_reported(batch: Batch, at: EventStamp, e: PlanOfApproach.ResultReported) -> None:

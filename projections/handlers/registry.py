@@ -19,7 +19,7 @@ from domain.registry import (
 )
 from domain.values import Claim, SubjectKind, SubjectRef
 from projections.batch import Batch, EventStamp
-from projections.facts import SLUG_COLUMNS, FactKind, ref_columns
+from projections.facts import FactKind, ref_columns
 from projections.handlers.keys import membership_key, registered_key
 from projections.row_values import view_details
 from projections.views import Body, CooperationMap, OrganisationView, RegionMap
@@ -31,56 +31,39 @@ def _registered(kind: SubjectKind, view: type[msgspec.Struct] | None = None, *al
     ``also``, which a map reads otherwise (a route, an agenda, the slugs it names)."""
 
     def handle(batch: Batch, at: EventStamp, e: Any) -> None:
-        slug = getattr(e, kind.value if kind is not SubjectKind.BODY else "body")
-        columns: dict[str, Any] = {}
-        if kind in SLUG_COLUMNS:
-            columns[SLUG_COLUMNS[kind]] = slug
-        if kind is SubjectKind.BODY:
-            columns.update(ref_columns(e.of), role=str(e.role))
-        batch.state(
-            at,
-            registered_key(kind, slug),
-            FactKind.REGISTERED,
-            kind,
-            e.valid_from,
-            e.valid_until,
-            view_details(view, e, **{name: getattr(e, name) for name in also}) if view else {},
-            subject_slug=slug,
-            name=e.name,
-            **columns,
-        )
+        subject = SubjectRef(kind, getattr(e, kind.value))
+        details = view_details(view, e, **{name: getattr(e, name) for name in also}) if view else {}
+        columns = {**ref_columns(e.of), "role": str(e.role)} if kind is SubjectKind.BODY else {}
+        _registration(batch, at, e, subject, FactKind.REGISTERED, details, name=e.name, **columns)
 
     return handle
 
 
+def _registration(
+    batch: Batch,
+    at: EventStamp,
+    e: Any,
+    subject: SubjectRef,
+    fact_kind: FactKind,
+    details: dict[str, Any],
+    **columns: Any,
+) -> None:
+    """The row that registers ``subject``, keyed by its kind and slug."""
+    key = registered_key(subject.kind, subject.slug)
+    batch.state_of(at, e, key, fact_kind, subject, details, **columns)
+
+
 def _source_registered(batch: Batch, at: EventStamp, e: SourceDocument.Registered) -> None:
     """A source's date: the maps take it as evidence that what the source states held on that day."""
-    batch.state(
-        at,
-        registered_key(SubjectKind.SOURCE, e.source),
-        FactKind.REGISTERED,
-        SubjectKind.SOURCE,
-        e.valid_from,
-        e.valid_until,
-        {"date": e.date, "date_inferred": e.date_inferred},
-        subject_slug=e.source,
-        name=e.title,
-    )
+    source = SubjectRef(SubjectKind.SOURCE, e.source)
+    details = {"date": e.date, "date_inferred": e.date_inferred}
+    _registration(batch, at, e, source, FactKind.REGISTERED, details, name=e.title)
 
 
 def _membership_started(batch: Batch, at: EventStamp, e: Municipality.MembershipStarted) -> None:
-    batch.state(
-        at,
-        membership_key(e.municipality, e.membership_id),
-        FactKind.MEMBERSHIP,
-        SubjectKind.MUNICIPALITY,
-        e.valid_from,
-        e.valid_until,
-        subject_slug=e.municipality,
-        municipality=e.municipality,
-        region=e.region,
-        scope=e.scope,
-    )
+    key = membership_key(e.municipality, e.membership_id)
+    municipality = SubjectRef(SubjectKind.MUNICIPALITY, e.municipality)
+    batch.state_of(at, e, key, FactKind.MEMBERSHIP, municipality, region=e.region, scope=e.scope)
 
 
 def _membership_ended(batch: Batch, at: EventStamp, e: Municipality.MembershipEnded) -> None:
@@ -88,49 +71,25 @@ def _membership_ended(batch: Batch, at: EventStamp, e: Municipality.MembershipEn
 
 
 def _merged(batch: Batch, at: EventStamp, e: Municipality.Merged) -> None:
-    batch.state(
-        at,
-        f"merger:{e.municipality}",
-        FactKind.MERGER,
-        SubjectKind.MUNICIPALITY,
-        e.valid_from,
-        e.valid_until,
-        {"successor_municipality": e.successor_municipality, "change": e.change},
-        subject_slug=e.municipality,
-        municipality=e.municipality,
-    )
+    details = {"successor_municipality": e.successor_municipality, "change": e.change}
+    municipality = SubjectRef(SubjectKind.MUNICIPALITY, e.municipality)
+    batch.state_of(at, e, f"merger:{e.municipality}", FactKind.MERGER, municipality, details)
 
 
 def _region_joined(batch: Batch, at: EventStamp, e: Cooperation.RegionJoined) -> None:
-    batch.state(
-        at,
-        f"participation:{e.cooperation}:{e.region}:{at.position}",
-        FactKind.PARTICIPATION,
-        SubjectKind.COOPERATION,
-        e.valid_from,
-        e.valid_until,
-        {"participation_note": e.participation_note, "cadence": e.cadence},
-        subject_slug=e.cooperation,
-        cooperation=e.cooperation,
-        region=e.region,
-        role=str(e.participation),
-    )
+    key = f"participation:{e.cooperation}:{e.region}:{at.position}"
+    cooperation = SubjectRef(SubjectKind.COOPERATION, e.cooperation)
+    details = {"participation_note": e.participation_note, "cadence": e.cadence}
+    columns = {"region": e.region, "role": str(e.participation)}
+    batch.state_of(at, e, key, FactKind.PARTICIPATION, cooperation, details, **columns)
 
 
 def _organisation_involved(
     batch: Batch, at: EventStamp, e: Cooperation.OrganisationInvolved
 ) -> None:
-    batch.state(
-        at,
-        f"involvement:{e.cooperation}:{e.organisation}",
-        FactKind.INVOLVEMENT,
-        SubjectKind.COOPERATION,
-        e.valid_from,
-        e.valid_until,
-        subject_slug=e.cooperation,
-        cooperation=e.cooperation,
-        organisation=e.organisation,
-    )
+    key = f"involvement:{e.cooperation}:{e.organisation}"
+    cooperation = SubjectRef(SubjectKind.COOPERATION, e.cooperation)
+    batch.state_of(at, e, key, FactKind.INVOLVEMENT, cooperation, organisation=e.organisation)
 
 
 def _role_changed(batch: Batch, at: EventStamp, e: DecisionBody.RoleChanged) -> None:
@@ -138,22 +97,14 @@ def _role_changed(batch: Batch, at: EventStamp, e: DecisionBody.RoleChanged) -> 
 
 
 def _change_recorded(batch: Batch, at: EventStamp, e: StructuralChange.Recorded) -> None:
-    batch.state(
-        at,
-        registered_key(SubjectKind.CHANGE, e.change),
-        FactKind.CHANGE,
-        SubjectKind.CHANGE,
-        e.valid_from,
-        e.valid_until,
-        {
-            "description": e.description,
-            "from_municipalities": e.from_municipalities,
-            "into_municipality": e.into_municipality,
-        },
-        subject_slug=e.change,
-        role=str(e.change_kind),
-        **ref_columns(e.subject),
-    )
+    change = SubjectRef(SubjectKind.CHANGE, e.change)
+    details = {
+        "description": e.description,
+        "from_municipalities": e.from_municipalities,
+        "into_municipality": e.into_municipality,
+    }
+    columns = {"role": str(e.change_kind), **ref_columns(e.subject)}
+    _registration(batch, at, e, change, FactKind.CHANGE, details, **columns)
 
 
 def _claims_rows(
@@ -165,22 +116,14 @@ def _claims_rows(
     columns = ref_columns(subject)
     if subject is not None and subject.kind is SubjectKind.AGREEMENT:
         columns["agreement"] = subject.slug
-    batch.state(
-        at,
-        key,
-        FactKind.CONFLICTING_CLAIMS,
-        SubjectKind.CLAIMS,
-        e.valid_from,
-        e.valid_until,
-        {
-            "subject_kind": str(subject.kind) if subject else None,
-            "subject_slug": subject.slug if subject else None,
-            "claims": [{"value": c.value, "sources": c.sources} for c in claims],
-            **details,
-        },
-        subject_slug=e.claims,
-        **columns,
-    )
+    row_details = {
+        "subject_kind": str(subject.kind) if subject else None,
+        "subject_slug": subject.slug if subject else None,
+        "claims": [{"value": c.value, "sources": c.sources} for c in claims],
+        **details,
+    }
+    claims_subject = SubjectRef(SubjectKind.CLAIMS, e.claims)
+    batch.state_of(at, e, key, FactKind.CONFLICTING_CLAIMS, claims_subject, row_details, **columns)
 
 
 def _claims_recorded(batch: Batch, at: EventStamp, e: ConflictingClaims.Recorded) -> None:
