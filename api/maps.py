@@ -21,6 +21,13 @@ for 2 s cost a worker 1.4 s of CPU.
 The maps asked for since the position last moved are computed again as soon as the watch sees it move
 (at most ``REFRESHED_MAPS`` of them), not when the next request for one comes: a client that reads the
 map right after its command finds the new map computed, or being computed, instead of starting it.
+
+Every map is read from the read model's facts, and most events change none of a map's (a milestone, a
+plan's step) or no facts at all. The watch reads with each position the last position at which any
+fact row was written or superseded (``projections.queries.ReadModelAt``): a map read at or after that
+position is the map at the new position too, and is carried there, its header naming the new position,
+instead of being computed again (a region's map: 0.7 ms against 7 ms and more). As with a position that
+did not move, the facts at a position are taken to be the same after a rebuild swapped the tables.
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ from litestar.response.base import ASGIResponse
 
 from adapters.nats.read_model_signal import ReadModelSignal
 from api.compression import accepts_gzip, gzipped
-from projections.queries import PositionProbe
+from projections.queries import PositionProbe, ReadModelAt
+from projections.views import MapHeader
 
 POLL_SECONDS = 0.01
 FALLBACK_SECONDS = 0.5
@@ -62,12 +70,17 @@ class PositionWatch:
         self._probe = probe
         self._signal = signal
         self._stop_listening: Callable[[], None] | None = None
-        self.position: int | None = probe()
+        # Replaced whole, never changed in place: a reader on another thread gets one reading.
+        self.read_model: ReadModelAt = probe()
         self._stopped = threading.Event()
         self._moved = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="map-position", daemon=True)
         self._listeners_lock = threading.Lock()
         self._listeners: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] = {}
+
+    @property
+    def position(self) -> int | None:
+        return self.read_model.position
 
     def start(self) -> None:
         if self._signal is not None:
@@ -126,12 +139,12 @@ class PositionWatch:
             if self._stopped.is_set():
                 return
             try:
-                position = self._probe()
+                read_model = self._probe()
             except Exception:
                 log.warning("could not read the read model's position", exc_info=True)
                 continue
-            if position != self.position:
-                self.position = position
+            if read_model != self.read_model:
+                self.read_model = read_model
                 self._tell_listeners()
 
     def _tell_listeners(self) -> None:
@@ -154,11 +167,23 @@ class EncodedMap:
     rest. An ASGI response sends fresh messages each time it is called, so one serves every request
     for the map."""
 
-    __slots__ = ("body", "etag", "gzipped", "not_modified", "position", "whole")
+    __slots__ = (
+        "body",
+        "etag",
+        "gzipped",
+        "header",
+        "header_length",
+        "not_modified",
+        "position",
+        "whole",
+    )
 
-    def __init__(self, position: int | None, body: bytes) -> None:
+    def __init__(self, position: int | None, body: bytes, header: MapHeader | None = None) -> None:
         self.position = position
         self.body = body
+        # A map's header as its body begins with it, to carry the map to a later position.
+        self.header = header
+        self.header_length = 0 if header is None else len(_encoder.encode(header)) - 1
         self.etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'  # quoted, as sent
         headers = {"ETag": self.etag, POSITION_HEADER: str(position or 0)}
         self.whole = ASGIResponse(body=body, media_type="application/json", headers=headers)
@@ -173,6 +198,25 @@ class EncodedMap:
                 headers={**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
             )
         )
+
+    def holds_at(self, read_model: ReadModelAt) -> bool:
+        """Whether this map is the map at ``read_model``'s position: it was read at a position no
+        earlier than the last change to the facts and no later than that position."""
+        read_at = None if self.header is None else self.header.position
+        position, changed = read_model.position, read_model.facts_position
+        return (
+            read_at is not None
+            and position is not None
+            and read_at <= position
+            and (changed is None or changed <= read_at)
+        )
+
+    def at(self, position: int) -> EncodedMap:
+        """This map with its header (and ``POSITION_HEADER``) naming ``position``; see ``holds_at``."""
+        assert self.header is not None
+        header = msgspec.structs.replace(self.header, position=position)
+        head = _encoder.encode(header)[:-1]
+        return EncodedMap(position, head + self.body[self.header_length :], header)
 
     def matches(self, if_none_match: str | None) -> bool:
         """Whether an ``If-None-Match`` header names this map (weak comparison, RFC 9110 13.1.2)."""
@@ -193,7 +237,18 @@ class EncodedMap:
 
 
 def _encode(position: int | None, compute: Callable[[], Any]) -> EncodedMap:
-    return EncodedMap(position, _encoder.encode(compute()))
+    document = compute()
+    body = _encoder.encode(document)
+    return EncodedMap(position, body, _header(document, body))
+
+
+def _header(document: Any, body: bytes) -> MapHeader | None:
+    """The header a map's JSON begins with (a map document's first fields are ``MapHeader``'s, in
+    its order); None for anything else, which is then computed again at each position."""
+    if getattr(document, "__struct_fields__", ())[:3] != MapHeader.__struct_fields__:
+        return None
+    header = MapHeader(as_of=document.as_of, known_at=document.known_at, position=document.position)
+    return header if body.startswith(_encoder.encode(header)[:-1]) else None
 
 
 class MapCache:
@@ -228,12 +283,12 @@ class MapCache:
             self._refreshing_on = loop
         key = (*key, date.today())
         self._ask(key, compute)
-        position = self.watch.position
+        read_model = self.watch.read_model
         cached = self._maps.get(key)
-        if cached is not None and cached[0].position == position:
+        if cached is not None and cached[0].position == read_model.position:
             return cached[0]
         # Shielded: a client that hangs up does not cancel the map the others wait for.
-        return await asyncio.shield(self._computed(key, position, compute))
+        return await asyncio.shield(self._computed(key, read_model, compute))
 
     def _ask(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
         self._asked[key] = compute
@@ -242,30 +297,39 @@ class MapCache:
             self._asked.popitem(last=False)
 
     def _computed(
-        self, key: tuple[Any, ...], position: int | None, compute: Callable[[], Any]
+        self, key: tuple[Any, ...], read_model: ReadModelAt, compute: Callable[[], Any]
     ) -> asyncio.Future[EncodedMap]:
-        """The map of ``key`` at ``position``: being computed already, or from now on."""
+        """The map of ``key`` at ``read_model``'s position: being computed already, or from now on."""
+        position = read_model.position
         computing = self._computing.get((*key, position))
         if computing is None:
-            computing = asyncio.ensure_future(self._compute(key, position, compute))
+            computing = asyncio.ensure_future(self._compute(key, read_model, compute))
             self._computing[(*key, position)] = computing
             computing.add_done_callback(lambda _: self._computing.pop((*key, position), None))
         return computing
 
     def _refresh(self) -> None:
         """Starts computing again the maps asked for at the position the read model has left."""
-        position = self.watch.position
+        read_model = self.watch.read_model
         asked, self._asked = self._asked, OrderedDict()
         for key, compute in asked.items():
             cached = self._maps.get(key)
-            if cached is None or cached[0].position != position:
+            if cached is None or cached[0].position != read_model.position:
                 # A map that fails here (its subject gone) fails again for whoever asks for it.
-                self._computed(key, position, compute).add_done_callback(_failure_seen)
+                self._computed(key, read_model, compute).add_done_callback(_failure_seen)
 
     async def _compute(
-        self, key: tuple[Any, ...], position: int | None, compute: Callable[[], Any]
+        self, key: tuple[Any, ...], read_model: ReadModelAt, compute: Callable[[], Any]
     ) -> EncodedMap:
-        encoded = await anyio.to_thread.run_sync(_encode, position, compute)
+        """The map of ``key`` at ``read_model``'s position: the cached one carried there if its facts
+        have not changed since it was read, else computed (on a worker thread either way: carrying
+        gzips the map again)."""
+        position = read_model.position
+        cached = self._maps.get(key)
+        if position is not None and cached is not None and cached[0].holds_at(read_model):
+            encoded = await anyio.to_thread.run_sync(cached[0].at, position)
+        else:
+            encoded = await anyio.to_thread.run_sync(_encode, position, compute)
         self._maps[key] = (encoded, compute)
         self._maps.move_to_end(key)
         while len(self._maps) > self.size:

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
@@ -47,22 +47,37 @@ from projections.views import (
 )
 
 
+class ReadModelAt(NamedTuple):
+    """Where the read model is: the last log position it applied, and the last position at which its
+    facts changed (a fact row recorded or superseded; None before any). Every map is read from the
+    facts, so a map read at a position at or after ``facts_position`` is the map at ``position``."""
+
+    position: int | None
+    facts_position: int | None
+
+
 class PositionProbe:
-    """The read model's position as ``GovernanceMaps.position`` reads it, for a watch that asks a hundred
-    times a second: one statement compiled once, on a database connection of its own. Checking a
-    connection out of the pool and compiling the statement for each read cost several times the
-    database's own answer (about 0.8 ms of CPU a read, 8% of a core at that rate)."""
+    """The read model's position as ``GovernanceMaps.position`` reads it, with the last position at
+    which its facts changed (``ReadModelAt``), for a watch that asks a hundred times a second: one
+    statement (one snapshot, three index look-ups) compiled once, on a database connection of its
+    own. Checking a connection out of the pool and compiling the statement for each read cost several
+    times the database's own answer (about 0.8 ms of CPU a read, 8% of a core at that rate)."""
 
     def __init__(self, engine: Engine, tables: ReadModelTables | None = None) -> None:
-        tracking = (tables or read_model_tables()).tracking
-        statement = select(tracking.c.position).where(tracking.c.name == PROJECTION_NAME)
+        tables = tables or read_model_tables()
+        tracking, facts = tables.tracking, tables.facts
+        statement = select(
+            tracking.c.position,
+            select(func.max(facts.c.recorded_position)).scalar_subquery(),
+            select(func.max(facts.c.superseded_position)).scalar_subquery(),
+        ).where(tracking.c.name == PROJECTION_NAME)
         self._sql = str(
             statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
         )
         self._engine = engine
         self._connection: Any = None
 
-    def __call__(self) -> int | None:
+    def __call__(self) -> ReadModelAt:
         if self._connection is None:
             self._connection = self._engine.raw_connection()
         try:
@@ -77,7 +92,11 @@ class PositionProbe:
             self._connection.invalidate()  # a broken connection: the next read opens another
             self._connection = None
             raise
-        return None if row is None else row[0]
+        if row is None:
+            return ReadModelAt(None, None)
+        position, recorded, superseded = row
+        changed = [p for p in (recorded, superseded) if p is not None]
+        return ReadModelAt(position, max(changed) if changed else None)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -148,6 +148,9 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         ("municipality", ("municipality", "fact_kind"), None),
         ("agreement", ("agreement", "fact_kind"), REPLAY_INDEX),
         ("subject", ("subject_kind", "subject_slug"), None),
+        # The last position at which the facts changed (``projections.queries.PositionProbe``).
+        ("recorded", ("recorded_position",), None),
+        ("superseded", ("superseded_position",), None),
         ("stated_by", ("stated_by",), CORRECTION_INDEX),
         ("changed_by", ("changed_by",), CORRECTION_INDEX),
     ):

@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from eventsourcing.utils import get_topic
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from adapters.nats.server import NatsServer
 from domain.base import GovernanceAggregate
@@ -158,13 +158,26 @@ def test_a_position_probe_follows_the_runner_and_a_rebuild(
     facts_app: GovernanceApplication, engine: Engine
 ) -> None:
     """The API's watch keeps one probe open for its lifetime: it sees every commit, also after a
-    rebuild swapped the tables it reads."""
+    rebuild swapped the tables it reads, and the last position at which the facts changed, the same
+    in the rebuilt tables."""
     probe = PositionProbe(engine)
     try:
-        assert probe() is None
+        assert probe() == (None, None)
         head = ProjectionRunner(facts_app, engine).catch_up()
-        assert probe() == head == GovernanceMaps(engine).position()
+        caught_up = probe()
+        assert caught_up.position == head == GovernanceMaps(engine).position()
+        assert caught_up.facts_position == facts_position(engine)
         rebuild(facts_app, engine)
-        assert probe() == head == GovernanceMaps(engine).position()
+        assert probe() == caught_up
     finally:
         probe.close()
+
+
+def facts_position(engine: Engine) -> int:
+    """The last position at which a fact row was written or superseded, read row by row."""
+    facts = read_model_tables().facts
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(facts.c.recorded_position, facts.c.superseded_position)
+        ).all()
+    return max(p for row in rows for p in row if p is not None)
