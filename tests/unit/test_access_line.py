@@ -1,0 +1,72 @@
+"""The access log's line is the same whether it is encoded directly (the service's own JSON handler
+alone) or made as a LogRecord (any other handler or filter in the way), and a handler added later
+still gets its records."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import msgspec
+import pytest
+
+from api import observability
+from api.observability import access_log, configure_logging, log_request
+
+FIELDS = {
+    "request_id": "0123456789abcdef0123456789abcdef",
+    "method": "GET",
+    "path": "/regions/zuid-limburg/map",
+    "status": 200,
+    "duration_ms": 1.234,
+    "principal": "region-system:zuid#abc",
+}
+
+
+@pytest.fixture
+def stream() -> io.StringIO:
+    service = logging.getLogger("regiekaart")
+    before = (service.handlers[:], service.level, service.propagate, observability._service_handler)
+    configure_logging()
+    stream = io.StringIO()
+    service.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    yield stream
+    service.handlers[:], service.level, service.propagate = before[:3]
+    observability._service_handler = before[3]
+
+
+def lines(stream: io.StringIO) -> list[dict]:
+    return [msgspec.json.decode(line) for line in stream.getvalue().splitlines()]
+
+
+def test_the_direct_line_and_the_logrecord_line_are_the_same(stream) -> None:
+    service = logging.getLogger("regiekaart")
+    service.handlers[:] = service.handlers[:1]  # without pytest's capturing handlers
+    assert observability._direct_handler() is not None
+    log_request(FIELDS)
+    passing = logging.Filter()  # a filter that lets everything through, but is in the way
+    access_log.addFilter(passing)
+    try:
+        assert observability._direct_handler() is None
+        log_request(FIELDS)
+    finally:
+        access_log.removeFilter(passing)
+    direct, recorded = lines(stream)
+    assert list(direct) == list(recorded)  # the same fields in the same order
+    assert {**direct, "time": None} == {**recorded, "time": None}
+    assert direct["logger"] == "regiekaart.access" and direct["message"] == "request"
+
+
+def test_a_handler_added_to_the_access_log_gets_a_record(stream) -> None:
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    access_log.addHandler(handler)
+    try:
+        log_request(FIELDS)
+    finally:
+        access_log.removeHandler(handler)
+    assert [(r.getMessage(), r.status, r.path) for r in records] == [  # type: ignore[attr-defined]
+        ("request", 200, "/regions/zuid-limburg/map")
+    ]
+    assert len(lines(stream)) == 1  # and the service's handler its line
