@@ -130,13 +130,17 @@ def _send_until_stopped(
                 continue
             path = rng.choice(["/cooperations/g7-gelderland/map", "/municipalities/", "/regions/"])
             try:
-                tally.count(client.get(path).status_code)
+                answer = client.get(path)
             except httpx.TransportError:
                 tally.count(TRANSPORT_ERROR)
                 time.sleep(0.2)
                 continue
-            with tally.lock:
-                tally.reads += 1
+            tally.count(answer.status_code)
+            if answer.status_code == 200:
+                with tally.lock:
+                    tally.reads += 1
+            elif answer.status_code < 500:  # a 5xx is counted, and judged, with the others
+                tally.fail(f"reading {path}: {answer.status_code} {answer.text[:500]}")
 
 
 def kill_nodes_at_random(  # type: ignore[no-untyped-def]

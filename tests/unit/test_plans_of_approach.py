@@ -167,20 +167,27 @@ _STATUSES = st.sampled_from(list(ActionStatus))
 def test_status_history_never_rewrites(changes: list[tuple[ActionStatus, int]]) -> None:
     """Whatever status changes are asked for, in any order of days: every recorded event stays as
     it was, and an accepted change leaves the status of every day before it, and before the last
-    status recorded, as it was."""
+    status recorded, as it was. The oracle: a change is refused exactly when it repeats the last
+    status or starts before it, so a build that refuses every change fails here too."""
     plan = _plan()
     start = date(2021, 11, 1)
     days = [start + timedelta(days=n) for n in range(-60, 90)]
     for status, offset in changes:
         before_events = plan.history()
         before_status = {day: plan.action("zicht").status_on(day) for day in days}
-        last = plan.action("zicht").statuses[-1].valid_from.earliest
+        current = plan.action("zicht").statuses[-1]
+        last = current.valid_from.earliest
         day = start + timedelta(days=offset)
+        refusable = (status, "") == (current.status, current.note) or (
+            current.valid_from.is_known and day < last
+        )
         try:
             _change(plan, status, day.isoformat())
         except (StatusOutOfOrder, AlreadyRecorded):
+            assert refusable, f"{status} from {day} refused after {current}"
             assert plan.history() == before_events
             continue
+        assert not refusable, f"{status} from {day} accepted after {current}"
         assert plan.history()[: len(before_events)] == before_events
         kept = [d for d in days if d < max(day, last)]
         assert all(plan.action("zicht").status_on(d) == before_status[d] for d in kept)
