@@ -77,6 +77,8 @@ class Batch:
         self.inserts: dict[int, dict[str, Any]] = {}
         self.supersessions: list[tuple[int, datetime, int]] = []
         self.keys_by_agreement: dict[str, set[str]] = {}  # facts of an agreement this batch stated
+        # The position of the last event in the batch that wrote or superseded a fact row.
+        self.facts_changed_at: int | None = None
 
     # -- reading ---------------------------------------------------------------------------------
     def prefetch(self, keys: set[str]) -> None:
@@ -259,12 +261,14 @@ class Batch:
         self.current[version["fact_key"]] = None
 
     def _insert(self, key: str, row: dict[str, Any]) -> None:
+        self.facts_changed_at = row["recorded_position"]
         self.inserts[row["version_id"]] = row
         self.current[key] = row
         if row["agreement"] is not None:
             self.keys_by_agreement.setdefault(row["agreement"], set()).add(key)
 
     def _supersede(self, version: dict[str, Any], at: EventStamp) -> None:
+        self.facts_changed_at = at.position
         pending = self.inserts.get(version["version_id"])
         if pending is not None and pending["recorded_position"] == at.position:
             del self.inserts[version["version_id"]]  # replaced by the event that wrote it

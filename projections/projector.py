@@ -83,6 +83,13 @@ class GovernanceProjector:
             elif (handler := HANDLERS.get(type(event))) is not None:
                 handler(batch, EventStamp(position, event), event)
         batch.flush()
+        if batch.facts_changed_at is not None:
+            tracking = self.tables.tracking
+            connection.execute(
+                update(tracking)
+                .where(tracking.c.name == PROJECTION_NAME)
+                .values(facts_position=batch.facts_changed_at)
+            )
         rows = history_of(events, batch.record_time)
         if history is not None:
             rows = rows.merged(history)

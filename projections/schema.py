@@ -148,9 +148,6 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         ("municipality", ("municipality", "fact_kind"), None),
         ("agreement", ("agreement", "fact_kind"), REPLAY_INDEX),
         ("subject", ("subject_kind", "subject_slug"), None),
-        # The last position at which the facts changed (``projections.queries.PositionProbe``).
-        ("recorded", ("recorded_position",), None),
-        ("superseded", ("superseded_position",), None),
         ("stated_by", ("stated_by",), CORRECTION_INDEX),
         ("changed_by", ("changed_by",), CORRECTION_INDEX),
     ):
@@ -214,6 +211,9 @@ def read_model_tables(suffix: str = "", generation: str = "0") -> ReadModelTable
         metadata,
         Column("name", String(100), nullable=False),
         Column("position", BigInteger, nullable=False),
+        # The last position at which a fact row was written or superseded (``Batch.facts_changed_at``):
+        # a map read at or after it is still the map at ``position`` (``api.maps``).
+        Column("facts_position", BigInteger, nullable=True),
         primary_key(TRACKING, "name"),
     )
     return ReadModelTables(metadata, facts, events, event_subjects, tracking)
