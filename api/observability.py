@@ -16,6 +16,7 @@ import random
 import re
 import sys
 import time
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -55,9 +56,14 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """JSON lines on a stream; an access line may be written as it is already encoded."""
 
     def write_encoded(self, line: bytes) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self.stream.write(line.decode())
-            self.flush()
+        try:
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write(line.decode())
+                self.flush()
+        # As ``emit`` does: a log it cannot write (a closed or broken stream) never fails a request.
+        except (OSError, ValueError):
+            if logging.raiseExceptions:
+                traceback.print_exc(file=sys.stderr)
 
 
 # The handler ``configure_logging`` installed, while it is the only one the access log reaches.
@@ -103,9 +109,11 @@ def _direct_handler() -> _JsonLinesHandler | None:
         or access_log.filters
         or not access_log.propagate
         or service is None
+        or service.propagate
         or service.filters
         or service.handlers != [handler]
         or handler.filters
+        or type(handler.formatter) is not JsonFormatter
         or handler.level > logging.INFO
     ):
         return None

@@ -70,3 +70,11 @@ def test_a_handler_added_to_the_access_log_gets_a_record(stream) -> None:
         ("request", 200, "/regions/zuid-limburg/map")
     ]
     assert len(lines(stream)) == 1  # and the service's handler its line
+
+
+def test_a_line_that_cannot_be_written_does_not_fail_the_request(stream, capsys) -> None:
+    service = logging.getLogger("regiekaart")
+    service.handlers[:] = service.handlers[:1]
+    stream.close()  # stderr gone: a broken pipe, a closed terminal
+    log_request(FIELDS)  # raises nothing
+    assert "I/O operation on closed file" in capsys.readouterr().err
