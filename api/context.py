@@ -8,7 +8,7 @@ import time
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import OperationalError, PersistenceError
 from sqlalchemy import Engine
 
 from adapters.nats.read_model_signal import read_model_signal
@@ -92,8 +92,9 @@ class ApiContext:
     ) -> tuple[StoredResponse, bool]:
         """Runs ``command`` for ``principal``; the response and whether it replays an earlier one.
         Blocking: call it from a worker thread."""
+        taken_over: _UnknownWrite | None = None
         if idempotency_key is not None:
-            stored = self._claim(principal.token_id, idempotency_key, request_sha256)
+            stored, taken_over = self._claim(principal.token_id, idempotency_key, request_sha256)
             if stored is not None:
                 return stored, True
         try:
@@ -104,6 +105,15 @@ class ApiContext:
                 self.idempotency.leave_unknown(
                     principal.token_id, idempotency_key, _encoder.encode(attempt)
                 )
+            raise
+        except Exception:
+            if idempotency_key is not None:
+                # The first attempt's write, not in the log when looked up, may have been stored
+                # since (a replica committing it late): then this run was refused for it.
+                late = self._late_answer(principal.token_id, idempotency_key, taken_over)
+                if late is not None:
+                    return late, True
+                self.idempotency.release(principal.token_id, idempotency_key)
             raise
         except BaseException:
             if idempotency_key is not None:
@@ -119,27 +129,53 @@ class ApiContext:
             self.idempotency.complete(principal.token_id, idempotency_key, response)
         return response, False
 
-    def _claim(self, token_id: str, key: str, request_sha256: str) -> StoredResponse | None:
-        """None if this request owns the key and runs the command, else the answer it gets. A first
-        attempt whose write got no answer is looked up in the log: if stored, the answer is the one
-        it would have had (the first aggregate of the save is the command's, as ``handle`` answers)."""
+    def _claim(
+        self, token_id: str, key: str, request_sha256: str
+    ) -> tuple[StoredResponse | None, _UnknownWrite | None]:
+        """The answer this request gets, or None if it owns the key and runs the command; then also
+        the first attempt's write if that got no answer and was not in the log. Such a write is
+        looked up in the log: if stored, the answer is the one it would have had."""
         while True:
             claimed = self.idempotency.claim(token_id, key, request_sha256)
             if not isinstance(claimed, UnknownOutcome):
-                return claimed
+                return claimed, None
             write = _unknown_write.decode(claimed.attempt)
-            recorder = self.app.recorder
-            if not isinstance(recorder, JetStreamRecorder):  # only its writes can end unknown
-                raise TypeError(f"a write of unknown outcome, but the log is {recorder!r}")
-            ids = recorder.stored_ids(write.attempted)
-            if ids is not None:
-                first = write.attempted[0]
-                response = _accepted(write.command, UUID(first.originator_id), first.version, ids)
-                self.idempotency.complete(token_id, key, response)
-                return response
+            stored = self._stored_answer(write)
+            if stored is not None:
+                self.idempotency.complete(token_id, key, stored)
+                return stored, None
             if self.idempotency.take_over(token_id, key):
-                return None
+                return None, write
             # Another retry found the same and runs the command: wait for its answer, as for any.
+
+    def _late_answer(
+        self, token_id: str, key: str, taken_over: _UnknownWrite | None
+    ) -> StoredResponse | None:
+        """The first attempt's answer if its write is in the log after all (then kept for the key);
+        None if there was no such attempt or it is not. If the log cannot say, the key is left with
+        the write's outcome unknown again, for the next retry, and the error stands."""
+        if taken_over is None:
+            return None
+        try:
+            late = self._stored_answer(taken_over)
+        except PersistenceError:
+            self.idempotency.leave_unknown(token_id, key, _encoder.encode(taken_over))
+            raise
+        if late is not None:
+            self.idempotency.complete(token_id, key, late)
+        return late
+
+    def _stored_answer(self, write: _UnknownWrite) -> StoredResponse | None:
+        """The answer of a write that got no answer, if it is in the log (the first aggregate of the
+        save is the command's, as ``handle`` answers); None if it is not."""
+        recorder = self.app.recorder
+        if not isinstance(recorder, JetStreamRecorder):  # only its writes can end unknown
+            raise TypeError(f"a write of unknown outcome, but the log is {recorder!r}")
+        ids = recorder.stored_ids(write.attempted)
+        if ids is None:
+            return None
+        first = write.attempted[0]
+        return _accepted(write.command, UUID(first.originator_id), first.version, ids)
 
     def _record(
         self, principal: Principal, command: c.Command, expected_version: int | None

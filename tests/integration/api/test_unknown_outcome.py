@@ -106,3 +106,33 @@ def test_a_retry_of_a_write_never_stored_records_the_command_once(context):
         assert again.json() == retried.json()
         assert again.headers["Idempotent-Replayed"] == "true"
     assert len(registrations(context)) == 1
+
+
+def test_a_write_stored_after_the_retry_looked_for_it_still_gets_the_first_answer(context):
+    """The first attempt's write is not in the log when the retry looks, and is committed right
+    after (a replica catching up): the retry's own run is refused for it ("already registered"), and
+    the retry answers as the first attempt would have, instead of the refusal."""
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "zwijgdorp-3"}
+    recorder = context.app.recorder
+    client, write, look_up = recorder.client, recorder.client.write, recorder.stored_ids
+    held: list[tuple[object, ...]] = []
+
+    def unanswered(*args: object) -> bytes:
+        client.write = write
+        held.append(args)
+        raise NatsTimeoutError
+
+    def looked_up_then_committed(attempted: object) -> object:
+        recorder.stored_ids = look_up
+        found = look_up(attempted)
+        write(*held[0])
+        return found
+
+    client.write, recorder.stored_ids = unanswered, looked_up_then_committed
+    with TestClient(create_app(context)) as api:
+        assert post(api, headers).status_code == 503
+        retried = post(api, headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers["Idempotent-Replayed"] == "true"
+        assert post(api, headers).json() == retried.json()
+    assert len(registrations(context)) == 1
