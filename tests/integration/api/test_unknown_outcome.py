@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import OperationalError
 from litestar.testing import TestClient
 from nats.errors import TimeoutError as NatsTimeoutError
 
@@ -135,4 +136,28 @@ def test_a_write_stored_after_the_retry_looked_for_it_still_gets_the_first_answe
         assert retried.status_code == 201, retried.text
         assert retried.headers["Idempotent-Replayed"] == "true"
         assert post(api, headers).json() == retried.json()
+    assert len(registrations(context)) == 1
+
+
+def test_a_retry_while_the_log_cannot_be_read_is_503_and_the_next_one_finds_out(context):
+    """NATS away when the retry looks the first write up: 503 again, nothing run, and the key still
+    waits for a retry that can tell."""
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "zwijgdorp-4"}
+    recorder = context.app.recorder
+    look_up = recorder.stored_ids
+
+    def log_away(attempted: object) -> object:
+        recorder.stored_ids = look_up
+        raise OperationalError("no JetStream server answered (test)")
+
+    losing_the_first_answer(context, stored=True)
+    recorder.stored_ids = log_away
+    with TestClient(create_app(context)) as api:
+        assert post(api, headers).status_code == 503
+        away = post(api, headers)
+        assert away.status_code == 503, away.text
+        assert len(registrations(context)) == 1
+        found = post(api, headers)
+        assert found.status_code == 201, found.text
+        assert found.headers["Idempotent-Replayed"] == "true"
     assert len(registrations(context)) == 1
