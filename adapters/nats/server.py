@@ -58,6 +58,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def thread_states(pid: int) -> list[str]:
+    """The scheduler state of each thread of a process (``R``, ``S``, ``T`` for stopped, …), from
+    ``/proc/<pid>/task/<tid>/stat``: the field after the command name, which is in parentheses and
+    may hold any character."""
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+            states.append(stat.read_text().rpartition(")")[2].split()[0])
+    return states
+
+
 def pid_path(data_dir: Path) -> Path:
     return Path(data_dir) / "nats-server.pid"
 
@@ -269,9 +280,16 @@ class NatsServer:
             self._process = None
 
     def pause(self) -> None:
-        """Freezes the server (SIGSTOP): it keeps its connections but answers nothing."""
+        """Freezes the server (SIGSTOP): it keeps its connections but answers nothing. Returns once
+        every thread of it has stopped: the signal wakes one thread, which then stops the others, and
+        on a busy machine the rest went on answering for a while after ``kill`` returned."""
         assert self._process is not None
         os.kill(self._process.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while not all(state in "tT" for state in thread_states(self._process.pid)):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nats-server {self._process.pid} did not stop")
+            time.sleep(0.001)
 
     def resume(self) -> None:
         assert self._process is not None

@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from adapters.nats import NatsApplicationRecorder, PublishOutcomeUnknown
 from adapters.nats.client import NatsClient
+from adapters.nats.server import thread_states
 
 
 def event(originator_id: uuid.UUID, version: int, state: bytes = b"{}") -> StoredEvent:
@@ -108,6 +109,17 @@ def test_the_stream_refuses_deletes_and_purges(nats_server, recorder):
             await nc.close()
 
     asyncio.run(attempt())
+
+
+def test_a_paused_server_has_stopped_every_thread_when_pause_returns(restartable_nats):
+    # Else the test below races the server: a thread still running may answer its write.
+    for _ in range(20):
+        restartable_nats.pause()
+        try:
+            states = thread_states(restartable_nats.pid)
+            assert len(states) > 1 and set(states) <= {"T", "t"}, states
+        finally:
+            restartable_nats.resume()
 
 
 def test_an_unanswered_write_is_reported_as_unknown_never_as_success(restartable_nats, stream_name):
