@@ -22,7 +22,7 @@ from domain.events import AGGREGATE_BY_KIND
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.region_index import RegionEventIndex
 from services import commands as c
-from services.application import GovernanceApplication, Recorded
+from services.application import AttemptOvertaken, GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
 
 _encoder = msgspec.json.Encoder()
@@ -98,7 +98,15 @@ class ApiContext:
             if stored is not None:
                 return stored, True
         try:
-            recorded = self._record(principal, command, expected_version)
+            if taken_over is None:
+                recorded = self._record(principal, command, expected_version)
+            else:
+                rerun = self._rerun(
+                    principal, command, expected_version, idempotency_key, taken_over
+                )
+                if isinstance(rerun, StoredResponse):
+                    return rerun, True
+                recorded = rerun
         except PublishOutcomeUnknown as unknown:
             if idempotency_key is not None:
                 attempt = _UnknownWrite(type(command).__name__, unknown.attempted)
@@ -148,6 +156,29 @@ class ApiContext:
                 return None, write
             # Another retry found the same and runs the command: wait for its answer, as for any.
 
+    def _rerun(
+        self,
+        principal: Principal,
+        command: c.Command,
+        expected_version: int | None,
+        key: str,
+        taken_over: _UnknownWrite,
+    ) -> Recorded | StoredResponse:
+        """Runs again a command whose first write's outcome was unknown and which was not in the log
+        when looked for, saving from the version that write started at. If the aggregate moved on
+        since, the write is looked for once more: found (a replica committed it late), its answer;
+        not found, another write took its version, so it can never be stored, and the command runs
+        as any other."""
+        first = taken_over.attempted[0]
+        started_at = (UUID(first.originator_id), first.version - first.events)
+        try:
+            return self._record(principal, command, expected_version, started_at)
+        except AttemptOvertaken:
+            late = self._late_answer(principal.token_id, key, taken_over)
+            if late is not None:
+                return late
+        return self._record(principal, command, expected_version)
+
     def _late_answer(
         self, token_id: str, key: str, taken_over: _UnknownWrite | None
     ) -> StoredResponse | None:
@@ -178,7 +209,11 @@ class ApiContext:
         return _accepted(write.command, UUID(first.originator_id), first.version, ids)
 
     def _record(
-        self, principal: Principal, command: c.Command, expected_version: int | None
+        self,
+        principal: Principal,
+        command: c.Command,
+        expected_version: int | None,
+        starting_at: tuple[UUID, int] | None = None,
     ) -> Recorded:
         """Authorises and records ``command``. While the event store does not answer and nothing was
         written (a cluster electing a new stream leader after losing one takes 4 to 9 s), the command
@@ -192,7 +227,9 @@ class ApiContext:
             self._require_connection()
             try:
                 authorise_command(principal, command, self.app)
-                return self.app.handle(command, expected_version=expected_version)
+                return self.app.handle(
+                    command, expected_version=expected_version, starting_at=starting_at
+                )
             except OperationalError:
                 if time.monotonic() > deadline:
                     raise

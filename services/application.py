@@ -77,9 +77,19 @@ class VersionConflict(Exception):
         self.expected_version = expected_version
 
 
+class AttemptOvertaken(Exception):
+    """A command run again after its first write's outcome was unknown would save from another version
+    than that write did: the aggregate moved on since, by that very write (stored late) or by another
+    (then that write can never be stored). Nothing was recorded; the caller finds out which."""
+
+
 @dataclass
 class _Recording:
     expected_version: int | None
+    # A retry of a write of unknown outcome: the aggregate and version the save must start from, as
+    # the first attempt's did. From a later version it would be recorded beside that write, should a
+    # replica have committed it after the retry looked for it.
+    starting_at: tuple[UUID, int] | None = None
     # The kind of aggregate the command changes when it exists already (see _TARGETS): the one whose
     # version ``expected_version`` names, checked as soon as it is loaded, before any domain rule runs.
     target: type[Aggregate] | None = None
@@ -160,13 +170,20 @@ class GovernanceApplication(
         self.save(aggregate)
         return aggregate.id
 
-    def handle(self, command: c.Command, *, expected_version: int | None = None) -> Recorded:
+    def handle(
+        self,
+        command: c.Command,
+        *,
+        expected_version: int | None = None,
+        starting_at: tuple[UUID, int] | None = None,
+    ) -> Recorded:
         """Run any command (the API and the importer use this). With ``expected_version``, the command's
         first aggregate must be at that version, else VersionConflict; so must it be if another command
-        saves it concurrently."""
+        saves it concurrently. With ``starting_at`` (a retry of a write whose outcome was unknown), its
+        first save must be of that aggregate from that version, else AttemptOvertaken."""
         handler = COMMAND_HANDLERS[type(command)]
         command = checked(command, self)
-        with self._recording(expected_version) as recording:
+        with self._recording(expected_version, starting_at) as recording:
             recording.target = _TARGETS.get(type(command))
             aggregate_id = handler(self, command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
@@ -176,8 +193,10 @@ class GovernanceApplication(
         )
 
     @contextmanager
-    def _recording(self, expected_version: int | None) -> Iterator[_Recording]:
-        recording = _Recording(expected_version=expected_version)
+    def _recording(
+        self, expected_version: int | None, starting_at: tuple[UUID, int] | None
+    ) -> Iterator[_Recording]:
+        recording = _Recording(expected_version=expected_version, starting_at=starting_at)
         token = _current.set(recording)
         try:
             yield recording
@@ -194,6 +213,9 @@ class GovernanceApplication(
         expected = recording.expected_version
         if expected is not None and expected != stored_version:
             raise VersionConflict(first.id, stored_version, expected)
+        starting_at = recording.starting_at
+        if starting_at is not None and starting_at != (first.id, stored_version):
+            raise AttemptOvertaken(f"{first.id} from version {stored_version}, not {starting_at}")
         try:
             recordings = super().save(*objs, **kwargs)
         except IntegrityError:

@@ -16,9 +16,13 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from adapters.sql import create_engine, migrate
 from api.app import create_app
 from api.context import ApiContext
+from domain.compliance import ComplianceAssessment, NormFramework, Verdict
 from domain.registry import Municipality
+from domain.values import PartialDate, SubjectKind, SubjectRef
+from services import commands as c
 from services.application import GovernanceApplication
 from services.authorisation import Role
+from tests.authorities import EXTERNAL
 from tests.integration.api.conftest import bearer
 
 BODY = {
@@ -161,3 +165,100 @@ def test_a_retry_while_the_log_cannot_be_read_is_503_and_the_next_one_finds_out(
         assert found.status_code == 201, found.text
         assert found.headers["Idempotent-Replayed"] == "true"
     assert len(registrations(context)) == 1
+
+
+# A remark beside an assessment is a command the domain takes twice (two reviewers may say the same),
+# so nothing but the retry's own care keeps a late first write from being recorded a second time.
+REMARK = {
+    "norm": "n-1",
+    "region": "regio-stil",
+    "reviewer": "Auditor",
+    "remark": "Klopt dit?",
+    "authority": BODY["authority"],
+}
+
+
+def an_assessment(context: ApiContext) -> None:
+    region = SubjectRef(kind=SubjectKind.REGION, slug="regio-stil")
+    decided = {"principal": "admin", "authority": EXTERNAL}
+    for command in (
+        c.RegisterNorm(norm="n-1", framework=NormFramework.IGJ, code="N1", title="N", **decided),
+        c.RegisterRegion(region="regio-stil", name="Regio Stil", **decided),
+        c.RecordAssessment(
+            norm="n-1",
+            region="regio-stil",
+            verdict=Verdict.NEE,
+            assessed_by=region,
+            assessed_on=PartialDate.parse("2026-01-15"),
+            **decided,
+        ),
+    ):
+        context.app.handle(command)
+
+
+def remarks(context: ApiContext) -> list[object]:
+    assessment = ComplianceAssessment.id_for(ComplianceAssessment.slug_for("n-1", "regio-stil"))
+    return [
+        e for e in context.app.recorder.select_events(assessment) if e.topic.endswith("Annotated")
+    ]
+
+
+def test_a_command_taken_twice_is_recorded_once_when_its_first_write_lands_after_the_look_up(
+    context,
+):
+    """The first attempt's write is committed after the retry looked for it and before the retry
+    loads the assessment: run again, the remark would be saved a second time, at the next version.
+    The retry saves only from the version the first write started at; the assessment moved on, so
+    it looks again, finds the write, and answers as the first attempt would have."""
+    an_assessment(context)
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-1"}
+    recorder = context.app.recorder
+    client, write, look_up = recorder.client, recorder.client.write, recorder.stored_ids
+    held: list[tuple[object, ...]] = []
+
+    def unanswered(*args: object) -> bytes:
+        client.write = write
+        held.append(args)
+        raise NatsTimeoutError
+
+    def looked_up_then_committed(attempted: object) -> object:
+        recorder.stored_ids = look_up
+        found = look_up(attempted)
+        write(*held[0])
+        return found
+
+    client.write, recorder.stored_ids = unanswered, looked_up_then_committed
+    with TestClient(create_app(context)) as api:
+        first = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert first.status_code == 503, first.text
+        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers["Idempotent-Replayed"] == "true"
+    (remark,) = remarks(context)
+    assert retried.json()["version"] == remark.originator_version
+
+
+def test_a_retry_after_another_write_took_the_first_attempts_version_records_the_command_once(
+    context,
+):
+    """The first write never reached NATS and another remark was recorded before the retry: the
+    first write can never be stored now, so the retry records the command (once), from the newer
+    version."""
+    an_assessment(context)
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-2"}
+    other = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-other"}
+    losing_the_first_answer(context, stored=False)
+    with TestClient(create_app(context)) as api:
+        first = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert first.status_code == 503, first.text
+        another = {**REMARK, "reviewer": "Tweede lezer"}
+        assert (
+            api.post("/norms/assessments/remarks", json=another, headers=other).status_code == 201
+        )
+        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert "Idempotent-Replayed" not in retried.headers
+    assert [r.originator_version for r in remarks(context)] == [
+        retried.json()["version"] - 1,
+        retried.json()["version"],
+    ]
