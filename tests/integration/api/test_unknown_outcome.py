@@ -63,6 +63,27 @@ def losing_the_first_answer(context: ApiContext, *, stored: bool) -> None:
     client.write = unanswered
 
 
+def committing_the_first_write_after_the_look_up(context: ApiContext) -> None:
+    """The next write to NATS is held back and gets no answer; it is committed right after the
+    retry has looked for it and not found it (a replica catching up late)."""
+    recorder = context.app.recorder
+    client, write, look_up = recorder.client, recorder.client.write, recorder.stored_ids
+    held: list[tuple[object, ...]] = []
+
+    def unanswered(*args: object) -> bytes:
+        client.write = write
+        held.append(args)
+        raise NatsTimeoutError
+
+    def looked_up_then_committed(attempted: object) -> object:
+        recorder.stored_ids = look_up
+        found = look_up(attempted)
+        write(*held[0])
+        return found
+
+    client.write, recorder.stored_ids = unanswered, looked_up_then_committed
+
+
 def registrations(context: ApiContext) -> list[object]:
     return list(context.app.recorder.select_events(Municipality.id_for("zwijgdorp")))
 
@@ -118,22 +139,7 @@ def test_a_write_stored_after_the_retry_looked_for_it_still_gets_the_first_answe
     after (a replica catching up): the retry's own run is refused for it ("already registered"), and
     the retry answers as the first attempt would have, instead of the refusal."""
     headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "zwijgdorp-3"}
-    recorder = context.app.recorder
-    client, write, look_up = recorder.client, recorder.client.write, recorder.stored_ids
-    held: list[tuple[object, ...]] = []
-
-    def unanswered(*args: object) -> bytes:
-        client.write = write
-        held.append(args)
-        raise NatsTimeoutError
-
-    def looked_up_then_committed(attempted: object) -> object:
-        recorder.stored_ids = look_up
-        found = look_up(attempted)
-        write(*held[0])
-        return found
-
-    client.write, recorder.stored_ids = unanswered, looked_up_then_committed
+    committing_the_first_write_after_the_look_up(context)
     with TestClient(create_app(context)) as api:
         assert post(api, headers).status_code == 503
         retried = post(api, headers)
@@ -212,22 +218,7 @@ def test_a_command_taken_twice_is_recorded_once_when_its_first_write_lands_after
     it looks again, finds the write, and answers as the first attempt would have."""
     an_assessment(context)
     headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-1"}
-    recorder = context.app.recorder
-    client, write, look_up = recorder.client, recorder.client.write, recorder.stored_ids
-    held: list[tuple[object, ...]] = []
-
-    def unanswered(*args: object) -> bytes:
-        client.write = write
-        held.append(args)
-        raise NatsTimeoutError
-
-    def looked_up_then_committed(attempted: object) -> object:
-        recorder.stored_ids = look_up
-        found = look_up(attempted)
-        write(*held[0])
-        return found
-
-    client.write, recorder.stored_ids = unanswered, looked_up_then_committed
+    committing_the_first_write_after_the_look_up(context)
     with TestClient(create_app(context)) as api:
         first = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
         assert first.status_code == 503, first.text
