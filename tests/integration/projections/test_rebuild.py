@@ -15,7 +15,14 @@ from domain.base import GovernanceAggregate
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import REBUILD_BATCH_SIZE, rebuild
 from projections.runner import ProjectionRunner
-from projections.schema import EVENTS, FACTS, ReadModelTables, lease_table, read_model_tables
+from projections.schema import (
+    EVENTS,
+    FACTS,
+    SWAPPED_TABLES,
+    ReadModelTables,
+    lease_table,
+    read_model_tables,
+)
 from projections.worker import ReplayWorker
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import (
@@ -77,6 +84,23 @@ def test_a_rebuild_equals_the_caught_up_tables_and_keeps_answering_meanwhile(
     assert read_model_rows(engine) == caught_up
     assert not [t for t in inspect(engine).get_table_names() if "__" in t]
     assert maps.cooperation_map("nmz-limburg").roles == expected_map.roles
+
+
+def test_the_rebuilt_tables_have_the_keys_and_indexes_of_the_migrated_ones(
+    facts_app: GovernanceApplication, engine: Engine
+) -> None:
+    def keys_and_indexes() -> tuple[list[tuple[str, tuple[str, ...]]], ...]:
+        found = inspect(engine)
+        keys = sorted(
+            (table, tuple(found.get_pk_constraint(table)["constrained_columns"]))
+            for table in SWAPPED_TABLES
+        )
+        return keys, indexed_columns(engine)
+
+    migrated = keys_and_indexes()
+    # A rebuild leaves some of them out while it replays (on PostgreSQL the links' key as well).
+    rebuild(facts_app, engine)
+    assert keys_and_indexes() == migrated
 
 
 class RebuildDied(Exception):
