@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Column, Engine, MetaData, Table, inspect, select, text
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from projections.log_source import LogSource
@@ -117,21 +117,50 @@ def _fill_event_subjects(engine: Engine, unsorted_links: Table, event_subjects: 
                 ),
             )
         )
-        unsorted_links.drop(connection)
+        _drop_tables(connection, [unsorted_links.name])
 
 
 def _quoted(engine: Engine, name: str) -> str:
     return engine.dialect.identifier_preparer.quote(name)
 
 
+def _drop_tables(connection: Connection, names: list[str]) -> None:
+    """Drops the tables ``names`` of the read model, in ``connection``'s transaction. SQLite is
+    often built to overwrite deleted content with zeros (``secure_delete``, Debian's build among
+    them), which for a dropped table writes each of its pages once more, through the WAL: 191 MB
+    for the tables of a read model of 200,000 events, 1 s of CPU and 4-6 s on a busy machine,
+    against 0.1 s and 0.5 s without. These tables hold what the log holds, which keeps every
+    fact, so their pages are freed as they are; the connection's setting is restored for
+    whatever it deletes next (the API's tokens share the database)."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        secure_delete = connection.exec_driver_sql("PRAGMA secure_delete").scalar()
+        connection.exec_driver_sql("PRAGMA secure_delete = OFF")
+    try:
+        for name in names:
+            connection.execute(text(f"DROP TABLE {_quoted(connection.engine, name)}"))
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA secure_delete = {int(secure_delete)}")
+
+
 def _drop_leftovers(engine: Engine) -> None:
     """Tables of a rebuild that did not finish (its process died) are dropped before a new one."""
     existing = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
-        for table in SWAPPED_TABLES:
-            for leftover in (table + REBUILD_SUFFIX, table + OLD_SUFFIX, table + UNSORTED_SUFFIX):
-                if leftover in existing:
-                    connection.execute(text(f"DROP TABLE {_quoted(engine, leftover)}"))
+        _drop_tables(
+            connection,
+            [
+                leftover
+                for table in SWAPPED_TABLES
+                for leftover in (
+                    table + REBUILD_SUFFIX,
+                    table + OLD_SUFFIX,
+                    table + UNSORTED_SUFFIX,
+                )
+                if leftover in existing
+            ],
+        )
 
 
 def _swap(engine: Engine) -> None:
@@ -143,5 +172,4 @@ def _swap(engine: Engine) -> None:
                 text(f"ALTER TABLE {q(table + REBUILD_SUFFIX)} RENAME TO {q(table)}")
             )
     with engine.begin() as connection:
-        for table in SWAPPED_TABLES:
-            connection.execute(text(f"DROP TABLE {q(table + OLD_SUFFIX)}"))
+        _drop_tables(connection, [table + OLD_SUFFIX for table in SWAPPED_TABLES])
