@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from eventsourcing.utils import get_topic
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, update
+from sqlalchemy.pool import SingletonThreadPool
 
 from adapters.nats.server import NatsServer
+from adapters.sql import create_engine, migrate
 from domain.base import GovernanceAggregate
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import REBUILD_BATCH_SIZE, rebuild
 from projections.runner import ProjectionRunner
-from projections.schema import EVENTS, FACTS, ReadModelTables, lease_table, read_model_tables
+from projections.schema import (
+    EVENTS,
+    FACTS,
+    SWAPPED_TABLES,
+    ReadModelTables,
+    lease_table,
+    read_model_tables,
+)
 from projections.worker import ReplayWorker
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import (
@@ -77,6 +87,50 @@ def test_a_rebuild_equals_the_caught_up_tables_and_keeps_answering_meanwhile(
     assert read_model_rows(engine) == caught_up
     assert not [t for t in inspect(engine).get_table_names() if "__" in t]
     assert maps.cooperation_map("nmz-limburg").roles == expected_map.roles
+
+
+def test_the_rebuilt_tables_have_the_keys_and_indexes_of_the_migrated_ones(
+    facts_app: GovernanceApplication, engine: Engine
+) -> None:
+    def keys_and_indexes() -> tuple[list[tuple[str, tuple[str, ...]]], ...]:
+        found = inspect(engine)
+        keys = sorted(
+            (table, tuple(found.get_pk_constraint(table)["constrained_columns"]))
+            for table in SWAPPED_TABLES
+        )
+        return keys, indexed_columns(engine)
+
+    migrated = keys_and_indexes()
+    # A rebuild leaves some of them out while it replays (on PostgreSQL the links' key as well).
+    rebuild(facts_app, engine)
+    assert keys_and_indexes() == migrated
+
+
+def test_the_old_tables_are_dropped_without_overwriting_their_pages(
+    facts_app: GovernanceApplication, tmp_path: Path
+) -> None:
+    """SQLite may be built to zero what is deleted (``secure_delete``), which for the read model's
+    tables, copies of the log, only cost writing them once more; the API's tokens share the
+    database, so the connection deletes as configured again afterwards."""
+    file = tmp_path / "maps.sqlite"
+    engine = create_engine(f"sqlite:///{file}", poolclass=SingletonThreadPool)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")
+    ProjectionRunner(facts_app, engine).catch_up()
+    marker = f"only-in-the-old-tables-{uuid.uuid4().hex}"
+    events = read_model_tables().events
+    last = facts_app.recorder.max_notification_id()
+    with engine.begin() as connection:
+        connection.execute(
+            update(events).where(events.c.position == last).values(description=marker)
+        )
+    rebuild(facts_app, engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    engine.dispose()
+    assert marker.encode() in file.read_bytes()
 
 
 class RebuildDied(Exception):
