@@ -352,14 +352,15 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
     def __init__(
         self, recorder: NatsApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
     ) -> None:
-        # Whether an event message was announced since the last read began (the pull thread starts
-        # in the library's __init__, so this is set first).
-        self._announced = False
+        # Event messages announced so far (counted on the client's loop only), and how many of them
+        # the reads so far began after; set first, as the pull thread starts in the library's __init__.
+        self._announced = 0
+        self._announced_before_read = 0
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         self._select_limit = READ_PAGE
 
         async def wake(_: Msg) -> None:
-            self._announced = True
+            self._announced += 1
             self._has_been_notified.set()
 
         self._wake_subscription = recorder.client.subscribe(f"{recorder.stream}.e.>", wake)
@@ -373,9 +374,12 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
         then finds nothing, 4% of reads under load, and the event waited for the next event's
         wake-up or the poll a second later. Such a read is repeated after a pause instead."""
         pauses = iter(_ANNOUNCED_PAUSES_SECONDS)
+        expecting = False  # a message was announced that no read has found yet
         while not self._has_been_stopped:
             self._has_been_notified.clear()
-            announced, self._announced = self._announced, False
+            announced = self._announced
+            expecting = expecting or announced != self._announced_before_read
+            self._announced_before_read = announced
             notifications = self._recorder.select_notifications(
                 start=self._last_notification_id or 0,
                 limit=self._select_limit,
@@ -388,15 +392,15 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
                 except ShutDown:
                     break
                 self._last_notification_id = notifications[-1].id
-                pauses = iter(_ANNOUNCED_PAUSES_SECONDS)
+                pauses, expecting = iter(_ANNOUNCED_PAUSES_SECONDS), False
                 if len(notifications) >= self._select_limit:
                     continue
                 break
-            pause = next(pauses, None) if announced else None
+            # With topics, nothing found may be an announced message of other topics: not waited for.
+            pause = next(pauses, None) if expecting and not self._topics else None
             if pause is None:
                 break
-            self._announced = True  # still on its way: read again after the pause
-            self._has_been_notified.wait(pause)
+            self._has_been_notified.wait(pause)  # a new announcement ends the pause early
 
     def _poll(self) -> None:
         while not self._has_been_stopped:
