@@ -58,8 +58,16 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def write_encoded(self, line: bytes) -> None:
         try:
             with self.lock:  # type: ignore[union-attr]
-                self.stream.write(line.decode())
-                self.flush()
+                # To the bytes under the text stream if it has them: decoding the line for the text
+                # layer to encode it again was a third of the write (1.8 of 5.7 µs to a pipe). The
+                # text layer holds nothing back meanwhile: every write through it is flushed.
+                binary = getattr(self.stream, "buffer", None)
+                if binary is None:
+                    self.stream.write(line.decode())
+                    self.flush()
+                else:
+                    binary.write(line)
+                    binary.flush()
         # As ``emit`` does: a log it cannot write (a closed or broken stream) never fails a request.
         except (OSError, ValueError):
             if logging.raiseExceptions:
@@ -134,9 +142,27 @@ def log_request(fields: dict[str, Any]) -> None:
             )
         )
         return
-    moment = datetime.now(UTC).isoformat(timespec="milliseconds")
-    line = _AccessLine(moment, "info", access_log.name, "request", **fields)
+    line = _AccessLine(_utc_now(), "info", access_log.name, "request", **fields)
     handler.write_encoded(_encoder.encode(line) + b"\n")
+
+
+# The second the access log's last line was written in, and its date and time of day, formatted.
+_second: tuple[int, str] = (0, "")
+
+
+def _utc_now() -> str:
+    """Now, as ``JsonFormatter`` writes a record's time (``datetime.isoformat`` of the moment in UTC,
+    to the millisecond, truncated after rounding to the microsecond as ``datetime`` does), with the
+    date and time of day formatted once a second: ``isoformat`` took 2 of its 2.5 µs a line."""
+    global _second
+    now = time.time()
+    second = int(now)
+    micros = round((now - second) * 1_000_000)
+    if micros == 1_000_000:
+        second, micros = second + 1, 0
+    if _second[0] != second:
+        _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
 def _new_request_id() -> str:

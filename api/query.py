@@ -106,7 +106,8 @@ class SingleValuedQueryMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
-        if scope["type"] == "http" and handler is not None:
+        # Most requests have no query at all: nothing to look up for them.
+        if scope["type"] == "http" and handler is not None and scope.get("query_string"):
             repeated = repeated_single_values(handler, scope)
             if repeated:
                 names = ", ".join(repeated)

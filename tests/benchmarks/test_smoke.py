@@ -73,7 +73,7 @@ def test_the_feeds_benchmark_delivers_every_decision_to_the_region_system() -> N
 def test_the_api_benchmark_loads_the_bare_app_and_ours() -> None:
     medians, latencies = api.measure(seconds=1, commands=4)
 
-    assert set(medians) == {"bare", "trivial", "map", "map_gzip"}
+    assert set(medians) == {"bare", "trivial", "map", "map_gzip", "trivial_logged"}
     assert all(figures["rps"] > 0 for figures in medians.values())
     assert {how: len(figures) for how, figures in latencies.items()} == {"polled": 2, "waited": 2}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import msgspec
 import pytest
@@ -78,3 +79,21 @@ def test_a_line_that_cannot_be_written_does_not_fail_the_request(stream, capsys)
     stream.close()  # stderr gone: a broken pipe, a closed terminal
     log_request(FIELDS)  # raises nothing
     assert "I/O operation on closed file" in capsys.readouterr().err
+
+
+def test_on_a_text_stream_over_bytes_the_lines_keep_their_order_and_form(stream) -> None:
+    """stderr is such a stream: the access line goes to its bytes, the others through its text."""
+    service = logging.getLogger("regiekaart")
+    service.handlers[:] = service.handlers[:1]
+    binary = io.BytesIO()
+    text = io.TextIOWrapper(binary, encoding="utf-8", line_buffering=True)
+    service.handlers[0].setStream(text)  # type: ignore[attr-defined]
+    logging.getLogger("regiekaart.api").warning("before")
+    log_request(FIELDS)
+    logging.getLogger("regiekaart.api").warning("after")
+    text.flush()
+    written = [msgspec.json.decode(line) for line in binary.getvalue().splitlines()]
+    assert [line["message"] for line in written] == ["before", "request", "after"]
+    assert written[1]["path"] == FIELDS["path"]
+    # The time as JsonFormatter writes it: ISO 8601 in UTC, to the millisecond.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", written[1]["time"])
