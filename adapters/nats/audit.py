@@ -15,7 +15,12 @@ from itertools import count
 
 import msgspec
 
-from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, checked_log_entries
+from adapters.event_log_format import (
+    EVENTS_PER_MESSAGE,
+    EventRecord,
+    checked_log_entries,
+    checked_run_entries,
+)
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import JetStreamRecorder
@@ -48,6 +53,13 @@ class NatsLog:
             payloads: Sequence[bytes],
             headers: Sequence[bytes | None],
         ) -> bool:
+            run = checked_run_entries(stream, first_sequence, subjects, payloads)
+            if run is not None:
+                for sequence, entries, seal in zip(
+                    count(first_sequence), run, map(seal_in_headers, headers)
+                ):
+                    accept(sequence, entries, seal)
+                return True
             for sequence, subject, data, header_block in zip(
                 count(first_sequence), subjects, payloads, headers
             ):
