@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Callable, Iterable
+from itertools import count, repeat
 from typing import Protocol
 
 import msgspec
@@ -244,6 +245,43 @@ class LogVerifier:
         ):  # not the common case (see key_accepted): spares a call per message
             self.sealed(first_position, len(entries), entries[-1][1].hash, seal)
 
+    def messages(
+        self,
+        first_sequence: int,
+        messages: list[list[tuple[int, EventRecord]]],
+        seals: list[str | None],
+    ) -> None:
+        """Stored messages with consecutive stream sequences from `first_sequence` on, with their
+        seals, as ``message`` takes them one by one. A run that follows the last message fed and
+        whose seals are all of the common case (by the accepted key, under a trusted checkpoint: see
+        ``key_accepted``) needs no step per message, only its events checked; any other run is taken
+        message by message, so that a fault is named where it is."""
+        last = messages[-1]
+        key = self.key_accepted
+        if (
+            first_sequence != self.sequence + 1
+            or not last
+            or last[0][0] > self.seals_checked_after
+            or None in seals
+            or not all(map(str.startswith, seals, repeat(key)))  # type: ignore[arg-type]
+        ):
+            for sequence, entries, seal in zip(count(first_sequence), messages, seals):
+                self.message(sequence, entries, seal)
+            return
+        self.sequence = first_sequence + len(messages) - 1
+        event = self.event
+        for entries in messages:
+            for position, record in entries:
+                event(
+                    position,
+                    record.originator_id,
+                    record.originator_version,
+                    record.topic,
+                    record.state,
+                    record.prev_hash,
+                    record.hash,
+                )
+
     def sealed(self, first_position: int, count: int, last_hash: str, seal: str | None) -> None:
         """Checks the seal of the message whose `count` events, from `first_position` on, were just fed."""
         if (
@@ -417,8 +455,14 @@ def _verify(
 
 
 def feed(verifier: LogVerifier, log: EventLog, after: int = 0) -> None:
-    """Feeds the log's messages from the one holding position `after` on to the verifier."""
+    """Feeds the log's messages from the one holding position `after` on to the verifier: in runs, if
+    the log can hand them on so (``scan_runs(after, accept)``, `accept` taking a run's first stream
+    sequence, the events of each of its messages and their seals), else one by one."""
+    scan_runs = getattr(log, "scan_runs", None)
     try:
-        log.scan(after, verifier.message)
+        if scan_runs is not None:
+            scan_runs(after, verifier.messages)
+        else:
+            log.scan(after, verifier.message)
     except UnreadableEntry as error:
         raise LogFault(error.position, FaultKind.UNREADABLE, error.reason) from None
