@@ -263,7 +263,7 @@ class LogVerifier:
             or not last
             or last[0][0] > self.seals_checked_after
             or None in seals
-            or not all(map(str.startswith, seals, repeat(key)))  # type: ignore[arg-type]
+            or not all(map(str.startswith, seals, repeat(key)))
         ):
             for sequence, entries, seal in zip(count(first_sequence), messages, seals):
                 self.message(sequence, entries, seal)
