@@ -18,7 +18,7 @@ events than a save of one aggregate makes, while ids stay below 2**63 for 9 * 10
 ``log_entries`` turns one stream message into its notification ids and event records; every reader of
 the log (the recorders, auditors, region feeds) decodes through it, ``run_entries`` does the same for a
 run of consecutive messages at once, and ``checked_log_entries`` is its strict form for auditors,
-refusing what the recorder could not have written.
+refusing what the recorder could not have written (``checked_run_entries`` for a run at once).
 
 Every event carries ``prev_hash`` (the hash of the aggregate's previous event, also inside one message)
 and its own ``hash`` (see ``event_hash``), so an auditor recomputes the chain from the log alone. An
@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -69,6 +69,7 @@ _decode_events = msgspec.msgpack.Decoder(list[EventRecord[str]]).decode
 _decode_events_with_uuids = msgspec.msgpack.Decoder(list[EventRecord[UUID]]).decode
 decode_tracking = msgspec.msgpack.Decoder(TrackingRecord).decode
 _is_uuid = attrgetter("id_is_uuid")
+_originator_id = attrgetter("originator_id")
 
 
 def event_message(records: list[bytes]) -> bytes:
@@ -181,6 +182,43 @@ def checked_log_entries(
                 f"subject {subject!r}, outside the optimistic lock that guards its chain",
             )
     return entries
+
+
+def checked_run_entries(
+    stream: str, first_sequence: int, subjects: Sequence[bytes], payloads: Sequence[bytes]
+) -> list[list[tuple[int, EventRecord]]] | None:
+    """What ``checked_log_entries`` gives for each of messages with consecutive stream sequences, the
+    first at `first_sequence`, decoded at once and without a step of Python per message: when all are
+    event messages of aggregates with UUIDs, each stored under its aggregate's subject (the log as the
+    service writes it). None for any other run: its messages are then to be taken one by one, so that
+    the first that does not hold is named in its place, after the messages before it."""
+    prefix = f"{stream}.e."
+    if (b" " + b" ".join(subjects)).count(f" {prefix}".encode()) != len(payloads):
+        return None  # not all event messages of this log (no space in a subject)
+    try:
+        messages = list(map(_decode_events, payloads))
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    records: list[EventRecord] = list(chain.from_iterable(messages))
+    if not records or not all(map(_is_uuid, records)):
+        return None
+    # Each event under its aggregate's subject: the stream's prefix and its id without dashes (as
+    # ``_token`` has it), compared for the whole run at once.
+    tokens = map(str.replace, map(_originator_id, records), repeat("-"), repeat(""))
+    stored_under = b" ".join(chain.from_iterable(map(repeat, subjects, map(len, messages))))
+    if stored_under != (prefix + f" {prefix}".join(tokens)).encode():
+        return None
+    first_id = first_sequence * EVENTS_PER_MESSAGE
+    if len(records) == len(payloads):  # one event a message
+        ids = range(first_id, first_id + len(records) * EVENTS_PER_MESSAGE, EVENTS_PER_MESSAGE)
+        return [[entry] for entry in zip(ids, records, strict=True)]
+    return [
+        [
+            (first_id + offset * EVENTS_PER_MESSAGE + index, record)
+            for index, record in enumerate(events)
+        ]
+        for offset, events in enumerate(messages)
+    ]
 
 
 def _token(record: EventRecord) -> str:

@@ -15,7 +15,12 @@ from itertools import count
 
 import msgspec
 
-from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, checked_log_entries
+from adapters.event_log_format import (
+    EVENTS_PER_MESSAGE,
+    EventRecord,
+    checked_log_entries,
+    checked_run_entries,
+)
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import JetStreamRecorder
@@ -40,6 +45,27 @@ class NatsLog:
         the log's end as it was when the scan began, to `accept(sequence, events with their positions,
         seal)` in log order (on the client's loop). Tracking records come as messages without events,
         so that the reader sees every sequence."""
+
+        def accept_run(
+            first_sequence: int,
+            messages: list[list[tuple[int, EventRecord]]],
+            seals: list[str | None],
+        ) -> None:
+            for sequence, entries, seal in zip(count(first_sequence), messages, seals):
+                accept(sequence, entries, seal)
+
+        self.scan_runs(after, accept_run)
+
+    def scan_runs(
+        self,
+        after: int,
+        accept: Callable[[int, list[list[tuple[int, EventRecord]]], list[str | None]], None],
+    ) -> None:
+        """As ``scan``, the messages of a run of consecutive stream sequences in one call:
+        `accept(first sequence, the events of each message with their positions, each one's seal)`.
+        A run as the service writes it is decoded and checked at once (``checked_run_entries``); any
+        other, message by message, so that the first that cannot be read is named after the messages
+        before it were handed on."""
         stream = self.stream
 
         def accept_messages(
@@ -48,13 +74,18 @@ class NatsLog:
             payloads: Sequence[bytes],
             headers: Sequence[bytes | None],
         ) -> bool:
-            for sequence, subject, data, header_block in zip(
-                count(first_sequence), subjects, payloads, headers
+            seals = list(map(seal_in_headers, headers))
+            run = checked_run_entries(stream, first_sequence, subjects, payloads)
+            if run is not None:
+                accept(first_sequence, run, seals)
+                return True
+            for sequence, subject, data, seal in zip(
+                count(first_sequence), subjects, payloads, seals
             ):
                 accept(
                     sequence,
-                    checked_log_entries(stream, sequence, subject.decode(), data),
-                    seal_in_headers(header_block),
+                    [checked_log_entries(stream, sequence, subject.decode(), data)],
+                    [seal],
                 )
             return True
 

@@ -385,6 +385,69 @@ def test_an_export_on_disk_checks_only_the_seals_its_last_trusted_checkpoint_doe
     assert checked == [record.hash for _, record in log.events[6:]]
 
 
+class RunLog(FakeLog):
+    """A log that hands its messages on in runs (as ``NatsLog.scan_runs``), `run` messages at a time."""
+
+    run = 4
+
+    def scan_runs(self, after, accept) -> None:
+        messages = [
+            (sequence, [(position, record)], self.seals.get(position))
+            for sequence, (position, record) in enumerate(self.events, start=1)
+            if position >= after
+        ]
+        for start in range(0, len(messages), self.run):
+            run = messages[start : start + self.run]
+            accept(run[0][0], [entries for _, entries, _ in run], [seal for _, _, seal in run])
+
+
+def sealed_run_log(key: SigningKey, events: int, checkpointed: int) -> RunLog:
+    log = RunLog(chained(events))
+    log.events, later = log.events[:checkpointed], log.events[checkpointed:]
+    sealer = Sealer(key)
+    log.seals = {position: sealer.seal(log.stream, record.hash) for position, record in log.events}
+    signed(log, key)
+    log.events += later
+    log.seals |= {position: sealer.seal(log.stream, record.hash) for position, record in later}
+    return log
+
+
+def test_a_log_read_in_runs_verifies_as_one_read_message_by_message(key):
+    log = sealed_run_log(key, 14, checkpointed=10)
+
+    verified = verify_log(log, [public(key)])
+
+    assert verified == verify_log(_one_by_one(log), [public(key)])
+    assert (verified.events, verified.uncovered, verified.sealed_since) == (14, 4, 1)
+
+
+def _one_by_one(log: RunLog) -> FakeLog:
+    plain = FakeLog(log.events)
+    plain.seals, plain.checkpoints = log.seals, log.checkpoints
+    return plain
+
+
+@pytest.mark.parametrize("index", [5, 11])  # under the checkpoint, and after it
+def test_a_changed_event_in_a_run_is_named_at_its_position(key, index):
+    log = sealed_run_log(key, 14, checkpointed=10)
+    position, record = log.events[index]
+    log.events[index] = (position, msgspec.structs.replace(record, state=b'{"n": -1}'))
+
+    fault = fault_of(log, key)
+
+    assert (fault.position, fault.kind) == (position, FaultKind.CHANGED)
+
+
+def test_a_seal_by_another_key_in_a_run_is_named_at_its_message(key):
+    log = sealed_run_log(key, 14, checkpointed=10)
+    position, record = log.events[6]
+    log.seals[position] = Sealer(SigningKey.generate()).seal(log.stream, record.hash)
+
+    fault = fault_of(log, key)
+
+    assert (fault.position, fault.kind) == (position, FaultKind.OTHER_KEY)
+
+
 # --- the signing key --------------------------------------------------------------------------------
 
 

@@ -9,6 +9,9 @@ import pytest
 from adapters.event_log_format import (
     EventRecord,
     TrackingRecord,
+    UnreadableEntry,
+    checked_log_entries,
+    checked_run_entries,
     encode_record,
     event_message,
     event_subject,
@@ -74,3 +77,40 @@ def test_a_run_of_messages_holds_what_each_message_holds(name):
         type(record.originator_id) for _, record in expected
     ]
     assert len(expected) >= len(messages) - 1
+
+
+# Runs an auditor reads at once (``checked_run_entries``); any other run is read message by message.
+CHECKED_AT_ONCE = ("one event a message", "several events a message", "a single message")
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_a_run_checked_at_once_holds_what_each_message_holds_when_checked(name):
+    messages = RUNS[name]
+    subjects = [subject for subject, _ in messages]
+    payloads = [payload for _, payload in messages]
+
+    run = checked_run_entries(STREAM, 41, subjects, payloads)
+
+    if name not in CHECKED_AT_ONCE:
+        assert run is None
+        return
+    assert run == [
+        checked_log_entries(STREAM, 41 + offset, subject.decode(), payload)
+        for offset, (subject, payload) in enumerate(messages)
+    ]
+
+
+def test_a_run_with_an_event_under_another_aggregates_subject_is_left_to_the_strict_reading():
+    (subject, payload), (other_subject, _) = uuid_message(), uuid_message()
+    subjects, payloads = [subject, other_subject], [payload, payload]
+
+    assert checked_run_entries(STREAM, 41, subjects, payloads) is None
+    with pytest.raises(UnreadableEntry, match="another aggregate's subject"):
+        checked_log_entries(STREAM, 42, other_subject.decode(), payload)
+
+
+def test_a_run_of_another_stream_or_of_what_is_no_event_message_is_left_to_the_strict_reading():
+    subject, payload = uuid_message()
+
+    assert checked_run_entries("OTHER", 41, [subject], [payload]) is None
+    assert checked_run_entries(STREAM, 41, [subject], [b"\xc1"]) is None
