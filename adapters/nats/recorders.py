@@ -220,8 +220,18 @@ class JetStreamRecorder:
         first_sequence: int,
         accept: AcceptMessages,
         at_most: Callable[[], int] | None = None,
+        *,
+        direct_first: bool = False,
     ) -> None:
-        await scan_log(self.client, self.stream, first_sequence, accept, at_most=at_most)
+        # A replica answering a direct get may lag behind the leader: read so on one server only.
+        await scan_log(
+            self.client,
+            self.stream,
+            first_sequence,
+            accept,
+            at_most=at_most,
+            direct_first=direct_first and self.replicas == 1,
+        )
 
     def select_events(
         self,
@@ -490,13 +500,24 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        just_written: bool = False,
     ) -> Sequence[Notification]:
+        """The library's read of notifications. `just_written`: a live reader's read of what was
+        written since its last read, likely a few events, asked for by one direct get first (see
+        ``scan_log``'s `direct_first`)."""
         first_id = 1 if start is None else (start if inclusive_of_start else start + 1)
         with cycle_collection_paused():
-            return self._run(self._select_notifications(first_id, limit, stop, topics))
+            return self._run(
+                self._select_notifications(first_id, limit, stop, topics, just_written)
+            )
 
     async def _select_notifications(
-        self, first_id: int, limit: int, stop: int | None, topics: Sequence[str]
+        self,
+        first_id: int,
+        limit: int,
+        stop: int | None,
+        topics: Sequence[str],
+        just_written: bool = False,
     ) -> list[Notification]:
         notifications: list[Notification] = []
         if limit <= 0 or (stop is not None and stop < first_id):
@@ -528,6 +549,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
             max(first_id // EVENTS_PER_MESSAGE, 1),
             accept,
             at_most=lambda: limit - len(notifications) + 1,
+            direct_first=just_written,
         )
         return notifications
 

@@ -1,14 +1,15 @@
 """A live subscription to the log hands on each new event as soon as the stream holds it, also when its
-wake-up (a core NATS copy of the message) came before JetStream had stored the message."""
+wake-up (a core NATS copy of the message) came before JetStream had stored the message; and its read
+of what was just written is one direct get, going on through a consumer only for a longer read."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Tracking
 
-from adapters.nats import NatsApplicationRecorder, log_reading
+from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, log_reading
 from adapters.nats.client import NatsClient
 
 
@@ -51,5 +52,76 @@ def test_an_announced_event_the_first_read_misses_is_read_again_without_another_
         assert not alive, "the announced event was never read"
         assert recorder.missed
         assert received == [second]
+    finally:
+        client.close()
+
+
+def consumers_created(monkeypatch) -> list[int]:
+    """The first sequences of the consumers that reads create from now on."""
+    created: list[int] = []
+    run = log_reading._ConsumerRead.run
+
+    async def counted(read: log_reading._ConsumerRead) -> bool:
+        created.append(read.first_sequence)
+        return await run(read)
+
+    monkeypatch.setattr(log_reading._ConsumerRead, "run", counted)
+    return created
+
+
+def test_a_live_read_of_what_was_just_written_is_one_direct_get_and_creates_no_consumer(
+    nats_server, stream_name, monkeypatch
+):
+    client = NatsClient(nats_server.url)
+    try:
+        recorder = NatsApplicationRecorder(client, stream_name)
+        (before,) = recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "t", b"{}")])
+        written = [
+            i
+            for n in range(3)
+            for i in recorder.insert_events(
+                [
+                    StoredEvent(aggregate, v, "t", b"{}")
+                    for aggregate in [uuid.uuid4()]
+                    for v in range(1, n + 2)
+                ]
+            )
+        ]
+        created = consumers_created(monkeypatch)
+        read = recorder.select_notifications(
+            before, 100, inclusive_of_start=False, just_written=True
+        )
+        past_the_end = recorder.select_notifications(
+            written[-1], 100, inclusive_of_start=False, just_written=True
+        )
+        assert [n.id for n in read] == written
+        assert past_the_end == []
+        assert created == []
+    finally:
+        client.close()
+
+
+def test_a_live_read_longer_than_one_direct_get_goes_on_through_a_consumer_and_misses_nothing(
+    nats_server, stream_name, monkeypatch
+):
+    client = NatsClient(nats_server.url)
+    try:
+        recorder = NatsProcessRecorder(client, stream_name)
+        for n in range(12):  # saves of one to three events, a tracking record after every third
+            aggregate = uuid.uuid4()
+            save = [StoredEvent(aggregate, v, "t", b"{}") for v in range(1, n % 3 + 2)]
+            tracking = Tracking("upstream", n + 1) if n % 3 == 2 else None
+            recorder.insert_events(save, tracking=tracking)
+        monkeypatch.setattr(log_reading, "_DIRECT_BATCH", 4)
+        created = consumers_created(monkeypatch)
+        everything = [n.id for n in recorder.select_notifications(None, 1000)]
+        assert len(created) == 1
+        for start in (0, everything[2], everything[9]):
+            created.clear()
+            read = recorder.select_notifications(
+                start, 1000, inclusive_of_start=False, just_written=True
+            )
+            assert [n.id for n in read] == [i for i in everything if i > start]
+            assert len(created) == 1 and created[0] > 1  # only after the direct get's messages
     finally:
         client.close()
