@@ -1,6 +1,7 @@
 """Reading the event log: whole passes through JetStream consumers (``scan_log``), the live
-subscription of the eventsourcing library (``NatsSubscription``), and one aggregate or the last message
-on a subject by direct gets (``subject_entries``, ``last_on_subject``).
+subscription of the eventsourcing library (``NatsSubscription``, whose reads of what was just written
+begin with one batched direct get), and one aggregate or the last message on a subject by direct gets
+(``subject_entries``, ``last_on_subject``).
 
 A pass goes through a short-lived ephemeral pull consumer (no acks, in memory), read through a raw
 subscription of ``NatsClient``: stream sequence and delivery count come from the reply subject, headers
