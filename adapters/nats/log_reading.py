@@ -115,6 +115,27 @@ async def _direct_batch(
     None if the answer does not say so plainly (any status but the end of the batch or "no message",
     a gap in the sequences, no answer in time): the consumer then reads from `first_sequence`."""
     wanted = _DIRECT_BATCH if at_most is None else max(1, min(_DIRECT_BATCH, at_most()))
+    try:
+        messages, end = await _batched_direct_get(
+            client, stream, {"seq": first_sequence, "batch": wanted}
+        )
+    except NoAnswer:
+        return None
+    if end["Status"] == "404" and not messages:  # nothing at or after `first_sequence`
+        return [], [], False
+    sequences = [int((m.headers or {})["Nats-Sequence"]) for m in messages]
+    expected = list(range(first_sequence, first_sequence + len(messages)))
+    if end["Status"] != "204" or sequences != expected:
+        return None
+    subjects = [(m.headers or {})["Nats-Subject"].encode() for m in messages]
+    return subjects, [m.data for m in messages], end.get("Nats-Num-Pending", "0") != "0"
+
+
+async def _batched_direct_get(
+    client: NatsClient, stream: str, request: dict[str, object]
+) -> tuple[list[Msg], dict[str, str]]:
+    """The messages a batched direct get answers, and the headers of the status that ends them (204
+    at the end of the batch; another for a request the server could not answer)."""
     messages: list[Msg] = []
     done: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
 
@@ -129,23 +150,11 @@ async def _direct_batch(
     subscription = await client.nc.subscribe(inbox, cb=collect)
     try:
         await client.nc.publish(
-            f"$JS.API.DIRECT.GET.{stream}",
-            msgspec.json.encode({"seq": first_sequence, "batch": wanted}),
-            reply=inbox,
+            f"$JS.API.DIRECT.GET.{stream}", msgspec.json.encode(request), reply=inbox
         )
-        end = await asyncio.wait_for(done, client.timeout)
-    except NoAnswer:
-        return None
+        return messages, await asyncio.wait_for(done, client.timeout)
     finally:
         await subscription.unsubscribe()
-    if end["Status"] == "404" and not messages:  # nothing at or after `first_sequence`
-        return [], [], False
-    sequences = [int((m.headers or {})["Nats-Sequence"]) for m in messages]
-    expected = list(range(first_sequence, first_sequence + len(messages)))
-    if end["Status"] != "204" or sequences != expected:
-        return None
-    subjects = [(m.headers or {})["Nats-Subject"].encode() for m in messages]
-    return subjects, [m.data for m in messages], end.get("Nats-Num-Pending", "0") != "0"
 
 
 class _ConsumerRead:
@@ -368,27 +377,9 @@ async def _read_subject(
     read: list[tuple[int, list[tuple[int, EventRecord]]]] = []
     sequence = 1
     while True:
-        done = asyncio.get_running_loop().create_future()
-        messages: list[Msg] = []
-
-        async def collect(message: Msg, messages=messages, done=done) -> None:
-            status = message.headers.get("Status") if message.headers else None
-            if status is None:
-                messages.append(message)
-            elif not done.done():
-                done.set_result(status)
-
-        inbox = client.nc.new_inbox()
-        subscription = await client.nc.subscribe(inbox, cb=collect)
-        try:
-            await client.nc.publish(
-                f"$JS.API.DIRECT.GET.{stream}",
-                msgspec.json.encode({"seq": sequence, "next_by_subj": subject, "batch": READ_PAGE}),
-                reply=inbox,
-            )
-            await asyncio.wait_for(done, client.timeout)
-        finally:
-            await subscription.unsubscribe()
+        messages, _ = await _batched_direct_get(
+            client, stream, {"seq": sequence, "next_by_subj": subject, "batch": READ_PAGE}
+        )
         for message in messages:
             read.append((int(message.headers["Nats-Sequence"]), _direct_get_entries(message)))
         if len(messages) < READ_PAGE:

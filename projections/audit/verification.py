@@ -226,17 +226,7 @@ class LogVerifier:
         self.sequence = sequence
         if not entries:
             return
-        event = self.event
-        for position, record in entries:
-            event(
-                position,
-                record.originator_id,
-                record.originator_version,
-                record.topic,
-                record.state,
-                record.prev_hash,
-                record.hash,
-            )
+        self._events((entries,))
         first_position = entries[0][0]
         if (
             seal is None
@@ -269,6 +259,9 @@ class LogVerifier:
                 self.message(sequence, entries, seal)
             return
         self.sequence = first_sequence + len(messages) - 1
+        self._events(messages)
+
+    def _events(self, messages: Iterable[list[tuple[int, EventRecord]]]) -> None:
         event = self.event
         for entries in messages:
             for position, record in entries:
