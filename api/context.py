@@ -31,10 +31,18 @@ _RETRY_PAUSE_SECONDS = 0.25
 
 
 class _UnknownWrite(msgspec.Struct, frozen=True):
-    """A command whose write got no answer, kept with its idempotency key until a retry finds out."""
+    """A command whose write got no answer, kept with its idempotency key until a retry finds out;
+    with the writes of its earlier attempts that got none either (a retry's own write may go
+    unanswered too, and any of them may be committed late: at most one can, as each started from
+    the same version, or from a later one once the others could no longer be stored)."""
 
     command: str
     attempted: tuple[AttemptedSave, ...]
+    earlier: tuple[tuple[AttemptedSave, ...], ...] = ()
+
+    def then(self, attempted: tuple[AttemptedSave, ...]) -> _UnknownWrite:
+        """This command's next write, of unknown outcome too, with the ones before it."""
+        return _UnknownWrite(self.command, attempted, (*self.earlier, self.attempted))
 
 
 _unknown_write = msgspec.json.Decoder(_UnknownWrite)
@@ -109,7 +117,11 @@ class ApiContext:
                 recorded = rerun
         except PublishOutcomeUnknown as unknown:
             if idempotency_key is not None:
-                attempt = _UnknownWrite(type(command).__name__, unknown.attempted)
+                attempt = (
+                    _UnknownWrite(type(command).__name__, unknown.attempted)
+                    if taken_over is None
+                    else taken_over.then(unknown.attempted)
+                )
                 self.idempotency.leave_unknown(
                     principal.token_id, idempotency_key, _encoder.encode(attempt)
                 )
@@ -197,16 +209,17 @@ class ApiContext:
         return late
 
     def _stored_answer(self, write: _UnknownWrite) -> StoredResponse | None:
-        """The answer of a write that got no answer, if it is in the log (the first aggregate of the
-        save is the command's, as ``handle`` answers); None if it is not."""
+        """The answer of a write that got no answer, or of an earlier attempt's, if it is in the log
+        (the first aggregate of the save is the command's, as ``handle`` answers); None if none is."""
         recorder = self.app.recorder
         if not isinstance(recorder, JetStreamRecorder):  # only its writes can end unknown
             raise TypeError(f"a write of unknown outcome, but the log is {recorder!r}")
-        ids = recorder.stored_ids(write.attempted)
-        if ids is None:
-            return None
-        first = write.attempted[0]
-        return _accepted(write.command, UUID(first.originator_id), first.version, ids)
+        for attempted in (write.attempted, *write.earlier):
+            ids = recorder.stored_ids(attempted)
+            if ids is not None:
+                first = attempted[0]
+                return _accepted(write.command, UUID(first.originator_id), first.version, ids)
+        return None
 
     def _record(
         self,

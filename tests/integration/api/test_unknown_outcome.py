@@ -253,3 +253,35 @@ def test_a_retry_after_another_write_took_the_first_attempts_version_records_the
         retried.json()["version"] - 1,
         retried.json()["version"],
     ]
+
+
+def test_a_first_write_stored_after_a_retrys_own_write_went_unanswered_too_gets_its_answer(
+    context,
+):
+    """The first write gets no answer; the retry's own write gets none either (it never reached
+    NATS); then a replica commits the first one. The next retry looks for both writes, finds the
+    first, and answers as that attempt would have: the remark is recorded once."""
+    an_assessment(context)
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-3"}
+    client = context.app.recorder.client
+    write = client.write
+    held: list[tuple[object, ...]] = []
+
+    def unanswered(*args: object) -> bytes:
+        if held:  # the retry's write: lost, and the first one committed late
+            client.write = write
+            write(*held[0])
+        else:
+            held.append(args)
+        raise NatsTimeoutError
+
+    client.write = unanswered
+    with TestClient(create_app(context)) as api:
+        for _ in range(2):
+            unknown = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+            assert unknown.status_code == 503, unknown.text
+        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers["Idempotent-Replayed"] == "true"
+    (remark,) = remarks(context)
+    assert retried.json()["version"] == remark.originator_version
