@@ -141,7 +141,9 @@ def _drop_tables(connection: Connection, names: list[str]) -> None:
             connection.execute(text(f"DROP TABLE {_quoted(connection.engine, name)}"))
     finally:
         if sqlite:
-            connection.exec_driver_sql(f"PRAGMA secure_delete = {int(secure_delete)}")
+            # As read back: 0, 1, or 2 for FAST, which setting it to 2 would make ON.
+            setting = ("OFF", "ON", "FAST")[int(secure_delete)]
+            connection.exec_driver_sql(f"PRAGMA secure_delete = {setting}")
 
 
 def _drop_leftovers(engine: Engine) -> None:

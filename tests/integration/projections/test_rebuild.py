@@ -106,8 +106,9 @@ def test_the_rebuilt_tables_have_the_keys_and_indexes_of_the_migrated_ones(
     assert keys_and_indexes() == migrated
 
 
+@pytest.mark.parametrize(("setting", "read_back"), [("ON", 1), ("FAST", 2)])
 def test_the_old_tables_are_dropped_without_overwriting_their_pages(
-    facts_app: GovernanceApplication, tmp_path: Path
+    facts_app: GovernanceApplication, tmp_path: Path, setting: str, read_back: int
 ) -> None:
     """SQLite may be built to zero what is deleted (``secure_delete``), which for the read model's
     tables, copies of the log, only cost writing them once more; the API's tokens share the
@@ -116,7 +117,7 @@ def test_the_old_tables_are_dropped_without_overwriting_their_pages(
     engine = create_engine(f"sqlite:///{file}", poolclass=SingletonThreadPool)
     migrate(engine)
     with engine.begin() as connection:
-        connection.exec_driver_sql("PRAGMA secure_delete = ON")
+        connection.exec_driver_sql(f"PRAGMA secure_delete = {setting}")
     ProjectionRunner(facts_app, engine).catch_up()
     marker = f"only-in-the-old-tables-{uuid.uuid4().hex}"
     events = read_model_tables().events
@@ -128,7 +129,7 @@ def test_the_old_tables_are_dropped_without_overwriting_their_pages(
     rebuild(facts_app, engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == read_back
     engine.dispose()
     assert marker.encode() in file.read_bytes()
 
