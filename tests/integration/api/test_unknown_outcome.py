@@ -209,6 +209,21 @@ def remarks(context: ApiContext) -> list[object]:
     ]
 
 
+def the_remark_is_answered_once_after(context: ApiContext, *, unanswered: int) -> None:
+    """`unanswered` attempts of the remark get 503; the next retry gets the first attempt's answer,
+    and the remark is in the log once, at the version that answer names."""
+    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark"}
+    with TestClient(create_app(context)) as api:
+        for _ in range(unanswered):
+            unknown = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+            assert unknown.status_code == 503, unknown.text
+        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers["Idempotent-Replayed"] == "true"
+    (remark,) = remarks(context)
+    assert retried.json()["version"] == remark.originator_version
+
+
 def test_a_command_taken_twice_is_recorded_once_when_its_first_write_lands_after_the_look_up(
     context,
 ):
@@ -217,16 +232,8 @@ def test_a_command_taken_twice_is_recorded_once_when_its_first_write_lands_after
     The retry saves only from the version the first write started at; the assessment moved on, so
     it looks again, finds the write, and answers as the first attempt would have."""
     an_assessment(context)
-    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-1"}
     committing_the_first_write_after_the_look_up(context)
-    with TestClient(create_app(context)) as api:
-        first = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
-        assert first.status_code == 503, first.text
-        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
-        assert retried.status_code == 201, retried.text
-        assert retried.headers["Idempotent-Replayed"] == "true"
-    (remark,) = remarks(context)
-    assert retried.json()["version"] == remark.originator_version
+    the_remark_is_answered_once_after(context, unanswered=1)
 
 
 def test_a_retry_after_another_write_took_the_first_attempts_version_records_the_command_once(
@@ -262,7 +269,6 @@ def test_a_first_write_stored_after_a_retrys_own_write_went_unanswered_too_gets_
     NATS); then a replica commits the first one. The next retry looks for both writes, finds the
     first, and answers as that attempt would have: the remark is recorded once."""
     an_assessment(context)
-    headers = {**bearer(context, Role.ADMIN), "Idempotency-Key": "remark-3"}
     client = context.app.recorder.client
     write = client.write
     held: list[tuple[object, ...]] = []
@@ -276,12 +282,4 @@ def test_a_first_write_stored_after_a_retrys_own_write_went_unanswered_too_gets_
         raise NatsTimeoutError
 
     client.write = unanswered
-    with TestClient(create_app(context)) as api:
-        for _ in range(2):
-            unknown = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
-            assert unknown.status_code == 503, unknown.text
-        retried = api.post("/norms/assessments/remarks", json=REMARK, headers=headers)
-        assert retried.status_code == 201, retried.text
-        assert retried.headers["Idempotent-Replayed"] == "true"
-    (remark,) = remarks(context)
-    assert retried.json()["version"] == remark.originator_version
+    the_remark_is_answered_once_after(context, unanswered=2)
