@@ -49,7 +49,25 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
-        return _encoder.encode(line).decode()
+        return _encoded(line).decode()
+
+
+def _encoded(line: dict[str, Any] | msgspec.Struct) -> bytes:
+    """A log line as JSON. A text that UTF-8 cannot hold (a lone surrogate: undecodable bytes of a
+    URL, as a server may pass them on in the path) is written with that character escaped: a line
+    that could not be encoded would leave the request out of the log altogether."""
+    try:
+        return _encoder.encode(line)
+    except UnicodeEncodeError:
+        fields = msgspec.structs.asdict(line) if isinstance(line, msgspec.Struct) else line
+        return _encoder.encode(
+            {
+                name: value.encode("utf-8", "backslashreplace").decode()
+                if isinstance(value, str)
+                else value
+                for name, value in fields.items()
+            }
+        )
 
 
 class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -143,7 +161,7 @@ def log_request(fields: dict[str, Any]) -> None:
         )
         return
     line = _AccessLine(_utc_now(), "info", access_log.name, "request", **fields)
-    handler.write_encoded(_encoder.encode(line) + b"\n")
+    handler.write_encoded(_encoded(line) + b"\n")
 
 
 # The second the access log's last line was written in, and its date and time of day, formatted.

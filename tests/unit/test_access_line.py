@@ -97,3 +97,20 @@ def test_on_a_text_stream_over_bytes_the_lines_keep_their_order_and_form(stream)
     assert written[1]["path"] == FIELDS["path"]
     # The time as JsonFormatter writes it: ISO 8601 in UTC, to the millisecond.
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", written[1]["time"])
+
+
+def test_a_path_utf8_cannot_hold_is_logged_escaped_not_left_out(stream) -> None:
+    """A lone surrogate in the path (undecodable bytes of a URL) made the line unencodable: the
+    request went unlogged, by either way of writing the line."""
+    service = logging.getLogger("regiekaart")
+    service.handlers[:] = service.handlers[:1]
+    odd = {**FIELDS, "path": '/regions/x\udcff"\n'}
+    log_request(odd)
+    passing = logging.Filter()
+    access_log.addFilter(passing)
+    try:
+        log_request(odd)
+    finally:
+        access_log.removeFilter(passing)
+    direct, recorded = lines(stream)
+    assert direct["path"] == recorded["path"] == '/regions/x\\udcff"\n'
