@@ -15,7 +15,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.sql import create_engine, migrate
 from api.app import create_app
-from api.context import ApiContext
+from api.context import ApiContext, _unknown_write
 from domain.compliance import ComplianceAssessment, NormFramework, Verdict
 from domain.registry import Municipality
 from domain.values import PartialDate, SubjectKind, SubjectRef
@@ -283,3 +283,14 @@ def test_a_first_write_stored_after_a_retrys_own_write_went_unanswered_too_gets_
 
     client.write = unanswered
     the_remark_is_answered_once_after(context, unanswered=2)
+
+
+def test_a_write_kept_before_earlier_attempts_were_kept_still_reads():
+    """A key left unknown by the release before this one holds no earlier attempts."""
+    kept = (
+        b'{"command":"RegisterMunicipality","attempted":'
+        b'[["3c1e2a55-6f7b-4c1d-9a4e-2b8f6d0c1e3a","R.e.3c1e",1,1,"ab"]]}'
+    )
+    write = _unknown_write.decode(kept)
+    assert (write.command, write.earlier) == ("RegisterMunicipality", ())
+    assert write.attempted[0].version == 1
