@@ -35,6 +35,7 @@ from typing import Any
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.cloudevents import event_attributes, rfc3339
@@ -44,6 +45,8 @@ from domain.events import describe
 
 WRONG_LAST_SEQUENCE = 10071
 _ATTEMPTS = 10
+# How long a publish that no stream heard waits before it is sent again.
+_UNHEARD_PAUSE_SECONDS = 0.05
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -177,8 +180,8 @@ class FeedPublisher:
                 "Nats-Msg-Id": f"{headers['ce-id']}:{region}",
                 "Nats-Expected-Last-Sequence": str(feed.last_sequence),
             }
-            reply = await self.client.request(
-                self.layout.subject(region, subject_tail), body, headers=message_headers
+            reply = await self._send(
+                self.layout.subject(region, subject_tail), body, message_headers
             )
             answer = msgspec.json.decode(reply.data)
             error = answer.get("error")
@@ -194,6 +197,21 @@ class FeedPublisher:
             self._feeds[region] = _Feed(last_sequence=int(answer["seq"]), position=position)
             return True
         raise JetStreamApiError(409, WRONG_LAST_SEQUENCE, f"the feed of {region} keeps changing")
+
+    async def _send(self, subject: str, body: bytes, headers: dict[str, str]) -> Msg:
+        """Publishes to a feed and returns JetStream's answer. A feed's stream created a moment ago
+        in a cluster may not be heard on the node this connection reaches yet (the stream's interest
+        travels the cluster's routes): nobody took the message then, so it is sent again, until the
+        client's timeout, rather than failing the fan-out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.client.timeout
+        while True:
+            try:
+                return await self.client.request(subject, body, headers=headers)
+            except NoRespondersError:
+                if loop.time() + _UNHEARD_PAUSE_SECONDS >= deadline:
+                    raise
+                await asyncio.sleep(_UNHEARD_PAUSE_SECONDS)
 
     async def _feed(self, region: str) -> _Feed:
         feed = self._feeds.get(region)
