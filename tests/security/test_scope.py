@@ -154,7 +154,11 @@ def test_a_coordinator_still_records_a_decision_naming_a_region_of_their_coopera
     answer = g7_coordinator.post(path, json=own)
     assert answer.status_code == 201, answer.text
     assert [e["slug"] for e in log.after(before)] == [own["agreement"]]
-    assert own["agreement"] in admin.get("/regions/achterhoek/map").text
+    # The map reflects the command once the read model reached its position; read sooner, it may not yet.
+    position = answer.headers["Regiekaart-Position"]
+    reflected = admin.get("/regions/achterhoek/map", params={"min_position": position})
+    assert reflected.status_code == 200, reflected.text
+    assert own["agreement"] in reflected.text
 
 
 # -- a municipality reaches its region: naming one is naming the region -----------------------------
