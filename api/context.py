@@ -75,6 +75,11 @@ class ApiContext:
         self.token_cache = TokenCache(self.tokens)
         self.idempotency = IdempotencyStore(engine)
         self.region_index = RegionEventIndex(app)
+        # Subjects (kind, slug) found in the log by a map read that waits for a position. Nothing is
+        # ever removed from the log, so one found stays found, and the next such read of its map does
+        # not ask again: asking (a worker thread replaying the aggregate) came before the wait, on the
+        # way from a command's answer to the map that shows it.
+        self.recorded_subjects: set[tuple[str, str]] = set()
 
     def aggregates_named(self, name: str) -> dict[UUID, str]:
         """The aggregates ``name`` names, each with its kind: its id, or every recorded aggregate

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import ListenNotifySubscription, Notification, ShutDown
 from sqlalchemy import Engine, Index
 from sqlalchemy.exc import DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseAway
@@ -224,17 +224,15 @@ class ProjectionRunner:
         """Follows the log from the table's position until stopped, the lease is lost or the
         position moves under it."""
         position = self.position()
-        pending: queue.Queue[Notification | BaseException] = queue.Queue(self.batch_size * 4)
         subscription = self.app.recorder.subscribe(gt=position)
-        feeder = threading.Thread(
-            target=_feed, args=(subscription, pending), name="projection-feed", daemon=True
-        )
-        feeder.start()
+        pages = _Pages(subscription)
         try:
             while not self._stopped.is_set():
                 if self.lease is not None and not self.lease.renew():
                     return
-                batch = _drain(pending, self.batch_size, timeout=0.2)
+                batch = pages.take(self.batch_size, timeout=0.2)
+                if batch is None:  # the subscription ended without an error: follow it anew
+                    return
                 if not batch:
                     continue
                 try:
@@ -244,9 +242,6 @@ class ProjectionRunner:
                     return
         finally:
             subscription.stop()
-            while feeder.is_alive():  # a feeder blocked on a full queue gets room to see the stop
-                _drain(pending, self.batch_size, timeout=0.05, raise_errors=False)
-            feeder.join()
 
     def _apply_setting_aside(
         self, batch: Sequence[Notification], position: int | None
@@ -289,28 +284,41 @@ class ProjectionRunner:
         return self.apply([], position, up_to=notification.id)
 
 
-def _feed(subscription: Any, pending: queue.Queue[Any]) -> None:
-    try:
-        for notification in subscription:
-            pending.put(notification)
-    except BaseException as error:  # noqa: BLE001 - handed to the applying thread
-        pending.put(error)
+class _Pages:
+    """The pages of notifications a subscription's pull thread has read, taken by the applying thread
+    itself. A thread between them used to hand the notifications on one at a time through a queue of
+    its own: one more hand-over, and one more wait for the GIL, on every event's way to the maps.
 
+    Every subscription the runner can follow is the library's ``ListenNotifySubscription`` (NATS,
+    PostgreSQL, in memory), whose pull thread puts each page it reads on ``_notifications_queue``, as
+    ``adapters.nats.log_reading.NatsSubscription`` relies on too."""
 
-def _drain(
-    pending: queue.Queue[Any], limit: int, timeout: float, raise_errors: bool = True
-) -> list[Notification]:
-    try:
-        first = pending.get(timeout=timeout)
-    except queue.Empty:
-        return []
-    batch = [first]
-    while len(batch) < limit:
-        try:
-            batch.append(pending.get_nowait())
-        except queue.Empty:
-            break
-    for item in batch:
-        if isinstance(item, BaseException) and raise_errors:
-            raise item
-    return batch
+    def __init__(self, subscription: ListenNotifySubscription[Any]) -> None:
+        self._subscription = subscription
+        self._queue = subscription._notifications_queue
+        self._left: list[Notification] = []
+
+    def take(self, limit: int, timeout: float) -> list[Notification] | None:
+        """At most ``limit`` notifications, in log order: those read so far, waiting up to
+        ``timeout`` for the first (an empty list if none came). None once the subscription has
+        ended; the error that ended it, if any, is raised."""
+        batch = self._left
+        if not batch:
+            try:
+                batch = list(self._queue.get(timeout=timeout))
+            except queue.Empty:
+                return []
+            except ShutDown:
+                return self._ended()
+        while len(batch) < limit:
+            try:
+                batch.extend(self._queue.get_nowait())
+            except (queue.Empty, ShutDown):
+                break
+        batch, self._left = batch[:limit], batch[limit:]
+        return batch
+
+    def _ended(self) -> None:
+        error = self._subscription._thread_error
+        if error is not None:
+            raise error

@@ -40,7 +40,7 @@ from nats.errors import (
 from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
-from nats.protocol.command import hpub_cmd
+from nats.protocol.command import hpub_cmd, pub_cmd
 from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
 
 T = TypeVar("T")
@@ -301,20 +301,27 @@ class NatsClient:
 
     def send_soon(self, subject: str, payload: bytes) -> None:
         """Publishes on core NATS without waiting for it, for a message that may be lost (a wake-up):
-        one sent while the connection is away, or that nats-py refuses, is dropped."""
+        one sent while the connection is away, or that nats-py refuses, is dropped.
 
-        async def send() -> None:
-            if self.nc.is_connected:
-                with contextlib.suppress(Exception):
-                    await self.nc.publish(subject, payload)
+        Framed on the caller's thread and put on the socket by the one loop callback that takes it, as
+        ``write`` does: through nats-py's publish a task ran it and the flusher, a task of its own, wrote
+        it a turn later, on a loop that the live subscriptions' reads share (the read model's signal
+        waited behind them between a batch applied and the API workers told)."""
+        command = pub_cmd(subject, "", payload)
 
-        def start() -> None:
-            task = self._loop.create_task(send())
+        def send() -> None:
+            if not self.nc.is_connected or self._put_on_socket(command, payload):
+                return
+            task = self._loop.create_task(self._publish_or_drop(subject, payload))
             self._sending.add(task)  # the loop keeps only a weak reference to a task
             task.add_done_callback(self._sending.discard)
 
         with contextlib.suppress(RuntimeError):  # the loop is closed: the client is gone
-            self._loop.call_soon_threadsafe(start)
+            self._loop.call_soon_threadsafe(send)
+
+    async def _publish_or_drop(self, subject: str, payload: bytes) -> None:
+        with contextlib.suppress(Exception):
+            await self.nc.publish(subject, payload)
 
     async def request(
         self,
@@ -394,6 +401,18 @@ class NatsClient:
     def _send(
         self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes
     ) -> None:
+        if self._put_on_socket(command, payload):
+            return
+        # Reconnecting, draining or commands queued: nats-py's own publish keeps the order and holds
+        # the message across a reconnect.
+        publish = self._loop.create_task(
+            self.nc.publish(subject, payload, reply=reply.decode(), headers=headers)
+        )
+        publish.add_done_callback(lambda done: self._publish_failed(done, reply))
+
+    def _put_on_socket(self, command: bytes, payload: bytes) -> bool:
+        """Writes a framed message straight to the socket if nothing is queued before it (on the
+        loop); False if it cannot go so and must take nats-py's publish."""
         nc = self.nc
         # nats-py's private state, read as its own flusher does: with nothing queued before it, the
         # message goes straight to the socket.
@@ -401,13 +420,8 @@ class NatsClient:
             nc._transport.write(command)
             nc.stats["out_msgs"] += 1
             nc.stats["out_bytes"] += len(payload)
-            return
-        # Reconnecting, draining or commands queued: nats-py's own publish keeps the order and holds
-        # the message across a reconnect.
-        publish = self._loop.create_task(
-            nc.publish(subject, payload, reply=reply.decode(), headers=headers)
-        )
-        publish.add_done_callback(lambda done: self._publish_failed(done, reply))
+            return True
+        return False
 
     def _publish_failed(self, publish: asyncio.Task[None], reply: bytes) -> None:
         error = ConnectionClosedError() if publish.cancelled() else publish.exception()

@@ -206,8 +206,12 @@ async def cached_map(
         # A subject the log does not know is not known at any position: 404 now, not after the
         # wait. One the read model does not know yet may be what the awaited command registered.
         kind = MAP_SUBJECTS[query.__name__]
-        if not await anyio.to_thread.run_sync(context.app.exists, AGGREGATE_BY_KIND[kind], slug):
-            raise NotFoundException(str(not_registered(kind, slug)))
+        if (kind, slug) not in context.recorded_subjects:
+            if not await anyio.to_thread.run_sync(
+                context.app.exists, AGGREGATE_BY_KIND[kind], slug
+            ):
+                raise NotFoundException(str(not_registered(kind, slug)))
+            context.recorded_subjects.add((kind, slug))
     if min_position is not None and not await watch.reached(
         min_position, MIN_POSITION_WAIT_SECONDS
     ):

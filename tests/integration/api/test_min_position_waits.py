@@ -155,3 +155,29 @@ def _catch_up_once_waited_for(context: ApiContext, waits: list[int]) -> None:
             break
         time.sleep(0.01)
     ProjectionRunner(context.app, context.engine).catch_up()
+
+
+def test_a_subject_found_in_the_log_is_not_looked_up_again_by_the_next_wait(
+    context: ApiContext, client: TestClient, waits: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log never loses a subject: the next map read that waits for a position goes straight to
+    the wait, without a worker thread asking the log first."""
+    monkeypatch.setattr(api.controllers.reads, "MIN_POSITION_WAIT_SECONDS", 0.05)
+    admin = bearer(context, Role.ADMIN)
+    position = _register_region(client, admin, "gezochte-regio", "Gezochte regio")
+    asked: list[str] = []
+    exists = context.app.exists
+
+    def counted(cls: Any, slug: str) -> bool:
+        asked.append(slug)
+        return exists(cls, slug)
+
+    monkeypatch.setattr(context.app, "exists", counted)
+    for _ in range(2):  # no runner here: each waits in vain, and is 503
+        answer = client.get(
+            "/regions/gezochte-regio/map", params={"min_position": position}, headers=admin
+        )
+        assert answer.status_code == 503, answer.text
+
+    assert waits == [position, position]
+    assert asked == ["gezochte-regio"]

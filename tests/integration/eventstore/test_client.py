@@ -88,3 +88,22 @@ def test_a_write_while_the_connection_is_down_is_sent_once_it_is_back(
         assert answer == {"stream": stream_name, "seq": 1}
     finally:
         client.close()
+
+
+def test_a_message_sent_soon_is_put_on_the_socket_and_arrives_in_order(client):
+    """``send_soon`` (the read model's signal) puts each message on the socket behind whatever was
+    queued before it: each arrives, in the order sent."""
+    subject = f"test.soon.{uuid.uuid4().hex}"
+    received: list[bytes] = []
+    arrived = threading.Event()
+
+    async def note(message: Msg) -> None:
+        received.append(message.data)
+        if len(received) == 50:
+            arrived.set()
+
+    client.subscribe(subject, note)
+    for number in range(50):
+        client.send_soon(subject, b"%d" % number)
+    assert arrived.wait(5)
+    assert received == [b"%d" % number for number in range(50)]
