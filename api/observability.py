@@ -86,6 +86,9 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
         with self.lock:  # type: ignore[union-attr]
             self._held.append(line)
 
+    def holds_lines(self) -> bool:
+        return bool(self._held)  # read without the lock: only the event loop's thread adds lines
+
     def write_held(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._write_held()
@@ -321,20 +324,22 @@ class _EndOfTurn:
         self._queued_on: asyncio.AbstractEventLoop | None = None
 
     def soon(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        queued = self._queued_on
+        if queued is not None and queued.is_running():
+            return  # queued already (asking for the running loop first took ten times as long)
+        loop = asyncio._get_running_loop()
+        if loop is None:
             self.write()
-            return
-        if self._queued_on is not loop:
+        else:
             self._queued_on = loop
             loop.call_soon(self.write)
 
     def write(self) -> None:
         self._queued_on = None
         REQUEST_METRICS.write()
-        if _service_handler is not None:
-            _service_handler.write_held()
+        handler = _service_handler
+        if handler is not None and handler.holds_lines():
+            handler.write_held()
 
 
 END_OF_TURN = _EndOfTurn()
