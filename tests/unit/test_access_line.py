@@ -4,9 +4,12 @@ still gets its records."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
+import subprocess
+import sys
 
 import msgspec
 import pytest
@@ -114,3 +117,101 @@ def test_a_path_utf8_cannot_hold_is_logged_escaped_not_left_out(stream) -> None:
         access_log.removeFilter(passing)
     direct, recorded = lines(stream)
     assert direct["path"] == recorded["path"] == '/regions/x\\udcff"\n'
+
+
+class _CountedBytes(io.BytesIO):
+    """The bytes under a text stream, counting the writes that reach them."""
+
+    writes = 0
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.writes += 1
+        return super().write(data)
+
+
+def _text_over(binary: io.BytesIO) -> io.TextIOWrapper:
+    text = io.TextIOWrapper(binary, encoding="utf-8", line_buffering=True)
+    service = logging.getLogger("regiekaart")
+    service.handlers[:] = service.handlers[:1]
+    service.handlers[0].setStream(text)  # type: ignore[attr-defined]
+    return text
+
+
+def _messages(binary: io.BytesIO) -> list[str]:
+    return [msgspec.json.decode(line)["message"] for line in binary.getvalue().splitlines()]
+
+
+def test_the_access_lines_of_a_loop_turn_are_written_together_before_the_loop_waits(
+    stream,
+) -> None:
+    binary = _CountedBytes()
+    _text_over(binary)
+
+    async def three_requests_in_one_turn() -> tuple[int, int]:
+        for _ in range(3):
+            log_request(FIELDS)
+        during_the_turn = len(binary.getvalue().splitlines())
+        await asyncio.sleep(0.01)  # the loop has nothing ready: it waits
+        return during_the_turn, len(binary.getvalue().splitlines())
+
+    assert asyncio.run(three_requests_in_one_turn()) == (0, 3)
+    assert binary.writes == 1
+
+
+def test_a_line_logged_after_access_lines_is_written_after_them(stream) -> None:
+    """A reader of the log sees the lines in the order they were logged, held or not."""
+    binary = io.BytesIO()
+    text = _text_over(binary)
+
+    async def a_request_then_a_warning() -> None:
+        log_request(FIELDS)
+        logging.getLogger("regiekaart.api").warning("after")
+
+    asyncio.run(a_request_then_a_warning())
+    text.flush()
+    assert _messages(binary) == ["request", "after"]
+
+
+def test_access_lines_held_when_the_loop_stops_are_written_when_the_process_exits() -> None:
+    """The loop stopped before the turn's lines were written (their write was still queued):
+    logging's flush at exit writes them."""
+    program = f"""
+import asyncio
+from api.observability import configure_logging, log_request
+configure_logging()
+loop = asyncio.new_event_loop()
+async def a_request_then_stop():
+    log_request({FIELDS!r})
+    loop.stop()
+loop.run_until_complete(a_request_then_stop())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    written = [msgspec.json.decode(line) for line in done.stderr.splitlines()]
+    assert [(line["message"], line["path"]) for line in written] == [("request", FIELDS["path"])]
+
+
+def test_a_loop_that_stopped_before_its_turn_ended_does_not_hold_the_next_loops_lines(
+    stream,
+) -> None:
+    """One process, one loop after another (as tests run apps): the first stopped with its turn's
+    write still queued; the next loop's turn writes both lines."""
+    binary = io.BytesIO()
+    _text_over(binary)
+    stopped = asyncio.new_event_loop()
+
+    async def a_request_then_stop() -> None:
+        log_request(FIELDS)
+        stopped.stop()
+
+    stopped.run_until_complete(a_request_then_stop())
+    assert _messages(binary) == []  # its write is still queued on the stopped loop
+
+    async def a_request_then_wait() -> None:
+        log_request(FIELDS)
+        await asyncio.sleep(0.01)
+
+    asyncio.run(a_request_then_wait())
+    stopped.close()
+    assert _messages(binary) == ["request", "request"]
