@@ -187,6 +187,18 @@ def state_of(line: ExportLine) -> bytes:
     return bytes(line.data)
 
 
+# What an export is read through: verifying takes it line by line, and a buffer of this size reads
+# the file once every hundred lines or so, Python's default (the file system's block, 4 KiB here)
+# once every three. Verifying a 200,000-event export cost 4.87 CPU µs a line with 4 KiB, 4.20-4.25
+# with 64-256 KiB, 4.36 with 1 MiB (medians of five or six rounds each, alternating, load 6).
+EXPORT_READ_BUFFER = 128 * 1024
+
+
+def open_export(path: Path) -> BinaryIO:
+    """An export file opened for reading, as ``audit verify --file`` reads it."""
+    return path.open("rb", buffering=EXPORT_READ_BUFFER)
+
+
 def read_lines(source: BinaryIO, first: int = 1) -> Iterator[tuple[int, ExportLine]]:
     """The lines of an export with their numbers, counted from `first`; blank lines are passed over, a
     line that is not an export line raises UnreadableLine."""

@@ -24,7 +24,7 @@ from adapters.event_log_format import (
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import JetStreamRecorder
-from adapters.seal import seal_in_headers
+from adapters.seal import HeaderSeals
 
 
 def checkpoint_stream(stream: str) -> str:
@@ -49,7 +49,7 @@ class NatsLog:
         def accept_run(
             first_sequence: int,
             messages: list[list[tuple[int, EventRecord]]],
-            seals: list[str | None],
+            seals: Sequence[str | None],
         ) -> None:
             for sequence, entries, seal in zip(count(first_sequence), messages, seals):
                 accept(sequence, entries, seal)
@@ -59,7 +59,7 @@ class NatsLog:
     def scan_runs(
         self,
         after: int,
-        accept: Callable[[int, list[list[tuple[int, EventRecord]]], list[str | None]], None],
+        accept: Callable[[int, list[list[tuple[int, EventRecord]]], Sequence[str | None]], None],
     ) -> None:
         """As ``scan``, the messages of a run of consecutive stream sequences in one call:
         `accept(first sequence, the events of each message with their positions, each one's seal)`.
@@ -74,7 +74,7 @@ class NatsLog:
             payloads: Sequence[bytes],
             headers: Sequence[bytes | None],
         ) -> bool:
-            seals = list(map(seal_in_headers, headers))
+            seals = HeaderSeals(headers)
             run = checked_run_entries(stream, first_sequence, subjects, payloads)
             if run is not None:
                 accept(first_sequence, run, seals)

@@ -16,6 +16,7 @@ from nats.errors import NoServersError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.audit import open_export
 from adapters.data_dir import Kept
 from adapters.nats.audit import NatsLog
 from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
@@ -105,7 +106,7 @@ def verify(
         trusted = known_public_keys(settings.effective_signing_key_file)
     try:
         if export_file is not None:
-            with export_file.open("rb") as source:
+            with open_export(export_file) as source:
                 verified = verify_export(source, trusted)
         else:
             with _event_log(settings) as log:

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable, Iterable
-from itertools import count, repeat
+from collections.abc import Callable, Iterable, Sequence
+from itertools import count
 from typing import Protocol
 
 import msgspec
@@ -44,7 +44,7 @@ from adapters.event_log_format import (
     UnreadableEntry,
     encode_record,
 )
-from adapters.seal import seal_holds, seal_key
+from adapters.seal import all_sealed_by, seal_holds, seal_key
 from projections.audit.log_claims import (
     GENESIS_LOG_HASH,
     Checkpoint,
@@ -239,7 +239,7 @@ class LogVerifier:
         self,
         first_sequence: int,
         messages: list[list[tuple[int, EventRecord]]],
-        seals: list[str | None],
+        seals: Sequence[str | None],
     ) -> None:
         """Stored messages with consecutive stream sequences from `first_sequence` on, with their
         seals, as ``message`` takes them one by one. A run that follows the last message fed and
@@ -247,13 +247,11 @@ class LogVerifier:
         ``key_accepted``) needs no step per message, only its events checked; any other run is taken
         message by message, so that a fault is named where it is."""
         last = messages[-1]
-        key = self.key_accepted
         if (
             first_sequence != self.sequence + 1
             or not last
             or last[0][0] > self.seals_checked_after
-            or None in seals
-            or not all(map(str.startswith, seals, repeat(key)))
+            or not all_sealed_by(seals, self.key_accepted)
         ):
             for sequence, entries, seal in zip(count(first_sequence), messages, seals):
                 self.message(sequence, entries, seal)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import statistics
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import msgspec
 from nacl.signing import SigningKey
 
+from adapters.audit import open_export
 from adapters.event_log_format import EventRecord, event_hash, subject_token
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
@@ -176,8 +176,8 @@ def measure(events: int, aggregates: int, rounds: int) -> AuditRun:
         size = export_path.stat().st_size
 
         def verify_file() -> object:
-            with export_path.open("rb") as source:
-                return verify_export(io.BufferedReader(source, 1 << 20), trusted)
+            with open_export(export_path) as source:  # as `audit verify --file` reads it
+                return verify_export(source, trusted)
 
         file_seconds, verified_file = _timed(verify_file, rounds)
         assert verified_file.log_hash == verified.log_hash

@@ -12,7 +12,7 @@ from nacl.signing import SigningKey
 
 from adapters.audit import load_signing_key, public_key_path, signing_key_path
 from adapters.event_log_format import EventRecord, event_hash
-from adapters.seal import Sealer
+from adapters.seal import SEAL_HEADER, HeaderSeals, Sealer, all_sealed_by
 from projections.audit import (
     GENESIS_LOG_HASH,
     Checkpoint,
@@ -446,6 +446,84 @@ def test_a_seal_by_another_key_in_a_run_is_named_at_its_message(key):
     fault = fault_of(log, key)
 
     assert (fault.position, fault.kind) == (position, FaultKind.OTHER_KEY)
+
+
+def _header_block(*headers: tuple[str, str]) -> bytes:
+    """A message's raw header block as NATS delivers it."""
+    return (
+        b"NATS/1.0\r\n"
+        + b"".join(f"{name}: {value}\r\n".encode() for name, value in headers)
+        + b"\r\n"
+    )
+
+
+class HeaderRunLog(RunLog):
+    """A run log whose seals come as NATS hands them on: in raw header blocks, each seal after the
+    header the recorder writes before it."""
+
+    def scan_runs(self, after, accept) -> None:
+        def from_headers(first, messages, seals) -> None:
+            blocks = [
+                None
+                if seal is None
+                else _header_block(
+                    ("Nats-Expected-Last-Subject-Sequence", "7"), (SEAL_HEADER, seal)
+                )
+                for seal in seals
+            ]
+            accept(first, messages, HeaderSeals(blocks))
+
+        super().scan_runs(after, from_headers)
+
+
+def test_a_log_whose_seals_are_read_from_header_blocks_verifies_as_one_read_one_by_one(key):
+    log = sealed_run_log(key, 14, checkpointed=10)
+    from_headers = HeaderRunLog(log.events)
+    from_headers.seals, from_headers.checkpoints = log.seals, log.checkpoints
+
+    assert verify_log(from_headers, [public(key)]) == verify_log(_one_by_one(log), [public(key)])
+
+
+@pytest.mark.parametrize("missing", [True, False])  # no seal; or one by another key
+def test_a_seal_missing_or_by_another_key_in_a_run_of_header_blocks_is_named(key, missing):
+    log = sealed_run_log(key, 14, checkpointed=10)
+    from_headers = HeaderRunLog(log.events)
+    from_headers.seals, from_headers.checkpoints = log.seals, log.checkpoints
+    position, record = log.events[6]
+    if missing:
+        del from_headers.seals[position]
+    else:
+        from_headers.seals[position] = Sealer(SigningKey.generate()).seal(log.stream, record.hash)
+
+    fault = fault_of(from_headers, key)
+
+    assert (fault.position, fault.kind) == (
+        position,
+        FaultKind.UNSEALED if missing else FaultKind.OTHER_KEY,
+    )
+
+
+def test_seals_in_header_blocks_are_by_a_key_only_if_each_blocks_first_seal_is():
+    ours, theirs = Sealer(SigningKey.generate()), Sealer(SigningKey.generate())
+    key = ours.seal("EVENTS", "00" * 32).partition(":")[0] + ":"
+    sealed = _header_block(
+        ("Nats-Expected-Last-Subject-Sequence", "7"), (SEAL_HEADER, ours.seal("EVENTS", "11" * 32))
+    )
+    other_first = _header_block(
+        (SEAL_HEADER, theirs.seal("EVENTS", "22" * 32)),
+        (SEAL_HEADER, ours.seal("EVENTS", "22" * 32)),
+    )
+    spaced = _header_block((SEAL_HEADER, "  " + ours.seal("EVENTS", "33" * 32)))
+
+    assert all_sealed_by(HeaderSeals([sealed, sealed]), key)
+    assert not all_sealed_by(HeaderSeals([sealed, other_first]), key)
+    assert not all_sealed_by(HeaderSeals([sealed, None]), key)
+    assert not all_sealed_by(HeaderSeals([sealed, _header_block(("Other", "x"))]), key)
+    # A seal read as a value stripped of its spaces is by the key, though not found right after the
+    # header's name: the seals are then read.
+    assert not HeaderSeals([sealed, spaced]).start_with(key)
+    assert all_sealed_by(HeaderSeals([sealed, spaced]), key)
+    assert list(HeaderSeals([spaced, None])) == [ours.seal("EVENTS", "33" * 32), None]
 
 
 # --- the signing key --------------------------------------------------------------------------------
