@@ -49,6 +49,9 @@ _DATE_FORMS = {
 }
 _NOTATIONS = {Precision.YEAR: "YYYY", Precision.MONTH: "YYYY-MM", Precision.DAY: "YYYY-MM-DD"}
 _FINENESS = {Precision.UNKNOWN: 0, Precision.YEAR: 1, Precision.MONTH: 2, Precision.DAY: 3}
+# The members, read once: on Python 3.11 each ``Precision.DAY`` costs about 150 ns (a module global
+# 15), and every date decoded from the log is checked (close to four an event).
+_DAY, _MONTH, _YEAR, _UNKNOWN = Precision.DAY, Precision.MONTH, Precision.YEAR, Precision.UNKNOWN
 
 
 class PartialDate(msgspec.Struct, frozen=True):
@@ -61,16 +64,16 @@ class PartialDate(msgspec.Struct, frozen=True):
         # Every event decoded from the log checks its dates here; the common cases return first.
         value, precision = self.value, self.precision
         if value is None:
-            if precision is not Precision.UNKNOWN:
+            if precision is not _UNKNOWN:
                 raise InvalidValue(f"a date of precision {precision} must have a value (got None)")
             return
-        if precision is Precision.DAY:
+        if precision is _DAY:
             return
-        if precision is Precision.UNKNOWN:
+        if precision is _UNKNOWN:
             raise InvalidValue(f"a date of precision unknown must not have a value (got {value})")
-        if precision is Precision.MONTH and value.day != 1:
+        if precision is _MONTH and value.day != 1:
             raise InvalidValue(f"a month-precision date is the 1st of its month (got {value})")
-        if precision is Precision.YEAR and (value.month, value.day) != (1, 1):
+        if precision is _YEAR and (value.month, value.day) != (1, 1):
             raise InvalidValue(f"a year-precision date is 1 January of its year (got {value})")
 
     @classmethod
@@ -125,9 +128,9 @@ class PartialDate(msgspec.Struct, frozen=True):
         """The last day this date can stand for; an unknown date reaches into the future."""
         if self.value is None:
             return date.max
-        if self.precision is Precision.YEAR:
+        if self.precision is _YEAR:
             return date(self.value.year, 12, 31)
-        if self.precision is Precision.MONTH:
+        if self.precision is _MONTH:
             next_month = date(
                 self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1
             )

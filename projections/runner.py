@@ -166,15 +166,21 @@ class ProjectionRunner:
         self, position: int | None, head: int, progress: Callable[[int], None] | None
     ) -> int | None:
         """The worker reads the log and describes it (``projections.worker``); this process applies
-        the facts and writes the rows, a batch at a time."""
-        with ReplayWorker(
-            type(self.app),
-            dict(self.app.env),
-            sqlite=self.engine.dialect.name == "sqlite",
-            fact_topics=FACT_TOPICS,
-            after=position or 0,
-            head=head,
-        ) as worker:
+        the facts and writes the rows, a batch at a time. The cycle collector stays paused from
+        batch to batch, not only while one is applied: decoding a batch from the worker and making
+        its notifications allocate millions of objects too, and the collector went over the
+        batch's rows again and again meanwhile."""
+        with (
+            cycle_collection_paused(),
+            ReplayWorker(
+                type(self.app),
+                dict(self.app.env),
+                sqlite=self.engine.dialect.name == "sqlite",
+                fact_topics=FACT_TOPICS,
+                after=position or 0,
+                head=head,
+            ) as worker,
+        ):
             for batch in worker.batches(self.batch_size):
                 position = self.apply(
                     [fact.notification() for fact in batch.facts],

@@ -177,3 +177,32 @@ def test_an_event_recorded_before_authorities_were_required_still_loads() -> Non
     assert event.authority.body is None
     assert event.authority.document == "gemeenten-2026: Gemeentelijke indeling 2026"
     assert event.municipality == "venlo"
+
+
+@pytest.mark.parametrize(
+    "bad_date",
+    [
+        {"value": "2017-12-15", "precision": "month"},
+        {"value": "2017-12-01", "precision": "year"},
+        {"value": "2017-12-01", "precision": "unknown"},
+        {"value": None, "precision": "day"},
+    ],
+)
+def test_a_date_its_precision_does_not_allow_fails_to_load_from_the_log(bad_date: dict) -> None:
+    """Dates decoded from the log are checked as dates made in the domain are."""
+    municipality = Municipality(
+        municipality="venlo",
+        name="Venlo",
+        source_spelling=None,
+        notes=None,
+        valid_from=PartialDate.parse("2022-01-01"),
+        valid_until=UNKNOWN_DATE,
+        **Attribution(principal="test").event_fields(),
+    )
+    stored = mapper.to_stored_event(municipality.collect_events()[0])
+    assert mapper.to_domain_event(stored).valid_from == PartialDate.parse("2022-01-01")
+    state = msgspec.json.decode(stored.state)
+    state["valid_from"] = bad_date
+    bad = dataclasses.replace(stored, state=msgspec.json.encode(state))
+    with pytest.raises(MapperDeserialisationError, match="originator_version 1"):
+        mapper.to_domain_event(bad)

@@ -23,7 +23,7 @@ def test_a_fact_notification_crosses_unchanged() -> None:
 
 
 def test_ranges_follow_each_other_in_log_order() -> None:
-    fact = FactNotification(5, str(uuid.uuid4()), True, 1, "t:T", b"{}")
+    fact = FactNotification(5, uuid.uuid4(), None, 1, "t:T", b"{}")
     first = Range(5, [fact], History([(4,), (5,)], [("region", "a", 4)], []))
     later = Range(9, [], History([(9,)], [("region", "b", 9)], [(9, "x:1")]))
     joined = first.followed_by(later)
