@@ -31,6 +31,7 @@ governance domain or of where the log comes from (NATS or an export file).
 from __future__ import annotations
 
 import hashlib
+import secrets
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from itertools import count
@@ -124,7 +125,9 @@ class LogVerifier:
         # The "<key>:" start of the last seal whose key was accepted. A seal that starts with it, of a
         # message from a position up to seals_checked_after on, needs nothing more: ``sealed`` returns
         # at once, and readers spare themselves the call (``message``, ``export._verify_export``).
-        self.key_accepted = "\0"
+        # Until a seal's key is accepted it is drawn afresh for each verification: a fixed start (it
+        # was a NUL) could be written into a forged seal to spare it every check.
+        self.key_accepted = f"\0{secrets.token_hex(16)}"
         self._log_hash = GENESIS_LOG_HASH
         # Per aggregate: the version, hash and position of its last event so far.
         self._heads: dict[str, tuple[int, str, int]] = {}

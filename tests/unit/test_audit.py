@@ -448,6 +448,19 @@ def test_a_seal_by_another_key_in_a_run_is_named_at_its_message(key):
     assert (fault.position, fault.kind) == (position, FaultKind.OTHER_KEY)
 
 
+@pytest.mark.parametrize("in_runs", [True, False])
+def test_a_forged_seal_starting_as_no_key_does_is_refused_under_a_checkpoint_too(key, in_runs):
+    """Until the first seal's key is accepted, no seal may pass as by the accepted key: a fixed
+    start (it was a NUL) could be written into a forged seal to spare it every check."""
+    log = sealed_run_log(key, 14, checkpointed=10)
+    position = log.events[0][0]
+    log.seals[position] = "\0forged"
+
+    fault = fault_of(log if in_runs else _one_by_one(log), key)
+
+    assert (fault.position, fault.kind) == (position, FaultKind.OTHER_KEY)
+
+
 def _header_block(*headers: tuple[str, str]) -> bytes:
     """A message's raw header block as NATS delivers it."""
     return (
