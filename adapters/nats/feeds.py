@@ -180,9 +180,15 @@ class FeedPublisher:
                 "Nats-Msg-Id": f"{headers['ce-id']}:{region}",
                 "Nats-Expected-Last-Sequence": str(feed.last_sequence),
             }
-            reply = await self._send(
-                self.layout.subject(region, subject_tail), body, message_headers
-            )
+            try:
+                reply = await self._send(
+                    self.layout.subject(region, subject_tail), body, message_headers
+                )
+            except NoRespondersError:
+                # Still unheard after the client's timeout: the feed's stream may be gone (an
+                # operator deleted it), so the next attempt looks it up, and makes it, afresh.
+                self._feeds.pop(region, None)
+                raise
             answer = msgspec.json.decode(reply.data)
             error = answer.get("error")
             if error and error.get("err_code") == WRONG_LAST_SEQUENCE:

@@ -6,6 +6,9 @@ import threading
 import time
 import uuid
 
+import pytest
+from nats.errors import NoRespondersError
+
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout, FeedPublisher, feed_stream_config
 from services import commands as c
@@ -50,6 +53,34 @@ def test_a_publish_that_no_stream_hears_yet_is_sent_again_until_the_stream_takes
         assert waited >= UNHEARD_SECONDS * 0.9  # it was sent while nobody heard it, and waited
     finally:
         creator.join()
+        operator.run(operator.api(f"$JS.API.STREAM.DELETE.{stream}"))
+        publisher.client.close()
+        operator.close()
+        app.close()
+
+
+def test_a_feed_whose_stream_was_deleted_is_made_again_by_the_next_publish(nats_server):
+    """A publish that nobody hears until the client's timeout fails; the next one does not trust the
+    feed it knew but looks it up, finds it gone and makes it again."""
+    layout = FeedLayout(
+        stream_prefix=f"F{uuid.uuid4().hex[:8]}", subject_prefix=f"f{uuid.uuid4().hex[:8]}"
+    )
+    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.handle(c.RegisterRegion(region="r1", name="R1", principal="test", authority=EXTERNAL))
+    [notification] = app.recorder.select_notifications(start=1, limit=1)
+    event = app.mapper.to_domain_event(notification)
+    publisher = FeedPublisher(NatsClient(nats_server.url, timeout=0.5), layout)
+    operator = NatsClient(nats_server.url)
+    stream = layout.stream(REGION)
+    try:
+        publisher.ensure_feed(REGION)
+        operator.run(operator.api(f"$JS.API.STREAM.DELETE.{stream}"))
+        with pytest.raises(NoRespondersError):
+            publisher.publish(event, notification.id, frozenset({REGION}))
+        assert publisher.publish(event, notification.id, frozenset({REGION})) == 1
+        info = operator.run(operator.api(f"$JS.API.STREAM.INFO.{stream}"))
+        assert info["state"]["messages"] == 1
+    finally:
         operator.run(operator.api(f"$JS.API.STREAM.DELETE.{stream}"))
         publisher.client.close()
         operator.close()
