@@ -336,10 +336,12 @@ class _EndOfTurn:
 
     def write(self) -> None:
         self._queued_on = None
-        REQUEST_METRICS.write()
-        handler = _service_handler
-        if handler is not None and handler.holds_lines():
-            handler.write_held()
+        try:
+            REQUEST_METRICS.write()
+        finally:  # the metrics failing to write must not hold the access lines back
+            handler = _service_handler
+            if handler is not None and handler.holds_lines():
+                handler.write_held()
 
 
 END_OF_TURN = _EndOfTurn()

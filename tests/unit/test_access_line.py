@@ -172,6 +172,24 @@ def test_a_line_logged_after_access_lines_is_written_after_them(stream) -> None:
     assert _messages(binary) == ["request", "after"]
 
 
+def test_metrics_that_fail_to_be_written_do_not_hold_the_access_lines_back(
+    stream, monkeypatch
+) -> None:
+    binary = io.BytesIO()
+    text = _text_over(binary)
+
+    def broken() -> None:
+        raise OSError("the metrics file is gone")
+
+    monkeypatch.setattr(observability.REQUEST_METRICS, "write", broken)
+    with pytest.raises(OSError, match="the metrics file is gone"):
+        log_request(
+            FIELDS
+        )  # outside a loop the turn's end is now: the metrics first, then the line
+    text.flush()
+    assert _messages(binary) == ["request"]
+
+
 def test_access_lines_held_when_the_loop_stops_are_written_when_the_process_exits() -> None:
     """The loop stopped before the turn's lines were written (their write was still queued):
     logging's flush at exit writes them."""
