@@ -47,16 +47,21 @@ def test_every_event_class_round_trips_typed(event_class: type, data: st.DataObj
     assert describe(event).event_name == event_class.__name__
 
 
-def test_uuid_date_and_decimal_come_back_as_their_types() -> None:
-    municipality = Municipality(
-        municipality="dijk-en-waard",
-        name="Dijk en Waard",
+def a_municipality(slug: str, name: str) -> Municipality:
+    """A municipality registered from 2022 on, its end unknown."""
+    return Municipality(
+        municipality=slug,
+        name=name,
         source_spelling=None,
         notes=None,
         valid_from=PartialDate.parse("2022-01-01"),
         valid_until=UNKNOWN_DATE,
         **Attribution(principal="test").event_fields(),
     )
+
+
+def test_uuid_date_and_decimal_come_back_as_their_types() -> None:
+    municipality = a_municipality("dijk-en-waard", "Dijk en Waard")
     municipality.correct(version=1, reason="test", attribution=Attribution(principal="test"))
     for recorded in municipality.collect_events():
         decoded = mapper.to_domain_event(mapper.to_stored_event(recorded))
@@ -190,15 +195,7 @@ def test_an_event_recorded_before_authorities_were_required_still_loads() -> Non
 )
 def test_a_date_its_precision_does_not_allow_fails_to_load_from_the_log(bad_date: dict) -> None:
     """Dates decoded from the log are checked as dates made in the domain are."""
-    municipality = Municipality(
-        municipality="venlo",
-        name="Venlo",
-        source_spelling=None,
-        notes=None,
-        valid_from=PartialDate.parse("2022-01-01"),
-        valid_until=UNKNOWN_DATE,
-        **Attribution(principal="test").event_fields(),
-    )
+    municipality = a_municipality("venlo", "Venlo")
     stored = mapper.to_stored_event(municipality.collect_events()[0])
     assert mapper.to_domain_event(stored).valid_from == PartialDate.parse("2022-01-01")
     state = msgspec.json.decode(stored.state)
