@@ -29,6 +29,7 @@ from api.guards import reads_everything
 from api.map_documents import map_document
 from api.maps import MIN_POSITION_WAIT_SECONDS, POSITION_HEADER, EncodedMap, utc
 from api.openapi import with_examples
+from api.schemas import LOG_POSITION_MAX
 from domain.errors import UnknownReference
 from domain.events import AGGREGATE_BY_KIND
 from domain.values import SubjectKind
@@ -60,6 +61,7 @@ MinPosition = Annotated[
     int | None,
     QueryParameter(
         ge=0,
+        le=LOG_POSITION_MAX,
         description=(
             "A map that reflects at least this log position (e.g. the Regiekaart-Position of a "
             "command's answer, to read your own write). The request waits up to "

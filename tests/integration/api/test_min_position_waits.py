@@ -181,3 +181,35 @@ def test_a_subject_found_in_the_log_is_not_looked_up_again_by_the_next_wait(
 
     assert waits == [position, position]
     assert asked == ["gezochte-regio"]
+
+
+@pytest.mark.parametrize("region", ["noord-limburg", "nergens"])  # recorded, and not
+def test_a_region_system_waits_for_no_other_regions_map_and_learns_nothing_of_it(
+    context: ApiContext, client: TestClient, waits: list[int], region: str
+) -> None:
+    """Refused before the look-up and the wait: a region system can neither tell whether another
+    region is recorded (403 alike) nor hold a wait open on a map it may not read."""
+    system = bearer(context, Role.REGION_SYSTEM, regions=("zuid-limburg",))
+    far = (context.position_watch.position or 0) + 10**9
+
+    answer = client.get(f"/regions/{region}/map", params={"min_position": far}, headers=system)
+
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert waits == []
+    assert ("region", region) not in context.recorded_subjects
+
+
+@pytest.mark.parametrize("value", ["-1", "0x10", str(2**63), str(10**40), "", "１"])
+def test_a_position_that_is_no_log_position_is_refused_before_any_wait(
+    context: ApiContext, client: TestClient, waits: list[int], value: str
+) -> None:
+    answer = client.get(
+        "/regions/zuid-limburg/map",
+        params={"min_position": value},
+        headers=bearer(context, Role.ADMIN),
+    )
+
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert waits == []
