@@ -21,11 +21,16 @@ import asyncio
 import base64
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
-from eventsourcing.persistence import ListenNotifySubscription, OperationalError, ShutDown
+from eventsourcing.persistence import (
+    ListenNotifySubscription,
+    Notification,
+    OperationalError,
+    ShutDown,
+)
 from nats.aio.msg import Msg
 
 from adapters.event_log_format import EventRecord, log_entries
@@ -411,6 +416,8 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
         self._announced_before_read = 0
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         self._select_limit = READ_PAGE
+        # What is left of the page being iterated (see __next__).
+        self._unread: Iterator[Notification] = iter(())
 
         async def wake(_: Msg) -> None:
             self._announced += 1
@@ -419,6 +426,26 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
         self._wake_subscription = recorder.client.subscribe(f"{recorder.stream}.e.>", wake)
         self._poller = threading.Thread(target=self._poll, daemon=True)
         self._poller.start()
+
+    def __next__(self) -> Notification:
+        """The library's ``__next__``, with an iterator over the page instead of an index into it:
+        0.12 µs an event where the library's bookkeeping took 0.39 (of about 4 that an event of a
+        subscription costs this process)."""
+        if not self._has_been_stopped:
+            notification = next(self._unread, None)
+            if notification is not None:
+                return notification
+            try:
+                self._unread = iter(self._notifications_queue.get())
+            except ShutDown:
+                pass
+            else:
+                self._notifications_queue.task_done()
+        if self._has_been_stopped:
+            if self._thread_error is not None:
+                raise self._thread_error
+            raise StopIteration
+        return next(self._unread)
 
     def _pull(self) -> None:
         """The library's read of what is new, but one that does not stop at an announced message
