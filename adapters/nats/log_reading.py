@@ -414,6 +414,11 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
         # the reads so far began after; set first, as the pull thread starts in the library's __init__.
         self._announced = 0
         self._announced_before_read = 0
+        # Whether the last read found less than a page: the next is a live reader's read of what was
+        # just written (``select_notifications``' `just_written`: a direct get first). A read that
+        # catches up with the log, the first one too, goes through a consumer at once: a direct get
+        # of the first messages of a full page costs more than it saves (nats-py messages).
+        self._caught_up = False
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         self._select_limit = READ_PAGE
         # What is left of the page being iterated (see __next__).
@@ -465,8 +470,9 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
                 limit=self._select_limit,
                 topics=self._topics,
                 inclusive_of_start=False,
-                just_written=True,
+                just_written=self._caught_up,
             )
+            self._caught_up = len(notifications) < self._select_limit
             if notifications:
                 try:
                     self._notifications_queue.put(notifications)
