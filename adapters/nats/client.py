@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from eventsourcing.persistence import OperationalError
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.aio.transport import TcpTransport
 from nats.errors import (
     ConnectionClosedError,
     NoRespondersError,
@@ -183,6 +184,11 @@ class LeanParser(Parser):
                 stats["in_bytes"] += volume
 
 
+# The most a read of the socket hands the parser (nats-py: 32 KiB), as much as one receive of asyncio's
+# takes off the socket.
+_READ_SIZE = 256 * 1024
+
+
 class _Connection(Client):
     """nats-py's client, with a leaner parser and subscriptions whose messages go straight to a
     RawHandler."""
@@ -191,6 +197,21 @@ class _Connection(Client):
         super().__init__()
         self._ps = LeanParser(self)
         self.raw_handlers: dict[int, RawHandler] = {}
+
+    async def _read_loop(self) -> None:
+        # nats-py's reading of the connection (started anew on each connection), but taking up to
+        # _READ_SIZE bytes at a time instead of its 32 KiB: what a read of the log costs per read of
+        # the socket (a turn of the loop, a parse, a run handed to a reader and decoded) then falls on
+        # several hundred messages instead of about sixty.
+        transport = self._transport
+        if type(transport) is TcpTransport:
+            read_some = TcpTransport.read
+
+            async def read(_: int) -> bytes:
+                return await read_some(transport, _READ_SIZE)
+
+            transport.read = read  # type: ignore[method-assign]
+        await super()._read_loop()
 
     async def _process_msg(
         self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
