@@ -63,9 +63,10 @@ class JetStreamApiError(Exception):
 # A message as it came off the wire: (subject, reply, payload, headers), the headers undecoded (None
 # when the message has none).
 RawFrame = tuple[bytes, bytes, bytes, bytes | None]
-_payload = itemgetter(2)
 # Called with consecutive messages of one raw subscription, in the order they arrived (at least one).
 RawHandler = Callable[[list[RawFrame]], None]
+# A frame's payload, whose bytes a run handed on adds to the connection's statistics.
+_payload = itemgetter(2)
 
 
 class LeanParser(Parser):
