@@ -125,3 +125,35 @@ def test_a_live_read_longer_than_one_direct_get_goes_on_through_a_consumer_and_m
             assert len(created) == 1 and created[0] > 1  # only after the direct get's messages
     finally:
         client.close()
+
+
+def test_a_subscription_catching_up_reads_through_a_consumer_and_once_caught_up_by_a_direct_get(
+    nats_server, stream_name, monkeypatch
+):
+    monkeypatch.setattr(log_reading, "READ_PAGE", 5)
+    direct_gets: list[int] = []
+    direct_batch = log_reading._direct_batch
+
+    async def counted(client, stream, first_sequence, at_most):  # type: ignore[no-untyped-def]
+        direct_gets.append(first_sequence)
+        return await direct_batch(client, stream, first_sequence, at_most)
+
+    monkeypatch.setattr(log_reading, "_direct_batch", counted)
+    client = NatsClient(nats_server.url)
+    try:
+        recorder = NatsApplicationRecorder(client, stream_name)
+        written = [
+            i
+            for _ in range(12)
+            for i in recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "t", b"{}")])
+        ]
+        with recorder.subscribe(gt=None) as subscription:
+            received = [next(subscription).id for _ in written]  # three pages: 5, 5 and 2
+            # Reads of the log after the last event read (from the message that holds it) only.
+            assert min(direct_gets, default=written[-1] // 1000) >= written[-1] // 1000
+            (live,) = recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "t", b"{}")])
+            received.append(next(subscription).id)
+        assert received == [*written, live]
+        assert len(direct_gets) >= 1  # the read of the new event (and of nothing, after a wake-up)
+    finally:
+        client.close()
