@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from domain.values import PartialDate, SubjectRef
 from projections.facts import FactKind, period_columns, ref_columns
-from projections.history import attribution_of, sqlite_record_time, to_utc_naive
+from projections.history import sqlite_record_time, to_utc_naive
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
 
@@ -30,12 +30,13 @@ _encoder = msgspec.json.Encoder()
 class EventStamp:
     """What every row an event writes shares: its position, record time and attribution."""
 
-    def __init__(self, position: int, event: Any) -> None:
+    def __init__(self, position: int, event: Any, attribution: str) -> None:
+        """``attribution``: ``history.attribution_of(event)``, which the event's history row holds."""
         self.position = position
         self.event = event
         self.recorded_at = to_utc_naive(event.timestamp)
         self.ref = f"{event.originator_id}:{event.originator_version}"
-        self.attribution = attribution_of(event)
+        self.attribution = attribution
         self._rows = 0
 
     def next_version_id(self) -> int:

@@ -46,6 +46,7 @@ _ORIGINATOR_ID, _ORIGINATOR_VERSION = (
     EVENT_COLUMNS.index("originator_id"),
     EVENT_COLUMNS.index("originator_version"),
 )
+ATTRIBUTION = EVENT_COLUMNS.index("attribution")
 
 _encoder = msgspec.json.Encoder()
 

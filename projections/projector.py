@@ -23,7 +23,7 @@ from projections.batch import Batch, EventStamp
 from projections.facts import PERIOD_COLUMNS
 from projections.handlers import HANDLERS
 from projections.handlers.keys import REVISED_KEYS, no_keys
-from projections.history import History, history_of
+from projections.history import ATTRIBUTION, History, history_of
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
 
@@ -76,12 +76,14 @@ class GovernanceProjector:
         batch.prefetch(
             {key for _, event in events for key in REVISED_KEYS.get(type(event), no_keys)(event)}
         )
-        for position, event in events:
+        described = history_of(events, batch.record_time)
+        # An event's fact rows carry the attribution its history row does: computed once, there.
+        for (position, event), row in zip(events, described.events, strict=True):
             if isinstance(event, GovernanceAggregate.FactCorrected):
                 self._ensure_correction_indexes(connection)
-                self._correct(batch, EventStamp(position, event))
+                self._correct(batch, EventStamp(position, event, row[ATTRIBUTION]))
             elif (handler := HANDLERS.get(type(event))) is not None:
-                handler(batch, EventStamp(position, event), event)
+                handler(batch, EventStamp(position, event, row[ATTRIBUTION]), event)
         batch.flush()
         if batch.facts_changed_at is not None:
             tracking = self.tables.tracking
@@ -90,9 +92,7 @@ class GovernanceProjector:
                 .where(tracking.c.name == PROJECTION_NAME)
                 .values(facts_position=batch.facts_changed_at)
             )
-        rows = history_of(events, batch.record_time)
-        if history is not None:
-            rows = rows.merged(history)
+        rows = described if history is None else described.merged(history)
         self._resolve_corrections(connection, rows)
         BulkWriter(connection).write_history(self.tables, rows)
         return new_position
