@@ -27,6 +27,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from eventsourcing.persistence import ListenNotifySubscription, Notification, ShutDown
@@ -38,6 +39,7 @@ from adapters.cycle_collection import cycle_collection_paused
 from adapters.nats.read_model_signal import read_model_signal
 from projections.handlers import FACT_TOPICS
 from projections.history import History
+from projections.history_writer import BackgroundHistoryWriter
 from projections.lease import Lease, follow_while_held
 from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
@@ -67,7 +69,12 @@ class ProjectionRunner:
         parallel_replay: bool = False,
         indexes_on_first_correction: Sequence[Index] = (),
         status: WorkStatus | None = None,
+        discarded_on_crash: bool = False,
     ) -> None:
+        """``discarded_on_crash``: ``tables`` are a rebuild's fresh ones, which nothing reads before
+        they are swapped in and which a rebuild that died drops (``projections.rebuild``); on
+        PostgreSQL their batches then commit without waiting for the disk, and a long catch-up
+        writes their history rows from a thread of its own (``projections.history_writer``)."""
         self.app = app
         self.engine = engine
         self.tables = tables or read_model_tables()
@@ -77,6 +84,7 @@ class ProjectionRunner:
         # A catch-up longer than one of its ranges has a second process read the log and compute
         # the history rows of the events that change no facts (projections.worker).
         self.parallel_replay = parallel_replay
+        self.discarded_on_crash = discarded_on_crash and engine.dialect.name == "postgresql"
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
@@ -98,21 +106,30 @@ class ProjectionRunner:
         *,
         up_to: int | None = None,
         history: History | None = None,
+        history_writer: BackgroundHistoryWriter | None = None,
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
         position to ``up_to`` (default: the last notification's). ``history``, if given, holds the
         history rows of the other events up to ``up_to``, computed elsewhere; ``notifications`` then
-        hold only the events that change facts."""
+        hold only the events that change facts. ``history_writer``: see ``GovernanceProjector``."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
         with cycle_collection_paused(), self.engine.begin() as connection:
+            if self.discarded_on_crash:
+                # A commit normally waits until the server has written the log (WAL) up to it to
+                # disk. A crash can lose these commits, but it loses the whole rebuild anyway (the
+                # next one drops its tables and starts afresh), and the swap that makes them live
+                # is a commit of its own that does wait: the log is written in order, so when the
+                # swap is on disk every batch before it is too.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             position = self.projector.apply(
                 connection,
                 [(n.id, to_event(n)) for n in notifications],
                 expected,
                 up_to=up_to if up_to is not None else notifications[-1].id,
                 history=history,
+                history_writer=history_writer,
             )
         with self._applied:
             self._applied.notify_all()
@@ -171,6 +188,11 @@ class ProjectionRunner:
         its notifications allocate millions of objects too, and the collector went over the
         batch's rows again and again meanwhile."""
         with (
+            (
+                BackgroundHistoryWriter(self.engine, self.tables)
+                if self.discarded_on_crash
+                else nullcontext()
+            ) as history_writer,
             cycle_collection_paused(),
             ReplayWorker(
                 type(self.app),
@@ -187,6 +209,7 @@ class ProjectionRunner:
                     position,
                     up_to=batch.stop,
                     history=batch.history,
+                    history_writer=history_writer,
                 )
                 if progress is not None and position is not None:
                     progress(position)
