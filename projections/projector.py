@@ -24,7 +24,6 @@ from projections.facts import PERIOD_COLUMNS
 from projections.handlers import HANDLERS
 from projections.handlers.keys import REVISED_KEYS, no_keys
 from projections.history import History, history_of
-from projections.history_writer import BackgroundHistoryWriter
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
 
@@ -60,7 +59,6 @@ class GovernanceProjector:
         *,
         up_to: int | None = None,
         history: History | None = None,
-        history_writer: BackgroundHistoryWriter | None = None,
     ) -> int | None:
         """Applies ``events`` (position, domain event) after ``expected_position`` and moves the tracking
         position to ``up_to`` (default: the last event's), in ``connection``'s transaction. Raises
@@ -69,9 +67,7 @@ class GovernanceProjector:
 
         ``history`` holds the history rows of the other events up to ``up_to`` when they were
         computed elsewhere (``projections.worker``); ``events`` then hold only the events that
-        change facts (``FACT_TOPICS``), whose rows are computed here. ``history_writer``, if given,
-        writes the batch's history rows in a transaction of its own (``projections.history_writer``);
-        only a rebuild's fresh tables may be written so."""
+        change facts (``FACT_TOPICS``), whose rows are computed here."""
         new_position = up_to if up_to is not None else (events[-1][0] if events else None)
         if new_position is None:
             return expected_position
@@ -82,7 +78,7 @@ class GovernanceProjector:
         )
         for position, event in events:
             if isinstance(event, GovernanceAggregate.FactCorrected):
-                self._ensure_correction_indexes(connection, history_writer)
+                self._ensure_correction_indexes(connection)
                 self._correct(batch, EventStamp(position, event))
             elif (handler := HANDLERS.get(type(event))) is not None:
                 handler(batch, EventStamp(position, event), event)
@@ -97,11 +93,8 @@ class GovernanceProjector:
         rows = history_of(events, batch.record_time)
         if history is not None:
             rows = rows.merged(history)
-        self._resolve_corrections(connection, rows, history_writer)
-        if history_writer is None:
-            BulkWriter(connection).write_history(self.tables, rows)
-        else:
-            history_writer.write(rows)
+        self._resolve_corrections(connection, rows)
+        BulkWriter(connection).write_history(self.tables, rows)
         return new_position
 
     def _move_tracking(
@@ -126,23 +119,11 @@ class GovernanceProjector:
             )
 
     # -- corrections ----------------------------------------------------------------------------
-    def _ensure_correction_indexes(
-        self, connection: Connection, history_writer: BackgroundHistoryWriter | None
-    ) -> None:
+    def _ensure_correction_indexes(self, connection: Connection) -> None:
         # In the batch's transaction: if it rolls back, so does the index, and the next batch
         # with a correction creates it again.
-        missing = [
-            index
-            for index in self.indexes_on_first_correction
-            if not connection.dialect.has_index(connection, index.table.name, index.name)
-        ]
-        if missing and history_writer is not None:
-            # Building an index locks its table against writes until this transaction ends. The
-            # history writer's batches in flight are let through first: waiting for them later
-            # (``_resolve_corrections``) behind that lock would wait for ever.
-            history_writer.wait()
-        for index in missing:
-            index.create(connection)
+        for index in self.indexes_on_first_correction:
+            index.create(connection, checkfirst=True)
 
     def _correct(self, batch: Batch, at: EventStamp) -> None:
         event = at.event
@@ -170,12 +151,7 @@ class GovernanceProjector:
                 restored = {name: before[name] for name in (*PERIOD_COLUMNS, "status", "role")}
                 batch.revise_version(at, version, **restored)
 
-    def _resolve_corrections(
-        self,
-        connection: Connection,
-        history: History,
-        history_writer: BackgroundHistoryWriter | None,
-    ) -> None:
+    def _resolve_corrections(self, connection: Connection, history: History) -> None:
         """Fills in the log position each correction in ``history`` corrects."""
         if not history.corrections:
             return
@@ -186,8 +162,6 @@ class GovernanceProjector:
             index = index_of[correction_position]
             position = in_batch.get(corrected)
             if position is None:
-                if history_writer is not None:
-                    history_writer.wait()  # the earlier batches' event rows, committed
                 originator_id, version = corrected.rsplit(":", 1)
                 position = connection.execute(
                     select(events.c.position).where(

@@ -27,7 +27,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from typing import Any
 
 from eventsourcing.persistence import ListenNotifySubscription, Notification, ShutDown
@@ -39,7 +38,6 @@ from adapters.cycle_collection import cycle_collection_paused
 from adapters.nats.read_model_signal import read_model_signal
 from projections.handlers import FACT_TOPICS
 from projections.history import History
-from projections.history_writer import BackgroundHistoryWriter
 from projections.lease import Lease, follow_while_held
 from projections.log_source import LogSource
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
@@ -72,9 +70,8 @@ class ProjectionRunner:
         discarded_on_crash: bool = False,
     ) -> None:
         """``discarded_on_crash``: ``tables`` are a rebuild's fresh ones, which nothing reads before
-        they are swapped in and which a rebuild that died drops (``projections.rebuild``); on
-        PostgreSQL their batches then commit without waiting for the disk, and a long catch-up
-        writes their history rows from a thread of its own (``projections.history_writer``)."""
+        they are swapped in and which a rebuild that died drops (``projections.rebuild``): on
+        PostgreSQL their batches then commit without waiting for the disk."""
         self.app = app
         self.engine = engine
         self.tables = tables or read_model_tables()
@@ -106,12 +103,11 @@ class ProjectionRunner:
         *,
         up_to: int | None = None,
         history: History | None = None,
-        history_writer: BackgroundHistoryWriter | None = None,
     ) -> int | None:
         """Applies ``notifications`` (which follow ``expected``) in one transaction and moves the
         position to ``up_to`` (default: the last notification's). ``history``, if given, holds the
         history rows of the other events up to ``up_to``, computed elsewhere; ``notifications`` then
-        hold only the events that change facts. ``history_writer``: see ``GovernanceProjector``."""
+        hold only the events that change facts."""
         if not notifications and up_to is None:
             return expected
         to_event = self.app.mapper.to_domain_event
@@ -129,7 +125,6 @@ class ProjectionRunner:
                 expected,
                 up_to=up_to if up_to is not None else notifications[-1].id,
                 history=history,
-                history_writer=history_writer,
             )
         with self._applied:
             self._applied.notify_all()
@@ -188,11 +183,6 @@ class ProjectionRunner:
         its notifications allocate millions of objects too, and the collector went over the
         batch's rows again and again meanwhile."""
         with (
-            (
-                BackgroundHistoryWriter(self.engine, self.tables)
-                if self.discarded_on_crash
-                else nullcontext()
-            ) as history_writer,
             cycle_collection_paused(),
             ReplayWorker(
                 type(self.app),
@@ -209,7 +199,6 @@ class ProjectionRunner:
                     position,
                     up_to=batch.stop,
                     history=batch.history,
-                    history_writer=history_writer,
                 )
                 if progress is not None and position is not None:
                     progress(position)

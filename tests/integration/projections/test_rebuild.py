@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from sqlalchemy.pool import SingletonThreadPool
 from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate
 from domain.base import GovernanceAggregate
-from projections.history_writer import HistoryWriterFailed
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import REBUILD_BATCH_SIZE, rebuild
 from projections.runner import ProjectionRunner
@@ -29,7 +27,6 @@ from projections.schema import (
     read_model_tables,
 )
 from projections.worker import ReplayWorker
-from projections.writer import BulkWriter
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import (
     build_world,
@@ -158,27 +155,6 @@ def test_a_rebuild_after_one_that_died_midway_starts_afresh(
     assert rebuild(facts_app, engine) == facts_app.recorder.max_notification_id()
     assert read_model_rows(engine) == caught_up
     assert not [t for t in inspect(engine).get_table_names() if "__" in t]
-
-
-def test_a_rebuild_whose_history_rows_fail_to_be_written_fails_and_leaves_the_live_tables(
-    facts_app: GovernanceApplication, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the history rows are written by a thread of their own on PostgreSQL only")
-    ProjectionRunner(facts_app, engine).catch_up()
-    caught_up = read_model_rows(engine)
-    write_history = BulkWriter.write_history
-
-    def failing_in_the_thread(self: BulkWriter, *args: object) -> None:
-        if threading.current_thread().name == "history-writer":
-            raise OSError("no space left on device")
-        write_history(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(BulkWriter, "write_history", failing_in_the_thread)
-    with pytest.raises(HistoryWriterFailed):
-        rebuild(facts_app, engine, batch_size=100)  # more than a batch: a worker reads the log
-    assert read_model_rows(engine) == caught_up
-    assert not [t for t in threading.enumerate() if t.name == "history-writer"]
 
 
 def test_a_live_runner_carries_on_from_the_rebuilt_tables(
