@@ -74,6 +74,7 @@ def rebuild(
         batch_size=batch_size,
         parallel_replay=True,
         indexes_on_first_correction=fresh.indexes(CORRECTION_INDEX),
+        discarded_on_crash=True,  # by _drop_leftovers, before the next rebuild
     )
     head = app.recorder.max_notification_id() or 0
     runner.catch_up(head, progress=lambda position: progress and progress(position, head))

@@ -67,7 +67,11 @@ class ProjectionRunner:
         parallel_replay: bool = False,
         indexes_on_first_correction: Sequence[Index] = (),
         status: WorkStatus | None = None,
+        discarded_on_crash: bool = False,
     ) -> None:
+        """``discarded_on_crash``: ``tables`` are a rebuild's fresh ones, which nothing reads before
+        they are swapped in and which a rebuild that died drops (``projections.rebuild``): on
+        PostgreSQL their batches then commit without waiting for the disk."""
         self.app = app
         self.engine = engine
         self.tables = tables or read_model_tables()
@@ -77,6 +81,7 @@ class ProjectionRunner:
         # A catch-up longer than one of its ranges has a second process read the log and compute
         # the history rows of the events that change no facts (projections.worker).
         self.parallel_replay = parallel_replay
+        self.discarded_on_crash = discarded_on_crash and engine.dialect.name == "postgresql"
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied = threading.Condition()
@@ -107,6 +112,13 @@ class ProjectionRunner:
             return expected
         to_event = self.app.mapper.to_domain_event
         with cycle_collection_paused(), self.engine.begin() as connection:
+            if self.discarded_on_crash:
+                # A commit normally waits until the server has written the log (WAL) up to it to
+                # disk. A crash can lose these commits, but it loses the whole rebuild anyway (the
+                # next one drops its tables and starts afresh), and the swap that makes them live
+                # is a commit of its own that does wait: the log is written in order, so when the
+                # swap is on disk every batch before it is too.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             position = self.projector.apply(
                 connection,
                 [(n.id, to_event(n)) for n in notifications],

@@ -35,7 +35,7 @@ from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from tests.benchmarks.national_history import NationalHistory
 from tests.benchmarks.results import RunConditions, write_section
-from tests.fixtures.postgres import running_postgres
+from tests.fixtures.postgres import production_settings, running_postgres
 
 WRITE_CHUNK = 5_000
 # A save becomes one atomic JetStream batch with a message per aggregate; the server takes up to 1,000.
@@ -222,7 +222,7 @@ def measure(args: argparse.Namespace) -> list[tuple[str, str, str]]:
     ]
     sqlite_url, seconds, figures = timed_sqlite_rebuilds(source, folder, args.rebuilds)
     rows.append(("rebuild into SQLite", f"{args.events / seconds:,.0f} events/s", figures))
-    with running_postgres() as postgres:
+    with running_postgres(production_settings()) as postgres:
         postgres_url = postgres.create_database("bench")
         seconds, cpu = timed_rebuild(source, postgres_url)
         rows.append(

@@ -122,6 +122,17 @@ def test_kubernetes_manifests_follow_the_kubernetes_api_schemas(path):
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
 
 
+def test_postgres_is_started_with_the_same_settings_in_compose_and_kubernetes():
+    # The benchmarks start theirs with compose.yaml's (tests/fixtures/postgres.py).
+    compose = compose_services()["postgres"]["command"]
+    (statefulset,) = (
+        doc for doc in documents(KUBERNETES / "postgres.yaml") if doc["kind"] == "StatefulSet"
+    )
+    (container,) = statefulset["spec"]["template"]["spec"]["containers"]
+    assert compose[0] == "postgres" and "-c" in compose
+    assert container["args"] == compose[1:]
+
+
 def test_kustomization_lists_every_manifest():
     kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
     assert sorted(kustomization["resources"]) == [p.name for p in manifests()]
