@@ -1,0 +1,89 @@
+"""Rows written in bulk (binary COPY on PostgreSQL, executemany on SQLite) read back exactly as
+given, at the edges of their column types; and a value its column cannot hold is refused, leaving
+nothing written."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from adapters.sql import create_engine, migrate
+from projections.schema import read_model_tables
+from projections.writer import BulkWriter
+from tests.integration.projections.scenario import fresh_database_url
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+# Text a person could enter: combining accents, right-to-left script, an emoji outside the BMP,
+# a line break and a tab, a backslash and quotes (COPY's text form escapes these), and length.
+ODD_TEXT = "Cafe\u0301 \u05e9\u05dc\u05d5\u05dd \U0001f3db\ufe0f\n\t\\N \\. \"'" + "x" * 20_000
+
+
+def fact_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "version_id": 2**62,
+        "fact_key": "region:zuid-limburg:member:" + "m" * 300,
+        "fact_kind": "membership",
+        "subject_kind": "region",
+        "subject_slug": "zuid-limburg",
+        "name": ODD_TEXT,
+        "region": "zuid-limburg",
+        "municipality": None,
+        "cooperation": None,
+        "organisation": None,
+        "agreement": None,
+        "agreement_kind": None,
+        "role": None,
+        "status": None,
+        "scope": "",
+        "details": '{"opt_out":["\\u0000 is no character of text, but its escape is"]}',
+        "attribution": ODD_TEXT,
+        "valid_from_earliest": date.min,
+        "valid_from_latest": date(1, 12, 31),
+        "valid_from_precision": "year",
+        "valid_until_earliest": date(9999, 12, 1),
+        "valid_until_latest": date.max,
+        "valid_until_precision": "month",
+        "stated_by": "00000000-0000-4000-8000-000000000000:2147483648",
+        "changed_by": None,
+        "recorded_position": 2**63 - 1,
+        "recorded_at": datetime(2026, 12, 7, 3, 40, 1, 999_999),
+        "superseded_position": None,
+        "superseded_at": None,
+    }
+    row.update(changes)
+    return row
+
+
+@pytest.fixture
+def engine(request, tmp_path, backend):
+    engine = create_engine(fresh_database_url(request, tmp_path, backend))
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_rows_read_back_as_written_at_the_edges_of_their_types(engine):
+    facts = read_model_tables().facts
+    row = fact_row()
+    with engine.begin() as connection:
+        BulkWriter(connection).insert(facts, [row])
+    with engine.connect() as connection:
+        (stored,) = connection.execute(select(facts)).mappings().all()
+    assert dict(stored) == row
+
+
+def test_a_value_too_long_for_its_column_is_refused_and_nothing_is_written(engine, backend):
+    if backend == "sqlite":
+        pytest.skip("SQLite does not hold text to a column's declared length")
+    facts = read_model_tables().facts
+    # The driver's own error: the writer copies through its cursor, below SQLAlchemy.
+    with pytest.raises(psycopg.errors.DataError, match="too long"), engine.begin() as connection:
+        BulkWriter(connection).insert(
+            facts, [fact_row(version_id=1), fact_row(version_id=2, fact_kind="k" * 41)]
+        )
+    with engine.connect() as connection:
+        assert connection.execute(select(facts)).all() == []
