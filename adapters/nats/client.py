@@ -127,6 +127,8 @@ class LeanParser(Parser):
                 if len(args) == 6 and args[2] == run_sid and args[0] == b"HMSG":
                     try:
                         header_size, size = int(args[4]), int(args[5])
+                        if not 0 <= header_size <= size:
+                            raise ValueError(args)  # slices of the wrong bytes, else
                     except ValueError:
                         raise ProtocolError("nats: malformed MSG") from None
                     if available < body + size + 2:
@@ -151,6 +153,8 @@ class LeanParser(Parser):
                     reply = args[3] if count > fixed else b""
                     size = int(args[-1])
                     header_size = int(args[-2]) if fixed == 5 else 0
+                    if not 0 <= header_size <= size:
+                        raise ValueError(args)
                     sid = int(args[2]) if args[2] != run_sid else 0
                 except ValueError:
                     raise ProtocolError("nats: malformed MSG") from None

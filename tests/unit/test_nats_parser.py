@@ -115,3 +115,17 @@ def test_a_frame_cut_off_by_a_reconnect_does_not_hold_up_the_next_connection():
 
     asyncio.run(feed())
     assert connection.calls == dispatched(Parser, [FRAMES[0] + b"PING\r\n"])
+
+
+@pytest.mark.parametrize("sizes", [b"x 20", b"12 x", b"-1 20", b"12 20 extra"])
+def test_a_malformed_line_continuing_a_raw_run_is_a_protocol_error(sizes):
+    # The second frame continues the first's run of a raw subscription: the parser's short way.
+    first = hmsg(b"S.e.f00 7 r", b"NATS/1.0\r\n\r\n", b"hello")
+    with pytest.raises(ProtocolError):
+        dispatched(LeanParser, [first + b"HMSG S.e.f00 7 r " + sizes + b"\r\n" + b"y" * 40], (7,))
+
+
+@pytest.mark.parametrize("line", [b"HMSG a.b 3 12 5", b"HMSG a.b 3 -1 5", b"MSG a.b 3 -5"])
+def test_sizes_no_frame_can_have_are_a_protocol_error(line):
+    with pytest.raises(ProtocolError):
+        dispatched(LeanParser, [line + b"\r\n" + b"y" * 40])
