@@ -5,12 +5,7 @@ thread of its own and a connection that reconnects forever, so the service survi
 NATS server without being restarted. Callers submit coroutines and wait for their results; nothing here
 may be called from the client's own loop.
 
-Bulk reads of the log bypass nats-py's per-message work (header parsing, a Msg object, a queue and a
-coroutine per message, which cap a reader at a few tens of thousands of messages a second): a *raw*
-subscription hands its messages' subjects, reply subjects, payloads and undecoded headers straight to a
-plain function on the client's loop, all the messages of one read of the socket in one call, so that a
-reader can handle them together (one decode for a run of messages). The connection itself
-(authentication, TLS, pings, reconnects and resubscribing) stays nats-py's.
+Bulk reads of the log go through *raw* subscriptions of the connection (``adapters.nats.connection``).
 
 Writes take a lean path of their own (``write``): the caller's thread frames the request, the loop puts
 it on the socket in one callback and the answer, read off the wire by a raw subscription, releases the
@@ -27,23 +22,20 @@ import json
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from operator import itemgetter
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import OperationalError
-from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.aio.transport import TcpTransport
 from nats.errors import (
     ConnectionClosedError,
     NoRespondersError,
-    ProtocolError,
 )
 from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
 from nats.protocol.command import hpub_cmd, pub_cmd
-from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
+
+from adapters.nats.connection import Connection, RawFrame, RawHandler
 
 T = TypeVar("T")
 
@@ -58,177 +50,6 @@ class JetStreamApiError(Exception):
         self.code = code
         self.err_code = err_code
         self.description = description
-
-
-# A message as it came off the wire: (subject, reply, payload, headers), the headers undecoded (None
-# when the message has none).
-RawFrame = tuple[bytes, bytes, bytes, bytes | None]
-# Called with consecutive messages of one raw subscription, in the order they arrived (at least one).
-RawHandler = Callable[[list[RawFrame]], None]
-# A frame's payload, whose bytes a run handed on adds to the connection's statistics.
-_payload = itemgetter(2)
-
-
-class LeanParser(Parser):
-    """nats-py's protocol parser with a fast path for whole MSG and HMSG frames.
-
-    The stock parser tries regular expressions on every frame; reading the log, that was a third of
-    the client's time. Complete MSG/HMSG frames at the front of the buffer are split here with plain
-    byte operations, from one copy of the buffer per read (slices of it are the frames' bytes, so each
-    frame is copied once and the buffer is cut once per read, not per frame); frames for a raw
-    subscription go straight to its handler, without a coroutine, each run of them in one call (a run
-    ends where a frame of another subscription comes between, so the order of what is handed on stays
-    the order of the wire). Anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has
-    begun) is left to the stock parser, with the same buffer and state.
-    """
-
-    def reset(self) -> None:
-        """A new connection (nats-py resets the parser on each): nothing of the old one's is awaited."""
-        super().reset()
-        # The buffer's length at which the frame at its front is complete (0: not known): a large
-        # frame arriving in many reads is not copied again on each of them.
-        self._complete_at = 0
-
-    async def parse(self, data: bytes = b"") -> None:
-        buf = self.buf
-        buf.extend(data)
-        if len(buf) < self._complete_at:
-            return
-        self._complete_at = 0
-        fast = self.state == AWAITING_CONTROL_LINE and buf[:1] in (b"M", b"H")
-        if fast and not await self._frames(buf):
-            return  # the frame now at the front is still on its way
-        if buf:
-            await super().parse()
-
-    async def _frames(self, buf: bytearray) -> bool:
-        """Hands on the complete MSG/HMSG frames at the front of `buf` and cuts them off it. False if
-        they are followed by a frame still on its way, True if by anything else (or nothing)."""
-        frames = bytes(buf)
-        available = len(frames)
-        find = frames.find
-        handlers = self.nc.raw_handlers
-        done = 0  # where the frames handed on end
-        handed = volume = 0  # what went to raw handlers, counted as nats-py counts what it handles
-        run: list[RawFrame] = []  # frames for the raw handler `run_handler`, not yet handed on
-        run_sid = b""  # its subscription id as on the wire
-        run_handler: RawHandler | None = None
-        try:
-            while True:
-                end = find(b"\r\n", done)
-                if end < 0:
-                    return False  # the rest of the control line is still on its way
-                # HMSG <subject> <sid> [reply] <hdr size> <size>; MSG <subject> <sid> [reply] <size>
-                args = frames[done:end].split()
-                body = end + 2
-                # A consumer's delivery (headers and a reply subject) for the raw subscription of the
-                # frame before it, as nearly every frame of a read of the log is, takes the shortest
-                # way: three comparisons settle what the general way below checks of it.
-                if len(args) == 6 and args[2] == run_sid and args[0] == b"HMSG":
-                    try:
-                        header_size, size = int(args[4]), int(args[5])
-                        if not 0 <= header_size <= size:
-                            raise ValueError(args)  # slices of the wrong bytes, else
-                    except ValueError:
-                        raise ProtocolError("nats: malformed MSG") from None
-                    if available < body + size + 2:
-                        self._complete_at = body + size + 2 - done
-                        return False  # the payload is still on its way
-                    payload_at = body + header_size
-                    done = body + size
-                    run.append((args[1], args[3], frames[payload_at:done], frames[body:payload_at]))
-                    done += 2
-                    continue
-                kind = args[0] if args else b""
-                if kind == b"HMSG":
-                    fixed = 5
-                elif kind == b"MSG":
-                    fixed = 4
-                else:
-                    return True
-                count = len(args)
-                try:
-                    if count != fixed and count != fixed + 1:
-                        raise ValueError(args)
-                    reply = args[3] if count > fixed else b""
-                    size = int(args[-1])
-                    header_size = int(args[-2]) if fixed == 5 else 0
-                    if not 0 <= header_size <= size:
-                        raise ValueError(args)
-                    sid = int(args[2]) if args[2] != run_sid else 0
-                except ValueError:
-                    raise ProtocolError("nats: malformed MSG") from None
-                if available < body + size + 2:
-                    self._complete_at = body + size + 2 - done
-                    return False  # the payload is still on its way
-                headers = frames[body : body + header_size] if fixed == 5 else None
-                payload = frames[body + header_size : body + size]
-                done = body + size + 2
-                if args[2] != run_sid:
-                    if run_handler is not None:
-                        handed += len(run)
-                        volume += sum(map(len, map(_payload, run)))
-                        run_handler(run)
-                        run = []
-                    run_handler = handlers.get(sid)
-                    if run_handler is None:
-                        run_sid = b""
-                        await self.nc._process_msg(sid, args[1], reply, payload, headers)
-                        continue
-                    run_sid = args[2]
-                run.append((args[1], reply, payload, headers))
-        finally:
-            if run_handler is not None:
-                handed += len(run)
-                volume += sum(map(len, map(_payload, run)))
-                run_handler(run)
-            del buf[:done]
-            if handed:
-                stats = self.nc.stats
-                stats["in_msgs"] += handed
-                stats["in_bytes"] += volume
-
-
-# The most a read of the socket hands the parser (nats-py: 32 KiB), as much as one receive of asyncio's
-# takes off the socket.
-_READ_SIZE = 256 * 1024
-
-
-class _Connection(Client):
-    """nats-py's client, with a leaner parser and subscriptions whose messages go straight to a
-    RawHandler."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ps = LeanParser(self)
-        self.raw_handlers: dict[int, RawHandler] = {}
-
-    async def _read_loop(self) -> None:
-        # nats-py's reading of the connection (started anew on each connection), but taking up to
-        # _READ_SIZE bytes at a time instead of its 32 KiB: what a read of the log costs per read of
-        # the socket (a turn of the loop, a parse, a run handed to a reader and decoded) then falls on
-        # several hundred messages instead of about sixty.
-        transport = self._transport
-        if type(transport) is TcpTransport:
-            read_some = TcpTransport.read
-
-            async def read(_: int) -> bytes:
-                return await read_some(transport, _READ_SIZE)
-
-            transport.read = read  # type: ignore[method-assign]
-        await super()._read_loop()
-
-    async def _process_msg(
-        self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
-    ) -> None:
-        # Frames the stock parser handles (one it had begun) come here, raw subscriptions' too.
-        handler = self.raw_handlers.get(sid)
-        if handler is None:
-            await super()._process_msg(sid, subject, reply, data, headers)
-            return
-        self.stats["in_msgs"] += 1
-        self.stats["in_bytes"] += len(data)
-        handler([(subject, reply, data, headers)])
 
 
 class _AwaitedAnswer:
@@ -291,18 +112,18 @@ class NatsClient:
             target=self._loop.run_forever, name="nats-client", daemon=True
         )
         self._thread.start()
-        self.nc: _Connection = self.run(self._connect(name, reconnect))
+        self.nc: Connection = self.run(self._connect(name, reconnect))
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).
         self._awaited: dict[bytes, _AwaitedAnswer] = {}
         self._answers_inbox = b""
         self._reply_numbers = itertools.count()
 
-    async def _connect(self, name: str, reconnect: bool) -> _Connection:
+    async def _connect(self, name: str, reconnect: bool) -> Connection:
         async def ignore(*_: object) -> None:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
-        connection = _Connection()
+        connection = Connection()
         await connection.connect(
             server_urls(self.url),
             name=name,
