@@ -7,9 +7,10 @@ may be called from the client's own loop.
 
 Bulk reads of the log go through *raw* subscriptions of the connection (``adapters.nats.connection``).
 
-Writes take a lean path of their own (``write``): the caller's thread frames the request, the loop puts
-it on the socket in one callback and the answer, read off the wire by a raw subscription, releases the
-caller; no task, future or flush round of the loop in between.
+Writes take a lean path of their own (``write``): the caller's thread frames the request and puts it on
+the socket itself (through the loop, in one callback, only while the connection is not up or something
+is queued before it), and the answer, read off the wire by a raw subscription, releases the caller; no
+task, future or flush round of the loop in between.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ class NatsClient:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
         connection = Connection()
+
+        async def allow_direct_writes() -> None:
+            """Called once a reconnect has sent the subscriptions again."""
+            connection.allow_direct_writes()
+
         await connection.connect(
             server_urls(self.url),
             name=name,
@@ -134,9 +140,10 @@ class NatsClient:
             connect_timeout=self.timeout,
             error_cb=ignore,
             disconnected_cb=ignore,
-            reconnected_cb=ignore,
+            reconnected_cb=allow_direct_writes,
             pending_size=64 * 1024 * 1024,
         )
+        connection.allow_direct_writes()
         return connection
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -232,7 +239,7 @@ class NatsClient:
 
         Every save waits here, so the loop does as little as it can: through ``run`` and nats-py's
         request a save took nine turns of it (a task, a future with a timeout, the flusher), here
-        three (the message put on the socket; the answer read and handed on)."""
+        two (the answer read and handed on), the message being put on the socket on this thread."""
         if not self._answers_inbox:
             self.run(self._subscribe_to_answers())
         reply = b"%s.%d" % (self._answers_inbox, next(self._reply_numbers))
@@ -241,7 +248,8 @@ class NatsClient:
             subject, reply.decode(), f"NATS/1.0\r\n{header_block}\r\n".encode(), payload
         )
         answer = self._awaited[reply] = _AwaitedAnswer()
-        self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
+        if not self.nc.send_direct(command, len(payload)):
+            self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
         if not answer.arrived.acquire(timeout=self.timeout):
             self._awaited.pop(reply, None)
             raise NatsTimeoutError
