@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import selectors
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -53,6 +54,26 @@ class JetStreamApiError(Exception):
         self.description = description
 
 
+class _HandOverSelector(selectors.DefaultSelector):
+    """The loop's selector, which wakes the writers whose answers have arrived just before the loop
+    waits again, when its thread is about to let go of the GIL. Woken where its answer is read, a
+    writer found the loop's thread still holding the GIL for the rest of its turn and slept again
+    until it let go: five futex calls and two wake-ups per save instead of one (strace)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: list[_AwaitedAnswer] = []  # only touched on the loop's thread
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        self.wake_answered()
+        return super().select(timeout)
+
+    def wake_answered(self) -> None:
+        answered, self.answered = self.answered, []
+        for answer in answered:
+            answer.arrived.release()
+
+
 class _AwaitedAnswer:
     """A write's answer, as the loop hands it to the thread that waits for it."""
 
@@ -65,9 +86,10 @@ class _AwaitedAnswer:
         self.headers: bytes | None = None
         self.error: BaseException | None = None
 
-    def give(self, payload: bytes, headers: bytes | None) -> None:
+    def give(self, payload: bytes, headers: bytes | None, selector: _HandOverSelector) -> None:
+        """Keeps the answer; its writer wakes when the loop next waits (``_HandOverSelector``)."""
         self.payload, self.headers = payload, headers
-        self.arrived.release()
+        selector.answered.append(self)
 
     def fail(self, error: BaseException) -> None:
         self.error = error
@@ -107,7 +129,8 @@ class NatsClient:
     ) -> None:
         self.url = url
         self.timeout = timeout
-        self._loop = asyncio.new_event_loop()
+        self._selector = _HandOverSelector()
+        self._loop = asyncio.SelectorEventLoop(self._selector)
         self._sending: set[asyncio.Task[None]] = set()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="nats-client", daemon=True
@@ -270,7 +293,7 @@ class NatsClient:
         for subject, _, payload, headers in frames:
             answer = self._awaited.pop(subject, None)
             if answer is not None:  # None: its writer gave up waiting
-                answer.give(payload, headers)
+                answer.give(payload, headers, self._selector)
 
     def _send(
         self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes
@@ -347,6 +370,7 @@ class NatsClient:
             self.run(_cancel_remaining_tasks(), timeout=self.timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
+        self._selector.wake_answered()  # answers the stopped loop had not yet handed over
         self._loop.close()
 
 
