@@ -9,8 +9,8 @@ Bulk reads of the log go through *raw* subscriptions of the connection (``adapte
 
 Writes take a lean path of their own (``write``): the caller's thread frames the request and puts it on
 the socket itself (through the loop, in one callback, only while the connection is not up or something
-is queued before it), and the answer, read off the wire by a raw subscription, releases the caller; no
-task, future or flush round of the loop in between.
+is queued before it), and the answer, read off the wire by a raw subscription, wakes the caller when the
+loop next waits; no task, future or flush round of the loop in between.
 """
 
 from __future__ import annotations
@@ -55,23 +55,24 @@ class JetStreamApiError(Exception):
 
 
 class _HandOverSelector(selectors.DefaultSelector):
-    """The loop's selector, which wakes the writers whose answers have arrived just before the loop
-    waits again, when its thread is about to let go of the GIL. Woken where its answer is read, a
-    writer found the loop's thread still holding the GIL for the rest of its turn and slept again
-    until it let go: five futex calls and two wake-ups per save instead of one (strace)."""
+    """The loop's selector, which wakes the threads waiting for an outcome of the loop's (a write's
+    answer, a coroutine's result) when the loop is about to wait again, its thread about to let go of
+    the GIL. Woken as soon as the outcome was there, a thread found the loop's thread still holding the
+    GIL for the rest of its turn and slept again until it let go: five futex calls and two wake-ups per
+    save instead of one (strace), each wake-up waiting for a free core on a busy machine."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.answered: list[_AwaitedAnswer] = []  # only touched on the loop's thread
+        self.waking: list[_thread.LockType] = []  # released in turn; only touched on the loop
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        self.wake_answered()
+        self.wake()
         return super().select(timeout)
 
-    def wake_answered(self) -> None:
-        answered, self.answered = self.answered, []
-        for answer in answered:
-            answer.arrived.release()
+    def wake(self) -> None:
+        waking, self.waking = self.waking, []
+        for lock in waking:
+            lock.release()
 
 
 class _AwaitedAnswer:
@@ -89,7 +90,7 @@ class _AwaitedAnswer:
     def give(self, payload: bytes, headers: bytes | None, selector: _HandOverSelector) -> None:
         """Keeps the answer; its writer wakes when the loop next waits (``_HandOverSelector``)."""
         self.payload, self.headers = payload, headers
-        selector.answered.append(self)
+        selector.waking.append(self.arrived)
 
     def fail(self, error: BaseException) -> None:
         self.error = error
@@ -172,9 +173,10 @@ class NatsClient:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Runs `coro` on the client's loop and returns its result (or raises its exception).
 
-        Every save waits here, so the hand-over is kept lean: a bare lock released by the task's done
-        callback, where `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a
-        Condition and further callbacks (measured: about half the latency per call on 2 busy cores).
+        Reads and saves of several messages wait here, so the hand-over is kept lean: a bare lock,
+        released once the task is done when the loop next waits (``_HandOverSelector``), where
+        `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a Condition and further
+        callbacks (measured: about half the latency per call on 2 busy cores).
         """
         finished = _thread.allocate_lock()
         finished.acquire()
@@ -182,7 +184,7 @@ class NatsClient:
 
         def start() -> None:
             task = self._loop.create_task(coro)
-            task.add_done_callback(lambda _: finished.release())
+            task.add_done_callback(lambda _: self._selector.waking.append(finished))
             started.append(task)
 
         self._loop.call_soon_threadsafe(start)
@@ -370,7 +372,7 @@ class NatsClient:
             self.run(_cancel_remaining_tasks(), timeout=self.timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
-        self._selector.wake_answered()  # answers the stopped loop had not yet handed over
+        self._selector.wake()  # outcomes the stopped loop had not yet handed over
         self._loop.close()
 
 
