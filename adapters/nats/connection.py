@@ -167,9 +167,10 @@ def _keep_read_buffers_off_mmap() -> None:
     """asyncio receives each read of the socket into a new bytes object of 256 KiB and shrinks it to
     what came. glibc serves a block that large with mmap (its threshold starts at 128 KiB), so every
     read, one per save's acknowledgement, paid an mmap, an mremap and a munmap, the last with a TLB
-    flush on the other core: 45 µs of CPU per single-event save (RESULTS.md, "Event store"). Freeing
-    one block larger than a read raises glibc's threshold above it for the whole process (its
-    dynamic mmap threshold, mallopt(3)); reads' buffers then come from the heap. Elsewhere a no-op."""
+    flush on the other core: 35-45 µs of CPU per single-event save (RESULTS.md, "Event store"), until
+    something else in the process happened to free a block that large. Freeing one block larger than
+    a read raises glibc's threshold above it for the whole process (its dynamic mmap threshold,
+    mallopt(3)); reads' buffers then come from the heap. Elsewhere a no-op."""
     bytearray(1 << 20)
 
 
@@ -231,8 +232,8 @@ class Connection(Client):
         through the loop.
 
         A save waits for its acknowledgement anyway; sending on its own thread spares it waking the
-        loop's thread to send (a write to the loop's self-pipe, a turn of the loop): 65 µs of CPU per
-        save of the 250 the process spent on one (RESULTS.md, "Event store")."""
+        loop's thread to send (a write to the loop's self-pipe, a turn of the loop): 70-95 µs of the
+        250-290 µs of CPU the process spent on a single-event save (RESULTS.md, "Event store")."""
         direct = self._direct
         if direct is None:
             return False
