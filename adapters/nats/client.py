@@ -5,16 +5,12 @@ thread of its own and a connection that reconnects forever, so the service survi
 NATS server without being restarted. Callers submit coroutines and wait for their results; nothing here
 may be called from the client's own loop.
 
-Bulk reads of the log bypass nats-py's per-message work (header parsing, a Msg object, a queue and a
-coroutine per message, which cap a reader at a few tens of thousands of messages a second): a *raw*
-subscription hands its messages' subjects, reply subjects, payloads and undecoded headers straight to a
-plain function on the client's loop, all the messages of one read of the socket in one call, so that a
-reader can handle them together (one decode for a run of messages). The connection itself
-(authentication, TLS, pings, reconnects and resubscribing) stays nats-py's.
+Bulk reads of the log go through *raw* subscriptions of the connection (``adapters.nats.connection``).
 
-Writes take a lean path of their own (``write``): the caller's thread frames the request, the loop puts
-it on the socket in one callback and the answer, read off the wire by a raw subscription, releases the
-caller; no task, future or flush round of the loop in between.
+Writes take a lean path of their own (``write``): the caller's thread frames the request and puts it on
+the socket itself (through the loop, in one callback, only while the connection is not up or something
+is queued before it), and the answer, read off the wire by a raw subscription, wakes the caller when the
+loop next waits; no task, future or flush round of the loop in between.
 """
 
 from __future__ import annotations
@@ -24,26 +20,24 @@ import asyncio
 import contextlib
 import itertools
 import json
+import selectors
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from operator import itemgetter
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import OperationalError
-from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.aio.transport import TcpTransport
 from nats.errors import (
     ConnectionClosedError,
     NoRespondersError,
-    ProtocolError,
 )
 from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
 from nats.protocol.command import hpub_cmd, pub_cmd
-from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
+
+from adapters.nats.connection import Connection, RawFrame, RawHandler
 
 T = TypeVar("T")
 
@@ -60,175 +54,25 @@ class JetStreamApiError(Exception):
         self.description = description
 
 
-# A message as it came off the wire: (subject, reply, payload, headers), the headers undecoded (None
-# when the message has none).
-RawFrame = tuple[bytes, bytes, bytes, bytes | None]
-# Called with consecutive messages of one raw subscription, in the order they arrived (at least one).
-RawHandler = Callable[[list[RawFrame]], None]
-# A frame's payload, whose bytes a run handed on adds to the connection's statistics.
-_payload = itemgetter(2)
-
-
-class LeanParser(Parser):
-    """nats-py's protocol parser with a fast path for whole MSG and HMSG frames.
-
-    The stock parser tries regular expressions on every frame; reading the log, that was a third of
-    the client's time. Complete MSG/HMSG frames at the front of the buffer are split here with plain
-    byte operations, from one copy of the buffer per read (slices of it are the frames' bytes, so each
-    frame is copied once and the buffer is cut once per read, not per frame); frames for a raw
-    subscription go straight to its handler, without a coroutine, each run of them in one call (a run
-    ends where a frame of another subscription comes between, so the order of what is handed on stays
-    the order of the wire). Anything else (PING, PONG, INFO, +OK, -ERR, a frame the stock parser has
-    begun) is left to the stock parser, with the same buffer and state.
-    """
-
-    def reset(self) -> None:
-        """A new connection (nats-py resets the parser on each): nothing of the old one's is awaited."""
-        super().reset()
-        # The buffer's length at which the frame at its front is complete (0: not known): a large
-        # frame arriving in many reads is not copied again on each of them.
-        self._complete_at = 0
-
-    async def parse(self, data: bytes = b"") -> None:
-        buf = self.buf
-        buf.extend(data)
-        if len(buf) < self._complete_at:
-            return
-        self._complete_at = 0
-        fast = self.state == AWAITING_CONTROL_LINE and buf[:1] in (b"M", b"H")
-        if fast and not await self._frames(buf):
-            return  # the frame now at the front is still on its way
-        if buf:
-            await super().parse()
-
-    async def _frames(self, buf: bytearray) -> bool:
-        """Hands on the complete MSG/HMSG frames at the front of `buf` and cuts them off it. False if
-        they are followed by a frame still on its way, True if by anything else (or nothing)."""
-        frames = bytes(buf)
-        available = len(frames)
-        find = frames.find
-        handlers = self.nc.raw_handlers
-        done = 0  # where the frames handed on end
-        handed = volume = 0  # what went to raw handlers, counted as nats-py counts what it handles
-        run: list[RawFrame] = []  # frames for the raw handler `run_handler`, not yet handed on
-        run_sid = b""  # its subscription id as on the wire
-        run_handler: RawHandler | None = None
-        try:
-            while True:
-                end = find(b"\r\n", done)
-                if end < 0:
-                    return False  # the rest of the control line is still on its way
-                # HMSG <subject> <sid> [reply] <hdr size> <size>; MSG <subject> <sid> [reply] <size>
-                args = frames[done:end].split()
-                body = end + 2
-                # A consumer's delivery (headers and a reply subject) for the raw subscription of the
-                # frame before it, as nearly every frame of a read of the log is, takes the shortest
-                # way: three comparisons settle what the general way below checks of it.
-                if len(args) == 6 and args[2] == run_sid and args[0] == b"HMSG":
-                    try:
-                        header_size, size = int(args[4]), int(args[5])
-                        if not 0 <= header_size <= size:
-                            raise ValueError(args)  # slices of the wrong bytes, else
-                    except ValueError:
-                        raise ProtocolError("nats: malformed MSG") from None
-                    if available < body + size + 2:
-                        self._complete_at = body + size + 2 - done
-                        return False  # the payload is still on its way
-                    payload_at = body + header_size
-                    done = body + size
-                    run.append((args[1], args[3], frames[payload_at:done], frames[body:payload_at]))
-                    done += 2
-                    continue
-                kind = args[0] if args else b""
-                if kind == b"HMSG":
-                    fixed = 5
-                elif kind == b"MSG":
-                    fixed = 4
-                else:
-                    return True
-                count = len(args)
-                try:
-                    if count != fixed and count != fixed + 1:
-                        raise ValueError(args)
-                    reply = args[3] if count > fixed else b""
-                    size = int(args[-1])
-                    header_size = int(args[-2]) if fixed == 5 else 0
-                    if not 0 <= header_size <= size:
-                        raise ValueError(args)
-                    sid = int(args[2]) if args[2] != run_sid else 0
-                except ValueError:
-                    raise ProtocolError("nats: malformed MSG") from None
-                if available < body + size + 2:
-                    self._complete_at = body + size + 2 - done
-                    return False  # the payload is still on its way
-                headers = frames[body : body + header_size] if fixed == 5 else None
-                payload = frames[body + header_size : body + size]
-                done = body + size + 2
-                if args[2] != run_sid:
-                    if run_handler is not None:
-                        handed += len(run)
-                        volume += sum(map(len, map(_payload, run)))
-                        run_handler(run)
-                        run = []
-                    run_handler = handlers.get(sid)
-                    if run_handler is None:
-                        run_sid = b""
-                        await self.nc._process_msg(sid, args[1], reply, payload, headers)
-                        continue
-                    run_sid = args[2]
-                run.append((args[1], reply, payload, headers))
-        finally:
-            if run_handler is not None:
-                handed += len(run)
-                volume += sum(map(len, map(_payload, run)))
-                run_handler(run)
-            del buf[:done]
-            if handed:
-                stats = self.nc.stats
-                stats["in_msgs"] += handed
-                stats["in_bytes"] += volume
-
-
-# The most a read of the socket hands the parser (nats-py: 32 KiB), as much as one receive of asyncio's
-# takes off the socket.
-_READ_SIZE = 256 * 1024
-
-
-class _Connection(Client):
-    """nats-py's client, with a leaner parser and subscriptions whose messages go straight to a
-    RawHandler."""
+class _HandOverSelector(selectors.DefaultSelector):
+    """The loop's selector, which wakes the threads waiting for an outcome of the loop's (a write's
+    answer, a coroutine's result) when the loop is about to wait again, its thread about to let go of
+    the GIL. Woken as soon as the outcome was there, a thread found the loop's thread still holding the
+    GIL for the rest of its turn and slept again until it let go: five futex calls and two wake-ups per
+    save instead of one (strace), each wake-up waiting for a free core on a busy machine."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._ps = LeanParser(self)
-        self.raw_handlers: dict[int, RawHandler] = {}
+        self.waking: list[_thread.LockType] = []  # released in turn; only touched on the loop
 
-    async def _read_loop(self) -> None:
-        # nats-py's reading of the connection (started anew on each connection), but taking up to
-        # _READ_SIZE bytes at a time instead of its 32 KiB: what a read of the log costs per read of
-        # the socket (a turn of the loop, a parse, a run handed to a reader and decoded) then falls on
-        # several hundred messages instead of about sixty.
-        transport = self._transport
-        if type(transport) is TcpTransport:
-            read_some = TcpTransport.read
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        self.wake()
+        return super().select(timeout)
 
-            async def read(_: int) -> bytes:
-                return await read_some(transport, _READ_SIZE)
-
-            transport.read = read  # type: ignore[method-assign]
-        await super()._read_loop()
-
-    async def _process_msg(
-        self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
-    ) -> None:
-        # Frames the stock parser handles (one it had begun) come here, raw subscriptions' too.
-        handler = self.raw_handlers.get(sid)
-        if handler is None:
-            await super()._process_msg(sid, subject, reply, data, headers)
-            return
-        self.stats["in_msgs"] += 1
-        self.stats["in_bytes"] += len(data)
-        handler([(subject, reply, data, headers)])
+    def wake(self) -> None:
+        waking, self.waking = self.waking, []
+        for lock in waking:
+            lock.release()
 
 
 class _AwaitedAnswer:
@@ -243,9 +87,10 @@ class _AwaitedAnswer:
         self.headers: bytes | None = None
         self.error: BaseException | None = None
 
-    def give(self, payload: bytes, headers: bytes | None) -> None:
+    def give(self, payload: bytes, headers: bytes | None, selector: _HandOverSelector) -> None:
+        """Keeps the answer; its writer wakes when the loop next waits (``_HandOverSelector``)."""
         self.payload, self.headers = payload, headers
-        self.arrived.release()
+        selector.waking.append(self.arrived)
 
     def fail(self, error: BaseException) -> None:
         self.error = error
@@ -285,24 +130,30 @@ class NatsClient:
     ) -> None:
         self.url = url
         self.timeout = timeout
-        self._loop = asyncio.new_event_loop()
+        self._selector = _HandOverSelector()
+        self._loop = asyncio.SelectorEventLoop(self._selector)
         self._sending: set[asyncio.Task[None]] = set()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="nats-client", daemon=True
         )
         self._thread.start()
-        self.nc: _Connection = self.run(self._connect(name, reconnect))
+        self.nc: Connection = self.run(self._connect(name, reconnect))
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).
         self._awaited: dict[bytes, _AwaitedAnswer] = {}
         self._answers_inbox = b""
         self._reply_numbers = itertools.count()
 
-    async def _connect(self, name: str, reconnect: bool) -> _Connection:
+    async def _connect(self, name: str, reconnect: bool) -> Connection:
         async def ignore(*_: object) -> None:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
-        connection = _Connection()
+        connection = Connection()
+
+        async def allow_direct_writes() -> None:
+            """Called once a reconnect has sent the subscriptions again."""
+            connection.allow_direct_writes()
+
         await connection.connect(
             server_urls(self.url),
             name=name,
@@ -313,17 +164,19 @@ class NatsClient:
             connect_timeout=self.timeout,
             error_cb=ignore,
             disconnected_cb=ignore,
-            reconnected_cb=ignore,
+            reconnected_cb=allow_direct_writes,
             pending_size=64 * 1024 * 1024,
         )
+        connection.allow_direct_writes()
         return connection
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Runs `coro` on the client's loop and returns its result (or raises its exception).
 
-        Every save waits here, so the hand-over is kept lean: a bare lock released by the task's done
-        callback, where `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a
-        Condition and further callbacks (measured: about half the latency per call on 2 busy cores).
+        Reads and saves of several messages wait here, so the hand-over is kept lean: a bare lock,
+        released once the task is done when the loop next waits (``_HandOverSelector``), where
+        `asyncio.run_coroutine_threadsafe` chains a concurrent Future through a Condition and further
+        callbacks (measured: about half the latency per call on 2 busy cores).
         """
         finished = _thread.allocate_lock()
         finished.acquire()
@@ -331,7 +184,7 @@ class NatsClient:
 
         def start() -> None:
             task = self._loop.create_task(coro)
-            task.add_done_callback(lambda _: finished.release())
+            task.add_done_callback(lambda _: self._selector.waking.append(finished))
             started.append(task)
 
         self._loop.call_soon_threadsafe(start)
@@ -411,7 +264,7 @@ class NatsClient:
 
         Every save waits here, so the loop does as little as it can: through ``run`` and nats-py's
         request a save took nine turns of it (a task, a future with a timeout, the flusher), here
-        three (the message put on the socket; the answer read and handed on)."""
+        two (the answer read and handed on), the message being put on the socket on this thread."""
         if not self._answers_inbox:
             self.run(self._subscribe_to_answers())
         reply = b"%s.%d" % (self._answers_inbox, next(self._reply_numbers))
@@ -420,7 +273,8 @@ class NatsClient:
             subject, reply.decode(), f"NATS/1.0\r\n{header_block}\r\n".encode(), payload
         )
         answer = self._awaited[reply] = _AwaitedAnswer()
-        self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
+        if not self.nc.send_direct(command, len(payload)):
+            self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
         if not answer.arrived.acquire(timeout=self.timeout):
             self._awaited.pop(reply, None)
             raise NatsTimeoutError
@@ -441,7 +295,7 @@ class NatsClient:
         for subject, _, payload, headers in frames:
             answer = self._awaited.pop(subject, None)
             if answer is not None:  # None: its writer gave up waiting
-                answer.give(payload, headers)
+                answer.give(payload, headers, self._selector)
 
     def _send(
         self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes
@@ -518,6 +372,7 @@ class NatsClient:
             self.run(_cancel_remaining_tasks(), timeout=self.timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
+        self._selector.wake()  # outcomes the stopped loop had not yet handed over
         self._loop.close()
 
 

@@ -34,7 +34,8 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 
 from adapters.event_log_format import EventRecord, log_entries
-from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer, RawFrame
+from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
+from adapters.nats.connection import RawFrame
 
 if TYPE_CHECKING:
     from adapters.nats.recorders import NatsApplicationRecorder

@@ -5,8 +5,8 @@ What a message holds (subjects, ``EventRecord``, notification ids, hashes, the i
 
 Writes use JetStream's optimistic concurrency: the first message of a save for an aggregate carries
 ``Nats-Expected-Last-Subject-Sequence`` (the server keeps this header with the message). A save of one
-message is one publish (``NatsClient.write``: prepared and awaited on the caller's thread, the client's
-loop only sends it and hands on the acknowledgement); a save of several messages (several aggregates, or
+message is one publish (``NatsClient.write``: prepared, sent and awaited on the caller's thread, the
+client's loop only hands on the acknowledgement); a save of several messages (several aggregates, or
 events plus a tracking record) is one atomic batch (all or none). The recorder keeps the last sequence,
 version and hash per aggregate it has seen, so a save does not need a round trip first. The hash link of
 each event (``event_hash``) is checked under the same optimistic lock as the version, so a chain can

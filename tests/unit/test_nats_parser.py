@@ -10,7 +10,7 @@ import pytest
 from nats.errors import ProtocolError
 from nats.protocol.parser import Parser
 
-from adapters.nats.client import LeanParser
+from adapters.nats.connection import LeanParser
 
 
 def hmsg(subject_sid_reply: bytes, headers: bytes, payload: bytes) -> bytes:

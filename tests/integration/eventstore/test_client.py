@@ -5,6 +5,8 @@ their own (``NatsClient.write``), which keeps those promises and nats-py's acros
 
 from __future__ import annotations
 
+import hashlib
+import socket
 import threading
 import time
 import uuid
@@ -17,6 +19,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.nats import NatsApplicationRecorder
 from adapters.nats.client import NatsClient
+from adapters.nats.connection import Connection
 
 
 @pytest.fixture
@@ -86,6 +89,19 @@ def test_a_write_while_the_connection_is_down_is_sent_once_it_is_back(
         )
         restart.join()
         assert answer == {"stream": stream_name, "seq": 1}
+        # Once the subscriptions are sent again, writes go straight on the new connection's socket.
+        deadline = time.monotonic() + 5
+        while client.nc._direct.transport is not client.nc._transport:
+            assert time.monotonic() < deadline, "writes never went straight on the socket again"
+            time.sleep(0.01)
+        answer = msgspec.json.decode(
+            client.write(
+                f"{stream_name}.e.{uuid.uuid4().hex}",
+                b"written on the new connection's socket",
+                {"Nats-Expected-Last-Subject-Sequence": "0"},
+            )
+        )
+        assert answer == {"stream": stream_name, "seq": 2}
     finally:
         client.close()
 
@@ -107,3 +123,52 @@ def test_a_message_sent_soon_is_put_on_the_socket_and_arrives_in_order(client):
         client.send_soon(subject, b"%d" % number)
     assert arrived.wait(5)
     assert received == [b"%d" % number for number in range(50)]
+
+
+def test_frames_the_socket_takes_in_parts_arrive_whole_and_in_order(client, monkeypatch):
+    """A write's frame is put on the socket from the writer's own thread; one larger than the room
+    the socket has is finished there before any other frame (another writer's, nats-py's own) goes
+    out, so that every frame arrives whole."""
+    finished_in_parts: list[int] = []
+    send_rest = Connection._send_rest
+
+    def counted(self, direct, rest):
+        finished_in_parts.append(len(rest))
+        send_rest(self, direct, rest)
+
+    monkeypatch.setattr(Connection, "_send_rest", counted)
+    # A socket with little room, as a busy connection has.
+    client.nc._direct.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)
+    subject = f"test.large.{uuid.uuid4().hex}"
+    soon_subject = f"test.soon.{uuid.uuid4().hex}"
+    soon: list[bytes] = []
+
+    async def digest(message: Msg) -> None:
+        await message.respond(hashlib.sha256(message.data).hexdigest().encode())
+
+    async def note(message: Msg) -> None:
+        soon.append(message.data)
+
+    client.subscribe(subject, digest)
+    client.subscribe(soon_subject, note)
+    size = 256 * 1024
+    answers: dict[int, bytes] = {}
+
+    def writer(first: int) -> None:
+        for number in range(first, first + 4):
+            client.send_soon(soon_subject, b"%d" % number)
+            answers[number] = client.write(subject, bytes([number]) * size, {})
+
+    writers = [threading.Thread(target=writer, args=(first,)) for first in (0, 4, 8)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    assert answers == {
+        number: hashlib.sha256(bytes([number]) * size).hexdigest().encode() for number in range(12)
+    }
+    assert finished_in_parts, "no frame was put on the socket in parts"
+    deadline = time.monotonic() + 5
+    while len(soon) < 12 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(soon, key=int) == [b"%d" % number for number in range(12)]
