@@ -22,7 +22,8 @@ import itertools
 import json
 import selectors
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -38,6 +39,9 @@ from nats.errors import (
 from nats.protocol.command import hpub_cmd, pub_cmd
 
 from adapters.nats.connection import Connection, RawFrame, RawHandler
+
+# A message to publish: subject, payload and headers.
+OutgoingMessage = tuple[str, bytes, dict[str, str]]
 
 T = TypeVar("T")
 
@@ -265,23 +269,45 @@ class NatsClient:
         Every save waits here, so the loop does as little as it can: through ``run`` and nats-py's
         request a save took nine turns of it (a task, a future with a timeout, the flusher), here
         two (the answer read and handed on), the message being put on the socket on this thread."""
+        [outcome] = self.write_all([(subject, payload, headers)])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def write_all(self, messages: Sequence[OutgoingMessage]) -> list[bytes | BaseException]:
+        """Publishes the messages as ``write`` does, all put on the socket before the first answer is
+        awaited, and returns each one's answer payload, or the error it met instead (no answer in
+        time, nobody heard it, the connection went away), in their order. Several feeds' copies of
+        one event then wait for the server together, not one after another."""
         if not self._answers_inbox:
             self.run(self._subscribe_to_answers())
-        reply = b"%s.%d" % (self._answers_inbox, next(self._reply_numbers))
-        header_block = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        command = hpub_cmd(
-            subject, reply.decode(), f"NATS/1.0\r\n{header_block}\r\n".encode(), payload
-        )
-        answer = self._awaited[reply] = _AwaitedAnswer()
-        if not self.nc.send_direct(command, len(payload)):
-            self._loop.call_soon_threadsafe(self._send, command, subject, payload, headers, reply)
-        if not answer.arrived.acquire(timeout=self.timeout):
+        sending = []
+        through_loop = []  # once one message must go through the loop, those after it do too
+        for subject, payload, headers in messages:
+            reply = b"%s.%d" % (self._answers_inbox, next(self._reply_numbers))
+            header_block = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+            command = hpub_cmd(
+                subject, reply.decode(), f"NATS/1.0\r\n{header_block}\r\n".encode(), payload
+            )
+            answer = self._awaited[reply] = _AwaitedAnswer()
+            sending.append((reply, answer))
+            if through_loop or not self.nc.send_direct(command, len(payload)):
+                through_loop.append((command, subject, payload, headers, reply))
+        if through_loop:
+            self._loop.call_soon_threadsafe(self._send_all, through_loop)
+        deadline = time.monotonic() + self.timeout
+        return [self._outcome(reply, answer, deadline) for reply, answer in sending]
+
+    def _outcome(
+        self, reply: bytes, answer: _AwaitedAnswer, deadline: float
+    ) -> bytes | BaseException:
+        if not answer.arrived.acquire(timeout=max(0.0, deadline - time.monotonic())):
             self._awaited.pop(reply, None)
-            raise NatsTimeoutError
+            return NatsTimeoutError()
         if answer.error is not None:
-            raise answer.error
+            return answer.error
         if answer.headers is not None and answer.headers.startswith(_NO_RESPONDERS):
-            raise NoRespondersError
+            return NoRespondersError()
         return answer.payload
 
     async def _subscribe_to_answers(self) -> None:
@@ -296,6 +322,12 @@ class NatsClient:
             answer = self._awaited.pop(subject, None)
             if answer is not None:  # None: its writer gave up waiting
                 answer.give(payload, headers, self._selector)
+
+    def _send_all(self, sending: list[tuple[bytes, str, bytes, dict[str, str], bytes]]) -> None:
+        # Once one message has to take nats-py's publish, those after it do too (its queue is no
+        # longer empty), so they stay in order.
+        for command, subject, payload, headers, reply in sending:
+            self._send(command, subject, payload, headers, reply)
 
     def _send(
         self, command: bytes, subject: str, payload: bytes, headers: dict[str, str], reply: bytes

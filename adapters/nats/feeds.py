@@ -28,8 +28,8 @@ a missed acknowledgement has the same ``ce-id``, which is their deduplication id
 
 from __future__ import annotations
 
-import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -40,7 +40,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters.cloudevents import event_attributes, rfc3339
 from adapters.event_log_format import stream_config
-from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
+from adapters.nats.client import JetStreamApiError, NatsClient, OutgoingMessage, raise_for_error
 from domain.events import describe
 
 WRONG_LAST_SEQUENCE = 10071
@@ -132,6 +132,10 @@ class _Feed(msgspec.Struct):
     position: int
 
 
+class _Changed(Exception):
+    """Another publisher wrote to a feed since this one last knew it."""
+
+
 class FeedPublisher:
     """Publishes events to region feeds, each at most once per feed, over a connection of its own."""
 
@@ -153,71 +157,105 @@ class FeedPublisher:
         self.client.run(self._feed(region))
 
     def publish(self, event: Any, position: int, regions: frozenset[str]) -> int:
-        """Publishes ``event`` to each region's feed that does not hold it yet; returns how many did."""
+        """Publishes ``event`` to each region's feed that does not hold it yet; returns how many did.
+
+        Works on the caller's thread, as a save does (``NatsClient.write_all``): the copies for all
+        the regions go on the socket together and their answers are awaited together; the client's
+        loop is asked for nothing else unless a feed must be looked up. Through the loop (a task,
+        nats-py's request and flusher) the fan-out took 0.45-0.85 ms (p50, load 6-14) from an event
+        decoded to its publish sent, on the way from a command to the region systems."""
         if not regions:
             return 0
-        return self.client.run(self._publish_all(event, position, sorted(regions)))
-
-    async def _publish_all(self, event: Any, position: int, regions: list[str]) -> int:
         body = cloudevent_body(event)
         headers = cloudevent_headers(event, position)
         subject_tail = event_type(event)
-        published = await asyncio.gather(
-            *(self._publish_to(region, subject_tail, body, headers, position) for region in regions)
-        )
-        return sum(published)
-
-    async def _publish_to(
-        self, region: str, subject_tail: str, body: bytes, headers: dict[str, str], position: int
-    ) -> bool:
-        # Each conflict means another publisher made progress on this feed, so this ends quickly.
+        published = 0
+        failures: list[BaseException] = []
+        left = sorted(regions)
+        # Each conflict means another publisher made progress on a feed, so this ends quickly.
         for _ in range(_ATTEMPTS):
-            feed = await self._feed(region)
-            if feed.position >= position:
-                return False
-            message_headers = {
-                **headers,
-                "Nats-Msg-Id": f"{headers['ce-id']}:{region}",
-                "Nats-Expected-Last-Sequence": str(feed.last_sequence),
+            sending = {
+                region: feed for region in left if (feed := self._known(region)).position < position
             }
-            try:
-                reply = await self._send(
-                    self.layout.subject(region, subject_tail), body, message_headers
-                )
-            except NoRespondersError:
-                # Still unheard after the client's timeout: the feed's stream may be gone (an
-                # operator deleted it), so the next attempt looks it up, and makes it, afresh.
-                self._feeds.pop(region, None)
-                raise
-            answer = msgspec.json.decode(reply.data)
-            error = answer.get("error")
-            if error and error.get("err_code") == WRONG_LAST_SEQUENCE:
-                # Another publisher wrote to this feed: learn its position and decide again.
-                self._feeds.pop(region, None)
-                continue
-            raise_for_error(answer)
-            if answer.get("duplicate"):
-                # Published before within the duplicate window, but unknown to us: read the feed back.
-                self._feeds.pop(region, None)
-                return False
-            self._feeds[region] = _Feed(last_sequence=int(answer["seq"]), position=position)
-            return True
-        raise JetStreamApiError(409, WRONG_LAST_SEQUENCE, f"the feed of {region} keeps changing")
+            answers = self._send_all(
+                {
+                    region: (
+                        self.layout.subject(region, subject_tail),
+                        body,
+                        {
+                            **headers,
+                            "Nats-Msg-Id": f"{headers['ce-id']}:{region}",
+                            "Nats-Expected-Last-Sequence": str(feed.last_sequence),
+                        },
+                    )
+                    for region, feed in sending.items()
+                }
+            )
+            left = []
+            for region, outcome in answers.items():
+                try:
+                    if self._took(region, outcome, position):
+                        published += 1
+                except _Changed:
+                    left.append(region)
+                except Exception as error:  # noqa: BLE001 - raised below, once every answer is in
+                    failures.append(error)
+            if failures:
+                # The feeds that took the event know it (above); the fan-out tries this one again.
+                raise failures[0]
+            if not left:
+                return published
+        raise JetStreamApiError(409, WRONG_LAST_SEQUENCE, f"the feed of {left[0]} keeps changing")
 
-    async def _send(self, subject: str, body: bytes, headers: dict[str, str]) -> Msg:
-        """Publishes to a feed and returns JetStream's answer. A feed's stream created a moment ago
-        in a cluster may not be heard on the node this connection reaches yet (the stream's interest
-        travels the cluster's routes): nobody took the message then, so it is sent again, until the
-        client's timeout, rather than failing the fan-out."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.client.timeout
-        while True:
-            try:
-                return await self.client.request(subject, body, headers=headers)
-            except NoRespondersError:
-                if loop.time() + _UNHEARD_PAUSE_SECONDS >= deadline:
-                    raise
-                await asyncio.sleep(_UNHEARD_PAUSE_SECONDS)
+    def _known(self, region: str) -> _Feed:
+        feed = self._feeds.get(region)
+        return feed if feed is not None else self.client.run(self._feed(region))
+
+    def _took(self, region: str, outcome: bytes | BaseException, position: int) -> bool:
+        """Whether the feed took the event now (False: it had it already); raises _Changed if another
+        publisher wrote to it first, or the publish's error."""
+        if isinstance(outcome, NoRespondersError):
+            # Still unheard after the client's timeout: the feed's stream may be gone (an operator
+            # deleted it), so the next attempt looks it up, and makes it, afresh.
+            self._feeds.pop(region, None)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        answer = msgspec.json.decode(outcome)
+        error = answer.get("error")
+        if error and error.get("err_code") == WRONG_LAST_SEQUENCE:
+            # Another publisher wrote to this feed: learn its position and decide again.
+            self._feeds.pop(region, None)
+            raise _Changed
+        raise_for_error(answer)
+        if answer.get("duplicate"):
+            # Published before within the duplicate window, but unknown to us: read the feed back.
+            self._feeds.pop(region, None)
+            return False
+        self._feeds[region] = _Feed(last_sequence=int(answer["seq"]), position=position)
+        return True
+
+    def _send_all(self, messages: dict[str, OutgoingMessage]) -> dict[str, bytes | BaseException]:
+        """Publishes each region's message and returns JetStream's answers, by region. A feed's stream
+        created a moment ago in a cluster may not be heard on the node this connection reaches yet
+        (the stream's interest travels the cluster's routes): nobody took the message then, so it is
+        sent again, until the client's timeout, rather than failing the fan-out."""
+        deadline = time.monotonic() + self.client.timeout
+        outcomes: dict[str, bytes | BaseException] = {}
+        while messages:
+            unheard = {}
+            answers = self.client.write_all(list(messages.values()))
+            for (region, message), outcome in zip(messages.items(), answers, strict=True):
+                if (
+                    isinstance(outcome, NoRespondersError)
+                    and time.monotonic() + _UNHEARD_PAUSE_SECONDS < deadline
+                ):
+                    unheard[region] = message
+                else:
+                    outcomes[region] = outcome
+            if unheard:
+                time.sleep(_UNHEARD_PAUSE_SECONDS)
+            messages = unheard
+        return outcomes
 
     async def _feed(self, region: str) -> _Feed:
         feed = self._feeds.get(region)

@@ -69,6 +69,31 @@ def test_a_write_nobody_takes_says_so(client):
         client.write(f"test.nobody.{uuid.uuid4().hex}", b"write", {})
 
 
+def test_writes_sent_together_each_get_their_own_outcome_in_order(client):
+    """A fan-out's copies of one event go out together: each answer goes to its own message, and one
+    that nobody takes or that goes unanswered fails alone, in its place."""
+    subject, received = responder_ignoring_the_first_request(client)
+    echo = f"test.echo.{uuid.uuid4().hex}"
+
+    async def answer(message: Msg) -> None:
+        await message.respond(b"echo " + message.data)
+
+    client.subscribe(echo, answer)
+    outcomes = client.write_all(
+        [
+            (subject, b"ignored", {}),
+            (echo, b"one", {"Regiekaart-Test": "1"}),
+            (f"test.nobody.{uuid.uuid4().hex}", b"lost", {}),
+            (echo, b"two", {}),
+        ]
+    )
+    assert isinstance(outcomes[0], NatsTimeoutError)
+    assert outcomes[1] == b"echo one"
+    assert isinstance(outcomes[2], NoRespondersError)
+    assert outcomes[3] == b"echo two"
+    assert received == [b"ignored"]
+
+
 def test_a_write_while_the_connection_is_down_is_sent_once_it_is_back(
     restartable_nats, stream_name
 ):
