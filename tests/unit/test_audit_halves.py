@@ -180,8 +180,9 @@ def test_an_event_removed_before_the_cut_breaks_the_link_of_the_aggregates_next_
 
 
 def test_an_aggregate_restarted_after_the_cut_breaks_its_link(tmp_path, monkeypatch):
-    """An event after the cut claiming to be its aggregate's first, hashes recomputed."""
-    lines = exported(FakeLog(own_messages(chained(EVENTS, aggregates=5))))
+    """An aggregate's only event after the cut claiming to be its first, hashes recomputed: only
+    the aggregate's event before the cut tells."""
+    lines = exported(FakeLog(own_messages(chained(EVENTS, aggregates=EVENTS // 2))))
     at = cut_at(lines) + 1
     line = msgspec.json.decode(lines[at])
     state = msgspec.json.encode(line["data"])
@@ -296,3 +297,16 @@ def test_seals_for_another_stream_after_the_cut_are_refused(key, tmp_path, monke
         lines[index] = msgspec.json.encode(line) + b"\n"
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
     assert one == two and one[1] is FaultKind.BAD_SEAL
+
+
+def test_a_checkpoint_met_before_the_cut_over_events_after_it_is_checked_there(
+    key, tmp_path, monkeypatch
+):
+    """A checkpoint line moved up the file: one process checks it when the log reaches its
+    position, past the cut; it still holds there."""
+    lines = sealed_export(key, checkpointed=30)
+    (checkpoint,) = [line for line in lines if b"regiekaart.audit.checkpoint" in line]
+    lines.remove(checkpoint)
+    lines.insert(5, checkpoint)
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
+    assert one == two and two.checkpoint is not None
