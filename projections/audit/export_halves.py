@@ -58,10 +58,12 @@ from projections.audit.export_reading import ExportReading
 from projections.audit.log_claims import Checkpoint, LogFault
 from projections.audit.verification import LogVerifier, Verified
 
-# A file smaller than this is verified in one process: starting the second one and handing over
-# its claims cost more than half of it takes. A process that may run on one core only (``taskset``,
-# a container's cpuset) keeps to one.
-SPLIT_FROM_BYTES = 64 << 20
+# A file smaller than this is verified in one process: starting the second one (~0.12 s of CPU for
+# its imports) and handing over its claims cost more than half of it takes. Measured (CPU of the
+# longer of the two processes against one process, load 9): 50,000 lines of the benchmark's export
+# (54 MB) 0.21-0.29 s against 0.19-0.26, no gain; 100,000 (135 MB) 0.31-0.40 against 0.42-0.48.
+# A process that may run on one core only (``taskset``, a container's cpuset) keeps to one.
+SPLIT_FROM_BYTES = 128 << 20
 _SECOND_CORE = len(os.sched_getaffinity(0)) > 1
 # How many lines past the middle a cut is looked for (past checkpoint, blank or unreadable lines).
 _CUT_TRIES = 64
