@@ -135,7 +135,9 @@ def verified_in_halves(
 
 
 def _boundary(fd: int, cut: int) -> Boundary | None:
-    """The first place at or after `cut` where an event line follows an event line."""
+    """The first place at or after `cut` where an event line follows an event line that ends its
+    message (it carries a seal, or the next is of another message): a message running across the cut
+    would leave the second half's start unknown (see ``_joined``)."""
     try:
         mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
@@ -150,7 +152,14 @@ def _boundary(fd: int, cut: int) -> Boundary | None:
                 _event_of(mapped[mapped.rfind(b"\n", 0, start - 1) + 1 : start]),
                 (_event_of(mapped[start : len(mapped) if stop < 0 else stop])),
             )
-            if before is not None and after is not None:
+            if (
+                before is not None
+                and after is not None
+                and (
+                    before.seal is not None
+                    or before.position // EVENTS_PER_MESSAGE != after.position // EVENTS_PER_MESSAGE
+                )
+            ):
                 stream = stream_of(before)
                 with contextlib.suppress(ValueError):
                     log_hash = bytes.fromhex(before.loghash)

@@ -278,10 +278,18 @@ def test_a_small_file_or_a_stream_is_verified_in_one_process(key, tmp_path, monk
         assert verify_export(source, [public(key)]).events == EVENTS
 
 
-def test_a_message_running_across_the_cut_verifies_as_in_one_process(tmp_path, monkeypatch):
-    lines = exported(FakeLog(chained(EVENTS, aggregates=5)))  # one message of unsealed events
+def test_the_cut_passes_over_a_message_running_across_the_middle(tmp_path, monkeypatch):
+    """Unsealed events, six to a message: the file is cut where a message begins."""
+    events = [
+        (n // 6 * EVENTS_PER_MESSAGE + n % 6 + 1, r) for n, (_, r) in enumerate(chained(EVENTS))
+    ]
+    lines = exported(FakeLog(events))
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
     assert one == two and two.events == EVENTS
+    path = tmp_path / "export.jsonl"
+    with path.open("rb") as source:
+        boundary = export_halves._boundary(source.fileno(), len(b"".join(lines)) // 2)
+    assert boundary is not None and boundary.next_position % EVENTS_PER_MESSAGE == 1
 
 
 def test_seals_for_another_stream_after_the_cut_are_refused(key, tmp_path, monkeypatch):
