@@ -32,6 +32,7 @@ from entrypoints.cli.options import (
 )
 from entrypoints.runtime import event_store, governance_application
 from projections.audit import LogFault, export_log, verify_export, verify_log
+from projections.audit.export_halves import VerifierLost
 from projections.queries import GovernanceMaps
 from projections.replay import compare_read_models, snapshot
 from projections.replay import replay as replay_log
@@ -113,6 +114,8 @@ def verify(
                 verified = verify_log(log, trusted)
     except LogFault as fault:
         _fail(f"FAULT: {fault}", 1)
+    except VerifierLost as error:
+        _fail(f"cannot verify the export: {error}", 2)
     click.echo(verified.summary())
 
 

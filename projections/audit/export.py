@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import mmap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import msgspec
@@ -13,17 +13,12 @@ import msgspec
 from adapters.audit import (
     CHECKPOINT_TYPE,
     ExportLine,
-    UnreadableLine,
     checkpoint_line,
-    decode_line,
     event_line,
-    read_lines,
-    state_of,
-    stream_of,
-    topic_of,
-    unreadable_line,
 )
-from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, UnreadableEntry
+from adapters.event_log_format import EventRecord, UnreadableEntry
+from projections.audit.export_halves import verified_in_halves
+from projections.audit.export_reading import ExportReading
 from projections.audit.log_claims import (
     GENESIS_LOG_HASH,
     Checkpoint,
@@ -33,7 +28,7 @@ from projections.audit.log_claims import (
     next_log_hash,
     trusted_up_to,
 )
-from projections.audit.verification import EventLog, LogVerifier, Verified
+from projections.audit.verification import EventLog, Verified
 
 
 class Exported(msgspec.Struct, frozen=True):
@@ -155,117 +150,8 @@ def _checkpoint_of(raw: bytes) -> list[Checkpoint]:
 
 
 def _verify_export(source: BinaryIO, trusted_keys: Iterable[str] | None, skip: int) -> Verified:
-    decode = decode_line
-    verifier: LogVerifier | None = None
-    # The message being read: the lines of one stored message share position // EVENTS_PER_MESSAGE,
-    # and its seal is on its last line.
-    message, first, count, last_hash = -1, 0, 0, ""
-    try:
-        # Read here rather than through ``read_lines``: a generator's step per line is a tenth of
-        # what verifying the line costs.
-        for number, raw in enumerate(source, start=1):
-            try:
-                line = decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError) as error:
-                if unreadable := unreadable_line(number, raw, error):
-                    raise unreadable from None
-                continue
-            if verifier is None:
-                verifier = LogVerifier(_stream_of(line, number), trusted_keys, skip)
-                event, sealed = verifier.event, verifier.sealed
-            if line.type == CHECKPOINT_TYPE:
-                if count:
-                    verifier.sealed(first, count, last_hash, None)
-                    count = 0
-                verifier.checkpoint(decode_checkpoint(bytes(line.data), line.position))
-                continue
-            if line.previousposition != verifier.position:
-                raise _order_fault(verifier.position, number, line, read_lines(source, number + 1))
-            position, seal = line.position, line.seal
-            if count and position // EVENTS_PER_MESSAGE != message:
-                verifier.sealed(first, count, last_hash, None)  # a message whose seal is missing
-                count = 0
-            try:
-                state = bytes(line.data) if line.data_base64 is None else state_of(line)
-            except ValueError as error:
-                raise LogFault(position, FaultKind.UNREADABLE, f"line {number}: {error}") from None
-            log_hash = event(
-                position,
-                line.subject,
-                line.aggregateversion,
-                line.topic or topic_of(line),  # spares the call for all but old files
-                state,
-                line.predecessorhash,
-                line.hash,
-            )
-            if seal is not None:  # a seal ends its message: a line after it is another message
-                start = first if count else position  # where its message begins
-                if start > skip or not seal.startswith(verifier.key_accepted):
-                    sealed(start, count + 1, line.hash, seal)  # else passed over: see key_accepted
-                count = 0
-            else:
-                if not count:
-                    message, first = position // EVENTS_PER_MESSAGE, position
-                count, last_hash = count + 1, line.hash
-            if line.loghash != log_hash.hex():
-                raise LogFault(
-                    line.position,
-                    FaultKind.CHANGED,
-                    f"line {number}: the log hash up to this event differs from the one recorded at "
-                    "export: the event's position or hash was altered",
-                )
-        if verifier is not None and count:
-            verifier.sealed(first, count, last_hash, None)
-    except UnreadableLine as error:
-        raise LogFault(
-            verifier.position + 1 if verifier else None, FaultKind.UNREADABLE, str(error)
-        ) from None
-    if verifier is None:
-        raise LogFault(None, FaultKind.UNREADABLE, "the file holds no events")
-    return verifier.finish()
-
-
-def _stream_of(line: ExportLine, number: int) -> str:
-    stream = stream_of(line)
-    if stream is None:
-        raise LogFault(
-            line.position,
-            FaultKind.UNREADABLE,
-            f"line {number}: not from a Regiekaart log ({line.source})",
-        )
-    return stream
-
-
-def _order_fault(
-    previous: int, number: int, line: ExportLine, rest: Iterator[tuple[int, ExportLine]]
-) -> LogFault:
-    """Why the line at `number` does not follow the file's previous event (at position `previous`).
-
-    Its event followed `line.previousposition` in the exported log. Either events were moved (a later
-    line has an earlier position), or an event is missing, or one was inserted."""
-    here = f"line {number} (position {line.position})"
-    if line.position <= previous:
-        return LogFault(
-            line.position, FaultKind.REORDERED, f"{here} comes after position {previous}"
-        )
-    for later_number, later in rest:
-        if later.type != CHECKPOINT_TYPE and later.previousposition == previous:
-            return LogFault(
-                later.position,
-                FaultKind.REORDERED,
-                f"the event at position {later.position} belongs after position {previous} but "
-                f"stands at line {later_number}; {here} stands in its place: events were moved",
-            )
-    if line.previousposition > previous:
-        return LogFault(
-            line.previousposition,
-            FaultKind.MISSING,
-            f"the event at position {line.previousposition} is missing: in the exported log it came "
-            f"before {here}, but the file goes from position {previous} to {line.position}",
-        )
-    return LogFault(
-        previous,
-        FaultKind.INSERTED,
-        f"the event at position {previous} was not in the exported log: there, {here} followed "
-        f"position {line.previousposition}",
-    )
+    if (halves := verified_in_halves(source, trusted_keys, skip)) is not None:
+        return halves
+    reading = ExportReading(trusted_keys, skip)
+    reading.read(source)
+    return reading.end()

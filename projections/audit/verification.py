@@ -151,7 +151,7 @@ class LogVerifier:
     ) -> bytes:
         """Checks the next event of the log; returns the log hash up to and including it."""
         if self._pending and self._pending[0].position < position:
-            self._settle_checkpoints(before=position)
+            self.settle_checkpoints(before=position)
         if position <= self.position:
             raise LogFault(
                 position,
@@ -171,14 +171,7 @@ class LogVerifier:
         heads = self._heads
         head = heads.get(originator_id)
         if head is None:
-            if prev_hash:
-                raise LogFault(
-                    position,
-                    FaultKind.BROKEN_LINK,
-                    f"event {version} of aggregate {originator_id} links to a predecessor "
-                    f"({prev_hash[:12]}…), but it is the aggregate's first event in the log: "
-                    "an earlier event of this aggregate is missing",
-                )
+            self._first_seen(position, originator_id, version, prev_hash)
         elif prev_hash != head[1] or version <= head[0]:
             detail = self._link_detail(originator_id, version, prev_hash, head)
             raise LogFault(position, FaultKind.BROKEN_LINK, detail)
@@ -187,6 +180,26 @@ class LogVerifier:
         self.position = position
         self.events += 1
         return log_hash
+
+    def _first_seen(self, position: int, originator_id: str, version: int, prev_hash: str) -> None:
+        """An event of an aggregate none of whose events came before it in the log."""
+        if prev_hash:
+            raise LogFault(
+                position,
+                FaultKind.BROKEN_LINK,
+                f"event {version} of aggregate {originator_id} links to a predecessor "
+                f"({prev_hash[:12]}…), but it is the aggregate's first event in the log: "
+                "an earlier event of this aggregate is missing",
+            )
+
+    def links_on(self, originator_id: str, version: int, prev_hash: str) -> bool:
+        """Whether an event of `originator_id` with `version`, linked to `prev_hash`, follows the log
+        fed so far without breaking a link: the rule ``event`` applies (written out there, as it is
+        checked for every event)."""
+        head = self._heads.get(originator_id)
+        if head is None:
+            return not prev_hash
+        return prev_hash == head[1] and version > head[0]
 
     @staticmethod
     def _link_detail(
@@ -333,7 +346,7 @@ class LogVerifier:
         self.expect([checkpoint])
 
     def finish(self) -> Verified:
-        self._settle_checkpoints(before=None)
+        self.settle_checkpoints(before=None)
         return Verified(
             position=self.position,
             events=self.events,
@@ -345,12 +358,22 @@ class LogVerifier:
             unsealed=self._unsealed,
         )
 
-    def _settle_checkpoints(self, before: int | None) -> None:
-        """Checks every pending checkpoint below `before` (all of them if None) against the log so far."""
+    def settle_checkpoints(self, before: int | None) -> bool:
+        """Checks every pending checkpoint below `before` (all of them if None) against the log so
+        far; whether none is left pending."""
         while self._pending and (before is None or self._pending[0].position < before):
             self._check(self._pending.pop(0))
+        return not self._pending
 
     def _check(self, checkpoint: Checkpoint) -> None:
+        self.check_against(checkpoint, self.position, self.events, self.log_hash)
+        self.covered_by(checkpoint)
+
+    def check_against(
+        self, checkpoint: Checkpoint, position: int, events: int, log_hash: str
+    ) -> None:
+        """Checks `checkpoint` against a log that holds `events` events up to `position` with
+        `log_hash` (the log fed so far, or one of which this verifier was fed the end only)."""
         at = checkpoint.position
         if not checkpoint.signature_holds():
             raise LogFault(
@@ -373,9 +396,9 @@ class LogVerifier:
                 f"the checkpoint signed at {checkpoint.signed_at} is for log {checkpoint.stream!r}, "
                 f"not {self.stream!r}",
             )
-        if checkpoint.events != self.events or checkpoint.position != self.position:
-            missing = checkpoint.events - self.events
-            if missing > 0 or checkpoint.position > self.position:
+        if checkpoint.events != events or checkpoint.position != position:
+            missing = checkpoint.events - events
+            if missing > 0 or checkpoint.position > position:
                 kind = FaultKind.MISSING
                 what = (
                     f"{missing} event(s) up to position {at} are missing"
@@ -391,17 +414,16 @@ class LogVerifier:
                 at,
                 kind,
                 f"the checkpoint signed at {checkpoint.signed_at} counts {checkpoint.events} events up "
-                f"to position {at}, the log has {self.events} up to position {self.position}: {what}",
+                f"to position {at}, the log has {events} up to position {position}: {what}",
             )
-        if checkpoint.log_hash != self.log_hash:
+        if checkpoint.log_hash != log_hash:
             raise LogFault(
                 at,
                 FaultKind.CHECKPOINT_MISMATCH,
-                f"the log hash up to position {at} is {self.log_hash[:16]}…, the checkpoint signed at "
+                f"the log hash up to position {at} is {log_hash[:16]}…, the checkpoint signed at "
                 f"{checkpoint.signed_at} says {checkpoint.log_hash[:16]}…: an event at or before it "
                 "was changed, replaced or reordered",
             )
-        self.covered_by(checkpoint)
 
     def covered_by(self, checkpoint: Checkpoint) -> None:
         """Notes that `checkpoint` was checked against (or made from) the log fed so far."""
