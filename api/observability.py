@@ -11,6 +11,7 @@ than a bare Litestar app's whole answer. Here each route's labelled metrics are 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import random
 import re
@@ -80,14 +81,15 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        self._held: list[bytes] = []  # access lines of this loop turn, not yet written
-
-    def hold(self, line: bytes) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self._held.append(line)
+        # The access lines of this loop turn, not yet written. Held without the handler's lock
+        # (taking it cost 0.2 µs a line, a deque's append 0.03): a deque's append and popleft are
+        # atomic, and only the writer, which holds the lock, takes lines out, so a line added while
+        # another thread writes is written then or with the next write, never lost or split.
+        self._held: collections.deque[bytes] = collections.deque()
+        self.hold = self._held.append
 
     def holds_lines(self) -> bool:
-        return bool(self._held)  # read without the lock: only the event loop's thread adds lines
+        return bool(self._held)
 
     def write_held(self) -> None:
         with self.lock:  # type: ignore[union-attr]
@@ -104,9 +106,10 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def _write_held(self) -> None:
         """Writes the access lines held; the caller holds the handler's lock."""
-        if not self._held:
+        held = self._held
+        if not held:
             return
-        lines, self._held = b"".join(self._held), []
+        lines = b"".join([held.popleft() for _ in range(len(held))])
         try:
             # To the bytes under the text stream if it has them: decoding the lines for the text
             # layer to encode them again was a third of the write (1.8 of 5.7 µs a line to a pipe).
@@ -180,12 +183,36 @@ def _direct_handler() -> _JsonLinesHandler | None:
     return handler
 
 
+# The fields a request's line adds to a log line's own (time, level, logger, message), in order.
+_REQUEST_FIELDS = _AccessLine.__struct_fields__[4:]
+
+
 def log_request(fields: dict[str, Any]) -> None:
+    """One access log line, of the request ``fields`` (``_REQUEST_FIELDS``)."""
+    _log_request(*(fields[name] for name in _REQUEST_FIELDS))
+
+
+def _log_request(
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: float,
+    principal: str | None,
+) -> None:
     """One access log line. A LogRecord and its formatting cost a third of /health's CPU in a worker
     (about 25 µs of 85), so while the service's own JSON handler is the only one the line reaches, the
-    line is encoded directly, as that handler would have written it."""
+    line is encoded directly, as that handler would have written it. The fields come as arguments,
+    not in a dict: making the dict and unpacking it took about 0.4 of the direct line's 2.9 µs."""
     handler = _direct_handler()
     if handler is None:
+        fields = dict(
+            zip(
+                _REQUEST_FIELDS,
+                (request_id, method, path, status, duration_ms, principal),
+                strict=True,
+            )
+        )
         # Made and handed to the handlers directly: ``access_log.info`` would first look for its
         # caller in the stack, for a file and line the JSON line does not show.
         access_log.handle(
@@ -194,13 +221,26 @@ def log_request(fields: dict[str, Any]) -> None:
             )
         )
         return
-    line = _AccessLine(_utc_now(), "info", access_log.name, "request", **fields)
+    line = _AccessLine(
+        _utc_now(),
+        "info",
+        access_log.name,
+        "request",
+        request_id,
+        method,
+        path,
+        status,
+        duration_ms,
+        principal,
+    )
     handler.hold(_encoded(line) + b"\n")
     END_OF_TURN.soon()
 
 
 # The second the access log's last line was written in, and its date and time of day, formatted.
 _second: tuple[int, str] = (0, "")
+# Each millisecond's end of a line's time, made once: formatting it took half of ``_utc_now``'s 0.6 µs.
+_MILLISECOND_ENDS = [f".{millisecond:03d}+00:00" for millisecond in range(1000)]
 
 
 def _utc_now() -> str:
@@ -215,7 +255,7 @@ def _utc_now() -> str:
         second, micros = second + 1, 0
     if _second[0] != second:
         _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{_second[1]}.{micros // 1000:03d}+00:00"
+    return _second[1] + _MILLISECOND_ENDS[micros // 1000]
 
 
 def _new_request_id() -> str:
@@ -395,14 +435,11 @@ class RequestObservation:
             current_request_id.reset(request_context)
             self.metrics.answered(method, route, status, max(answered - started, 0.0))
             if access_log.isEnabledFor(logging.INFO):
-                user = scope.get("user")
-                log_request(
-                    {
-                        "request_id": request_id,
-                        "method": method,
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "principal": getattr(user, "id", None),
-                    }
+                _log_request(
+                    request_id,
+                    method,
+                    scope["path"],
+                    status,
+                    round((time.perf_counter() - started) * 1000, 3),
+                    getattr(scope.get("user"), "id", None),
                 )
