@@ -417,6 +417,8 @@ class _EndOfTurn:
 
     def write(self) -> None:
         loop, self._queued_on = self._queued_on, None
+        if loop is not None and not loop.is_running():
+            loop = None  # called at once, outside a loop, after a loop stopped with a write queued
         try:
             REQUEST_METRICS.write()
         finally:  # the metrics failing to write must not hold the access lines back

@@ -276,3 +276,22 @@ def test_lines_that_fill_a_write_are_written_at_the_turns_end_within_the_interva
         return binary.writes, len(_messages(binary))
 
     assert asyncio.run(a_turn_then_a_full_one()) == (2, 5)
+
+
+def test_a_line_outside_a_loop_is_written_at_once_after_a_loop_stopped_with_its_turn_queued(
+    stream, monkeypatch
+) -> None:
+    monkeypatch.setattr(observability, "_WRITE_INTERVAL", 10.0)
+    binary = io.BytesIO()
+    _text_over(binary)
+    log_request(FIELDS)  # a write, less than the interval before the last line below
+    stopped = asyncio.new_event_loop()
+
+    async def a_request_then_stop() -> None:
+        log_request(FIELDS)
+        stopped.stop()
+
+    stopped.run_until_complete(a_request_then_stop())
+    log_request(FIELDS)  # no loop runs: its turn is now, and the stopped loop's line goes with it
+    stopped.close()
+    assert _messages(binary) == ["request"] * 3
