@@ -395,9 +395,10 @@ REQUEST_METRICS = RequestMetrics()
 
 class _EndOfTurn:
     """Writes what the requests of an event loop's turn left to write, their metrics and access
-    lines, once the loop has run what is ready: one callback a turn for both (a callback of the
-    access lines' own cost 1.2 µs a request when each request had a turn to itself). Outside an
-    event loop (a script, a test) it writes at once."""
+    lines (or, for the lines, leaves it to the handler's timed write: ``turn_ended``), once the loop
+    has run what is ready: one callback a turn for both (a callback of the access lines' own cost
+    1.2 µs a request when each request had a turn to itself). Outside an event loop (a script, a
+    test) it writes at once."""
 
     def __init__(self) -> None:
         # The loop a write is queued on. Kept as the loop, not a flag: a loop that stopped with the
