@@ -233,3 +233,65 @@ def test_a_loop_that_stopped_before_its_turn_ended_does_not_hold_the_next_loops_
     asyncio.run(a_request_then_wait())
     stopped.close()
     assert _messages(binary) == ["request", "request"]
+
+
+def test_while_requests_keep_coming_their_lines_are_written_once_an_interval(
+    stream, monkeypatch
+) -> None:
+    """A turn that ends less than the interval after the last write holds its lines for the write
+    that follows that one by the interval, together with the lines of the turns until then."""
+    monkeypatch.setattr(observability, "_WRITE_INTERVAL", 0.2)
+    binary = _CountedBytes()
+    _text_over(binary)
+
+    async def turns_in_a_row() -> tuple[int, int, int]:
+        log_request(FIELDS)
+        await asyncio.sleep(0)  # the turn ends: nothing written before, so written now
+        first = binary.writes
+        for _ in range(3):
+            log_request(FIELDS)
+            await asyncio.sleep(0)
+        during_the_interval = binary.writes
+        await asyncio.sleep(0.4)  # the loop waits past the interval
+        return first, during_the_interval, binary.writes
+
+    assert asyncio.run(turns_in_a_row()) == (1, 1, 2)
+    assert _messages(binary) == ["request"] * 4
+
+
+def test_lines_that_fill_a_write_are_written_at_the_turns_end_within_the_interval(
+    stream, monkeypatch
+) -> None:
+    monkeypatch.setattr(observability, "_WRITE_INTERVAL", 0.2)
+    binary = _CountedBytes()
+    _text_over(binary)
+    long_path = {**FIELDS, "path": "/" + "x" * 1000}
+
+    async def a_turn_then_a_full_one() -> tuple[int, int]:
+        log_request(FIELDS)
+        await asyncio.sleep(0)
+        for _ in range(4):  # more than a write's 4,096 bytes
+            log_request(long_path)
+        await asyncio.sleep(0)
+        return binary.writes, len(_messages(binary))
+
+    assert asyncio.run(a_turn_then_a_full_one()) == (2, 5)
+
+
+def test_a_line_outside_a_loop_is_written_at_once_after_a_loop_stopped_with_its_turn_queued(
+    stream, monkeypatch
+) -> None:
+    monkeypatch.setattr(observability, "_WRITE_INTERVAL", 10.0)
+    binary = io.BytesIO()
+    _text_over(binary)
+    log_request(FIELDS)  # a write, less than the interval before the last line below
+    stopped = asyncio.new_event_loop()
+
+    async def a_request_then_stop() -> None:
+        log_request(FIELDS)
+        stopped.stop()
+
+    stopped.run_until_complete(a_request_then_stop())
+    log_request(FIELDS)  # no loop runs: its turn is now, and the stopped loop's line goes with it
+    stopped.close()
+    assert _messages(binary) == ["request"] * 3
