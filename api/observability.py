@@ -16,9 +16,11 @@ import logging
 import math
 import random
 import re
+import select
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -73,14 +75,14 @@ def _encoded(line: dict[str, Any] | msgspec.Struct) -> bytes:
 
 
 # While requests keep coming, the access lines are written at most once in this time, unless those
-# held reach this many bytes: a pipe takes 4,096 bytes in one piece, never mixed with another
-# writer's (the workers share their stderr; a turn's lines are written together, so one write may be
-# longer). Why: a write to a pipe whose reader sleeps cost the writer 10.7 µs of CPU and the reader
-# 17.3 (800 bytes; 2.2 and 2.1 when the reader was awake), and under load a loop's turn carried about
-# four requests, so a write a turn cost more than making the turn's lines, on the cores the workers
-# share with the log's reader.
+# held reach this many bytes: a pipe takes PIPE_BUF bytes (4,096 on Linux) in one piece, never
+# mixed with another writer's (the workers share their stderr), so no write is longer
+# (``_whole_line_pieces``). Why: a write to a pipe whose reader sleeps cost the writer 10.7 µs of
+# CPU and the reader 17.3 (800 bytes; 2.2 and 2.1 when the reader was awake), and under load a
+# loop's turn carried about four requests, so a write a turn cost more than making the turn's
+# lines, on the cores the workers share with the log's reader.
 _WRITE_INTERVAL = 0.005
-_WRITE_BYTES = 4096
+_WRITE_BYTES = select.PIPE_BUF
 
 
 class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -150,22 +152,40 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
         held = self._held
         if not held:
             return
-        lines = b"".join([held.popleft() for _ in range(len(held))])
+        lines = [held.popleft() for _ in range(len(held))]
         try:
             # To the bytes under the text stream if it has them: decoding the lines for the text
             # layer to encode them again was a third of the write (1.8 of 5.7 µs a line to a pipe).
             # The text layer holds nothing back meanwhile: every write through it is flushed.
             binary = getattr(self.stream, "buffer", None)
-            if binary is None:
-                self.stream.write(lines.decode())
-                self.stream.flush()
-            else:
-                binary.write(lines)
-                binary.flush()
+            for piece in _whole_line_pieces(lines):
+                if binary is None:
+                    self.stream.write(piece.decode())
+                    self.stream.flush()
+                else:
+                    binary.write(piece)
+                    binary.flush()
         # As ``emit`` does: a log it cannot write (a closed or broken stream) never fails a request.
         except (OSError, ValueError):
             if logging.raiseExceptions:
                 traceback.print_exc(file=sys.stderr)
+
+
+def _whole_line_pieces(lines: list[bytes]) -> Iterator[bytes]:
+    """``lines`` joined into as few writes as keep every line whole on a pipe the workers share: at
+    most ``_WRITE_BYTES`` (PIPE_BUF) each, which a pipe takes in one piece, never mixed with another
+    writer's (a longer write, once the pipe was full, could be cut and another worker's line land in
+    the middle of a line). A line longer than that goes alone."""
+    piece: list[bytes] = []
+    size = 0
+    for line in lines:
+        if piece and size + len(line) > _WRITE_BYTES:
+            yield b"".join(piece)
+            piece, size = [], 0
+        piece.append(line)
+        size += len(line)
+    if piece:
+        yield b"".join(piece)
 
 
 # The handler ``configure_logging`` installed, while it is the only one the access log reaches.

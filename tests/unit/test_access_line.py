@@ -275,7 +275,8 @@ def test_lines_that_fill_a_write_are_written_at_the_turns_end_within_the_interva
         await asyncio.sleep(0)
         return binary.writes, len(_messages(binary))
 
-    assert asyncio.run(a_turn_then_a_full_one()) == (2, 5)
+    # The first turn's line in one write, the full turn's 4.4 KB in two (a pipe's 4,096 bytes each).
+    assert asyncio.run(a_turn_then_a_full_one()) == (3, 5)
 
 
 def test_a_line_outside_a_loop_is_written_at_once_after_a_loop_stopped_with_its_turn_queued(
@@ -295,3 +296,33 @@ def test_a_line_outside_a_loop_is_written_at_once_after_a_loop_stopped_with_its_
     log_request(FIELDS)  # no loop runs: its turn is now, and the stopped loop's line goes with it
     stopped.close()
     assert _messages(binary) == ["request"] * 3
+
+
+class _RecordedWrites(io.BytesIO):
+    """The bytes under a text stream, keeping each write that reaches them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.writes.append(bytes(data))
+        return super().write(data)
+
+
+def test_no_write_is_longer_than_a_pipe_takes_whole_and_each_holds_whole_lines(stream) -> None:
+    """The workers share one pipe: a write longer than PIPE_BUF can be cut when the pipe is full, and
+    another worker's line land inside one of these."""
+    binary = _RecordedWrites()
+    _text_over(binary)
+    paths = [f"/{n}" + "x" * (300 + 97 * n) for n in range(30)]  # lines of 0.5-3.3 KB, 51 KB in all
+
+    async def one_turn() -> None:
+        for path in paths:
+            log_request({**FIELDS, "path": path})
+
+    asyncio.run(one_turn())
+    assert [msgspec.json.decode(line)["path"] for line in binary.getvalue().splitlines()] == paths
+    assert len(binary.writes) > 1
+    assert all(len(write) <= observability.select.PIPE_BUF for write in binary.writes)
+    assert all(write.endswith(b"\n") for write in binary.writes)
