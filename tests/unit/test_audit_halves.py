@@ -15,6 +15,7 @@ from adapters.audit import open_export
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash
 from adapters.seal import Sealer
 from projections.audit import FaultKind, LogFault, export_halves, verify_export
+from tests.export_lines import relinked
 from tests.unit.test_audit import TOPIC, FakeLog, chained, exported, public, signed
 
 EVENTS = 40
@@ -149,22 +150,6 @@ def test_a_truncated_last_line_is_named_as_one_process_names_it(key, tmp_path, m
     del lines[-1]
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
     assert one == two and one[1] is FaultKind.UNREADABLE and f"line {len(lines)}" in one[2]
-
-
-def relinked(lines: list[bytes]) -> list[bytes]:
-    """The lines with every previous position and log hash recomputed (see test_tamper)."""
-    from projections.audit import GENESIS_LOG_HASH, next_log_hash
-
-    out, previous, log_hash = [], 0, GENESIS_LOG_HASH
-    for raw in lines:
-        line = msgspec.json.decode(raw)
-        if line["type"] != "regiekaart.audit.checkpoint":
-            line["previousposition"] = previous
-            log_hash = next_log_hash(log_hash, line["position"], line["hash"])
-            line["loghash"] = log_hash.hex()
-            previous = line["position"]
-        out.append(msgspec.json.encode(line) + b"\n")
-    return out
 
 
 def test_an_event_removed_before_the_cut_breaks_the_link_of_the_aggregates_next_event_after_it(

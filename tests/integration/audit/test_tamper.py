@@ -14,10 +14,11 @@ from adapters.audit import CHECKPOINT_TYPE, load_signing_key, public_key_path
 from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash, log_entries
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
-from projections.audit import GENESIS_LOG_HASH, CheckpointWriter, next_log_hash
+from projections.audit import CheckpointWriter
 from services.application import GovernanceApplication
 from services.commands import RegisterMunicipality
 from tests.authorities import EXTERNAL
+from tests.export_lines import relinked
 from tests.integration.audit.conftest import run_audit
 
 
@@ -95,21 +96,6 @@ def test_two_swapped_events_are_named_as_reordered(auditor):
 
 
 # --- an export altered and made consistent again: hashes, links and log hashes recomputed ----------
-
-
-def relinked(lines: list[bytes]) -> list[bytes]:
-    """The lines with every previous position and log hash recomputed, as someone who altered the
-    export would, so that only the seals and the signed checkpoint can tell."""
-    out, previous, log_hash = [], 0, GENESIS_LOG_HASH
-    for raw in lines:
-        line = msgspec.json.decode(raw)
-        if line["type"] != CHECKPOINT_TYPE:
-            line["previousposition"] = previous
-            log_hash = next_log_hash(log_hash, line["position"], line["hash"])
-            line["loghash"] = log_hash.hex()
-            previous = line["position"]
-        out.append(msgspec.json.encode(line) + b"\n")
-    return out
 
 
 def rehashed(raw: bytes, **changes: object) -> dict:
