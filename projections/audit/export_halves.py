@@ -29,9 +29,10 @@ names the first fault exactly as one process would (line numbers, order, kind), 
 second half read twice. The second process never reports a fault, only "this half holds from
 that state" or not.
 
-A second process that ends without an answer (killed, out of memory, a bug) is a ``VerifierLost``,
-never a verified file. Ctrl-C: it ignores SIGINT, and this process ends it on the way out; if this
-process is killed, the second one's standard input closes and it ends at once.
+A second process that ends without an answer (killed, out of memory) is a ``VerifierLost``, never a
+verified file; one that fails on a line (an error, not a fault) has its half read here, as for a
+fault. Ctrl-C: it ignores SIGINT, and this process ends it on the way out; if this process is
+killed, the second one's standard input closes and it ends at once.
 """
 
 from __future__ import annotations
@@ -315,8 +316,6 @@ class _SecondProcess:
                 f"the process verifying the file's second half ended without an answer "
                 f"(exit code {code})"
             ) from error
-        if kind == "error":
-            raise VerifierLost(f"the process verifying the file's second half failed: {what}")
         return what if kind == "holds" else None
 
 
@@ -353,10 +352,10 @@ def main() -> None:
         reading.read(io.BufferedReader(_FileRange(fd, boundary.offset, size), EXPORT_READ_BUFFER))
         verified = reading.end()
         answer = ("holds", SecondHalf(verified, verifier.first_seen, verifier.checkpoints_met))
-    except LogFault:
+    except Exception:  # noqa: BLE001 - a LogFault or not, the first process reads the half itself
+        # An error here (a position past 8 bytes, say) may come after a fault that only the first
+        # half tells (an unsealed message, a broken link): one process names that fault.
         answer = ("fault", None)
-    except Exception as error:  # noqa: BLE001 - said to the first process, which fails with it
-        answer = ("error", f"{type(error).__name__}: {error}")
     frame = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.buffer.write(_FRAME_LENGTH.pack(len(frame)) + frame)

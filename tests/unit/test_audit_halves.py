@@ -318,3 +318,21 @@ def test_a_checkpoint_met_before_the_cut_over_events_after_it_is_checked_there(
     lines.insert(5, checkpoint)
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
     assert one == two and two.checkpoint is not None
+
+
+def test_a_line_the_second_process_fails_on_after_a_fault_only_the_first_half_tells_is_the_fault(
+    key, tmp_path, monkeypatch
+):
+    """The second half opens with an unsealed message (a fault only the first half's seals tell),
+    and further on a position past what the log hash takes in (8 bytes), which ends the second
+    process with an error: one process names the unsealed message, and so must two."""
+    lines = sealed_export(key)
+    at = cut_at(lines)
+    line = msgspec.json.decode(lines[at])
+    del line["seal"]
+    lines[at] = msgspec.json.encode(line) + b"\n"
+    last = msgspec.json.decode(lines[-2])
+    last["position"] = 1 << 64
+    lines[-2] = msgspec.json.encode(last) + b"\n"
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
+    assert one == two and one[1] is FaultKind.UNSEALED
