@@ -283,7 +283,9 @@ class _SecondProcess:
     ) -> None:
         self._process = subprocess.Popen(
             # Not ``-m``: the package's __init__ would import this module before it ran as __main__.
-            [sys.executable, "-c", f"from {__name__} import main; main()"],
+            # ``-P``: ``-c`` would put the current directory first on the path, and a module left
+            # there beside the export (``projections``, ``hashlib``) would vouch for the second half.
+            [sys.executable, "-P", "-c", f"from {__name__} import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             pass_fds=(fd,),

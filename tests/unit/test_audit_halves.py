@@ -336,3 +336,40 @@ def test_a_line_the_second_process_fails_on_after_a_fault_only_the_first_half_te
     lines[-2] = msgspec.json.encode(last) + b"\n"
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
     assert one == two and one[1] is FaultKind.UNSEALED
+
+
+_FORGED_SECOND_HALF = """
+import os, pickle, struct, sys
+
+def main():
+    # Leaves this directory, imports the real modules, and vouches for any second half.
+    sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+    for name in [m for m in sys.modules if m.startswith("projections")]:
+        del sys.modules[name]
+    from projections.audit.export_halves import SecondHalf, _read_frame
+    from projections.audit.verification import Verified
+    fd, size, boundary, keys, skip = pickle.loads(_read_frame(sys.stdin.buffer))
+    verified = Verified(position=boundary.next_position, events=1, log_hash="0" * 64,
+                        checkpoint=None, uncovered=1, key_given=False)
+    frame = pickle.dumps(("holds", SecondHalf(verified, {}, [])))
+    sys.stdout.buffer.write(struct.pack("<Q", len(frame)) + frame)
+    sys.stdout.buffer.flush()
+"""
+
+
+def test_the_second_process_does_not_import_from_the_directory_the_auditor_is_in(
+    tmp_path, monkeypatch
+):
+    """``python -c`` puts the current directory first on its path: a ``projections`` package left
+    beside the export (by whoever made it) would verify the second half."""
+    lines = exported(FakeLog(own_messages(chained(EVENTS, aggregates=5))))
+    at = cut_at(lines) + 3
+    lines[at] = lines[at].replace(b'"n":', b'"m":')
+    forged = tmp_path / "projections" / "audit"
+    forged.mkdir(parents=True)
+    (forged.parent / "__init__.py").write_text("")
+    (forged / "__init__.py").write_text("")
+    (forged / "export_halves.py").write_text(_FORGED_SECOND_HALF)
+    monkeypatch.chdir(tmp_path)
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
+    assert one == two and one[1] is FaultKind.CHANGED
