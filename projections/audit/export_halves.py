@@ -31,8 +31,9 @@ that state" or not.
 
 A second process that ends without an answer (killed, out of memory) is a ``VerifierLost``, never a
 verified file; one that fails on a line (an error, not a fault) has its half read here, as for a
-fault. Ctrl-C: it ignores SIGINT, and this process ends it on the way out; if this process is
-killed, the second one's standard input closes and it ends at once.
+fault. Ctrl-C: it runs in a process group of its own, which the terminal's Ctrl-C does not reach,
+and this process ends it on the way out; if this process is killed, the second one's standard input
+closes and it ends at once.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ import io
 import mmap
 import os
 import pickle
-import signal
 import struct
 import subprocess
 import sys
@@ -289,6 +289,9 @@ class _SecondProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             pass_fds=(fd,),
+            # Ctrl-C goes to the terminal's foreground process group: in it, the second process,
+            # still importing, printed a KeyboardInterrupt traceback beside this one's "Aborted!".
+            process_group=0,
             env={**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), *sys.path])},
         )
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -340,8 +343,6 @@ def _end_with_input() -> None:
 
 def main() -> None:
     """The second process: verifies the second half from the boundary's state and answers once."""
-    # Ctrl-C reaches the whole process group: the first process decides, and ends this one.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     answer: tuple[str, object]
     try:
         fd, size, boundary, keys, skip = pickle.loads(_read_frame(sys.stdin.buffer))

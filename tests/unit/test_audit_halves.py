@@ -5,6 +5,7 @@ lies relative to the cut."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import msgspec
@@ -265,6 +266,27 @@ def test_an_interrupted_verification_leaves_no_second_process(key, tmp_path, mon
     with pytest.raises(KeyboardInterrupt), open_export(path) as source:
         verify_export(source, [public(key)])
     assert processes and processes[0].poll() is not None
+
+
+def test_ctrl_c_does_not_reach_the_second_process(key, tmp_path, monkeypatch):
+    """The terminal sends Ctrl-C to its foreground process group: a second process in it, still
+    importing (before it could ignore SIGINT), printed a traceback of its own beside this one's
+    "Aborted!". This process ends it (see the test above)."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"".join(sealed_export(key)))
+    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    real = export_halves._SecondProcess.answer
+    groups = []
+
+    def in_its_group(second):
+        groups.append(os.getpgid(second._process.pid))
+        return real(second)
+
+    monkeypatch.setattr(export_halves._SecondProcess, "answer", in_its_group)
+    with open_export(path) as source:
+        assert verify_export(source, [public(key)]).events == EVENTS
+    assert groups and groups[0] != os.getpgrp()
 
 
 def test_a_small_file_or_a_stream_is_verified_in_one_process(key, tmp_path, monkeypatch):
