@@ -342,22 +342,45 @@ def test_a_checkpoint_met_before_the_cut_over_events_after_it_is_checked_there(
     assert one == two and two.checkpoint is not None
 
 
-def test_a_line_the_second_process_fails_on_after_a_fault_only_the_first_half_tells_is_the_fault(
+def test_an_error_in_the_second_process_after_a_fault_only_the_first_half_tells_is_the_fault(
     key, tmp_path, monkeypatch
 ):
-    """The second half opens with an unsealed message (a fault only the first half's seals tell),
-    and further on a position past what the log hash takes in (8 bytes), which ends the second
-    process with an error: one process names the unsealed message, and so must two."""
+    """The second half opens with an unsealed message (a fault only the first half's seals tell,
+    which the second process notes and reads past), and the second process then fails with an
+    error, not a fault (as it did on a position past 8 bytes, see below): one process names the
+    unsealed message, and so must two, not "cannot verify"."""
     lines = sealed_export(key)
     at = cut_at(lines)
     line = msgspec.json.decode(lines[at])
     del line["seal"]
     lines[at] = msgspec.json.encode(line) + b"\n"
-    last = msgspec.json.decode(lines[-2])
-    last["position"] = 1 << 64
-    lines[-2] = msgspec.json.encode(last) + b"\n"
+    # Started with this directory on its path (after the project's), the second process fails at
+    # the first aggregate it meets; this process has started already.
+    failing = tmp_path / "failing"
+    failing.mkdir()
+    (failing / "sitecustomize.py").write_text(
+        "from projections.audit import export_halves\n"
+        "def fail(*args):\n"
+        "    raise RuntimeError('a failure of the second process')\n"
+        "export_halves.ClaimedStart._first_seen = fail\n"
+    )
+    monkeypatch.syspath_prepend(str(failing))
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
     assert one == two and one[1] is FaultKind.UNSEALED
+
+
+@pytest.mark.parametrize("number", ["position", "aggregateversion"])
+def test_a_number_past_8_bytes_is_an_unreadable_line(key, tmp_path, monkeypatch, number):
+    """The log hash takes a position in 8 bytes and an event's hash its version in at most 8: a
+    line with a larger one (JSON numbers have no bound) ended the verification with struct.error
+    or OverflowError, a traceback rather than a fault."""
+    lines = sealed_export(key)
+    at = cut_at(lines) + 2
+    line = msgspec.json.decode(lines[at])
+    line[number] = 1 << 64
+    lines[at] = msgspec.json.encode(line) + b"\n"
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
+    assert one == two and one[1] is FaultKind.UNREADABLE and f"line {at + 1}" in one[2]
 
 
 _FORGED_SECOND_HALF = """
