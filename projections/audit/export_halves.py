@@ -363,3 +363,6 @@ def main() -> None:
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.buffer.write(_FRAME_LENGTH.pack(len(frame)) + frame)
         sys.stdout.buffer.flush()
+    # Ends here, not through the interpreter's shutdown: that would wait for standard input's lock,
+    # which ``_end_with_input`` holds, and abort ("Fatal Python error: _enter_buffered_busy").
+    os._exit(0)

@@ -289,6 +289,32 @@ def test_ctrl_c_does_not_reach_the_second_process(key, tmp_path, monkeypatch):
     assert groups and groups[0] != os.getpgrp()
 
 
+def test_the_second_process_ends_cleanly_once_it_has_answered(key, tmp_path, monkeypatch):
+    """A fault in the second half: this process reads the half again while the second one, its
+    answer given, ends by itself. Its thread blocked reading standard input (to end it should this
+    process go) made the interpreter's shutdown abort: "Fatal Python error: _enter_buffered_busy"
+    on the auditor's terminal beside the FAULT line."""
+    lines = sealed_export(key)
+    at = cut_at(lines) + 3
+    lines[at] = lines[at].replace(b'"n":', b'"m":')
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"".join(lines))
+    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    real = export_halves._SecondProcess.answer
+    codes = []
+
+    def answered_and_ended(second):
+        answer = real(second)
+        codes.append(second._process.wait(timeout=60))
+        return answer
+
+    monkeypatch.setattr(export_halves._SecondProcess, "answer", answered_and_ended)
+    with pytest.raises(LogFault), open_export(path) as source:
+        verify_export(source, [public(key)])
+    assert codes and set(codes) == {0}  # (two runs: the second with every seal checked)
+
+
 def test_a_small_file_or_a_stream_is_verified_in_one_process(key, tmp_path, monkeypatch):
     lines = sealed_export(key)
     monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
