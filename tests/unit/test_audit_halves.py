@@ -5,6 +5,7 @@ lies relative to the cut."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import msgspec
@@ -252,6 +253,53 @@ def test_an_interrupted_verification_leaves_no_second_process(key, tmp_path, mon
     assert processes and processes[0].poll() is not None
 
 
+def test_ctrl_c_does_not_reach_the_second_process(key, tmp_path, monkeypatch):
+    """The terminal sends Ctrl-C to its foreground process group: a second process in it, still
+    importing (before it could ignore SIGINT), printed a traceback of its own beside this one's
+    "Aborted!". This process ends it (see the test above)."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"".join(sealed_export(key)))
+    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    real = export_halves._SecondProcess.answer
+    groups = []
+
+    def in_its_group(second):
+        groups.append(os.getpgid(second._process.pid))
+        return real(second)
+
+    monkeypatch.setattr(export_halves._SecondProcess, "answer", in_its_group)
+    with open_export(path) as source:
+        assert verify_export(source, [public(key)]).events == EVENTS
+    assert groups and groups[0] != os.getpgrp()
+
+
+def test_the_second_process_ends_cleanly_once_it_has_answered(key, tmp_path, monkeypatch):
+    """A fault in the second half: this process reads the half again while the second one, its
+    answer given, ends by itself. Its thread blocked reading standard input (to end it should this
+    process go) made the interpreter's shutdown abort: "Fatal Python error: _enter_buffered_busy"
+    on the auditor's terminal beside the FAULT line."""
+    lines = sealed_export(key)
+    at = cut_at(lines) + 3
+    lines[at] = lines[at].replace(b'"n":', b'"m":')
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"".join(lines))
+    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
+    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    real = export_halves._SecondProcess.answer
+    codes = []
+
+    def answered_and_ended(second):
+        answer = real(second)
+        codes.append(second._process.wait(timeout=60))
+        return answer
+
+    monkeypatch.setattr(export_halves._SecondProcess, "answer", answered_and_ended)
+    with pytest.raises(LogFault), open_export(path) as source:
+        verify_export(source, [public(key)])
+    assert codes and set(codes) == {0}  # (two runs: the second with every seal checked)
+
+
 def test_a_small_file_or_a_stream_is_verified_in_one_process(key, tmp_path, monkeypatch):
     lines = sealed_export(key)
     monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
@@ -303,3 +351,81 @@ def test_a_checkpoint_met_before_the_cut_over_events_after_it_is_checked_there(
     lines.insert(5, checkpoint)
     one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
     assert one == two and two.checkpoint is not None
+
+
+def test_an_error_in_the_second_process_after_a_fault_only_the_first_half_tells_is_the_fault(
+    key, tmp_path, monkeypatch
+):
+    """The second half opens with an unsealed message (a fault only the first half's seals tell,
+    which the second process notes and reads past), and the second process then fails with an
+    error, not a fault (as it did on a position past 8 bytes, see below): one process names the
+    unsealed message, and so must two, not "cannot verify"."""
+    lines = sealed_export(key)
+    at = cut_at(lines)
+    line = msgspec.json.decode(lines[at])
+    del line["seal"]
+    lines[at] = msgspec.json.encode(line) + b"\n"
+    # Started with this directory on its path (after the project's), the second process fails at
+    # the first aggregate it meets; this process has started already.
+    failing = tmp_path / "failing"
+    failing.mkdir()
+    (failing / "sitecustomize.py").write_text(
+        "from projections.audit import export_halves\n"
+        "def fail(*args):\n"
+        "    raise RuntimeError('a failure of the second process')\n"
+        "export_halves.ClaimedStart._first_seen = fail\n"
+    )
+    monkeypatch.syspath_prepend(str(failing))
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
+    assert one == two and one[1] is FaultKind.UNSEALED
+
+
+@pytest.mark.parametrize("number", ["position", "aggregateversion"])
+def test_a_number_past_8_bytes_is_an_unreadable_line(key, tmp_path, monkeypatch, number):
+    """The log hash takes a position in 8 bytes and an event's hash its version in at most 8: a
+    line with a larger one (JSON numbers have no bound) ended the verification with struct.error
+    or OverflowError, a traceback rather than a fault."""
+    lines = sealed_export(key)
+    at = cut_at(lines) + 2
+    line = msgspec.json.decode(lines[at])
+    line[number] = 1 << 64
+    lines[at] = msgspec.json.encode(line) + b"\n"
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, [public(key)])
+    assert one == two and one[1] is FaultKind.UNREADABLE and f"line {at + 1}" in one[2]
+
+
+_FORGED_SECOND_HALF = """
+import os, pickle, struct, sys
+
+def main():
+    # Leaves this directory, imports the real modules, and vouches for any second half.
+    sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+    for name in [m for m in sys.modules if m.startswith("projections")]:
+        del sys.modules[name]
+    from projections.audit.export_halves import SecondHalf, _read_frame
+    from projections.audit.verification import Verified
+    fd, size, boundary, keys, skip = pickle.loads(_read_frame(sys.stdin.buffer))
+    verified = Verified(position=boundary.next_position, events=1, log_hash="0" * 64,
+                        checkpoint=None, uncovered=1, key_given=False)
+    frame = pickle.dumps(("holds", SecondHalf(verified, {}, [])))
+    sys.stdout.buffer.write(struct.pack("<Q", len(frame)) + frame)
+    sys.stdout.buffer.flush()
+"""
+
+
+def test_the_second_process_does_not_import_from_the_directory_the_auditor_is_in(
+    tmp_path, monkeypatch
+):
+    """``python -c`` puts the current directory first on its path: a ``projections`` package left
+    beside the export (by whoever made it) would verify the second half."""
+    lines = exported(FakeLog(own_messages(chained(EVENTS, aggregates=5))))
+    at = cut_at(lines) + 3
+    lines[at] = lines[at].replace(b'"n":', b'"m":')
+    forged = tmp_path / "projections" / "audit"
+    forged.mkdir(parents=True)
+    (forged.parent / "__init__.py").write_text("")
+    (forged / "__init__.py").write_text("")
+    (forged / "export_halves.py").write_text(_FORGED_SECOND_HALF)
+    monkeypatch.chdir(tmp_path)
+    one, two = verified_both_ways(lines, tmp_path, monkeypatch, None)
+    assert one == two and one[1] is FaultKind.CHANGED
