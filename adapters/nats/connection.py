@@ -229,7 +229,8 @@ class Connection(Client):
     def send_direct(self, command: bytes, size: int) -> bool:
         """Puts a framed message (`size`: its payload's) on the socket from the calling thread, unless
         something waits to be written before it or the connection is not up; False if it must go
-        through the loop.
+        through the loop. ConnectionClosedError if the socket took part of it and no more in time
+        (``_send_rest``): the connection is then broken, the part dropped by the server.
 
         A save waits for its acknowledgement anyway; sending on its own thread spares it waking the
         loop's thread to send (a write to the loop's self-pipe, a turn of the loop): 70-95 µs of the
@@ -263,7 +264,7 @@ class Connection(Client):
         """The rest of a frame of which the socket took only a part, sent before anything else may be
         written (the caller holds the lock) as room comes. A frame that cannot be finished within the
         connect timeout breaks the connection, which nats-py then makes anew (the server drops the
-        part it has)."""
+        part it has); ConnectionClosedError then."""
         writable = select.poll()
         writable.register(direct.sock, select.POLLOUT)
         deadline = time.monotonic() + self.options["connect_timeout"]
@@ -276,6 +277,11 @@ class Connection(Client):
                 with contextlib.suppress(BlockingIOError, InterruptedError):
                     rest = rest[direct.sock.send(rest) :]
         except OSError as error:
+            # Shut at once, before the lock is let go: the loop breaks the connection only when it
+            # gets to it, and a frame written meanwhile (as the server reads again) would land in
+            # the torn frame's payload. Shut, every further send fails instead.
+            with contextlib.suppress(OSError):
+                direct.sock.shutdown(socket.SHUT_RDWR)
             direct.loop.call_soon_threadsafe(direct.stream_transport.abort)
             raise ConnectionClosedError from error
 

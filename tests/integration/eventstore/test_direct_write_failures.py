@@ -1,0 +1,59 @@
+"""A write's frame put on the socket from the writer's thread, when the socket cannot take all of it
+in time (a server that stopped reading): the frame is torn, and nothing may follow it on that socket,
+nor may the writers of other messages lose their outcomes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from nats.errors import ConnectionClosedError
+from nats.protocol.command import pub_cmd
+
+from adapters.nats.client import NatsClient
+from adapters.nats.server import NatsServer
+
+# Larger than what a socket with a small send buffer takes at once, below nats-server's max_payload.
+_LARGE = 512 * 1024
+
+
+@contextmanager
+def stopped(server: NatsServer) -> Iterator[None]:
+    """The server stopped (SIGSTOP): it reads nothing more until the block ends."""
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def client(restartable_nats: NatsServer) -> Iterator[NatsClient]:
+    client = NatsClient(restartable_nats.url, timeout=1.0)
+    # A socket with little room fills with few frames.
+    client.nc._direct.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)
+    yield client
+    client.close()
+
+
+def test_nothing_follows_a_frame_the_socket_could_not_finish(client, restartable_nats):
+    """The loop may not get to break the connection at once (busy here): a frame sent in the meantime
+    would go on the wire right after the torn one, and the server would read it as the rest of the
+    torn frame's payload (a corrupted message, or one that completes the torn one)."""
+    busy = threading.Event()
+    client._loop.call_soon_threadsafe(busy.wait, 10)
+    frame = pub_cmd("test.torn", "", b"x" * _LARGE)
+    try:
+        with stopped(restartable_nats), pytest.raises(ConnectionClosedError):
+            for _ in range(200):
+                client.nc.send_direct(frame, _LARGE)
+        # The server reads again; the loop has not yet broken the connection.
+        assert not client.nc.send_direct(pub_cmd("test.after", "", b"after"), 5)
+    finally:
+        busy.set()
