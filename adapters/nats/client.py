@@ -291,7 +291,15 @@ class NatsClient:
             )
             answer = self._awaited[reply] = _AwaitedAnswer()
             sending.append((reply, answer))
-            if through_loop or not self.nc.send_direct(command, len(payload)):
+            try:
+                sent = not through_loop and self.nc.send_direct(command, len(payload))
+            except ConnectionClosedError as error:
+                # Torn on the socket, which is shut: this one failed, in its place; those before
+                # it are on their way and those after it try the socket (and then the loop) anew.
+                self._awaited.pop(reply, None)
+                answer.fail(error)
+                continue
+            if not sent:
                 through_loop.append((command, subject, payload, headers, reply))
         if through_loop:
             self._loop.call_soon_threadsafe(self._send_all, through_loop)

@@ -57,3 +57,15 @@ def test_nothing_follows_a_frame_the_socket_could_not_finish(client, restartable
         assert not client.nc.send_direct(pub_cmd("test.after", "", b"after"), 5)
     finally:
         busy.set()
+
+
+def test_writes_sent_together_get_their_outcomes_when_one_is_torn(client, restartable_nats):
+    """``write_all`` returns an outcome for every message, in its place, when one of them could not
+    be finished on the socket; those sent before it are on their way and must not be orphaned by an
+    exception that stands for all."""
+    messages = [("test.torn", b"x" * _LARGE, {}) for _ in range(40)]
+    client.write_all([("test.warm", b"", {})])  # the answers' subscription made beforehand
+    with stopped(restartable_nats):
+        outcomes = client.write_all(messages)
+    assert len(outcomes) == len(messages)
+    assert any(isinstance(outcome, ConnectionClosedError) for outcome in outcomes)
