@@ -281,6 +281,9 @@ class NatsClient:
         one event then wait for the server together, not one after another."""
         if not self._answers_inbox:
             self.run(self._subscribe_to_answers())
+        # The timeout counts from here: a write waiting for the socket (another writer's frame going
+        # out to a slow server) or finishing its own frame on it spends it too.
+        deadline = time.monotonic() + self.timeout
         sending = []
         through_loop = []  # once one message must go through the loop, those after it do too
         for subject, payload, headers in messages:
@@ -292,7 +295,7 @@ class NatsClient:
             answer = self._awaited[reply] = _AwaitedAnswer()
             sending.append((reply, answer))
             try:
-                sent = not through_loop and self.nc.send_direct(command, len(payload))
+                sent = not through_loop and self.nc.send_direct(command, len(payload), deadline)
             except ConnectionClosedError as error:
                 # Torn on the socket, which is shut: this one failed, in its place; those before
                 # it are on their way and those after it try the socket (and then the loop) anew.
@@ -303,7 +306,6 @@ class NatsClient:
                 through_loop.append((command, subject, payload, headers, reply))
         if through_loop:
             self._loop.call_soon_threadsafe(self._send_all, through_loop)
-        deadline = time.monotonic() + self.timeout
         return [self._outcome(reply, answer, deadline) for reply, answer in sending]
 
     def _outcome(

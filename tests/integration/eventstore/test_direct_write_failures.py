@@ -8,11 +8,13 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from nats.errors import ConnectionClosedError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.protocol.command import pub_cmd
 
 from adapters.nats.client import NatsClient
@@ -52,9 +54,10 @@ def test_nothing_follows_a_frame_the_socket_could_not_finish(client, restartable
     try:
         with stopped(restartable_nats), pytest.raises(ConnectionClosedError):
             for _ in range(200):
-                client.nc.send_direct(frame, _LARGE)
+                client.nc.send_direct(frame, _LARGE, time.monotonic() + client.timeout)
         # The server reads again; the loop has not yet broken the connection.
-        assert not client.nc.send_direct(pub_cmd("test.after", "", b"after"), 5)
+        after = pub_cmd("test.after", "", b"after")
+        assert not client.nc.send_direct(after, 5, time.monotonic() + client.timeout)
     finally:
         busy.set()
 
@@ -69,3 +72,26 @@ def test_writes_sent_together_get_their_outcomes_when_one_is_torn(client, restar
         outcomes = client.write_all(messages)
     assert len(outcomes) == len(messages)
     assert any(isinstance(outcome, ConnectionClosedError) for outcome in outcomes)
+
+
+def test_a_write_waits_for_the_socket_no_longer_than_its_timeout(client):
+    """Another writer holds the socket (its frame still going out to a slow server, here the lock
+    held by the test): a write meets its timeout instead of waiting for the socket past it."""
+    returned = threading.Event()
+    outcome: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            client.write("test.waiting", b"waiting", {})
+        except BaseException as error:  # noqa: BLE001 - checked by the test
+            outcome.append(error)
+        returned.set()
+
+    client.write_all([("test.warm", b"", {})])  # the answers' subscription made beforehand
+    writer = threading.Thread(target=write)
+    with client.nc.write_lock:
+        writer.start()
+        returned.wait(5 * client.timeout)
+        assert returned.is_set(), "the write waited for the socket past its timeout"
+    writer.join()
+    assert [type(error) for error in outcome] == [NatsTimeoutError]
