@@ -87,13 +87,14 @@ class _AwaitedAnswer:
     def __init__(self) -> None:
         self.arrived = _thread.allocate_lock()
         self.arrived.acquire()
-        self.payload = b""
+        self.payload: bytes | None = None  # None until the answer came
         self.headers: bytes | None = None
         self.error: BaseException | None = None
 
     def give(self, payload: bytes, headers: bytes | None, selector: _HandOverSelector) -> None:
         """Keeps the answer; its writer wakes when the loop next waits (``_HandOverSelector``)."""
-        self.payload, self.headers = payload, headers
+        self.headers = headers
+        self.payload = payload  # last: once it is set, the answer is whole
         selector.waking.append(self.arrived)
 
     def fail(self, error: BaseException) -> None:
@@ -311,9 +312,12 @@ class NatsClient:
     def _outcome(
         self, reply: bytes, answer: _AwaitedAnswer, deadline: float
     ) -> bytes | BaseException:
-        if not answer.arrived.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            self._awaited.pop(reply, None)
-            return NatsTimeoutError()
+        arrived = answer.arrived.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        if not arrived and self._awaited.pop(reply, None) is not None:
+            return NatsTimeoutError()  # no answer came
+        if answer.payload is None and answer.error is None:
+            return NatsTimeoutError()  # taken off the wire this very moment, not kept yet
+        # Handed over, or kept in time and not yet handed over (the loop's turn ran long after it).
         if answer.error is not None:
             return answer.error
         if answer.headers is not None and answer.headers.startswith(_NO_RESPONDERS):

@@ -95,3 +95,26 @@ def test_a_write_waits_for_the_socket_no_longer_than_its_timeout(client):
         assert returned.is_set(), "the write waited for the socket past its timeout"
     writer.join()
     assert [type(error) for error in outcome] == [NatsTimeoutError]
+
+
+def test_an_answer_that_came_in_time_counts_though_the_loop_turn_ran_long(client, monkeypatch):
+    """A write's answer is handed over when the loop next waits; a turn that runs long after the
+    answer came (a large read decoded in it, a write waiting for the socket) must not turn an
+    acknowledgement that arrived in time into a timeout, which says the save may not be stored."""
+    answered = client._answered
+
+    def answered_then_busy(frames):
+        answered(frames)
+        time.sleep(1.5 * client.timeout)
+
+    client.write_all([("test.warm", b"", {})])  # the answers' subscription made beforehand
+    monkeypatch.setitem(
+        client.nc.raw_handlers, next(iter(client.nc.raw_handlers)), answered_then_busy
+    )
+    subject = f"test.echo.{time.monotonic_ns()}"
+
+    async def echo(message):
+        await message.respond(b"answer to " + message.data)
+
+    client.subscribe(subject, echo)
+    assert client.write(subject, b"question", {}) == b"answer to question"
