@@ -113,6 +113,17 @@ NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRes
 JETSTREAM_UNAVAILABLE = 503
 
 
+# How often a call waiting for the loop makes sure that the loop's thread still runs (seconds).
+_LOOP_CHECK_SECONDS = 0.5
+
+
+def _wait_slice(deadline: float | None) -> float:
+    """How long a call waits for its outcome before it looks at the loop's thread again."""
+    if deadline is None:
+        return _LOOP_CHECK_SECONDS
+    return max(0.0, min(_LOOP_CHECK_SECONDS, deadline - time.monotonic()))
+
+
 def unreachable(error: BaseException) -> bool:
     """Whether ``error`` means NATS (or JetStream behind it) did not answer, so that the same request
     may well succeed later; anything else is the request's own fault."""
@@ -193,14 +204,21 @@ class NatsClient:
             started.append(task)
 
         self._loop.call_soon_threadsafe(start)
-        if not finished.acquire(timeout=-1 if timeout is None else timeout):
-            self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
-            raise TimeoutError(f"no outcome within {timeout} s")
-        task = started[0]
-        if task.cancelled():
-            # Only close() cancels: to the caller it is a connection that went away mid-call.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not finished.acquire(timeout=_wait_slice(deadline)):
+            if not self._thread.is_alive():
+                # close() stopped the loop with this call queued or unfinished: nothing would
+                # release it.
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
+                raise TimeoutError(f"no outcome within {timeout} s")
+        if not started:
+            coro.close()
+        if not started or not started[0].done() or started[0].cancelled():
+            # Only close() cancels or stops: to the caller it is a connection that went away.
             raise ConnectionClosedError
-        return task.result()
+        return started[0].result()
 
     def send_soon(self, subject: str, payload: bytes) -> None:
         """Publishes on core NATS without waiting for it, for a message that may be lost (a wake-up):

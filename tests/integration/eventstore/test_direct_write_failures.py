@@ -118,3 +118,30 @@ def test_an_answer_that_came_in_time_counts_though_the_loop_turn_ran_long(client
 
     client.subscribe(subject, echo)
     assert client.write(subject, b"question", {}) == b"answer to question"
+
+
+def test_a_call_that_meets_a_closing_client_is_not_left_waiting(client):
+    """close() stops the loop, then closes it: a call coming from another thread in between (a read
+    while the service shuts down) was queued on a loop that never ran it again, its caller waiting
+    for ever (run() without a timeout)."""
+    client._loop.call_soon_threadsafe(client._loop.stop)  # where close() has got to
+    client._thread.join(5)
+    outcome: list[BaseException] = []
+
+    async def nothing() -> None:
+        """A call of the loop's."""
+
+    def call() -> None:
+        try:
+            client.run(nothing())
+        except BaseException as error:  # noqa: BLE001 - checked by the test
+            outcome.append(error)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(5 * client.timeout)
+    assert not caller.is_alive(), "the call waited for a loop that had stopped"
+    assert [type(error) for error in outcome] == [ConnectionClosedError]
+    # The loop run again, for the fixture's close() to end the connection's tasks on it.
+    client._thread = threading.Thread(target=client._loop.run_forever, daemon=True)
+    client._thread.start()
