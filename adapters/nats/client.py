@@ -87,13 +87,14 @@ class _AwaitedAnswer:
     def __init__(self) -> None:
         self.arrived = _thread.allocate_lock()
         self.arrived.acquire()
-        self.payload = b""
+        self.payload: bytes | None = None  # None until the answer came
         self.headers: bytes | None = None
         self.error: BaseException | None = None
 
     def give(self, payload: bytes, headers: bytes | None, selector: _HandOverSelector) -> None:
         """Keeps the answer; its writer wakes when the loop next waits (``_HandOverSelector``)."""
-        self.payload, self.headers = payload, headers
+        self.headers = headers
+        self.payload = payload  # last: once it is set, the answer is whole
         selector.waking.append(self.arrived)
 
     def fail(self, error: BaseException) -> None:
@@ -110,6 +111,17 @@ NoAnswer = (NatsTimeoutError, asyncio.TimeoutError, ConnectionClosedError, NoRes
 
 # JetStream's answer when it cannot serve a request at the moment (no leader, no quorum).
 JETSTREAM_UNAVAILABLE = 503
+
+
+# How often a call waiting for the loop makes sure that the loop's thread still runs (seconds).
+_LOOP_CHECK_SECONDS = 0.5
+
+
+def _wait_slice(deadline: float | None) -> float:
+    """How long a call waits for its outcome before it looks at the loop's thread again."""
+    if deadline is None:
+        return _LOOP_CHECK_SECONDS
+    return max(0.0, min(_LOOP_CHECK_SECONDS, deadline - time.monotonic()))
 
 
 def unreachable(error: BaseException) -> bool:
@@ -192,14 +204,21 @@ class NatsClient:
             started.append(task)
 
         self._loop.call_soon_threadsafe(start)
-        if not finished.acquire(timeout=-1 if timeout is None else timeout):
-            self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
-            raise TimeoutError(f"no outcome within {timeout} s")
-        task = started[0]
-        if task.cancelled():
-            # Only close() cancels: to the caller it is a connection that went away mid-call.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not finished.acquire(timeout=_wait_slice(deadline)):
+            if not self._thread.is_alive():
+                # close() stopped the loop with this call queued or unfinished: nothing would
+                # release it.
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                self._loop.call_soon_threadsafe(lambda: [task.cancel() for task in started])
+                raise TimeoutError(f"no outcome within {timeout} s")
+        if not started:
+            coro.close()
+        if not started or not started[0].done() or started[0].cancelled():
+            # Only close() cancels or stops: to the caller it is a connection that went away.
             raise ConnectionClosedError
-        return task.result()
+        return started[0].result()
 
     def send_soon(self, subject: str, payload: bytes) -> None:
         """Publishes on core NATS without waiting for it, for a message that may be lost (a wake-up):
@@ -281,6 +300,9 @@ class NatsClient:
         one event then wait for the server together, not one after another."""
         if not self._answers_inbox:
             self.run(self._subscribe_to_answers())
+        # The timeout counts from here: a write waiting for the socket (another writer's frame going
+        # out to a slow server) or finishing its own frame on it spends it too.
+        deadline = time.monotonic() + self.timeout
         sending = []
         through_loop = []  # once one message must go through the loop, those after it do too
         for subject, payload, headers in messages:
@@ -291,19 +313,29 @@ class NatsClient:
             )
             answer = self._awaited[reply] = _AwaitedAnswer()
             sending.append((reply, answer))
-            if through_loop or not self.nc.send_direct(command, len(payload)):
+            try:
+                sent = not through_loop and self.nc.send_direct(command, len(payload), deadline)
+            except ConnectionClosedError as error:
+                # Torn on the socket, which is shut: this one failed, in its place; those before
+                # it are on their way and those after it try the socket (and then the loop) anew.
+                self._awaited.pop(reply, None)
+                answer.fail(error)
+                continue
+            if not sent:
                 through_loop.append((command, subject, payload, headers, reply))
         if through_loop:
             self._loop.call_soon_threadsafe(self._send_all, through_loop)
-        deadline = time.monotonic() + self.timeout
         return [self._outcome(reply, answer, deadline) for reply, answer in sending]
 
     def _outcome(
         self, reply: bytes, answer: _AwaitedAnswer, deadline: float
     ) -> bytes | BaseException:
-        if not answer.arrived.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            self._awaited.pop(reply, None)
-            return NatsTimeoutError()
+        arrived = answer.arrived.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        if not arrived and self._awaited.pop(reply, None) is not None:
+            return NatsTimeoutError()  # no answer came
+        if answer.payload is None and answer.error is None:
+            return NatsTimeoutError()  # taken off the wire this very moment, not kept yet
+        # Handed over, or kept in time and not yet handed over (the loop's turn ran long after it).
         if answer.error is not None:
             return answer.error
         if answer.headers is not None and answer.headers.startswith(_NO_RESPONDERS):

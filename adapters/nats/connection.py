@@ -226,10 +226,12 @@ class Connection(Client):
         transport.writelines = writelines_locked  # type: ignore[method-assign]
         self._direct = _DirectWay(transport, stream_transport, sock, asyncio.get_running_loop())
 
-    def send_direct(self, command: bytes, size: int) -> bool:
+    def send_direct(self, command: bytes, size: int, deadline: float) -> bool:
         """Puts a framed message (`size`: its payload's) on the socket from the calling thread, unless
-        something waits to be written before it or the connection is not up; False if it must go
-        through the loop.
+        something waits to be written before it, the connection is not up or the socket is not free
+        before `deadline` (``time.monotonic()``); False if it must go through the loop.
+        ConnectionClosedError if the socket took part of it and no more by `deadline`
+        (``_send_rest``): the connection is then broken, the part dropped by the server.
 
         A save waits for its acknowledgement anyway; sending on its own thread spares it waking the
         loop's thread to send (a write to the loop's self-pipe, a turn of the loop): 70-95 µs of the
@@ -237,7 +239,11 @@ class Connection(Client):
         direct = self._direct
         if direct is None:
             return False
-        with self.write_lock:
+        # Another writer's frame going out to a slow server holds the socket: the write then meets
+        # its timeout on the loop's way instead of waiting here past it.
+        if not self.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        try:
             # What nats-py would write before this frame is in its pending list or in asyncio's
             # buffer; both only grow through writes that take the lock.
             stream_transport = direct.stream_transport
@@ -254,19 +260,20 @@ class Connection(Client):
             except OSError:
                 return False  # nothing sent; the loop's way holds it until the connection is back
             if sent < len(command):
-                self._send_rest(direct, memoryview(command)[sent:])
+                self._send_rest(direct, memoryview(command)[sent:], deadline)
             self.stats["out_msgs"] += 1
             self.stats["out_bytes"] += size
             return True
+        finally:
+            self.write_lock.release()
 
-    def _send_rest(self, direct: _DirectWay, rest: memoryview) -> None:
+    def _send_rest(self, direct: _DirectWay, rest: memoryview, deadline: float) -> None:
         """The rest of a frame of which the socket took only a part, sent before anything else may be
-        written (the caller holds the lock) as room comes. A frame that cannot be finished within the
-        connect timeout breaks the connection, which nats-py then makes anew (the server drops the
-        part it has)."""
+        written (the caller holds the lock) as room comes. A frame that cannot be finished by the
+        write's deadline breaks the connection, which nats-py then makes anew (the server drops the
+        part it has); ConnectionClosedError then."""
         writable = select.poll()
         writable.register(direct.sock, select.POLLOUT)
-        deadline = time.monotonic() + self.options["connect_timeout"]
         try:
             while rest:
                 remaining = deadline - time.monotonic()
@@ -276,6 +283,11 @@ class Connection(Client):
                 with contextlib.suppress(BlockingIOError, InterruptedError):
                     rest = rest[direct.sock.send(rest) :]
         except OSError as error:
+            # Shut at once, before the lock is let go: the loop breaks the connection only when it
+            # gets to it, and a frame written meanwhile (as the server reads again) would land in
+            # the torn frame's payload. Shut, every further send fails instead.
+            with contextlib.suppress(OSError):
+                direct.sock.shutdown(socket.SHUT_RDWR)
             direct.loop.call_soon_threadsafe(direct.stream_transport.abort)
             raise ConnectionClosedError from error
 

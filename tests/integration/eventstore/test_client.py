@@ -157,9 +157,9 @@ def test_frames_the_socket_takes_in_parts_arrive_whole_and_in_order(client, monk
     finished_in_parts: list[int] = []
     send_rest = Connection._send_rest
 
-    def counted(self, direct, rest):
+    def counted(self, direct, rest, deadline):
         finished_in_parts.append(len(rest))
-        send_rest(self, direct, rest)
+        send_rest(self, direct, rest, deadline)
 
     monkeypatch.setattr(Connection, "_send_rest", counted)
     # A socket with little room, as a busy connection has.
