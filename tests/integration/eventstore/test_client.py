@@ -114,11 +114,20 @@ def test_a_write_while_the_connection_is_down_is_sent_once_it_is_back(
         )
         restart.join()
         assert answer == {"stream": stream_name, "seq": 1}
-        # Once the subscriptions are sent again, writes go straight on the new connection's socket.
+        # Once the subscriptions are sent again, writes go straight on the new connection's socket
+        # (nats-py keeps its transport object across a reconnect; asyncio's under it is new).
         deadline = time.monotonic() + 5
-        while client.nc._direct.transport is not client.nc._transport:
+        while client.nc._direct.stream_transport is not client.nc._transport._io_writer.transport:
             assert time.monotonic() < deadline, "writes never went straight on the socket again"
             time.sleep(0.01)
+        sent_directly = []
+        send_direct = client.nc.send_direct
+
+        def recorded_send_direct(*args: object) -> bool:
+            sent_directly.append(send_direct(*args))
+            return sent_directly[-1]
+
+        client.nc.send_direct = recorded_send_direct
         answer = msgspec.json.decode(
             client.write(
                 f"{stream_name}.e.{uuid.uuid4().hex}",
@@ -127,6 +136,7 @@ def test_a_write_while_the_connection_is_down_is_sent_once_it_is_back(
             )
         )
         assert answer == {"stream": stream_name, "seq": 2}
+        assert sent_directly == [True]
     finally:
         client.close()
 
