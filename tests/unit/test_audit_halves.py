@@ -209,11 +209,17 @@ def test_an_event_removed_before_the_cut_is_caught_by_a_checkpoint_after_it(
     assert one == two and one[1] is FaultKind.MISSING
 
 
-def test_a_second_process_that_dies_is_a_failure_never_a_verified_file(key, tmp_path, monkeypatch):
+def split_in_two(lines: list[bytes], tmp_path: Path, monkeypatch) -> Path:
+    """An export of `lines`, which ``verify_export`` then verifies in two processes however small."""
     path = tmp_path / "export.jsonl"
-    path.write_bytes(b"".join(sealed_export(key)))
+    path.write_bytes(b"".join(lines))
     monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
     monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    return path
+
+
+def test_a_second_process_that_dies_is_a_failure_never_a_verified_file(key, tmp_path, monkeypatch):
+    path = split_in_two(sealed_export(key), tmp_path, monkeypatch)
     real = export_halves._SecondProcess.answer
     processes = []
 
@@ -232,10 +238,7 @@ def test_a_second_process_that_dies_is_a_failure_never_a_verified_file(key, tmp_
 
 
 def test_an_interrupted_verification_leaves_no_second_process(key, tmp_path, monkeypatch):
-    path = tmp_path / "export.jsonl"
-    path.write_bytes(b"".join(sealed_export(key)))
-    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
-    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    path = split_in_two(sealed_export(key), tmp_path, monkeypatch)
     processes = []
     real_init = export_halves._SecondProcess.__init__
 
@@ -257,10 +260,7 @@ def test_ctrl_c_does_not_reach_the_second_process(key, tmp_path, monkeypatch):
     """The terminal sends Ctrl-C to its foreground process group: a second process in it, still
     importing (before it could ignore SIGINT), printed a traceback of its own beside this one's
     "Aborted!". This process ends it (see the test above)."""
-    path = tmp_path / "export.jsonl"
-    path.write_bytes(b"".join(sealed_export(key)))
-    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
-    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    path = split_in_two(sealed_export(key), tmp_path, monkeypatch)
     real = export_halves._SecondProcess.answer
     groups = []
 
@@ -282,10 +282,7 @@ def test_the_second_process_ends_cleanly_once_it_has_answered(key, tmp_path, mon
     lines = sealed_export(key)
     at = cut_at(lines) + 3
     lines[at] = lines[at].replace(b'"n":', b'"m":')
-    path = tmp_path / "export.jsonl"
-    path.write_bytes(b"".join(lines))
-    monkeypatch.setattr(export_halves, "SPLIT_FROM_BYTES", 0)
-    monkeypatch.setattr(export_halves, "_SECOND_CORE", True)
+    path = split_in_two(lines, tmp_path, monkeypatch)
     real = export_halves._SecondProcess.answer
     codes = []
 
