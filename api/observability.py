@@ -112,7 +112,7 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def write_held(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._write_held()
+            self._write_held_or_report()
 
     def turn_ended(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """The lines held at the end of a turn of ``loop`` (None: no loop, a script's line): written
@@ -139,13 +139,24 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.write_held()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._write_held()  # the access lines logged before this record go before it
+        self._write_held_or_report()  # the access lines logged before this record go before it
         super().emit(record)
 
     def flush(self) -> None:
+        # A stream that cannot be written raises here, as ``StreamHandler.flush`` does: whoever
+        # flushes decides. ``logging.shutdown`` at exit passes over a closed stream in silence
+        # (pytest closes the stream it captured before the interpreter exits).
         with self.lock:  # type: ignore[union-attr]
             self._write_held()
             super().flush()
+
+    def _write_held_or_report(self) -> None:
+        # As ``emit`` does: a log it cannot write (a closed or broken stream) never fails a request.
+        try:
+            self._write_held()
+        except (OSError, ValueError):
+            if logging.raiseExceptions:
+                traceback.print_exc(file=sys.stderr)
 
     def _write_held(self) -> None:
         """Writes the access lines held; the caller holds the handler's lock."""
@@ -153,22 +164,17 @@ class _JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
         if not held:
             return
         lines = [held.popleft() for _ in range(len(held))]
-        try:
-            # To the bytes under the text stream if it has them: decoding the lines for the text
-            # layer to encode them again was a third of the write (1.8 of 5.7 µs a line to a pipe).
-            # The text layer holds nothing back meanwhile: every write through it is flushed.
-            binary = getattr(self.stream, "buffer", None)
-            for piece in _whole_line_pieces(lines):
-                if binary is None:
-                    self.stream.write(piece.decode())
-                    self.stream.flush()
-                else:
-                    binary.write(piece)
-                    binary.flush()
-        # As ``emit`` does: a log it cannot write (a closed or broken stream) never fails a request.
-        except (OSError, ValueError):
-            if logging.raiseExceptions:
-                traceback.print_exc(file=sys.stderr)
+        # To the bytes under the text stream if it has them: decoding the lines for the text
+        # layer to encode them again was a third of the write (1.8 of 5.7 µs a line to a pipe).
+        # The text layer holds nothing back meanwhile: every write through it is flushed.
+        binary = getattr(self.stream, "buffer", None)
+        for piece in _whole_line_pieces(lines):
+            if binary is None:
+                self.stream.write(piece.decode())
+                self.stream.flush()
+            else:
+                binary.write(piece)
+                binary.flush()
 
 
 def _whole_line_pieces(lines: list[bytes]) -> Iterator[bytes]:
@@ -196,7 +202,7 @@ def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for the service's own loggers."""
     global _service_handler
     if _service_handler is not None:
-        _service_handler.flush()  # the access lines it holds, before it is replaced
+        _service_handler.write_held()  # the access lines it holds, before it is replaced
     handler = _JsonLinesHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger("regiekaart")

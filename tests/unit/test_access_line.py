@@ -10,6 +10,7 @@ import logging
 import re
 import subprocess
 import sys
+import weakref
 
 import msgspec
 import pytest
@@ -82,6 +83,18 @@ def test_a_line_that_cannot_be_written_does_not_fail_the_request(stream, capsys)
     stream.close()  # stderr gone: a broken pipe, a closed terminal
     log_request(FIELDS)  # raises nothing
     assert "I/O operation on closed file" in capsys.readouterr().err
+
+
+def test_lines_held_for_a_stream_closed_before_the_process_exits_leave_no_traceback(
+    stream, capsys
+) -> None:
+    """As pytest leaves it: the stream it captured closed, access lines still held; logging's
+    flush at exit stays silent instead of printing a traceback into the run's output."""
+    handler = observability._service_handler
+    handler.hold(b'{"message": "request"}\n')
+    stream.close()
+    logging.shutdown([weakref.ref(handler)])
+    assert capsys.readouterr().err == ""
 
 
 def test_on_a_text_stream_over_bytes_the_lines_keep_their_order_and_form(stream) -> None:
