@@ -17,10 +17,14 @@ from typing import Any
 import msgspec
 import nats
 import nats.errors
+import nats.js.errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from regiekaart_client.feed import CloudEvent, FeedEvent
 from regiekaart_client.positions import PositionStore
+
+# How long a follower waits before it asks again for a consumer nobody answered for.
+_RESUBSCRIBE_PAUSE = 0.5
 
 
 def _cloudevent(message: Any) -> CloudEvent:
@@ -31,6 +35,21 @@ def _cloudevent(message: Any) -> CloudEvent:
         if name.startswith("ce-")
     }
     return msgspec.convert({**attributes, "data": msgspec.json.decode(message.data)}, CloudEvent)
+
+
+async def _pull_subscription(
+    js: Any, credentials: dict[str, Any], durable: str, positions: PositionStore
+) -> Any:
+    """The durable consumer, made if it does not exist. Where it starts when it is made: after the
+    stored position; once it exists it keeps its own place."""
+    return await js.pull_subscribe(
+        credentials["subjects"],
+        durable=durable,
+        stream=credentials["stream"],
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=positions.load() + 1
+        ),
+    )
 
 
 async def follow_nats_feed(
@@ -53,20 +72,22 @@ async def follow_nats_feed(
     )
     try:
         js = nc.jetstream(prefix=credentials["api_prefix"])
-        # Where the durable consumer starts when it is made; once it exists it keeps its own place.
-        start = positions.load() + 1
-        feed = await js.pull_subscribe(
-            credentials["subjects"],
-            durable=durable,
-            stream=credentials["stream"],
-            config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start
-            ),
-        )
+        feed = None
         while not stop.is_set():
             try:
+                if feed is None:
+                    feed = await _pull_subscription(js, credentials, durable, positions)
                 messages = await feed.fetch(100, timeout=1)
             except nats.errors.TimeoutError:
+                continue
+            except nats.js.errors.ServiceUnavailableError:
+                # Nobody answered for the consumer: a cluster is electing its leader (a node
+                # left, or it was just made) or it was deleted. Made or found again after a pause,
+                # from the stored position; what was delivered and not acknowledged comes again.
+                if feed is not None:
+                    await feed.unsubscribe()
+                    feed = None
+                await asyncio.sleep(_RESUBSCRIBE_PAUSE)
                 continue
             for message in messages:
                 sequence = message.metadata.sequence.stream

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 from regiekaart_client import FeedEvent, FilePosition, RegiekaartClient, RegionMap, follow_feed
 from regiekaart_client.documents import Member
@@ -230,6 +231,55 @@ def test_the_nats_feed_is_handled_once_per_event_across_a_restart(
     assert ids == list(range(1, len(ids) + 1))
     assert first[-1].cloudevent.data["municipality"] == first_slug
     assert second[-1].cloudevent.data["municipality"] == second_slug
+    assert positions.load() == ids[-1]
+
+
+def test_the_nats_feed_goes_on_after_its_consumer_is_gone(
+    running_service: Service, admin: httpx.Client, tmp_path: Path
+) -> None:
+    """The consumer deleted under a follower (by the region's own tooling, or lost with a node):
+    nobody answers its fetch (503). The follower makes it again from its stored position and hands
+    on what came after, each event once, instead of dying."""
+    url = next(line.split()[2] for line in running_service.lines if line.startswith("event store:"))
+    credentials = issue(running_service.data_dir, REGION)
+    positions = FilePosition(tmp_path / "nats.position")
+    first_slug, _ = new_member_of_the_region(admin)
+    slugs = [first_slug]
+
+    async def follow() -> list[FeedEvent]:
+        handled: list[FeedEvent] = []
+        stop = asyncio.Event()
+        other = await nats.connect(
+            url,
+            user=credentials["user"],
+            password=credentials["password"],
+            inbox_prefix=credentials["inbox_prefix"],
+        )
+
+        async def handle(event: FeedEvent) -> None:
+            handled.append(event)
+            if "Membership" not in event.cloudevent.type_:
+                return
+            if event.cloudevent.data.get("municipality") == slugs[0]:
+                js = other.jetstream(prefix=credentials["api_prefix"])
+                assert await js.delete_consumer(credentials["stream"], "kept")
+                slugs.append(new_member_of_the_region(admin)[0])
+            elif event.cloudevent.data.get("municipality") == slugs[-1]:
+                stop.set()
+
+        try:
+            await asyncio.wait_for(
+                follow_nats_feed(credentials, handle, positions, durable="kept", stop=stop, url=url),
+                timeout=60,
+            )
+        finally:
+            await other.close()
+        return handled
+
+    handled = asyncio.run(follow())
+    ids = [event.id for event in handled]
+    assert ids == list(range(1, len(ids) + 1))
+    assert len(slugs) == 2 and handled[-1].cloudevent.data["municipality"] == slugs[1]
     assert positions.load() == ids[-1]
 
 
