@@ -4,9 +4,12 @@ the single node (feeds/) and on the cluster (cluster/)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import nats
+import nats.js.errors
 
 from adapters.nats.access import FEED_API_PREFIX, FeedAccess
 
@@ -39,6 +42,20 @@ async def connect_as(
 def feed_jetstream(nc: Any, timeout: float = 5) -> Any:
     """JetStream as a region system reaches it: its feed's API imported into its own account."""
     return nc.jetstream(prefix=FEED_API_PREFIX, timeout=timeout)
+
+
+async def fetch_once_led(subscription: Any, count: int, timeout: float) -> list[Any]:
+    """``count`` messages fetched within ``timeout``. A replicated consumer just made on a cluster
+    has no leader known to every node at once: until the node asked knows it, nobody answers (503),
+    as a region system's follower sees and waits out (``follow_nats_feed``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await subscription.fetch(count, timeout=max(0.1, deadline - time.monotonic()))
+        except nats.js.errors.ServiceUnavailableError:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def drain(subscription: Any, expected: int | None = None) -> list[Any]:

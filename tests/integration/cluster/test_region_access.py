@@ -22,7 +22,7 @@ from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
 from tests.fixtures.nats_cluster import NatsCluster
-from tests.integration.region_systems import connect_as, feed_jetstream, refused
+from tests.integration.region_systems import connect_as, feed_jetstream, fetch_once_led, refused
 
 ZUID = "zuid-limburg"
 ZAANSTREEK = "zaanstreek-waterland"
@@ -73,7 +73,7 @@ def test_a_region_system_follows_its_feed_through_any_node(
         subscription = await feed_jetstream(nc).pull_subscribe(
             LAYOUT.subjects(ZUID), durable="dashboard", stream=LAYOUT.stream(ZUID)
         )
-        [message] = await subscription.fetch(1, timeout=10)
+        [message] = await fetch_once_led(subscription, 1, timeout=10)
         await message.ack_sync()
         await nc.close()
         return message
