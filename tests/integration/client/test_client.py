@@ -269,7 +269,9 @@ def test_the_nats_feed_goes_on_after_its_consumer_is_gone(
 
         try:
             await asyncio.wait_for(
-                follow_nats_feed(credentials, handle, positions, durable="kept", stop=stop, url=url),
+                follow_nats_feed(
+                    credentials, handle, positions, durable="kept", stop=stop, url=url
+                ),
                 timeout=60,
             )
         finally:
