@@ -51,12 +51,14 @@ class NatsFactory(InfrastructureFactory[TrackingRecorder]):
         super().__init__(env)
         self.stream = self.env.get(self.NATS_STREAM) or "REGIEKAART_EVENTS"
         self.replicas = int(self.env.get(self.NATS_REPLICAS) or 1)
-        key_file = self.env.get(self.NATS_SIGNING_KEY_FILE)
-        self.sealer = Sealer(load_signing_key(Path(key_file))) if key_file else None
+        # Connected before the signing key is loaded: a server that is not there then leaves no
+        # new key behind (``load_signing_key`` makes one on first use).
         self.client = NatsClient(
             self.env.get(self.NATS_URL) or "nats://127.0.0.1:4222",
             timeout=float(self.env.get(self.NATS_TIMEOUT) or 5.0),
         )
+        key_file = self.env.get(self.NATS_SIGNING_KEY_FILE)
+        self.sealer = Sealer(load_signing_key(Path(key_file))) if key_file else None
 
     def aggregate_recorder(self, purpose: str = "events") -> NatsAggregateRecorder:
         stream = self.stream if purpose == "events" else f"{self.stream}_{purpose.upper()}"

@@ -32,6 +32,7 @@ from nats.aio.msg import Msg
 from nats.errors import (
     ConnectionClosedError,
     NoRespondersError,
+    NoServersError,
 )
 from nats.errors import (
     TimeoutError as NatsTimeoutError,
@@ -39,6 +40,7 @@ from nats.errors import (
 from nats.protocol.command import hpub_cmd, pub_cmd
 
 from adapters.nats.connection import Connection, RawFrame, RawHandler
+from adapters.settings import redacted
 
 # A message to publish: subject, payload and headers.
 OutgoingMessage = tuple[str, bytes, dict[str, str]]
@@ -116,6 +118,9 @@ JETSTREAM_UNAVAILABLE = 503
 # How often a call waiting for the loop makes sure that the loop's thread still runs (seconds).
 _LOOP_CHECK_SECONDS = 0.5
 
+# How long a connection waits before it tries a server again (seconds).
+_RECONNECT_WAIT = 0.25
+
 
 def _wait_slice(deadline: float | None) -> float:
     """How long a call waits for its outcome before it looks at the loop's thread again."""
@@ -133,6 +138,18 @@ def unreachable(error: BaseException) -> bool:
         return True
     cause = error.__cause__
     return cause is not None and unreachable(cause)
+
+
+class NatsUnreachable(NoServersError):
+    """No server answered the first connection (a ``NoServersError`` that says where it looked)."""
+
+    def __init__(self, url: str, waited: float) -> None:
+        super().__init__()
+        self.url, self.waited = url, waited
+
+    def __str__(self) -> str:
+        tried = f" (tried for {self.waited:.0f} s)" if self.waited >= 1 else ""
+        return f"no NATS server answered at {redacted(self.url)}{tried}"
 
 
 def server_urls(url: str) -> list[str]:
@@ -153,7 +170,14 @@ class NatsClient:
             target=self._loop.run_forever, name="nats-client", daemon=True
         )
         self._thread.start()
-        self.nc: Connection = self.run(self._connect(name, reconnect))
+        began = time.monotonic()
+        try:
+            self.nc: Connection = self.run(self._connect(name, reconnect))
+        except BaseException as error:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if isinstance(error, NoServersError):
+                raise NatsUnreachable(url, time.monotonic() - began) from None
+            raise
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).
         self._awaited: dict[bytes, _AwaitedAnswer] = {}
@@ -175,14 +199,22 @@ class NatsClient:
             name=name,
             # A one-off reader (an auditor's command) rather fails at once than waits for a server.
             allow_reconnect=reconnect,
-            max_reconnect_attempts=-1 if reconnect else 1,
-            reconnect_time_wait=0.25,
+            # The first connection is tried for about ``timeout`` (a refused one at once, again
+            # every ``_RECONNECT_WAIT``), then fails readably: nats-py's "for ever" would leave a
+            # command, or a service its supervisor would restart, waiting in silence for a server
+            # that is not there. Once connected, reconnects go on for ever (below).
+            max_reconnect_attempts=max(1, round(self.timeout / _RECONNECT_WAIT))
+            if reconnect
+            else 1,
+            reconnect_time_wait=_RECONNECT_WAIT,
             connect_timeout=self.timeout,
             error_cb=ignore,
             disconnected_cb=ignore,
             reconnected_cb=allow_direct_writes,
             pending_size=64 * 1024 * 1024,
         )
+        if reconnect:
+            connection.options["max_reconnect_attempts"] = -1
         connection.allow_direct_writes()
         return connection
 

@@ -12,6 +12,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.data_dir import DataDirInUse, Kept, NoRegiekaartData
+from adapters.nats.client import NatsUnreachable
 from entrypoints.cli.audit import audit
 from entrypoints.cli.feeds import feeds
 from entrypoints.cli.maps import map_group
@@ -34,6 +35,8 @@ class _Commands(click.Group):
             # the read models were built from, would fork the record; a data directory without
             # the service's data would begin an empty one beside it.
             raise click.ClickException(str(error)) from None
+        except NatsUnreachable as error:
+            raise click.ClickException(f"cannot reach the event log: {error}") from None
 
 
 @click.group(cls=_Commands)

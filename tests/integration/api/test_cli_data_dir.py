@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from adapters.data_dir import LOCK_FILE
 from adapters.sql import create_engine, migrate
 from api.tokens import TokenStore
 from projections.runner import ProjectionRunner
 from services.application import GovernanceApplication
 from services.authorisation import Role
 from services.importer import import_governance_facts
-from tests.fixtures.processes import process_environment
+from tests.fixtures.processes import free_port, process_environment
 
 # Each case starts the command line as a process of its own (about 3 s each): out of `make check`.
 pytestmark = pytest.mark.slow
@@ -38,7 +39,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-def regiekaart(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+def regiekaart(
+    *args: str, cwd: Path, timeout: float = 120, **variables: str
+) -> subprocess.CompletedProcess[str]:
     """`regiekaart ARGS` in `cwd`, with no REGIEKAART_ variable but `variables`."""
     # PYTHONPATH: this checkout's code, from any directory.
     env = process_environment(PYTHONPATH=os.pathsep.join(sys.path), **variables)
@@ -48,7 +51,7 @@ def regiekaart(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedP
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -130,6 +133,36 @@ def test_an_audit_of_a_directory_without_a_log_starts_no_server_and_says_so(
     assert f"no Regiekaart data in {wrong} (no event log)" in answer.stderr
     assert "cannot read the event log" not in answer.stderr
     assert not wrong.exists()
+
+
+def state_of(directory: Path) -> list[tuple[Path, int, int]]:
+    """Each file's size and time of change; but the lock file, which stays by design (its flock is
+    what is held, adapters.data_dir)."""
+    return [
+        (path, path.stat().st_size, path.stat().st_mtime_ns)
+        for path in everything_in(directory)
+        if path.name != LOCK_FILE
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("import-facts",), ("projections", "run"), ("projections", "rebuild"), ("serve",)],
+    ids=" ".join,
+)
+def test_a_command_whose_nats_server_is_not_there_says_so_soon_and_changes_nothing(
+    command: tuple[str, ...], data_dir: Path, tmp_path: Path
+) -> None:
+    """A server that is not there (down, a mistyped port) was waited for in silence, for ever."""
+    url = f"nats://127.0.0.1:{free_port()}"
+    before = state_of(data_dir)
+    answer = regiekaart(
+        *command, "--data-dir", str(data_dir), "--nats-url", url, cwd=tmp_path, timeout=60
+    )
+    assert answer.returncode == 1
+    assert f"Error: cannot reach the event log: no NATS server answered at {url}" in answer.stderr
+    assert "Traceback" not in answer.stderr
+    assert state_of(data_dir) == before
 
 
 def test_an_exported_log_is_verified_without_any_data_directory(tmp_path: Path) -> None:
