@@ -1,3 +1,3 @@
-from entrypoints.cli import main
+from entrypoints.cli import run
 
-main()
+run()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -42,6 +43,17 @@ class _Commands(click.Group):
 @click.group(cls=_Commands)
 def main() -> None:
     """Regiekaart: the governance map of Dutch youth-care regions."""
+
+
+def run() -> None:
+    """The `regiekaart` command as installed (and `python -m entrypoints`)."""
+    # The Python processes a command starts (the rebuild's replay worker, the API's workers, the
+    # resource tracker) are spawned with `python -c`, which looks for modules in the working
+    # directory before the standard library: a `multiprocessing/` left there by someone else would
+    # run as part of them. Inherited by every child, as `-P` (its own flag) is not. Here and not in
+    # `main`, which tests invoke in their own process.
+    os.environ["PYTHONSAFEPATH"] = "1"
+    main()
 
 
 @main.command()
