@@ -11,6 +11,7 @@ than a bare Litestar app's whole answer. Here each route's labelled metrics are 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import logging
 import math
@@ -23,7 +24,7 @@ import traceback
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -348,10 +349,31 @@ _in_progress = Gauge(
 )
 
 
-class _Answered(NamedTuple):
-    requests: Any
-    durations: Any
-    errors: Any | None  # only for a 5xx
+class _Answered:
+    """The labelled metrics of one (method, route, status), and the durations of its requests
+    answered since the metrics were last written."""
+
+    __slots__ = ("durations", "errors", "requests", "seconds")
+
+    def __init__(self, requests: Any, durations: Any, errors: Any | None) -> None:
+        self.requests = requests
+        self.durations = durations
+        self.errors = errors  # only for a 5xx
+        self.seconds: list[float] = []
+
+
+def _observe_all(histogram: Any, amounts: list[float]) -> None:
+    """``histogram.observe`` of each of ``amounts``, with one write of its sum and one of each bucket
+    they fall in. With several workers each write is a value in a memory-mapped file, under a lock
+    (about 1 µs): observing each request's duration wrote the sum and a bucket a request, 2 of
+    /health's 6.6 µs in the middleware (thread CPU, 8 requests a turn). Reads the histogram's sum
+    and buckets as ``observe`` of prometheus_client 0.26 writes them (a test compares the two); the
+    sum is added in one step, so it may differ from a request-by-request sum in the last bit."""
+    bounds = histogram._upper_bounds  # ascending, the last +Inf: a bucket counts amount <= bound
+    falls_in = collections.Counter(bisect.bisect_left(bounds, amount) for amount in amounts)
+    histogram._sum.inc(sum(amounts))
+    for bucket, count in falls_in.items():
+        histogram._buckets[bucket].inc(count)
 
 
 class RequestMetrics:
@@ -369,7 +391,6 @@ class RequestMetrics:
         self._answered: dict[tuple[str, str, int], _Answered] = {}
         self._started: dict[tuple[str, str], int] = {}  # started minus answered, since written
         self._counted: dict[tuple[str, str, int], int] = {}
-        self._durations: list[tuple[Any, float]] = []
 
     def started(self, method: str, route: str) -> None:
         self._started[method, route] = self._started.get((method, route), 0) + 1
@@ -387,14 +408,13 @@ class RequestMetrics:
             )
         self._started[method, route] = self._started.get((method, route), 0) - 1
         self._counted[key] = self._counted.get(key, 0) + 1
-        self._durations.append((metrics.durations, seconds))
+        metrics.seconds.append(seconds)
         END_OF_TURN.soon()
 
     def write(self) -> None:
         """Writes what was counted since the last write into the metrics."""
         started, self._started = self._started, {}
         counted, self._counted = self._counted, {}
-        durations, self._durations = self._durations, []
         for (method, route), change in started.items():
             if change:
                 self._gauge(method, route).inc(change)
@@ -403,8 +423,8 @@ class RequestMetrics:
             metrics.requests.inc(count)
             if metrics.errors is not None:
                 metrics.errors.inc(count)
-        for histogram, seconds in durations:
-            histogram.observe(seconds)
+            seconds, metrics.seconds = metrics.seconds, []
+            _observe_all(metrics.durations, seconds)
 
     def _gauge(self, method: str, route: str) -> Any:
         gauge = self._in_progress.get((method, route))
