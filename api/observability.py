@@ -329,8 +329,10 @@ def _utc_now() -> str:
 def _new_request_id() -> str:
     """32 random hex digits. Not from ``uuid4``: its ``os.urandom`` call was the costliest single step
     of a cached map's answer on this machine's VM (about 18 µs), and a request id needs uniqueness, not
-    unpredictability (each worker's generator is seeded from the OS when the process starts)."""
-    return f"{random.getrandbits(128):032x}"
+    unpredictability (each worker's generator is seeded from the OS when the process starts). The
+    number's 16 bytes as hex, not formatted as a number: the same 32 digits in half the time (0.25
+    against 0.56 µs)."""
+    return random.getrandbits(128).to_bytes(16, "big").hex()
 
 
 _LABELS = ("method", "path", "status_code", "app_name")
