@@ -392,40 +392,45 @@ class RequestMetrics:
         self._in_progress: dict[tuple[str, str], Any] = {}
         self._answered: dict[tuple[str, str, int], _Answered] = {}
         self._started: dict[tuple[str, str], int] = {}  # started minus answered, since written
-        self._counted: dict[tuple[str, str, int], int] = {}
+        self._pending: list[_Answered] = []  # those with requests answered since written
 
     def started(self, method: str, route: str) -> None:
-        self._started[method, route] = self._started.get((method, route), 0) + 1
+        started, key = self._started, (method, route)
+        started[key] = started.get(key, 0) + 1
         END_OF_TURN.soon()
 
     def answered(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        metrics = self._answered.get(key)
+        metrics = self._answered.get((method, route, status))
         if metrics is None:
             labels = (method, route, status, APP_NAME)
-            metrics = self._answered[key] = _Answered(
+            metrics = self._answered[method, route, status] = _Answered(
                 _requests.labels(*labels),
                 _durations.labels(*labels),
                 _errors.labels(*labels) if status >= 500 else None,
             )
-        self._started[method, route] = self._started.get((method, route), 0) - 1
-        self._counted[key] = self._counted.get(key, 0) + 1
+        started, key = self._started, (method, route)
+        started[key] = started.get(key, 0) - 1
+        if not metrics.seconds:
+            self._pending.append(metrics)
         metrics.seconds.append(seconds)
         END_OF_TURN.soon()
 
     def write(self) -> None:
         """Writes what was counted since the last write into the metrics."""
         started, self._started = self._started, {}
-        counted, self._counted = self._counted, {}
+        # All taken before any is written: one that fails to be written leaves the others to the
+        # next write, and none with durations held but no longer pending.
+        answered = [(metrics, metrics.seconds) for metrics in self._pending]
+        self._pending = []
+        for metrics, _ in answered:
+            metrics.seconds = []
         for (method, route), change in started.items():
             if change:
                 self._gauge(method, route).inc(change)
-        for key, count in counted.items():
-            metrics = self._answered[key]
-            metrics.requests.inc(count)
+        for metrics, seconds in answered:
+            metrics.requests.inc(len(seconds))
             if metrics.errors is not None:
-                metrics.errors.inc(count)
-            seconds, metrics.seconds = metrics.seconds, []
+                metrics.errors.inc(len(seconds))
             _observe_all(metrics.durations, seconds)
 
     def _gauge(self, method: str, route: str) -> Any:
