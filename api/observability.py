@@ -11,6 +11,7 @@ than a bare Litestar app's whole answer. Here each route's labelled metrics are 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import logging
 import math
@@ -23,7 +24,7 @@ import traceback
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -328,8 +329,10 @@ def _utc_now() -> str:
 def _new_request_id() -> str:
     """32 random hex digits. Not from ``uuid4``: its ``os.urandom`` call was the costliest single step
     of a cached map's answer on this machine's VM (about 18 µs), and a request id needs uniqueness, not
-    unpredictability (each worker's generator is seeded from the OS when the process starts)."""
-    return f"{random.getrandbits(128):032x}"
+    unpredictability (each worker's generator is seeded from the OS when the process starts). The
+    number's 16 bytes as hex, not formatted as a number: the same 32 digits in half the time (0.25
+    against 0.56 µs)."""
+    return random.getrandbits(128).to_bytes(16, "big").hex()
 
 
 _LABELS = ("method", "path", "status_code", "app_name")
@@ -348,10 +351,31 @@ _in_progress = Gauge(
 )
 
 
-class _Answered(NamedTuple):
-    requests: Any
-    durations: Any
-    errors: Any | None  # only for a 5xx
+class _Answered:
+    """The labelled metrics of one (method, route, status), and the durations of its requests
+    answered since the metrics were last written."""
+
+    __slots__ = ("durations", "errors", "requests", "seconds")
+
+    def __init__(self, requests: Any, durations: Any, errors: Any | None) -> None:
+        self.requests = requests
+        self.durations = durations
+        self.errors = errors  # only for a 5xx
+        self.seconds: list[float] = []
+
+
+def _observe_all(histogram: Any, amounts: list[float]) -> None:
+    """``histogram.observe`` of each of ``amounts``, with one write of its sum and one of each bucket
+    they fall in. With several workers each write is a value in a memory-mapped file, under a lock
+    (about 1 µs): observing each request's duration wrote the sum and a bucket a request, 2 of
+    /health's 6.6 µs in the middleware (thread CPU, 8 requests a turn). Reads the histogram's sum
+    and buckets as ``observe`` of prometheus_client 0.26 writes them (a test compares the two); the
+    sum is added in one step, so it may differ from a request-by-request sum in the last bit."""
+    bounds = histogram._upper_bounds  # ascending, the last +Inf: a bucket counts amount <= bound
+    falls_in = collections.Counter(bisect.bisect_left(bounds, amount) for amount in amounts)
+    histogram._sum.inc(sum(amounts))
+    for bucket, count in falls_in.items():
+        histogram._buckets[bucket].inc(count)
 
 
 class RequestMetrics:
@@ -368,43 +392,46 @@ class RequestMetrics:
         self._in_progress: dict[tuple[str, str], Any] = {}
         self._answered: dict[tuple[str, str, int], _Answered] = {}
         self._started: dict[tuple[str, str], int] = {}  # started minus answered, since written
-        self._counted: dict[tuple[str, str, int], int] = {}
-        self._durations: list[tuple[Any, float]] = []
+        self._pending: list[_Answered] = []  # those with requests answered since written
 
     def started(self, method: str, route: str) -> None:
-        self._started[method, route] = self._started.get((method, route), 0) + 1
+        started, key = self._started, (method, route)
+        started[key] = started.get(key, 0) + 1
         END_OF_TURN.soon()
 
     def answered(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        metrics = self._answered.get(key)
+        metrics = self._answered.get((method, route, status))
         if metrics is None:
             labels = (method, route, status, APP_NAME)
-            metrics = self._answered[key] = _Answered(
+            metrics = self._answered[method, route, status] = _Answered(
                 _requests.labels(*labels),
                 _durations.labels(*labels),
                 _errors.labels(*labels) if status >= 500 else None,
             )
-        self._started[method, route] = self._started.get((method, route), 0) - 1
-        self._counted[key] = self._counted.get(key, 0) + 1
-        self._durations.append((metrics.durations, seconds))
+        started, key = self._started, (method, route)
+        started[key] = started.get(key, 0) - 1
+        if not metrics.seconds:
+            self._pending.append(metrics)
+        metrics.seconds.append(seconds)
         END_OF_TURN.soon()
 
     def write(self) -> None:
         """Writes what was counted since the last write into the metrics."""
         started, self._started = self._started, {}
-        counted, self._counted = self._counted, {}
-        durations, self._durations = self._durations, []
+        # All taken before any is written: one that fails to be written leaves the others to the
+        # next write, and none with durations held but no longer pending.
+        answered = [(metrics, metrics.seconds) for metrics in self._pending]
+        self._pending = []
+        for metrics, _ in answered:
+            metrics.seconds = []
         for (method, route), change in started.items():
             if change:
                 self._gauge(method, route).inc(change)
-        for key, count in counted.items():
-            metrics = self._answered[key]
-            metrics.requests.inc(count)
+        for metrics, seconds in answered:
+            metrics.requests.inc(len(seconds))
             if metrics.errors is not None:
-                metrics.errors.inc(count)
-        for histogram, seconds in durations:
-            histogram.observe(seconds)
+                metrics.errors.inc(len(seconds))
+            _observe_all(metrics.durations, seconds)
 
     def _gauge(self, method: str, route: str) -> Any:
         gauge = self._in_progress.get((method, route))
