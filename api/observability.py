@@ -418,8 +418,9 @@ class RequestMetrics:
     def write(self) -> None:
         """Writes what was counted since the last write into the metrics."""
         started, self._started = self._started, {}
-        # All taken before any is written: one that fails to be written leaves the others to the
-        # next write, and none with durations held but no longer pending.
+        # All taken before any is written, as the counts were: a write that fails loses this
+        # turn's figures, but leaves no durations held by metrics no longer pending (which no
+        # later write would reach).
         answered = [(metrics, metrics.seconds) for metrics in self._pending]
         self._pending = []
         for metrics, _ in answered:
