@@ -5,7 +5,9 @@ prints (url, user, password, inbox_prefix, api_prefix, stream, subjects). Needs 
 A durable pull consumer keeps the region system's place on the server; delivery is at least once (a
 message whose acknowledgement was lost comes again), so the handler is called once per feed sequence
 as in ``regiekaart_client.feed``: a message at or before the stored position is acknowledged and
-passed over, and the position is saved after the handler returns, before the acknowledgement.
+passed over, and the position is saved after the handler returns, before the acknowledgement. The
+stored position, not the consumer, says what comes next: the feed has no gaps, so a consumer that
+hands a later message than the one after the position is made again from there.
 """
 
 from __future__ import annotations
@@ -52,6 +54,20 @@ async def _pull_subscription(
     )
 
 
+async def _forget_consumer(js: Any, feed: Any, credentials: dict[str, Any], durable: str) -> None:
+    """The consumer deleted, to be made again from the stored position. Nobody answering, or it
+    being gone already, is fine: a consumer found again at the wrong place is forgotten again."""
+    await feed.unsubscribe()
+    try:
+        await js.delete_consumer(credentials["stream"], durable)
+    except (
+        nats.errors.TimeoutError,
+        nats.js.errors.NotFoundError,
+        nats.js.errors.ServiceUnavailableError,
+    ):
+        pass
+
+
 async def follow_nats_feed(
     credentials: dict[str, Any],
     handler: Callable[[FeedEvent], Awaitable[None]],
@@ -91,7 +107,17 @@ async def follow_nats_feed(
                 continue
             for message in messages:
                 sequence = message.metadata.sequence.stream
-                if sequence > positions.load():
+                position = positions.load()
+                if sequence > position + 1:
+                    # The feed has no gaps (nothing in it is ever deleted): the consumer's place is
+                    # past events not handled here. Delivered earlier and never handled (a handler
+                    # that raised, a follower killed after its fetch, an answer lost with the
+                    # connection), they would come again only after the acknowledgement's wait and
+                    # be passed over then, being at or before the position saved meanwhile.
+                    await _forget_consumer(js, feed, credentials, durable)
+                    feed = None
+                    break
+                if sequence == position + 1:
                     await handler(FeedEvent(id=sequence, cloudevent=_cloudevent(message)))
                     positions.save(sequence)
                 await message.ack()

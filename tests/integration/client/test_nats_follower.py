@@ -1,0 +1,132 @@
+"""The NATS feed follower of ``clients/python`` against a feed stream of its own on the session's
+nats-server (configured as the service configures a region's feed), for what the running service
+cannot easily be made to do: a follower that died with messages fetched and not handled, a handler
+that raises, a consumer whose place is not the follower's."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import msgspec
+import nats
+import pytest
+from regiekaart_client import FeedEvent, FilePosition
+from regiekaart_client.nats_feed import follow_nats_feed
+
+from adapters.nats.feeds import FeedLayout, feed_stream_config
+from adapters.nats.server import NatsServer
+
+REGION = "west"
+
+
+@pytest.fixture
+def credentials(nats_server: NatsServer) -> dict[str, Any]:
+    """A fresh feed on the session's server, and credentials for it as `feeds credentials` prints
+    them (the server has no users: no user, no password, the default inbox and API)."""
+    unique = uuid.uuid4().hex[:8]
+    layout = FeedLayout(stream_prefix=f"F{unique.upper()}", subject_prefix=f"f{unique}")
+    stream, subjects = layout.stream(REGION), layout.subjects(REGION)
+
+    async def create() -> None:
+        nc = await nats.connect(nats_server.url)
+        reply = await nc.request(
+            f"$JS.API.STREAM.CREATE.{stream}",
+            msgspec.json.encode(feed_stream_config(stream, subjects)),
+        )
+        assert "error" not in msgspec.json.decode(reply.data), reply.data
+        await nc.close()
+
+    asyncio.run(create())
+    return {
+        "url": nats_server.url,
+        "user": None,
+        "password": None,
+        "inbox_prefix": "_INBOX",
+        "api_prefix": "$JS.API",
+        "stream": stream,
+        "subjects": subjects,
+    }
+
+
+async def publish(credentials: dict[str, Any], numbers: range) -> None:
+    """Feed messages as the service publishes them: the CloudEvent's attributes in ``ce-`` headers."""
+    nc = await nats.connect(credentials["url"])
+    js = nc.jetstream()
+    subject = credentials["subjects"].removesuffix(">") + "Region.Registered"
+    for number in numbers:
+        await js.publish(
+            subject,
+            msgspec.json.encode({"number": number}),
+            headers={"ce-id": f"r:{number}", "ce-type": "Region.Registered", "ce-source": "test"},
+        )
+    await nc.close()
+
+
+async def follow(
+    credentials: dict[str, Any],
+    positions: FilePosition,
+    *,
+    until: int,
+    fails_at: int | None = None,
+    durable: str = "contracts",
+) -> list[int]:
+    """The feed sequences handled until ``until`` was, or until the handler raised at ``fails_at``."""
+    handled: list[int] = []
+    stop = asyncio.Event()
+
+    async def handle(event: FeedEvent) -> None:
+        if event.id == fails_at:
+            raise RuntimeError("the handler's database is down")
+        handled.append(event.id)
+        if event.id == until:
+            stop.set()
+
+    try:
+        await asyncio.wait_for(
+            follow_nats_feed(credentials, handle, positions, durable=durable, stop=stop),
+            timeout=20,
+        )
+    except RuntimeError:
+        assert fails_at is not None
+    return handled
+
+
+def test_after_a_handler_raised_a_restart_hands_that_event_before_any_later_one(
+    credentials: dict[str, Any], tmp_path: Any
+) -> None:
+    # The consumer delivered 1-5 in one fetch; 2-5 were neither handled nor acknowledged. The
+    # restarted follower's consumer went on with what came after (6), and 2-5, delivered again half
+    # a minute later, were at or before the stored position: passed over, never handled.
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 6)))
+    assert asyncio.run(follow(credentials, positions, until=5, fails_at=2)) == [1]
+    asyncio.run(publish(credentials, range(6, 7)))
+
+    assert asyncio.run(follow(credentials, positions, until=6)) == [2, 3, 4, 5, 6]
+    assert positions.load() == 6
+
+
+def test_messages_delivered_to_a_follower_that_died_are_handed_after_its_restart(
+    credentials: dict[str, Any], tmp_path: Any
+) -> None:
+    """Killed between its fetch and its handler (or its fetch's answer lost with the connection):
+    the server counts the messages delivered and waits for their acknowledgement."""
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 2)))
+    assert asyncio.run(follow(credentials, positions, until=1)) == [1]
+    asyncio.run(publish(credentials, range(2, 4)))
+
+    async def fetched_and_lost() -> None:
+        nc = await nats.connect(credentials["url"])
+        feed = await nc.jetstream().pull_subscribe(
+            credentials["subjects"], durable="contracts", stream=credentials["stream"]
+        )
+        assert [m.metadata.sequence.stream for m in await feed.fetch(2, timeout=5)] == [2, 3]
+        await nc.close()
+
+    asyncio.run(fetched_and_lost())
+    asyncio.run(publish(credentials, range(4, 5)))
+
+    assert asyncio.run(follow(credentials, positions, until=4)) == [2, 3, 4]
