@@ -13,6 +13,7 @@ hands a later message than the one after the position is made again from there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,12 @@ from regiekaart_client.positions import PositionStore
 
 # How long a follower waits before it asks again for a consumer nobody answered for.
 _RESUBSCRIBE_PAUSE = 0.5
+
+
+def _servers(url: str) -> list[str]:
+    """A cluster's nodes, which its credentials give comma-separated (nats-py wants a list, and
+    refuses the string): the follower goes over to another node when it loses the one it is on."""
+    return [server.strip() for server in url.split(",") if server.strip()]
 
 
 def _cloudevent(message: Any) -> CloudEvent:
@@ -58,14 +65,12 @@ async def _forget_consumer(js: Any, feed: Any, credentials: dict[str, Any], dura
     """The consumer deleted, to be made again from the stored position. Nobody answering, or it
     being gone already, is fine: a consumer found again at the wrong place is forgotten again."""
     await feed.unsubscribe()
-    try:
-        await js.delete_consumer(credentials["stream"], durable)
-    except (
+    with contextlib.suppress(
         nats.errors.TimeoutError,
         nats.js.errors.NotFoundError,
         nats.js.errors.ServiceUnavailableError,
     ):
-        pass
+        await js.delete_consumer(credentials["stream"], durable)
 
 
 async def follow_nats_feed(
@@ -78,10 +83,11 @@ async def follow_nats_feed(
     url: str | None = None,
 ) -> None:
     """Calls ``handler`` for each message of the region's feed after the stored position until ``stop``
-    is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it)."""
+        is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it); a
+    cluster's nodes are given comma-separated."""
     stop = stop or asyncio.Event()
     nc = await nats.connect(
-        url or credentials["url"],
+        _servers(url or credentials["url"]),
         user=credentials["user"],
         password=credentials["password"],
         inbox_prefix=credentials["inbox_prefix"],
