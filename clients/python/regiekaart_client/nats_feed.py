@@ -50,7 +50,8 @@ async def _pull_subscription(
     js: Any, credentials: dict[str, Any], durable: str, positions: PositionStore
 ) -> Any:
     """The durable consumer, made if it does not exist. Where it starts when it is made: after the
-    stored position; once it exists it keeps its own place."""
+    stored position; once it exists it keeps its own place (made again if that is not the position's:
+    ``follow_nats_feed``)."""
     return await js.pull_subscribe(
         credentials["subjects"],
         durable=durable,
@@ -83,7 +84,7 @@ async def follow_nats_feed(
     url: str | None = None,
 ) -> None:
     """Calls ``handler`` for each message of the region's feed after the stored position until ``stop``
-        is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it); a
+    is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it); a
     cluster's nodes are given comma-separated."""
     stop = stop or asyncio.Event()
     nc = await nats.connect(
@@ -99,6 +100,14 @@ async def follow_nats_feed(
             try:
                 if feed is None:
                     feed = await _pull_subscription(js, credentials, durable, positions)
+                    info = await feed.consumer_info()
+                    if info.delivered.stream_seq > positions.load():
+                        # Found past the position (it delivered messages never handled: a handler
+                        # that raised, a follower killed after its fetch), it would hand them again
+                        # only when their acknowledgement's wait runs out, or skip them.
+                        await _forget_consumer(js, feed, credentials, durable)
+                        feed = None
+                        continue
                 messages = await feed.fetch(100, timeout=1)
             except nats.errors.TimeoutError:
                 continue

@@ -71,6 +71,7 @@ async def follow(
     until: int,
     fails_at: int | None = None,
     durable: str = "contracts",
+    timeout: float = 20,
 ) -> list[int]:
     """The feed sequences handled until ``until`` was, or until the handler raised at ``fails_at``."""
     handled: list[int] = []
@@ -86,7 +87,7 @@ async def follow(
     try:
         await asyncio.wait_for(
             follow_nats_feed(credentials, handle, positions, durable=durable, stop=stop),
-            timeout=20,
+            timeout=timeout,
         )
     except RuntimeError:
         assert fails_at is not None
@@ -106,6 +107,18 @@ def test_after_a_handler_raised_a_restart_hands_that_event_before_any_later_one(
 
     assert asyncio.run(follow(credentials, positions, until=6)) == [2, 3, 4, 5, 6]
     assert positions.load() == 6
+
+
+def test_after_a_handler_raised_a_restart_hands_that_event_without_waiting_for_more(
+    credentials: dict[str, Any], tmp_path: Any
+) -> None:
+    # No later event to show the consumer's place wrong: 2-5 came only when the server gave up on
+    # their acknowledgement, half a minute later.
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 6)))
+    assert asyncio.run(follow(credentials, positions, until=5, fails_at=2)) == [1]
+
+    assert asyncio.run(follow(credentials, positions, until=5, timeout=10)) == [2, 3, 4, 5]
 
 
 def test_messages_delivered_to_a_follower_that_died_are_handed_after_its_restart(
