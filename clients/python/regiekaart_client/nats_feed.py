@@ -24,7 +24,7 @@ import nats.js.errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from regiekaart_client.feed import CloudEvent, FeedEvent
-from regiekaart_client.positions import PositionStore
+from regiekaart_client.positions import PositionPastFeed, PositionStore
 
 # How long a follower waits before it asks again for a consumer nobody answered for.
 _RESUBSCRIBE_PAUSE = 0.5
@@ -50,14 +50,20 @@ async def _pull_subscription(
     js: Any, credentials: dict[str, Any], durable: str, positions: PositionStore
 ) -> Any:
     """The durable consumer, made if it does not exist. Where it starts when it is made: after the
-    stored position; once it exists it keeps its own place (made again if that is not the position's:
-    ``follow_nats_feed``)."""
+    stored position, which must be in the feed; once it exists it keeps its own place (made again if
+    that is not the position's: ``follow_nats_feed``)."""
+    position, last = positions.load(), (await js.stream_info(credentials["stream"])).state.last_seq
+    if position > last:
+        raise PositionPastFeed(
+            f"the stored position {position} is past the last message of "
+            f"{credentials['stream']} ({last}): not a position of this feed"
+        )
     return await js.pull_subscribe(
         credentials["subjects"],
         durable=durable,
         stream=credentials["stream"],
         config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=positions.load() + 1
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=position + 1
         ),
     )
 

@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Protocol
 
 
+class PositionPastFeed(Exception):
+    """The stored position is past the feed's last message: not a position of this feed (a store of
+    another installation or region). Following from it would pass over everything until the feed
+    got that far."""
+
+
 class PositionStore(Protocol):
     def load(self) -> int:
         """The position of the last event handled (0: none yet)."""

@@ -14,6 +14,7 @@ import nats
 import pytest
 from regiekaart_client import FeedEvent, FilePosition
 from regiekaart_client.nats_feed import follow_nats_feed
+from regiekaart_client.positions import PositionPastFeed
 
 from adapters.nats.feeds import FeedLayout, feed_stream_config
 from adapters.nats.server import NatsServer
@@ -143,3 +144,17 @@ def test_messages_delivered_to_a_follower_that_died_are_handed_after_its_restart
     asyncio.run(publish(credentials, range(4, 5)))
 
     assert asyncio.run(follow(credentials, positions, until=4)) == [2, 3, 4]
+
+
+def test_a_position_past_the_end_of_the_feed_is_refused(
+    credentials: dict[str, Any], tmp_path: Any
+) -> None:
+    """A position store of another installation, or of another region's feed: its consumer would
+    start at 1001 and pass over, without a word, everything the feed gets until then."""
+    positions = FilePosition(tmp_path / "position")
+    positions.save(1000)
+    asyncio.run(publish(credentials, range(1, 4)))
+
+    with pytest.raises(PositionPastFeed, match=r"1000 .* \(3\)"):
+        asyncio.run(follow(credentials, positions, until=3, timeout=10))
+    assert positions.load() == 1000

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from regiekaart_client import FeedEvent, FilePosition
 from regiekaart_client.nats_feed import follow_nats_feed
 
 from adapters.nats.access import FEED_API_PREFIX
-from adapters.nats.client import NatsClient
+from adapters.nats.client import JetStreamApiError, NatsClient, NoAnswer
 from adapters.nats.feeds import FeedLayout, FeedPublisher
 from services import commands as c
 from services.application import GovernanceApplication
@@ -52,14 +53,19 @@ def _events(count: int) -> list[tuple[int, Any]]:
 
 
 def _connected_node(cluster: NatsCluster, user: str) -> int:
-    """The node the region system's connection is on, from the nodes' monitoring endpoints."""
-    for node, server in enumerate(cluster.nodes):
-        if not server.running:
-            continue
-        with urllib.request.urlopen(f"{server.monitor_url}/connz?auth=true", timeout=5) as answer:
-            connections = json.load(answer).get("connections") or []
-        if any(connection.get("authorized_user") == user for connection in connections):
-            return node
+    """The node the region system's connection is on, from the nodes' monitoring endpoints (waited
+    for: it may be reconnecting)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for node, server in enumerate(cluster.nodes):
+            if not server.running:
+                continue
+            url = f"{server.monitor_url}/connz?auth=true"
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                connections = json.load(answer).get("connections") or []
+            if any(connection.get("authorized_user") == user for connection in connections):
+                return node
+        time.sleep(0.2)
     raise LookupError(f"{user} is connected to no node")
 
 
@@ -87,11 +93,22 @@ def test_the_follower_hands_each_event_once_while_its_nodes_are_killed(
     }
     events = _events(3 * ROUND)
     publisher = FeedPublisher(NatsClient(cluster.urls, timeout=10.0), LAYOUT, replicas=3)
+    publisher.ensure_feed(ZUID)  # as the service makes it for each registered region
     positions = FilePosition(tmp_path / "position")
 
     def publish(round_: int) -> None:
+        """As the service's fan-out does: an event the feed did not hear (its stream electing a
+        leader after a kill) is published again; a feed that has it already does not take it twice."""
         for position, event in events[round_ * ROUND : (round_ + 1) * ROUND]:
-            assert publisher.publish(event, position, frozenset({ZUID})) == 1
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    publisher.publish(event, position, frozenset({ZUID}))
+                    break
+                except (JetStreamApiError, *NoAnswer):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
 
     async def scenario() -> list[int]:
         handled: list[int] = []
