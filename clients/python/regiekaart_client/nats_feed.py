@@ -115,7 +115,9 @@ async def follow_nats_feed(
                         feed = None
                         continue
                 messages = await feed.fetch(100, timeout=1)
-            except nats.errors.TimeoutError:
+            except TimeoutError:
+                # Nothing came in time. Not only ``nats.errors.TimeoutError``: nats-py's fetch
+                # raises asyncio's (the builtin) when its time runs out between its two pulls.
                 continue
             except nats.js.errors.ServiceUnavailableError:
                 # Nobody answered for the consumer: a cluster is electing its leader (a node

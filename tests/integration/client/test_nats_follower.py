@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import nats
 import pytest
+from nats.js.client import JetStreamContext
 from regiekaart_client import FeedEvent, FilePosition
 from regiekaart_client.nats_feed import follow_nats_feed
 from regiekaart_client.positions import PositionPastFeed
@@ -158,3 +159,26 @@ def test_a_position_past_the_end_of_the_feed_is_refused(
     with pytest.raises(PositionPastFeed, match=r"1000 .* \(3\)"):
         asyncio.run(follow(credentials, positions, until=3, timeout=10))
     assert positions.load() == 1000
+
+
+def test_a_fetch_out_of_time_between_its_two_pulls_is_waited_out(
+    credentials: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nats-py's fetch raises asyncio's TimeoutError, not its own, when its time runs out between its
+    first pull and its lingering one (the first's "no messages" answer late, on a loaded machine, as
+    seen on the cluster): the follower died of an idle moment."""
+    fetch = JetStreamContext.PullSubscription.fetch
+    calls: list[int] = []
+
+    async def out_of_time_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise TimeoutError
+        return await fetch(self, *args, **kwargs)
+
+    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", out_of_time_once)
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 3)))
+
+    assert asyncio.run(follow(credentials, positions, until=2)) == [1, 2]
+    assert len(calls) >= 2
