@@ -24,7 +24,8 @@ class PositionStore(Protocol):
 
 
 class FilePosition:
-    """The position in a file, replaced whole on each save (never half written)."""
+    """The position in a file, replaced whole on each save (never half written), on disk when
+    ``save`` returns."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -42,3 +43,10 @@ class FilePosition:
             file.flush()
             os.fsync(file.fileno())
         partial.replace(self.path)
+        # The rename is kept only once the directory is synced: without it, a machine that crashes
+        # may come back with an earlier position, and the handler gets every event since again.
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
