@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,10 @@ from regiekaart_client.positions import PositionPastFeed, PositionStore
 
 # How long a follower waits before it asks again for a consumer nobody answered for.
 _RESUBSCRIBE_PAUSE = 0.5
+# What nats-server answers a connection whose credentials it does not admit.
+_AUTHORIZATION_VIOLATION = "Authorization Violation"
+
+_log = logging.getLogger(__name__)
 
 
 def _servers(url: str) -> list[str]:
@@ -93,16 +98,36 @@ async def follow_nats_feed(
     is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it); a
     cluster's nodes are given comma-separated."""
     stop = stop or asyncio.Event()
+    refused: list[Exception] = []
+    connected = False
+
+    async def on_error(error: Exception) -> None:
+        _log.warning("NATS: %s", error)
+        if isinstance(error, nats.errors.AuthorizationError) or _AUTHORIZATION_VIOLATION in str(
+            error
+        ):
+            if not connected:
+                raise error  # out of nats.connect: the credentials are wrong from the start
+            refused.append(error)
+
     nc = await nats.connect(
         _servers(url or credentials["url"]),
         user=credentials["user"],
         password=credentials["password"],
         inbox_prefix=credentials["inbox_prefix"],
+        # Reconnects for as long as the server is away, as the SSE follower does (nats-py's own
+        # budget, 60 attempts 2 s apart per server, ended it after two minutes of maintenance);
+        # credentials refused (revoked, rotated) end it instead, since no reconnect mends them.
+        max_reconnect_attempts=-1,
+        error_cb=on_error,
     )
+    connected = True
     try:
         js = nc.jetstream(prefix=credentials["api_prefix"])
         feed = None
         while not stop.is_set():
+            if refused:
+                raise refused[0]
             try:
                 if feed is None:
                     feed = await _pull_subscription(js, credentials, durable, positions)
@@ -115,6 +140,10 @@ async def follow_nats_feed(
                         feed = None
                         continue
                 messages = await feed.fetch(100, timeout=1)
+            except nats.errors.ConnectionClosedError:
+                if refused:  # closed by nats-py on the refusal
+                    raise refused[0] from None
+                raise
             except TimeoutError:
                 # Nothing came in time. Not only ``nats.errors.TimeoutError``: nats-py's fetch
                 # raises asyncio's (the builtin) when its time runs out between its two pulls.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,6 +20,7 @@ from regiekaart_client.positions import PositionPastFeed
 
 from adapters.nats.feeds import FeedLayout, feed_stream_config
 from adapters.nats.server import NatsServer
+from tests.fixtures.processes import free_port
 
 REGION = "west"
 
@@ -54,7 +56,9 @@ def credentials(nats_server: NatsServer) -> dict[str, Any]:
 
 async def publish(credentials: dict[str, Any], numbers: range) -> None:
     """Feed messages as the service publishes them: the CloudEvent's attributes in ``ce-`` headers."""
-    nc = await nats.connect(credentials["url"])
+    nc = await nats.connect(
+        credentials["url"], user=credentials["user"], password=credentials["password"]
+    )
     js = nc.jetstream()
     subject = credentials["subjects"].removesuffix(">") + "Region.Registered"
     for number in numbers:
@@ -182,3 +186,125 @@ def test_a_fetch_out_of_time_between_its_two_pulls_is_waited_out(
 
     assert asyncio.run(follow(credentials, positions, until=2)) == [1, 2]
     assert len(calls) >= 2
+
+
+def _quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nats-py's reconnect attempts 0.05 s apart instead of 2 s: its default budget of attempts
+    (60, two minutes with one server) then runs out in three seconds."""
+    connect = nats.connect
+
+    async def quick(*args: Any, **options: Any) -> Any:
+        return await connect(*args, **{"reconnect_time_wait": 0.05, **options})
+
+    monkeypatch.setattr(nats, "connect", quick)
+
+
+def _server(tmp_path: Path, port: int, monitor_port: int, password: str) -> NatsServer:
+    return NatsServer(
+        tmp_path / "nats",
+        port=port,
+        monitor_port=monitor_port,
+        extra_config=f'authorization {{ users: [{{user: "west", password: "{password}"}}] }}',
+    )
+
+
+def _own_feed(server: NatsServer, password: str) -> dict[str, Any]:
+    async def create() -> None:
+        nc = await nats.connect(server.url, user="west", password=password)
+        await nc.request(
+            "$JS.API.STREAM.CREATE.FEED",
+            msgspec.json.encode(feed_stream_config("FEED", "feed.west.>")),
+        )
+        await nc.close()
+
+    asyncio.run(create())
+    return {
+        "url": server.url,
+        "user": "west",
+        "password": password,
+        "inbox_prefix": "_INBOX",
+        "api_prefix": "$JS.API",
+        "stream": "FEED",
+        "subjects": "feed.west.>",
+    }
+
+
+def test_the_follower_waits_out_a_server_down_longer_than_nats_py_reconnects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the SSE follower does: it ended with ConnectionClosedError once nats-py's attempts ran out
+    (two minutes of maintenance, with one server)."""
+    _quick_reconnects(monkeypatch)
+    port, monitor_port = free_port(), free_port()
+    server = _server(tmp_path, port, monitor_port, "secret")
+    server.start()
+    try:
+        credentials = _own_feed(server, "secret")
+        positions = FilePosition(tmp_path / "position")
+
+        async def scenario() -> list[int]:
+            handled: list[int] = []
+            stop = asyncio.Event()
+
+            async def handle(event: FeedEvent) -> None:
+                handled.append(event.id)
+                stop.set()
+
+            follower = asyncio.create_task(
+                follow_nats_feed(credentials, handle, positions, durable="d", stop=stop)
+            )
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(server.stop)
+            await asyncio.sleep(4)
+            await asyncio.to_thread(server.start)
+            await publish(credentials, range(1, 2))
+            await asyncio.wait_for(follower, timeout=20)
+            return handled
+
+        assert asyncio.run(scenario()) == [1]
+    finally:
+        server.stop()
+
+
+def test_a_follower_whose_credentials_are_refused_on_reconnecting_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revoked (or rotated) while it followed: no reconnect mends that, as the SSE follower ends on
+    401. Reconnecting for ever must not hide it."""
+    _quick_reconnects(monkeypatch)
+    port, monitor_port = free_port(), free_port()
+    server = _server(tmp_path, port, monitor_port, "secret")
+    rotated = _server(tmp_path, port, monitor_port, "rotated")
+    server.start()
+    try:
+        credentials = _own_feed(server, "secret")
+
+        async def scenario() -> None:
+            follower = asyncio.create_task(
+                follow_nats_feed(
+                    credentials, handle, FilePosition(tmp_path / "position"), durable="d"
+                )
+            )
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(server.stop)
+            await asyncio.to_thread(rotated.start)
+            await asyncio.wait_for(follower, timeout=10)
+
+        async def handle(event: FeedEvent) -> None:
+            raise AssertionError(f"nothing was published, yet {event} was handled")
+
+        with pytest.raises(nats.errors.Error, match=r"(?i)authori"):
+            asyncio.run(scenario())
+        # Refused from the start: it ends at once, too.
+        with pytest.raises(nats.errors.Error, match=r"(?i)authori"):
+            asyncio.run(
+                asyncio.wait_for(
+                    follow_nats_feed(
+                        credentials, handle, FilePosition(tmp_path / "position"), durable="d"
+                    ),
+                    timeout=10,
+                )
+            )
+    finally:
+        server.stop()
+        rotated.stop()
