@@ -188,6 +188,30 @@ def test_a_fetch_out_of_time_between_its_two_pulls_is_waited_out(
     assert len(calls) >= 2
 
 
+def test_messages_lost_on_their_way_to_a_running_follower_are_handed_in_their_place(
+    credentials: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetch's answer lost with the connection, as when it is cut while a batch is under way: the
+    server counts the messages delivered, and its next ones come first. They were handed and the
+    lost ones passed over when they came again, after the position had gone past them."""
+    fetch = JetStreamContext.PullSubscription.fetch
+    lost: list[int] = []
+
+    async def loses_the_first_answer(self: Any, batch: int = 1, **options: Any) -> Any:
+        messages = await fetch(self, 2 if not lost else batch, **options)
+        if not lost:
+            lost.extend(m.metadata.sequence.stream for m in messages)
+            raise TimeoutError  # what the follower saw of it
+        return messages
+
+    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", loses_the_first_answer)
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 6)))
+
+    assert asyncio.run(follow(credentials, positions, until=5)) == [1, 2, 3, 4, 5]
+    assert lost == [1, 2]
+
+
 def _quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
     """nats-py's reconnect attempts 0.05 s apart instead of 2 s: its default budget of attempts
     (60, two minutes with one server) then runs out in three seconds."""
