@@ -14,9 +14,8 @@ import msgspec
 import nats
 import pytest
 from nats.js.client import JetStreamContext
-from regiekaart_client import FeedEvent, FilePosition
+from regiekaart_client import FeedEvent, FilePosition, PositionPastFeed
 from regiekaart_client.nats_feed import follow_nats_feed
-from regiekaart_client.positions import PositionPastFeed
 
 from adapters.nats.feeds import FeedLayout, feed_stream_config
 from adapters.nats.server import NatsServer
