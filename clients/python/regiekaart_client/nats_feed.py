@@ -110,17 +110,29 @@ async def follow_nats_feed(
                 raise error  # out of nats.connect: the credentials are wrong from the start
             refused.append(error)
 
-    nc = await nats.connect(
-        _servers(url or credentials["url"]),
-        user=credentials["user"],
-        password=credentials["password"],
-        inbox_prefix=credentials["inbox_prefix"],
-        # Reconnects for as long as the server is away, as the SSE follower does (nats-py's own
-        # budget, 60 attempts 2 s apart per server, ended it after two minutes of maintenance);
-        # credentials refused (revoked, rotated) end it instead, since no reconnect mends them.
-        max_reconnect_attempts=-1,
-        error_cb=on_error,
+    connecting = asyncio.ensure_future(
+        nats.connect(
+            _servers(url or credentials["url"]),
+            user=credentials["user"],
+            password=credentials["password"],
+            inbox_prefix=credentials["inbox_prefix"],
+            # Reconnects for as long as the server is away, as the SSE follower does (nats-py's own
+            # budget, 60 attempts 2 s apart per server, ended it after two minutes of maintenance);
+            # credentials refused (revoked, rotated) end it instead, since no reconnect mends them.
+            max_reconnect_attempts=-1,
+            error_cb=on_error,
+        )
     )
+    stopping = asyncio.ensure_future(stop.wait())
+    # Until a server answers, ``stop`` is all that can end it.
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not connecting.done():
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await connecting
+        return
+    nc = connecting.result()
     connected = True
     try:
         js = nc.jetstream(prefix=credentials["api_prefix"])

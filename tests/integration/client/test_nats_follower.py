@@ -331,3 +331,32 @@ def test_a_follower_whose_credentials_are_refused_on_reconnecting_ends(
     finally:
         server.stop()
         rotated.stop()
+
+
+def test_a_follower_waiting_for_its_first_connection_stops_when_told(tmp_path: Path) -> None:
+    """No server yet (it reconnects for as long as that lasts): ``stop`` still ends it, as between
+    fetches, rather than a shutdown waiting for a server that may never come."""
+    credentials = {
+        "url": f"nats://127.0.0.1:{free_port()}",
+        "user": None,
+        "password": None,
+        "inbox_prefix": "_INBOX",
+        "api_prefix": "$JS.API",
+        "stream": "FEED",
+        "subjects": "feed.west.>",
+    }
+
+    async def handle(event: FeedEvent) -> None:
+        raise AssertionError(f"there is no server, yet {event} was handled")
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        await asyncio.wait_for(
+            follow_nats_feed(
+                credentials, handle, FilePosition(tmp_path / "position"), durable="d", stop=stop
+            ),
+            timeout=10,
+        )
+
+    asyncio.run(scenario())
