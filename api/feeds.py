@@ -55,11 +55,14 @@ def resume_after(last_event_id: str | None) -> int:
     return int(last_event_id)
 
 
-async def _check_feed_exists(nc: Any, layout: FeedLayout, region: str) -> None:
+async def _feed_end(nc: Any, layout: FeedLayout, region: str) -> int:
+    """The sequence of the feed's last message (0: none yet); NotFound if the region has no feed."""
     try:
         check_region(region)
         reply = await nc.request(f"$JS.API.STREAM.INFO.{layout.stream(region)}", b"", timeout=5)
-        raise_for_error(msgspec.json.decode(reply.data or b"{}"))
+        info = msgspec.json.decode(reply.data or b"{}")
+        raise_for_error(info)
+        return int(info["state"]["last_seq"])
     except ValueError as error:
         raise NotFoundException(f"no region {region!r}: {error}") from error
     except JetStreamApiError as error:
@@ -114,7 +117,14 @@ async def region_feed_response(
     nc: Any, layout: FeedLayout, region: str, last_event_id: str | None, still_allowed: StillAllowed
 ) -> ServerSentEvent:
     after = resume_after(last_event_id)
-    await _check_feed_exists(nc, layout, region)
+    end = await _feed_end(nc, layout, region)
+    if after > end:
+        # Never an id of this feed (nothing in it is deleted): a position of another installation or
+        # region. Followed, it would pass over everything the feed gets until it got that far.
+        raise ValidationException(
+            f"Last-Event-ID {after} is past the last message of this feed ({end}): "
+            "not the id of one of its messages"
+        )
     return ServerSentEvent(_messages(nc, layout, region, after, still_allowed))
 
 

@@ -141,6 +141,21 @@ def test_a_malformed_last_event_id_is_a_clear_error(
     assert "Last-Event-ID" in answer.json()["detail"]
 
 
+def test_a_last_event_id_past_the_end_of_the_feed_is_a_clear_error(
+    service: Service, region_token: str
+) -> None:
+    # A position of another installation: the stream stayed open, silent until the feed got there,
+    # and passed over everything before it.
+    with (
+        service.client(region_token) as client,
+        client.stream(
+            "GET", f"/regions/{REGION}/feed", headers={"Last-Event-ID": "1000000"}, timeout=10
+        ) as answer,
+    ):
+        assert answer.status_code == 400  # before a 200 that would stream on
+        assert "past the last message" in json.loads(answer.read())["detail"]
+
+
 def test_the_asyncapi_document_is_served(service: Service) -> None:
     with service.client() as client:
         answer = client.get("/asyncapi.yaml")

@@ -10,7 +10,7 @@ from regiekaart_client.documents import (
     RegionMap,
 )
 from regiekaart_client.feed import CloudEvent, FeedEvent, follow_feed
-from regiekaart_client.positions import FilePosition, PositionStore
+from regiekaart_client.positions import FilePosition, PositionPastFeed, PositionStore
 
 __all__ = [
     "ApiError",
@@ -21,6 +21,7 @@ __all__ = [
     "FeedEvent",
     "FilePosition",
     "OrganisationView",
+    "PositionPastFeed",
     "PositionStore",
     "Recorded",
     "RegiekaartClient",

@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Protocol
 
 
+class PositionPastFeed(Exception):
+    """The stored position is past the feed's last message: not a position of this feed (a store of
+    another installation or region). Following from it would pass over everything until the feed
+    got that far."""
+
+
 class PositionStore(Protocol):
     def load(self) -> int:
         """The position of the last event handled (0: none yet)."""
@@ -18,7 +24,8 @@ class PositionStore(Protocol):
 
 
 class FilePosition:
-    """The position in a file, replaced whole on each save (never half written)."""
+    """The position in a file, replaced whole on each save (never half written), on disk when
+    ``save`` returns."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -36,3 +43,10 @@ class FilePosition:
             file.flush()
             os.fsync(file.fileno())
         partial.replace(self.path)
+        # The rename is kept only once the directory is synced: without it, a machine that crashes
+        # may come back with an earlier position, and the handler gets every event since again.
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
