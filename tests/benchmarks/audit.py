@@ -20,7 +20,7 @@ import struct
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from adapters.event_log_format import (
 )
 from adapters.nats.audit import NatsCheckpointStore, NatsLog
 from adapters.nats.client import NatsClient
+from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import JetStreamRecorder
 from adapters.nats.server import NatsServer
 from adapters.seal import SEAL_HEADER, Sealer
@@ -175,6 +176,23 @@ def _read_floor(url: str) -> tuple[int, str]:
     return events, floor.log_hash.hex()
 
 
+def _scan_floor(client: NatsClient) -> tuple[int, str]:
+    """The floor's work an event on the messages as `audit verify` reads them (``scan_log``, the
+    client's own reading, which costs less CPU than the reference reader's): no verifier can spend less
+    than this with that reading."""
+    floor = Floor()
+    events = 0
+
+    def accept(_: int, __: object, payloads: Sequence[bytes], ___: object) -> bool:
+        nonlocal events
+        for payload in payloads:  # every message of the benchmark's log is an event message
+            events += len(floor.decode(payload))
+        return True
+
+    client.run(scan_log(client, STREAM, 1, accept))
+    return events, floor.log_hash.hex()
+
+
 def _timed(action: Callable[[], object], rounds: int) -> tuple[tuple[float, float], object]:
     """Median (wall seconds, CPU seconds of this process and of the processes it started and ended
     meanwhile) of `rounds` runs of `action`, and its last result. On a shared machine the CPU seconds
@@ -230,16 +248,21 @@ def measure(events: int, aggregates: int, rounds: int) -> AuditRun:
 
         # The reference, the floor and `audit verify` in turn, round after round, so that load from
         # elsewhere on a shared machine hits all alike.
-        reference_runs, floor_runs, nats_runs = [], [], []
+        reference_runs, floor_runs, scan_floor_runs, nats_runs = [], [], [], []
         for _ in range(rounds):
             reference_runs.append(_timed(lambda: asyncio.run(read_log(server.url, STREAM)), 1))
             floor_runs.append(_timed(lambda: _read_floor(server.url), 1))
+            scan_floor_runs.append(_timed(lambda: _scan_floor(client), 1))
             nats_runs.append(_timed(lambda: verify_log(log, trusted), 1))
         reference_seconds, read = _medians(reference_runs)
         floor_seconds, (floored, floor_log_hash) = _medians(floor_runs)
+        scan_floor_seconds, (scan_floored, scan_floor_log_hash) = _medians(scan_floor_runs)
         nats_seconds, verified = _medians(nats_runs)
         assert verified.checkpoint is not None
-        assert floor_log_hash == verified.log_hash, "the floor hashed otherwise than the verifier"
+        assert floor_log_hash == scan_floor_log_hash == verified.log_hash, (
+            "the floor hashed otherwise than the verifier"
+        )
+        assert scan_floored == floored
 
         export_path = Path(tmp) / "export.jsonl"
 
@@ -277,6 +300,10 @@ def measure(events: int, aggregates: int, rounds: int) -> AuditRun:
                 "them, nothing else",
                 floor_seconds,
             ),
+            (
+                "floor through the client's own reading (`scan_log`, as `audit verify` reads)",
+                scan_floor_seconds,
+            ),
             ("`audit verify` from NATS (short-lived consumers, no acks)", nats_seconds),
             (f"`audit export` to a file ({size / 1e6:,.0f} MB)", export_seconds),
             ("`audit verify --file` (offline)", file_seconds),
@@ -309,7 +336,8 @@ def main(argv: list[str] | None = None) -> None:
         for step, (wall, cpu) in run.steps
     )
     (reference_wall, reference_cpu) = run.seconds("reference reader")
-    (floor_wall, floor_cpu) = run.seconds("floor")
+    (floor_wall, floor_cpu) = run.seconds("floor:")
+    (scan_floor_wall, scan_floor_cpu) = run.seconds("floor through")
     (nats_wall, nats_cpu) = run.seconds("`audit verify` from NATS")
     (file_wall, file_cpu) = run.seconds("`audit verify --file`")
     ratios = "\n".join(
@@ -317,12 +345,13 @@ def main(argv: list[str] | None = None) -> None:
         f"| {reference_wall / wall:.2f}× |"
         for what, (wall, cpu) in [
             ("the floor from NATS", (floor_wall, floor_cpu)),
+            ("the floor through `scan_log`", (scan_floor_wall, scan_floor_cpu)),
             ("`audit verify` from NATS", (nats_wall, nats_cpu)),
             ("`audit verify` from the file", (file_wall, file_cpu)),
         ]
     )
 
-    def micro(cpu: float) -> str:
+    def micro(cpu: float) -> str:  # CPU µs an event
         return f"{cpu / n * 1e6:.1f}"
 
     body = f"""{SECTION}
@@ -337,8 +366,9 @@ connection, an ephemeral pull consumer, frames split, each payload decoded with 
 stored records, nothing else) reads the same stream, and so does the floor: the reference reader
 plus the least any verifier must do an event (decode it to the fields its hash covers, compute and
 compare its hash, compute the log hash: the two SHA-256 as `LogVerifier.event` computes them, to the
-same log hash), the three in turn in each of {args.rounds} rounds (medians); one run for the other
-steps but the offline verification (median of {args.rounds}). Target: at least 100,000 events/s.
+same log hash), and the same floor through the client's own reading (`scan_log`), the four in turn
+in each of {args.rounds} rounds (medians); one run for the other steps but the offline verification
+(median of {args.rounds}). Target: at least 100,000 events/s.
 
 | step | seconds | events/s | CPU seconds | events per CPU second |
 | --- | ---: | ---: | ---: | ---: |
@@ -349,10 +379,10 @@ steps but the offline verification (median of {args.rounds}). Target: at least 1
 {ratios}
 
 Per event, CPU of the client: reference {micro(reference_cpu)} µs, floor {micro(floor_cpu)} µs,
-`audit verify` from NATS {
-        micro(nats_cpu)
-    } µs. Where the floor's rate is under 0.75× the reference's,
-so is any verifier's reading from this machine's nats-server (issue #26).
+floor through `scan_log` {micro(scan_floor_cpu)} µs, `audit verify` from NATS {micro(nats_cpu)} µs.
+The floor through `scan_log` is the least `audit verify` can spend with its reading (issue #26 asks
+for 0.75× the reference's rate); the floor with the reference's reading costs more, as that reading
+does.
 
 CPU seconds are the benchmark process's own (client side: reading, decoding, hashing, verifying), plus
 the second process `audit verify --file` starts for a file of 128 MiB or more (its wall time is about

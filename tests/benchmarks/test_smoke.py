@@ -48,6 +48,7 @@ def test_the_audit_benchmark_verifies_and_reads_every_event() -> None:
         "checkpoint",
         "reference",
         "floor:",
+        "floor",
         "`audit",
         "`audit",
         "`audit",
