@@ -115,9 +115,9 @@ class HeaderSeals(Sequence[str | None]):
 
     def start_with(self, prefix: str) -> bool:
         """Whether the first seal header of every block holds a value beginning with `prefix`,
-        right after the header's name: one byte search and one comparison a block, 0.3 µs a message
-        less than reading each seal (about a twentieth of what the verifying client spends). False where
-        a seal would have to be read to tell (a value after more than one space, say):
+        right after the header's name: one byte search and one comparison in place a block (two
+        searches were 0.2 µs a message less than reading each seal, the comparison another 0.07).
+        False where a seal would have to be read to tell (a value after more than one space, say):
         ``all_sealed_by`` then reads them."""
         headers = self._headers
         try:
