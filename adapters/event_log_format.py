@@ -193,7 +193,8 @@ def checked_run_entries(
     service writes it). None for any other run: its messages are then to be taken one by one, so that
     the first that does not hold is named in its place, after the messages before it."""
     prefix = f"{stream}.e."
-    if (b" " + b" ".join(subjects)).count(f" {prefix}".encode()) != len(payloads):
+    encoded_prefix = prefix.encode()
+    if (b" " + b" ".join(subjects)).count(b" " + encoded_prefix) != len(payloads):
         return None  # not all event messages of this log (no space in a subject)
     try:
         messages = list(map(_decode_events, payloads))
@@ -203,13 +204,18 @@ def checked_run_entries(
     if not records or not all(map(_is_uuid, records)):
         return None
     # Each event under its aggregate's subject: the stream's prefix and its id without dashes (as
-    # ``_token`` has it), compared for the whole run at once.
-    tokens = map(str.replace, map(_originator_id, records), repeat("-"), repeat(""))
-    stored_under = b" ".join(chain.from_iterable(map(repeat, subjects, map(len, messages))))
-    if stored_under != (prefix + f" {prefix}".join(tokens)).encode():
+    # ``_token`` has it), compared for the whole run at once, the dashes taken out of all the ids in
+    # one go and the prefix off all the subjects but the first. Exact: a subject holds no space, so
+    # the two are equal only where no id holds one and each id lines up with its own subject.
+    tokens = " ".join(map(_originator_id, records)).replace("-", "")
+    one_each = len(records) == len(payloads)  # one event a message, as nearly always
+    stored_under = b" ".join(
+        subjects if one_each else chain.from_iterable(map(repeat, subjects, map(len, messages)))
+    )
+    if stored_under.replace(b" " + encoded_prefix, b" ") != (prefix + tokens).encode():
         return None
     first_id = first_sequence * EVENTS_PER_MESSAGE
-    if len(records) == len(payloads):  # one event a message
+    if one_each:
         ids = range(first_id, first_id + len(records) * EVENTS_PER_MESSAGE, EVENTS_PER_MESSAGE)
         return [[entry] for entry in zip(ids, records, strict=True)]
     return [

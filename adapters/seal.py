@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import repeat
+from operator import add
 from pathlib import Path
 
 from nacl.exceptions import BadSignatureError
@@ -114,16 +115,23 @@ class HeaderSeals(Sequence[str | None]):
 
     def start_with(self, prefix: str) -> bool:
         """Whether the first seal header of every block holds a value beginning with `prefix`,
-        right after the header's name: two byte searches a block, 0.2 µs a message less than
-        reading each seal (about a tenth of what the verifying client spent a message). False where
-        a seal would have to be read to tell (a value after more than one space, say):
+        right after the header's name: one byte search and one comparison in place a block (two
+        searches were 0.2 µs a message less than reading each seal, the comparison another 0.07).
+        False where a seal would have to be read to tell (a value after more than one space, say):
         ``all_sealed_by`` then reads them."""
         headers = self._headers
-        if None in headers:
+        try:
+            starts = list(map(bytes.find, headers, repeat(_HEADER_LINE)))
+        except TypeError:  # a message without headers (None)
             return False
-        starts = list(map(bytes.find, headers, repeat(_HEADER_LINE)))
-        return -1 not in starts and starts == list(
-            map(bytes.find, headers, repeat(_HEADER_LINE + prefix.encode()))
+        # The value after each block's first seal header's name, not searched for again.
+        return -1 not in starts and all(
+            map(
+                bytes.startswith,
+                headers,
+                repeat(prefix.encode()),
+                map(add, starts, repeat(_HEADER_LENGTH)),
+            )
         )
 
 

@@ -62,6 +62,8 @@ _hex = bytes.hex
 # What the log hash takes in for one more event (see ``log_claims.next_log_hash``): the log hash so far,
 # the position as 8 bytes big-endian and the event's hash, in one call rather than three and two joins.
 _log_link = struct.Struct(">32sQ32s").pack
+# Past any position: no checkpoint pending.
+_NO_POSITION = 1 << 64
 
 
 class Verified(msgspec.Struct, frozen=True, kw_only=True):
@@ -276,18 +278,56 @@ class LogVerifier:
         self._events(messages)
 
     def _events(self, messages: Iterable[list[tuple[int, EventRecord]]]) -> None:
-        event = self.event
+        """``event`` for each event of the messages, with the event that follows its aggregate's
+        previous one in the log, matches its hash and comes before any pending checkpoint's position
+        checked here without a call, in local variables (that call was a fifth of what verifying an
+        event from NATS cost). Any other event (an aggregate's first in the log, one due to settle a
+        checkpoint, one that does not hold) is handed to ``event``, the one home of what the rules
+        say of it and of what is wrong with it."""
+        heads = self._heads
+        get_head = heads.get
+        log_hash, last, checked = self._log_hash, self.position, 0
+        settle_from = self._pending[0].position if self._pending else _NO_POSITION
         for entries in messages:
             for position, record in entries:
-                event(
-                    position,
+                originator_id, version, prev_hash = (
                     record.originator_id,
                     record.originator_version,
+                    record.prev_hash,
+                )
+                head = get_head(originator_id)
+                if (
+                    head is not None
+                    and last < position <= settle_from
+                    and prev_hash == head[1]
+                    and version > head[0]
+                ):
+                    digest = _digest(
+                        _sha256(
+                            encode_record(
+                                (prev_hash, originator_id, version, record.topic, record.state)
+                            )
+                        )
+                    )
+                    if _hex(digest) == record.hash:
+                        heads[originator_id] = (version, record.hash, position)
+                        log_hash = _digest(_sha256(_log_link(log_hash, position, digest)))
+                        last = position
+                        checked += 1
+                        continue
+                self._log_hash, self.position, self.events = log_hash, last, self.events + checked
+                log_hash = self.event(
+                    position,
+                    originator_id,
+                    version,
                     record.topic,
                     record.state,
-                    record.prev_hash,
+                    prev_hash,
                     record.hash,
                 )
+                last, checked = position, 0
+                settle_from = self._pending[0].position if self._pending else _NO_POSITION
+        self._log_hash, self.position, self.events = log_hash, last, self.events + checked
 
     def sealed(self, first_position: int, count: int, last_hash: str, seal: str | None) -> None:
         """Checks the seal of the message whose `count` events, from `first_position` on, were just fed."""

@@ -37,15 +37,18 @@ def test_the_event_store_benchmark_reads_the_whole_log_in_every_column() -> None
 def test_the_audit_benchmark_verifies_and_reads_every_event() -> None:
     run = audit.measure(events=600, aggregates=60, rounds=1)
 
-    assert (run.verified_from_nats, run.verified_from_file, run.read_by_reference) == (
-        600,
-        600,
-        600,
-    )
+    assert (
+        run.verified_from_nats,
+        run.verified_from_file,
+        run.read_by_reference,
+        run.read_by_floor,
+    ) == (600, 600, 600, 600)
     assert [label.split(" ")[0] for label, _ in run.steps] == [
         "generate",
         "checkpoint",
         "reference",
+        "floor:",
+        "floor",
         "`audit",
         "`audit",
         "`audit",

@@ -114,3 +114,25 @@ def test_a_run_of_another_stream_or_of_what_is_no_event_message_is_left_to_the_s
 
     assert checked_run_entries("OTHER", 41, [subject], [payload]) is None
     assert checked_run_entries(STREAM, 41, [subject], [b"\xc1"]) is None
+
+
+def test_a_run_of_a_stream_whose_name_holds_a_dash_is_checked_at_once():
+    aggregates = [uuid.uuid4() for _ in range(3)]
+    subjects = [event_subject("THE-LOG", aggregate).encode() for aggregate in aggregates]
+    payloads = [events(str(aggregate), range(1, 2)) for aggregate in aggregates]
+
+    run = checked_run_entries("THE-LOG", 41, subjects, payloads)
+
+    assert run == [
+        checked_log_entries("THE-LOG", 41 + offset, subject.decode(), payload)
+        for offset, (subject, payload) in enumerate(zip(subjects, payloads, strict=True))
+    ]
+
+
+def test_a_run_whose_ids_hold_a_space_is_left_to_the_strict_reading():
+    first, second = uuid.uuid4(), uuid.uuid4()
+    subjects = [event_subject(STREAM, first).encode(), event_subject(STREAM, second).encode()]
+    # One id that spells both subjects' tokens, and a message without events after it.
+    payloads = [events(f"{first} {STREAM}.e.{second}", range(1, 2)), event_message([])]
+
+    assert checked_run_entries(STREAM, 41, subjects, payloads) is None
