@@ -4,7 +4,7 @@ rows and their supersessions (``projections.batch``) and the history rows (``pro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -23,6 +23,13 @@ from projections.history import (
 from projections.schema import ReadModelTables
 
 _POSTGRESQL = postgresql.dialect()
+
+# Stands for NULL in a nullable column of a row bound on SQLite, which the statement turns back into
+# NULL (``NULLIF``). Python's sqlite3 module binds text and numbers directly but sends None through
+# its adapter look-up first (a tuple built, a dict and two attribute look-ups): 0.3 µs a value, against
+# 0.03 µs for a number, and a fact row has eight Nones on average. No column holds a negative number
+# (positions, versions and ids count from 0 or 1), and in ``NULLIF`` a number never equals text.
+_SQLITE_NULL = -1
 
 
 # Bounded: a rebuild makes tables of its own, and a long-lived process sees many rebuilds.
@@ -54,6 +61,7 @@ class BulkWriter:
             return
         days = [i for i, c in enumerate(table.columns) if isinstance(c.type, Date)]
         moments = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+        nullable = [i for i, c in enumerate(table.columns) if c.nullable]
         converted = []
         for row in rows:
             values = list(values_of(row))
@@ -62,8 +70,11 @@ class BulkWriter:
             for i in moments:
                 if values[i] is not None:
                     values[i] = values[i].isoformat(" ", "microseconds")
+            for i in nullable:
+                if values[i] is None:
+                    values[i] = _SQLITE_NULL
             converted.append(values)
-        self.insert_rows(table, names, converted)
+        self.insert_rows(table, names, converted, nullable=[names[i] for i in nullable])
 
     def insert_rows(
         self,
@@ -72,10 +83,12 @@ class BulkWriter:
         rows: Sequence[Sequence[Any]],
         *,
         binary: bool = True,
+        nullable: Collection[str] = (),
     ) -> None:
         """Rows as sequences of values in the order of ``names``, already in the driver's form. On
         PostgreSQL they are copied in binary form unless ``binary`` is false: values of a column's
-        type only, no text for a date or a time."""
+        type only, no text for a date or a time. On SQLite the columns ``nullable`` may hold
+        ``_SQLITE_NULL`` for NULL (None still binds as NULL there, at the cost said above)."""
         columns = ", ".join(self.quote(name) for name in names)
         cursor = self.connection.connection.cursor()
         try:
@@ -91,10 +104,11 @@ class BulkWriter:
                     for row in rows:
                         copy.write_row(row)
                 return
+            placeholders = ", ".join(
+                f"NULLIF(?, {_SQLITE_NULL})" if name in nullable else "?" for name in names
+            )
             cursor.executemany(
-                f"INSERT INTO {self.quote(table.name)} ({columns}) "
-                f"VALUES ({', '.join('?' * len(names))})",
-                rows,
+                f"INSERT INTO {self.quote(table.name)} ({columns}) VALUES ({placeholders})", rows
             )
         finally:
             cursor.close()
