@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from domain.values import PartialDate, SubjectRef
 from projections.facts import FactKind, period_columns, ref_columns
-from projections.history import sqlite_record_time, to_utc_naive
+from projections.history import row_form, to_utc_naive
 from projections.schema import ReadModelTables
 from projections.writer import BulkWriter
 
@@ -71,9 +71,7 @@ class Batch:
         self.connection = connection
         self.tables = tables
         # History rows are built as tuples in the form the driver stores (see BulkWriter).
-        self.record_time = (
-            sqlite_record_time if connection.dialect.name == "sqlite" else to_utc_naive
-        )
+        self.row_form = row_form(connection.dialect.name == "sqlite")
         self.current: dict[str, dict[str, Any] | None] = {}
         self.inserts: dict[int, dict[str, Any]] = {}
         self.supersessions: list[tuple[int, datetime, int]] = []

@@ -76,7 +76,7 @@ class GovernanceProjector:
         batch.prefetch(
             {key for _, event in events for key in REVISED_KEYS.get(type(event), no_keys)(event)}
         )
-        described = history_of(events, batch.record_time)
+        described = history_of(events, batch.row_form)
         # An event's fact rows carry the attribution its history row does: computed once, there.
         for (position, event), row in zip(events, described.events, strict=True):
             if isinstance(event, GovernanceAggregate.FactCorrected):

@@ -26,12 +26,7 @@ import msgspec
 from eventsourcing.persistence import Notification
 
 from adapters.cycle_collection import cycle_collection_paused
-from projections.history import (
-    History,
-    history_of,
-    sqlite_record_time,
-    to_utc_naive,
-)
+from projections.history import History, history_of, row_form
 from projections.log_source import LogSourceFactory
 
 
@@ -118,7 +113,7 @@ class _Reader:
         head: int,
     ) -> None:
         self.app = open_log(env=env)  # the worker's own, as configured
-        self.record_time = sqlite_record_time if sqlite else to_utc_naive
+        self.row_form = row_form(sqlite)
         self.fact_topics = fact_topics
         self.position = after
         self.head = head
@@ -143,7 +138,7 @@ class _Reader:
                     facts.append(FactNotification.of(notification))
                 else:
                     others.append((notification.id, to_event(notification)))
-            return _encoder.encode(Range(stop, facts, history_of(others, self.record_time)))
+            return _encoder.encode(Range(stop, facts, history_of(others, self.row_form)))
 
 
 _reader: _Reader | None = None
