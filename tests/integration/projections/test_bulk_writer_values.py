@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, Numeric, Table, select
 
 from adapters.sql import create_engine, migrate
+from projections.history import SQLITE_NULL
 from projections.schema import read_model_tables
 from projections.writer import BulkWriter
 from tests.integration.projections.scenario import fresh_database_url
@@ -95,3 +96,21 @@ def test_values_that_resemble_the_stand_in_for_null_read_back_as_written(engine)
     with engine.connect() as connection:
         stored = connection.execute(select(facts).order_by(facts.c.version_id)).mappings().all()
     assert [dict(row) for row in stored] == rows
+
+
+def test_every_nullable_number_of_the_read_models_is_a_position_never_negative() -> None:
+    """The stand-in for NULL on SQLite is a negative number (``projections.history.SQLITE_NULL``):
+    a nullable number column that could hold it would read back NULL. A new one fails here first."""
+    nullable_numbers = {
+        f"{table.name}.{column.name}"
+        for table in read_model_tables()
+        if isinstance(table, Table)
+        for column in table.columns
+        if column.nullable and isinstance(column.type, Integer | Numeric | Float)
+    }
+    assert SQLITE_NULL < 0
+    assert nullable_numbers == {
+        "map_facts.superseded_position",
+        "map_events.corrects_position",
+        "projection_tracking.facts_position",
+    }
