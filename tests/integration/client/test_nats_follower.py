@@ -99,15 +99,23 @@ async def follow(
     return handled
 
 
+def handler_failed_at_the_second_of_five(
+    credentials: dict[str, Any], tmp_path: Any
+) -> FilePosition:
+    """Events 1-5 published, a follower's handler handled 1 and raised at 2: its stored position."""
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 6)))
+    assert asyncio.run(follow(credentials, positions, until=5, fails_at=2)) == [1]
+    return positions
+
+
 def test_after_a_handler_raised_a_restart_hands_that_event_before_any_later_one(
     credentials: dict[str, Any], tmp_path: Any
 ) -> None:
     # The consumer delivered 1-5 in one fetch; 2-5 were neither handled nor acknowledged. The
     # restarted follower's consumer went on with what came after (6), and 2-5, delivered again half
     # a minute later, were at or before the stored position: passed over, never handled.
-    positions = FilePosition(tmp_path / "position")
-    asyncio.run(publish(credentials, range(1, 6)))
-    assert asyncio.run(follow(credentials, positions, until=5, fails_at=2)) == [1]
+    positions = handler_failed_at_the_second_of_five(credentials, tmp_path)
     asyncio.run(publish(credentials, range(6, 7)))
 
     assert asyncio.run(follow(credentials, positions, until=6)) == [2, 3, 4, 5, 6]
@@ -119,9 +127,7 @@ def test_after_a_handler_raised_a_restart_hands_that_event_without_waiting_for_m
 ) -> None:
     # No later event to show the consumer's place wrong: 2-5 came only when the server gave up on
     # their acknowledgement, half a minute later.
-    positions = FilePosition(tmp_path / "position")
-    asyncio.run(publish(credentials, range(1, 6)))
-    assert asyncio.run(follow(credentials, positions, until=5, fails_at=2)) == [1]
+    positions = handler_failed_at_the_second_of_five(credentials, tmp_path)
 
     assert asyncio.run(follow(credentials, positions, until=5, timeout=10)) == [2, 3, 4, 5]
 
