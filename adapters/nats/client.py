@@ -143,13 +143,18 @@ def unreachable(error: BaseException) -> bool:
 class NatsUnreachable(NoServersError):
     """No server answered the first connection (a ``NoServersError`` that says where it looked)."""
 
-    def __init__(self, url: str, waited: float) -> None:
+    def __init__(self, url: str, waited: float, last_error: BaseException | None = None) -> None:
         super().__init__()
-        self.url, self.waited = url, waited
+        self.url, self.waited, self.last_error = url, waited, last_error
 
     def __str__(self) -> str:
         tried = f" (tried for {self.waited:.0f} s)" if self.waited >= 1 else ""
-        return f"no NATS server answered at {redacted(self.url)}{tried}"
+        # A server that refused the credentials did answer: without its reason the operator would
+        # look for a server that is down. (nats-py's errors name no URL, so no password.)
+        said = f"no NATS server answered at {redacted(self.url)}{tried}"
+        if self.last_error is None:
+            return said
+        return f"{said}; the last attempt: {str(self.last_error) or type(self.last_error).__name__}"
 
 
 def server_urls(url: str) -> list[str]:
@@ -171,12 +176,13 @@ class NatsClient:
         )
         self._thread.start()
         began = time.monotonic()
+        self._connect_error: BaseException | None = None
         try:
             self.nc: Connection = self.run(self._connect(name, reconnect))
         except BaseException as error:
             self._loop.call_soon_threadsafe(self._loop.stop)
             if isinstance(error, NoServersError):
-                raise NatsUnreachable(url, time.monotonic() - began) from None
+                raise NatsUnreachable(url, time.monotonic() - began, self._connect_error) from None
             raise
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).
@@ -187,6 +193,10 @@ class NatsClient:
     async def _connect(self, name: str, reconnect: bool) -> Connection:
         async def ignore(*_: object) -> None:
             """Reconnects are routine; errors surface on the calls that meet them."""
+
+        async def remember(error: BaseException) -> None:
+            """Kept for the failure of the first connection, which nats-py reports without it."""
+            self._connect_error = error
 
         connection = Connection()
 
@@ -208,7 +218,7 @@ class NatsClient:
             else 1,
             reconnect_time_wait=_RECONNECT_WAIT,
             connect_timeout=self.timeout,
-            error_cb=ignore,
+            error_cb=remember,
             disconnected_cb=ignore,
             reconnected_cb=allow_direct_writes,
             pending_size=64 * 1024 * 1024,
