@@ -135,4 +135,11 @@ def asyncapi_document_route() -> Response[bytes]:
 
 
 def last_event_id(request: Request[Any, Any, Any]) -> str | None:
-    return request.headers.get("last-event-id")
+    # Several different ids have no one meaning: taking the first would make the answer depend on
+    # the headers' order (one order streamed, the other was refused as past the feed's end).
+    given = set(request.headers.getall("last-event-id", []))
+    if len(given) > 1:
+        raise ValidationException(
+            f"Last-Event-ID given more than once, with different ids: {sorted(given)!r}"
+        )
+    return given.pop() if given else None

@@ -35,6 +35,9 @@ from nats.errors import (
     NoServersError,
 )
 from nats.errors import (
+    Error as NatsError,
+)
+from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
 from nats.protocol.command import hpub_cmd, pub_cmd
@@ -143,13 +146,18 @@ def unreachable(error: BaseException) -> bool:
 class NatsUnreachable(NoServersError):
     """No server answered the first connection (a ``NoServersError`` that says where it looked)."""
 
-    def __init__(self, url: str, waited: float) -> None:
+    def __init__(self, url: str, waited: float, last_error: BaseException | None = None) -> None:
         super().__init__()
-        self.url, self.waited = url, waited
+        self.url, self.waited, self.last_error = url, waited, last_error
 
     def __str__(self) -> str:
         tried = f" (tried for {self.waited:.0f} s)" if self.waited >= 1 else ""
-        return f"no NATS server answered at {redacted(self.url)}{tried}"
+        # A server that refused the credentials did answer: without its reason the operator would
+        # look for a server that is down. (nats-py's errors name no URL, so no password.)
+        said = f"no NATS server answered at {redacted(self.url)}{tried}"
+        if self.last_error is None:
+            return said
+        return f"{said}; the last attempt: {str(self.last_error) or type(self.last_error).__name__}"
 
 
 def server_urls(url: str) -> list[str]:
@@ -171,12 +179,13 @@ class NatsClient:
         )
         self._thread.start()
         began = time.monotonic()
+        self._connect_error: BaseException | None = None
         try:
             self.nc: Connection = self.run(self._connect(name, reconnect))
         except BaseException as error:
             self._loop.call_soon_threadsafe(self._loop.stop)
             if isinstance(error, NoServersError):
-                raise NatsUnreachable(url, time.monotonic() - began) from None
+                raise NatsUnreachable(url, time.monotonic() - began, self._connect_error) from None
             raise
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).
@@ -185,38 +194,58 @@ class NatsClient:
         self._reply_numbers = itertools.count()
 
     async def _connect(self, name: str, reconnect: bool) -> Connection:
+        connection = Connection()
+        servers = server_urls(self.url)
+        # Bounded as a whole too: an address that black-holes costs ``connect_timeout`` an attempt,
+        # and the attempts below are counted for refused ones (measured: 111 s for 10.255.255.1).
+        # Each node may take its one slow attempt, so a dead node before a live one still connects.
+        deadline = self.timeout * (len(servers) + 1)
+        try:
+            await asyncio.wait_for(
+                self._first_connection(connection, servers, name, reconnect), deadline
+            )
+        except TimeoutError:
+            raise NoServersError from None
+        if reconnect:
+            connection.options["max_reconnect_attempts"] = -1
+        connection.allow_direct_writes()
+        return connection
+
+    async def _first_connection(
+        self, connection: Connection, servers: list[str], name: str, reconnect: bool
+    ) -> None:
         async def ignore(*_: object) -> None:
             """Reconnects are routine; errors surface on the calls that meet them."""
 
-        connection = Connection()
+        async def remember(error: BaseException) -> None:
+            """Kept for the failure of the first connection, which nats-py reports without it. A
+            server's answer (a refused password) is kept over the reset of its closed socket."""
+            if isinstance(error, NatsError) or not isinstance(self._connect_error, NatsError):
+                self._connect_error = error
 
         async def allow_direct_writes() -> None:
             """Called once a reconnect has sent the subscriptions again."""
             connection.allow_direct_writes()
 
         await connection.connect(
-            server_urls(self.url),
+            servers,
             name=name,
             # A one-off reader (an auditor's command) rather fails at once than waits for a server.
             allow_reconnect=reconnect,
             # The first connection is tried for about ``timeout`` (a refused one at once, again
             # every ``_RECONNECT_WAIT``), then fails readably: nats-py's "for ever" would leave a
             # command, or a service its supervisor would restart, waiting in silence for a server
-            # that is not there. Once connected, reconnects go on for ever (below).
+            # that is not there. Once connected, reconnects go on for ever (`_connect`).
             max_reconnect_attempts=max(1, round(self.timeout / _RECONNECT_WAIT))
             if reconnect
             else 1,
             reconnect_time_wait=_RECONNECT_WAIT,
             connect_timeout=self.timeout,
-            error_cb=ignore,
+            error_cb=remember,
             disconnected_cb=ignore,
             reconnected_cb=allow_direct_writes,
             pending_size=64 * 1024 * 1024,
         )
-        if reconnect:
-            connection.options["max_reconnect_attempts"] = -1
-        connection.allow_direct_writes()
-        return connection
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Runs `coro` on the client's loop and returns its result (or raises its exception).
