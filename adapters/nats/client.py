@@ -43,7 +43,7 @@ from nats.errors import (
 from nats.protocol.command import hpub_cmd, pub_cmd
 
 from adapters.nats.connection import Connection, RawFrame, RawHandler
-from adapters.settings import redacted
+from adapters.settings import redacted, server_urls
 
 # A message to publish: subject, payload and headers.
 OutgoingMessage = tuple[str, bytes, dict[str, str]]
@@ -160,11 +160,6 @@ class NatsUnreachable(NoServersError):
         return f"{said}; the last attempt: {str(self.last_error) or type(self.last_error).__name__}"
 
 
-def server_urls(url: str) -> list[str]:
-    """A cluster is given as its nodes' URLs, comma-separated; clients fail over between them."""
-    return [server.strip() for server in url.split(",") if server.strip()]
-
-
 class NatsClient:
     def __init__(
         self, url: str, *, timeout: float = 5.0, name: str = "regiekaart", reconnect: bool = True
@@ -186,6 +181,10 @@ class NatsClient:
             self._loop.call_soon_threadsafe(self._loop.stop)
             if isinstance(error, NoServersError):
                 raise NatsUnreachable(url, time.monotonic() - began, self._connect_error) from None
+            # Without reconnects nats-py raises the one attempt's own error (a refused password,
+            # a reset): the same failure to reach the log, and said the same way.
+            if isinstance(error, NatsError | OSError | TimeoutError):
+                raise NatsUnreachable(url, time.monotonic() - began, error) from None
             raise
         # Writes' answers, by the reply subject they were sent with; the subscription that receives
         # them is made by the first write (a reader's account need not be allowed it).

@@ -13,13 +13,15 @@ from adapters.nats.client import NatsClient, NatsUnreachable
 from adapters.nats.server import NatsServer
 
 
-def test_a_refused_password_is_named_and_not_shown(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reconnect", [True, False], ids=["a service", "a one-off reader"])
+def test_a_refused_password_is_named_and_not_shown(tmp_path: Path, reconnect: bool) -> None:
+    # A one-off reader (an auditor's command) tries once; it met nats-py's own error unexplained.
     with NatsServer(
         tmp_path, extra_config="authorization { user: reader, password: right-one }"
     ) as server:
         url = server.url.replace("nats://", "nats://reader:wrong-one@")
         with pytest.raises(NatsUnreachable) as refused:
-            NatsClient(url, timeout=1.0)
+            NatsClient(url, timeout=1.0, reconnect=reconnect)
     assert "Authorization Violation" in str(refused.value)
     assert "wrong-one" not in str(refused.value)
 
