@@ -83,6 +83,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             if raw:
                 values[field.name] = raw
         overrides = {k: v for k, v in overrides.items() if v is not None}
+        for url in (environ.get("REGIEKAART_NATS_URL", ""), str(overrides.get("nats_url", ""))):
+            server_urls(url)  # a URL no client could use is refused here, not on connecting
         if _has_password(str(overrides.get("nats_url", ""))):
             raise ValueError(
                 "a NATS URL given as an option must not carry a password (every user of the machine "
@@ -115,9 +117,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError(
                 f"the NATS password contains {''.join(unfit)!r}, which a URL cannot carry"
             )
-        servers = [server.strip() for server in self.nats_url.split(",") if server.strip()]
         with_credentials = []
-        for server in servers:
+        for server in server_urls(self.nats_url):
             if _has_password(server):
                 raise ValueError(
                     "the NATS password is given twice: in the URL and in "
@@ -137,26 +138,52 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _NOT_IN_URL_CREDENTIALS = "@:/?#[],% \t\n"
+# The schemes of the NATS clients (nats-py's and the region systems'); without one, nats://.
+_NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def server_urls(url: str) -> list[str]:
+    """A cluster is given as its nodes' URLs, comma-separated; clients fail over between them.
+    Raises ValueError, saying why, for a URL no client could connect to."""
+    servers = [server.strip() for server in url.split(",") if server.strip()]
+    for server in servers:
+        try:
+            parts = urlsplit(server if "://" in server else f"nats://{server}")
+            parts.port  # noqa: B018 (raises ValueError for a port that is no number or too large)
+        except ValueError as error:
+            reason = str(error)
+        else:
+            if parts.scheme not in _NATS_SCHEMES:
+                reason = f"the scheme {parts.scheme!r} is not one of {', '.join(_NATS_SCHEMES)}"
+            elif not parts.hostname:
+                reason = "no host"
+            else:
+                continue
+        raise ValueError(
+            f"the NATS URL {_without_password(server)!r} is not a NATS server's URL: {reason} "
+            "(a server is nats://host:4222; a cluster's nodes are given comma-separated)"
+        )
+    return servers
 
 
 def _has_password(url: str) -> bool:
     """Whether a NATS URL (or a cluster's comma-separated URLs) carries a password."""
-    return any(
-        urlsplit(server.strip()).password is not None for server in url.split(",") if server.strip()
-    )
+    return any(urlsplit(server).password is not None for server in server_urls(url))
 
 
 def redacted(url: str) -> str:
     """The URL as it may be shown: passwords replaced by ``***``."""
-    shown = []
-    for server in url.split(","):
-        parts = urlsplit(server.strip())
-        if parts.password is None:
-            shown.append(server.strip())
-            continue
-        user, _, host = parts.netloc.rpartition("@")
-        shown.append(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl())
-    return ",".join(shown)
+    return ",".join(_without_password(server.strip()) for server in url.split(","))
+
+
+def _without_password(server: str) -> str:
+    """One server's URL with its password replaced by ``***``; read without parsing the URL,
+    which may be one that does not parse."""
+    scheme, separator, rest = server.rpartition("://")
+    credentials, at, host = rest.rpartition("@")
+    if ":" not in credentials:
+        return server
+    return f"{scheme}{separator}{credentials.partition(':')[0]}:***{at}{host}"
 
 
 def _from_text(kind: type, value: object) -> object:

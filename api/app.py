@@ -32,9 +32,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit import event_log_status_path
-from adapters.nats.client import server_urls
 from adapters.seal import public_key_file
-from adapters.settings import Settings
+from adapters.settings import Settings, server_urls
 from api.compression import COMPRESSION
 from api.context import ApiContext
 from api.controllers.agreements import AgreementController

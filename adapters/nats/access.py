@@ -53,10 +53,9 @@ from typing import Any
 
 import msgspec
 
-from adapters.nats.client import server_urls
 from adapters.nats.feeds import FeedLayout, check_region
 from adapters.private_files import private_directory, write_private_file
-from adapters.settings import Settings
+from adapters.settings import Settings, server_urls
 
 SERVICE_USER = "regiekaart"
 SETUP_USER = "regiekaart-setup"

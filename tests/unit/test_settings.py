@@ -58,3 +58,36 @@ def test_a_nats_password_without_a_user_or_twice_is_a_readable_error():
         Settings.from_env(
             {"REGIEKAART_NATS_URL": "nats://u:pw@h:4222", "REGIEKAART_NATS_PASSWORD": "pw"}
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("nats://h:notaport", "'notaport'"),
+        ("nats://h:70000", "out of range"),
+        ("nats://[::1", "IPv6"),
+        ("http://h:4222", "scheme 'http'"),
+        ("nats://:4222", "no host"),
+        ("nats://good:4222,nats://bad:port", "'port'"),
+    ],
+)
+def test_a_nats_url_no_client_could_use_is_refused_with_its_reason(url: str, reason: str):
+    """nats-py met these only on connecting, with an "invalid connect url" traceback."""
+    for given in ({"environ": {"REGIEKAART_NATS_URL": url}}, {"environ": {}, "nats_url": url}):
+        with pytest.raises(ValueError, match="is not a NATS server's URL") as refused:
+            Settings.from_env(**given)
+        assert reason in str(refused.value)
+
+
+def test_a_refused_nats_url_is_shown_without_its_password():
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env({"REGIEKAART_NATS_URL": "nats://reader:s3cret@h:notaport"})
+    assert "s3cret" not in str(refused.value)
+    assert "reader:***@h:notaport" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["nats://h:4222", "localhost:4222", "localhost", "tls://h:4443", "ws://h", "nats://h"]
+)
+def test_the_forms_of_nats_url_a_client_takes_are_kept(url: str):
+    assert Settings.from_env({"REGIEKAART_NATS_URL": url}).nats_url == url

@@ -165,6 +165,26 @@ def test_a_command_whose_nats_server_is_not_there_says_so_soon_and_changes_nothi
     assert state_of(data_dir) == before
 
 
+def test_a_nats_url_no_client_could_use_is_a_readable_error_and_changes_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """A mistyped port ended in nats-py's traceback ("invalid connect url option")."""
+    before = state_of(data_dir)
+    answer = regiekaart(
+        "projections",
+        "rebuild",
+        "--data-dir",
+        str(data_dir),
+        "--nats-url",
+        "nats://h:notaport",
+        cwd=tmp_path,
+    )
+    assert answer.returncode == 2
+    assert "Error: the NATS URL 'nats://h:notaport' is not a NATS server's URL" in answer.stderr
+    assert "Traceback" not in answer.stderr
+    assert state_of(data_dir) == before
+
+
 def test_an_exported_log_is_verified_without_any_data_directory(tmp_path: Path) -> None:
     """`audit verify --file` needs the export and a key, nothing of a data directory."""
     export = tmp_path / "log.jsonl"
