@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -132,7 +131,8 @@ def follow_feed(
     backoff: Backoff | None = None,
 ) -> None:
     """Calls ``handler`` for each message of ``region``'s feed after the stored position, in order, until
-    ``stop`` is set (checked between messages and keep-alives) or an error that a reconnect does not
+    ``stop`` is set (checked between messages and keep-alives, and while it waits to reconnect, as
+    long as the service's ``Retry-After`` asks) or an error that a reconnect does not
     mend (a revoked token, an unknown region: ``httpx.HTTPStatusError``)."""
     stop = stop or threading.Event()
     backoff = backoff or client.backoff
@@ -140,6 +140,7 @@ def follow_feed(
     failures = 0
     while not stop.is_set():
         headers = {"Last-Event-ID": str(position)} if position else {}
+        retry_after = None
         try:
             with client.http.stream(
                 "GET",
@@ -157,8 +158,9 @@ def follow_feed(
                             position = event.id
                         if stop.is_set():
                             return
+                # A busy service (503) says how long to leave it be.
+                retry_after = answer.headers.get("Retry-After")
         except httpx.TransportError:
             pass  # the connection dropped: resume after the last message handled
-        if not stop.is_set():
-            time.sleep(backoff.pause(min(failures, backoff.attempts), None))
-            failures += 1
+        stop.wait(backoff.pause(min(failures, backoff.attempts), retry_after))
+        failures += 1

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
-from regiekaart_client import FeedEvent, FilePosition, RegiekaartClient, RegionMap, follow_feed
+from regiekaart_client import (
+    Backoff,
+    FeedEvent,
+    FilePosition,
+    RegiekaartClient,
+    RegionMap,
+    follow_feed,
+)
 from regiekaart_client.documents import Member
 from regiekaart_client.feed import MAX_MESSAGE_CHARS, FeedTooLarge
 from regiekaart_client.nats_feed import follow_nats_feed
@@ -324,3 +332,53 @@ def test_a_feed_line_without_end_is_refused_once_it_exceeds_a_message(
         follow_feed(client, REGION, handled.append, FilePosition(tmp_path / "position"))
     assert handled == []
     assert network.stream.sent < 2 * MAX_MESSAGE_CHARS
+
+
+class BusyThenStops(httpx.BaseTransport):
+    """The service's first answer to the feed is 503 with ``Retry-After`` (as when its log is out
+    of reach); the second request sets ``stop`` and gets the feed."""
+
+    def __init__(self, retry_after: str, stop: threading.Event) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.retry_after, self.stop = retry_after, stop
+        self.sent_at: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent_at.append(time.monotonic())
+        if len(self.sent_at) == 1:
+            return httpx.Response(503, headers={"Retry-After": self.retry_after})
+        self.stop.set()
+        return self.inner.handle_request(request)
+
+
+def test_the_feed_follower_waits_as_long_as_a_busy_service_asks(
+    running_service: Service, region_token: str, tmp_path: Path
+) -> None:
+    # It waited its own backoff only (here none), and came back at once to a service that asked
+    # for two seconds' peace.
+    stop = threading.Event()
+    network = BusyThenStops("2", stop)
+    with RegiekaartClient(running_service.url, region_token, transport=network) as client:
+        follow_feed(
+            client,
+            REGION,
+            lambda _: None,
+            FilePosition(tmp_path / "position"),
+            stop=stop,
+            backoff=Backoff(first_seconds=0, max_seconds=0),
+        )
+    first, second = network.sent_at
+    assert second - first >= 2
+
+
+def test_a_feed_follower_told_to_stop_while_it_waits_out_a_busy_service_stops(
+    running_service: Service, region_token: str, tmp_path: Path
+) -> None:
+    stop = threading.Event()
+    network = BusyThenStops("3600", stop)
+    threading.Timer(0.5, stop.set).start()
+    began = time.monotonic()
+    with RegiekaartClient(running_service.url, region_token, transport=network) as client:
+        follow_feed(client, REGION, lambda _: None, FilePosition(tmp_path / "p"), stop=stop)
+    assert time.monotonic() - began < 60  # not the hour the service asked for
+    assert len(network.sent_at) == 1
