@@ -95,8 +95,8 @@ async def follow_nats_feed(
     url: str | None = None,
 ) -> None:
     """Calls ``handler`` for each message of the region's feed after the stored position until ``stop``
-    is set. ``url`` overrides the credentials' (a cluster's address as the region system sees it); a
-    cluster's nodes are given comma-separated."""
+    is set (checked after each message). ``url`` overrides the credentials' (a cluster's address as
+    the region system sees it); a cluster's nodes are given comma-separated."""
     stop = stop or asyncio.Event()
     refused: list[Exception] = []
     connected = False
@@ -185,5 +185,8 @@ async def follow_nats_feed(
                     await handler(FeedEvent(id=sequence, cloudevent=_cloudevent(message)))
                     positions.save(sequence)
                 await message.ack()
+                if stop.is_set():
+                    # The rest of the fetch, unacknowledged, is the next start's (see above).
+                    break
     finally:
         await nc.close()

@@ -156,6 +156,18 @@ def test_messages_delivered_to_a_follower_that_died_are_handed_after_its_restart
     assert asyncio.run(follow(credentials, positions, until=4)) == [2, 3, 4]
 
 
+def test_a_follower_told_to_stop_hands_no_further_event_and_a_restart_goes_on_from_there(
+    credentials: dict[str, Any], tmp_path: Any
+) -> None:
+    # `stop` was read between fetches only: the rest of a fetch (up to 100 events) was handed after it.
+    positions = FilePosition(tmp_path / "position")
+    asyncio.run(publish(credentials, range(1, 6)))
+
+    assert asyncio.run(follow(credentials, positions, until=2)) == [1, 2]
+    assert positions.load() == 2
+    assert asyncio.run(follow(credentials, positions, until=5)) == [3, 4, 5]
+
+
 def test_a_position_past_the_end_of_the_feed_is_refused(
     credentials: dict[str, Any], tmp_path: Any
 ) -> None:
