@@ -1,4 +1,4 @@
-"""The request durations of a loop turn are written into their histogram together (``api.observability``):
+"""The request durations of a loop turn are written into their histogram together (``api.request_metrics``):
 the same counts and sum as observing each, with one write of the sum and of each bucket a turn."""
 
 from __future__ import annotations
@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Histogram
 
-from api import observability
-from api.observability import RequestMetrics, _observe_all
+from api.request_metrics import RequestMetrics, _observe_all
 
 # On the default buckets' bounds, between them, at zero and past the last finite one.
 AMOUNTS = [0.0, 0.005, 0.0050001, 0.0012, 0.1, 0.25, 0.7, 0.75, 2.5, 9.99, 10.0, 11.0, 1e6, 0.0031]
@@ -44,8 +43,7 @@ class _CountedValue:
 
 
 def test_a_turns_durations_are_written_once_per_bucket_and_sum(monkeypatch) -> None:
-    metrics = RequestMetrics()
-    monkeypatch.setattr(observability.END_OF_TURN, "soon", lambda: None)  # written below
+    metrics = RequestMetrics(lambda: None)  # written below
     metrics.started("GET", "/durations-test")
     metrics.answered("GET", "/durations-test", 200, 0.001)
     histogram = metrics._answered["GET", "/durations-test", 200].durations
