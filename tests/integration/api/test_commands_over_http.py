@@ -163,6 +163,24 @@ def test_if_match_must_be_a_version(client, nmz) -> None:
     assert expected_version('W/"12"') == 12
 
 
+@pytest.mark.parametrize(
+    "if_match",
+    [
+        b'"' + b"9" * 5000 + b'"',  # past int()'s 4,300 digits
+        b'"9223372036854775808"',  # past the largest version a log can hold
+    ],
+)
+def test_an_if_match_that_no_version_can_be_is_a_400_and_records_nothing(
+    client, context, nmz, if_match: bytes
+) -> None:
+    before = context.app.recorder.max_notification_id()
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers={**nmz, "If-Match": if_match})
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["parameter"] == "If-Match"
+    assert context.app.recorder.max_notification_id() == before
+
+
 def test_every_command_has_an_endpoint(client) -> None:
     schema = client.get("/schema/openapi.json").json()
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}

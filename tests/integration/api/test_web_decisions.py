@@ -112,3 +112,21 @@ def test_an_auditor_gets_no_decision_form(client: TestClient, context: ApiContex
     _sign_in(client, _token(context, Role.AUDITOR))
     assert client.get(FORM, params=PACTUM_IN_NMZ).status_code == 403
     assert "Overdracht accounthouderschap" not in client.get("/").text
+
+
+def test_a_version_that_no_version_can_be_is_refused_and_records_nothing(
+    client: TestClient, context: ApiContext
+) -> None:
+    """The form's hidden version is what the browser sends back: "²" passed str.isdigit and broke
+    int() (a 500), as did more digits than int() reads."""
+    _coordinator(client, context)
+    for version in ("\u00b2", "9" * 5000):
+        answer = client.post(
+            FORM,
+            data={**_open_form(client), **FILLED, "version": version},
+            headers={"Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 400, answer.text[:300]
+        assert "Overdracht accounthouderschap" in answer.text
+    assert _transfers(context) == []
