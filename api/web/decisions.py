@@ -182,7 +182,8 @@ class DecisionPages(Controller):
                     today=date.today(),
                 ),
             )
-        handover = data.get("handover", "")
+        # The day as recorded, not the form's text: that was read with its spaces trimmed.
+        handover = command.handover.value.isoformat() if command.handover.value else ""
         return Redirect(
             f"/kaart/organisatie/{body.organisation}?peildatum={handover}&vastgelegd=overdracht",
             status_code=303,
