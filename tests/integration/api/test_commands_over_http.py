@@ -181,6 +181,19 @@ def test_an_if_match_that_no_version_can_be_is_a_400_and_records_nothing(
     assert context.app.recorder.max_notification_id() == before
 
 
+def test_a_handover_in_the_last_month_of_the_last_year_is_recorded(client, context, nmz) -> None:
+    """December 9999's last day was reckoned as the day before 1 January 10000: a ValueError, a 500
+    for a date the API takes."""
+    handover = {"value": "9999-12", "precision": "month"}
+    answer = client.post(TRANSFER, json={**TRANSFER_BODY, "handover": handover}, headers=nmz)
+    assert answer.status_code == 201, answer.text
+    logged = client.get(
+        f"/events?after={answer.json()['event_ids'][0] - 1}&limit=1",
+        headers=bearer(context, Role.AUDITOR),
+    ).json()["events"][0]
+    assert logged["state"]["valid_from"] == {"value": "9999-12-01", "precision": "month"}
+
+
 def test_every_command_has_an_endpoint(client) -> None:
     schema = client.get("/schema/openapi.json").json()
     operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
