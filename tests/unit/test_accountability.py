@@ -96,7 +96,9 @@ def test_a_deadline_is_overdue_from_the_day_after_its_last_day_on(day: date, for
     assert deadline.is_overdue_on(last + timedelta(days=1))
 
 
-@pytest.mark.parametrize("notation", ["2021-13", "2021-Q5", "2021-lente", "21", "2021-02-30", "", "9999-winter"])
+@pytest.mark.parametrize(
+    "notation", ["2021-13", "2021-Q5", "2021-lente", "21", "2021-02-30", "", "9999-winter"]
+)
 def test_a_notation_that_names_no_period_is_refused(notation: str) -> None:
     with pytest.raises(InvalidValue, match="not a deadline"):
         Deadline(notation=notation)
