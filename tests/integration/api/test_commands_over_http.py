@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+import sqlalchemy.exc
 
 from api.commands import expected_version
 from services import commands as c
@@ -92,6 +93,31 @@ def test_the_same_idempotency_key_and_body_record_once(client, nmz) -> None:
     other_body = client.post(TRANSFER, json={**TRANSFER_BODY, "agreement": "x"}, headers=headers)
     assert other_body.status_code == 422
     assert other_body.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_recorded_command_is_answered_201_when_its_answer_cannot_be_kept(
+    client, context, nmz, monkeypatch
+) -> None:
+    """The database did not answer when the answer was to be kept for the key, after the event was
+    stored: the caller was told 503 "retry with the same Idempotency-Key", and each such retry found
+    the key still in progress (409) for good; a new key would have recorded the command twice."""
+    keep = context.idempotency.complete
+
+    def database_away(*args, **kwargs):
+        monkeypatch.setattr(context.idempotency, "complete", keep)  # this once
+        raise sqlalchemy.exc.OperationalError("UPDATE api_idempotency", {}, Exception("locked"))
+
+    monkeypatch.setattr(context.idempotency, "complete", database_away)
+    before = context.app.recorder.max_notification_id()
+    headers = {**nmz, "Idempotency-Key": "kept-nowhere"}
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    assert answer.status_code == 201, answer.text
+    recorded = answer.json()["event_ids"]
+    assert recorded == [context.app.recorder.max_notification_id()] and recorded[0] > before
+    retry = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.json() == answer.json()
+    assert context.app.recorder.max_notification_id() == recorded[0]
 
 
 def test_a_failed_command_releases_its_idempotency_key(client, nmz) -> None:
