@@ -138,6 +138,10 @@ def _body_problems(
 
 
 def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if exc.status_code == 500:
+        # Litestar's own (ImproperlyConfiguredException, InternalServerException) speak of the
+        # service's insides: answered and logged as any unexpected error.
+        return _unexpected(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="regiekaart"')
