@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.context import ApiContext
+from projections.runner import ProjectionRunner
 from services.authorisation import Role
 from tests.integration.api.conftest import bearer
 from tests.integration.api.test_web_pages import _sign_in, _token
@@ -64,3 +65,34 @@ def test_the_pages_still_take_the_days_within_them(client: TestClient, context: 
     for peildatum in ("0002-01-01", "9994-12-31"):
         answer = client.get(f"/kaart/regio/zuid-limburg?peildatum={peildatum}")
         assert answer.status_code == 200, answer.text[:300]
+
+
+def test_a_fact_dated_in_the_last_year_leaves_the_map_pages_readable(
+    client: TestClient, context: ApiContext
+) -> None:
+    """A coordinator may record a transfer on 31 December 9999 (a day the API takes); the timeline
+    picture's right edge was 1 January of the year after the last date, and every map page of the
+    subjects the transfer touches answered 500, for every reader."""
+    body = {
+        "cooperation": "nmz-limburg",
+        "organisation": "pactum",
+        "agreement": "nmz-pactum-9999",
+        "handover": "9999-12-31",
+        "holder_region": "zuid-limburg",
+        "authority": {
+            "body": "nmz-bestuurlijk-overleg",
+            "decision_date": "2026-11-20",
+            "document": "besluitenlijst 2026-11",
+        },
+    }
+    coordinator = bearer(context, Role.COORDINATOR, cooperations=("nmz-limburg",))
+    recorded = client.post(
+        "/agreements/account-holderships/transfer", json=body, headers=coordinator
+    )
+    assert recorded.status_code == 201, recorded.text
+    ProjectionRunner(context.app, context.engine).catch_up()
+    _sign_in(client, _token(context, Role.AUDITOR))
+    for page in ("/kaart/organisatie/pactum", "/kaart/regio/zuid-limburg"):
+        answer = client.get(page, headers={"Accept": "text/html"})
+        assert answer.status_code == 200, answer.text[:300]
+        assert "9999" in answer.text
