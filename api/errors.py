@@ -143,10 +143,13 @@ def _body_problems(
 
 
 def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-    if isinstance(exc, (ImproperlyConfiguredException, InternalServerException)):
+    if exc.status_code == 500 and isinstance(
+        exc, (ImproperlyConfiguredException, InternalServerException)
+    ):
         # Litestar's own 500s speak of the service's insides: answered and logged as any unexpected
-        # error. A 500 the service raises itself names what an auditor must know (an export that
-        # meets a fault in the log, api.controllers.audit) and keeps its words.
+        # error (its 503, ServiceUnavailableException, is an InternalServerException too, and keeps
+        # its words). A 500 the service raises itself names what an auditor must know (an export
+        # that meets a fault in the log, api.controllers.audit) and keeps its words.
         return _unexpected(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
