@@ -66,6 +66,7 @@ from api.request_body import MAX_BODY_BYTES, RequestBodyGate
 from api.security import BearerTokenAuthentication
 from api.web import WEB_PATHS
 from api.web.error_pages import page_aware
+from api.web.page_headers import PageHeaders
 from api.web.router import TEMPLATE_CONFIG, web_routers
 from api.web.sessions import WebSessions
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_counts
@@ -244,6 +245,7 @@ def create_app(
         state=state,
         middleware=[
             RequestObservation,
+            PageHeaders,
             MiddlewareRefusals,
             SingleValuedQueryMiddleware,
             DefineMiddleware(RequestBodyGate, exempt=WEB_PATHS),

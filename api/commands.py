@@ -25,7 +25,7 @@ from api.guards import WRITERS
 from api.idempotency import request_hash
 from api.maps import POSITION_HEADER
 from api.openapi import with_examples
-from api.schemas import CommandAccepted, command_body, no_aggregate, to_command
+from api.schemas import CommandAccepted, command_body, log_number, no_aggregate, to_command
 from services import commands as c
 from services.application import COMMAND_HANDLERS
 
@@ -55,15 +55,15 @@ COMMAND_PROBLEMS = problems(400, 401, 403, 409, 413, 415, 422, 503)
 def expected_version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = log_number(if_match.strip().removeprefix("W/").strip('"'))
+    if version is None:
         raise ValidationException(
             'If-Match must be an aggregate version, e.g. "3"',
             extra=[
                 {"message": f"not a version: {if_match!r}", "key": "If-Match", "source": "header"}
             ],
         )
-    return int(text)
+    return version
 
 
 _accepted = msgspec.json.Decoder(CommandAccepted)

@@ -4,12 +4,14 @@ run (authorised, idempotent, version-checked)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import OperationalError, PersistenceError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.nats.read_model_signal import read_model_signal
 from adapters.nats.recorders import AttemptedSave, JetStreamRecorder, PublishOutcomeUnknown
@@ -25,6 +27,7 @@ from services import commands as c
 from services.application import AttemptOvertaken, GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
 
+log = logging.getLogger("regiekaart.api")
 _encoder = msgspec.json.Encoder()
 EVENT_STORE_PATIENCE_SECONDS = 20.0
 _RETRY_PAUSE_SECONDS = 0.25
@@ -151,8 +154,28 @@ class ApiContext:
             recorded.notification_ids,
         )
         if idempotency_key is not None:
-            self.idempotency.complete(principal.token_id, idempotency_key, response)
+            self._keep_answer(principal.token_id, idempotency_key, response)
         return response, False
+
+    def _keep_answer(self, token_id: str, key: str, response: StoredResponse) -> None:
+        """Keeps a recorded command's answer for its key, trying a database that does not answer
+        again for up to ``EVENT_STORE_PATIENCE_SECONDS``. The command is recorded whatever happens
+        here, so the caller is answered 201 even then (logged): told otherwise, it would retry with
+        the key, still in progress for good, or with a new one and record the command twice."""
+        deadline = time.monotonic() + EVENT_STORE_PATIENCE_SECONDS
+        while True:
+            try:
+                self.idempotency.complete(token_id, key, response)
+                return
+            except SQLAlchemyError:
+                if time.monotonic() > deadline:
+                    log.exception(
+                        "a recorded command's answer could not be kept for its Idempotency-Key "
+                        "%r: a retry with that key is answered 409 (in progress)",
+                        key,
+                    )
+                    return
+                time.sleep(_RETRY_PAUSE_SECONDS)
 
     def _claim(
         self, token_id: str, key: str, request_sha256: str

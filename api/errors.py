@@ -21,7 +21,12 @@ import msgspec
 import sqlalchemy.exc
 from eventsourcing.persistence import OperationalError
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    ImproperlyConfiguredException,
+    InternalServerException,
+    ValidationException,
+)
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -138,6 +143,14 @@ def _body_problems(
 
 
 def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if exc.status_code == 500 and isinstance(
+        exc, (ImproperlyConfiguredException, InternalServerException)
+    ):
+        # Litestar's own 500s speak of the service's insides: answered and logged as any unexpected
+        # error (its 503, ServiceUnavailableException, is an InternalServerException too, and keeps
+        # its words). A 500 the service raises itself names what an auditor must know (an export
+        # that meets a fault in the log, api.controllers.audit) and keeps its words.
+        return _unexpected(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="regiekaart"')

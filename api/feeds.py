@@ -28,7 +28,7 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from adapters.nats.client import JetStreamApiError, raise_for_error
 from adapters.nats.feeds import FeedLayout, FeedMessage, check_region, follow_feed
 from api.asyncapi import DOCUMENT_PATH
-from api.schemas import LOG_POSITION_MAX
+from api.schemas import log_number
 
 KEEP_ALIVE_SECONDS = 15.0
 ACCESS_CHECK_SECONDS = 1.0
@@ -41,18 +41,13 @@ def resume_after(last_event_id: str | None) -> int:
     """The feed sequence a reconnecting client last received (0: from the beginning)."""
     if last_event_id is None or last_event_id == "":
         return 0
-    # ASCII digits: str.isdigit takes "²", which int() does not; and a position the log can have.
-    if not (
-        last_event_id.isascii()
-        and last_event_id.isdigit()
-        and len(last_event_id) <= len(str(LOG_POSITION_MAX))
-        and int(last_event_id) <= LOG_POSITION_MAX
-    ):
+    sequence = log_number(last_event_id)
+    if sequence is None:
         raise ValidationException(
             f"Last-Event-ID must be the id of a message of this feed (a sequence number), "
             f"not {last_event_id!r}"
         )
-    return int(last_event_id)
+    return sequence
 
 
 async def _feed_end(nc: Any, layout: FeedLayout, region: str) -> int:

@@ -29,8 +29,17 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return connection.user  # type: ignore[no-any-return]
 
 
+def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """A CORS preflight: the bearer middleware and the pages' session let it through without a
+    principal (``api.security``), and Litestar answers it with the allowed methods, running no
+    handler: a guard a controller sets (so on its OPTIONS route too) has nothing to check."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def roles(*allowed: Role) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if _preflight(connection):
+            return
         principal = _principal(connection)
         if principal.role not in allowed:
             raise PermissionDeniedException(
@@ -49,6 +58,8 @@ AUDITORS = roles(Role.ADMIN, Role.AUDITOR)
 async def reads_everything(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
+    if _preflight(connection):
+        return
     principal = _principal(connection)
     if not may_read_everything(principal):
         raise PermissionDeniedException(
@@ -82,6 +93,8 @@ def require_feed(request: ASGIConnection[Any, Any, Any, Any], region: str) -> No
 
 
 async def reads_log(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if _preflight(connection):
+        return
     principal = _principal(connection)
     if not may_read_log(principal, connection.query_params.get("region")):
         if principal.role is Role.REGION_SYSTEM:

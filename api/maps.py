@@ -44,6 +44,7 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
+from litestar.exceptions import ValidationException
 from litestar.response.base import ASGIResponse
 
 from adapters.nats.read_model_signal import ReadModelSignal
@@ -346,8 +347,25 @@ def _failure_seen(computed: asyncio.Future[EncodedMap]) -> None:
         computed.exception()
 
 
-def utc(moment: datetime | None) -> datetime | None:
-    """A ``known_at`` without a time zone is read as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+def utc(moment: datetime | None, parameter: str = "known_at") -> datetime | None:
+    """A ``known_at`` without a time zone is read as UTC. One whose offset puts it outside the years
+    1 to 9999 in UTC (``9999-12-31T23:59:59-12:00``) is a 400 naming ``parameter``: the read models
+    compare record times in UTC, and Python's dates end there (an OverflowError, a 500)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationException(
+            f"{parameter} lies outside the years 1 to 9999 in UTC: {moment.isoformat()}",
+            extra=[
+                {
+                    "message": "a moment between 0001-01-01 and 9999-12-31 in UTC",
+                    "key": parameter,
+                    "source": "query",
+                }
+            ],
+        ) from None
+    return moment

@@ -45,6 +45,17 @@ S = TypeVar("S", bound=msgspec.Struct)
 LOG_POSITION_MAX = 2**63 - 1
 
 
+def log_number(text: str) -> int | None:
+    """The log position or aggregate version ``text`` writes (a header's or a form's), else None.
+    ASCII digits only: str.isdigit takes "²" (a header's byte 0xB2, read as Latin-1), which int()
+    refuses; and no more of them than a position can have, before int() reads them (past 4,300
+    digits int() refuses too). A version is at most a position: each version is an event of the log."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(LOG_POSITION_MAX))):
+        return None
+    number = int(text)
+    return number if number <= LOG_POSITION_MAX else None
+
+
 # A region, cooperation, organisation or municipality in a path: anything but a slug is a 400.
 SlugPath = Annotated[
     str,

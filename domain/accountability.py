@@ -14,11 +14,12 @@ November, winter December to February (winter 2021 ends in February 2022).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 import msgspec
 
+from domain.dates import PartialDate, Precision
 from domain.errors import InvalidValue
 from domain.text import require_slug
 
@@ -44,9 +45,10 @@ NOTATION_HELP = (
 
 
 def _month_end(year: int, month: int) -> date:
-    """The last day of ``month`` of ``year``; months past December run on into the next year."""
+    """The last day of ``month`` of ``year``; months past December run on into the next year (a
+    ValueError past the year 9999, as for any date)."""
     year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return PartialDate(date(year, month, 1), Precision.MONTH).latest
 
 
 class Deadline(msgspec.Struct, frozen=True, kw_only=True):

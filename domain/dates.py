@@ -22,6 +22,7 @@ handover, so they are never compared with this rule (see ``domain.agreements.Acc
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 from enum import StrEnum
@@ -131,10 +132,10 @@ class PartialDate(msgspec.Struct, frozen=True):
         if self.precision is _YEAR:
             return date(self.value.year, 12, 31)
         if self.precision is _MONTH:
-            next_month = date(
-                self.value.year + self.value.month // 12, self.value.month % 12 + 1, 1
-            )
-            return next_month - timedelta(days=1)
+            # December's last day directly: the day before the next 1st was 1 January 10000 for
+            # December 9999, which no date holds.
+            year, month = self.value.year, self.value.month
+            return date(year, month, calendar.monthrange(year, month)[1])
         return self.value
 
     def day_before(self) -> PartialDate:

@@ -232,6 +232,14 @@ def _header(q: MapQuery) -> dict[str, Any]:
     return {"as_of": q.as_of, "known_at": q.known_at}
 
 
-def _code_order(code: str) -> tuple[Any, ...]:
-    """R1.2g before R1.10: numbers compare as numbers."""
-    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|\D+", code))
+_CODE_PARTS = re.compile(r"[0-9]+|[^0-9]+")
+
+
+def _code_order(code: str) -> tuple[tuple[int, int, str], ...]:
+    """R1.2g before R1.10: numbers compare as numbers, and before text where one code has a number
+    and another text (each part is (kind, number, text), so any two codes compare: a bare int beside
+    a str made the whole list a 500). ASCII digits only: str.isdigit takes "²", int() does not."""
+    return tuple(
+        (0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+        for part in _CODE_PARTS.findall(code)
+    )

@@ -24,7 +24,7 @@ from api.controllers.reads import summaries
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import WRITERS
 from api.idempotency import request_hash
-from api.schemas import body_from_values, command_body, to_command
+from api.schemas import body_from_values, command_body, log_number, to_command
 from api.web.pages import FormBody, page_context
 from domain.agreements import AccountHoldership
 from domain.errors import UnknownReference
@@ -142,8 +142,8 @@ class DecisionPages(Controller):
     ) -> Redirect | Template:
         principal = request.user
         try:
-            version_text = data.get("version", "").strip()
-            if not version_text.isdigit():
+            version = log_number(data.get("version", "").strip())
+            if version is None:
                 raise ValidationException(
                     "the form names no version of the account holdership: choose it again",
                     extra=[{"message": "choose the account holdership again", "key": "data"}],
@@ -157,7 +157,7 @@ class DecisionPages(Controller):
                     command,
                     idempotency_key=None,
                     request_sha256=digest,
-                    expected_version=int(version_text),
+                    expected_version=version,
                 )
             )
         except Exception as error:
@@ -182,7 +182,8 @@ class DecisionPages(Controller):
                     today=date.today(),
                 ),
             )
-        handover = data.get("handover", "")
+        # The day as recorded, not the form's text: that was read with its spaces trimmed.
+        handover = command.handover.value.isoformat() if command.handover.value else ""
         return Redirect(
             f"/kaart/organisatie/{body.organisation}?peildatum={handover}&vastgelegd=overdracht",
             status_code=303,

@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from api.controllers.reads import history, view
 from api.guards import reads_everything, require_region
+from api.maps import utc
 from api.schemas import SlugPath
 from api.web.map_tables import differences, particulars, sections, text
 from api.web.pages import page_context
@@ -29,6 +30,10 @@ from services.authorisation import Principal
 # beside it takes any day.
 SLIDER_START = date(2015, 1, 1)
 SLIDER_YEARS_AHEAD = 5
+# The days a map page can show: its slider runs SLIDER_YEARS_AHEAD past the peildatum and its
+# difference form starts a year before it, each within Python's years 1 to 9999.
+FIRST_PEILDATUM = date(2, 1, 1)
+LAST_PEILDATUM = date(9999 - SLIDER_YEARS_AHEAD, 12, 31)
 
 Peildatum = Annotated[date | None, QueryParameter(description="peildatum (as_of)")]
 Dag = Annotated[int | None, QueryParameter(ge=0, le=40_000, description="days since the start")]
@@ -41,12 +46,14 @@ def _known_at(bekend_op: str | None) -> datetime | None:
     if not bekend_op:
         return None
     try:
-        return datetime.fromisoformat(bekend_op)
+        moment = datetime.fromisoformat(bekend_op)
     except ValueError:
         raise ValidationException(
             f"bekend_op is no moment: {bekend_op!r}",
             extra=[{"message": "not an ISO 8601 moment", "key": "bekend_op", "source": "query"}],
         ) from None
+    utc(moment, "bekend_op")  # a 400 for a moment outside the years in UTC
+    return moment
 
 
 class Subject:
@@ -74,6 +81,17 @@ def _as_of(request: Request[Any, Any, Any], peildatum: date | None, dag: int | N
     the date field; today without either."""
     if dag is not None and request.headers.get("hx-trigger") == "dag":
         return SLIDER_START + timedelta(days=dag)
+    if peildatum is not None and not FIRST_PEILDATUM <= peildatum <= LAST_PEILDATUM:
+        raise ValidationException(
+            f"peildatum {peildatum.isoformat()} lies outside the days this page can show",
+            extra=[
+                {
+                    "message": f"a day from {FIRST_PEILDATUM} to {LAST_PEILDATUM}",
+                    "key": "peildatum",
+                    "source": "query",
+                }
+            ],
+        )
     return peildatum or datetime.now(UTC).date()
 
 

@@ -58,7 +58,9 @@ def timeline(entries: list[HistoryEntry], today: date) -> Timeline | None:
     starts = [e.valid_from.value for e in dated if e.valid_from.value]
     ends = [e.valid_until.value for e in dated if e.valid_until.value]
     first = date(min(starts).year, 1, 1)
-    last = date(max([today, *starts, *ends]).year + 1, 1, 1)
+    # The right edge is the 1st of the year after the last date, or the last day dates hold.
+    latest = max([today, *starts, *ends])
+    last = date(latest.year + 1, 1, 1) if latest.year < date.max.year else date.max
     span_days = (last - first).days
     plot = WIDTH - LABEL_WIDTH - 10
 

@@ -34,6 +34,11 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 ARTEFACTS = Path(__file__).parent / "artefacts"
+# Every page records what its Content-Security-Policy refused (the script runs before the page's own).
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    `${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber} on `
+    + (e.target && e.target.outerHTML || '').slice(0, 200)));"""
 # What the accessibility check refuses: axe's two highest impacts (WCAG 2.1 A and AA rules).
 REFUSED_IMPACTS = ("serious", "critical")
 
@@ -119,6 +124,7 @@ def new_page(browser, service: Service, offsite: Offsite):  # type: ignore[no-un
             locale="nl-NL",
         )
         context.route("**/*", block_offsite)
+        context.add_init_script(CSP_WATCH)
         contexts.append(context)
         return context.new_page()
 
@@ -136,7 +142,8 @@ def sign_in(page, token: str) -> None:  # type: ignore[no-untyped-def]
 
 def accessibility_violations(page) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     """axe-core's serious and critical violations on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline script.
+    page.evaluate(AXE.read_text())
     found = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
             .map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -146,7 +153,10 @@ def accessibility_violations(page) -> list[dict[str, object]]:  # type: ignore[n
 
 
 def check_page(page, artefacts: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Keeps a screenshot of the page and asserts axe finds nothing serious or critical on it."""
+    """Keeps a screenshot of the page and asserts that the page broke none of its
+    Content-Security-Policy and that axe finds nothing serious or critical on it."""
     page.screenshot(path=str(artefacts / f"{name}.png"), full_page=True)
+    refused = page.evaluate("window.__cspViolations")
+    assert refused == [], f"{name}: the Content-Security-Policy refused {refused}"
     violations = accessibility_violations(page)
     assert violations == [], f"{name}: " + json.dumps(violations, indent=1, ensure_ascii=False)

@@ -202,3 +202,24 @@ def test_two_concurrent_conflicting_commands_one_succeeds_one_gets_409(
     conflict = next(a for a in answers if a.status_code == 409).json()
     assert conflict["current_version"] == version + 1
     assert conflict["type"].endswith("/version-conflict")
+
+
+def test_an_if_match_of_a_latin_1_digit_is_a_400_and_records_nothing(
+    service: Service, g7: str
+) -> None:
+    """A header's bytes are read as Latin-1, where 0xB2 is "²": str.isdigit took it and int() did not,
+    a 500 on every command route (the test client sends headers as UTF-8, so only a real server shows
+    it)."""
+    agreement = "g7-trekker-essentiele-functies"
+    before = events_recorded(service, agreement)
+    body = {
+        "agreement": agreement,
+        "authority": G7_AUTHORITY,
+        "milestone": {"date": {"value": "2026-07", "precision": "month"}, "what": "superscript"},
+    }
+    with service.client(g7) as client:
+        answer = client.post("/agreements/milestones", json=body, headers={"If-Match": b'"\xb2"'})
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["parameter"] == "If-Match"
+    assert events_recorded(service, agreement) == before != []

@@ -28,6 +28,10 @@ LAST_DAYS = {
     "2021-najaar": date(2021, 11, 30),
     "2021-winter": date(2022, 2, 28),
     "2022": date(2022, 12, 31),
+    # The last months dates hold (their end was once reckoned from 1 January 10000, and refused).
+    "9999-12": date(9999, 12, 31),
+    "9999-Q4": date(9999, 12, 31),
+    "9999-najaar": date(9999, 11, 30),
 }
 
 
@@ -49,6 +53,9 @@ def test_each_notation_keeps_its_precision() -> None:
         DeadlinePrecision.SEASON,
         DeadlinePrecision.SEASON,
         DeadlinePrecision.YEAR,
+        DeadlinePrecision.MONTH,
+        DeadlinePrecision.QUARTER,
+        DeadlinePrecision.SEASON,
     ]
     assert UNKNOWN_DEADLINE.precision is DeadlinePrecision.UNKNOWN
 
@@ -89,7 +96,9 @@ def test_a_deadline_is_overdue_from_the_day_after_its_last_day_on(day: date, for
     assert deadline.is_overdue_on(last + timedelta(days=1))
 
 
-@pytest.mark.parametrize("notation", ["2021-13", "2021-Q5", "2021-lente", "21", "2021-02-30", ""])
+@pytest.mark.parametrize(
+    "notation", ["2021-13", "2021-Q5", "2021-lente", "21", "2021-02-30", "", "9999-winter"]
+)
 def test_a_notation_that_names_no_period_is_refused(notation: str) -> None:
     with pytest.raises(InvalidValue, match="not a deadline"):
         Deadline(notation=notation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+import sqlalchemy.exc
 
 from api.commands import expected_version
 from services import commands as c
@@ -94,6 +95,31 @@ def test_the_same_idempotency_key_and_body_record_once(client, nmz) -> None:
     assert other_body.json()["type"].endswith("/idempotency-key-reused")
 
 
+def test_a_recorded_command_is_answered_201_when_its_answer_cannot_be_kept(
+    client, context, nmz, monkeypatch
+) -> None:
+    """The database did not answer when the answer was to be kept for the key, after the event was
+    stored: the caller was told 503 "retry with the same Idempotency-Key", and each such retry found
+    the key still in progress (409) for good; a new key would have recorded the command twice."""
+    keep = context.idempotency.complete
+
+    def database_away(*args, **kwargs):
+        monkeypatch.setattr(context.idempotency, "complete", keep)  # this once
+        raise sqlalchemy.exc.OperationalError("UPDATE api_idempotency", {}, Exception("locked"))
+
+    monkeypatch.setattr(context.idempotency, "complete", database_away)
+    before = context.app.recorder.max_notification_id()
+    headers = {**nmz, "Idempotency-Key": "kept-nowhere"}
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    assert answer.status_code == 201, answer.text
+    recorded = answer.json()["event_ids"]
+    assert recorded == [context.app.recorder.max_notification_id()] and recorded[0] > before
+    retry = client.post(TRANSFER, json=TRANSFER_BODY, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.json() == answer.json()
+    assert context.app.recorder.max_notification_id() == recorded[0]
+
+
 def test_a_failed_command_releases_its_idempotency_key(client, nmz) -> None:
     headers = {**nmz, "Idempotency-Key": "k"}
     # a municipality that is not registered: the domain refuses it (a region outside the
@@ -161,6 +187,37 @@ def test_if_match_must_be_a_version(client, nmz) -> None:
     answer = client.post(TRANSFER, json=TRANSFER_BODY, headers={**nmz, "If-Match": "yesterday"})
     assert answer.status_code == 400
     assert expected_version('W/"12"') == 12
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    [
+        b'"' + b"9" * 5000 + b'"',  # past int()'s 4,300 digits
+        b'"9223372036854775808"',  # past the largest version a log can hold
+    ],
+)
+def test_an_if_match_that_no_version_can_be_is_a_400_and_records_nothing(
+    client, context, nmz, if_match: bytes
+) -> None:
+    before = context.app.recorder.max_notification_id()
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers={**nmz, "If-Match": if_match})
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["parameter"] == "If-Match"
+    assert context.app.recorder.max_notification_id() == before
+
+
+def test_a_handover_in_the_last_month_of_the_last_year_is_recorded(client, context, nmz) -> None:
+    """December 9999's last day was reckoned as the day before 1 January 10000: a ValueError, a 500
+    for a date the API takes."""
+    handover = {"value": "9999-12", "precision": "month"}
+    answer = client.post(TRANSFER, json={**TRANSFER_BODY, "handover": handover}, headers=nmz)
+    assert answer.status_code == 201, answer.text
+    logged = client.get(
+        f"/events?after={answer.json()['event_ids'][0] - 1}&limit=1",
+        headers=bearer(context, Role.AUDITOR),
+    ).json()["events"][0]
+    assert logged["state"]["valid_from"] == {"value": "9999-12-01", "precision": "month"}
 
 
 def test_every_command_has_an_endpoint(client) -> None:

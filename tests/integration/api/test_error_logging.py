@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from litestar import get
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -51,6 +52,23 @@ def test_the_log_line_of_an_unexpected_error_carries_the_request_id_of_its_500(
     assert "a fault inside the service" in errors[0]["error"]
     access = [line for line in lines if line["logger"] == "regiekaart.access"]
     assert [(line["request_id"], line["status"]) for line in access] == [(request_id, 500)]
+
+
+@get("/misconfigured", sync_to_thread=True)
+def misconfigured() -> None:
+    raise ImproperlyConfiguredException("'user' is not defined in scope, install an AuthMiddleware")
+
+
+def test_a_500_raised_as_an_http_exception_is_logged_and_not_told(context: ApiContext) -> None:
+    """Litestar's own 500s (an ImproperlyConfiguredException) were answered with their words, about
+    the service's insides, and logged with no trace: answered and logged as any unexpected error."""
+    app = create_app(context)
+    app.register(misconfigured)
+    with TestClient(app) as client:
+        answer = client.get("/misconfigured", headers=bearer(context, Role.ADMIN))
+    assert answer.status_code == 500
+    assert answer.json()["detail"] == "the error was logged with this request's id"
+    assert "AuthMiddleware" not in answer.text
 
 
 def test_an_invalid_query_parameter_is_pointed_at_by_its_location_and_name(client, context) -> None:

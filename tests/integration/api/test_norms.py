@@ -184,3 +184,31 @@ def test_a_verdict_reaches_the_feed_of_the_region_assessed_only(client, context)
     }
     assert assessed == {"midden-limburg-west"}
     assert ("ComplianceAssessment.Annotated", "noord-limburg") not in types_and_subjects
+
+
+def test_norms_whose_codes_order_oddly_leave_the_list_readable(client, context) -> None:
+    """The list orders codes with their numbers as numbers; a code with "²" (a digit to str.isdigit,
+    not to int()), or one starting with a number beside codes starting with letters, made GET /norms
+    a 500 for every reader once an admin registered it."""
+    admin = bearer(context, Role.ADMIN)
+    body = {
+        "norm": "igj-2021-kwadraat",
+        "framework": "igj",
+        "code": "IGJ-2021²",
+        "theme": "Jeugdbescherming",
+        "title": "Een code met een superscript",
+        "authority": {
+            "kind": "external",
+            "external": "Inspectie Gezondheidszorg en Jeugd",
+            "decision_date": "2021-06-01",
+            "document": "Rapport Noord-Holland 2021",
+        },
+    }
+    assert client.post("/norms", json=body, headers=admin).status_code == 201
+    # A code that starts with a number: its number was compared with another code's letters.
+    numbered = {**body, "norm": "igj-2021-genummerd", "code": "1.2"}
+    assert client.post("/norms", json=numbered, headers=admin).status_code == 201
+    ProjectionRunner(context.app, context.engine).catch_up()
+    listed = client.get("/norms", headers=bearer(context, Role.AUDITOR))
+    assert listed.status_code == 200, listed.text
+    assert "igj-2021-kwadraat" in listed.text and "igj-2021-genummerd" in listed.text

@@ -112,3 +112,40 @@ def test_an_auditor_gets_no_decision_form(client: TestClient, context: ApiContex
     _sign_in(client, _token(context, Role.AUDITOR))
     assert client.get(FORM, params=PACTUM_IN_NMZ).status_code == 403
     assert "Overdracht accounthouderschap" not in client.get("/").text
+
+
+def test_a_version_that_no_version_can_be_is_refused_and_records_nothing(
+    client: TestClient, context: ApiContext
+) -> None:
+    """The form's hidden version is what the browser sends back: "²" passed str.isdigit and broke
+    int() (a 500), as did more digits than int() reads."""
+    _coordinator(client, context)
+    for version in ("\u00b2", "9" * 5000):
+        answer = client.post(
+            FORM,
+            data={**_open_form(client), **FILLED, "version": version},
+            headers={"Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 400, answer.text[:300]
+        assert "Overdracht accounthouderschap" in answer.text
+    assert _transfers(context) == []
+
+
+def test_after_a_transfer_the_map_opens_on_the_day_recorded_not_on_the_text_sent(
+    client: TestClient, context: ApiContext
+) -> None:
+    """The handover is read with its spaces trimmed; the map it leads to was given the text as sent,
+    and a transfer just recorded answered with the page "Deze vraag klopt niet" (400)."""
+    _coordinator(client, context)
+    answer = client.post(
+        FORM,
+        data={**_open_form(client), **FILLED, "handover": "2027-01-01 \r\n"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert len(_transfers(context)) == 1
+    location = answer.headers["location"]
+    assert location == "/kaart/organisatie/pactum?peildatum=2027-01-01&vastgelegd=overdracht"
+    shown = client.get(location, headers={"Accept": "text/html"})
+    assert shown.status_code == 200 and "De overdracht is vastgelegd" in shown.text
