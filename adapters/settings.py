@@ -83,8 +83,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             if raw:
                 values[field.name] = raw
         overrides = {k: v for k, v in overrides.items() if v is not None}
-        for url in (environ.get("REGIEKAART_NATS_URL", ""), str(overrides.get("nats_url", ""))):
-            server_urls(url)  # a URL no client could use is refused here, not on connecting
         if _has_password(str(overrides.get("nats_url", ""))):
             raise ValueError(
                 "a NATS URL given as an option must not carry a password (every user of the machine "
@@ -93,6 +91,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 "REGIEKAART_NATS_PASSWORD_FILE"
             )
         values.update(overrides)
+        # The URL used (an option's over the environment's); one no client could use is refused
+        # here, not on connecting.
+        server_urls(str(values.get("nats_url", "")))
         try:
             settings = msgspec.convert(values, cls, strict=False, dec_hook=_from_text)
         except msgspec.ValidationError as exc:

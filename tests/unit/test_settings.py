@@ -91,3 +91,9 @@ def test_a_refused_nats_url_is_shown_without_its_password():
 )
 def test_the_forms_of_nats_url_a_client_takes_are_kept(url: str):
     assert Settings.from_env({"REGIEKAART_NATS_URL": url}).nats_url == url
+
+
+def test_a_nats_url_option_replaces_the_environments_unchecked():
+    # The option's URL is the one used: the environment's, replaced, is not the user's mistake.
+    settings = Settings.from_env({"REGIEKAART_NATS_URL": "nats://h:bad"}, nats_url="nats://h:4222")
+    assert settings.nats_url == "nats://h:4222"
