@@ -97,3 +97,41 @@ def test_a_nats_url_option_replaces_the_environments_unchecked():
     # The option's URL is the one used: the environment's, replaced, is not the user's mistake.
     settings = Settings.from_env({"REGIEKAART_NATS_URL": "nats://h:bad"}, nats_url="nats://h:4222")
     assert settings.nats_url == "nats://h:4222"
+
+
+@pytest.mark.parametrize(
+    ("url", "parts_of_the_password"),
+    [
+        ("nats://reader:pass/word@h:4222", ("pass", "word")),
+        ("nats://reader:s3cr#et@h:4222", ("s3cr",)),
+        ("nats://reader:sec?ret@h:4222", ("sec",)),
+        ("nats://reader:xy://zw@h:4222", ("xy", "zw")),
+    ],
+)
+def test_no_part_of_a_refused_nats_urls_password_is_in_its_reason(
+    url: str, parts_of_the_password: tuple[str, ...]
+):
+    # A password with a "/", "#" or "?" ends the URL's host early: its first part was read as the
+    # port, and the reason quoted it ("Port could not be cast to integer value as 'pass'").
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env({"REGIEKAART_NATS_URL": url})
+    for part in parts_of_the_password:
+        assert part not in str(refused.value)
+
+
+def test_a_nats_url_without_scheme_is_read_as_nats_when_a_password_is_added():
+    # It was read as a scheme: "localhost://reader:pw@/4222", a URL no client could use.
+    settings = Settings.from_env(
+        {
+            "REGIEKAART_NATS_URL": "localhost:4222,nats://h2:4222",
+            "REGIEKAART_NATS_USER": "reader",
+            "REGIEKAART_NATS_PASSWORD": "pw",
+        }
+    )
+    assert settings.nats_url == "nats://reader:pw@localhost:4222,nats://reader:pw@h2:4222"
+
+
+def test_a_nats_url_without_scheme_carrying_a_password_is_refused_as_an_option():
+    # Read as the scheme "reader", it carried no password, and went onto the command line.
+    with pytest.raises(ValueError, match="must not carry a password"):
+        Settings.from_env({}, nats_url="reader:s3cret@h:4222")
