@@ -139,6 +139,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _NOT_IN_URL_CREDENTIALS = "@:/?#[],% \t\n"
+_NO_PORT = "its port is no number from 1 to 65535"
 # The schemes of the NATS clients (nats-py's and the region systems'); without one, nats://.
 _NATS_SCHEMES = ("nats", "tls", "ws", "wss")
 
@@ -150,11 +151,15 @@ def server_urls(url: str) -> list[str]:
     for server in servers:
         try:
             parts = urlsplit(server if "://" in server else f"nats://{server}")
-            parts.port  # noqa: B018 (raises ValueError for a port that is no number or too large)
+            port = parts.port  # raises ValueError for a port that is no number or too large
         except ValueError as error:
-            reason = str(error)
+            # Not the error's own words: they quote what they took for the port, which is the
+            # start of the password when that holds a "/", "#" or "?" (the URL's host ends there).
+            reason = "an IPv6 address without its ']'" if "IPv6" in str(error) else _NO_PORT
         else:
-            if parts.scheme not in _NATS_SCHEMES:
+            if port == 0:
+                reason = _NO_PORT
+            elif parts.scheme not in _NATS_SCHEMES:
                 reason = f"the scheme {parts.scheme!r} is not one of {', '.join(_NATS_SCHEMES)}"
             elif not parts.hostname:
                 reason = "no host"
@@ -180,7 +185,9 @@ def redacted(url: str) -> str:
 def _without_password(server: str) -> str:
     """One server's URL with its password replaced by ``***``; read without parsing the URL,
     which may be one that does not parse."""
-    scheme, separator, rest = server.rpartition("://")
+    scheme, separator, rest = server.partition("://")
+    if not separator or not scheme.isalnum():  # a "://" in the password, and no scheme before it
+        scheme, separator, rest = "", "", server
     credentials, at, host = rest.rpartition("@")
     if ":" not in credentials:
         return server

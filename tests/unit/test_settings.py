@@ -63,12 +63,13 @@ def test_a_nats_password_without_a_user_or_twice_is_a_readable_error():
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("nats://h:notaport", "'notaport'"),
-        ("nats://h:70000", "out of range"),
+        ("nats://h:notaport", "its port is no number"),
+        ("nats://h:70000", "its port is no number"),
+        ("nats://h:0", "its port is no number"),
         ("nats://[::1", "IPv6"),
         ("http://h:4222", "scheme 'http'"),
         ("nats://:4222", "no host"),
-        ("nats://good:4222,nats://bad:port", "'port'"),
+        ("nats://good:4222,nats://bad:port", "'nats://bad:port'"),
     ],
 )
 def test_a_nats_url_no_client_could_use_is_refused_with_its_reason(url: str, reason: str):
