@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import msgspec
 
@@ -125,7 +125,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                     "the NATS password is given twice: in the URL and in "
                     "REGIEKAART_NATS_PASSWORD(_FILE)"
                 )
-            parts = urlsplit(server)
+            parts = _split(server)
             user = parts.username or self.nats_user
             if not user:
                 raise ValueError(
@@ -150,7 +150,7 @@ def server_urls(url: str) -> list[str]:
     servers = [server.strip() for server in url.split(",") if server.strip()]
     for server in servers:
         try:
-            parts = urlsplit(server if "://" in server else f"nats://{server}")
+            parts = _split(server)
             port = parts.port  # raises ValueError for a port that is no number or too large
         except ValueError as error:
             # Not the error's own words: they quote what they took for the port, which is the
@@ -172,9 +172,15 @@ def server_urls(url: str) -> list[str]:
     return servers
 
 
+def _split(server: str) -> SplitResult:
+    """One server's URL in its parts; without a scheme it is nats:// (as the clients read it), not
+    a URL whose scheme is its host ("localhost:4222") or its user ("reader:pw@host")."""
+    return urlsplit(server if "://" in server else f"nats://{server}")
+
+
 def _has_password(url: str) -> bool:
     """Whether a NATS URL (or a cluster's comma-separated URLs) carries a password."""
-    return any(urlsplit(server).password is not None for server in server_urls(url))
+    return any(_split(server).password is not None for server in server_urls(url))
 
 
 def redacted(url: str) -> str:
