@@ -136,3 +136,12 @@ def test_a_nats_url_without_scheme_carrying_a_password_is_refused_as_an_option()
     # Read as the scheme "reader", it carried no password, and went onto the command line.
     with pytest.raises(ValueError, match="must not carry a password"):
         Settings.from_env({}, nats_url="reader:s3cret@h:4222")
+
+
+def test_a_cluster_of_websocket_and_plain_nats_servers_is_refused():
+    # nats-py refuses to mix them ("mixing of websocket and non websocket URLs is not allowed"),
+    # on connecting only.
+    with pytest.raises(ValueError, match="is not a NATS cluster's URL"):
+        Settings.from_env({"REGIEKAART_NATS_URL": "nats://a:4222,ws://b:8080"})
+    for cluster in ("nats://a:4222,tls://b:4443", "ws://a:8080,wss://b:443"):
+        assert Settings.from_env({"REGIEKAART_NATS_URL": cluster}).nats_url == cluster
