@@ -142,6 +142,7 @@ _NOT_IN_URL_CREDENTIALS = "@:/?#[],% \t\n"
 _NO_PORT = "its port is no number from 1 to 65535"
 # The schemes of the NATS clients (nats-py's and the region systems'); without one, nats://.
 _NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+_WEBSOCKET_SCHEMES = ("ws", "wss")
 
 
 def server_urls(url: str) -> list[str]:
@@ -168,6 +169,12 @@ def server_urls(url: str) -> list[str]:
         raise ValueError(
             f"the NATS URL {_without_password(server)!r} is not a NATS server's URL: {reason} "
             "(a server is nats://host:4222; a cluster's nodes are given comma-separated)"
+        )
+    # nats-py refuses a cluster of both kinds, on connecting; so would a client failing over.
+    if len({_split(server).scheme in _WEBSOCKET_SCHEMES for server in servers}) > 1:
+        raise ValueError(
+            f"the NATS URL {redacted(url)!r} is not a NATS cluster's URL: it mixes websocket "
+            "servers (ws, wss) with plain ones (nats, tls)"
         )
     return servers
 
