@@ -145,3 +145,12 @@ def test_a_cluster_of_websocket_and_plain_nats_servers_is_refused():
         Settings.from_env({"REGIEKAART_NATS_URL": "nats://a:4222,ws://b:8080"})
     for cluster in ("nats://a:4222,tls://b:4443", "ws://a:8080,wss://b:443"):
         assert Settings.from_env({"REGIEKAART_NATS_URL": cluster}).nats_url == cluster
+
+
+@pytest.mark.parametrize("url", ["nats://reader:pw@ho st:4222", "nats://h\tx:4222"])
+def test_a_nats_url_holding_a_blank_is_refused(url: str):
+    # No host's name holds one: a space passed, and was looked up in vain on every connection
+    # attempt; a tab was dropped unsaid by urlsplit (and nats-py), the host read as "hx".
+    with pytest.raises(ValueError, match="a blank") as refused:
+        Settings.from_env({"REGIEKAART_NATS_URL": url})
+    assert "pw" not in str(refused.value)
