@@ -158,7 +158,10 @@ def server_urls(url: str) -> list[str]:
             # start of the password when that holds a "/", "#" or "?" (the URL's host ends there).
             reason = "an IPv6 address without its ']'" if "IPv6" in str(error) else _NO_PORT
         else:
-            if port == 0:
+            # urlsplit (and nats-py) drop a tab or line break unsaid, and no host's name has a space.
+            if any(character.isspace() for character in server):
+                reason = "it holds a blank (a space, a tab or a line break)"
+            elif port == 0:
                 reason = _NO_PORT
             elif parts.scheme not in _NATS_SCHEMES:
                 reason = f"the scheme {parts.scheme!r} is not one of {', '.join(_NATS_SCHEMES)}"
