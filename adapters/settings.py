@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import msgspec
 
@@ -125,7 +125,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                     "the NATS password is given twice: in the URL and in "
                     "REGIEKAART_NATS_PASSWORD(_FILE)"
                 )
-            parts = urlsplit(server)
+            parts = _split(server)
             user = parts.username or self.nats_user
             if not user:
                 raise ValueError(
@@ -139,8 +139,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _NOT_IN_URL_CREDENTIALS = "@:/?#[],% \t\n"
+_NO_PORT = "its port is no number from 1 to 65535"
 # The schemes of the NATS clients (nats-py's and the region systems'); without one, nats://.
 _NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+_WEBSOCKET_SCHEMES = ("ws", "wss")
 
 
 def server_urls(url: str) -> list[str]:
@@ -149,12 +151,19 @@ def server_urls(url: str) -> list[str]:
     servers = [server.strip() for server in url.split(",") if server.strip()]
     for server in servers:
         try:
-            parts = urlsplit(server if "://" in server else f"nats://{server}")
-            parts.port  # noqa: B018 (raises ValueError for a port that is no number or too large)
+            parts = _split(server)
+            port = parts.port  # raises ValueError for a port that is no number or too large
         except ValueError as error:
-            reason = str(error)
+            # Not the error's own words: they quote what they took for the port, which is the
+            # start of the password when that holds a "/", "#" or "?" (the URL's host ends there).
+            reason = "an IPv6 address without its ']'" if "IPv6" in str(error) else _NO_PORT
         else:
-            if parts.scheme not in _NATS_SCHEMES:
+            # urlsplit (and nats-py) drop a tab or line break unsaid, and no host's name has a space.
+            if any(character.isspace() for character in server):
+                reason = "it holds a blank (a space, a tab or a line break)"
+            elif port == 0:
+                reason = _NO_PORT
+            elif parts.scheme not in _NATS_SCHEMES:
                 reason = f"the scheme {parts.scheme!r} is not one of {', '.join(_NATS_SCHEMES)}"
             elif not parts.hostname:
                 reason = "no host"
@@ -164,12 +173,24 @@ def server_urls(url: str) -> list[str]:
             f"the NATS URL {_without_password(server)!r} is not a NATS server's URL: {reason} "
             "(a server is nats://host:4222; a cluster's nodes are given comma-separated)"
         )
+    # nats-py refuses a cluster of both kinds, on connecting; so would a client failing over.
+    if len({_split(server).scheme in _WEBSOCKET_SCHEMES for server in servers}) > 1:
+        raise ValueError(
+            f"the NATS URL {redacted(url)!r} is not a NATS cluster's URL: it mixes websocket "
+            "servers (ws, wss) with plain ones (nats, tls)"
+        )
     return servers
+
+
+def _split(server: str) -> SplitResult:
+    """One server's URL in its parts; without a scheme it is nats:// (as the clients read it), not
+    a URL whose scheme is its host ("localhost:4222") or its user ("reader:pw@host")."""
+    return urlsplit(server if "://" in server else f"nats://{server}")
 
 
 def _has_password(url: str) -> bool:
     """Whether a NATS URL (or a cluster's comma-separated URLs) carries a password."""
-    return any(urlsplit(server).password is not None for server in server_urls(url))
+    return any(_split(server).password is not None for server in server_urls(url))
 
 
 def redacted(url: str) -> str:
@@ -180,7 +201,9 @@ def redacted(url: str) -> str:
 def _without_password(server: str) -> str:
     """One server's URL with its password replaced by ``***``; read without parsing the URL,
     which may be one that does not parse."""
-    scheme, separator, rest = server.rpartition("://")
+    scheme, separator, rest = server.partition("://")
+    if not separator or not scheme.isalnum():  # a "://" in the password, and no scheme before it
+        scheme, separator, rest = "", "", server
     credentials, at, host = rest.rpartition("@")
     if ":" not in credentials:
         return server

@@ -42,6 +42,9 @@ class Recorded(msgspec.Struct, frozen=True, kw_only=True):
     replayed: bool
 
 
+RETRY_AFTER_MAX_SECONDS = 3600.0
+
+
 class Backoff(msgspec.Struct, frozen=True, kw_only=True):
     """How often and how patiently to retry: ``attempts`` in all, waiting ``first_seconds`` and then
     twice as long each time, at most ``max_seconds``."""
@@ -52,8 +55,11 @@ class Backoff(msgspec.Struct, frozen=True, kw_only=True):
 
     def pause(self, attempt: int, retry_after: str | None) -> float:
         pause = min(self.first_seconds * 2**attempt, self.max_seconds)
-        if retry_after is not None and retry_after.isdigit():
-            pause = max(pause, float(retry_after))
+        # HTTP's digits are ASCII: str.isdigit alone takes "²" (a header's byte 0xB2), which
+        # float() refuses. Longer than an hour is waited as an hour: a longer wait than the
+        # platform can time is an OverflowError, and a service that asked for it is asked again.
+        if retry_after is not None and retry_after.isascii() and retry_after.isdigit():
+            pause = max(pause, min(float(retry_after), RETRY_AFTER_MAX_SECONDS))
         return pause
 
 
