@@ -6,58 +6,30 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from uuid import UUID
 
-import msgspec
-from eventsourcing.persistence import OperationalError, PersistenceError
+from eventsourcing.persistence import OperationalError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.nats.read_model_signal import read_model_signal
 from adapters.nats.recorders import AttemptedSave, JetStreamRecorder, PublishOutcomeUnknown
-from api.idempotency import IdempotencyStore, StoredResponse, UnknownOutcome
+from api.idempotency import IdempotencyStore, StoredResponse
+from api.keyed_runs import KeyedRun, accepted
 from api.maps import MapCache, PositionWatch
-from api.schemas import CommandAccepted
 from api.security import TokenCache
 from api.tokens import TokenStore
 from domain.events import AGGREGATE_BY_KIND
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.region_index import RegionEventIndex
 from services import commands as c
-from services.application import AttemptOvertaken, GovernanceApplication, Recorded
+from services.application import GovernanceApplication, Recorded
 from services.authorisation import Principal, authorise_command
 
 log = logging.getLogger("regiekaart.api")
-_encoder = msgspec.json.Encoder()
 EVENT_STORE_PATIENCE_SECONDS = 20.0
 _RETRY_PAUSE_SECONDS = 0.25
-
-
-class _UnknownWrite(msgspec.Struct, frozen=True):
-    """A command whose write got no answer, kept with its idempotency key until a retry finds out;
-    with the writes of its earlier attempts that got none either (a retry's own write may go
-    unanswered too, and any of them may be committed late: at most one can, as each started from
-    the same version, or from a later one once the others could no longer be stored)."""
-
-    command: str
-    attempted: tuple[AttemptedSave, ...]
-    earlier: tuple[tuple[AttemptedSave, ...], ...] = ()
-
-    def then(self, attempted: tuple[AttemptedSave, ...]) -> _UnknownWrite:
-        """This command's next write, of unknown outcome too, with the ones before it."""
-        return _UnknownWrite(self.command, attempted, (*self.earlier, self.attempted))
-
-
-_unknown_write = msgspec.json.Decoder(_UnknownWrite)
-
-
-def _accepted(
-    command: str, aggregate_id: UUID, version: int, ids: tuple[int, ...]
-) -> StoredResponse:
-    accepted = CommandAccepted(
-        command=command, aggregate_id=aggregate_id, version=version, event_ids=ids
-    )
-    return StoredResponse(201, _encoder.encode(accepted))
 
 
 def event_store_connected(app: GovernanceApplication) -> bool:
@@ -76,7 +48,9 @@ class ApiContext:
         self.map_cache = MapCache(self.position_watch)
         self.tokens = TokenStore(engine)
         self.token_cache = TokenCache(self.tokens)
-        self.idempotency = IdempotencyStore(engine)
+        # A claim on a key lapses only where each write is announced before it is sent.
+        announced = isinstance(app.recorder, JetStreamRecorder)
+        self.idempotency = IdempotencyStore(engine, lease_seconds=30.0 if announced else None)
         self.region_index = RegionEventIndex(app)
         # Subjects (kind, slug) found in the log by a map read that waits for a position. Nothing is
         # ever removed from the log, so one found stays found, and the next such read of its map does
@@ -108,60 +82,58 @@ class ApiContext:
     ) -> tuple[StoredResponse, bool]:
         """Runs ``command`` for ``principal``; the response and whether it replays an earlier one.
         Blocking: call it from a worker thread."""
-        taken_over: _UnknownWrite | None = None
-        if idempotency_key is not None:
-            stored, taken_over = self._claim(principal.token_id, idempotency_key, request_sha256)
-            if stored is not None:
-                return stored, True
+        if idempotency_key is None:
+            recorded = self._record(principal, command, expected_version)
+            return self._accepted(command, recorded), False
+        keyed = KeyedRun(
+            self.idempotency,
+            self.app.recorder,
+            principal.token_id,
+            idempotency_key,
+            type(command).__name__,
+        )
+        stored = keyed.claim(request_sha256)
+        if stored is not None:
+            return stored, True
         try:
-            if taken_over is None:
-                recorded = self._record(principal, command, expected_version)
-            else:
-                rerun = self._rerun(
-                    principal, command, expected_version, idempotency_key, taken_over
-                )
-                if isinstance(rerun, StoredResponse):
-                    return rerun, True
-                recorded = rerun
+            recorded = keyed.run(
+                lambda **how: self._record(principal, command, expected_version, **how)
+            )
         except PublishOutcomeUnknown as unknown:
-            if idempotency_key is not None:
-                attempt = (
-                    _UnknownWrite(type(command).__name__, unknown.attempted)
-                    if taken_over is None
-                    else taken_over.then(unknown.attempted)
-                )
-                self.idempotency.leave_unknown(
-                    principal.token_id, idempotency_key, _encoder.encode(attempt)
-                )
+            keyed.leave_unknown(unknown.attempted)
             raise
         except Exception:
-            if idempotency_key is not None:
-                # The first attempt's write, not in the log when looked up, may have been stored
-                # since (a replica committing it late): then this run was refused for it.
-                late = self._late_answer(principal.token_id, idempotency_key, taken_over)
-                if late is not None:
-                    return late, True
-                self.idempotency.release(principal.token_id, idempotency_key)
+            # The first attempt's write, not in the log when looked up, may have been stored
+            # since (a replica committing it late): then this run was refused for it.
+            late = keyed.late_answer()
+            if late is not None:
+                return late, True
+            keyed.release()
             raise
         except BaseException:
-            if idempotency_key is not None:
-                self.idempotency.release(principal.token_id, idempotency_key)
+            keyed.release()
             raise
-        response = _accepted(
+        if isinstance(recorded, StoredResponse):
+            return recorded, True
+        response = self._accepted(command, recorded)
+        self._keep_answer(principal.token_id, idempotency_key, response)
+        return response, False
+
+    @staticmethod
+    def _accepted(command: c.Command, recorded: Recorded) -> StoredResponse:
+        return accepted(
             type(command).__name__,
             recorded.aggregate_id,
             recorded.version,
             recorded.notification_ids,
         )
-        if idempotency_key is not None:
-            self._keep_answer(principal.token_id, idempotency_key, response)
-        return response, False
 
     def _keep_answer(self, token_id: str, key: str, response: StoredResponse) -> None:
         """Keeps a recorded command's answer for its key, trying a database that does not answer
         again for up to ``EVENT_STORE_PATIENCE_SECONDS``. The command is recorded whatever happens
         here, so the caller is answered 201 even then (logged): told otherwise, it would retry with
-        the key, still in progress for good, or with a new one and record the command twice."""
+        a new key and record the command twice. A retry with the same key finds the write in the log
+        once the claim's lease has run out."""
         deadline = time.monotonic() + EVENT_STORE_PATIENCE_SECONDS
         while True:
             try:
@@ -171,83 +143,12 @@ class ApiContext:
                 if time.monotonic() > deadline:
                     log.exception(
                         "a recorded command's answer could not be kept for its Idempotency-Key "
-                        "%r: a retry with that key is answered 409 (in progress)",
+                        "%r: a retry with that key finds it in the log once the key's lease has "
+                        "run out",
                         key,
                     )
                     return
                 time.sleep(_RETRY_PAUSE_SECONDS)
-
-    def _claim(
-        self, token_id: str, key: str, request_sha256: str
-    ) -> tuple[StoredResponse | None, _UnknownWrite | None]:
-        """The answer this request gets, or None if it owns the key and runs the command; then also
-        the first attempt's write if that got no answer and was not in the log. Such a write is
-        looked up in the log: if stored, the answer is the one it would have had."""
-        while True:
-            claimed = self.idempotency.claim(token_id, key, request_sha256)
-            if not isinstance(claimed, UnknownOutcome):
-                return claimed, None
-            write = _unknown_write.decode(claimed.attempt)
-            stored = self._stored_answer(write)
-            if stored is not None:
-                self.idempotency.complete(token_id, key, stored)
-                return stored, None
-            if self.idempotency.take_over(token_id, key):
-                return None, write
-            # Another retry found the same and runs the command: wait for its answer, as for any.
-
-    def _rerun(
-        self,
-        principal: Principal,
-        command: c.Command,
-        expected_version: int | None,
-        key: str,
-        taken_over: _UnknownWrite,
-    ) -> Recorded | StoredResponse:
-        """Runs again a command whose first write's outcome was unknown and which was not in the log
-        when looked for, saving from the version that write started at. If the aggregate moved on
-        since, the write is looked for once more: found (a replica committed it late), its answer;
-        not found, another write took its version, so it can never be stored, and the command runs
-        as any other."""
-        first = taken_over.attempted[0]
-        started_at = (UUID(first.originator_id), first.version - first.events)
-        try:
-            return self._record(principal, command, expected_version, started_at)
-        except AttemptOvertaken:
-            late = self._late_answer(principal.token_id, key, taken_over)
-            if late is not None:
-                return late
-        return self._record(principal, command, expected_version)
-
-    def _late_answer(
-        self, token_id: str, key: str, taken_over: _UnknownWrite | None
-    ) -> StoredResponse | None:
-        """The first attempt's answer if its write is in the log after all (then kept for the key);
-        None if there was no such attempt or it is not. If the log cannot say, the key is left with
-        the write's outcome unknown again, for the next retry, and the error stands."""
-        if taken_over is None:
-            return None
-        try:
-            late = self._stored_answer(taken_over)
-        except PersistenceError:
-            self.idempotency.leave_unknown(token_id, key, _encoder.encode(taken_over))
-            raise
-        if late is not None:
-            self.idempotency.complete(token_id, key, late)
-        return late
-
-    def _stored_answer(self, write: _UnknownWrite) -> StoredResponse | None:
-        """The answer of a write that got no answer, or of an earlier attempt's, if it is in the log
-        (the first aggregate of the save is the command's, as ``handle`` answers); None if none is."""
-        recorder = self.app.recorder
-        if not isinstance(recorder, JetStreamRecorder):  # only its writes can end unknown
-            raise TypeError(f"a write of unknown outcome, but the log is {recorder!r}")
-        for attempted in (write.attempted, *write.earlier):
-            ids = recorder.stored_ids(attempted)
-            if ids is not None:
-                first = attempted[0]
-                return _accepted(write.command, UUID(first.originator_id), first.version, ids)
-        return None
 
     def _record(
         self,
@@ -255,6 +156,7 @@ class ApiContext:
         command: c.Command,
         expected_version: int | None,
         starting_at: tuple[UUID, int] | None = None,
+        before_write: Callable[[tuple[AttemptedSave, ...]], None] | None = None,
     ) -> Recorded:
         """Authorises and records ``command``. While the event store does not answer and nothing was
         written (a cluster electing a new stream leader after losing one takes 4 to 9 s), the command
@@ -269,7 +171,10 @@ class ApiContext:
             try:
                 authorise_command(principal, command, self.app)
                 return self.app.handle(
-                    command, expected_version=expected_version, starting_at=starting_at
+                    command,
+                    expected_version=expected_version,
+                    starting_at=starting_at,
+                    before_write=before_write,
                 )
             except OperationalError:
                 if time.monotonic() > deadline:

@@ -90,6 +90,9 @@ class _Recording:
     # the first attempt's did. From a later version it would be recorded beside that write, should a
     # replica have committed it after the retry looked for it.
     starting_at: tuple[UUID, int] | None = None
+    # Called with what each write of the command is about to store, before it is sent (the API
+    # writes it down beside the command's Idempotency-Key); it may refuse the write by raising.
+    before_write: Callable[[Any], None] | None = None
     # The kind of aggregate the command changes when it exists already (see _TARGETS): the one whose
     # version ``expected_version`` names, checked as soon as it is loaded, before any domain rule runs.
     target: type[Aggregate] | None = None
@@ -176,14 +179,17 @@ class GovernanceApplication(
         *,
         expected_version: int | None = None,
         starting_at: tuple[UUID, int] | None = None,
+        before_write: Callable[[Any], None] | None = None,
     ) -> Recorded:
         """Run any command (the API and the importer use this). With ``expected_version``, the command's
         first aggregate must be at that version, else VersionConflict; so must it be if another command
         saves it concurrently. With ``starting_at`` (a retry of a write whose outcome was unknown), its
-        first save must be of that aggregate from that version, else AttemptOvertaken."""
+        first save must be of that aggregate from that version, else AttemptOvertaken. A recorder that
+        can lose a write's answer calls ``before_write`` with what each write attempts, before sending
+        it (see ``_Recording``)."""
         handler = COMMAND_HANDLERS[type(command)]
         command = checked(command, self)
-        with self._recording(expected_version, starting_at) as recording:
+        with self._recording(expected_version, starting_at, before_write) as recording:
             recording.target = _TARGETS.get(type(command))
             aggregate_id = handler(self, command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
@@ -194,9 +200,14 @@ class GovernanceApplication(
 
     @contextmanager
     def _recording(
-        self, expected_version: int | None, starting_at: tuple[UUID, int] | None
+        self,
+        expected_version: int | None,
+        starting_at: tuple[UUID, int] | None,
+        before_write: Callable[[Any], None] | None,
     ) -> Iterator[_Recording]:
-        recording = _Recording(expected_version=expected_version, starting_at=starting_at)
+        recording = _Recording(
+            expected_version=expected_version, starting_at=starting_at, before_write=before_write
+        )
         token = _current.set(recording)
         try:
             yield recording
@@ -216,6 +227,8 @@ class GovernanceApplication(
         starting_at = recording.starting_at
         if starting_at is not None and starting_at != (first.id, stored_version):
             raise AttemptOvertaken(f"{first.id} from version {stored_version}, not {starting_at}")
+        if recording.before_write is not None:
+            kwargs["before_write"] = recording.before_write
         try:
             recordings = super().save(*objs, **kwargs)
         except IntegrityError:

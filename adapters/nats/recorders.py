@@ -458,11 +458,18 @@ class NatsAggregateRecorder(JetStreamRecorder, AggregateRecorder):
             return []
 
         tracking: Tracking | None = kwargs.get("tracking")
+        # Told what a write attempts before it is sent, to find it in the log should its sender die
+        # before the answer (or the answer never come); it may refuse the write by raising.
+        before_write: Callable[[tuple[AttemptedSave, ...]], None] | None = kwargs.get(
+            "before_write"
+        )
 
         def attempt(look_up: bool) -> list[int]:
             messages = self._prepare(stored_events, look_up=look_up)
             if tracking is not None:
                 messages.append(self._run(self._tracking_message(tracking)))
+            if before_write is not None:
+                before_write(_attempted(messages))
             sequences = self._publish(messages)
             notification_ids = [0] * len(stored_events)
             for sequence, message in zip(sequences, messages, strict=True):

@@ -15,7 +15,8 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.sql import create_engine, migrate
 from api.app import create_app
-from api.context import ApiContext, _unknown_write
+from api.context import ApiContext
+from api.keyed_runs import unknown_write
 from domain.compliance import ComplianceAssessment, NormFramework, Verdict
 from domain.registry import Municipality
 from domain.values import PartialDate, SubjectKind, SubjectRef
@@ -291,6 +292,6 @@ def test_a_write_kept_before_earlier_attempts_were_kept_still_reads():
         b'{"command":"RegisterMunicipality","attempted":'
         b'[["3c1e2a55-6f7b-4c1d-9a4e-2b8f6d0c1e3a","R.e.3c1e",1,1,"ab"]]}'
     )
-    write = _unknown_write.decode(kept)
+    write = unknown_write.decode(kept)
     assert (write.command, write.earlier) == ("RegisterMunicipality", ())
     assert write.attempted[0].version == 1
