@@ -16,6 +16,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 
+from api.security import answered_by_litestar
 from services.authorisation import (
     Principal,
     Role,
@@ -30,10 +31,10 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """A CORS preflight: the bearer middleware and the pages' session let it through without a
-    principal (``api.security``), and Litestar answers it with the allowed methods, running no
-    handler: a guard a controller sets (so on its OPTIONS route too) has nothing to check."""
-    return connection.scope.get("method") == "OPTIONS"
+    """A CORS preflight that Litestar answers, running no handler: the bearer middleware and the
+    pages' session let it through without a principal, and a guard a controller sets (so on that
+    OPTIONS route too) has nothing to check."""
+    return answered_by_litestar(connection.scope)
 
 
 def roles(*allowed: Role) -> Guard:

@@ -13,6 +13,7 @@ import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi.spec import Operation
+from litestar.routes.http import HTTPRoute
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.tokens import TokenStore
@@ -62,10 +63,28 @@ class TokenCache:
         self._known.clear()
 
 
+# The code of the handler Litestar makes for a route's OPTIONS when no handler of ours takes them:
+# every such handler is a closure of this one function (``self`` is read only when one answers).
+_LITESTAR_OPTIONS_CODE = HTTPRoute.create_options_handler(None, "/").fn.__code__  # type: ignore[arg-type]
+
+
+def answered_by_litestar(scope: Scope) -> bool:
+    """An OPTIONS request (a CORS preflight) that Litestar answers itself, with the route's allowed
+    methods, running no handler of ours: it needs no principal and passes the guards. An OPTIONS
+    handler of our own is authenticated and guarded like any other route."""
+    handler = scope.get("route_handler")
+    return (
+        scope.get("method") == "OPTIONS"
+        and handler is not None
+        and getattr(handler.fn, "__code__", None) is _LITESTAR_OPTIONS_CODE
+    )
+
+
 class BearerTokenAuthentication:
     """Sets ``scope["user"]`` to the principal of the request's bearer token, on every route but the
     public ones (their paths match ``public``, or their handler's opt says ``exclude_from_auth``) and
-    but a CORS preflight (OPTIONS); refuses the request (401) without a known token.
+    but an OPTIONS request Litestar answers itself (``answered_by_litestar``); refuses the request
+    (401) without a known token.
 
     A plain ASGI middleware reading the raw headers: Litestar's authentication middleware built a
     connection object and parsed every header for it, on each request of a hot route."""
@@ -88,7 +107,7 @@ class BearerTokenAuthentication:
         return (
             self.public.match(scope["path"]) is not None
             or scope["type"] not in ("http", "websocket")
-            or scope.get("method") == "OPTIONS"
+            or answered_by_litestar(scope)
             or (handler is not None and bool(handler.opt.get("exclude_from_auth")))
         )
 
