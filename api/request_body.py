@@ -2,13 +2,17 @@
 
 A body that is too large is refused (413) from its ``Content-Length`` before it is read, or as soon
 as more than the limit has arrived; a body sent as anything but ``application/json`` gets 415; one
-that is not UTF-8, or whose arrays and objects nest deeper than any command needs, gets 400.
-Refusing here keeps those bodies away from the JSON decoder, whose recursion on deep nesting was a
-500, and from the event store, where an oversized command would no longer fit one message.
+that is not UTF-8, whose arrays and objects nest deeper than any command needs, or that names a
+field twice in one object, gets 400. Refusing here keeps those bodies away from the JSON decoder,
+whose recursion on deep nesting was a 500, and from the event store, where an oversized command
+would no longer fit one message. A field named twice has no one meaning (the decoder would take the
+last, another reader of the same body, a proxy's or an auditor's, may take the first), so no such
+body is taken for a decision.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from litestar.exceptions import ClientException, HTTPException
@@ -26,6 +30,8 @@ _JSON_MEDIA_TYPE = "application/json"
 # Strings are skipped when counting depth: a bracket inside a string nests nothing.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+# How much of a field's name a refusal quotes.
+_NAME_SHOWN = 60
 
 
 class BodyTooLarge(HTTPException):
@@ -73,10 +79,23 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+class _FieldNamedTwice(Exception):
+    pass
+
+
+def _fields_named_once(pairs: list[tuple[str, object]]) -> None:
+    names: set[str] = set()
+    for name, _ in pairs:
+        if name in names:
+            raise _FieldNamedTwice(name)
+        names.add(name)
+
+
 def check_body(body: bytes) -> None:
-    """Raises a 400 unless ``body`` is UTF-8 and nests at most MAX_JSON_DEPTH levels."""
+    """Raises a 400 unless ``body`` is UTF-8, nests at most MAX_JSON_DEPTH levels and names no field
+    twice in one object. Whether it is JSON at all is the decoder's to say, with its own words."""
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ClientException(
             f"the request body is not UTF-8: byte {exc.start} cannot be decoded"
@@ -87,6 +106,18 @@ def check_body(body: bytes) -> None:
         raise ClientException(
             f"the request body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels"
         )
+    if body.count(b'"') >= 4:  # fewer quotes: not two names
+        try:
+            json.loads(text, object_pairs_hook=_fields_named_once)
+        except _FieldNamedTwice as twice:
+            name = str(twice)
+            shown = name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + "…"
+            raise ClientException(
+                f"the request body names the field {shown!r} twice in one object; "
+                "name each field once"
+            ) from None
+        except ValueError:
+            pass  # not JSON: the decoder refuses it, naming what is wrong
 
 
 class RequestBodyGate:

@@ -118,3 +118,52 @@ def test_a_huge_unknown_field_name_is_not_echoed_whole(client, context, admin) -
     [error] = problem["errors"]
     assert error["pointer"].startswith("#/xxxx") and error["pointer"].endswith("…")
     assert len(json.dumps(problem)) < 5_000
+
+
+@pytest.mark.parametrize(
+    "content, named",
+    [
+        # The organisation named twice: the decoder would have recorded the transfer for the last.
+        (
+            json.dumps(TRANSFER_BODY).replace(
+                '"organisation": "pactum"', '"organisation": "pactum", "organisation": "andere"'
+            ),
+            "organisation",
+        ),
+        # Inside the authority: which document decided it?
+        (
+            json.dumps(TRANSFER_BODY).replace(
+                '"document": "Besluitenlijst NMZ 2026-11"',
+                '"document": "Besluitenlijst NMZ 2026-11", "document": "Iets anders"',
+            ),
+            "document",
+        ),
+        # The same name written two ways is one name.
+        (
+            json.dumps(TRANSFER_BODY).replace(
+                '"holder_region": "noord-limburg"',
+                '"holder_region": "noord-limburg", "holder_\\u0072egion": "zuid-limburg"',
+            ),
+            "holder_region",
+        ),
+    ],
+)
+def test_a_field_named_twice_in_one_object_is_a_400(client, context, admin, content, named):
+    problem = _refused(client, context, admin, content.encode(), JSON)
+    assert problem["status"] == 400
+    assert f"names the field {named!r} twice" in problem["detail"]
+
+
+def test_a_long_field_name_named_twice_is_not_echoed_whole(client, context, admin) -> None:
+    name = "x" * 5_000
+    content = json.dumps(TRANSFER_BODY)[:-1] + f', "{name}": 1, "{name}": 2}}'
+    problem = _refused(client, context, admin, content.encode(), JSON)
+    assert problem["status"] == 400
+    assert "x" * 60 + "…" in problem["detail"] and len(problem["detail"]) < 200
+
+
+def test_the_same_name_in_different_objects_is_accepted(client, admin) -> None:
+    """Names repeat across objects (the handover's and the authority's decision date both have a
+    "value"): only one object naming a field twice is refused."""
+    answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=admin)
+    assert answer.status_code == 201, answer.text
