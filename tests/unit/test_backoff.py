@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from regiekaart_client import Backoff
@@ -10,7 +12,9 @@ from regiekaart_client import Backoff
 BACKOFF = Backoff(first_seconds=0.2, max_seconds=5.0)
 
 
-@pytest.mark.parametrize("retry_after", ["²", "١٢", "-5", "5, 5", "Wed, 21 Oct 2015 07:28:00 GMT"])
+@pytest.mark.parametrize(
+    "retry_after", ["²", "١٢", "-5", "5, 5", "Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 99 Oct 2015"]
+)
 def test_a_retry_after_that_is_no_count_of_seconds_leaves_the_clients_own_pause(retry_after: str):
     # "²" (a header's byte 0xB2, read as Latin-1) passed str.isdigit and float() refused it: the
     # feed follower and every retried request ended with a ValueError. HTTP's digits are ASCII.
@@ -28,3 +32,11 @@ def test_a_retry_after_longer_than_any_wait_is_a_wait_that_can_be_waited(retry_a
 
 def test_a_retry_after_in_seconds_is_honoured():
     assert BACKOFF.pause(0, "12") == 12.0
+
+
+def test_a_retry_after_as_an_http_date_is_honoured():
+    """HTTP allows a date instead of seconds: the client waits until then (a date past is no wait
+    of the service's: the client's own pause, as the 2015 date above)."""
+    then = datetime.now(UTC) + timedelta(seconds=30)
+    pause = BACKOFF.pause(0, format_datetime(then, usegmt=True))
+    assert 28.0 <= pause <= 30.0

@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -55,12 +56,27 @@ class Backoff(msgspec.Struct, frozen=True, kw_only=True):
 
     def pause(self, attempt: int, retry_after: str | None) -> float:
         pause = min(self.first_seconds * 2**attempt, self.max_seconds)
-        # HTTP's digits are ASCII: str.isdigit alone takes "²" (a header's byte 0xB2), which
-        # float() refuses. Longer than an hour is waited as an hour: a longer wait than the
-        # platform can time is an OverflowError, and a service that asked for it is asked again.
-        if retry_after is not None and retry_after.isascii() and retry_after.isdigit():
-            pause = max(pause, min(float(retry_after), RETRY_AFTER_MAX_SECONDS))
-        return pause
+        # Longer than an hour is waited as an hour: a longer wait than the platform can time is an
+        # OverflowError, and a service that asked for it is asked again.
+        asked = _seconds_asked(retry_after)
+        return max(pause, min(asked, RETRY_AFTER_MAX_SECONDS)) if asked is not None else pause
+
+
+def _seconds_asked(retry_after: str | None) -> float | None:
+    """The wait a ``Retry-After`` asks for: seconds, or until an HTTP date; None if it says neither."""
+    if retry_after is None or not retry_after.isascii():
+        return None
+    # HTTP's digits are ASCII: str.isdigit alone takes "²" (a header's byte 0xB2), which float()
+    # refuses.
+    if retry_after.isdigit():
+        return float(retry_after)
+    try:
+        until = parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    if until.tzinfo is None:  # "-0000": HTTP dates are in GMT
+        until = until.replace(tzinfo=UTC)
+    return max((until - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _retryable(answer: httpx.Response) -> bool:
