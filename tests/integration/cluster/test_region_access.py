@@ -57,6 +57,11 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsClus
             for notification in app.recorder.select_notifications(start=1, limit=len(REGIONS)):
                 event = app.mapper.to_domain_event(notification)
                 assert publisher.publish(event, notification.id, frozenset({ZUID, ZAANSTREEK})) == 2
+            # Both feeds led, with every replica current, and every node healthy (its metadata leader
+            # known) before a test asks a node for them: a run saw the metadata leader change just
+            # after the cluster formed, and the tests' nodes answer "stream not found".
+            for region in (ZUID, ZAANSTREEK):
+                cluster.wait_until_current(LAYOUT.stream(region))
             yield cluster, app.recorder.stream
         finally:
             publisher.client.close()
