@@ -174,18 +174,18 @@ class IdempotencyStore:
         """Claims a key whose runner stopped (``lapsed``), found not to have recorded the command;
         None if another retry took it first."""
         claim = Claim(uuid.uuid4().hex)
-        with self.engine.begin() as connection:
-            taken = connection.execute(
-                idempotency_table.update()
-                .where(
-                    self._this(token_id, key),
-                    idempotency_table.c.status_code.is_(None),
-                    idempotency_table.c.claim_id == lapsed.claim,
-                    idempotency_table.c.lease_until <= time.time(),
-                )
-                .values(claim_id=claim.id, lease_until=self._lease_from_now(), unknown_outcome=None)
-            )
-        return claim if taken.rowcount == 1 else None
+        taken = self._change(
+            token_id,
+            key,
+            (
+                idempotency_table.c.claim_id == lapsed.claim,
+                idempotency_table.c.lease_until <= time.time(),
+            ),
+            claim_id=claim.id,
+            lease_until=self._lease_from_now(),
+            unknown_outcome=None,
+        )
+        return claim if taken else None
 
     def release(self, token_id: str, key: str, claim: Claim) -> None:
         """The command failed and recorded nothing: a retry may run it again."""
@@ -200,13 +200,23 @@ class IdempotencyStore:
 
     def _update(self, token_id: str, key: str, claim: Claim, **values: object) -> bool:
         """Changes the row while ``claim`` holds it and it has no answer; whether it did."""
+        return self._change(token_id, key, (idempotency_table.c.claim_id == claim.id,), **values)
+
+    def _change(
+        self,
+        token_id: str,
+        key: str,
+        conditions: tuple[sa.ColumnElement[bool], ...],
+        **values: object,
+    ) -> bool:
+        """Changes the row if it has no answer and meets ``conditions``; whether it did."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 idempotency_table.update()
                 .where(
                     self._this(token_id, key),
                     idempotency_table.c.status_code.is_(None),
-                    idempotency_table.c.claim_id == claim.id,
+                    *conditions,
                 )
                 .values(**values)
             )

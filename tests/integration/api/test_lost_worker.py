@@ -61,6 +61,12 @@ def killed(*_args: object, **_kwargs: object) -> None:
     raise Killed
 
 
+def killed_before_writing(context: ApiContext) -> None:
+    """The worker stops while it checks the command, before it announces or sends any write."""
+    context.app.handle = killed
+    context.idempotency.release = killed
+
+
 def headers_for(workers: Workers, key: str) -> dict[str, str]:
     return {**bearer(workers.first, Role.ADMIN), "Idempotency-Key": key}
 
@@ -103,8 +109,7 @@ def test_a_worker_lost_before_it_sent_its_write_leaves_the_command_to_the_retry(
 def test_a_worker_lost_before_it_announced_a_write_leaves_the_command_to_the_retry(workers):
     """Killed while it checked the command, before any write: the retry runs the command, once."""
     headers = headers_for(workers, "lost-before-write")
-    workers.first.app.handle = killed
-    workers.first.idempotency.release = killed
+    killed_before_writing(workers.first)
     with TestClient(create_app(workers.first), raise_server_exceptions=False) as first:
         assert post(first, headers).status_code == 500
     with TestClient(create_app(workers.second)) as second:
@@ -164,8 +169,7 @@ def test_a_retry_within_the_lease_is_told_the_command_is_in_progress(workers):
     headers = headers_for(workers, "in-progress")
     workers.first.idempotency.lease_seconds = 60.0
     workers.second.idempotency.wait_seconds = 0.2
-    workers.first.app.handle = killed
-    workers.first.idempotency.release = killed
+    killed_before_writing(workers.first)
     with TestClient(create_app(workers.first), raise_server_exceptions=False) as first:
         assert post(first, headers).status_code == 500
     with TestClient(create_app(workers.second)) as second:
