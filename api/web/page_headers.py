@@ -12,7 +12,8 @@ session may see (a region system only its own region, the signed-in name in its 
 
 An ASGI middleware at the app's level, outside ``api.errors.MiddlewareRefusals``, so that the answers
 made from a refusal (a form without its CSRF token, the redirect to the sign-in page) get them too;
-the assets under ``/static/`` keep their own caching (``api.web.router``)."""
+the assets under ``/static/`` keep their own caching (``api.web.router``), and so do the API docs'
+files (``api.openapi_ui``), whose page has these headers too."""
 
 from __future__ import annotations
 
@@ -21,9 +22,19 @@ import re
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.openapi_ui import OPENAPI_PATH, SWAGGER_UI_ASSETS_PATH
 from api.web import WEB_PATHS
 
-_PAGE_PATHS = re.compile("|".join(path for path in WEB_PATHS if path != "^/static/"))
+# The pages, and the API docs' page and documents (not their files, which keep their own caching).
+_DOCS_FILES = re.escape(SWAGGER_UI_ASSETS_PATH.removeprefix(OPENAPI_PATH))
+_PAGE_PATHS = re.compile(
+    "|".join(
+        (
+            *(path for path in WEB_PATHS if path != "^/static/"),
+            f"^{re.escape(OPENAPI_PATH)}(?!{_DOCS_FILES}/)",
+        )
+    )
+)
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
