@@ -3,6 +3,8 @@ text has a bound. Each refusal names what was wrong, and nothing is recorded."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.authorisation import Role
@@ -137,6 +139,48 @@ def test_an_external_authority_is_recorded_as_external(client, context, admin) -
     assert answer.status_code == 201, answer.text
     authority = _logged_authority(client, context, answer)
     assert (authority["kind"], authority["external"]) == ("external", "Ministerie van VWS")
+
+
+@pytest.mark.parametrize(
+    ("authority", "blank"),
+    [
+        ({**NMZ_AUTHORITY, "document": "   "}, "document"),
+        ({**NMZ_AUTHORITY, "document": "\u00a0\t\u200b"}, "document"),
+        ({**EXTERNAL, "external": " \u3000 "}, "external"),
+    ],
+)
+def test_an_authority_whose_document_or_name_is_blank_is_refused(
+    client, context, admin, authority, blank
+) -> None:
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
+    assert problem["rule"] == "every decision cites an authority"
+    assert f"its {blank} is blank" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "decided", ["2999-01-01", "2999", {"value": "2999-06", "precision": "month"}]
+)
+def test_an_authority_dated_after_the_day_it_is_recorded_is_refused(
+    client, context, admin, decided
+) -> None:
+    authority = {**NMZ_AUTHORITY, "decision_date": decided}
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
+    assert (
+        problem["rule"]
+        == "a decision cites an authority that has decided: not after the day it is recorded"
+    )
+    assert "2999" in problem["detail"]
+
+
+def test_an_authority_dated_this_month_or_year_is_recorded(client, context, admin) -> None:
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    authority = {**NMZ_AUTHORITY, "decision_date": this_month}
+    answer = client.post(TRANSFER, json={**TRANSFER_BODY, "authority": authority}, headers=admin)
+    assert answer.status_code == 201, answer.text
 
 
 def test_the_api_does_not_take_an_import_only_authority(client, context, admin) -> None:
