@@ -11,7 +11,9 @@ A decision concerns the regions, cooperations, organisations and municipalities 
 - an **external** authority (a ministry, a court, a law) is named, not registered: it is recorded as
   cited, marked as external;
 - an imported fact is **documented in its sources**; a body they name must be registered and is held
-  to the same rule as any body.
+  to the same rule as any body;
+- what identifies the decision is there to read: a document (and an external authority's name) that
+  shows nothing, only blanks, cites nothing.
 
 The application loads the facts this rule needs from the registry (``CompetenceFacts``) and calls
 :func:`check_competence`; the rule itself does no I/O.
@@ -23,6 +25,7 @@ import msgspec
 
 from domain.concerns import CATEGORY_BY_KIND, Concerns
 from domain.errors import IncompetentAuthority, MissingAuthority
+from domain.text import is_blank
 from domain.values import Authority, AuthorityKind, SubjectRef
 
 
@@ -41,6 +44,12 @@ def check_competence(authority: Authority, subject: Concerns, facts: CompetenceF
             f"the command cites no authority — {MissingAuthority.rule} "
             "(a decision body, a municipality, or an external authority)"
         )
+    for part in ("document", "external"):
+        text = getattr(authority, part)
+        if text is not None and is_blank(text):
+            raise MissingAuthority(
+                f"the authority cites no {part}: its {part} is blank — {MissingAuthority.rule}"
+            )
     if authority.kind in (AuthorityKind.BODY, AuthorityKind.SOURCE) and authority.body:
         assert facts.body_of is not None, "the application loads the body it checks"
         _check_body(authority.body, facts.body_of, subject)
