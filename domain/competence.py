@@ -12,6 +12,8 @@ A decision concerns the regions, cooperations, organisations and municipalities 
   cited, marked as external;
 - an imported fact is **documented in its sources**; a body they name must be registered and is held
   to the same rule as any body;
+- the decision has been taken: its date is not after the day the fact is recorded (a decision to be
+  taken later authorises nothing yet; it is recorded once taken);
 - what identifies the decision is there to read: a document (and an external authority's name) that
   shows nothing, only blanks, cites nothing.
 
@@ -21,10 +23,12 @@ The application loads the facts this rule needs from the registry (``CompetenceF
 
 from __future__ import annotations
 
+from datetime import date
+
 import msgspec
 
 from domain.concerns import CATEGORY_BY_KIND, Concerns
-from domain.errors import IncompetentAuthority, MissingAuthority
+from domain.errors import IncompetentAuthority, MissingAuthority, UndecidedAuthority
 from domain.text import is_blank
 from domain.values import Authority, AuthorityKind, SubjectRef
 
@@ -37,12 +41,20 @@ class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
     municipality_regions: tuple[str, ...] = ()
 
 
-def check_competence(authority: Authority, subject: Concerns, facts: CompetenceFacts) -> None:
-    """Raises unless ``authority`` may decide on a matter concerning ``subject``."""
+def check_competence(
+    authority: Authority, subject: Concerns, facts: CompetenceFacts, *, recorded_on: date
+) -> None:
+    """Raises unless ``authority`` may decide on a matter concerning ``subject``, in a decision taken
+    by ``recorded_on``, the day it is recorded."""
     if authority.kind is None:
         raise MissingAuthority(
             f"the command cites no authority — {MissingAuthority.rule} "
             "(a decision body, a municipality, or an external authority)"
+        )
+    if authority.decision_date.earliest > recorded_on:
+        raise UndecidedAuthority(
+            f"the authority's decision date {authority.decision_date} is after {recorded_on}, the day "
+            f"this is recorded — {UndecidedAuthority.rule}"
         )
     for part in ("document", "external"):
         text = getattr(authority, part)

@@ -12,6 +12,7 @@ Only registering a source and correcting the record decide nothing and may cite 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -76,7 +77,14 @@ def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
         if authority.municipality
         else (),
     )
-    check_competence(authority, subject_of(command, app), facts)
+    check_competence(authority, subject_of(command, app), facts, recorded_on=_recorded_on())
+
+
+def _recorded_on() -> date:
+    """The day a command is recorded, as late as it is in the Netherlands: the day after UTC's, since
+    Dutch time runs one or two hours ahead (a decision taken just after midnight there is dated on a
+    day that has not begun in UTC). A day late, never a day early: no decision taken is refused."""
+    return datetime.now(UTC).date() + timedelta(days=1)
 
 
 def _check_sources(command: c.Command, app: GovernanceApplication) -> None:
