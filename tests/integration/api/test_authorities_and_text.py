@@ -106,6 +106,21 @@ def test_a_body_of_another_subject_is_not_competent(client, context, admin) -> N
     assert "cooperation g7-gelderland" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "role"),
+    [("g16zla", "advises"), ("contractregieteams-zuid-limburg", "executes")],
+)
+def test_a_body_that_only_advises_or_executes_authorises_no_decision(
+    client, context, admin, body, role
+) -> None:
+    # Both are bodies of Zuid-Limburg, which the transfer to it concerns: only their role refuses.
+    authority = {**NMZ_AUTHORITY, "body": body}
+    transfer = {**TRANSFER_BODY, "holder_region": "zuid-limburg", "authority": authority}
+    problem = _refused(client, context, admin, TRANSFER, transfer, 422)
+    assert problem["rule"] == "an authority is competent for the subject it decides on"
+    assert f"{body!r} {role}" in problem["detail"]
+
+
 def test_a_competent_body_is_recorded_with_its_date_and_precision(client, context, admin) -> None:
     answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=admin)
     assert answer.status_code == 201, answer.text
