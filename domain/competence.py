@@ -5,7 +5,9 @@ A decision concerns the regions, cooperations, organisations and municipalities 
 
 - a **decision body** decides for what it is "of": a region's body for decisions that concern the
   region, a cooperation's body for decisions that concern the cooperation (an aligning body such as
-  a bestuurlijk overleg included: cooperations that align decide by aligning);
+  a bestuurlijk overleg included: cooperations that align decide by aligning). A body that only
+  advises (civil servants preparing the bestuurders' decisions) or executes (a team carrying them
+  out) takes none, so it authorises none; one that steers may, as the sources do not say it does not;
 - a **municipality** (its college, raad or burgemeester) decides for itself, and for the regions it
   is (or was) a member of;
 - an **external** authority (a ministry, a court, a law) is named, not registered: it is recorded as
@@ -30,14 +32,18 @@ import msgspec
 from domain.concerns import CATEGORY_BY_KIND, Concerns
 from domain.errors import IncompetentAuthority, MissingAuthority, UndecidedAuthority
 from domain.text import is_blank
-from domain.values import Authority, AuthorityKind, SubjectRef
+from domain.values import Authority, AuthorityKind, BodyRole, SubjectRef
+
+# The roles of bodies that prepare or carry out decisions, and take none.
+_TAKING_NO_DECISIONS = frozenset({BodyRole.ADVISES, BodyRole.EXECUTES})
 
 
 class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
-    """What the registry says about the cited authority: the subject the cited body is "of", and the
-    regions the cited municipality is or was a member of."""
+    """What the registry says about the cited authority: the subject the cited body is "of" and its
+    role, and the regions the cited municipality is or was a member of."""
 
     body_of: SubjectRef | None = None
+    body_role: BodyRole | None = None
     municipality_regions: tuple[str, ...] = ()
 
 
@@ -64,13 +70,18 @@ def check_competence(
             )
     if authority.kind in (AuthorityKind.BODY, AuthorityKind.SOURCE) and authority.body:
         assert facts.body_of is not None, "the application loads the body it checks"
-        _check_body(authority.body, facts.body_of, subject)
+        _check_body(authority.body, facts.body_of, facts.body_role, subject)
     if authority.kind is AuthorityKind.MUNICIPALITY:
         assert authority.municipality is not None
         _check_municipality(authority.municipality, facts.municipality_regions, subject)
 
 
-def _check_body(body: str, of: SubjectRef, subject: Concerns) -> None:
+def _check_body(body: str, of: SubjectRef, role: BodyRole | None, subject: Concerns) -> None:
+    if role in _TAKING_NO_DECISIONS:
+        raise IncompetentAuthority(
+            f"decision body {body!r} {role}: it takes no decisions of its own, so it authorises "
+            f"none; cite the body that decided — {IncompetentAuthority.rule}"
+        )
     category = CATEGORY_BY_KIND.get(of.kind)
     if category is not None and of.slug in getattr(subject, category):
         return

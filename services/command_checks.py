@@ -22,7 +22,7 @@ from domain.concerns import Concerns
 from domain.errors import MissingAuthority, UnknownAuthority
 from domain.registry import DecisionBody, Municipality, SourceDocument
 from domain.text import SLUG_FIELDS, display_name, require_slug
-from domain.values import AuthorityKind, SubjectRef
+from domain.values import AuthorityKind
 from services import commands as c
 from services.subjects import touched
 
@@ -71,8 +71,10 @@ def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
         return
     if authority.kind is AuthorityKind.SOURCE:
         _check_sources(command, app)
+    body = _body(app, authority.body) if authority.body else None
     facts = CompetenceFacts(
-        body_of=_body_of(app, authority.body) if authority.body else None,
+        body_of=body.of if body else None,
+        body_role=body.role if body else None,
         municipality_regions=_regions_of(app, authority.municipality)
         if authority.municipality
         else (),
@@ -99,13 +101,13 @@ def _check_sources(command: c.Command, app: GovernanceApplication) -> None:
             raise UnknownAuthority(f"source {source!r} is not registered — {UnknownAuthority.rule}")
 
 
-def _body_of(app: GovernanceApplication, body: str) -> SubjectRef:
+def _body(app: GovernanceApplication, body: str) -> DecisionBody:
     if not app.exists(DecisionBody, body) or app.get(DecisionBody, body).retracted:
         raise UnknownAuthority(
             f"decision body {body!r} is not registered — {UnknownAuthority.rule}"
         )
-    of: SubjectRef = app.get(DecisionBody, body).of
-    return of
+    found: DecisionBody = app.get(DecisionBody, body)
+    return found
 
 
 def _regions_of(app: GovernanceApplication, municipality: str) -> tuple[str, ...]:
