@@ -230,6 +230,15 @@ def test_a_name_mixing_scripts_is_refused(client, context, admin) -> None:
     assert "mixes scripts (CYRILLIC, LATIN)" in problem["detail"]
 
 
+def test_an_external_authority_whose_name_mixes_scripts_is_refused(client, context, admin) -> None:
+    # "Мinisterie van VWS" with a Cyrillic М reads as the ministry, and is another name.
+    authority = {**EXTERNAL, "external": "\u041cinisterie van VWS"}
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
+    assert "mixes scripts (CYRILLIC, LATIN)" in problem["detail"]
+
+
 def test_a_display_name_is_recorded_nfc_normalised(client, context, admin) -> None:
     decomposed = "Frysla\u0302n"
     body = {"region": "fryslan", "name": decomposed, "authority": EXTERNAL}
