@@ -17,7 +17,8 @@ A decision concerns the regions, cooperations, organisations and municipalities 
 - the decision has been taken: its date is not after the day the fact is recorded (a decision to be
   taken later authorises nothing yet; it is recorded once taken);
 - what identifies the decision is there to read: a document (and an external authority's name) that
-  shows nothing, only blanks, cites nothing.
+  shows nothing, only blanks, cites nothing; an external authority's name is written in one script,
+  as every display name is (``domain.text``).
 
 The application loads the facts this rule needs from the registry (``CompetenceFacts``) and calls
 :func:`check_competence`; the rule itself does no I/O.
@@ -31,7 +32,7 @@ import msgspec
 
 from domain.concerns import CATEGORY_BY_KIND, Concerns
 from domain.errors import IncompetentAuthority, MissingAuthority, UndecidedAuthority
-from domain.text import is_blank
+from domain.text import display_name, is_blank
 from domain.values import Authority, AuthorityKind, BodyRole, SubjectRef
 
 # The roles of bodies that prepare or carry out decisions, and take none.
@@ -68,6 +69,10 @@ def check_competence(
             raise MissingAuthority(
                 f"the authority cites no {part}: its {part} is blank — {MissingAuthority.rule}"
             )
+    if authority.external is not None:
+        # An external authority is named, not registered: its name is all that tells it apart, so
+        # it is held to the rule of display names (one script: no Cyrillic М in "Ministerie").
+        display_name(authority.external, "the external authority's name")
     if authority.kind in (AuthorityKind.BODY, AuthorityKind.SOURCE) and authority.body:
         assert facts.body_of is not None, "the application loads the body it checks"
         _check_body(authority.body, facts.body_of, facts.body_role, subject)
