@@ -276,3 +276,32 @@ def stream_config(name: str, replicas: int = 1) -> dict[str, Any]:
         "allow_atomic": True,
         "duplicate_window": 120_000_000_000,
     }
+
+
+# The settings by which ``stream_config`` keeps every message and only the log's: NATS refuses to turn
+# deny_delete or deny_purge off, but it deletes the messages a limit (a per-subject count, an age, a
+# size) lets go of whatever deny_delete says, and a subject added to the stream takes messages that
+# are no events of the log. A flag NATS leaves out of its answer is off.
+_KEEPING_EVERY_MESSAGE = (
+    "retention",
+    "max_msgs",
+    "max_bytes",
+    "max_age",
+    "max_msgs_per_subject",
+    "deny_delete",
+    "deny_purge",
+    "allow_rollup_hdrs",
+    "allow_msg_ttl",
+    "subjects",
+)
+
+
+def settings_losing_events(found: dict[str, Any], name: str) -> list[str]:
+    """The settings of stream ``name``'s configuration ``found`` (as NATS answers it) that differ from
+    ``stream_config``'s in a way that lets the stream lose events or take messages of others."""
+    expected = stream_config(name)
+    return [
+        f"{key} {found.get(key, False)!r} (not {expected.get(key, False)!r})"
+        for key in _KEEPING_EVERY_MESSAGE
+        if found.get(key, False) != expected.get(key, False)
+    ]

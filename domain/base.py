@@ -20,10 +20,11 @@ from eventsourcing.domain import Aggregate, CommandMethodDecorator, event
 from eventsourcing.utils import resolve_topic
 
 from domain.concerns import Concerns, concerns
-from domain.errors import NotCorrectable, Retracted
+from domain.errors import AlreadyRecorded, NotCorrectable, Retracted
 from domain.values import (
     Attribution,
     Authority,
+    AuthorityKind,
     PartialDate,
     Provenance,
     SubjectKind,
@@ -189,6 +190,34 @@ class GovernanceAggregate(Aggregate):
 
     def history(self) -> tuple[GovernanceAggregate.Event, ...]:
         return tuple(self._history)
+
+    def check_not_a_corrected_import(
+        self, attribution: Attribution, period: ValidPeriod | None
+    ) -> None:
+        """Refuses to record again a fact documented in its sources (an imported one) that a
+        correction retracted: one of this aggregate's corrected facts was recorded on the very same
+        attribution (by the same principal, from the same sources) and, given one, for ``period``.
+        Every start of the service runs the import, which asks the aggregate's state whether a
+        fact is there; the corrected fact is not, and recorded anew it would undo the correction
+        unsaid. A decision a person records (never of that kind) is not held to this."""
+        if attribution.authority.kind is not AuthorityKind.SOURCE:
+            return
+        for version in sorted(self.corrected_versions):
+            corrected = self._history[version - 1]
+            if getattr(corrected, "principal", None) != attribution.principal:
+                continue
+            recorded_on = Attribution(
+                principal=corrected.principal,
+                authority=corrected.authority,
+                provenance=corrected.provenance,
+            )
+            if recorded_on == attribution and (
+                period is None or ValidPeriod(corrected.valid_from, corrected.valid_until) == period
+            ):
+                raise AlreadyRecorded(
+                    f"version {version} of {self.ref} recorded this fact from these sources and "
+                    f"was corrected: the correction stands — {AlreadyRecorded.rule}"
+                )
 
     def check_not_retracted(self) -> None:
         if self.retracted:

@@ -97,6 +97,10 @@ class IncompetentAuthority(DomainError):
     rule = "an authority is competent for the subject it decides on"
 
 
+class UndecidedAuthority(DomainError):
+    rule = "a decision cites an authority that has decided: not after the day it is recorded"
+
+
 class NotCommittable(DomainError):
     rule = "a region commits to a module on its cooperation's agenda, saying what it commits to"
 

@@ -180,6 +180,12 @@ def scripts(text: str) -> set[str]:
     }
 
 
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces (a no-break or an ideographic one too), controls and
+    invisible format characters (a zero-width space), which ``str.strip`` alone would not see through."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
 def display_name(text: str, what: str) -> str:
     """``text`` NFC-normalised and stripped; InvalidValue if it is empty, too long, holds control
     characters or mixes scripts."""

@@ -43,7 +43,7 @@ from domain.registry import (
     SourceDocument,
     StructuralChange,
 )
-from domain.values import SubjectRef
+from domain.values import Attribution, AuthorityKind, SubjectRef, ValidPeriod
 from services import commands as c
 from services.agreements import AgreementCommands
 from services.command_checks import checked
@@ -96,6 +96,9 @@ class _Recording:
     # The kind of aggregate the command changes when it exists already (see _TARGETS): the one whose
     # version ``expected_version`` names, checked as soon as it is loaded, before any domain rule runs.
     target: type[Aggregate] | None = None
+    # An imported fact (documented in its sources): its attribution and period, which the target must
+    # not have recorded and seen corrected (``GovernanceAggregate.check_not_a_corrected_import``).
+    imported: tuple[Attribution, ValidPeriod | None] | None = None
     aggregate: Aggregate | None = None
     recordings: list[Recording[UUID]] = field(default_factory=list)
 
@@ -136,14 +139,19 @@ class GovernanceApplication(
     def _check_precondition(self, aggregate: Aggregate) -> None:
         """Refuses a command whose ``If-Match`` names another version of the aggregate it changes, as
         soon as that aggregate is loaded: a stale precondition is a conflict (409), whatever the domain
-        rules would say about the command applied to the newer version."""
+        rules would say about the command applied to the newer version. Likewise an imported fact
+        that this aggregate recorded and saw corrected, before a rule can fail on what the correction
+        took away (a commitment whose participation was corrected too)."""
         recording = _current.get()
-        if recording is None or recording.expected_version is None or recording.target is None:
+        if recording is None or recording.target is None:
             return
         if isinstance(aggregate, recording.target):
             recording.target = None  # only the first aggregate of that kind is the command's
-            if aggregate.version != recording.expected_version:
-                raise VersionConflict(aggregate.id, aggregate.version, recording.expected_version)
+            expected = recording.expected_version
+            if expected is not None and aggregate.version != expected:
+                raise VersionConflict(aggregate.id, aggregate.version, expected)
+            if recording.imported is not None and isinstance(aggregate, GovernanceAggregate):
+                aggregate.check_not_a_corrected_import(*recording.imported)
 
     def exists(self, cls: type[GovernanceAggregate], slug: str) -> bool:
         return cls.id_for(slug) in self.repository
@@ -191,6 +199,9 @@ class GovernanceApplication(
         command = checked(command, self)
         with self._recording(expected_version, starting_at, before_write) as recording:
             recording.target = _TARGETS.get(type(command))
+            if command.authority.kind is AuthorityKind.SOURCE:
+                period = command.period if isinstance(command, c.FactCommand) else None
+                recording.imported = (command.attribution, period)
             aggregate_id = handler(self, command)
         notification_ids = tuple(r.notification.id for r in recording.recordings)
         version = recording.aggregate.version if recording.aggregate else 0

@@ -12,6 +12,7 @@ Only registering a source and correcting the record decide nothing and may cite 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -21,7 +22,7 @@ from domain.concerns import Concerns
 from domain.errors import MissingAuthority, UnknownAuthority
 from domain.registry import DecisionBody, Municipality, SourceDocument
 from domain.text import SLUG_FIELDS, display_name, require_slug
-from domain.values import AuthorityKind, SubjectRef
+from domain.values import AuthorityKind
 from services import commands as c
 from services.subjects import touched
 
@@ -70,13 +71,22 @@ def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
         return
     if authority.kind is AuthorityKind.SOURCE:
         _check_sources(command, app)
+    body = _body(app, authority.body) if authority.body else None
     facts = CompetenceFacts(
-        body_of=_body_of(app, authority.body) if authority.body else None,
+        body_of=body.of if body else None,
+        body_role=body.role if body else None,
         municipality_regions=_regions_of(app, authority.municipality)
         if authority.municipality
         else (),
     )
-    check_competence(authority, subject_of(command, app), facts)
+    check_competence(authority, subject_of(command, app), facts, recorded_on=_recorded_on())
+
+
+def _recorded_on() -> date:
+    """The day a command is recorded, as late as it is in the Netherlands: the day after UTC's, since
+    Dutch time runs one or two hours ahead (a decision taken just after midnight there is dated on a
+    day that has not begun in UTC). A day late, never a day early: no decision taken is refused."""
+    return datetime.now(UTC).date() + timedelta(days=1)
 
 
 def _check_sources(command: c.Command, app: GovernanceApplication) -> None:
@@ -91,13 +101,13 @@ def _check_sources(command: c.Command, app: GovernanceApplication) -> None:
             raise UnknownAuthority(f"source {source!r} is not registered — {UnknownAuthority.rule}")
 
 
-def _body_of(app: GovernanceApplication, body: str) -> SubjectRef:
+def _body(app: GovernanceApplication, body: str) -> DecisionBody:
     if not app.exists(DecisionBody, body) or app.get(DecisionBody, body).retracted:
         raise UnknownAuthority(
             f"decision body {body!r} is not registered — {UnknownAuthority.rule}"
         )
-    of: SubjectRef = app.get(DecisionBody, body).of
-    return of
+    found: DecisionBody = app.get(DecisionBody, body)
+    return found
 
 
 def _regions_of(app: GovernanceApplication, municipality: str) -> tuple[str, ...]:

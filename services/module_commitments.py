@@ -41,17 +41,20 @@ class ModuleCommitmentCommands(CommandMethods):
     """The command methods of modular cooperation, mixed into ``GovernanceApplication``."""
 
     def _module_place(self, cmd: c.CommitToModule | c.GiveModuleMandate) -> ModuleCommitment:
-        """The region's place in the module, opened on the first fact recorded on it."""
+        """The region's place in the module, opened on the first fact recorded on it. An existing
+        place is loaded before the rule is checked, so that what a command must find on it
+        (``GovernanceApplication._check_precondition``) is checked first."""
         self.get(Region, cmd.region)
+        slug = ModuleCommitment.slug_for(cmd.cooperation, cmd.module, cmd.region)
+        place = self.get(ModuleCommitment, slug) if self.exists(ModuleCommitment, slug) else None
         _, members = _agenda_cooperation(self, cmd.cooperation, cmd.module, cmd.period)
         if cmd.region not in members:
             raise NotCommittable(
                 f"{cmd.region} is not a member of {cmd.cooperation} {cmd.period} — "
                 f"{NotCommittable.rule}"
             )
-        slug = ModuleCommitment.slug_for(cmd.cooperation, cmd.module, cmd.region)
-        if self.exists(ModuleCommitment, slug):
-            return self.get(ModuleCommitment, slug)
+        if place is not None:
+            return place
         return ModuleCommitment.open(
             cooperation=cmd.cooperation,
             module=cmd.module,

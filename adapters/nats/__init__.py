@@ -22,6 +22,7 @@ from eventsourcing.utils import Environment, EnvType, resolve_topic
 
 from adapters.nats.client import NatsClient
 from adapters.nats.recorders import (
+    MutableEventLog,
     NatsAggregateRecorder,
     NatsApplicationRecorder,
     NatsProcessRecorder,
@@ -67,7 +68,13 @@ class NatsFactory(InfrastructureFactory[TrackingRecorder]):
         return NatsAggregateRecorder(self.client, stream, self.replicas, sealer)
 
     def application_recorder(self) -> NatsApplicationRecorder:
-        return NatsApplicationRecorder(self.client, self.stream, self.replicas, self.sealer)
+        try:
+            return NatsApplicationRecorder(self.client, self.stream, self.replicas, self.sealer)
+        except MutableEventLog:
+            # No application is made, so nothing else closes the connection; left to the garbage
+            # collector, it may be closed from its own loop's thread, which cannot be done.
+            self.close()
+            raise
 
     def tracking_recorder(
         self, tracking_recorder_class: type[TrackingRecorder] | None = None

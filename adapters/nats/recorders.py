@@ -60,6 +60,7 @@ from adapters.event_log_format import (
     event_subject,
     log_entries,
     run_entries,
+    settings_losing_events,
     stream_config,
     tracking_subject,
 )
@@ -103,6 +104,11 @@ class PublishOutcomeUnknown(PersistenceError):
         self.attempted = attempted
 
 
+class MutableEventLog(RuntimeError):
+    """The log's stream is configured to lose events (or to take messages that are none of its own):
+    nothing is written to it, since every event written there could be lost in turn."""
+
+
 class _WrongLastSequence(Exception):
     """The server refused a write because an aggregate's last sequence was not the one expected."""
 
@@ -141,24 +147,37 @@ class JetStreamRecorder:
         self.sealer = sealer
         self._heads: OrderedDict[str, _Head] = OrderedDict()
         self._heads_lock = threading.Lock()
-        self._run(self._ensure_stream())
+        self._refuse_a_stream_that_loses_events(self._run(self._ensure_stream()))
 
-    async def _ensure_stream(self) -> None:
+    async def _ensure_stream(self) -> dict[str, Any]:
+        """The stream's configuration, once the stream exists (made here if it did not)."""
         config = stream_config(self.stream, self.replicas)
         for attempt in range(1, _ENSURE_STREAM_ATTEMPTS + 1):
             try:
-                await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}", repeatable=True)
-                return
+                info = await self.client.api(f"$JS.API.STREAM.INFO.{self.stream}", repeatable=True)
+                found: dict[str, Any] = info["config"]
+                return found
             except JetStreamApiError as error:
                 if error.code != 404:
                     raise
                 await self.client.api(f"$JS.API.STREAM.CREATE.{self.stream}", config)
-                return
+                return config
             except NoAnswer:
                 # On a cluster, a stream that another process has just created answers only once its
                 # replicas have elected a leader; ask again.
                 if attempt == _ENSURE_STREAM_ATTEMPTS:
                     raise
+        raise AssertionError("the last attempt returns or raises")
+
+    def _refuse_a_stream_that_loses_events(self, config: dict[str, Any]) -> None:
+        if losing := settings_losing_events(config, self.stream):
+            raise MutableEventLog(
+                f"the event log's stream {self.stream} is configured so that it loses events or "
+                f"takes messages of others: {'; '.join(losing)}. Nothing was written to it. Someone "
+                "with the set-up credentials changed it: put these settings back (the stream's "
+                "settings are adapters/event_log_format.py's stream_config) and verify the log "
+                "(regiekaart audit verify), which names what is already lost."
+            )
 
     def _run(self, coro: Any) -> Any:
         """Runs a coroutine on the client's loop; a read nobody answered becomes an OperationalError."""

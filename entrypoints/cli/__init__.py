@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adapters.data_dir import DataDirInUse, Kept, NoRegiekaartData
 from adapters.nats.client import NatsUnreachable
+from adapters.nats.recorders import MutableEventLog
 from entrypoints.cli.audit import audit
 from entrypoints.cli.feeds import feeds
 from entrypoints.cli.maps import map_group
@@ -31,10 +32,11 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (DataDirInUse, ForeignEventLog, NoRegiekaartData) as error:
+        except (DataDirInUse, ForeignEventLog, MutableEventLog, NoRegiekaartData) as error:
             # Refused before anything was written: a second process, or a log other than the one
             # the read models were built from, would fork the record; a data directory without
-            # the service's data would begin an empty one beside it.
+            # the service's data would begin an empty one beside it; a stream set to lose events
+            # would lose the ones written too.
             raise click.ClickException(str(error)) from None
         except NatsUnreachable as error:
             raise click.ClickException(f"cannot reach the event log: {error}") from None

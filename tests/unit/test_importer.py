@@ -25,6 +25,7 @@ from domain.registry import (
     StructuralChange,
 )
 from domain.values import UNKNOWN_DATE, BodyRole, PartialDate, Participation, Precision, SubjectKind
+from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import (
     PRINCIPAL,
@@ -107,6 +108,34 @@ def test_a_second_import_records_nothing(
     second = import_governance_facts(app)
     assert second.total_recorded == 0
     assert sum(second.skipped.values()) == first.total_recorded
+    assert app.recorder.max_notification_id() == before
+
+
+def test_an_imported_fact_once_corrected_is_not_imported_again() -> None:
+    # Every service process runs the import when it starts: a fact it put back would undo the
+    # correction on the next restart, unsaid (a membership corrected by a coordinator came back).
+    app = GovernanceApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    import_governance_facts(app)
+    imported = [
+        app.mapper.to_domain_event(n)
+        for n in app.recorder.select_notifications(start=1, limit=1_000_000)
+    ]
+    corrected = 0
+    for event in imported:
+        if event.originator_version > 1 and event.principal == PRINCIPAL:
+            app.handle(
+                c.CorrectFact(
+                    principal="admin:root",
+                    aggregate_id=event.originator_id,
+                    version=event.originator_version,
+                    reason="wrongly read from the source",
+                )
+            )
+            corrected += 1
+    assert corrected > 100
+    before = app.recorder.max_notification_id()
+    again = import_governance_facts(app)
+    assert dict(again.recorded) == {}
     assert app.recorder.max_notification_id() == before
 
 

@@ -3,6 +3,8 @@ text has a bound. Each refusal names what was wrong, and nothing is recorded."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.authorisation import Role
@@ -104,6 +106,21 @@ def test_a_body_of_another_subject_is_not_competent(client, context, admin) -> N
     assert "cooperation g7-gelderland" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "role"),
+    [("g16zla", "advises"), ("contractregieteams-zuid-limburg", "executes")],
+)
+def test_a_body_that_only_advises_or_executes_authorises_no_decision(
+    client, context, admin, body, role
+) -> None:
+    # Both are bodies of Zuid-Limburg, which the transfer to it concerns: only their role refuses.
+    authority = {**NMZ_AUTHORITY, "body": body}
+    transfer = {**TRANSFER_BODY, "holder_region": "zuid-limburg", "authority": authority}
+    problem = _refused(client, context, admin, TRANSFER, transfer, 422)
+    assert problem["rule"] == "an authority is competent for the subject it decides on"
+    assert f"{body!r} {role}" in problem["detail"]
+
+
 def test_a_competent_body_is_recorded_with_its_date_and_precision(client, context, admin) -> None:
     answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=admin)
     assert answer.status_code == 201, answer.text
@@ -139,6 +156,48 @@ def test_an_external_authority_is_recorded_as_external(client, context, admin) -
     assert (authority["kind"], authority["external"]) == ("external", "Ministerie van VWS")
 
 
+@pytest.mark.parametrize(
+    ("authority", "blank"),
+    [
+        ({**NMZ_AUTHORITY, "document": "   "}, "document"),
+        ({**NMZ_AUTHORITY, "document": "\u00a0\t\u200b"}, "document"),
+        ({**EXTERNAL, "external": " \u3000 "}, "external"),
+    ],
+)
+def test_an_authority_whose_document_or_name_is_blank_is_refused(
+    client, context, admin, authority, blank
+) -> None:
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
+    assert problem["rule"] == "every decision cites an authority"
+    assert f"its {blank} is blank" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "decided", ["2999-01-01", "2999", {"value": "2999-06", "precision": "month"}]
+)
+def test_an_authority_dated_after_the_day_it_is_recorded_is_refused(
+    client, context, admin, decided
+) -> None:
+    authority = {**NMZ_AUTHORITY, "decision_date": decided}
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
+    assert (
+        problem["rule"]
+        == "a decision cites an authority that has decided: not after the day it is recorded"
+    )
+    assert "2999" in problem["detail"]
+
+
+def test_an_authority_dated_this_month_or_year_is_recorded(client, context, admin) -> None:
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    authority = {**NMZ_AUTHORITY, "decision_date": this_month}
+    answer = client.post(TRANSFER, json={**TRANSFER_BODY, "authority": authority}, headers=admin)
+    assert answer.status_code == 201, answer.text
+
+
 def test_the_api_does_not_take_an_import_only_authority(client, context, admin) -> None:
     source = {"kind": "source", "document": "a source"}
     problem = _refused(
@@ -168,6 +227,15 @@ def test_a_slug_that_is_none_is_a_400(client, context, admin, slug) -> None:
 def test_a_name_mixing_scripts_is_refused(client, context, admin) -> None:
     body = {"region": "nieuw", "name": "G7 G\u0435lderland", "authority": EXTERNAL}
     problem = _refused(client, context, admin, "/regions", body, 422)
+    assert "mixes scripts (CYRILLIC, LATIN)" in problem["detail"]
+
+
+def test_an_external_authority_whose_name_mixes_scripts_is_refused(client, context, admin) -> None:
+    # "Мinisterie van VWS" with a Cyrillic М reads as the ministry, and is another name.
+    authority = {**EXTERNAL, "external": "\u041cinisterie van VWS"}
+    problem = _refused(
+        client, context, admin, TRANSFER, {**TRANSFER_BODY, "authority": authority}, 422
+    )
     assert "mixes scripts (CYRILLIC, LATIN)" in problem["detail"]
 
 

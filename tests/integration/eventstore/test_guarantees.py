@@ -4,6 +4,7 @@ aggregates, an immutable stream, honest errors when a write's outcome is unknown
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 
@@ -109,6 +110,48 @@ def test_the_stream_refuses_deletes_and_purges(nats_server, recorder):
             await nc.close()
 
     asyncio.run(attempt())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_msgs_per_subject": 1},  # deletes every aggregate's history but its last message
+        {"max_age": 3_600_000_000_000},  # every event older than an hour
+        {"max_msgs": 2},
+        {"max_bytes": 10_000},
+        {"subjects": ["{stream}.>", "elsewhere.>"]},  # messages that are no events of the log
+    ],
+)
+def test_no_process_writes_on_a_log_whose_stream_was_changed_to_lose_events(
+    nats_server, recorder, change
+):
+    # NATS refuses to turn deny_delete and deny_purge off, but not a limit that deletes messages,
+    # though deny_delete is on: whoever holds the set-up credentials can make the log forget.
+    aggregate = uuid.uuid4()
+    for version in (1, 2, 3):
+        recorder.insert_events([event(aggregate, version)])
+
+    async def change_config() -> None:
+        nc = await nats.connect(nats_server.url)
+        try:
+            info = await nc.jetstream().stream_info(recorder.stream)
+            config = {**info.config.as_dict(), **change}
+            config["subjects"] = [s.format(stream=recorder.stream) for s in config["subjects"]]
+            reply = await nc.request(
+                f"$JS.API.STREAM.UPDATE.{recorder.stream}", json.dumps(config).encode()
+            )
+            assert "error" not in json.loads(reply.data), reply.data
+        finally:
+            await nc.close()
+
+    asyncio.run(change_config())
+    client = NatsClient(nats_server.url)
+    try:
+        with pytest.raises(RuntimeError, match="loses events") as refused:
+            NatsApplicationRecorder(client, recorder.stream)
+    finally:
+        client.close()
+    assert next(iter(change)) in str(refused.value)
 
 
 def test_a_paused_server_has_stopped_every_thread_when_pause_returns(restartable_nats):
