@@ -135,6 +135,11 @@ def _telling_attributes(event_class: type) -> _Telling | None:
     )
 
 
+def telling_attributes(event_class: type) -> tuple[str, ...]:
+    """The attributes of an event (a dataclass) of ``event_class`` that :func:`concerns` looks at."""
+    return tuple(name for name, _ in _telling_attributes(event_class) or ())
+
+
 def concerns(event: Any) -> Concerns:
     """The slugs of the regions, cooperations, organisations and municipalities ``event`` (or a
     command, which follows the same naming convention) names."""

@@ -163,6 +163,12 @@ def _aggregate_of(event_class: type) -> tuple[SubjectKind, str]:
     return aggregate.kind, aggregate.slug_attribute
 
 
+def slug_attribute(event_class: type) -> str:
+    """The attribute of an event of ``event_class`` that holds its aggregate's slug (a correction's
+    names its subject instead)."""
+    return _aggregate_of(event_class)[1]
+
+
 def describe(event: Any) -> EventInfo:
     """The aggregate kind and slug of ``event`` and the regions, cooperations, organisations and
     municipalities it concerns."""

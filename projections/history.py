@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import msgspec
 
 from domain.base import GovernanceAggregate
-from domain.concerns import CATEGORY_BY_KIND
-from domain.events import describe
+from domain.concerns import CATEGORY_BY_KIND, telling_attributes
+from domain.events import describe, slug_attribute
 from domain.values import Precision, SubjectKind, SubjectRef
 
 # The columns of a history row and of a history link, in the order they are built here.
@@ -211,14 +211,36 @@ def _description(event: Any, name: str, slug: str, described: tuple[str, ...]) -
 @cache
 def _described_attributes(event_class: type) -> tuple[str, tuple[str, ...]]:
     """An event class's name and the attributes its description may show: those whose values can
-    be a reference, a number or text (the decoder gives every attribute its annotated type)."""
-    hints = typing.get_type_hints(event_class)
+    be a reference, a number or text (the decoder gives every attribute its annotated type). The
+    class is a domain event's (a dataclass) or a light event's (``projections.light_events``: a
+    Struct of the attributes read here, typed and ordered as the domain event's)."""
     return event_class.__qualname__, tuple(
-        field.name
-        for field in dataclasses.fields(event_class)
-        if field.name not in _COMMON_ATTRIBUTES
-        and field.name != "originator_id"
-        and _may_be_described(hints[field.name])
+        name
+        for name, annotation in _annotated_attributes(event_class)
+        if name not in _COMMON_ATTRIBUTES
+        and name != "originator_id"
+        and _may_be_described(annotation)
+    )
+
+
+def _annotated_attributes(event_class: type) -> list[tuple[str, Any]]:
+    if issubclass(event_class, msgspec.Struct):
+        return [(field.name, field.type) for field in msgspec.structs.fields(event_class)]
+    hints = typing.get_type_hints(event_class)
+    return [(field.name, hints[field.name]) for field in dataclasses.fields(event_class)]
+
+
+def attributes_read(event_class: type) -> frozenset[str]:
+    """The attributes of an event of ``event_class`` (a domain event class) that ``history_of``
+    reads: what a light event of it holds (``projections.light_events``)."""
+    return frozenset(
+        {
+            *_COMMON_ATTRIBUTES,
+            *_described_attributes(event_class)[1],
+            *_LINKED_ATTRIBUTES,
+            slug_attribute(event_class),
+            *telling_attributes(event_class),
+        }
     )
 
 
@@ -246,6 +268,9 @@ _COMMON_ATTRIBUTES = frozenset(
 # Each category of ``Concerns`` with the kind of subject it holds, as history rows store it.
 _CATEGORIES = tuple((str(kind), category) for kind, category in CATEGORY_BY_KIND.items())
 _AGREEMENT = str(SubjectKind.AGREEMENT)
+# The attributes that link an event's history row to an agreement or to the subject they refer to.
+_REFERENCES = ("owner", "subject", "of")
+_LINKED_ATTRIBUTES = ("agreement", *_REFERENCES)
 
 
 def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
@@ -256,12 +281,11 @@ def _history_subjects(event: Any, info: Any) -> set[tuple[str, str]]:
     for kind, category in _CATEGORIES:
         for slug in getattr(concerned, category):
             seen.add((kind, slug))
-    attributes = vars(event)
-    agreement = attributes.get("agreement")
+    agreement = getattr(event, "agreement", None)
     if isinstance(agreement, str):
         seen.add((_AGREEMENT, agreement))
-    for pair in ("owner", "subject", "of"):
-        ref = attributes.get(pair)
+    for pair in _REFERENCES:
+        ref = getattr(event, pair, None)
         if isinstance(ref, SubjectRef):
             seen.add((_TEXT[ref.kind], ref.slug))
     return seen

@@ -6,11 +6,13 @@ history, which every event has and four in five events have only) and applying t
 change facts and writing all rows to the database, which only one process can do. ``ReplayWorker``
 does the first: it reads the log in ranges and hands each range over as one MessagePack message
 (``Range``): the position it ends at, the notifications of the events in it that change facts, and
-the history rows of the others. The first process decodes the fact events anyway, so it describes
-them itself (a fifth of the events; with it, neither process waits long for the other, on SQLite or
-on JetStream). It does not read the log at all: on JetStream, which cannot filter messages by the
-topics of the events they carry, it used to read every message to find the fact events among them (6
-to 12 s of its CPU per million events), and the server sent every message twice.
+the history rows of the others, which it describes from their light events
+(``projections.light_events``: the attributes a history row reads, without the domain event). The
+first process decodes the fact events anyway, so it describes them itself (a fifth of the events;
+with it, neither process waits long for the other, on SQLite or on JetStream). It does not read
+the log at all: on JetStream, which cannot filter messages by the topics of the events they carry, it
+used to read every message to find the fact events among them (6 to 12 s of its CPU per million
+events), and the server sent every message twice.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from eventsourcing.persistence import Notification
 
 from adapters.cycle_collection import cycle_collection_paused
 from projections.history import History, history_of, row_form
+from projections.light_events import LightEvents
 from projections.log_source import LogSourceFactory
 
 
@@ -114,12 +117,13 @@ class _Reader:
     ) -> None:
         self.app = open_log(env=env)  # the worker's own, as configured
         self.row_form = row_form(sqlite)
+        self.light_events = LightEvents(self.app.mapper)
         self.fact_topics = fact_topics
         self.position = after
         self.head = head
 
     def next_range(self, limit: int) -> bytes:
-        to_event = self.app.mapper.to_domain_event
+        light_event = self.light_events
         with cycle_collection_paused():
             notifications = (
                 self.app.recorder.select_notifications(
@@ -137,7 +141,7 @@ class _Reader:
                 if notification.topic in self.fact_topics:
                     facts.append(FactNotification.of(notification))
                 else:
-                    others.append((notification.id, to_event(notification)))
+                    others.append((notification.id, light_event(notification)))
             return _encoder.encode(Range(stop, facts, history_of(others, self.row_form)))
 
 
