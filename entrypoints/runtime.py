@@ -170,13 +170,15 @@ class Runtime:
         key_file = self.settings.effective_signing_key_file
         status_file = event_log_status_path(self.settings.data_dir)
         status_file.unlink(missing_ok=True)  # what an earlier run found says nothing of this one
+        log = NatsLog(client, stream)
         writer = CheckpointWriter(
-            NatsLog(client, stream),
+            log,
             NatsCheckpointStore(client, stream).append,
             load_signing_key(key_file),
             self.settings.checkpoint_interval,
             trusted_keys=known_public_keys(key_file),
             report=lambda status: write_event_log_status(status_file, status),
+            stream_settings=log.settings_losing_events,
         )
         self._checkpointing.callback(self._final_checkpoint, writer)
         self.checkpoints = writer.start()

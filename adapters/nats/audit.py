@@ -20,6 +20,7 @@ from adapters.event_log_format import (
     EventRecord,
     checked_log_entries,
     checked_run_entries,
+    settings_losing_events,
 )
 from adapters.nats.client import JetStreamApiError, NatsClient, raise_for_error
 from adapters.nats.log_reading import scan_log
@@ -105,6 +106,12 @@ class NatsLog:
             if error.code != 404:  # no checkpoint stream yet: no checkpoints
                 raise
         return payloads
+
+    def settings_losing_events(self) -> list[str]:
+        """The settings of the log's stream, as the server has them now, that let it lose events or
+        take messages of others (see ``settings_losing_events``); none for an immutable log."""
+        info = self.client.run(self.client.api(f"$JS.API.STREAM.INFO.{self.stream}"))
+        return settings_losing_events(info["config"], self.stream)
 
 
 class NatsCheckpointStore:

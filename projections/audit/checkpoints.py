@@ -9,7 +9,13 @@ from collections.abc import Callable, Iterable
 import msgspec
 from nacl.signing import SigningKey
 
-from projections.audit.log_claims import Checkpoint, LogFault, decode_checkpoint, trusted_up_to
+from projections.audit.log_claims import (
+    Checkpoint,
+    FaultKind,
+    LogFault,
+    decode_checkpoint,
+    trusted_up_to,
+)
 from projections.audit.verification import EventLog, LogVerifier, feed
 
 logger = logging.getLogger(__name__)
@@ -28,7 +34,9 @@ class CheckpointWriter:
 
     It verifies the log as it reads it (seals, gaps and its own earlier checkpoints included) and never
     signs past a fault: a log that an outside writer has altered or added to gets no signature over it,
-    and ``report`` says so, every round, until the log is mended by hand.
+    and ``report`` says so, every round, until the log is mended by hand. So it is, too, once the
+    log's stream is set to lose events (``stream_settings`` names such settings; the service refuses
+    to start on such a stream, and this finds a change made while it runs).
     """
 
     def __init__(
@@ -39,8 +47,10 @@ class CheckpointWriter:
         interval: float,
         trusted_keys: Iterable[str] | None = None,
         report: Callable[[LogStatus], None] | None = None,
+        stream_settings: Callable[[], list[str]] | None = None,
     ) -> None:
         self.log = log
+        self._stream_settings = stream_settings or (lambda: [])
         self._append = append
         self.key = key
         self.interval = interval
@@ -96,6 +106,13 @@ class CheckpointWriter:
                 )
                 verifier.expect(checkpoints)
             try:
+                if losing := self._stream_settings():
+                    raise LogFault(
+                        None,
+                        FaultKind.MUTABLE_STREAM,
+                        f"the stream {self.log.stream} is set so that it loses events or takes "
+                        f"messages of others: {'; '.join(losing)}",
+                    )
                 feed(verifier, self.log, after=verifier.position)
                 verified = verifier.finish()
             except LogFault as fault:

@@ -40,6 +40,7 @@ class FaultKind(StrEnum):
     UNSEALED = "unsealed event"
     BAD_SEAL = "bad event seal"
     OTHER_KEY = "sealed with another key"
+    MUTABLE_STREAM = "stream set to lose events"
 
 
 class LogFault(Exception):

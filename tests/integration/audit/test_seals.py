@@ -5,12 +5,15 @@ checkpoint fails its signature; and a log written before sealing began keeps ver
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import msgspec
+import nats
 import pytest
 from eventsourcing.persistence import StoredEvent
 from nacl.signing import SigningKey
@@ -22,6 +25,7 @@ from adapters.seal import Sealer, load_signing_key, seal_key
 from adapters.settings import Settings
 from entrypoints.runtime import Runtime
 from projections.audit import Checkpoint, CheckpointWriter, LogStatus, verify_log
+from projections.audit.log_claims import FaultKind
 from services.application import GovernanceApplication
 from services.commands import RegisterMunicipality
 from tests.authorities import EXTERNAL
@@ -54,12 +58,14 @@ def service(nats_env, stream_name, tmp_path):
     ids = register(app, "venlo", "venray", "horst-aan-de-maas")
     client = NatsClient(nats_env["NATS_URL"])
     reports: list[LogStatus] = []
+    log = NatsLog(client, stream_name)
     writer = CheckpointWriter(
-        NatsLog(client, stream_name),
+        log,
         NatsCheckpointStore(client, stream_name).append,
         load_signing_key(key_file),
         interval=3600,
         report=reports.append,
+        stream_settings=log.settings_losing_events,
     )
     assert writer.write_checkpoint() is not None
     yield {
@@ -109,6 +115,35 @@ def test_an_event_forged_with_a_recomputed_hash_is_named_and_never_signed(
     # The service's own writes after it are sealed, but nothing signs past the forged event.
     register(service["app"], "peel-en-maas")
     assert writer.write_checkpoint() is None
+
+
+def test_a_stream_set_to_lose_events_while_the_service_runs_is_reported_and_never_signed(
+    service, stream_name
+):
+    """NATS takes a limit that deletes events though deny_delete is on; the service refuses to start
+    on such a stream, and a change made while it runs is found at the checkpoint writer's next
+    round: /ready's status names it, and nothing is signed from then on."""
+
+    async def expire_after_an_hour() -> None:
+        nc = await nats.connect(service["client"].url)
+        try:
+            info = await nc.jetstream().stream_info(stream_name)
+            config = {**info.config.as_dict(), "max_age": 3600 * 10**9}  # nanoseconds
+            reply = await nc.request(
+                f"$JS.API.STREAM.UPDATE.{stream_name}", json.dumps(config).encode()
+            )
+            assert "error" not in json.loads(reply.data), reply.data
+        finally:
+            await nc.close()
+
+    writer = service["writer"]
+    asyncio.run(expire_after_an_hour())
+    register(service["app"], "peel-en-maas")
+    assert writer.write_checkpoint() is None
+    assert writer.fault is not None and writer.fault.kind is FaultKind.MUTABLE_STREAM
+    assert service["reports"][-1].verified is False
+    assert "max_age 3600000000000 (not 0)" in service["reports"][-1].fault
+    assert len(NatsLog(service["client"], stream_name).checkpoint_payloads()) == 1
 
 
 def test_an_event_sealed_with_another_key_is_named(service, stream_name, tmp_path):
