@@ -257,7 +257,7 @@ class LogVerifier:
     def messages(
         self,
         first_sequence: int,
-        messages: list[list[tuple[int, EventRecord]]],
+        messages: Sequence[list[tuple[int, EventRecord]]],
         seals: Sequence[str | None],
     ) -> None:
         """Stored messages with consecutive stream sequences from `first_sequence` on, with their
