@@ -222,7 +222,8 @@ class EventRun(Sequence[list[tuple[int, EventRecord]]]):
     message's events with their positions (``run[i]``, as ``checked_log_entries`` gives them), and
     all of them at once (``positions`` and ``records``), which is how a verifier checks a run. The
     lists of each message are made only when asked for: a run of one event a message, as nearly
-    all are, never makes them (they were a tenth of what reading the log cost an auditor)."""
+    all are, never makes them (``audit verify`` made them, to take them apart again, for ~0.2 of the
+    ~4 µs it spends on an event after the frame parser: 1,100 instructions an event)."""
 
     __slots__ = ("_messages", "first_sequence", "positions", "records")
 
