@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -186,7 +186,7 @@ def checked_log_entries(
 
 def checked_run_entries(
     stream: str, first_sequence: int, subjects: Sequence[bytes], payloads: Sequence[bytes]
-) -> list[list[tuple[int, EventRecord]]] | None:
+) -> EventRun | None:
     """What ``checked_log_entries`` gives for each of messages with consecutive stream sequences, the
     first at `first_sequence`, decoded at once and without a step of Python per message: when all are
     event messages of aggregates with UUIDs, each stored under its aggregate's subject (the log as the
@@ -214,17 +214,50 @@ def checked_run_entries(
     )
     if stored_under.replace(b" " + encoded_prefix, b" ") != (prefix + tokens).encode():
         return None
-    first_id = first_sequence * EVENTS_PER_MESSAGE
-    if one_each:
-        ids = range(first_id, first_id + len(records) * EVENTS_PER_MESSAGE, EVENTS_PER_MESSAGE)
-        return [[entry] for entry in zip(ids, records, strict=True)]
-    return [
-        [
-            (first_id + offset * EVENTS_PER_MESSAGE + index, record)
-            for index, record in enumerate(events)
-        ]
-        for offset, events in enumerate(messages)
-    ]
+    return EventRun(first_sequence, records, None if one_each else messages)
+
+
+class EventRun(Sequence[list[tuple[int, EventRecord]]]):
+    """The events of messages with consecutive stream sequences, the first at `first_sequence`: each
+    message's events with their positions (``run[i]``, as ``checked_log_entries`` gives them), and
+    all of them at once (``positions`` and ``records``), which is how a verifier checks a run. The
+    lists of each message are made only when asked for: a run of one event a message, as nearly
+    all are, never makes them (``audit verify`` made them, to take them apart again, for ~0.2 of the
+    ~4 µs it spends on an event after the frame parser: 1,100 instructions an event)."""
+
+    __slots__ = ("_messages", "first_sequence", "positions", "records")
+
+    def __init__(
+        self,
+        first_sequence: int,
+        records: list[EventRecord],
+        messages: list[list[EventRecord]] | None = None,
+    ) -> None:
+        """`records`: all of the run's events in order; `messages`: the events of each message,
+        None if each holds one."""
+        self.first_sequence, self.records, self._messages = first_sequence, records, messages
+        first_id = first_sequence * EVENTS_PER_MESSAGE
+        self.positions: Sequence[int] = (
+            range(first_id, first_id + len(records) * EVENTS_PER_MESSAGE, EVENTS_PER_MESSAGE)
+            if messages is None
+            else [
+                first_id + offset * EVENTS_PER_MESSAGE + index
+                for offset, events in enumerate(messages)
+                for index in range(len(events))
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self.records if self._messages is None else self._messages)
+
+    def __getitem__(self, offset: int) -> list[tuple[int, EventRecord]]:  # type: ignore[override]
+        first_id = (self.first_sequence + range(len(self))[offset]) * EVENTS_PER_MESSAGE
+        if self._messages is None:
+            return [(first_id, self.records[offset])]
+        return [(first_id + index, record) for index, record in enumerate(self._messages[offset])]
+
+    def __iter__(self) -> Iterator[list[tuple[int, EventRecord]]]:
+        return map(self.__getitem__, range(len(self)))
 
 
 def _token(record: EventRecord) -> str:

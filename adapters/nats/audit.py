@@ -49,7 +49,7 @@ class NatsLog:
 
         def accept_run(
             first_sequence: int,
-            messages: list[list[tuple[int, EventRecord]]],
+            messages: Sequence[list[tuple[int, EventRecord]]],
             seals: Sequence[str | None],
         ) -> None:
             for sequence, entries, seal in zip(count(first_sequence), messages, seals):
@@ -60,7 +60,9 @@ class NatsLog:
     def scan_runs(
         self,
         after: int,
-        accept: Callable[[int, list[list[tuple[int, EventRecord]]], Sequence[str | None]], None],
+        accept: Callable[
+            [int, Sequence[list[tuple[int, EventRecord]]], Sequence[str | None]], None
+        ],
     ) -> None:
         """As ``scan``, the messages of a run of consecutive stream sequences in one call:
         `accept(first sequence, the events of each message with their positions, each one's seal)`.

@@ -34,7 +34,7 @@ import hashlib
 import secrets
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from itertools import count
+from itertools import chain, count
 from typing import Protocol
 
 import msgspec
@@ -42,6 +42,7 @@ import msgspec
 from adapters.event_log_format import (
     EVENTS_PER_MESSAGE,
     EventRecord,
+    EventRun,
     UnreadableEntry,
     encode_record,
 )
@@ -256,7 +257,7 @@ class LogVerifier:
     def messages(
         self,
         first_sequence: int,
-        messages: list[list[tuple[int, EventRecord]]],
+        messages: Sequence[list[tuple[int, EventRecord]]],
         seals: Sequence[str | None],
     ) -> None:
         """Stored messages with consecutive stream sequences from `first_sequence` on, with their
@@ -288,45 +289,50 @@ class LogVerifier:
         get_head = heads.get
         log_hash, last, checked = self._log_hash, self.position, 0
         settle_from = self._pending[0].position if self._pending else _NO_POSITION
-        for entries in messages:
-            for position, record in entries:
-                originator_id, version, prev_hash = (
-                    record.originator_id,
-                    record.originator_version,
-                    record.prev_hash,
-                )
-                head = get_head(originator_id)
-                if (
-                    head is not None
-                    and last < position <= settle_from
-                    and prev_hash == head[1]
-                    and version > head[0]
-                ):
-                    digest = _digest(
-                        _sha256(
-                            encode_record(
-                                (prev_hash, originator_id, version, record.topic, record.state)
-                            )
+        # A run as ``checked_run_entries`` reads it holds its events' positions and records apart.
+        events = (
+            zip(messages.positions, messages.records, strict=True)
+            if isinstance(messages, EventRun)
+            else chain.from_iterable(messages)
+        )
+        for position, record in events:
+            originator_id, version, prev_hash = (
+                record.originator_id,
+                record.originator_version,
+                record.prev_hash,
+            )
+            head = get_head(originator_id)
+            if (
+                head is not None
+                and last < position <= settle_from
+                and prev_hash == head[1]
+                and version > head[0]
+            ):
+                digest = _digest(
+                    _sha256(
+                        encode_record(
+                            (prev_hash, originator_id, version, record.topic, record.state)
                         )
                     )
-                    if _hex(digest) == record.hash:
-                        heads[originator_id] = (version, record.hash, position)
-                        log_hash = _digest(_sha256(_log_link(log_hash, position, digest)))
-                        last = position
-                        checked += 1
-                        continue
-                self._log_hash, self.position, self.events = log_hash, last, self.events + checked
-                log_hash = self.event(
-                    position,
-                    originator_id,
-                    version,
-                    record.topic,
-                    record.state,
-                    prev_hash,
-                    record.hash,
                 )
-                last, checked = position, 0
-                settle_from = self._pending[0].position if self._pending else _NO_POSITION
+                if _hex(digest) == record.hash:
+                    heads[originator_id] = (version, record.hash, position)
+                    log_hash = _digest(_sha256(_log_link(log_hash, position, digest)))
+                    last = position
+                    checked += 1
+                    continue
+            self._log_hash, self.position, self.events = log_hash, last, self.events + checked
+            log_hash = self.event(
+                position,
+                originator_id,
+                version,
+                record.topic,
+                record.state,
+                prev_hash,
+                record.hash,
+            )
+            last, checked = position, 0
+            settle_from = self._pending[0].position if self._pending else _NO_POSITION
         self._log_hash, self.position, self.events = log_hash, last, self.events + checked
 
     def sealed(self, first_position: int, count: int, last_hash: str, seal: str | None) -> None:

@@ -94,9 +94,13 @@ def test_a_run_checked_at_once_holds_what_each_message_holds_when_checked(name):
     if name not in CHECKED_AT_ONCE:
         assert run is None
         return
-    assert run == [
+    expected = [
         checked_log_entries(STREAM, 41 + offset, subject.decode(), payload)
         for offset, (subject, payload) in enumerate(messages)
+    ]
+    assert list(run) == expected
+    assert list(zip(run.positions, run.records, strict=True)) == [
+        entry for entries in expected for entry in entries
     ]
 
 
@@ -123,7 +127,7 @@ def test_a_run_of_a_stream_whose_name_holds_a_dash_is_checked_at_once():
 
     run = checked_run_entries("THE-LOG", 41, subjects, payloads)
 
-    assert run == [
+    assert list(run) == [
         checked_log_entries("THE-LOG", 41 + offset, subject.decode(), payload)
         for offset, (subject, payload) in enumerate(zip(subjects, payloads, strict=True))
     ]
