@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.nats.read_model_signal import read_model_signal
 from adapters.nats.recorders import AttemptedSave, JetStreamRecorder, PublishOutcomeUnknown
-from api.idempotency import IdempotencyStore, StoredResponse
+from api.idempotency import LEASE_SECONDS, IdempotencyStore, StoredResponse
 from api.keyed_runs import KeyedRun, accepted
 from api.maps import MapCache, PositionWatch
 from api.security import TokenCache
@@ -50,7 +50,9 @@ class ApiContext:
         self.token_cache = TokenCache(self.tokens)
         # A claim on a key lapses only where each write is announced before it is sent.
         announced = isinstance(app.recorder, JetStreamRecorder)
-        self.idempotency = IdempotencyStore(engine, lease_seconds=30.0 if announced else None)
+        self.idempotency = IdempotencyStore(
+            engine, lease_seconds=LEASE_SECONDS if announced else None
+        )
         self.region_index = RegionEventIndex(app)
         # Subjects (kind, slug) found in the log by a map read that waits for a position. Nothing is
         # ever removed from the log, so one found stays found, and the next such read of its map does

@@ -87,9 +87,17 @@ def request_hash(path: str, canonical_body: bytes) -> str:
     return hashlib.sha256(path.encode() + b"\n" + canonical_body).hexdigest()
 
 
+# How long a claim on a key lasts without an announcement (see ``IdempotencyStore.lease_seconds``).
+LEASE_SECONDS = 30.0
+
+
 class IdempotencyStore:
     def __init__(
-        self, engine: Engine, *, wait_seconds: float = 5.0, lease_seconds: float | None = 30.0
+        self,
+        engine: Engine,
+        *,
+        wait_seconds: float = 5.0,
+        lease_seconds: float | None = LEASE_SECONDS,
     ) -> None:
         self.engine = engine
         self.wait_seconds = wait_seconds

@@ -146,6 +146,8 @@ def test_a_huge_unknown_field_name_is_not_echoed_whole(client, context, admin) -
             ),
             "holder_region",
         ),
+        # A name no UTF-8 can carry (a lone surrogate, escaped): quoted escaped, not a 500.
+        (json.dumps(TRANSFER_BODY)[:-1] + ', "\\ud800": 1, "\\ud800": 2}', "\ud800"),
     ],
 )
 def test_a_field_named_twice_in_one_object_is_a_400(client, context, admin, content, named):
