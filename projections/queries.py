@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, select
 
+from adapters.sql import snapshot_reading
 from domain.errors import UnknownReference
 from domain.values import SubjectKind
 from projections import map_sections, plans_of_approach, subject_maps
@@ -114,16 +115,9 @@ class GovernanceMaps:
         self, as_of: date | None = None, known_at: datetime | None = None
     ) -> Iterator[MapQuery]:
         """One map's statements read one snapshot (a runner may commit meanwhile), so a map and the
-        position it reports always agree: PostgreSQL needs REPEATABLE READ for it, SQLite a
-        transaction begun explicitly (Python's driver begins none for reads: each statement would
-        see the read model as it was when it ran)."""
-        with self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                if connection.dialect.name == "sqlite":
-                    connection.exec_driver_sql("BEGIN")
-                yield MapQuery(self.tables, connection, as_of, known_at)
+        position it reports always agree."""
+        with snapshot_reading(self.engine) as connection:
+            yield MapQuery(self.tables, connection, as_of, known_at)
 
     # The sections served beside the maps read through the same snapshot (``projections.module_commitments``).
     reading = _reading

@@ -4,20 +4,23 @@ An auditor replays the log into a scratch database of their own with the same pr
 runs, then reads the maps from it on any valid date (``as_of``) and record time (``known_at``), or
 compares it with the service's read model row by row: every table of the read model holds each version
 of each fact with its valid and record time, so a row-by-row comparison covers the maps on every date at
-once. The comparison stops the replay at the live read model's position, so events recorded since do not
-count as differences.
+once. The comparison stops the replay at the live read model's position and reads the live read model
+in one snapshot taken at that position, so neither events recorded since nor a runner applying them
+while the comparison runs (the service goes on serving) count as differences.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
-from adapters.sql import migrate
+from adapters.sql import migrate, snapshot_reading
 from projections.log_source import LogSource
+from projections.projector import tracking_position
 from projections.queries import GovernanceMaps
 from projections.rebuild import REBUILD_BATCH_SIZE
 from projections.runner import ProjectionRunner
@@ -86,23 +89,31 @@ class RowDifference(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.table} [{key}]: {changes}"
 
 
-def compare_read_models(live: Engine, replayed: Engine) -> list[RowDifference]:
-    """Every row of the read model's tables that the two databases do not share, in key order."""
+def compare_with_log(
+    live: Engine, replayed: Engine, replay_until: Callable[[int | None], int | None]
+) -> tuple[int | None, list[RowDifference]]:
+    """Every row of the read model's tables that the live database and a replay of the log do not
+    share, in key order, and the position compared at. ``replay_until(position)`` replays the log into
+    ``replayed`` up to the live read model's position and returns the position it reached. The live
+    rows are read in the snapshot that position was read in: a runner commits while the log is
+    replayed, and its rows, read afterwards outside that snapshot, would be differences."""
     tables = read_model_tables()
-    differences: list[RowDifference] = []
-    for table in (tables.facts, tables.events, tables.event_subjects, tables.tracking):
-        differences.extend(_compare_table(table, live, replayed))
-    return differences
+    with snapshot_reading(live) as live_snapshot:
+        position = replay_until(tracking_position(live_snapshot, tables))
+        with replayed.connect() as replay:
+            differences: list[RowDifference] = []
+            for table in (tables.facts, tables.events, tables.event_subjects, tables.tracking):
+                differences.extend(_compare_table(table, live_snapshot, replay))
+    return position, differences
 
 
-def _rows(table: Table, engine: Engine) -> dict[tuple[Any, ...], dict[str, Any]]:
+def _rows(table: Table, connection: Connection) -> dict[tuple[Any, ...], dict[str, Any]]:
     key_columns = list(table.primary_key.columns)
-    with engine.connect() as connection:
-        result = connection.execute(select(table).order_by(*key_columns)).mappings()
-        return {tuple(row[c.name] for c in key_columns): dict(row) for row in result}
+    result = connection.execute(select(table).order_by(*key_columns)).mappings()
+    return {tuple(row[c.name] for c in key_columns): dict(row) for row in result}
 
 
-def _compare_table(table: Table, live: Engine, replayed: Engine) -> list[RowDifference]:
+def _compare_table(table: Table, live: Connection, replayed: Connection) -> list[RowDifference]:
     key_names = [c.name for c in table.primary_key.columns]
     live_rows, replayed_rows = _rows(table, live), _rows(table, replayed)
     differences = []

@@ -8,17 +8,19 @@ the last committed transactions, never half of one, and the runner then simply r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 
 from adapters.private_files import private_file
 from adapters.sql.migrations import migrate
 
-__all__ = ["create_engine", "migrate"]
+__all__ = ["create_engine", "migrate", "snapshot_reading"]
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
@@ -45,3 +47,18 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     return engine
+
+
+@contextmanager
+def snapshot_reading(engine: Engine) -> Iterator[Connection]:
+    """A connection whose statements all read one snapshot of the database, taken at its first
+    statement, however many transactions others commit meanwhile: PostgreSQL needs REPEATABLE READ for
+    it, SQLite a transaction begun explicitly (Python's driver begins none for reads, so each
+    statement would see the database as it was when that statement ran)."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
+            yield connection

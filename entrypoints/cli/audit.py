@@ -34,7 +34,7 @@ from entrypoints.runtime import event_store, governance_application
 from projections.audit import LogFault, export_log, verify_export, verify_log
 from projections.audit.export_halves import VerifierLost
 from projections.queries import GovernanceMaps
-from projections.replay import compare_read_models, snapshot
+from projections.replay import compare_with_log, snapshot
 from projections.replay import replay as replay_log
 
 
@@ -205,14 +205,15 @@ def replay(
         scratch = create_engine(f"sqlite:///{Path(scratch_dir) / 'replay.sqlite'}")
         live = create_engine(settings.effective_database_url) if compare else None
         try:
-            until = None if live is None else GovernanceMaps(live).position()
-            position = _replay_log(settings, scratch, until)
             if live is None:
+                _replay_log(settings, scratch, None)
                 maps = snapshot(GovernanceMaps(scratch), as_of.date() if as_of else None, known_at)
                 with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
                     out.write(msgspec.json.format(msgspec.json.encode(maps)) + b"\n")
                 return
-            differences = compare_read_models(live, scratch)
+            position, differences = compare_with_log(
+                live, scratch, lambda until: _replay_log(settings, scratch, until)
+            )
         except SQLAlchemyError as error:
             _fail(f"cannot read the read model: {error}", 2)
         finally:

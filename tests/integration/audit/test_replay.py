@@ -10,9 +10,13 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from adapters.sql import create_engine, migrate
+from projections.queries import GovernanceMaps
+from projections.replay import compare_with_log, replay
 from projections.runner import ProjectionRunner
 from projections.schema import read_model_tables
+from services import commands as c
 from services.application import GovernanceApplication
+from tests.authorities import EXTERNAL
 from tests.integration.audit.conftest import run_audit
 
 
@@ -28,17 +32,21 @@ def live(request, served, tmp_path):
         )
     engine = create_engine(url)
     migrate(engine)
-    app = GovernanceApplication(
+    app = application(settings)
+    ProjectionRunner(app, engine).catch_up()
+    app.close()
+    yield settings, url, engine
+    engine.dispose()
+
+
+def application(settings) -> GovernanceApplication:
+    return GovernanceApplication(
         env={
             "PERSISTENCE_MODULE": "adapters.nats",
             "NATS_URL": settings.nats_url,
             "NATS_STREAM": settings.nats_stream,
         }
     )
-    ProjectionRunner(app, engine).catch_up()
-    app.close()
-    yield settings, url, engine
-    engine.dispose()
 
 
 def compare(settings, url, tmp_path) -> tuple[int, str]:
@@ -59,6 +67,37 @@ def test_the_live_read_model_of_the_real_facts_matches_the_log(live, tmp_path):
     code, output = compare(settings, url, tmp_path)
     assert code == 0, output
     assert "no differences" in output
+
+
+def test_a_runner_applying_new_events_during_the_comparison_adds_no_difference(live, tmp_path):
+    """The service goes on while an auditor compares: events are recorded and applied to the live read
+    model after the comparison has taken its position, before it reads the live rows."""
+    settings, _, engine = live
+    app = application(settings)
+    scratch = create_engine(f"sqlite:///{tmp_path / 'replay.sqlite'}")
+    compared_at = GovernanceMaps(engine).position()
+
+    def replay_while_the_service_goes_on(until):
+        app.handle(
+            c.RegisterRegion(
+                region=f"tijdens-de-audit-{uuid.uuid4().hex[:8]}",
+                name="Tijdens",
+                principal="test",
+                authority=EXTERNAL,
+            )
+        )
+        ProjectionRunner(app, engine).catch_up()
+        return replay(app, scratch, until)
+
+    try:
+        position, differences = compare_with_log(engine, scratch, replay_while_the_service_goes_on)
+        moved_on_to = GovernanceMaps(engine).position()
+    finally:
+        app.close()
+        scratch.dispose()
+    assert moved_on_to > compared_at  # the live read model did move on meanwhile
+    assert position == compared_at
+    assert [difference.describe() for difference in differences] == []
 
 
 def test_a_row_changed_behind_the_services_back_is_the_one_difference(live, tmp_path):
