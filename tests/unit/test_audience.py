@@ -8,6 +8,7 @@ import pytest
 
 from domain.agreements import AccountHoldership, AgreementAggregate
 from domain.audience import Audience
+from domain.base import GovernanceAggregate
 from domain.registry import Cooperation, Municipality
 from domain.values import (
     AgreementKind,
@@ -200,3 +201,88 @@ def test_the_real_facts_keep_noord_holland_out_of_limburg_decisions(app):
     assert all(
         "limburg" not in (getattr(e, "cooperation", None) or "") for e in everything_for_zaanstreek
     )
+
+
+def correct(app: GovernanceApplication, event: Any) -> frozenset[str]:
+    """Corrects ``event`` and answers the regions the correction concerns."""
+    app.handle(
+        c.CorrectFact(
+            aggregate_id=event.originator_id,
+            version=event.originator_version,
+            reason="wrongly recorded",
+            principal="test",
+        )
+    )
+    return last_of(app, GovernanceAggregate.FactCorrected)
+
+
+def recorded(app: GovernanceApplication, event_class: type) -> Any:
+    return [event for event, _ in routed(app) if isinstance(event, event_class)][-1]
+
+
+def test_a_correction_does_not_reach_a_region_that_joined_after_the_corrected_fact(world):
+    world.handle(
+        c.InvolveOrganisationInCooperation(
+            cooperation="samen", organisation="zorg", valid_from=D("2021-01-01"), **WHO
+        )
+    )
+    involved = recorded(world, Cooperation.OrganisationInvolved)
+    world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
+    world.handle(
+        c.AdmitRegionToCooperation(
+            cooperation="samen", region="oost", valid_from=D("2024-01-01"), **WHO
+        )
+    )
+    assert last_of(world, Cooperation.OrganisationInvolved) == {"noord", "zuid"}
+    # Oost never received the fact: its correction would tell it of another region's business.
+    assert correct(world, involved) == {"noord", "zuid"}
+
+
+def test_a_correction_does_not_reach_the_region_a_municipality_had_left_before_the_fact(world):
+    world.handle(
+        c.RecordAgreement(
+            agreement="host",
+            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
+            terms=c.AgreementTerms(host_municipality="aa"),
+            valid_from=D("2022"),
+            **WHO,
+        )
+    )
+    created = recorded(world, AgreementAggregate.Created)
+    assert last_of(world, AgreementAggregate.Created) == {"zuid"}
+    # aa was in noord until 2019: noord never heard of the agreement, so not of its correction.
+    assert correct(world, created) == {"zuid"}
+
+
+def test_a_correction_of_a_later_fact_reaches_those_that_heard_of_that_fact(world):
+    world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
+    world.handle(
+        c.AssignAccountHoldership(
+            agreement="samen-zorg-1",
+            cooperation="samen",
+            organisation="zorg",
+            holder_region="oost",
+            **WHO,
+        )
+    )
+    world.handle(
+        c.TransferAccountHoldership(
+            cooperation="samen",
+            organisation="zorg",
+            agreement="samen-zorg-2",
+            handover=D("2024-01-01"),
+            holder_region="west",
+            **WHO,
+        )
+    )
+    transferred = recorded(world, AccountHoldership.HolderTransferred)
+    assert correct(world, transferred) == {"oost", "west", "noord", "zuid"}
+
+
+def test_correcting_a_founding_fact_reaches_every_region_that_heard_of_the_subject(world):
+    registered = next(
+        event for event, _ in routed(world) if isinstance(event, Cooperation.Registered)
+    )
+    # Nobody was a member when the cooperation was registered; each region heard of it when it
+    # joined (west as invited), and the retraction withdraws all of that.
+    assert correct(world, registered) == {"noord", "zuid", "west"}
