@@ -7,7 +7,9 @@ A decision concerns the regions, cooperations, organisations and municipalities 
   region, a cooperation's body for decisions that concern the cooperation (an aligning body such as
   a bestuurlijk overleg included: cooperations that align decide by aligning). A body that only
   advises (civil servants preparing the bestuurders' decisions) or executes (a team carrying them
-  out) takes none, so it authorises none; one that steers may, as the sources do not say it does not;
+  out) takes none, so it authorises none; one that steers may, as the sources do not say it does not.
+  What counts is the role the body had on the decision's date (``DecisionBody.role_on``): a body that
+  advises now authorised what it decided before, and one that decides now nothing it only advised on;
 - a **municipality** (its college, raad or burgemeester) decides for itself, and for the regions it
   is (or was) a member of;
 - an **external** authority (a ministry, a court, a law) is named, not registered: it is recorded as
@@ -41,7 +43,7 @@ _TAKING_NO_DECISIONS = frozenset({BodyRole.ADVISES, BodyRole.EXECUTES})
 
 class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
     """What the registry says about the cited authority: the subject the cited body is "of" and its
-    role, and the regions the cited municipality is or was a member of."""
+    role on the decision's date, and the regions the cited municipality is or was a member of."""
 
     body_of: SubjectRef | None = None
     body_role: BodyRole | None = None

@@ -74,7 +74,7 @@ def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
     body = _body(app, authority.body) if authority.body else None
     facts = CompetenceFacts(
         body_of=body.of if body else None,
-        body_role=body.role if body else None,
+        body_role=body.role_on(authority.decision_date) if body else None,
         municipality_regions=_regions_of(app, authority.municipality)
         if authority.municipality
         else (),
