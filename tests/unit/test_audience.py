@@ -286,3 +286,36 @@ def test_correcting_a_founding_fact_reaches_every_region_that_heard_of_the_subje
     # Nobody was a member when the cooperation was registered; each region heard of it when it
     # joined (west as invited), and the retraction withdraws all of that.
     assert correct(world, registered) == {"noord", "zuid", "west"}
+
+
+def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_region(world):
+    into_noord = next(
+        event
+        for event, _ in routed(world)
+        if isinstance(event, Municipality.MembershipStarted) and event.region == "noord"
+    )
+    assert correct(world, into_noord) == {"noord"}
+    world.handle(
+        c.RecordAgreement(
+            agreement="host",
+            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
+            terms=c.AgreementTerms(host_municipality="aa"),
+            valid_from=D("2018"),
+            **WHO,
+        )
+    )
+    # aa was never in noord, the record now says: its agreements are none of noord's business.
+    assert last_of(world, AgreementAggregate.Created) == {"zuid"}
+
+
+def test_a_corrected_participation_no_longer_brings_the_cooperations_news_to_the_region(world):
+    noord_joined = next(
+        event
+        for event, _ in routed(world)
+        if isinstance(event, Cooperation.RegionJoined) and event.region == "noord"
+    )
+    assert correct(world, noord_joined) == {"noord"}
+    world.handle(
+        c.InvolveOrganisationInCooperation(cooperation="samen", organisation="zorg", **WHO)
+    )
+    assert last_of(world, Cooperation.OrganisationInvolved) == {"zuid"}
