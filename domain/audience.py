@@ -23,8 +23,9 @@ order of the log: :class:`Audience` is fed every event in that order and answers
 concerns only the regions known to be concerned when it was recorded; a region that joins a cooperation
 later does not receive the cooperation's earlier decisions.
 
-Known limit: a correction of a membership or participation does not withdraw it from this state, so the
-corrected membership still counts for later events of that municipality or cooperation.
+A corrected membership or participation no longer counts for the events after its correction (nor do
+a corrected municipality's or cooperation's, correcting its founding event): a municipality wrongly
+recorded in a region would otherwise keep bringing that region its news.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Audience:
         self._memberships: dict[str, dict[str, Membership]] = {}
         # cooperation -> region -> its latest participation (as on the Cooperation aggregate)
         self._participants: dict[str, dict[str, CooperationParticipant]] = {}
+        # The events the two above are made of, (version, what it says) in log order: what they are
+        # made of again when one is corrected.
+        self._membership_facts: dict[str, list[tuple[int, Membership]]] = {}
+        self._participation_facts: dict[str, list[tuple[int, CooperationParticipant]]] = {}
         # agreement -> regions its founding event concerned
         self._parties: dict[str, frozenset[str]] = {}
         # regions registered so far: each has a feed, whether or not an event concerned it yet
@@ -67,6 +72,7 @@ class Audience:
         """The regions ``event`` concerns; then takes the event into account for the events after it."""
         if isinstance(event, GovernanceAggregate.FactCorrected):
             regions = self._heard_of(event.corrects_id, event.corrects_version)
+            self._withdraw(event)
         else:
             regions = self._named_and_related(event)
             self._observe(event)
@@ -105,15 +111,31 @@ class Audience:
 
     def _observe(self, event: Any) -> None:
         period = ValidPeriod(event.valid_from, event.valid_until)
+        version = event.originator_version
         if isinstance(event, Municipality.MembershipStarted | Municipality.MembershipEnded):
-            memberships = self._memberships.setdefault(event.municipality, {})
-            memberships[event.membership_id] = Membership(
-                event.membership_id, event.region, event.scope, period
-            )
+            membership = Membership(event.membership_id, event.region, event.scope, period)
+            self._membership_facts.setdefault(event.municipality, []).append((version, membership))
+            self._memberships.setdefault(event.municipality, {})[event.membership_id] = membership
         elif isinstance(event, Cooperation.RegionJoined):
-            participants = self._participants.setdefault(event.cooperation, {})
-            participants[event.region] = CooperationParticipant(
-                event.region, event.participation, period
+            participant = CooperationParticipant(event.region, event.participation, period)
+            self._participation_facts.setdefault(event.cooperation, []).append(
+                (version, participant)
             )
+            self._participants.setdefault(event.cooperation, {})[event.region] = participant
         elif isinstance(event, Region.Registered):
             self.known_regions.add(event.region)
+
+    def _withdraw(self, correction: Any) -> None:
+        """Takes the corrected membership or participation (all of them, for a corrected founding
+        event) out of the state, leaving what the other events of its subject say."""
+        slug, corrected = correction.subject.slug, correction.corrects_version
+
+        def kept(facts: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+            return [(version, fact) for version, fact in facts if corrected not in (1, version)]
+
+        if correction.subject.kind is SubjectKind.MUNICIPALITY and slug in self._memberships:
+            memberships = self._membership_facts[slug] = kept(self._membership_facts[slug])
+            self._memberships[slug] = {m.membership_id: m for _, m in memberships}
+        elif correction.subject.kind is SubjectKind.COOPERATION and slug in self._participants:
+            participants = self._participation_facts[slug] = kept(self._participation_facts[slug])
+            self._participants[slug] = {p.region: p for _, p in participants}
