@@ -24,6 +24,8 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.authorities import EXTERNAL
+from tests.corrections import correct as correct_event
+from tests.corrections import host
 
 D = PartialDate.parse
 WHO = {"principal": "test", "authority": EXTERNAL}
@@ -107,7 +109,8 @@ def test_a_region_joining_is_news_to_the_members_and_to_itself(world):
     assert last_of(world, Cooperation.RegionJoined) == {"noord", "zuid", "oost"}
 
 
-def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
+def transfer_from_oost_to_west(world: GovernanceApplication) -> None:
+    """Zorg's account in samen, held by oost (which takes no part in samen), goes to west."""
     world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
     world.handle(
         c.AssignAccountHoldership(
@@ -128,6 +131,10 @@ def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
             **WHO,
         )
     )
+
+
+def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
+    transfer_from_oost_to_west(world)
     assert last_of(world, AccountHoldership.HolderTransferred) == {"oost", "west", "noord", "zuid"}
 
 
@@ -136,15 +143,7 @@ def test_a_municipality_reaches_the_regions_it_belongs_to_in_the_events_valid_ti
     # Region.Registered with unknown valid time: aa could belong to noord or zuid then.
     regions = next(r for e, r in routed(world) if getattr(e, "region", None) == "oost")
     assert regions == {"oost", "noord", "zuid"}
-    world.handle(
-        c.RecordAgreement(
-            agreement="host",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="aa"),
-            valid_from=D("2022"),
-            **WHO,
-        )
-    )
+    host(world, "aa", "2022")
     assert last_of(world, AgreementAggregate.Created) == {"zuid"}
 
 
@@ -205,14 +204,7 @@ def test_the_real_facts_keep_noord_holland_out_of_limburg_decisions(app):
 
 def correct(app: GovernanceApplication, event: Any) -> frozenset[str]:
     """Corrects ``event`` and answers the regions the correction concerns."""
-    app.handle(
-        c.CorrectFact(
-            aggregate_id=event.originator_id,
-            version=event.originator_version,
-            reason="wrongly recorded",
-            principal="test",
-        )
-    )
+    correct_event(app, event)
     return last_of(app, GovernanceAggregate.FactCorrected)
 
 
@@ -239,15 +231,7 @@ def test_a_correction_does_not_reach_a_region_that_joined_after_the_corrected_fa
 
 
 def test_a_correction_does_not_reach_the_region_a_municipality_had_left_before_the_fact(world):
-    world.handle(
-        c.RecordAgreement(
-            agreement="host",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="aa"),
-            valid_from=D("2022"),
-            **WHO,
-        )
-    )
+    host(world, "aa", "2022")
     created = recorded(world, AgreementAggregate.Created)
     assert last_of(world, AgreementAggregate.Created) == {"zuid"}
     # aa was in noord until 2019: noord never heard of the agreement, so not of its correction.
@@ -255,26 +239,7 @@ def test_a_correction_does_not_reach_the_region_a_municipality_had_left_before_t
 
 
 def test_a_correction_of_a_later_fact_reaches_those_that_heard_of_that_fact(world):
-    world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
-    world.handle(
-        c.AssignAccountHoldership(
-            agreement="samen-zorg-1",
-            cooperation="samen",
-            organisation="zorg",
-            holder_region="oost",
-            **WHO,
-        )
-    )
-    world.handle(
-        c.TransferAccountHoldership(
-            cooperation="samen",
-            organisation="zorg",
-            agreement="samen-zorg-2",
-            handover=D("2024-01-01"),
-            holder_region="west",
-            **WHO,
-        )
-    )
+    transfer_from_oost_to_west(world)
     transferred = recorded(world, AccountHoldership.HolderTransferred)
     assert correct(world, transferred) == {"oost", "west", "noord", "zuid"}
 
@@ -295,15 +260,7 @@ def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_r
         if isinstance(event, Municipality.MembershipStarted) and event.region == "noord"
     )
     assert correct(world, into_noord) == {"noord"}
-    world.handle(
-        c.RecordAgreement(
-            agreement="host",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="aa"),
-            valid_from=D("2018"),
-            **WHO,
-        )
-    )
+    host(world, "aa", "2018")
     # aa was never in noord, the record now says: its agreements are none of noord's business.
     assert last_of(world, AgreementAggregate.Created) == {"zuid"}
 

@@ -4,10 +4,10 @@ received, and nothing more of a municipality whose membership of the region was 
 from __future__ import annotations
 
 from domain.registry import Municipality
-from domain.values import AgreementKind, PartialDate
 from services import commands as c
 from services.authorisation import Role
 from tests.authorities import EXTERNAL
+from tests.corrections import host
 from tests.integration.api.conftest import bearer
 
 WHO = {"principal": "test", "authority": EXTERNAL}
@@ -44,16 +44,7 @@ def test_a_region_reads_no_more_of_a_municipality_whose_membership_was_corrected
             municipality="nieuwdorp", region="zuid-limburg", membership_id="zl:nieuwdorp", **WHO
         )
     )
-    app.handle(
-        c.RecordAgreement(
-            agreement="nieuwdorp-regeling",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="nieuwdorp"),
-            valid_from=PartialDate.parse("2026"),
-            **WHO,
-        )
-    )
-    hosted_at = app.recorder.max_notification_id()
+    hosted_at = host(app, "nieuwdorp", "2026")
 
     zaanstreek = {event["id"] for event in region_log(client, context, ZAANSTREEK)}
     zuid_limburg = {event["id"] for event in region_log(client, context, "zuid-limburg")}

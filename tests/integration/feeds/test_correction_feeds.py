@@ -15,11 +15,12 @@ from adapters.nats.feeds import FeedLayout, FeedPublisher
 from domain.agreements import AgreementAggregate
 from domain.dates import PartialDate
 from domain.registry import Cooperation, Municipality
-from domain.values import AgreementKind, CooperationKind
+from domain.values import CooperationKind
 from projections.feeds import FeedProjection
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
+from tests.corrections import correct, host
 from tests.integration.region_systems import feed_contents
 
 D = PartialDate.parse
@@ -63,33 +64,6 @@ def recorded(app: GovernanceApplication, event_class: type) -> tuple[int, Any]:
     ][-1]
 
 
-def correct(app: GovernanceApplication, event: Any) -> int:
-    """Corrects ``event``; answers the correction's log position."""
-    app.handle(
-        c.CorrectFact(
-            aggregate_id=event.originator_id,
-            version=event.originator_version,
-            reason="wrongly recorded",
-            principal="test",
-        )
-    )
-    return app.recorder.max_notification_id()
-
-
-def host(app: GovernanceApplication) -> int:
-    """Records an agreement hosted by aa from 2022; answers its log position."""
-    app.handle(
-        c.RecordAgreement(
-            agreement="host",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="aa"),
-            valid_from=D("2022"),
-            **WHO,
-        )
-    )
-    return app.recorder.max_notification_id()
-
-
 def carrying(feeds: dict[str, list[int]], position: int) -> set[str]:
     return {region for region, positions in feeds.items() if position in positions}
 
@@ -124,7 +98,7 @@ def test_a_correction_reaches_only_the_feeds_that_carried_the_corrected_fact(fan
             cooperation="samen", organisation="zorg", valid_from=D("2021-01-01"), **WHO
         )
     )
-    hosted_at = host(app)  # in 2022, when aa belonged to zuid only
+    hosted_at = host(app, "aa", "2022")  # in 2022, when aa belonged to zuid only
     # Oost joins after the organisation was involved.
     app.handle(
         c.AdmitRegionToCooperation(
@@ -153,7 +127,7 @@ def test_a_corrected_membership_brings_the_region_no_more_of_the_municipalitys_n
     app.handle(c.StartMembership(municipality="aa", region="noord", **WHO))
     corrected_at = correct(app, recorded(app, Municipality.MembershipStarted)[1])
     app.handle(c.StartMembership(municipality="aa", region="zuid", membership_id="zuid:aa", **WHO))
-    hosted_at = host(app)
+    hosted_at = host(app, "aa", "2022")
 
     feeds = fan_out.feeds()
     assert carrying(feeds, corrected_at) == {"noord"}
