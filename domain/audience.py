@@ -46,6 +46,8 @@ from domain.registry import (
 )
 from domain.values import SubjectKind, ValidPeriod
 
+_NOBODY: frozenset[str] = frozenset()
+
 
 class Audience:
     """The state the rule needs, built from the log in order, and the rule itself."""
@@ -77,17 +79,20 @@ class Audience:
             regions = self._named_and_related(event)
             self._observe(event)
         shared = self._shared.setdefault(regions, regions)
-        heard = self._heard.setdefault(event.originator_id, [])
-        # An event set aside before it was read leaves a gap in the versions: nobody heard of it.
-        heard.extend([frozenset()] * (event.originator_version - 1 - len(heard)))
+        heard = self._heard.get(event.originator_id)
+        if heard is None:
+            heard = self._heard[event.originator_id] = []
+        gap = event.originator_version - 1 - len(heard)
+        if gap > 0:  # events set aside before they were read: nobody heard of them
+            heard.extend([_NOBODY] * gap)
         heard.append(shared)
         return shared
 
     def _heard_of(self, aggregate_id: UUID, version: int) -> frozenset[str]:
         heard = self._heard.get(aggregate_id, [])
         if version == 1:
-            return frozenset().union(*heard)
-        return heard[version - 1] if version <= len(heard) else frozenset()
+            return _NOBODY.union(*heard)
+        return heard[version - 1] if version <= len(heard) else _NOBODY
 
     def _named_and_related(self, event: Any) -> frozenset[str]:
         info = describe(event)
