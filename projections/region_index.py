@@ -6,7 +6,7 @@ same regions for every event (those it names, the members of a cooperation it na
 a municipality it names, the parties of its agreement; for a correction, those of the fact it
 corrects). The rule needs everything recorded before an event, so the index is built from the start
 of the log, on first use, and then follows it; it lives in memory (a sorted array of positions per
-region, 8 bytes a position, and the audience's own 8 bytes an event).
+region, 8 bytes a position; and the audience keeps 8 bytes an event and a list an aggregate).
 
 Built on first use rather than when a worker starts, so that workers no region system asks spend
 nothing on it. The price: the first region query of a worker reads the whole log (about 60 µs an
