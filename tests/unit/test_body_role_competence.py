@@ -7,7 +7,15 @@ import pytest
 
 from domain.errors import IncompetentAuthority
 from domain.registry import DecisionBody
-from domain.values import Authority, AuthorityKind, BodyRole, PartialDate, SubjectKind, SubjectRef
+from domain.values import (
+    Authority,
+    AuthorityKind,
+    BodyRole,
+    MunicipalOrgan,
+    PartialDate,
+    SubjectKind,
+    SubjectRef,
+)
 from services import commands as c
 from services.application import GovernanceApplication
 from tests.authorities import EXTERNAL
@@ -125,3 +133,40 @@ def test_a_corrected_role_change_no_longer_counts(app):
     )
     join(app, "aa", "2025-06-01")
     assert app.get(DecisionBody, BODY).role_on(D("2025-06-01")) is BodyRole.DECIDES
+
+
+def by_college_of(municipality: str, decision_date: str) -> Authority:
+    return Authority(
+        kind=AuthorityKind.MUNICIPALITY,
+        municipality=municipality,
+        organ=MunicipalOrgan.COLLEGE,
+        decision_date=D(decision_date),
+        document=f"Collegebesluit {decision_date}",
+    )
+
+
+def test_a_municipality_decides_for_a_region_only_on_a_date_it_was_a_member(app):
+    for region in ("noord", "zuid"):
+        app.handle(c.RegisterRegion(region=region, name=region.title(), **WHO))
+    app.handle(c.RegisterMunicipality(municipality="aa", name="Aa", **WHO))
+    app.handle(
+        c.StartMembership(municipality="aa", region="noord", valid_until=D("2019-12-31"), **WHO)
+    )
+    app.handle(c.RegisterMunicipality(municipality="bee", name="Bee", **WHO))
+
+    def bee_joins_noord(decision_date: str) -> None:
+        app.handle(
+            c.StartMembership(
+                municipality="bee",
+                region="noord",
+                membership_id=f"noord:bee:{decision_date}",
+                valid_from=D(decision_date),
+                valid_until=D(decision_date),
+                principal="test",
+                authority=by_college_of("aa", decision_date),
+            )
+        )
+
+    bee_joins_noord("2018-06-01")  # aa was a member of noord then
+    with pytest.raises(IncompetentAuthority, match="municipality 'aa'"):
+        bee_joins_noord("2024-06-01")
