@@ -253,12 +253,18 @@ def test_correcting_a_founding_fact_reaches_every_region_that_heard_of_the_subje
     assert correct(world, registered) == {"noord", "zuid", "west"}
 
 
-def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_region(world):
-    into_noord = next(
+def first_of_noord(app: GovernanceApplication, event_class: type) -> Any:
+    """The first recorded ``event_class`` event that makes noord a member (of a municipality or
+    a cooperation)."""
+    return next(
         event
-        for event, _ in routed(world)
-        if isinstance(event, Municipality.MembershipStarted) and event.region == "noord"
+        for event, _ in routed(app)
+        if isinstance(event, event_class) and event.region == "noord"
     )
+
+
+def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_region(world):
+    into_noord = first_of_noord(world, Municipality.MembershipStarted)
     assert correct(world, into_noord) == {"noord"}
     host(world, "aa", "2018")
     # aa was never in noord, the record now says: its agreements are none of noord's business.
@@ -266,11 +272,7 @@ def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_r
 
 
 def test_a_corrected_participation_no_longer_brings_the_cooperations_news_to_the_region(world):
-    noord_joined = next(
-        event
-        for event, _ in routed(world)
-        if isinstance(event, Cooperation.RegionJoined) and event.region == "noord"
-    )
+    noord_joined = first_of_noord(world, Cooperation.RegionJoined)
     assert correct(world, noord_joined) == {"noord"}
     world.handle(
         c.InvolveOrganisationInCooperation(cooperation="samen", organisation="zorg", **WHO)
