@@ -7,9 +7,11 @@ A decision concerns the regions, cooperations, organisations and municipalities 
   region, a cooperation's body for decisions that concern the cooperation (an aligning body such as
   a bestuurlijk overleg included: cooperations that align decide by aligning). A body that only
   advises (civil servants preparing the bestuurders' decisions) or executes (a team carrying them
-  out) takes none, so it authorises none; one that steers may, as the sources do not say it does not;
+  out) takes none, so it authorises none; one that steers may, as the sources do not say it does not.
+  What counts is the role the body had on the decision's date (``DecisionBody.role_on``): a body that
+  advises now authorised what it decided before, and one that decides now nothing it only advised on;
 - a **municipality** (its college, raad or burgemeester) decides for itself, and for the regions it
-  is (or was) a member of;
+  was a member of on the decision's date (one it left before, or joined after, is not its to decide for);
 - an **external** authority (a ministry, a court, a law) is named, not registered: it is recorded as
   cited, marked as external;
 - an imported fact is **documented in its sources**; a body they name must be registered and is held
@@ -41,7 +43,7 @@ _TAKING_NO_DECISIONS = frozenset({BodyRole.ADVISES, BodyRole.EXECUTES})
 
 class CompetenceFacts(msgspec.Struct, frozen=True, kw_only=True):
     """What the registry says about the cited authority: the subject the cited body is "of" and its
-    role, and the regions the cited municipality is or was a member of."""
+    role on the decision's date, and the regions the cited municipality was a member of on that date."""
 
     body_of: SubjectRef | None = None
     body_role: BodyRole | None = None
@@ -100,8 +102,9 @@ def _check_municipality(municipality: str, regions: tuple[str, ...], subject: Co
     if municipality in subject.municipalities or set(regions) & set(subject.regions):
         return
     raise IncompetentAuthority(
-        f"municipality {municipality!r} is neither concerned by this decision nor a member of a "
-        f"region it concerns ({_describe(subject)}) — {IncompetentAuthority.rule}"
+        f"municipality {municipality!r} is neither concerned by this decision nor was it, on the "
+        f"decision's date, a member of a region it concerns ({_describe(subject)}) — "
+        f"{IncompetentAuthority.rule}"
     )
 
 

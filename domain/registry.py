@@ -490,7 +490,12 @@ class Organisation(GovernanceAggregate):
 
 
 class DecisionBody(GovernanceAggregate):
-    """A governing body of a region or cooperation, and whether it decides or only aligns."""
+    """A governing body of a region or cooperation, and whether it decides or only aligns.
+
+    Its role may change (``RoleChanged``, with the valid time of the new role): ``role`` is the one
+    recorded last, and :meth:`role_on` the one it had on a day, which is what decides whether it could
+    authorise a decision taken that day (``domain.competence``).
+    """
 
     kind = SubjectKind.BODY
     slug_attribute = "body"
@@ -515,6 +520,22 @@ class DecisionBody(GovernanceAggregate):
         self.name = name
         self.of = of
         self.role = role
+        # Each role with the valid time it was recorded for, in log order. The registered role stands
+        # for as long as the record knows of the body, whatever valid time the body was registered with.
+        self.roles: list[tuple[ValidPeriod, BodyRole]] = [(ValidPeriod(), role)]
+
+    def role_on(self, day: PartialDate) -> BodyRole:
+        """The role the body had on ``day``: of the roles that could hold on it, the one taken up last
+        (its valid time starting latest; of two starting alike, the one recorded last). A day known only
+        to a month or a year, in which the role changed, gets the role taken up in it: give the day to
+        be exact."""
+        on_day = ValidPeriod(day, day)
+        # The registered role could hold on any day, so there is always one.
+        return max(
+            (period.valid_from.earliest, order, role)
+            for order, (period, role) in enumerate(self.roles)
+            if period.could_overlap(on_day)
+        )[2]
 
     @property
     def decides(self) -> bool:
@@ -533,8 +554,11 @@ class DecisionBody(GovernanceAggregate):
         body: str,
         of: SubjectRef,
         role: BodyRole,
+        valid_from: PartialDate,
+        valid_until: PartialDate,
     ) -> None:
         self.role = role
+        self.roles.append((ValidPeriod(valid_from, valid_until), role))
 
 
 class StructuralChange(GovernanceAggregate):

@@ -3,9 +3,10 @@
 ``/events?region=R`` answers exactly what region R's feed carries: this index is fed the log in
 order, as the feed fan-out is, through the same :class:`~domain.audience.Audience`, so both see the
 same regions for every event (those it names, the members of a cooperation it names, the regions of
-a municipality it names, the parties of its agreement). The rule needs everything recorded before an
-event, so the index is built from the start of the log, on first use, and then follows it; it lives
-in memory (a sorted array of positions per region, 8 bytes a position).
+a municipality it names, the parties of its agreement; for a correction, those of the fact it
+corrects). The rule needs everything recorded before an event, so the index is built from the start
+of the log, on first use, and then follows it; it lives in memory (a sorted array of positions per
+region, 8 bytes a position; and the audience keeps 8 bytes an event and a list an aggregate).
 
 Built on first use rather than when a worker starts, so that workers no region system asks spend
 nothing on it. The price: the first region query of a worker reads the whole log (about 60 µs an

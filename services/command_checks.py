@@ -20,9 +20,9 @@ import msgspec
 from domain.competence import CompetenceFacts, check_competence
 from domain.concerns import Concerns
 from domain.errors import MissingAuthority, UnknownAuthority
-from domain.registry import DecisionBody, Municipality, SourceDocument
+from domain.registry import DecisionBody, Municipality, SourceDocument, memberships_during
 from domain.text import SLUG_FIELDS, display_name, require_slug
-from domain.values import AuthorityKind
+from domain.values import AuthorityKind, PartialDate, ValidPeriod
 from services import commands as c
 from services.subjects import touched
 
@@ -74,8 +74,8 @@ def _check_authority(command: c.Command, app: GovernanceApplication) -> None:
     body = _body(app, authority.body) if authority.body else None
     facts = CompetenceFacts(
         body_of=body.of if body else None,
-        body_role=body.role if body else None,
-        municipality_regions=_regions_of(app, authority.municipality)
+        body_role=body.role_on(authority.decision_date) if body else None,
+        municipality_regions=_regions_of(app, authority.municipality, authority.decision_date)
         if authority.municipality
         else (),
     )
@@ -110,12 +110,18 @@ def _body(app: GovernanceApplication, body: str) -> DecisionBody:
     return found
 
 
-def _regions_of(app: GovernanceApplication, municipality: str) -> tuple[str, ...]:
+def _regions_of(
+    app: GovernanceApplication, municipality: str, decision_date: PartialDate
+) -> tuple[str, ...]:
+    """The regions ``municipality`` could be a member of on ``decision_date``: it decides for those."""
     if not app.exists(Municipality, municipality):
         raise UnknownAuthority(
             f"municipality {municipality!r} is not registered — {UnknownAuthority.rule}"
         )
-    memberships = app.get(Municipality, municipality).memberships.values()
+    memberships = memberships_during(
+        app.get(Municipality, municipality).memberships.values(),
+        ValidPeriod(decision_date, decision_date),
+    )
     return tuple(dict.fromkeys(m.region for m in memberships))
 
 

@@ -12,6 +12,7 @@ import nats
 import nats.js.errors
 
 from adapters.nats.access import FEED_API_PREFIX, FeedAccess
+from adapters.nats.feeds import FeedLayout
 
 
 async def connect_as(
@@ -78,3 +79,23 @@ async def drain(subscription: Any, expected: int | None = None) -> list[Any]:
 def refused(errors: list[Exception]) -> list[str]:
     """The permission violations the server reported (nats-py lower-cases them)."""
     return [str(e) for e in errors if "permissions violation" in str(e)]
+
+
+def feed_contents(url: str, layout: FeedLayout) -> dict[str, list[int]]:
+    """The log position (``ce-sequence``) of every message in every feed of ``layout``."""
+
+    async def read() -> dict[str, list[int]]:
+        nc = await nats.connect(url)
+        js = nc.jetstream()
+        contents = {}
+        for info in await js.streams_info():
+            name = info.config.name
+            if not name.startswith(f"{layout.stream_prefix}_"):
+                continue
+            messages = [await js.get_msg(name, seq) for seq in range(1, info.state.last_seq + 1)]
+            region = name.removeprefix(f"{layout.stream_prefix}_")
+            contents[region] = [int(m.headers["ce-sequence"]) for m in messages]
+        await nc.close()
+        return contents
+
+    return asyncio.run(read())

@@ -8,6 +8,7 @@ import pytest
 
 from domain.agreements import AccountHoldership, AgreementAggregate
 from domain.audience import Audience
+from domain.base import GovernanceAggregate
 from domain.registry import Cooperation, Municipality
 from domain.values import (
     AgreementKind,
@@ -23,6 +24,8 @@ from services import commands as c
 from services.application import GovernanceApplication
 from services.importer import import_governance_facts
 from tests.authorities import EXTERNAL
+from tests.corrections import correct as correct_event
+from tests.corrections import host
 
 D = PartialDate.parse
 WHO = {"principal": "test", "authority": EXTERNAL}
@@ -106,7 +109,8 @@ def test_a_region_joining_is_news_to_the_members_and_to_itself(world):
     assert last_of(world, Cooperation.RegionJoined) == {"noord", "zuid", "oost"}
 
 
-def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
+def transfer_from_oost_to_west(world: GovernanceApplication) -> None:
+    """Zorg's account in samen, held by oost (which takes no part in samen), goes to west."""
     world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
     world.handle(
         c.AssignAccountHoldership(
@@ -127,6 +131,10 @@ def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
             **WHO,
         )
     )
+
+
+def test_a_transfer_reaches_both_sides_and_the_cooperation_members(world):
+    transfer_from_oost_to_west(world)
     assert last_of(world, AccountHoldership.HolderTransferred) == {"oost", "west", "noord", "zuid"}
 
 
@@ -135,15 +143,7 @@ def test_a_municipality_reaches_the_regions_it_belongs_to_in_the_events_valid_ti
     # Region.Registered with unknown valid time: aa could belong to noord or zuid then.
     regions = next(r for e, r in routed(world) if getattr(e, "region", None) == "oost")
     assert regions == {"oost", "noord", "zuid"}
-    world.handle(
-        c.RecordAgreement(
-            agreement="host",
-            agreement_kind=AgreementKind.SAMENWERKINGSREGELING,
-            terms=c.AgreementTerms(host_municipality="aa"),
-            valid_from=D("2022"),
-            **WHO,
-        )
-    )
+    host(world, "aa", "2022")
     assert last_of(world, AgreementAggregate.Created) == {"zuid"}
 
 
@@ -200,3 +200,81 @@ def test_the_real_facts_keep_noord_holland_out_of_limburg_decisions(app):
     assert all(
         "limburg" not in (getattr(e, "cooperation", None) or "") for e in everything_for_zaanstreek
     )
+
+
+def correct(app: GovernanceApplication, event: Any) -> frozenset[str]:
+    """Corrects ``event`` and answers the regions the correction concerns."""
+    correct_event(app, event)
+    return last_of(app, GovernanceAggregate.FactCorrected)
+
+
+def recorded(app: GovernanceApplication, event_class: type) -> Any:
+    return [event for event, _ in routed(app) if isinstance(event, event_class)][-1]
+
+
+def test_a_correction_does_not_reach_a_region_that_joined_after_the_corrected_fact(world):
+    world.handle(
+        c.InvolveOrganisationInCooperation(
+            cooperation="samen", organisation="zorg", valid_from=D("2021-01-01"), **WHO
+        )
+    )
+    involved = recorded(world, Cooperation.OrganisationInvolved)
+    world.handle(c.RegisterRegion(region="oost", name="Oost", **WHO))
+    world.handle(
+        c.AdmitRegionToCooperation(
+            cooperation="samen", region="oost", valid_from=D("2024-01-01"), **WHO
+        )
+    )
+    assert last_of(world, Cooperation.OrganisationInvolved) == {"noord", "zuid"}
+    # Oost never received the fact: its correction would tell it of another region's business.
+    assert correct(world, involved) == {"noord", "zuid"}
+
+
+def test_a_correction_does_not_reach_the_region_a_municipality_had_left_before_the_fact(world):
+    host(world, "aa", "2022")
+    created = recorded(world, AgreementAggregate.Created)
+    assert last_of(world, AgreementAggregate.Created) == {"zuid"}
+    # aa was in noord until 2019: noord never heard of the agreement, so not of its correction.
+    assert correct(world, created) == {"zuid"}
+
+
+def test_a_correction_of_a_later_fact_reaches_those_that_heard_of_that_fact(world):
+    transfer_from_oost_to_west(world)
+    transferred = recorded(world, AccountHoldership.HolderTransferred)
+    assert correct(world, transferred) == {"oost", "west", "noord", "zuid"}
+
+
+def test_correcting_a_founding_fact_reaches_every_region_that_heard_of_the_subject(world):
+    registered = next(
+        event for event, _ in routed(world) if isinstance(event, Cooperation.Registered)
+    )
+    # Nobody was a member when the cooperation was registered; each region heard of it when it
+    # joined (west as invited), and the retraction withdraws all of that.
+    assert correct(world, registered) == {"noord", "zuid", "west"}
+
+
+def first_of_noord(app: GovernanceApplication, event_class: type) -> Any:
+    """The first recorded ``event_class`` event that makes noord a member (of a municipality or
+    a cooperation)."""
+    return next(
+        event
+        for event, _ in routed(app)
+        if isinstance(event, event_class) and event.region == "noord"
+    )
+
+
+def test_a_corrected_membership_no_longer_brings_the_municipalitys_news_to_the_region(world):
+    into_noord = first_of_noord(world, Municipality.MembershipStarted)
+    assert correct(world, into_noord) == {"noord"}
+    host(world, "aa", "2018")
+    # aa was never in noord, the record now says: its agreements are none of noord's business.
+    assert last_of(world, AgreementAggregate.Created) == {"zuid"}
+
+
+def test_a_corrected_participation_no_longer_brings_the_cooperations_news_to_the_region(world):
+    noord_joined = first_of_noord(world, Cooperation.RegionJoined)
+    assert correct(world, noord_joined) == {"noord"}
+    world.handle(
+        c.InvolveOrganisationInCooperation(cooperation="samen", organisation="zorg", **WHO)
+    )
+    assert last_of(world, Cooperation.OrganisationInvolved) == {"zuid"}

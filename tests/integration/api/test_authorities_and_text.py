@@ -121,6 +121,27 @@ def test_a_body_that_only_advises_or_executes_authorises_no_decision(
     assert f"{body!r} {role}" in problem["detail"]
 
 
+def test_a_body_authorises_by_the_role_it_had_on_the_decisions_date(client, context, admin) -> None:
+    # The G16zla advises; from 2026-12-01 it decides. A decision of November was not its to take.
+    change = {
+        "body": "g16zla",
+        "role": "decides",
+        "valid_from": "2026-12-01",
+        "authority": {**NMZ_AUTHORITY, "body": "g16zlb"},
+    }
+    answer = client.post("/decisions/bodies/role", json=change, headers=admin)
+    assert answer.status_code == 201, answer.text
+    november = {**NMZ_AUTHORITY, "body": "g16zla", "decision_date": "2026-11-20"}
+    transfer = {**TRANSFER_BODY, "holder_region": "zuid-limburg", "authority": november}
+    problem = _refused(client, context, admin, TRANSFER, transfer, 422)
+    assert problem["rule"] == "an authority is competent for the subject it decides on"
+    assert "'g16zla' advises" in problem["detail"]
+    december = {**november, "decision_date": "2026-12-02"}
+    answer = client.post(TRANSFER, json={**transfer, "authority": december}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    assert _logged_authority(client, context, answer)["body"] == "g16zla"
+
+
 def test_a_competent_body_is_recorded_with_its_date_and_precision(client, context, admin) -> None:
     answer = client.post(TRANSFER, json=TRANSFER_BODY, headers=admin)
     assert answer.status_code == 201, answer.text

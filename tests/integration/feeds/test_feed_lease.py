@@ -3,11 +3,9 @@ out, and when it stops or dies the other takes over, every event reaching its fe
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 
-import nats
 import pytest
 from sqlalchemy import Engine, select
 
@@ -20,6 +18,7 @@ from projections.lease import Lease
 from projections.schema import lease_table
 from services.application import GovernanceApplication
 from tests.integration.projections.scenario import build_world
+from tests.integration.region_systems import feed_contents
 
 # Long enough that a busy machine does not make the holder miss a renewal.
 LEASE_SECONDS = 5
@@ -86,26 +85,6 @@ def expected_feeds(app: GovernanceApplication) -> dict[str, list[int]]:
         for region in audience.regions_concerned(app.mapper.to_domain_event(notification)):
             feeds.setdefault(region, []).append(notification.id)
     return feeds
-
-
-def feed_contents(url: str, layout: FeedLayout) -> dict[str, list[int]]:
-    """The log position (``ce-sequence``) of every message in every feed of ``layout``."""
-
-    async def read() -> dict[str, list[int]]:
-        nc = await nats.connect(url)
-        js = nc.jetstream()
-        contents = {}
-        for info in await js.streams_info():
-            name = info.config.name
-            if not name.startswith(f"{layout.stream_prefix}_"):
-                continue
-            messages = [await js.get_msg(name, seq) for seq in range(1, info.state.last_seq + 1)]
-            region = name.removeprefix(f"{layout.stream_prefix}_")
-            contents[region] = [int(m.headers["ce-sequence"]) for m in messages]
-        await nc.close()
-        return contents
-
-    return asyncio.run(read())
 
 
 def test_only_the_holder_fans_out_and_the_other_takes_over_when_it_stops(
