@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import msgspec
 from nacl.signing import SigningKey
 
+from adapters.seal import SealCheck
 from projections.audit.log_claims import (
     Checkpoint,
     FaultKind,
@@ -132,3 +133,14 @@ class CheckpointWriter:
             self._append(msgspec.json.encode(checkpoint))
             verifier.covered_by(checkpoint)
             return checkpoint
+
+
+def seal_check(log: EventLog, trusted_keys: Iterable[str]) -> SealCheck:
+    """The check of seals for the service's readers that hand events on (the region feeds, the maps):
+    every message must be sealed by one of `trusted_keys` (the service's key and those it replaced),
+    but for those the last checkpoint signed by one of them covers. The writer checked their seals
+    before it signed (``CheckpointWriter`` verifies the log, seals included, and signs nothing past
+    a fault)."""
+    keys = list(trusted_keys)
+    checkpoints = map(decode_checkpoint, log.checkpoint_payloads())
+    return SealCheck(log.stream, keys, trusted_up_to(checkpoints, keys))
