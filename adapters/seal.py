@@ -63,11 +63,23 @@ class SealCheck:
     sealed by a trusted key, and those a checkpoint signed by one covers (up to `checked_up_to`). The
     checkpoint writer checked the seals of what it signed, and the log's stream neither deletes nor
     rewrites a message (``adapters.nats.recorders.MutableEventLog``), so those are not checked again:
-    a reader of a million covered events is spared about a minute of CPU."""
+    a reader of a million covered events is spared about a minute of CPU.
 
-    def __init__(self, stream: str, trusted_keys: Iterable[str], checked_up_to: int = 0) -> None:
+    As ``audit verify`` does, it takes the unsealed messages of a log written before sealing began (by
+    versions that did not seal) up to the first sealed message, at `sealed_from` (None: none is yet;
+    then the first sealed message it is handed is where sealing began). Messages are to be handed to
+    one check in log order."""
+
+    def __init__(
+        self,
+        stream: str,
+        trusted_keys: Iterable[str],
+        checked_up_to: int = 0,
+        sealed_from: int | None = 0,
+    ) -> None:
         self.stream = stream
         self.checked_up_to = checked_up_to
+        self.sealed_from = sealed_from
         # The start of a seal by each trusted key ("<key>:"), as the header holds it.
         self._trusted = frozenset(f"{_b64(bytes.fromhex(key))}:" for key in trusted_keys)
 
@@ -77,7 +89,11 @@ class SealCheck:
         if first_position <= self.checked_up_to:
             return None
         if seal is None:
+            if self.sealed_from is None or first_position < self.sealed_from:
+                return None  # written before sealing began
             return "unsealed event: the service did not write it"
+        if self.sealed_from is None:
+            self.sealed_from = first_position
         if seal[: seal.find(":") + 1] not in self._trusted:
             return f"sealed by key {seal_key(seal)[:16]}…, which is not a trusted key"
         if not seal_holds(self.stream, last_hash, seal):

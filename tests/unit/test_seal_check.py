@@ -99,3 +99,16 @@ def test_a_refused_notification_keeps_where_and_what_it_was_and_drops_its_conten
         "t:T",
     )
     assert made.state == b"" and made.reason == "unsealed event"
+
+
+def test_unsealed_messages_written_before_sealing_began_are_used_and_none_after() -> None:
+    keys = [SERVICE.verify_key.encode().hex()]
+    seal = Sealer(SERVICE).seal(STREAM, HASH)
+    began = SealCheck(STREAM, keys, sealed_from=5000)
+    assert began.refusal(4000, HASH, None) is None
+    assert began.refusal(6000, HASH, None) is not None
+    # Where sealing began not known yet: the first sealed message handed on marks it.
+    unknown = SealCheck(STREAM, keys, sealed_from=None)
+    assert unknown.refusal(4000, HASH, None) is None
+    assert unknown.refusal(5000, HASH, seal) is None
+    assert "unsealed" in (unknown.refusal(6000, HASH, None) or "")
