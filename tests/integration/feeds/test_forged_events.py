@@ -1,8 +1,9 @@
 """An event published onto the log with the service's own NATS credentials (which sit in the data
 directory), its hash recomputed and linked to its aggregate's last event but without the service's seal,
-reaches no region feed and not the maps: the fan-out and the projection runner set it aside, saying why,
-and go on with the genuine events after it, a later one of the same aggregate included. A rebuild of the
-maps from the log sets it aside too. The service as ``regiekaart serve`` wires it (``Runtime``), on its
+reaches no region feed, not a region's log over HTTP (``/events?region=``) and not the maps: the
+fan-out and the projection runner set it aside, saying why, and go on with the genuine events after it,
+a later one of the same aggregate included. A rebuild of the maps from the log sets it aside too. The
+service as ``regiekaart serve`` wires it (``Runtime``, and an API worker's ``worker_context``), on its
 embedded nats-server with the generated access configuration."""
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import NatsApplicationRecorder
 from adapters.seal import Sealer
 from adapters.settings import Settings
+from api.context import ApiContext
+from api.controllers.events import read_log
+from api.schemas import LoggedEvent
 from domain.values import PartialDate
-from entrypoints.runtime import Runtime
+from entrypoints.runtime import Runtime, worker_context
 from projections.queries import GovernanceMaps
 from projections.rebuild import rebuild
 from projections.work_status import FEEDS_WORKER, PROJECTIONS_WORKER, set_aside_events
@@ -123,6 +127,26 @@ def feed_positions(runtime: Runtime, region: str) -> dict[int, bytes]:
     return found
 
 
+def region_log(context: ApiContext, region: str) -> dict[int, LoggedEvent]:
+    """The events of the log that ``/events?region=`` answers `region`'s system, by position."""
+    found: dict[int, LoggedEvent] = {}
+    position, more = 0, True
+    while more:
+        page = read_log(
+            context,
+            after=position,
+            limit=500,
+            aggregate_ids=None,
+            types=(),
+            region=region,
+            since=None,
+            until=None,
+        )
+        found.update((event.id, event) for event in page.events)
+        position, more = page.position, page.more
+    return found
+
+
 def caught_up(runtime: Runtime, position: int) -> None:
     assert runtime.feeds is not None and runtime.feeds.wait_for(position, timeout=60)
     assert runtime.engine is not None
@@ -164,6 +188,18 @@ def test_a_forged_transfer_reaches_no_feed_nor_the_maps_and_is_set_aside(
         assert f"nmz-xonar-forged-{tag}" not in agreements
     assert f"nmz-xonar-before-{tag}".encode() in feeds[other][before]
     assert f"nmz-xonar-after-{tag}".encode() in feeds[other][after]
+
+    # What a region system reads of the log over HTTP (/events?region=...) is what its feed carries.
+    assert runtime.engine is not None and runtime.app is not None
+    # An API worker's own context, as `serve` starts one (on the service's NATS and database).
+    worker = msgspec.structs.replace(runtime.settings, nats_url=runtime.service_url)
+    with worker_context(worker) as context:
+        for region in (NOORD, ZUID):
+            logged = region_log(context, region)
+            assert forged not in logged
+            agreements = {event.state.get("agreement") for event in logged.values()}
+            assert f"nmz-xonar-forged-{tag}" not in agreements
+        assert after in region_log(context, other)
 
     view = xonar(runtime)
     assert f"nmz-xonar-forged-{tag}" not in view, view
