@@ -100,7 +100,7 @@ def worker_context(settings: Settings) -> Iterator[ApiContext]:
     event store ``settings`` name (a worker starts no feeds, runners or checkpoints)."""
     with Runtime(settings) as runtime:
         assert runtime.app is not None and runtime.engine is not None
-        yield ApiContext(runtime.app, runtime.engine)
+        yield ApiContext(runtime.app, runtime.engine, runtime.seal_checks("regiekaart-api-seals"))
 
 
 class Runtime:
