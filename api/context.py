@@ -21,6 +21,7 @@ from api.maps import MapCache, PositionWatch
 from api.security import TokenCache
 from api.tokens import TokenStore
 from domain.events import AGGREGATE_BY_KIND
+from projections.log_source import SealChecks
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.region_index import RegionEventIndex
 from services import commands as c
@@ -38,7 +39,11 @@ def event_store_connected(app: GovernanceApplication) -> bool:
 
 
 class ApiContext:
-    def __init__(self, app: GovernanceApplication, engine: Engine) -> None:
+    def __init__(
+        self, app: GovernanceApplication, engine: Engine, seals: SealChecks | None = None
+    ) -> None:
+        """``seals``: the check of seals for what region systems read of the log
+        (``projections.region_index``)."""
         self.app = app
         self.engine = engine
         self.maps = GovernanceMaps(engine)
@@ -53,7 +58,7 @@ class ApiContext:
         self.idempotency = IdempotencyStore(
             engine, lease_seconds=LEASE_SECONDS if announced else None
         )
-        self.region_index = RegionEventIndex(app)
+        self.region_index = RegionEventIndex(app, seals)
         # Subjects (kind, slug) found in the log by a map read that waits for a position. Nothing is
         # ever removed from the log, so one found stays found, and the next such read of its map does
         # not ask again: asking (a worker thread replaying the aggregate) came before the wait, on the

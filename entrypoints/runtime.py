@@ -40,9 +40,10 @@ from adapters.settings import Settings
 from adapters.sql import create_engine, migrate
 from adapters.supervision import Supervisor
 from api.context import ApiContext
-from projections.audit import CheckpointWriter
+from projections.audit import CheckpointWriter, seal_check
 from projections.feeds import FEEDS_LEASE_NAME, FeedProjection
 from projections.lease import Lease
+from projections.log_source import SealChecks
 from projections.runner import BATCH_SIZE, ProjectionRunner
 from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 from services.application import GovernanceApplication
@@ -99,7 +100,7 @@ def worker_context(settings: Settings) -> Iterator[ApiContext]:
     event store ``settings`` name (a worker starts no feeds, runners or checkpoints)."""
     with Runtime(settings) as runtime:
         assert runtime.app is not None and runtime.engine is not None
-        yield ApiContext(runtime.app, runtime.engine)
+        yield ApiContext(runtime.app, runtime.engine, runtime.seal_checks("regiekaart-api-seals"))
 
 
 class Runtime:
@@ -199,6 +200,7 @@ class Runtime:
             lease=lease,
             batch_size=batch_size,
             status=WorkStatus(self.engine, PROJECTIONS_WORKER),
+            seals=self.seal_checks("regiekaart-projections"),
         )
         runner.start()
         self._workers.callback(runner.stop)
@@ -213,9 +215,21 @@ class Runtime:
         publisher = FeedPublisher(client, replicas=self.settings.nats_replicas)
         lease = Lease(self.engine, self.settings.projection_lease_seconds, name=FEEDS_LEASE_NAME)
         status = WorkStatus(self.engine, FEEDS_LEASE_NAME)
-        self.feeds = FeedProjection(self.app, publisher, lease, status).start()
+        seals = self.seal_checks("regiekaart-feeds-seals")
+        self.feeds = FeedProjection(self.app, publisher, lease, status, seals).start()
         self._workers.callback(self.feeds.stop)
         return self.feeds
+
+    def seal_checks(self, name: str) -> SealChecks:
+        """The check of seals for a worker that hands events on (``projections.audit.seal_check``),
+        made afresh for each of its reads of the log: the service's keys as the key file names them,
+        the checkpoints as the log holds them then. It reads the checkpoints through a connection
+        of its own (named `name`), closed with the workers."""
+        client = NatsClient(self._service_url, name=name)
+        self._workers.callback(client.close)
+        log = NatsLog(client, self.settings.nats_stream)
+        key_file = self.settings.effective_signing_key_file
+        return lambda: seal_check(log, known_public_keys(key_file))
 
     def import_facts(self) -> ImportReport:
         assert self.app is not None, "start the runtime first"

@@ -14,6 +14,10 @@ names a region whose slug cannot be a subject token or stream name, JetStream re
 such event would otherwise stop every region's feed for good. An event that names a usable region
 beside an unusable one still reaches the usable region's feed.
 
+Given the check of seals (``SealCheck``), an event of a message that is not sealed by a trusted key
+(published onto the log with the service's NATS credentials, past the service) is set aside the same
+way, before it is decoded: it reaches no feed and does not change the audience rule's memberships.
+
 Only one process fans out at a time when several serve one log and one database: the projection holds
 a lease of its own (``projections.lease``, named ``region-feeds``) while it follows, renews it from a
 thread of its own (the log can be quiet for longer than the lease lasts), and stands by, retrying,
@@ -30,8 +34,10 @@ from typing import Any
 
 from adapters.nats.client import unreachable
 from adapters.nats.feeds import FeedPublisher, usable_region
+from adapters.seal import RefusedNotification
 from domain.audience import Audience
 from projections.lease import Lease, follow_while_held
+from projections.log_source import SealChecks, subscribe
 from projections.work_status import FEEDS_WORKER, WorkStatus
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,10 @@ class FeedProjection:
         publisher: FeedPublisher,
         lease: Lease | None = None,
         status: WorkStatus | None = None,
+        seals: SealChecks | None = None,
     ) -> None:
         self.app = app
+        self.seals = seals
         self.publisher = publisher
         self.lease = lease
         self.status = status
@@ -109,7 +117,7 @@ class FeedProjection:
         log.exception("region feeds: reading the event log failed; retrying")
 
     def _follow(self) -> None:
-        with self.app.recorder.subscribe(gt=self._position or None) as subscription:
+        with subscribe(self.app, self._position or None, self.seals) as subscription:
             self._subscription = subscription
             if self._stopped.is_set():
                 return
@@ -154,6 +162,9 @@ class FeedProjection:
 
     def _fan_out_one(self, notification: Any) -> None:
         position = notification.id
+        if isinstance(notification, RefusedNotification):
+            self._set_aside(position, notification.topic, notification.reason)
+            return
         try:
             event = self.app.mapper.to_domain_event(notification)
             regions = self.audience.regions_concerned(event)

@@ -9,9 +9,11 @@ imports ``services``, and the composition root (``entrypoints``) hands the appli
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Subscription
+
+from adapters.seal import SealCheck
 
 
 class LogSource(Protocol):
@@ -36,3 +38,16 @@ class LogSource(Protocol):
 
 # Builds a log source from its settings in another process; it must pickle (a class does).
 LogSourceFactory = Callable[..., LogSource]
+
+
+# Makes the check of seals for a reader that hands events on (the region feeds, the maps), afresh for
+# each read of the log: from the latest checkpoint a trusted key signed on (``adapters.seal.SealCheck``).
+SealChecks = Callable[[], SealCheck]
+
+
+def subscribe(source: LogSource, gt: int | None, seals: SealChecks | None) -> Subscription[Any]:
+    """The recorder's subscription after position `gt`; with `seals` (a log on NATS), each event of a
+    message they refuse comes as a ``RefusedNotification``."""
+    if seals is None:
+        return source.recorder.subscribe(gt=gt)
+    return source.recorder.subscribe(gt=gt, seals=seals())  # type: ignore[call-arg]

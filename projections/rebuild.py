@@ -20,7 +20,7 @@ from collections.abc import Callable
 from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from projections.log_source import LogSource
+from projections.log_source import LogSource, SealChecks
 from projections.runner import ProjectionRunner
 from projections.schema import (
     CORRECTION_INDEX,
@@ -28,6 +28,7 @@ from projections.schema import (
     SWAPPED_TABLES,
     read_model_tables,
 )
+from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 
 REBUILD_SUFFIX = "__rebuild"
 OLD_SUFFIX = "__old"
@@ -44,9 +45,11 @@ def rebuild(
     engine: Engine,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
+    seals: SealChecks | None = None,
 ) -> int | None:
     """Replays the log into fresh tables and swaps them in; returns the position they reached.
-    ``progress`` is told (position reached, log head) after each batch."""
+    ``progress`` is told (position reached, log head) after each batch; with ``seals``, events not
+    sealed by a trusted key are set aside (``projections.runner``)."""
     _drop_leftovers(engine)
     fresh = read_model_tables(REBUILD_SUFFIX, generation=uuid.uuid4().hex[:8])
     fresh.metadata.create_all(engine)
@@ -75,6 +78,8 @@ def rebuild(
         parallel_replay=True,
         indexes_on_first_correction=fresh.indexes(CORRECTION_INDEX),
         discarded_on_crash=True,  # by _drop_leftovers, before the next rebuild
+        status=WorkStatus(engine, PROJECTIONS_WORKER),
+        seals=seals,
     )
     head = app.recorder.max_notification_id() or 0
 

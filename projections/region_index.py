@@ -8,6 +8,9 @@ corrects). The rule needs everything recorded before an event, so the index is b
 of the log, on first use, and then follows it; it lives in memory (a sorted array of positions per
 region, 8 bytes a position; and the audience keeps 8 bytes an event and a list an aggregate).
 
+Given the check of seals (``adapters.seal.SealCheck``), an event not sealed by the service's keys
+concerns no region, as it reaches no feed (``projections.feeds``).
+
 Built on first use rather than when a worker starts, so that workers no region system asks spend
 nothing on it. The price: the first region query of a worker reads the whole log (about 60 µs an
 event on the development machine, so about a minute for a million events); later ones read only
@@ -21,14 +24,19 @@ from array import array
 from bisect import bisect_right
 from typing import Any
 
+from adapters.seal import RefusedNotification, SealCheck
 from domain.audience import Audience
+from projections.log_source import SealChecks
 
 _PAGE = 500
 
 
 class RegionEventIndex:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, seals: SealChecks | None = None) -> None:
         self.app = app
+        self._seals = seals
+        # Made on first use, then handed every read: the index reads the log once, in order.
+        self._check: SealCheck | None = None
         self._audience = Audience()
         self._positions: dict[str, array[int]] = {}
         self._position = 0
@@ -37,17 +45,22 @@ class RegionEventIndex:
     def catch_up(self) -> int:
         """Takes in the events recorded since the last call; returns the log position indexed."""
         with self._lock:
+            if self._seals is not None and self._check is None:
+                self._check = self._seals()
+            checked = {} if self._check is None else {"seals": self._check}
             while True:
                 batch = self.app.recorder.select_notifications(
-                    start=self._position, limit=_PAGE, inclusive_of_start=False
+                    start=self._position, limit=_PAGE, inclusive_of_start=False, **checked
                 )
                 if not batch:
                     return self._position
                 for notification in batch:
+                    self._position = notification.id
+                    if isinstance(notification, RefusedNotification):
+                        continue
                     event = self.app.mapper.to_domain_event(notification)
                     for region in self._audience.regions_concerned(event):
                         self._positions.setdefault(region, array("q")).append(notification.id)
-                    self._position = notification.id
 
     def concerns(self, region: str, position: int) -> bool:
         """Whether the event at ``position`` (indexed already) concerns ``region``."""

@@ -18,6 +18,11 @@ Following the log, a batch that fails for a reason other than the database being
 an event at a time, and an event that fails on its own a few times over is set aside
 (``projections.work_status``): the position moves past it with nothing applied, so one event the
 projector cannot take does not stop the maps for good.
+
+Given the check of seals (``SealCheck``), an event of a message that is not sealed by a trusted key
+(published onto the log with the service's NATS credentials, past the service) is set aside at once,
+unread, whether followed or caught up with. What a checkpoint signed by a trusted key covers is not
+checked again, so a catch-up hands its replay worker only that much of the log.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from sqlalchemy.exc import OperationalError as DatabaseAway
 
 from adapters.cycle_collection import cycle_collection_paused
 from adapters.nats.read_model_signal import read_model_signal
+from adapters.seal import RefusedNotification, SealCheck
 from projections.handlers import FACT_TOPICS
 from projections.history import History
 from projections.lease import Lease, follow_while_held
-from projections.log_source import LogSource
+from projections.log_source import LogSource, SealChecks, subscribe
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.work_status import WorkStatus
@@ -68,6 +74,7 @@ class ProjectionRunner:
         indexes_on_first_correction: Sequence[Index] = (),
         status: WorkStatus | None = None,
         discarded_on_crash: bool = False,
+        seals: SealChecks | None = None,
     ) -> None:
         """``discarded_on_crash``: ``tables`` are a rebuild's fresh ones, which nothing reads before
         they are swapped in and which a rebuild that died drops (``projections.rebuild``): on
@@ -89,6 +96,7 @@ class ProjectionRunner:
         self._signal = read_model_signal(app.recorder)
         self.error: BaseException | None = None
         self.status = status
+        self.seals = seals
         self.set_aside: list[int] = []
 
     # -- position ------------------------------------------------------------------------------------
@@ -143,27 +151,31 @@ class ProjectionRunner:
         position = self.position()
         if head is None or (position or 0) >= head:
             return position
+        seals = self.seals() if self.seals is not None else None
+        # The worker reads the log without checking seals: it is given what a checkpoint covers.
+        checked = head if seals is None else min(head, seals.checked_up_to)
         # With a worker at hand the first page is one of its ranges: whether more than that remains
         # is known only by reading, as ids need not be dense (JetStream's are a thousand apart per
         # message). If it does, the worker reads the log from the start again, that range included.
         first = range_size(self.batch_size) if self.parallel_replay else self.batch_size
-        page = self._page_after(position, head, first)
+        page = self._page_after(position, head, seals, first)
         if (
             self.parallel_replay
             and len(page) == first
-            and page[-1].id < head
+            and page[-1].id < checked
             and ReplayWorker.can_read(self.app.env)
         ):
-            return self._catch_up_with_worker(position, head, progress)
+            position = self._catch_up_with_worker(position, checked, progress)
+            page = self._page_after(position, head, seals) if (position or 0) < head else []
         while page:
-            position = self.apply(page, position)
+            position = self._apply_sealed(page, position)
             if progress is not None and position is not None:
                 progress(position)
-            page = self._page_after(position, head) if (position or 0) < head else []
+            page = self._page_after(position, head, seals) if (position or 0) < head else []
         return position
 
     def _page_after(
-        self, position: int | None, head: int, limit: int | None = None
+        self, position: int | None, head: int, seals: SealCheck | None, limit: int | None = None
     ) -> Sequence[Notification]:
         """The next batch (or ``limit`` events) after ``position``."""
         with cycle_collection_paused():
@@ -172,7 +184,22 @@ class ProjectionRunner:
                 limit=limit or self.batch_size,
                 stop=head,
                 inclusive_of_start=False,
+                **({} if seals is None else {"seals": seals}),
             )
+
+    def _apply_sealed(self, batch: Sequence[Notification], position: int | None) -> int | None:
+        """Applies ``batch`` but its refused events, which are set aside; the position moves to
+        the batch's last event either way."""
+        return self.apply(self._without_refused(batch), position, up_to=batch[-1].id)
+
+    def _without_refused(self, batch: Sequence[Notification]) -> Sequence[Notification]:
+        """``batch`` without the events whose seal was refused, each of them set aside."""
+        refused = [n for n in batch if isinstance(n, RefusedNotification)]
+        for notification in refused:
+            self._report_set_aside(notification, notification.reason)
+        if not refused:
+            return batch
+        return [n for n in batch if not isinstance(n, RefusedNotification)]
 
     def _catch_up_with_worker(
         self, position: int | None, head: int, progress: Callable[[int], None] | None
@@ -242,7 +269,7 @@ class ProjectionRunner:
         """Follows the log from the table's position until stopped, the lease is lost or the
         position moves under it."""
         position = self.position()
-        subscription = self.app.recorder.subscribe(gt=position)
+        subscription = subscribe(self.app, position, self.seals)
         pages = _Pages(subscription)
         try:
             while not self._stopped.is_set():
@@ -264,15 +291,18 @@ class ProjectionRunner:
     def _apply_setting_aside(
         self, batch: Sequence[Notification], position: int | None
     ) -> int | None:
-        """Applies ``batch``; if that fails other than for the database being away, applies it an
-        event at a time and sets aside each event that keeps failing on its own."""
+        """Applies ``batch`` (its refused events set aside); if that fails other than for the
+        database being away, applies it an event at a time and sets aside each event that keeps
+        failing on its own."""
         try:
-            return self.apply(batch, position)
+            return self._apply_sealed(batch, position)
         except _PASSING_ERRORS:
             raise
         except Exception:
             log.exception("projection runner: a batch failed; applying it an event at a time")
         for notification in batch:
+            if isinstance(notification, RefusedNotification):  # set aside already
+                continue
             for attempt in range(1, ATTEMPTS_BEFORE_SETTING_ASIDE + 1):
                 try:
                     position = self.apply([notification], position)
@@ -282,24 +312,22 @@ class ProjectionRunner:
                 except Exception as error:  # noqa: BLE001 - retried, then set aside
                     if attempt < ATTEMPTS_BEFORE_SETTING_ASIDE:
                         continue
-                    position = self._set_aside(notification, position, error)
+                    self._report_set_aside(notification, f"applying failed: {error!r}")
+                    position = self.apply([], position, up_to=notification.id)
+        if (position or 0) < batch[-1].id:  # the batch ends with refused events
+            position = self.apply([], position, up_to=batch[-1].id)
         return position
 
-    def _set_aside(
-        self, notification: Notification, position: int | None, error: Exception
-    ) -> int | None:
+    def _report_set_aside(self, notification: Notification, reason: str) -> None:
         log.error(
-            "projection runner: setting aside log position %s (%s): %r",
+            "projection runner: setting aside log position %s (%s): %s",
             notification.id,
             notification.topic,
-            error,
+            reason,
         )
         if self.status is not None:
-            self.status.set_aside(
-                notification.id, notification.topic, f"applying failed: {error!r}"
-            )
+            self.status.set_aside(notification.id, notification.topic, reason)
         self.set_aside.append(notification.id)
-        return self.apply([], position, up_to=notification.id)
 
 
 class _Pages:

@@ -4,8 +4,11 @@ shares: how far each got in the log, and which events each set aside.
 
 An event is *set aside* when a worker cannot process it however often it tries: a region slug that no
 feed can carry (``evil.>``, recorded before such slugs were refused at the edge), an event that no
-longer decodes, a row the read model refuses. The log is immutable, so retrying such an event forever
-would stop the worker for good, and every event after it with it. Instead the worker records it here
+longer decodes, a row the read model refuses; and at once when it must not be used: an event not
+sealed by the service's key (``adapters.seal.SealCheck``), published onto the log past the service
+with its NATS credentials. The log is immutable, so retrying such an event forever would stop the
+worker for good, and every event after it with it (stopping, too, would leave every other region
+without its feed for good). Instead the worker records it here
 (position, type, why) and goes on with the next; ``/metrics`` counts these rows per worker, ``/ready``
 reports them, and admins and auditors list them at ``/audit/set-aside-events``. An event that fails for
 a passing reason (NATS or the database away) is never set aside: the worker waits and tries again.

@@ -95,6 +95,31 @@ class NatsLog:
         first = max(after // EVENTS_PER_MESSAGE, 1)
         self.client.run(scan_log(self.client, stream, first, accept_messages))
 
+    def first_sealed(self, after: int) -> int | None:
+        """The position of the first event message from the one holding position `after` on (from
+        the first if 0) that carries a seal; None if none does. Read a hundred messages at a time:
+        on a log the service wrote, the first is sealed."""
+        found: list[int] = []
+        events = f"{self.stream}.e.".encode()
+
+        def accept(
+            first_sequence: int,
+            subjects: Sequence[bytes],
+            _: Sequence[bytes],
+            headers: Sequence[bytes | None],
+        ) -> bool:
+            for sequence, subject, seal in zip(
+                count(first_sequence), subjects, HeaderSeals(headers)
+            ):
+                if seal is not None and subject.startswith(events):
+                    found.append(sequence * EVENTS_PER_MESSAGE)
+                    return False
+            return True
+
+        first = max(after // EVENTS_PER_MESSAGE, 1)
+        self.client.run(scan_log(self.client, self.stream, first, accept, at_most=lambda: 1))
+        return found[0] if found else None
+
     def checkpoint_payloads(self) -> list[bytes]:
         payloads: list[bytes] = []
 

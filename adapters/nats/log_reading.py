@@ -39,6 +39,7 @@ from adapters.nats.connection import RawFrame
 
 if TYPE_CHECKING:
     from adapters.nats.recorders import NatsApplicationRecorder
+    from adapters.seal import SealCheck
 
 # Messages asked of the server at once (a page of a pass, a page of a subscription).
 READ_PAGE = 10_000
@@ -86,15 +87,16 @@ async def scan_log(
     the last one it wants.
 
     `direct_first`: the first messages are asked for by one batched direct get (``_direct_batch``,
-    headers not handed on), the rest, if any, through a consumer. A live reader's read of what was
-    just written is then one request instead of three (a consumer created, read from, deleted): about
-    3 ms of the 5 from a command's acknowledgement to its delivery. The reader needs permission for
+    headers handed on as blocks rebuilt from nats-py's parsed ones), the rest, if any, through a
+    consumer. A live reader's read of what was just written is then one request instead of three (a
+    consumer created, read from, deleted): about 3 ms of the 5 from a command's acknowledgement to
+    its delivery. The reader needs permission for
     ``$JS.API.DIRECT.GET.<STREAM>`` then (a recorder has it: it reads aggregates so)."""
     if direct_first:
         read = await _direct_batch(client, stream, first_sequence, at_most)
         if read is not None:
-            subjects, payloads, more = read
-            if payloads and not accept(first_sequence, subjects, payloads, [None] * len(payloads)):
+            subjects, payloads, headers, more = read
+            if payloads and not accept(first_sequence, subjects, payloads, headers):
                 return
             if not more:
                 return
@@ -115,9 +117,10 @@ async def scan_log(
 
 async def _direct_batch(
     client: NatsClient, stream: str, first_sequence: int, at_most: Callable[[], int] | None
-) -> tuple[list[bytes], list[bytes], bool] | None:
-    """The subjects and payloads of the messages from `first_sequence` on, by one batched direct
-    get of at most ``_DIRECT_BATCH`` (or `at_most()`), and whether the log holds more after them.
+) -> tuple[list[bytes], list[bytes], list[bytes | None], bool] | None:
+    """The subjects, payloads and header blocks of the messages from `first_sequence` on, by one
+    batched direct get of at most ``_DIRECT_BATCH`` (or `at_most()`), and whether the log holds more
+    after them.
     None if the answer does not say so plainly (any status but the end of the batch or "no message",
     a gap in the sequences, no answer in time): the consumer then reads from `first_sequence`."""
     wanted = _DIRECT_BATCH if at_most is None else max(1, min(_DIRECT_BATCH, at_most()))
@@ -128,13 +131,23 @@ async def _direct_batch(
     except NoAnswer:
         return None
     if end["Status"] == "404" and not messages:  # nothing at or after `first_sequence`
-        return [], [], False
+        return [], [], [], False
     sequences = [int((m.headers or {})["Nats-Sequence"]) for m in messages]
     expected = list(range(first_sequence, first_sequence + len(messages)))
     if end["Status"] != "204" or sequences != expected:
         return None
     subjects = [(m.headers or {})["Nats-Subject"].encode() for m in messages]
-    return subjects, [m.data for m in messages], end.get("Nats-Num-Pending", "0") != "0"
+    headers = [_header_block(m.headers) for m in messages]
+    return subjects, [m.data for m in messages], headers, end.get("Nats-Num-Pending", "0") != "0"
+
+
+def _header_block(headers: dict[str, str] | None) -> bytes | None:
+    """A message's raw header block, as a consumer's read hands it on, from nats-py's parsed headers
+    (whose values hold no line breaks)."""
+    if not headers:
+        return None
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"NATS/1.0\r\n{lines}\r\n".encode()
 
 
 async def _batched_direct_get(
@@ -409,8 +422,15 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
     """Reads pages with select_notifications; a core NATS subscription on the event subjects wakes it."""
 
     def __init__(
-        self, recorder: NatsApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
+        self,
+        recorder: NatsApplicationRecorder,
+        gt: int | None = None,
+        topics: Sequence[str] = (),
+        seals: SealCheck | None = None,
     ) -> None:
+        # Handed to every read (``select_notifications``); set first, as the pull thread starts in
+        # the library's __init__.
+        self._seals = seals
         # Event messages announced so far (counted on the client's loop only), and how many of them
         # the reads so far began after; set first, as the pull thread starts in the library's __init__.
         self._announced = 0
@@ -472,6 +492,7 @@ class NatsSubscription(ListenNotifySubscription["NatsApplicationRecorder"]):
                 topics=self._topics,
                 inclusive_of_start=False,
                 just_written=self._caught_up,
+                seals=self._seals,
             )
             self._caught_up = len(notifications) < self._select_limit
             if notifications:

@@ -72,7 +72,7 @@ from adapters.nats.log_reading import (
     scan_log,
     subject_entries,
 )
-from adapters.seal import SEAL_HEADER, Sealer
+from adapters.seal import SEAL_HEADER, SealCheck, Sealer, refused
 
 WRONG_LAST_SEQUENCE = 10071
 _CACHE_SIZE = 100_000
@@ -527,14 +527,16 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
         just_written: bool = False,
+        seals: SealCheck | None = None,
     ) -> Sequence[Notification]:
         """The library's read of notifications. `just_written`: a live reader's read of what was
         written since its last read, likely a few events, asked for by one direct get first (see
-        ``scan_log``'s `direct_first`)."""
+        ``scan_log``'s `direct_first`). `seals`: each event of a message that `seals` refuses comes
+        as a ``RefusedNotification``, without its content."""
         first_id = 1 if start is None else (start if inclusive_of_start else start + 1)
         with cycle_collection_paused():
             return self._run(
-                self._select_notifications(first_id, limit, stop, topics, just_written)
+                self._select_notifications(first_id, limit, stop, topics, just_written, seals)
             )
 
     async def _select_notifications(
@@ -544,6 +546,7 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         stop: int | None,
         topics: Sequence[str],
         just_written: bool = False,
+        seals: SealCheck | None = None,
     ) -> list[Notification]:
         notifications: list[Notification] = []
         if limit <= 0 or (stop is not None and stop < first_id):
@@ -554,10 +557,16 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
             first_sequence: int,
             subjects: Sequence[bytes],
             payloads: Sequence[bytes],
-            _: Sequence[bytes | None],
+            headers: Sequence[bytes | None],
         ) -> bool:
             ids, records = run_entries(first_sequence, subjects, payloads)
             read = len(ids)
+            # Checked before the stretch asked for is cut out: a seal covers its whole message.
+            refusals = (
+                seals.refusals(first_sequence, ids, records, headers)
+                if seals is not None and read and ids[-1] > seals.checked_up_to
+                else {}
+            )
             # Ids rise through the log: the ones asked for are one stretch of them.
             begin = bisect_left(ids, first_id)
             end = read if stop is None else bisect_right(ids, stop)
@@ -566,7 +575,10 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
                 chosen = [record.topic in wanted for record in records]
                 ids, records = list(compress(ids, chosen)), list(compress(records, chosen))
             room = limit - len(notifications)
-            notifications.extend(_notifications(ids[:room], records[:room]))
+            read_notifications = _notifications(ids[:room], records[:room])
+            if refusals:
+                read_notifications = [refused(n, refusals) for n in read_notifications]
+            notifications.extend(read_notifications)
             return end == read and len(notifications) < limit
 
         # Each event message holds at least one event; the first one read may be the one that holds
@@ -595,9 +607,10 @@ class NatsApplicationRecorder(NatsAggregateRecorder, ApplicationRecorder):
         return self._run(last_event())
 
     def subscribe(
-        self, gt: int | None = None, topics: Sequence[str] = ()
+        self, gt: int | None = None, topics: Sequence[str] = (), seals: SealCheck | None = None
     ) -> Subscription[ApplicationRecorder]:
-        return NatsSubscription(self, gt=gt, topics=topics)
+        """The library's subscription; with `seals`, as ``select_notifications`` reads with them."""
+        return NatsSubscription(self, gt=gt, topics=topics, seals=seals)
 
 
 class NatsTrackingRecorder(JetStreamRecorder, TrackingRecorder):

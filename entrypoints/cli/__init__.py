@@ -149,7 +149,12 @@ def rebuild_projections(data_dir: Path | None, nats_url: str | None) -> None:
             def advance(position: int, head: int) -> None:
                 progress.update(task, completed=position, total=head)
 
-            position = rebuild(runtime.app, runtime.engine, progress=advance)
+            position = rebuild(
+                runtime.app,
+                runtime.engine,
+                progress=advance,
+                seals=runtime.seal_checks("regiekaart-rebuild-seals"),
+            )
     click.echo(f"rebuilt up to log position {position}")
 
 

@@ -2,7 +2,7 @@
 and faults of ``log_claims``), the export file (``export``) and the checkpoint writer
 (``checkpoints``); see ``projections.audit.verification`` for what makes the log tamper-evident."""
 
-from projections.audit.checkpoints import CheckpointWriter, LogStatus
+from projections.audit.checkpoints import CheckpointWriter, LogStatus, seal_check
 from projections.audit.export import Exported, export_log, verify_export
 from projections.audit.log_claims import (
     GENESIS_LOG_HASH,
@@ -30,6 +30,7 @@ __all__ = [
     "export_log",
     "feed",
     "next_log_hash",
+    "seal_check",
     "trusted_up_to",
     "verify_export",
     "verify_log",

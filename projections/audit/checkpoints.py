@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 import msgspec
 from nacl.signing import SigningKey
 
+from adapters.seal import SealCheck
 from projections.audit.log_claims import (
     Checkpoint,
     FaultKind,
@@ -132,3 +134,23 @@ class CheckpointWriter:
             self._append(msgspec.json.encode(checkpoint))
             verifier.covered_by(checkpoint)
             return checkpoint
+
+
+class SealedLog(EventLog, Protocol):
+    def first_sealed(self, after: int) -> int | None:
+        """The position of the first event message from the one holding `after` on that carries
+        a seal (None: none does)."""
+        ...
+
+
+def seal_check(log: SealedLog, trusted_keys: Iterable[str]) -> SealCheck:
+    """The check of seals for the service's readers that hand events on (the region feeds, the maps):
+    every message must be sealed by one of `trusted_keys` (the service's key and those it replaced),
+    but for those the last checkpoint signed by one of them covers, and those written before sealing
+    began. The writer checked the seals of what it signed (``CheckpointWriter`` verifies the log,
+    seals included, and signs nothing past a fault). Where sealing began is looked for from the
+    last covered message on: one read, on a log whose covered part ends sealed."""
+    keys = list(trusted_keys)
+    checkpoints = map(decode_checkpoint, log.checkpoint_payloads())
+    checked = trusted_up_to(checkpoints, keys)
+    return SealCheck(log.stream, keys, checked, log.first_sealed(checked))

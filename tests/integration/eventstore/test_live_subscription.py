@@ -1,16 +1,19 @@
 """A live subscription to the log hands on each new event as soon as the stream holds it, also when its
 wake-up (a core NATS copy of the message) came before JetStream had stored the message; and its read
-of what was just written is one direct get, going on through a consumer only for a longer read."""
+of what was just written is one direct get, going on through a consumer only for a longer read, and
+hands on the seals it read for the check of seals."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
+from nacl.signing import SigningKey
 
 from adapters.nats import NatsApplicationRecorder, NatsProcessRecorder, log_reading
 from adapters.nats.client import NatsClient
+from adapters.seal import RefusedNotification, SealCheck, Sealer
 
 
 class StoredLate(NatsApplicationRecorder):
@@ -155,5 +158,34 @@ def test_a_subscription_catching_up_reads_through_a_consumer_and_once_caught_up_
             received.append(next(subscription).id)
         assert received == [*written, live]
         assert len(direct_gets) >= 1  # the read of the new event (and of nothing, after a wake-up)
+    finally:
+        client.close()
+
+
+def test_a_live_read_by_one_direct_get_checks_each_messages_seal(
+    nats_server, stream_name, monkeypatch
+):
+    key = SigningKey.generate()
+    client = NatsClient(nats_server.url)
+    try:
+        service = NatsApplicationRecorder(client, stream_name, sealer=Sealer(key))
+        forger = NatsApplicationRecorder(client, stream_name)
+        (before,) = service.insert_events([StoredEvent(uuid.uuid4(), 1, "t", b"{}")])
+        genuine = service.insert_events(
+            [StoredEvent(aggregate, v, "t", b"{}") for aggregate in [uuid.uuid4()] for v in (1, 2)]
+        )
+        forged = forger.insert_events([StoredEvent(uuid.uuid4(), 1, "t", b'{"forged": 1}')])
+        created = consumers_created(monkeypatch)
+        seals = SealCheck(stream_name, [key.verify_key.encode().hex()])
+        read = service.select_notifications(
+            before, 100, inclusive_of_start=False, just_written=True, seals=seals
+        )
+        assert created == []  # one direct get, no consumer
+        assert [(n.id, type(n)) for n in read] == [
+            *((position, Notification) for position in genuine),
+            (forged[0], RefusedNotification),
+        ]
+        assert read[-1].state == b""
+        assert "unsealed" in read[-1].reason
     finally:
         client.close()

@@ -1,0 +1,114 @@
+"""The check of seals that the region feeds and the maps read the log with: a message past the last
+trusted checkpoint is used only if a trusted key sealed it, over its own last event; each event of a
+refused message is handed on as a RefusedNotification, without its content."""
+
+from __future__ import annotations
+
+import uuid
+
+from eventsourcing.persistence import Notification
+from nacl.signing import SigningKey
+
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord
+from adapters.seal import SEAL_HEADER, RefusedNotification, SealCheck, Sealer, refused
+
+STREAM = "REGIEKAART_EVENTS"
+SERVICE = SigningKey.generate()
+RETIRED = SigningKey.generate()
+HASH = "ab" * 32
+OTHER_HASH = "cd" * 32
+
+
+def check(checked_up_to: int = 0) -> SealCheck:
+    keys = [SERVICE.verify_key.encode().hex(), RETIRED.verify_key.encode().hex()]
+    return SealCheck(STREAM, keys, checked_up_to)
+
+
+def test_a_message_sealed_by_a_trusted_key_over_its_last_event_is_used() -> None:
+    for key in (SERVICE, RETIRED):
+        assert check().refusal(5000, HASH, Sealer(key).seal(STREAM, HASH)) is None
+
+
+def test_an_unsealed_message_is_refused() -> None:
+    assert "unsealed" in (check().refusal(5000, HASH, None) or "")
+
+
+def test_a_message_sealed_by_another_key_is_refused_naming_the_key() -> None:
+    stranger = SigningKey.generate()
+    reason = check().refusal(5000, HASH, Sealer(stranger).seal(STREAM, HASH)) or ""
+    assert "not a trusted key" in reason
+    assert stranger.verify_key.encode().hex()[:16] in reason
+
+
+def test_a_seal_over_another_event_or_log_is_refused() -> None:
+    sealer = Sealer(SERVICE)
+    assert "bad seal" in (check().refusal(5000, HASH, sealer.seal(STREAM, OTHER_HASH)) or "")
+    assert "bad seal" in (check().refusal(5000, HASH, sealer.seal("ELSEWHERE", HASH)) or "")
+
+
+def test_a_message_a_trusted_checkpoint_covers_is_not_checked_again() -> None:
+    assert check(checked_up_to=5000).refusal(5000, HASH, None) is None
+    assert check(checked_up_to=5000).refusal(6000, HASH, None) is not None
+
+
+def header(seal: str | None) -> bytes | None:
+    return None if seal is None else f"NATS/1.0\r\n{SEAL_HEADER}: {seal}\r\n\r\n".encode()
+
+
+def record(hash_: str) -> EventRecord:
+    return EventRecord(str(uuid.uuid4()), True, 1, "t:T", b"{}", "00" * 32, hash_)
+
+
+def test_a_run_is_refused_message_by_message_each_by_its_last_events_seal() -> None:
+    sealer = Sealer(SERVICE)
+    # Sequences 7 (two events, sealed over the second), 8 (unsealed), 9 (sealed over another hash).
+    positions = [7000, 7001, 8000, 9000]
+    records = [record(OTHER_HASH), record(HASH), record(HASH), record(HASH)]
+    headers = [
+        header(sealer.seal(STREAM, HASH)),
+        header(None),
+        header(sealer.seal(STREAM, "ee" * 32)),
+    ]
+    refusals = check().refusals(7, positions, records, headers)
+    assert set(refusals) == {8, 9}
+    assert "unsealed" in refusals[8] and "bad seal" in refusals[9]
+    # Covered by a checkpoint: nothing is looked at.
+    assert check(checked_up_to=9000).refusals(7, positions, records, headers) == {}
+
+
+def notification(sequence: int, state: bytes) -> Notification:
+    return Notification(
+        id=sequence * EVENTS_PER_MESSAGE,
+        originator_id=uuid.uuid4(),
+        originator_version=3,
+        topic="t:T",
+        state=state,
+    )
+
+
+def test_a_refused_notification_keeps_where_and_what_it_was_and_drops_its_content() -> None:
+    kept = notification(7, b"{}")
+    forged = notification(8, b'{"holder_region": "noord-limburg"}')
+    assert refused(kept, {8: "unsealed event"}) is kept
+    made = refused(forged, {8: "unsealed event"})
+    assert isinstance(made, RefusedNotification)
+    assert (made.id, made.originator_id, made.originator_version, made.topic) == (
+        forged.id,
+        forged.originator_id,
+        3,
+        "t:T",
+    )
+    assert made.state == b"" and made.reason == "unsealed event"
+
+
+def test_unsealed_messages_written_before_sealing_began_are_used_and_none_after() -> None:
+    keys = [SERVICE.verify_key.encode().hex()]
+    seal = Sealer(SERVICE).seal(STREAM, HASH)
+    began = SealCheck(STREAM, keys, sealed_from=5000)
+    assert began.refusal(4000, HASH, None) is None
+    assert began.refusal(6000, HASH, None) is not None
+    # Where sealing began not known yet: the first sealed message handed on marks it.
+    unknown = SealCheck(STREAM, keys, sealed_from=None)
+    assert unknown.refusal(4000, HASH, None) is None
+    assert unknown.refusal(5000, HASH, seal) is None
+    assert "unsealed" in (unknown.refusal(6000, HASH, None) or "")
