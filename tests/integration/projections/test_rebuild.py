@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from eventsourcing.utils import get_topic
 from sqlalchemy import Engine, inspect, select, update
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate
@@ -188,6 +188,23 @@ def test_the_links_of_events_recorded_while_the_links_are_sorted_are_moved_in_to
         assert file is None or (file.parent.exists() and not file.exists())
     finally:
         app.close()
+
+
+def test_a_rebuild_into_a_database_in_memory_sorts_the_links_in_line(
+    facts_app: GovernanceApplication,
+) -> None:
+    """A second connection cannot open a database in memory, so the links are sorted in by the
+    rebuild's own connection, all of them."""
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    migrate(engine)
+    ProjectionRunner(facts_app, engine).catch_up()
+    caught_up = read_model_rows(engine)
+    assert caught_up[read_model_tables().event_subjects.name]
+    assert sorted_file(engine) is None
+    assert rebuild(facts_app, engine) == facts_app.recorder.max_notification_id()
+    assert read_model_rows(engine) == caught_up
+    assert not [t for t in inspect(engine).get_table_names() if "__" in t]
+    engine.dispose()
 
 
 def test_a_live_runner_carries_on_from_the_rebuilt_tables(
