@@ -3,13 +3,13 @@
 The log is replayed into a fresh set of tables (``<table>__rebuild``, indexes tagged with a new
 generation; those only the queries need are built after the replay, those only corrections need at
 the first correction) by a runner of its own. The links of events to their subjects are written
-without their key meanwhile: on SQLite into a table of their own, moved into the fresh
-``map_event_subjects`` at the end in one sorted pass (see ``_unsorted``); on PostgreSQL into the
-fresh table, whose key is built at the end with the query indexes. When it has caught up with the
-log's head, one transaction renames the live tables away and the fresh ones into their place, and a
-second drops the old ones. Queries read the old tables until the swap commits and the new ones
-after it; a live runner then finds the tracking position moved (its compare-and-set fails), and
-resumes from the rebuilt tables' position.
+without their key meanwhile: on SQLite into a table of their own, sorted in a second file while the
+query indexes are built and moved into the fresh ``map_event_subjects`` at the end
+(``projections.link_sorting``); on PostgreSQL into the fresh table, whose key is built at the end
+with the query indexes. When it has caught up with the log's head, one transaction renames the live
+tables away and the fresh ones into their place, and a second drops the old ones. Queries read the
+old tables until the swap commits and the new ones after it; a live runner then finds the tracking
+position moved (its compare-and-set fails), and resumes from the rebuilt tables' position.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, inspect, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from projections.link_sorting import UNSORTED_SUFFIX, LinkSorter, sorted_file, unsorted_table
 from projections.log_source import LogSource, SealChecks
 from projections.runner import ProjectionRunner
 from projections.schema import (
@@ -32,7 +33,6 @@ from projections.work_status import PROJECTIONS_WORKER, WorkStatus
 
 REBUILD_SUFFIX = "__rebuild"
 OLD_SUFFIX = "__old"
-UNSORTED_SUFFIX = "__rebuild_unsorted"  # the links to subjects as the replay writes them
 # Events per transaction of a rebuild (the worker reads an eighth of that at a time).
 REBUILD_BATCH_SIZE = 100_000
 # PostgreSQL's memory for sorting while it builds the indexes at the end of a rebuild (its default
@@ -54,7 +54,7 @@ def rebuild(
     fresh = read_model_tables(REBUILD_SUFFIX, generation=uuid.uuid4().hex[:8])
     fresh.metadata.create_all(engine)
     postgresql = engine.dialect.name == "postgresql"
-    unsorted_links = None if postgresql else _unsorted(fresh.event_subjects)
+    unsorted_links = None if postgresql else unsorted_table(fresh.event_subjects, REBUILD_SUFFIX)
     if unsorted_links is not None:
         unsorted_links.create(engine)
     # On PostgreSQL the links' key is an index beside the rows, not their order: it is built after
@@ -89,18 +89,30 @@ def rebuild(
         if progress is not None:
             progress(position, head)
 
-    runner.catch_up(head, progress=after_batch)
-    with engine.begin() as connection:
-        if postgresql:
-            connection.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"))
-        if links_key is not None:
-            connection.execute(AddConstraint(links_key))
-        for index in deferred:
-            index.create(connection, checkfirst=True)
-    # What was recorded meanwhile, so that the swap leaves the live runner little to redo.
-    position = runner.catch_up()
+    replayed = runner.catch_up(head, progress=after_batch) or 0
+    links = (
+        None
+        if unsorted_links is None
+        else LinkSorter(engine, unsorted_links, fresh.event_subjects, up_to=replayed)
+    )
+    try:
+        with engine.begin() as connection:
+            if postgresql:
+                connection.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"))
+            if links_key is not None:
+                connection.execute(AddConstraint(links_key))
+            for index in deferred:
+                index.create(connection, checkfirst=True)
+        # What was recorded meanwhile, so that the swap leaves the live runner little to redo.
+        position = runner.catch_up()
+        if links is not None:
+            links.move()
+    finally:
+        if links is not None:
+            links.close()
     if unsorted_links is not None:
-        _fill_event_subjects(engine, unsorted_links, fresh.event_subjects)
+        with engine.begin() as connection:
+            _drop_tables(connection, [unsorted_links.name])
     _swap(engine)
     return position
 
@@ -114,34 +126,6 @@ def _vacuum(engine: Engine, facts: Table) -> None:
     counting), against 16 s with a VACUUM after each batch, which passes over what the batch added."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"VACUUM {_quoted(engine, facts.name)}"))
-
-
-def _unsorted(event_subjects: Table) -> Table:
-    """A table of ``event_subjects``' columns without its key, where the replay appends the links.
-    A batch links its events to thousands of subjects, each of whose rows sits in its own part of the
-    key (on SQLite the table is its key): inserted there, a batch rewrote most of the table's pages,
-    every transaction again, and more of them than the page cache holds as the table grew. At a
-    million events the batches take 5 s less CPU and the sorted pass about 4 s of it back; it runs
-    after the second process has finished, while a core is free (tests/benchmarks/RESULTS.md)."""
-    return Table(
-        event_subjects.name.removesuffix(REBUILD_SUFFIX) + UNSORTED_SUFFIX,
-        MetaData(),
-        *(Column(column.name, column.type, nullable=False) for column in event_subjects.columns),
-    )
-
-
-def _fill_event_subjects(engine: Engine, unsorted_links: Table, event_subjects: Table) -> None:
-    """Moves the links into the fresh table in its key's order: each page is written once."""
-    with engine.begin() as connection:
-        connection.execute(
-            event_subjects.insert().from_select(
-                [column.name for column in unsorted_links.columns],
-                select(unsorted_links).order_by(
-                    *(unsorted_links.c[column.name] for column in event_subjects.primary_key)
-                ),
-            )
-        )
-        _drop_tables(connection, [unsorted_links.name])
 
 
 def _quoted(engine: Engine, name: str) -> str:
@@ -171,7 +155,11 @@ def _drop_tables(connection: Connection, names: list[str]) -> None:
 
 
 def _drop_leftovers(engine: Engine) -> None:
-    """Tables of a rebuild that did not finish (its process died) are dropped before a new one."""
+    """Tables of a rebuild that did not finish (its process died) are dropped before a new one, and
+    the file it sorted the links in (``projections.link_sorting``) removed."""
+    leftover_file = sorted_file(engine)
+    if leftover_file is not None:
+        leftover_file.unlink(missing_ok=True)
     existing = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
         _drop_tables(

@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from eventsourcing.utils import get_topic
 from sqlalchemy import Engine, inspect, select, update
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from adapters.nats.server import NatsServer
 from adapters.sql import create_engine, migrate
 from domain.base import GovernanceAggregate
+from projections.link_sorting import sorted_file
 from projections.queries import GovernanceMaps, PositionProbe
 from projections.rebuild import REBUILD_BATCH_SIZE, rebuild
 from projections.runner import ProjectionRunner
@@ -155,6 +156,55 @@ def test_a_rebuild_after_one_that_died_midway_starts_afresh(
     assert rebuild(facts_app, engine) == facts_app.recorder.max_notification_id()
     assert read_model_rows(engine) == caught_up
     assert not [t for t in inspect(engine).get_table_names() if "__" in t]
+
+
+def test_the_links_of_events_recorded_while_the_links_are_sorted_are_moved_in_too(
+    nats_server: NatsServer, engine: Engine, tmp_path: Path
+) -> None:
+    """On SQLite the links the replay wrote are sorted in a file of their own while the indexes are
+    built, from the position the replay reached; the rebuild then applies what was recorded
+    meanwhile, whose links join them. The rebuilt rows are a plain catch-up's, and the file is gone."""
+    app = GovernanceApplication(env=nats_env(nats_server))
+    recorded_meanwhile: list[dict[str, str]] = []
+
+    def record_after_the_replay(position: int, head: int) -> None:
+        if position == head and not recorded_meanwhile:
+            world = build_world(app, prefix=f"tijdens-{uuid.uuid4().hex[:6]}-")
+            recorded_meanwhile.append(world)
+
+    try:
+        grow_history(app, build_world(app), municipalities=20)
+        position = rebuild(app, engine, progress=record_after_the_replay, batch_size=40)
+        assert recorded_meanwhile and position == app.recorder.max_notification_id()
+        reference = create_engine(f"sqlite:///{tmp_path / 'caught-up.sqlite'}")
+        migrate(reference)
+        ProjectionRunner(app, reference).catch_up()
+        rebuilt = read_model_rows(engine)
+        assert rebuilt == read_model_rows(reference)
+        links = rebuilt[read_model_tables().event_subjects.name]
+        assert [link for link in links if link[1] == recorded_meanwhile[0]["region_a"]]
+        reference.dispose()
+        file = sorted_file(engine)
+        assert file is None or (file.parent.exists() and not file.exists())
+    finally:
+        app.close()
+
+
+def test_a_rebuild_into_a_database_in_memory_sorts_the_links_in_line(
+    facts_app: GovernanceApplication,
+) -> None:
+    """A second connection cannot open a database in memory, so the links are sorted in by the
+    rebuild's own connection, all of them."""
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    migrate(engine)
+    ProjectionRunner(facts_app, engine).catch_up()
+    caught_up = read_model_rows(engine)
+    assert caught_up[read_model_tables().event_subjects.name]
+    assert sorted_file(engine) is None
+    assert rebuild(facts_app, engine) == facts_app.recorder.max_notification_id()
+    assert read_model_rows(engine) == caught_up
+    assert not [t for t in inspect(engine).get_table_names() if "__" in t]
+    engine.dispose()
 
 
 def test_a_live_runner_carries_on_from_the_rebuilt_tables(
