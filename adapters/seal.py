@@ -32,7 +32,7 @@ from eventsourcing.persistence import Notification
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash
 from adapters.private_files import private_directory
 
 SEAL_HEADER = "Regiekaart-Seal"
@@ -113,18 +113,43 @@ class SealCheck:
         event's hash; only messages past `checked_up_to` are looked at."""
         refusals: dict[int, str] = {}
         last = len(positions) - 1
-        for index in range(bisect_right(positions, self.checked_up_to), last + 1):
+        first_of_message = bisect_right(positions, self.checked_up_to)
+        for index in range(first_of_message, last + 1):
             sequence = positions[index] // EVENTS_PER_MESSAGE
             if index < last and positions[index + 1] // EVENTS_PER_MESSAGE == sequence:
                 continue  # not the message's last event
-            reason = self.refusal(
-                sequence * EVENTS_PER_MESSAGE,
-                records[index].hash,
-                seal_in_headers(headers[sequence - first_sequence]),
-            )
+            first_position = sequence * EVENTS_PER_MESSAGE
+            seal = seal_in_headers(headers[sequence - first_sequence])
+            reason = self.refusal(first_position, records[index].hash, seal)
+            if reason is None and seal is not None and first_position > self.checked_up_to:
+                reason = _content_refusal(records[first_of_message : index + 1])
             if reason is not None:
                 refusals[sequence] = reason
+            first_of_message = index + 1
         return refusals
+
+
+def _content_refusal(records: Sequence[EventRecord[Any]]) -> str | None:
+    """Why the events of a message whose seal holds are not the events it sealed (None: they are).
+    The seal signs the hash its last event carries, which is only a field of the message: another
+    message's hash and seal, copied beside other content, would pass the signature alone. So each
+    event's hash is computed again from its content and its predecessor's hash, and the events of the
+    message (all of one aggregate) must link one to the next, up to the last, whose hash is signed."""
+    previous: str | None = None
+    for record in records:
+        if previous is not None and record.prev_hash != previous:
+            return "changed event: the events of the sealed message do not link up"
+        computed = event_hash(
+            record.prev_hash,
+            str(record.originator_id),
+            record.originator_version,
+            record.topic,
+            record.state,
+        )
+        if computed != record.hash:
+            return "changed event: its content is not what its hash and seal cover"
+        previous = record.hash
+    return None
 
 
 @dataclass(frozen=True)

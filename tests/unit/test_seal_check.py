@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from eventsourcing.persistence import Notification
 from nacl.signing import SigningKey
 
-from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord
+from adapters.event_log_format import EVENTS_PER_MESSAGE, EventRecord, event_hash
 from adapters.seal import SEAL_HEADER, RefusedNotification, SealCheck, Sealer, refused
 
 STREAM = "REGIEKAART_EVENTS"
@@ -55,17 +56,24 @@ def header(seal: str | None) -> bytes | None:
     return None if seal is None else f"NATS/1.0\r\n{SEAL_HEADER}: {seal}\r\n\r\n".encode()
 
 
-def record(hash_: str) -> EventRecord:
-    return EventRecord(str(uuid.uuid4()), True, 1, "t:T", b"{}", "00" * 32, hash_)
+def record(
+    state: bytes = b"{}", version: int = 1, prev_hash: str = "", aggregate: str | None = None
+) -> EventRecord:
+    """An event record whose hash is its content's, as the service writes it."""
+    aggregate = aggregate or str(uuid.uuid4())
+    hash_ = event_hash(prev_hash, aggregate, version, "t:T", state)
+    return EventRecord(aggregate, True, version, "t:T", state, prev_hash, hash_)
 
 
 def test_a_run_is_refused_message_by_message_each_by_its_last_events_seal() -> None:
     sealer = Sealer(SERVICE)
     # Sequences 7 (two events, sealed over the second), 8 (unsealed), 9 (sealed over another hash).
+    first = record()
     positions = [7000, 7001, 8000, 9000]
-    records = [record(OTHER_HASH), record(HASH), record(HASH), record(HASH)]
+    records = [first, record(version=2, prev_hash=first.hash, aggregate=first.originator_id)]
+    records += [record(), record()]
     headers = [
-        header(sealer.seal(STREAM, HASH)),
+        header(sealer.seal(STREAM, records[1].hash)),
         header(None),
         header(sealer.seal(STREAM, "ee" * 32)),
     ]
@@ -74,6 +82,27 @@ def test_a_run_is_refused_message_by_message_each_by_its_last_events_seal() -> N
     assert "unsealed" in refusals[8] and "bad seal" in refusals[9]
     # Covered by a checkpoint: nothing is looked at.
     assert check(checked_up_to=9000).refusals(7, positions, records, headers) == {}
+
+
+def test_another_content_under_a_copied_hash_and_seal_is_refused() -> None:
+    """A genuine message's hash and seal, copied onto other content: the signature holds."""
+    genuine = record(b'{"holder_region": "zuid-limburg"}')
+    seal = Sealer(SERVICE).seal(STREAM, genuine.hash)
+    forged = msgspec.structs.replace(genuine, state=b'{"holder_region": "noord-limburg"}')
+    assert check().refusals(7, [7000], [genuine], [header(seal)]) == {}
+    reason = check().refusals(7, [7000], [forged], [header(seal)])[7]
+    assert "content is not what its hash and seal cover" in reason
+
+
+def test_an_event_slipped_into_a_sealed_message_is_refused() -> None:
+    """The last event and the seal kept, an event before it replaced: each hash holds, the link not."""
+    first = record()
+    last = record(version=2, prev_hash=first.hash, aggregate=first.originator_id)
+    slipped = record(b'{"forged": true}', aggregate=first.originator_id)
+    seal = header(Sealer(SERVICE).seal(STREAM, last.hash))
+    assert check().refusals(7, [7000, 7001], [first, last], [seal]) == {}
+    reason = check().refusals(7, [7000, 7001], [slipped, last], [seal])[7]
+    assert "do not link up" in reason
 
 
 def notification(sequence: int, state: bytes) -> Notification:

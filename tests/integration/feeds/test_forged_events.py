@@ -20,11 +20,18 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from nacl.signing import SigningKey
 
+from adapters.event_log_format import (
+    EVENTS_PER_MESSAGE,
+    EventRecord,
+    encode_record,
+    event_message,
+    event_subject,
+)
 from adapters.nats.client import NatsClient
 from adapters.nats.feeds import FeedLayout
 from adapters.nats.log_reading import scan_log
 from adapters.nats.recorders import NatsApplicationRecorder
-from adapters.seal import Sealer
+from adapters.seal import SEAL_HEADER, Sealer
 from adapters.settings import Settings
 from api.context import ApiContext
 from api.controllers.events import read_log
@@ -106,6 +113,47 @@ def forge_transfer(
         client.close()
 
 
+def forge_under_a_copied_seal(runtime: Runtime, agreement: str, region: str) -> int:
+    """The next event of Xonar's aggregate with another agreement and holder, published with the
+    service's NATS credentials and carrying the hash and the seal of the aggregate's last genuine
+    message, whose signature therefore holds."""
+    client = NatsClient(runtime.service_url)
+    try:
+        assert runtime.app is not None
+        stream = runtime.settings.nats_stream
+        last = runtime.app.recorder.max_notification_id()
+        [genuine] = [
+            n
+            for n in runtime.app.recorder.select_notifications(last, 1)
+            if n.topic.endswith("HolderTransferred")
+        ]
+        subject = event_subject(stream, genuine.originator_id)
+        message = client.run(client.nc.jetstream().get_last_msg(stream, subject))
+        [record] = msgspec.msgpack.decode(message.data, type=list[EventRecord[str]])
+        state = msgspec.json.decode(record.state)
+        state.update(agreement=agreement, holder_region=region, principal="coordinator:mallory")
+        forged = msgspec.structs.replace(
+            record,
+            originator_version=record.originator_version + 1,
+            state=msgspec.json.encode(state),
+            prev_hash=record.hash,
+        )
+        assert message.headers is not None
+        answer = client.run(
+            client.nc.request(
+                subject,
+                event_message([encode_record(forged)]),
+                headers={
+                    SEAL_HEADER: message.headers[SEAL_HEADER],
+                    "Nats-Expected-Last-Subject-Sequence": str(message.seq),
+                },
+            )
+        )
+        return int(msgspec.json.decode(answer.data)["seq"]) * EVENTS_PER_MESSAGE
+    finally:
+        client.close()
+
+
 def feed_positions(runtime: Runtime, region: str) -> dict[int, bytes]:
     """The events in `region`'s feed: each one's log position (``ce-sequence``) and body."""
     client = NatsClient(runtime.service_url)
@@ -165,7 +213,7 @@ def xonar(runtime: Runtime) -> str:
     return msgspec.json.encode(view).decode()
 
 
-@pytest.mark.parametrize("sealed_by", ["nobody", "another key"])
+@pytest.mark.parametrize("sealed_by", ["nobody", "another key", "a copied seal"])
 def test_a_forged_transfer_reaches_no_feed_nor_the_maps_and_is_set_aside(
     runtime: Runtime, sealed_by: str
 ) -> None:
@@ -174,7 +222,10 @@ def test_a_forged_transfer_reaches_no_feed_nor_the_maps_and_is_set_aside(
     other = NOORD if holder == ZUID else ZUID
     before = transfer_xonar(runtime, other, f"nmz-xonar-before-{tag}")
     key = SigningKey.generate() if sealed_by == "another key" else None
-    forged = forge_transfer(runtime, f"nmz-xonar-forged-{tag}", holder, key)
+    if sealed_by == "a copied seal":
+        forged = forge_under_a_copied_seal(runtime, f"nmz-xonar-forged-{tag}", holder)
+    else:
+        forged = forge_transfer(runtime, f"nmz-xonar-forged-{tag}", holder, key)
     # A genuine event of the same aggregate after it: the service links it to the forged one (and
     # takes the forged holder for the current one: not a transfer to the same region).
     after = transfer_xonar(runtime, other, f"nmz-xonar-after-{tag}")
@@ -209,7 +260,11 @@ def test_a_forged_transfer_reaches_no_feed_nor_the_maps_and_is_set_aside(
     set_aside = {
         (event.worker, event.position): event for event in set_aside_events(runtime.engine)
     }
-    expected = "unsealed event" if key is None else "which is not a trusted key"
+    expected = {
+        "nobody": "unsealed event",
+        "another key": "which is not a trusted key",
+        "a copied seal": "its content is not what its hash and seal cover",
+    }[sealed_by]
     for worker in (FEEDS_WORKER, PROJECTIONS_WORKER):
         event = set_aside[(worker, forged)]
         assert expected in event.reason, event
