@@ -22,7 +22,7 @@ UNUSABLE = ["evil.>", "Bad Region"]
 def test_an_unusable_region_slug_is_set_aside_and_the_feeds_go_on(tmp_path, own_database_url):
     service = start_service(tmp_path, database_url=own_database_url, workers=1)
     url = service_nats_url(service, tmp_path)
-    app = governance_application(Settings(), url)
+    app = governance_application(Settings(data_dir=tmp_path), url)
     client = NatsClient(url)
     try:
         poisoned = [app.save(unchecked_region(slug))[0].notification.id for slug in UNUSABLE]
