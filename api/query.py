@@ -6,10 +6,6 @@ values (one the first, the other the last), and a region system would read anoth
 So a repeated single-valued parameter is refused before anything reads it: 400, naming the
 parameter. Only parameters declared as lists (``/events?type=…&type=…``) take several values.
 
-A parameter the operation does not take is refused too (400, naming it), on every operation of the
-API's documentation: ignored, a misspelt ``as_of`` (``asof=2021-01-01``) would answer today's map as
-if it were the map asked for. Web pages, outside the documentation, are left their forms' own fields.
-
 A day or a moment in a query (``as_of``, ``known_at``, ``since``) is read by Litestar leniently: a
 number would be taken for seconds since 1970 (``since=-1597607`` read as a moment in 1969). So a
 parameter the route declares as a date or datetime must start with a day in its ISO notation
@@ -36,7 +32,6 @@ from api.field_problems import NOT_A_DAY, NOT_A_MOMENT
 # tests build hundreds in one process). What is cached depends on the function's signature alone.
 _single_valued_by_handler: dict[Callable[..., Any], frozenset[str]] = {}
 _dated_by_handler: dict[Callable[..., Any], dict[str, str]] = {}
-_taken_by_handler: dict[Callable[..., Any], frozenset[str] | None] = {}
 
 
 def _function_of(handler: BaseRouteHandler) -> Callable[..., Any]:
@@ -80,29 +75,6 @@ def dated(handler: BaseRouteHandler) -> dict[str, str]:
     return known
 
 
-def taken(handler: BaseRouteHandler, scope: Scope) -> frozenset[str] | None:
-    """Every query parameter ``handler`` takes, its dependencies' included, by its name in the URL, as
-    Litestar reads them for it; None for a handler outside the API's documentation."""
-    function = _function_of(handler)
-    if function not in _taken_by_handler:
-        names = None
-        if handler.resolve_include_in_schema():
-            path_parameters = dict.fromkeys(scope.get("path_params") or {})
-            model = handler.create_kwargs_model(path_parameters=path_parameters)  # type: ignore[arg-type]
-            names = frozenset(parameter.field_alias for parameter in model.expected_query_params)
-        _taken_by_handler[function] = names
-    return _taken_by_handler[function]
-
-
-def untaken_parameters(handler: BaseRouteHandler, scope: Scope) -> list[str]:
-    """The query's parameters that ``handler``, an operation of the API, does not take."""
-    names = taken(handler, scope)
-    if names is None:
-        return []
-    query = ASGIConnection[Any, Any, Any, Any](scope).query_params
-    return sorted(key for key in query if key not in names)
-
-
 def repeated_single_values(handler: BaseRouteHandler, scope: Scope) -> list[str]:
     """The single-valued parameters of ``handler`` that the request's query gives more than once, as
     Litestar's own parser (the one the handler's parameters come from) reads the query string."""
@@ -126,9 +98,8 @@ def undated_values(handler: BaseRouteHandler, scope: Scope) -> list[str]:
 
 
 class SingleValuedQueryMiddleware:
-    """Refuses a request that gives an operation of the API a query parameter it does not take,
-    repeats a single-valued query parameter of its route, or gives a day or moment in another
-    notation than ISO's (400)."""
+    """Refuses a request that repeats a single-valued query parameter of its route, or gives a day or
+    moment in another notation than ISO's (400)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -137,20 +108,6 @@ class SingleValuedQueryMiddleware:
         handler = scope.get("route_handler")
         # Most requests have no query at all: nothing to look up for them.
         if scope["type"] == "http" and handler is not None and scope.get("query_string"):
-            untaken = untaken_parameters(handler, scope)
-            if untaken:
-                names = ", ".join(repr(key[:64]) for key in untaken)
-                raise ValidationException(
-                    f"query parameter {names}: not one this operation takes",
-                    extra=[
-                        {
-                            "message": "not a parameter of this operation",
-                            "key": key[:64],
-                            "source": "query",
-                        }
-                        for key in untaken
-                    ],
-                )
             repeated = repeated_single_values(handler, scope)
             if repeated:
                 names = ", ".join(repeated)

@@ -73,19 +73,6 @@ def test_every_single_valued_parameter_is_refused_when_repeated(service: Service
     }
 
 
-def test_a_parameter_the_operation_does_not_take_is_refused_naming_it(service: Service) -> None:
-    """A misspelt `as_of` would otherwise answer today's map as the map of the day asked for."""
-    with service.client(service.admin_token) as admin:
-        misspelt = admin.get("/regions/zuid-limburg/map?asof=2020-01-01")
-        assert_problem(misspelt, 400, "asof", "not a parameter of this operation")
-        foreign = admin.get("/audit/checkpoints?after=0&%C3%A1=1")
-        assert_problem(foreign, 400, "not a parameter of this operation")
-        # What the operation takes, its dependencies' parameters included, still passes.
-        taken = admin.get("/regions/zuid-limburg/map?as_of=2020-01-01&min_position=0")
-    assert taken.status_code == 200, taken.text
-    assert taken.json()["as_of"] == "2020-01-01"
-
-
 # -- 2. /events?region=R answers what R's feed carries ---------------------------------------------
 def feed_positions(service: Service, region: str, until: int, deadline: float) -> list[int]:
     """The log positions in ``region``'s feed (SSE), read until the one at ``until`` arrived."""
