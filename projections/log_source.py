@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Subscription
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, Subscription
 
 from adapters.seal import SealCheck
 
@@ -51,3 +51,13 @@ def subscribe(source: LogSource, gt: int | None, seals: SealChecks | None) -> Su
     if seals is None:
         return source.recorder.subscribe(gt=gt)
     return source.recorder.subscribe(gt=gt, seals=seals())  # type: ignore[call-arg]
+
+
+def select_notifications(
+    source: LogSource, seals: SealCheck | None, **selection: Any
+) -> list[Notification]:
+    """The recorder's ``select_notifications(**selection)``; with `seals` (a log on NATS), each event
+    of a message they refuse comes as a ``RefusedNotification``."""
+    if seals is None:
+        return source.recorder.select_notifications(**selection)
+    return source.recorder.select_notifications(**selection, seals=seals)  # type: ignore[call-arg]

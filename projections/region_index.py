@@ -26,7 +26,7 @@ from typing import Any
 
 from adapters.seal import RefusedNotification, SealCheck
 from domain.audience import Audience
-from projections.log_source import SealChecks
+from projections.log_source import SealChecks, select_notifications
 
 _PAGE = 500
 
@@ -47,10 +47,13 @@ class RegionEventIndex:
         with self._lock:
             if self._seals is not None and self._check is None:
                 self._check = self._seals()
-            checked = {} if self._check is None else {"seals": self._check}
             while True:
-                batch = self.app.recorder.select_notifications(
-                    start=self._position, limit=_PAGE, inclusive_of_start=False, **checked
+                batch = select_notifications(
+                    self.app,
+                    self._check,
+                    start=self._position,
+                    limit=_PAGE,
+                    inclusive_of_start=False,
                 )
                 if not batch:
                     return self._position

@@ -45,7 +45,7 @@ from adapters.seal import RefusedNotification, SealCheck
 from projections.handlers import FACT_TOPICS
 from projections.history import History
 from projections.lease import Lease, follow_while_held
-from projections.log_source import LogSource, SealChecks, subscribe
+from projections.log_source import LogSource, SealChecks, select_notifications, subscribe
 from projections.projector import GovernanceProjector, PositionConflict, tracking_position
 from projections.schema import ReadModelTables, read_model_tables
 from projections.work_status import WorkStatus
@@ -179,12 +179,13 @@ class ProjectionRunner:
     ) -> Sequence[Notification]:
         """The next batch (or ``limit`` events) after ``position``."""
         with cycle_collection_paused():
-            return self.app.recorder.select_notifications(
+            return select_notifications(
+                self.app,
+                seals,
                 start=position,
                 limit=limit or self.batch_size,
                 stop=head,
                 inclusive_of_start=False,
-                **({} if seals is None else {"seals": seals}),
             )
 
     def _apply_sealed(self, batch: Sequence[Notification], position: int | None) -> int | None:
