@@ -141,3 +141,20 @@ def test_unsealed_messages_written_before_sealing_began_are_used_and_none_after(
     assert unknown.refusal(4000, HASH, None) is None
     assert unknown.refusal(5000, HASH, seal) is None
     assert "unsealed" in (unknown.refusal(6000, HASH, None) or "")
+
+
+def test_a_malformed_seal_is_refused_and_raises_nothing() -> None:
+    """Whatever a forger writes in the header: no key, a key of nobody's, an empty or broken
+    signature under a trusted key, text that is not base64, a hash that is not hex."""
+    trusted = Sealer(SERVICE).seal(STREAM, HASH).partition(":")[0]
+    for seal in [
+        "",
+        ":",
+        "!!!:???",
+        "é:é",
+        f"{trusted}:",
+        f"{trusted}:%%%",
+        f"{trusted}:{'A' * 86}",
+    ]:
+        assert check().refusal(5000, HASH, seal) is not None, seal
+    assert "bad seal" in (check().refusal(5000, "zz", Sealer(SERVICE).seal(STREAM, HASH)) or "")
